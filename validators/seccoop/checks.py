@@ -1,0 +1,362 @@
+"""The checks of the flow, layer by layer: shape, identity, sources, references, evidence, time.
+
+`load_dataset` reads and checks every curated file of a package and returns a `Dataset` (the
+records that can be published, with their evidence pinned to offsets) and every problem found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .evidence import resolve
+from .load import CuratedFile, json_path, load_file
+from .package import KINDS, PLURAL, Package
+from .report import Problem
+from .schemas import Schemas
+
+_HEADER = re.compile(r" *date ([0-9]{4}-[0-9]{2}-[0-9]{2}) (.*)")
+
+# Which fields point at which kind of record.
+_REFERENCES = {
+    "relation": (("subject", "actor"), ("object", "actor")),
+    "event": (("part_of", "event"), ("attributed_to", "actor"), ("participants[].actor", "actor")),
+    "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
+}
+
+
+@dataclass
+class Record:
+    """A curated record and where it was written."""
+
+    kind: str
+    data: dict
+    file: CuratedFile
+    index: int
+    spans: list[tuple[int, int] | None] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    def problem(self, code: str, message: str, *path: Any, key: bool = False, **kw) -> Problem:
+        return self.file.problem(code, message, (self.index, *path), key=key, **kw)
+
+
+@dataclass
+class Dataset:
+    """Every record of a package by kind (in curated order), and the text of every source."""
+
+    package: Package
+    schemas: Schemas
+    records: dict[str, list[Record]]
+    texts: dict[str, str]
+    files: list[CuratedFile]
+    # Ids of records held back by a shape error: references to them are not reported again.
+    withheld: dict[str, str] = field(default_factory=dict)
+
+
+def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
+    problems: list[Problem] = []
+    records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
+    files: list[CuratedFile] = []
+    withheld: dict[str, str] = {}
+    validators = schemas.validators
+    for kind in KINDS:
+        validator = validators[kind]
+        for path in package.curated_files(kind):
+            cf, found = load_file(path, package.rel(path))
+            problems += found
+            files.append(cf)
+            if any(p.severity == "error" for p in found):
+                continue
+            for i, data in enumerate(cf.records):
+                record = Record(kind, data, cf, i)
+                shape = list(_shape_problems(record, validator, schemas))
+                problems += shape
+                if not shape:
+                    records[kind].append(record)
+                elif isinstance(data.get("id"), str):
+                    withheld[data["id"]] = kind
+    dataset = Dataset(package, schemas, records, {}, files, withheld)
+    by_id, found = _check_identity(dataset)
+    problems += found
+    problems += _check_sources(dataset)
+    problems += _check_references(dataset, by_id)
+    problems += _check_evidence(dataset)
+    problems += _check_time(dataset)
+    problems += _warnings(dataset)
+    return dataset, problems
+
+
+# -- shape ------------------------------------------------------------------------------------
+
+def _shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Problem]:
+    for error in validator.iter_errors(record.data):
+        yield _schema_problem(record, error, schemas)
+
+
+def _best(error):
+    """For anyOf (a nullable field), the error of the branch that is not `null`."""
+    while error.validator == "anyOf" and error.context:
+        branches = [e for e in error.context if e.schema.get("type") != "null"]
+        error = min(branches or error.context, key=lambda e: len(e.schema_path))
+    return error
+
+
+def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
+    error = _best(error)
+    path = tuple(error.absolute_path)
+    where = json_path(path)
+    value, kind = error.instance, error.validator
+    field_name = path[-1] if path and isinstance(path[-1], str) else None
+    if kind == "required":
+        missing = [name for name in error.validator_value if name not in (value or {})]
+        return record.problem("schema-required", f"missing field `{missing[0]}`", *path)
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed))[0]
+        close = difflib.get_close_matches(extra, allowed, n=1)
+        hint = f"Did you mean `{close[0]}`? Allowed fields: {', '.join(allowed)}." if close \
+            else f"Allowed fields: {', '.join(allowed)}."
+        return record.problem("schema-additional-property", f"unknown field `{extra}`", *path, extra,
+                              key=True, hint=hint)
+    if kind == "enum" and "codelist" in error.schema:
+        codes = [c for c in error.validator_value if c is not None]
+        close = difflib.get_close_matches(str(value), codes, n=3, cutoff=0.5)
+        hint = (f"Did you mean {', '.join(f'`{c}`' for c in close)}? " if close else "") + \
+            f"Codes are listed in schema/codelists/{error.schema['codelist']}."
+        return record.problem("codelist-unknown", f"`{value}` is not a code of {error.schema['codelist']}"
+                              f"{f' (field {field_name})' if field_name else ''}", *path, hint=hint)
+    if kind == "pattern" and path == ("id",):
+        return record.problem("id-pattern", f"id `{value}` is not a lowercase slug", *path)
+    if kind == "pattern":
+        return record.problem("schema-pattern", f"`{value}` does not match {error.validator_value}", *path)
+    if kind == "format":
+        return record.problem("schema-format", f"`{value}` is not a valid {error.validator_value}", *path)
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        hint = None
+        if isinstance(value, (bool, int, float)) and "string" in expected:
+            hint = "The value was read as a number or boolean; put it in quotes to keep it as text."
+        return record.problem("schema-type", f"{_describe(value)} where {expected} is expected", *path, hint=hint)
+    if kind == "contains":
+        return record.problem("schema-committer", "no party has role `committer`", *path)
+    return record.problem("schema-invalid", f"{error.message} (at {where})", *path)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean `{str(value).lower()}`"
+    if isinstance(value, (int, float)):
+        return f"number `{value}`"
+    if value is None:
+        return "empty value"
+    if isinstance(value, str):
+        return f"text `{value}`"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+# -- identity ---------------------------------------------------------------------------------
+
+def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]:
+    by_id: dict[str, Record] = {}
+    problems = []
+    for kind in KINDS:
+        kept = []
+        for record in dataset.records[kind]:
+            first = by_id.get(record.id)
+            if first is not None:
+                line, _ = first.file.locate((first.index, "id"))
+                problems.append(record.problem(
+                    "id-duplicate", f"id `{record.id}` is already used by a {first.kind} "
+                    f"at {first.file.display}:{line}", "id"))
+                continue
+            by_id[record.id] = record
+            kept.append(record)
+        dataset.records[kind] = kept
+    return by_id, problems
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+def _check_sources(dataset: Dataset) -> list[Problem]:
+    problems = []
+    seeds = dataset.package.seeds.resolve()
+    kept = []
+    for record in dataset.records["source"]:
+        rel = record.data["path"]
+        path = (dataset.package.root / rel)
+        resolved = path.resolve()
+        if resolved.parent != seeds or path.is_symlink():
+            problems.append(record.problem("source-path", f"`{rel}` is not a file directly in seeds/", "path"))
+            continue
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(record.problem("source-missing", f"`{rel}` does not exist", "path"))
+            continue
+        except OSError as exc:
+            problems.append(record.problem("source-missing", f"`{rel}` cannot be read: {exc.strerror}", "path"))
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != record.data["sha256"]:
+            problems.append(record.problem(
+                "source-checksum", f"`{rel}` has sha256 {digest}, not the recorded one", "sha256"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(record.problem("source-encoding", f"`{rel}` is not UTF-8 (byte {exc.start})", "path"))
+            continue
+        header = _HEADER.match(text.split("\n", 1)[0])
+        if header is None:
+            problems.append(record.problem("source-header", f"`{rel}` does not start with `date YYYY-MM-DD TITLE`", "path"))
+        else:
+            date, title = header.groups()
+            if date != record.data["published"]:
+                problems.append(record.problem("source-header", f"published `{record.data['published']}` "
+                                               f"but the document says `{date}`", "published"))
+            if title.rstrip() != record.data["title"]:
+                problems.append(record.problem("source-header", "title differs from the document's first line",
+                                               "title", hint=f"The document's title is: {title.rstrip()!r}"))
+        dataset.texts[record.id] = text
+        kept.append(record)
+    dataset.records["source"] = kept
+    return problems
+
+
+# -- references -------------------------------------------------------------------------------
+
+def _refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
+    """(path, id, expected kind) of every reference a record makes, evidence sources included."""
+    data = record.data
+    for spec, expected in _REFERENCES.get(record.kind, ()):
+        if spec.endswith("[].actor"):
+            list_name = spec.split("[")[0]
+            for i, item in enumerate(data.get(list_name) or ()):
+                yield (list_name, i, "actor"), item["actor"], expected
+        elif data.get(spec) is not None:
+            yield (spec,), data[spec], expected
+    for i, span in enumerate(data["evidence"]):
+        yield ("evidence", i, "source"), span["source"], "source"
+
+
+def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
+    problems = []
+    known: dict[str, list[str]] = {}
+    for kind in KINDS:
+        kept = []
+        for record in dataset.records[kind]:
+            ok = True
+            for path, ref, expected in _refs(record):
+                target = by_id.get(ref)
+                if target is None and ref in dataset.withheld:
+                    ok = False  # its own shape error was reported
+                elif target is None:
+                    ids = known.setdefault(expected, [r.id for r in dataset.records[expected]])
+                    close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
+                    hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
+                        f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+                    problems.append(record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint))
+                    ok = False
+                elif target.kind != expected or (expected == "source" and ref not in dataset.texts):
+                    if target.kind != expected:
+                        problems.append(record.problem(
+                            "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+                    ok = False  # a source whose document failed its checks was reported already
+            if kind == "source" and any(s["source"] != record.id for s in record.data["evidence"]):
+                i = next(i for i, s in enumerate(record.data["evidence"]) if s["source"] != record.id)
+                problems.append(record.problem("evidence-source-self",
+                                               f"source `{record.id}` cites `{record.data['evidence'][i]['source']}`",
+                                               "evidence", i, "source"))
+                ok = False
+            if ok:
+                kept.append(record)
+        dataset.records[kind] = kept
+    return problems
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+def _check_evidence(dataset: Dataset) -> list[Problem]:
+    problems = []
+    for kind in KINDS:
+        kept = []
+        for record in dataset.records[kind]:
+            record.spans = []
+            for i, span in enumerate(record.data["evidence"]):
+                text = dataset.texts[span["source"]]
+                result = resolve(text, span["quote"], span.get("start"))
+                if result.code is not None:
+                    problems.append(record.problem(result.code, result.message, "evidence", i,
+                                                   "start" if result.code == "evidence-offset" else "quote",
+                                                   hint=result.hint))
+                    record.spans.append(None)
+                else:
+                    record.spans.append((result.start, result.end))
+            if all(record.spans):
+                kept.append(record)
+        dataset.records[kind] = kept
+    return problems
+
+
+# -- time -------------------------------------------------------------------------------------
+
+def _check_time(dataset: Dataset) -> list[Problem]:
+    published = {r.id: r.data["published"] for r in dataset.records["source"]}
+    problems = []
+    for kind in ("relation", "event", "commitment"):
+        for record in dataset.records[kind]:
+            date = record.data["date"]
+            earliest, latest, precision = date.get("earliest"), date.get("latest"), date["precision"]
+            if earliest and latest and earliest > latest:
+                problems.append(record.problem("time-bounds-order", f"earliest {earliest} is after latest {latest}",
+                                               "date", "earliest"))
+                continue
+            fits = {"day": earliest is not None and earliest == latest,
+                    "range": earliest is not None and latest is not None,
+                    "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
+                    "year": bool(earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01"
+                                 and latest[5:] == "12-31"),
+                    "open": earliest is None or latest is None}[precision]
+            if not fits:
+                problems.append(record.problem("time-precision", f"precision `{precision}` does not fit "
+                                               f"earliest {earliest} and latest {latest}", "date", "precision"))
+            cited = max(published[s["source"]] for s in record.data["evidence"])
+            status = record.data.get("status")
+            reported = kind == "commitment" or status in ("occurred", "ongoing")
+            if reported and earliest and earliest > cited:
+                what = "made" if kind == "commitment" else status
+                problems.append(record.problem(
+                    "time-after-source", f"{kind} {what} is dated from {earliest}, after its source "
+                    f"was published ({cited})", "date", "earliest"))
+            if kind == "event" and status == "planned" and latest and latest < cited:
+                problems.append(record.problem(
+                    "time-planned-in-past", f"planned event ends by {latest}, before its source "
+                    f"was published ({cited})", "date", "latest"))
+    return problems
+
+
+# -- warnings ---------------------------------------------------------------------------------
+
+def _warnings(dataset: Dataset) -> list[Problem]:
+    problems = []
+    referenced = set()
+    for kind in ("relation", "event", "commitment"):
+        for record in dataset.records[kind]:
+            referenced.update(ref for _, ref, expected in _refs(record) if expected == "actor")
+    for record in dataset.records["actor"]:
+        if record.id not in referenced:
+            problems.append(record.problem("actor-unreferenced", f"no relation, event or commitment "
+                                           f"refers to actor `{record.id}`", "id"))
+    for record in dataset.records["event"]:
+        if not record.data.get("participants") and not record.data.get("part_of"):
+            problems.append(record.problem("event-without-participants",
+                                           f"event `{record.id}` has no participants", "id"))
+    return problems
+

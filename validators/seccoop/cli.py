@@ -1,0 +1,138 @@
+"""The `seccoop` command: a thin skin over the library (check, build, locate, export).
+
+Exit codes: 0 valid; 1 something in the package's files is wrong; 2 the command line is wrong or
+the path holds no package; 3 seccoop's own schemas are broken or seccoop failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import click
+
+from .report import EXIT_INTERNAL, EXIT_INVALID, EXIT_USAGE
+
+
+def _internal_errors(command):
+    """An unexpected exception is seccoop's bug: exit 3 with a short message, never a traceback
+    and never exit 1 (which means the data is wrong)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
+            where = ""
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+            click.echo(f"seccoop: internal error: {type(exc).__name__}: {exc}{where}", err=True)
+            click.echo("hint: this is a bug in seccoop, not in your data; please report it with "
+                       "the command you ran (set SECCOOP_DEBUG=1 for the traceback).", err=True)
+            if os.environ.get("SECCOOP_DEBUG"):
+                raise
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="seccoop")
+def main():
+    """seccoop: check, build and export the evidence-linked dataset of security cooperation
+    against organized crime.
+
+    PACKAGE is a package folder or its datapackage.json; by default the nearest one at or above
+    the current folder (check, locate and export fall back to the copy installed with seccoop).
+    """
+
+
+@main.command()
+@click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
+              help="Report format. Default: github when GITHUB_ACTIONS=true, else text.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=None,
+              help="Show at most N problems; the report says how many more there are.")
+@_internal_errors
+def check(package, fmt, strict, max_errors):
+    """Check a package: curated YAML, seeds, derived files and Frictionless validity.
+
+    Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
+    path with no package, 3 when seccoop's own schemas are broken or seccoop failed.
+    """
+    from .check import check as run_check
+    from .report import render
+
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    report = run_check(package, strict=strict)
+    out = render(report, fmt, max_errors)
+    if report.exit_code == EXIT_USAGE:
+        click.echo(out, nl=False, err=True)
+    else:
+        click.echo(out, nl=False)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
+@_internal_errors
+def build(package):
+    """Rebuild the derived files (data/*.csv, data/seccoop.json, datapackage.json) from the
+    curated YAML. Writes nothing unless every check passes; each file is replaced atomically.
+    Works only on a checkout, never on the copy installed with seccoop."""
+    from .build import WriteRefused, build as run_build, BuildFailed
+    from .package import NoPackage
+    from .report import render
+
+    try:
+        changed = run_build(package)
+    except NoPackage as exc:
+        raise click.UsageError(f"{exc}; run inside a seccoop checkout or pass its folder") from None
+    except BuildFailed as exc:
+        click.echo(render(exc.report, "text"), nl=False, err=True)
+        click.echo("build stopped: nothing was written", err=True)
+        sys.exit(exc.report.exit_code or EXIT_INVALID)
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    if changed:
+        for path in changed:
+            click.echo(f"wrote {path}")
+    else:
+        click.echo("derived files are up to date")
+
+
+@main.command()
+@click.argument("quote")
+@click.option("--source", "source_id", default=None, help="Only this source id.")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option("--context", "width", default=30, show_default=True, help="Characters of context each side.")
+@_internal_errors
+def locate(quote, source_id, package, width):
+    """List every occurrence of QUOTE in the sources, with its start offset and context.
+
+    Use the start offset as `start:` in the curated YAML where a quote occurs more than once.
+    Exits 1 when the quote occurs nowhere.
+    """
+    from .locate import locate as run_locate
+    from .package import NoPackage
+
+    try:
+        hits, near = run_locate(quote, package, source_id)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    for hit in hits:
+        click.echo(f"{hit.source}\tstart {hit.start}\tend {hit.end}\t…{hit.before}[{quote}]{hit.after}…")
+    if not hits:
+        click.echo(f"not found: {quote!r}", err=True)
+        for source, text in near:
+            click.echo(f"{source} has: {text!r} (quotes, dashes or spaces differ)", err=True)
+        sys.exit(EXIT_INVALID)

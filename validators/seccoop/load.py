@@ -1,0 +1,290 @@
+"""Load curated YAML safely: text hygiene, strict YAML, and records that remember where they came from.
+
+PyYAML alone keeps the last of two duplicate keys, expands aliases without bound and turns `no`
+into False. Here the C parser builds the node tree, and `_construct` turns nodes into plain
+values itself, refusing what would silently change or multiply data. Line and column of any
+JSON path are found on demand (`CuratedFile.locate`), so valid files pay nothing for them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .report import Problem
+
+try:  # libyaml's C parser; the pure-Python one gives the same nodes, slower
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+
+_T = "tag:yaml.org,2002:"
+_BOOL_WORDS = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+# Characters no curated text needs: C0/C1 controls except tab and newline, and invisible or
+# bidirectional formatting characters that make text read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+
+
+@dataclass
+class CuratedFile:
+    """One curated YAML file: its text, its records, and a lazy index from paths to positions."""
+
+    path: Path
+    display: str
+    text: str = ""
+    records: list[dict] = field(default_factory=list)
+    data: Any = None  # the whole file's value, for files that are not lists of records
+    _root: Any = None
+
+    def locate(self, path: tuple, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column (from 1) of the node at `path`; with `key`, of the key of its last step.
+        Falls back to the nearest existing ancestor."""
+        if self._root is None:
+            try:
+                self._root = yaml.compose(self.text, Loader=_Loader)
+            except yaml.YAMLError:
+                return None, None
+        node, mark = self._root, self._root.start_mark if self._root is not None else None
+        for step in path:
+            if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+                mark = node.start_mark
+            elif isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if k.value == step:
+                        node, mark = v, (k.start_mark if key and step == path[-1] else v.start_mark)
+                        break
+                else:
+                    break
+            else:
+                break
+        if mark is None:
+            return None, None
+        return mark.line + 1, mark.column + 1
+
+    def problem(self, code: str, message: str, path: tuple = (), key: bool = False, **kw) -> Problem:
+        line, column = self.locate(path, key=key)
+        return Problem(code, message, file=self.display, line=line, column=column,
+                       path=json_path(path) if path else None, **kw)
+
+
+def json_path(path: tuple) -> str:
+    out = "$"
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return out
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def check_text(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
+    """Decode a curated file and check its text hygiene. Returns the text (None if undecodable)."""
+    problems: list[Problem] = []
+
+    def at(code: str, offset: int, message: str) -> None:
+        line, col = _position(text, offset)
+        problems.append(Problem(code, message, file=display, line=line, column=col))
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8")
+        line = good.count("\n") + 1
+        col = len(good) - (good.rfind("\n") + 1) + 1
+        return None, [Problem("text-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
+                              file=display, line=line, column=col)]
+    if text.startswith("\ufeff"):
+        problems.append(Problem("text-bom", "the file starts with a byte-order mark (U+FEFF)",
+                                file=display, line=1, column=1))
+        text = text[1:]
+    if "\r" in text:
+        at("text-crlf", text.index("\r"), "carriage return (CR) in line end; use LF only")
+    for m in _CONTROL.finditer(text):
+        at("text-control", m.start(), f"control character U+{ord(m.group()):04X}")
+        break
+    for m in _INVISIBLE.finditer(text):
+        ch = m.group()
+        at("text-invisible", m.start(), f"invisible character U+{ord(ch):04X} "
+           f"({unicodedata.name(ch, 'unnamed')})")
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        offset = next(i for i, line in _lines_with_offsets(text)
+                      if not unicodedata.is_normalized("NFC", line))
+        at("text-not-nfc", offset, "text is not in Unicode NFC")
+    return text, problems
+
+
+def _lines_with_offsets(text: str):
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str, node: Any, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.node, self.hint = code, message, node, hint
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if node.style or tag == _T + "str":  # quoted or block text (plain style is '' in C, None in Python)
+        if tag != _T + "str":
+            raise _Refused("yaml-tag", f"tag {tag} is not accepted on text", node)
+        return value
+    if tag == _T + "null":
+        return None
+    if tag == _T + "bool":
+        if value in _BOOL_WORDS:
+            return value.lower() == "true"
+        raise _Refused("yaml-implicit-type", f"bare `{value}` is a boolean in YAML 1.1", node,
+                       f'Write "{value}" in quotes if it is text, or true/false.')
+    if tag == _T + "int":
+        if _DECIMAL_INT.match(value):
+            return int(value)
+        raise _Refused("yaml-implicit-type", f"bare `{value}` is read as a number in YAML 1.1 "
+                       "(octal, hexadecimal, sexagesimal or with underscores)", node,
+                       f'Write "{value}" in quotes if it is text, or a plain decimal number.')
+    if tag == _T + "float":
+        if _PLAIN_FLOAT.match(value):
+            return float(value)
+        raise _Refused("yaml-implicit-type", f"bare `{value}` is a special float in YAML 1.1", node,
+                       f'Write "{value}" in quotes if it is text.')
+    if tag == _T + "timestamp":
+        return value  # dates stay the text written: the schema checks them as dates
+    raise _Refused("yaml-tag", f"tag {tag} is not accepted", node)
+
+
+def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Refused("yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels", node)
+    if id(node) in seen:  # the composer hands back the anchored node itself for an alias
+        raise _Refused("yaml-alias", "an alias (*name) repeats an anchored node", node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _T + "merge":
+            raise _Refused("yaml-merge-key", "merge key (<<) is not accepted", node)
+        return _scalar(node)
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _T + "seq":
+            raise _Refused("yaml-tag", f"tag {node.tag} is not accepted", node)
+        return [_construct(item, seen, depth + 1) for item in node.value]
+    if node.tag != _T + "map":
+        raise _Refused("yaml-tag", f"tag {node.tag} is not accepted", node)
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Refused("yaml-key-type", "a mapping key must be a plain string, not a list or mapping", key_node)
+        if key_node.tag == _T + "merge":
+            raise _Refused("yaml-merge-key", "merge key (<<) is not accepted", key_node)
+        if key_node.tag != _T + "str":
+            raise _Refused("yaml-key-type", f"key `{key_node.value}` is not a string", key_node,
+                           f'Quote the key ("{key_node.value}":) or spell the field name.')
+        key = key_node.value
+        if key in out:
+            raise _Refused("yaml-duplicate-key", f"duplicate key `{key}`", key_node,
+                           "Delete or rename one of the two keys; YAML tools keep only the last.")
+        out[key] = _construct(value_node, seen, depth + 1)
+    return out
+
+
+def _strip_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
+    """Leading or trailing whitespace in any text value: ids, codes and quotes alike."""
+    found = []
+    if isinstance(value, str):
+        if value != value.strip():
+            found.append(cf.problem("text-whitespace", f"`{value}` has leading or trailing whitespace", path))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found += _strip_problems(cf, v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _strip_problems(cf, v, (*path, i))
+    return found
+
+
+def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFile, list[Problem]]:
+    """Read one curated file into records (or, with `records=False`, into one value of any shape),
+    or problems saying why it cannot be read."""
+    cf = CuratedFile(path, display)
+    try:
+        if path.is_symlink() and not path.exists():
+            raise OSError("broken link")
+        size = path.stat().st_size
+        if not path.is_file():
+            return cf, [Problem("file-unreadable", "not a regular file", file=display)]
+        if size > MAX_FILE_BYTES:
+            return cf, [Problem("file-too-large", f"{size} bytes; at most {MAX_FILE_BYTES} are read", file=display)]
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return cf, [Problem("file-missing", "file not found", file=display)]
+    except OSError as exc:
+        return cf, [Problem("file-unreadable", exc.strerror or str(exc), file=display)]
+    text, problems = check_text(raw, display)
+    if text is None:
+        return cf, problems
+    cf.text = text
+    if any(p.code in ("text-control", "text-bom") for p in problems):
+        return cf, problems  # the parser would fail confusingly on these; fix them first
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        if "\t" in text and "\\t" in repr(exc.problem):
+            message += " (a tab: indent with spaces)"
+        return cf, problems + [Problem("yaml-syntax", message, file=display,
+                                       line=mark.line + 1 if mark else None,
+                                       column=mark.column + 1 if mark else None)]
+    except yaml.YAMLError as exc:
+        return cf, problems + [Problem("yaml-syntax", str(exc), file=display)]
+    except RecursionError:
+        return cf, problems + [Problem("yaml-too-deep", "nesting too deep to parse", file=display)]
+    if root is None:
+        return cf, problems + [Problem("yaml-empty", "the file holds no records", file=display)]
+    cf._root = root
+    try:
+        data = _construct(root, set())
+    except _Refused as exc:
+        mark = exc.node.start_mark
+        return cf, problems + [Problem(exc.code, exc.message, file=display, line=mark.line + 1,
+                                       column=mark.column + 1, hint=exc.hint)]
+    if not records:
+        cf.data = data
+        cf._root = None
+        return cf, problems + _strip_problems(cf, data, ())
+    if not isinstance(data, list):
+        return cf, problems + [Problem("yaml-not-records", f"the file holds a {_yaml_kind(data)}, not a list of records",
+                                       file=display, line=1, column=1)]
+    for i, record in enumerate(data):
+        if not isinstance(record, dict):
+            line, col = cf.locate((i,))
+            problems.append(Problem("yaml-not-records", f"item {i + 1} is a {_yaml_kind(record)}, not a record (mapping)",
+                                    file=display, line=line, column=col, path=json_path((i,))))
+    if any(p.code == "yaml-not-records" for p in problems):
+        return cf, problems
+    cf.records = data
+    problems += _strip_problems(cf, data, ())
+    cf._root = None  # positions are found again on demand; the node tree is large
+    return cf, problems
+
+
+def _yaml_kind(value: Any) -> str:
+    return {dict: "mapping", list: "list", str: "string", type(None): "null", bool: "boolean",
+            int: "number", float: "number"}.get(type(value), type(value).__name__)

@@ -1,0 +1,141 @@
+"""seccoop's own JSON Schemas and codelists: loaded once, checked against the metaschema, compiled once.
+
+A broken schema or codelist is seccoop's problem, not the curator's: it raises `SchemaBroken`
+(exit 3) instead of producing a stream of confusing data errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .package import KINDS
+
+SCHEMA_FILES = ("defs", *KINDS, "seccoop")
+CODELIST_COLUMNS = ("code", "title", "description")
+
+
+class SchemaBroken(Exception):
+    """seccoop's own schemas or codelists cannot be used (exit 3)."""
+
+
+@dataclass
+class Codelist:
+    name: str
+    rows: list[dict[str, str]]
+
+    @cached_property
+    def codes(self) -> list[str]:
+        return [r["code"] for r in self.rows]
+
+
+class Schemas:
+    """The schemas of one package folder (schema/*.schema.json and schema/codelists/*.csv)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.documents: dict[str, dict] = {}
+        for name in SCHEMA_FILES:
+            path = folder / f"{name}.schema.json"
+            try:
+                self.documents[name] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise SchemaBroken(f"{path}: {exc}") from None
+        self.codelists: dict[str, Codelist] = {}
+        cl_folder = folder / "codelists"
+        if not cl_folder.is_dir():
+            raise SchemaBroken(f"{cl_folder}: codelists folder missing")
+        for path in sorted(cl_folder.glob("*.csv")):
+            try:
+                with path.open(encoding="utf-8", newline="") as f:
+                    reader = csv.DictReader(f)
+                    if tuple(reader.fieldnames or ())[:3] != CODELIST_COLUMNS:
+                        raise SchemaBroken(f"{path}: header must start with code,title,description")
+                    rows = list(reader)
+            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                raise SchemaBroken(f"{path}: {exc}") from None
+            codes = [r["code"] for r in rows]
+            if len(set(codes)) != len(codes) or any(not c for c in codes):
+                raise SchemaBroken(f"{path}: codes must be unique and non-empty")
+            self.codelists[path.name] = Codelist(path.name, rows)
+        self._check_codelist_enums()
+
+    def _check_codelist_enums(self) -> None:
+        """Every property that names a codelist has an enum equal to it (nulls aside)."""
+        for name, doc in self.documents.items():
+            for prop in _walk(doc):
+                listed = prop.get("codelist")
+                if listed is None or "enum" not in prop:
+                    continue
+                if listed not in self.codelists:
+                    raise SchemaBroken(f"{name}.schema.json names codelist {listed}, which does not exist")
+                enum = [c for c in prop["enum"] if c is not None]
+                if enum != self.codelists[listed].codes:
+                    raise SchemaBroken(f"{name}.schema.json: enum differs from codelists/{listed}")
+
+    @cached_property
+    def validators(self) -> dict[str, object]:
+        """One compiled Draft 2020-12 validator per record kind and for the document, with formats checked."""
+        from jsonschema import Draft202012Validator, FormatChecker
+        from jsonschema.exceptions import SchemaError
+        from referencing import Registry, Resource
+
+        resources = [(doc["$id"], Resource.from_contents(doc)) for doc in self.documents.values()]
+        registry = Registry().with_resources(resources)
+        # Formats are checked by functions seccoop owns: jsonschema would silently pass `uri`
+        # when its optional dependency is missing.
+        checker = FormatChecker(formats=("date",))
+        checker.checks("uri", raises=ValueError)(_is_web_url)
+        out = {}
+        for name, doc in self.documents.items():
+            try:
+                Draft202012Validator.check_schema(doc)
+            except SchemaError as exc:
+                raise SchemaBroken(f"{name}.schema.json: {exc.message}") from None
+            out[name] = Draft202012Validator(doc, registry=registry, format_checker=checker)
+        return out
+
+    def resolve(self, kind: str, dotted: str) -> dict:
+        """The subschema of a record kind's property, following $ref and nullable anyOf."""
+        node = self.documents[kind]
+        for step in dotted.split("."):
+            node = self._deref(node)["properties"][step]
+        return self._deref(node)
+
+    def _deref(self, node: dict) -> dict:
+        while True:
+            if "$ref" in node:
+                target = node["$ref"]
+                doc_name, _, pointer = target.partition("#")
+                doc = self.documents[doc_name.removesuffix(".schema.json")] if doc_name else self.documents["defs"]
+                for part in pointer.strip("/").split("/"):
+                    if part:
+                        doc = doc[part]
+                node = {**doc, **{k: v for k, v in node.items() if k != "$ref"}}
+            elif "anyOf" in node:
+                branch = next(b for b in node["anyOf"] if b.get("type") != "null")
+                node = {**self._deref(branch), **{k: v for k, v in node.items() if k != "anyOf"}, "nullable": True}
+            else:
+                return node
+
+
+def _is_web_url(value: object) -> bool:
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
