@@ -57,6 +57,10 @@ class Dataset:
     files: list[CuratedFile]
     # Ids of records held back by a shape error: references to them are not reported again.
     withheld: dict[str, str] = field(default_factory=dict)
+    # Kinds with a file that could not be parsed: their ids are unknown, so are not reported.
+    incomplete: set[str] = field(default_factory=set)
+    # Every record of a good shape, before later checks held some back (for warnings).
+    shaped: dict[str, list[Record]] = field(default_factory=dict)
 
 
 def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
@@ -64,6 +68,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     files: list[CuratedFile] = []
     withheld: dict[str, str] = {}
+    incomplete: set[str] = set()
     validators = schemas.validators
     for kind in KINDS:
         validator = validators[kind]
@@ -71,9 +76,10 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
             cf, found = load_file(path, package.rel(path))
             problems += found
             files.append(cf)
-            if any(p.severity == "error" for p in found):
-                continue
-            for i, data in enumerate(cf.records):
+            if not cf.parsed and any(p.severity == "error" for p in found):
+                incomplete.add(kind)
+            withheld.update((i, kind) for i in cf.withheld)
+            for i, data in cf.records:
                 record = Record(kind, data, cf, i)
                 shape = list(_shape_problems(record, validator, schemas))
                 problems += shape
@@ -81,7 +87,8 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                     records[kind].append(record)
                 elif isinstance(data.get("id"), str):
                     withheld[data["id"]] = kind
-    dataset = Dataset(package, schemas, records, {}, files, withheld)
+    dataset = Dataset(package, schemas, records, {}, files, withheld, incomplete,
+                      {kind: list(rs) for kind, rs in records.items()})
     by_id, found = _check_identity(dataset)
     problems += found
     problems += _check_sources(dataset)
@@ -255,8 +262,8 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
             ok = True
             for path, ref, expected in _refs(record):
                 target = by_id.get(ref)
-                if target is None and ref in dataset.withheld:
-                    ok = False  # its own shape error was reported
+                if target is None and (ref in dataset.withheld or expected in dataset.incomplete):
+                    ok = False  # the record's own error, or its file's, was reported
                 elif target is None:
                     ids = known.setdefault(expected, [r.id for r in dataset.records[expected]])
                     close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
@@ -308,7 +315,7 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
 # -- time -------------------------------------------------------------------------------------
 
 def _check_time(dataset: Dataset) -> list[Problem]:
-    published = {r.id: r.data["published"] for r in dataset.records["source"]}
+    published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
     problems = []
     for kind in ("relation", "event", "commitment"):
         for record in dataset.records[kind]:
@@ -348,9 +355,11 @@ def _warnings(dataset: Dataset) -> list[Problem]:
     problems = []
     referenced = set()
     for kind in ("relation", "event", "commitment"):
-        for record in dataset.records[kind]:
+        for record in dataset.shaped[kind]:
             referenced.update(ref for _, ref, expected in _refs(record) if expected == "actor")
-    for record in dataset.records["actor"]:
+    # An actor's references may sit in a record held back by an error: judge only a whole picture.
+    partial = ({"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())))
+    for record in ([] if partial else dataset.records["actor"]):
         if record.id not in referenced:
             problems.append(record.problem("actor-unreferenced", f"no relation, event or commitment "
                                            f"refers to actor `{record.id}`", "id"))

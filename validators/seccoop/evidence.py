@@ -85,8 +85,8 @@ class SpanResult:
 
 def resolve(text: str, quote: str, start: int | None) -> SpanResult:
     """Find a quote's offsets in a source text; `start` picks one of several occurrences."""
-    if not quote.strip():
-        return SpanResult(None, None, "evidence-empty-quote", "the quote is empty")
+    if not quote:  # the schema refuses empty quotes; an API caller gets a plain answer
+        return SpanResult(None, None, "evidence-not-found", "the quote is empty")
     if start is not None:
         if text[start: start + len(quote)] == quote:
             return SpanResult(start, start + len(quote))

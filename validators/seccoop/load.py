@@ -45,7 +45,10 @@ class CuratedFile:
     path: Path
     display: str
     text: str = ""
-    records: list[dict] = field(default_factory=list)
+    records: list[tuple[int, dict]] = field(default_factory=list)  # (position in file, record)
+    # Ids of records refused by the loader (they are reported, and references to them are not)
+    withheld: list[str] = field(default_factory=list)
+    parsed: bool = False  # False when the file could not be read or parsed at all
     data: Any = None  # the whole file's value, for files that are not lists of records
     _root: Any = None
 
@@ -176,11 +179,11 @@ def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
         raise _Refused("yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels", node)
     if id(node) in seen:  # the composer hands back the anchored node itself for an alias
         raise _Refused("yaml-alias", "an alias (*name) repeats an anchored node", node)
+    seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         if node.tag == _T + "merge":
             raise _Refused("yaml-merge-key", "merge key (<<) is not accepted", node)
         return _scalar(node)
-    seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _T + "seq":
             raise _Refused("yaml-tag", f"tag {node.tag} is not accepted", node)
@@ -204,18 +207,23 @@ def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
     return out
 
 
-def _strip_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
-    """Leading or trailing whitespace in any text value: ids, codes and quotes alike."""
+def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
+    """Text values, once YAML escapes are decoded: no leading or trailing whitespace (ids, codes
+    and quotes alike), and no control or invisible characters written as escapes ("\\0")."""
     found = []
     if isinstance(value, str):
         if value != value.strip():
             found.append(cf.problem("text-whitespace", f"`{value}` has leading or trailing whitespace", path))
+        bad = _CONTROL.search(value) or _INVISIBLE.search(value)
+        if bad and bad.group() not in cf.text:  # written as an escape; a literal one was reported
+            code = "text-control" if _CONTROL.match(bad.group()) else "text-invisible"
+            found.append(cf.problem(code, f"the value holds character U+{ord(bad.group()):04X}", path))
     elif isinstance(value, dict):
         for k, v in value.items():
-            found += _strip_problems(cf, v, (*path, k))
+            found += _value_problems(cf, v, (*path, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            found += _strip_problems(cf, v, (*path, i))
+            found += _value_problems(cf, v, (*path, i))
     return found
 
 
@@ -259,30 +267,54 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
     if root is None:
         return cf, problems + [Problem("yaml-empty", "the file holds no records", file=display)]
     cf._root = root
-    try:
-        data = _construct(root, set())
-    except _Refused as exc:
-        mark = exc.node.start_mark
-        return cf, problems + [Problem(exc.code, exc.message, file=display, line=mark.line + 1,
-                                       column=mark.column + 1, hint=exc.hint)]
-    if not records:
-        cf.data = data
-        cf._root = None
-        return cf, problems + _strip_problems(cf, data, ())
-    if not isinstance(data, list):
+    cf.parsed = True
+    if not records or not isinstance(root, yaml.SequenceNode):
+        try:
+            data = _construct(root, set())
+        except _Refused as exc:
+            return cf, problems + [_refusal(exc, display)]
+        if not records:
+            cf.data = data
+            cf._root = None
+            return cf, problems + _value_problems(cf, data, ())
         return cf, problems + [Problem("yaml-not-records", f"the file holds a {_yaml_kind(data)}, not a list of records",
                                        file=display, line=1, column=1)]
-    for i, record in enumerate(data):
+    # Each record on its own, so that one bad record does not hide the others.
+    seen: set[int] = set()
+    for i, item in enumerate(root.value):
+        try:
+            record = _construct(item, seen)
+        except _Refused as exc:
+            problems.append(_refusal(exc, display))
+            cf.withheld += _node_id(item)
+            continue
         if not isinstance(record, dict):
-            line, col = cf.locate((i,))
             problems.append(Problem("yaml-not-records", f"item {i + 1} is a {_yaml_kind(record)}, not a record (mapping)",
-                                    file=display, line=line, column=col, path=json_path((i,))))
-    if any(p.code == "yaml-not-records" for p in problems):
-        return cf, problems
-    cf.records = data
-    problems += _strip_problems(cf, data, ())
+                                    file=display, line=item.start_mark.line + 1,
+                                    column=item.start_mark.column + 1, path=json_path((i,))))
+            continue
+        value_problems = _value_problems(cf, record, (i,))
+        problems += value_problems
+        if value_problems:
+            cf.withheld += [record["id"]] if isinstance(record.get("id"), str) else []
+        else:
+            cf.records.append((i, record))
     cf._root = None  # positions are found again on demand; the node tree is large
     return cf, problems
+
+
+def _refusal(exc: _Refused, display: str) -> Problem:
+    mark = exc.node.start_mark
+    return Problem(exc.code, exc.message, file=display, line=mark.line + 1, column=mark.column + 1, hint=exc.hint)
+
+
+def _node_id(node: Any) -> list[str]:
+    """The id a refused record node declares, so references to it are not reported as unknown."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == "id" and isinstance(v, yaml.ScalarNode):
+                return [v.value]
+    return []
 
 
 def _yaml_kind(value: Any) -> str:

@@ -104,8 +104,6 @@ CODES = _codes(
      "Fix `start:` (`seccoop locate QUOTE` lists the offsets) or remove it if the quote is unique."),
     ("evidence-source-self", "evidence", "error", "A source record's evidence must quote that source itself.",
      "Quote the source's own first line (date and title)."),
-    ("evidence-empty-quote", "evidence", "error", "A quote is only whitespace.",
-     "Quote the words that state the record."),
     ("time-bounds-order", "time", "error", "The earliest date is after the latest date.",
      "Swap or fix the dates."),
     ("time-precision", "time", "error", "The date precision does not fit the bounds.",

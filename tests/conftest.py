@@ -1,0 +1,66 @@
+"""Shared test helpers: the real package, a tiny two-source package, and the real CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+BASE = FIXTURES / "base"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
+    """Run the installed `seccoop` entry point as a user would, in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "seccoop", *args], cwd=cwd or ROOT, env=full_env,
+                          capture_output=True, text=True, input=input, timeout=300)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """sha256 of every file under a folder, to prove a command changed nothing."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            out[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def copy_package(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_base(tmp_path_factory) -> Path:
+    """The tiny fixture package with the real schemas, built once by the real CLI."""
+    dest = tmp_path_factory.mktemp("base") / "pkg"
+    shutil.copytree(BASE, dest)
+    shutil.copytree(ROOT / "schema", dest / "schema")
+    result = run_cli("build", str(dest))
+    assert result.returncode == 0, result.stderr
+    return dest
+
+
+@pytest.fixture
+def base_package(built_base, tmp_path) -> Path:
+    """A fresh, writable copy of the built fixture package."""
+    return copy_package(built_base, tmp_path / "pkg")
+
+
+@pytest.fixture
+def real_package(tmp_path) -> Path:
+    """A writable copy of the shipped package (curated data, seeds, schemas, derived files)."""
+    dest = tmp_path / "real"
+    dest.mkdir()
+    for name in ("datapackage.json", "seeds", "schema", "data"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest

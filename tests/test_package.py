@@ -1,0 +1,142 @@
+"""The shipped package: valid, fresh, every link declared, every quote exactly its source's words."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+
+import pytest
+
+from conftest import ROOT, run_cli, snapshot
+
+
+def test_shipped_package_checks_clean():
+    result = run_cli("check", str(ROOT))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid (0 error(s), 0 warning(s))" in result.stdout
+
+
+def test_frictionless_validates_the_package():
+    from frictionless import Package
+
+    report = Package(str(ROOT / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_derived_files_are_fresh(real_package):
+    """The committed derived files are exactly what `seccoop build` writes."""
+    before = snapshot(real_package)
+    result = run_cli("build", str(real_package))
+    assert result.returncode == 0, result.stderr
+    stale = sorted(k for k, v in snapshot(real_package).items() if before.get(k) != v)
+    assert not stale, f"derived files are stale: {stale}; run `seccoop build` and commit the result"
+
+
+def test_build_is_deterministic(real_package, tmp_path):
+    """Two builds from scratch give the same bytes."""
+    copies = []
+    for name in ("one", "two"):
+        dest = tmp_path / name
+        shutil.copytree(real_package, dest)
+        for derived in [*dest.glob("data/*.csv"), dest / "data" / "seccoop.json", dest / "datapackage.json"]:
+            derived.unlink()
+        assert run_cli("build", str(dest)).returncode == 0
+        copies.append(snapshot(dest))
+    assert copies[0] == copies[1]
+
+
+def _rows(name):
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_evidence_span_is_its_source_text():
+    sources = {r["id"]: r for r in _rows("sources")}
+    texts = {}
+    for sid, source in sources.items():
+        raw = (ROOT / source["path"]).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == source["sha256"]
+        texts[sid] = raw.decode("utf-8")
+    spans = _rows("evidence")
+    assert spans
+    for span in spans:
+        text = texts[span["source"]]
+        assert text[int(span["start"]):int(span["end"])] == span["quote"], span["id"]
+    doc = json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    for kind, records in doc.items():
+        for record in records:
+            assert record["id"] and record["evidence"], (kind, record)
+            for span in record["evidence"]:
+                assert texts[span["source"]][span["start"]:span["end"]] == span["quote"]
+
+
+def test_seed_is_byte_for_byte_the_received_document():
+    shared = ROOT.parent / "shared" / "seeds"
+    seed = ROOT / "seeds" / "000_8b4bd0562fd5204f.txt"
+    raw = seed.read_bytes()
+    assert raw.startswith(b" date 2024-01-12 ") and not raw.endswith(b"\n")
+    if (shared / seed.name).exists():
+        assert (shared / seed.name).read_bytes() == raw
+
+
+def test_nested_json_validates_against_the_schemas():
+    from seccoop.schemas import Schemas
+
+    schemas = Schemas(ROOT / "schema")
+    doc = json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    errors = list(schemas.validators["seccoop"].iter_errors(doc))
+    assert not errors, [e.message for e in errors[:5]]
+
+
+def test_descriptor_has_what_users_need():
+    dp = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for key in ("$schema", "name", "id", "version", "title", "description", "created", "licenses",
+                "sources", "contributors"):
+        assert dp.get(key), key
+    names = {r["name"] for r in dp["resources"]}
+    for resource in dp["resources"]:
+        path = ROOT / resource["path"]
+        data = path.read_bytes()
+        assert resource["bytes"] == len(data)
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        if resource["type"] == "table":
+            schema = resource["schema"]
+            assert schema["primaryKey"]
+            for field in schema["fields"]:
+                assert field["title"] and field["description"] and field["type"], field
+            for fk in schema.get("foreignKeys", ()):
+                assert fk["reference"]["resource"] in names
+    assert {"type": "json", "path": "data/seccoop.json"}.items() <= next(
+        r for r in dp["resources"] if r["name"] == "seccoop").items()
+
+
+# Every link column of every table is a declared foreign key: changing any one value to an id that
+# does not exist makes frictionless (alone) report a foreign-key error.
+def _link_columns():
+    dp = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in dp["resources"]:
+        for fk in resource.get("schema", {}).get("foreignKeys", ()):
+            yield resource["name"], fk["fields"][0]
+
+
+@pytest.mark.parametrize("table,column", sorted(set(_link_columns())))
+def test_every_link_is_a_checked_foreign_key(table, column, real_package):
+    from frictionless import Package
+
+    path = real_package / "data" / f"{table}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index(column)
+    rows[1][col] = "no-such-record"  # an empty (nullable) link is checked as soon as it is filled
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    dp_path = real_package / "datapackage.json"
+    dp = json.loads(dp_path.read_text(encoding="utf-8"))
+    for resource in dp["resources"]:  # let the hash pass so that only the link is wrong
+        resource.pop("hash", None)
+        resource.pop("bytes", None)
+    dp_path.write_text(json.dumps(dp), encoding="utf-8")
+    report = Package(str(dp_path)).validate()
+    assert "foreign-key" in {e.type for task in report.tasks for e in task.errors}

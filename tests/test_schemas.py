@@ -1,0 +1,81 @@
+"""The schemas are the product: metaschema-valid, closed, documented, and equal to their codelists."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import ROOT
+
+SCHEMAS = sorted((ROOT / "schema").glob("*.schema.json"))
+
+
+@pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
+def test_schema_passes_metaschema(path):
+    Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _objects(node, where="#"):
+    if isinstance(node, dict):
+        if node.get("type") == "object" or "properties" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _objects(value, f"{where}/{i}")
+
+
+@pytest.mark.parametrize("path", [p for p in SCHEMAS if p.name != "seccoop.schema.json"], ids=lambda p: p.name)
+def test_every_property_is_documented_and_objects_are_closed(path):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for where, obj in _objects(doc):
+        if "properties" not in obj:
+            continue
+        if where.split("/")[-1] != "contains" and "/contains" not in where:
+            assert obj.get("additionalProperties") is False, where
+        for name, prop in obj["properties"].items():
+            if "/contains" in where:
+                continue
+            assert prop.get("title") and prop.get("description"), f"{path.name} {where}/{name}"
+
+
+def _enums(node, where="#"):
+    if isinstance(node, dict):
+        if "codelist" in node and "enum" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _enums(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _enums(value, f"{where}/{i}")
+
+
+def test_each_enum_equals_its_codelist():
+    seen = set()
+    for path in SCHEMAS:
+        for where, prop in _enums(json.loads(path.read_text(encoding="utf-8"))):
+            with (ROOT / "schema" / "codelists" / prop["codelist"]).open(encoding="utf-8", newline="") as f:
+                codes = [row["code"] for row in csv.DictReader(f)]
+            assert [c for c in prop["enum"] if c is not None] == codes, f"{path.name} {where}"
+            seen.add(prop["codelist"])
+    listed = {p.name for p in (ROOT / "schema" / "codelists").glob("*.csv")}
+    assert listed == seen, f"codelists no schema uses: {listed - seen}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "schema" / "codelists").glob("*.csv")), ids=lambda p: p.name)
+def test_codelists_are_documented(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and list(rows[0])[:3] == ["code", "title", "description"]
+    for row in rows:
+        assert row["code"] and row["title"] and row["description"], row
+
+
+def test_event_types_map_to_cameo():
+    with (ROOT / "schema" / "codelists" / "event-types.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            assert row["cameo_code"].isdigit(), row
