@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,9 @@ def write_atomically(targets: dict[Path, bytes]) -> list[Path]:
     for path in targets:
         if path.is_dir():
             raise WriteRefused(f"{path}: is a folder, not a file")
-        if path.exists() and not os.access(path, os.W_OK):
+        # The mode bit, not only access(): root may write anything, but a file someone marked
+        # read-only is not ours to replace.
+        if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWUSR):
             raise WriteRefused(f"{path}: is read-only")
     changed = {p: d for p, d in targets.items() if not (p.is_file() and p.read_bytes() == d)}
     staged: list[tuple[Path, Path]] = []

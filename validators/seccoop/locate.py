@@ -27,7 +27,7 @@ def locate(quote: str, path: str | Path | None = None, source_id: str | None = N
     hits, near = [], []
     for file in package.curated_files("source"):
         cf, _ = load_file(file, package.rel(file))
-        for record in cf.records:
+        for _, record in cf.records:
             sid, rel = record.get("id"), record.get("path")
             if not isinstance(sid, str) or not isinstance(rel, str) or (source_id and sid != source_id):
                 continue

@@ -44,6 +44,8 @@ class Schemas:
                 self.documents[name] = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise SchemaBroken(f"{path}: {exc}") from None
+            if not isinstance(self.documents[name], dict) or self.documents[name].get("$id") != path.name:
+                raise SchemaBroken(f"{path}: not a JSON Schema with $id {path.name}")
         self.codelists: dict[str, Codelist] = {}
         cl_folder = folder / "codelists"
         if not cl_folder.is_dir():
