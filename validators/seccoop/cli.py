@@ -136,3 +136,46 @@ def locate(quote, source_id, package, width):
         for source, text in near:
             click.echo(f"{source} has: {text!r} (quotes, dashes or spaces differ)", err=True)
         sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "html"]), required=True,
+              help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database; "
+                   "html: a review site.")
+@click.option("--table", "tables", multiple=True, metavar="NAME",
+              help="A table (csv, sqlite) or record kind (json, jsonl) to export; repeat for several. "
+                   "Default: all. `events_flat` is one row per event with participants and quotes.")
+@click.option("--out", default=None, metavar="PATH",
+              help="File, or folder for several CSV tables and html. Default or `-`: standard output.")
+@click.option("--excel-safe/--raw", default=False, show_default=True,
+              help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
+                   "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
+@_internal_errors
+def export(package, fmt, tables, out, excel_safe):
+    """Export the checked package as CSV, JSON, JSON Lines, SQLite or an HTML review site.
+
+    Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
+    Outside a checkout, exports the package installed with seccoop. Writes are atomic.
+    """
+    from .build import WriteRefused
+    from .export import ExportInvalid, ExportRefused, export as run_export
+    from .package import NoPackage
+    from .report import render
+
+    try:
+        written = run_export(package, fmt, tables, out, excel_safe)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    except ExportRefused as exc:
+        raise click.UsageError(str(exc)) from None
+    except ExportInvalid as exc:
+        click.echo(render(exc.report, "text"), nl=False, err=True)
+        click.echo("export stopped: the package does not pass `seccoop check`; nothing was written", err=True)
+        sys.exit(exc.report.exit_code)
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    if written != ["-"]:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
