@@ -197,9 +197,10 @@ def _check_sources(dataset: Dataset) -> list[Problem]:
     kept = []
     for record in dataset.records["source"]:
         rel = record.data["path"]
-        path = (dataset.package.root / rel)
-        resolved = path.resolve()
-        if resolved.parent != seeds or path.is_symlink():
+        parts = rel.split("/")
+        path = dataset.package.root / rel
+        if len(parts) != 2 or parts[0] != "seeds" or parts[1] in ("", ".", "..") or "\\" in rel \
+                or path.is_symlink() or path.resolve().parent != seeds:
             problems.append(record.problem("source-path", f"`{rel}` is not a file directly in seeds/", "path"))
             continue
         try:

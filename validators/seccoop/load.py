@@ -296,7 +296,8 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
         value_problems = _value_problems(cf, record, (i,))
         problems += value_problems
         if value_problems:
-            cf.withheld += [record["id"]] if isinstance(record.get("id"), str) else []
+            # held back with its id as written and as meant, so references to it are not reported
+            cf.withheld += [record["id"], record["id"].strip()] if isinstance(record.get("id"), str) else []
         else:
             cf.records.append((i, record))
     cf._root = None  # positions are found again on demand; the node tree is large
