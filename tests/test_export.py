@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import csv
 import io
 import json
@@ -132,7 +133,7 @@ def test_excel_safe_guards_formulas_and_raw_does_not(base_package):
 
 
 def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_path, monkeypatch):
-    from seccoop import export as export_module
+    export_module = importlib.import_module("seccoop.export")
 
     db = tmp_path / "exports" / "seccoop.db"
     export_module.export(base_package, "sqlite", out=str(db))
@@ -152,8 +153,8 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
 
 
 def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_path, monkeypatch):
-    from seccoop import build as build_module
-    from seccoop import export as export_module
+    build_module = importlib.import_module("seccoop.build")
+    export_module = importlib.import_module("seccoop.export")
 
     out = tmp_path / "tables"
     export_module.export(base_package, "csv", out=str(out))

@@ -4,26 +4,24 @@ tools that check, build and export it.
     >>> import seccoop
     >>> report = seccoop.check()          # the nearest package, else the bundled one
     >>> report.valid, report.exit_code
+    (True, 0)
 
-The command line (`seccoop check|build|export|locate`) calls these same functions.
+The command line (`seccoop check|build|export|locate`) calls these same functions. They share
+their names with the modules that define them; `importlib.import_module("seccoop.build")` reaches
+a module. Heavy dependencies (frictionless, jsonschema) load only when a function needs them.
 """
 
 from __future__ import annotations
 
-__all__ = ["check", "build", "locate", "__version__"]
+from .build import build
+from .check import check
+from .export import export
+from .locate import locate
+
+__all__ = ["check", "build", "export", "locate", "__version__"]
 
 
 def __getattr__(name):
-    # Lazy: `import seccoop` stays cheap; frictionless and jsonschema load only when used.
-    if name == "check":
-        from .check import check
-        return check
-    if name == "build":
-        from .build import build
-        return build
-    if name == "locate":
-        from .locate import locate
-        return locate
     if name == "__version__":
         from importlib.metadata import version
         return version("seccoop")

@@ -1,0 +1,46 @@
+"""The curated-YAML loader on its own: what it refuses and what it keeps exactly."""
+
+from __future__ import annotations
+
+import importlib
+
+from seccoop.load import load_file
+
+load_module = importlib.import_module("seccoop.load")
+
+
+def _load(tmp_path, text: str | bytes):
+    path = tmp_path / "actors.yaml"
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return load_file(path, "actors.yaml")
+
+
+def test_values_keep_the_text_written(tmp_path):
+    cf, problems = _load(tmp_path, '- {id: a, date: 2024-01-12, n: 12, x: 1.5, t: true, e: ~, q: "no"}\n')
+    assert not problems
+    assert cf.records == [(0, {"id": "a", "date": "2024-01-12", "n": 12, "x": 1.5, "t": True, "e": None, "q": "no"})]
+
+
+def test_billion_laughs_is_refused_not_expanded(tmp_path):
+    bomb = "- a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
+           "  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    cf, problems = _load(tmp_path, bomb)
+    assert [p.code for p in problems] == ["yaml-alias"] and cf.records == []
+
+
+def test_one_bad_record_does_not_hide_the_others(tmp_path):
+    cf, problems = _load(tmp_path, "- {id: a, name: x, name: y}\n- {id: b}\n- {id: c, v: no}\n")
+    assert [(p.code, p.line) for p in problems] == [("yaml-duplicate-key", 1), ("yaml-implicit-type", 3)]
+    assert [r for _, r in cf.records] == [{"id": "b"}]
+    assert cf.withheld == ["a", "c"]
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(load_module, "MAX_FILE_BYTES", 10)
+    cf, problems = _load(tmp_path, "- {id: abcdefghijkl}\n")
+    assert [p.code for p in problems] == ["file-too-large"] and cf.records == []
+
+
+def test_positions_count_from_one_in_code_points(tmp_path):
+    cf, problems = _load(tmp_path, "- id: a\n  name: 🚨 x\u200b\n")
+    assert [(p.code, p.line, p.column) for p in problems] == [("text-invisible", 2, 12)]
