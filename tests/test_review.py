@@ -1,0 +1,412 @@
+"""The HTML review site (`seccoop export --format html`): its files, escaping, code-point offsets, and
+the page itself driven in headless Chromium over the DevTools protocol (a real click, a real Enter)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+from seccoop.build import WriteRefused
+from seccoop.package import KINDS, PLURAL
+from seccoop.review import write_review_site
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars"]
+
+
+# -- helpers: the exported site, its spans, and what a DOM holds ---------------------------------
+
+def export_site(package: Path, out: Path) -> Path:
+    result = run_cli("export", str(package), "--format", "html", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def evidence_spans(document: dict):
+    """(span id, source, quote) of every evidence span of every record, as the site names them."""
+    for kind in KINDS:
+        for record in document[PLURAL[kind]]:
+            for n, span in enumerate(record["evidence"], start=1):
+                yield f"span-{kind}-{record['id']}-{n}", span["source"], span["quote"]
+
+
+class PageParts(HTMLParser):
+    """The highlighted text of each span (joined over its segments), the anchors, and the scripts."""
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.span_text: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self.scripts: list[tuple[dict, str]] = []
+        self._segment: list[str] | None = None
+        self._script: dict | None = None
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "mark" and "seg" in attrs.get("class", "").split():
+            self._segment = attrs["data-spans"].split()
+        if tag == "script":
+            self._script = attrs
+            self.scripts.append((attrs, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self._segment = None
+        if tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        for span_id in self._segment or ():
+            self.span_text[span_id] = self.span_text.get(span_id, "") + data
+        if self._script is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+
+def find_chromium() -> str | None:
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    if path is None:
+        pytest.skip("Chromium is not installed (needed for the browser tests); install it: apt-get install chromium")
+    return path
+
+
+def dump_dom(chromium: str, page: Path, profile: Path) -> str:
+    """The DOM after the page's scripts ran. Bytes, not text mode: a carriage return must survive."""
+    result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
+    return result.stdout.decode("utf-8")
+
+
+# -- a DevTools protocol client, standard library only ------------------------------------------
+
+class DevTools:
+    """Just enough of the Chrome DevTools Protocol, over a minimal RFC 6455 websocket, to drive a page."""
+
+    def __init__(self, ws_url: str):
+        host_port, path = ws_url.removeprefix("ws://").split("/", 1)
+        host, port = host_port.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\n"
+                          f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                          .encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += self.sock.recv(1)
+        assert response.startswith(b"HTTP/1.1 101"), response
+        self.next_id = 0
+
+    def _recv_exact(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("DevTools closed the connection")
+            data += chunk
+        return data
+
+    def _send_text(self, text: str) -> None:
+        payload = text.encode("utf-8")
+        header = bytes([0x81])
+        if len(payload) < 126:
+            header += bytes([0x80 | len(payload)])
+        elif len(payload) < 1 << 16:
+            header += bytes([0x80 | 126]) + struct.pack(">H", len(payload))
+        else:
+            header += bytes([0x80 | 127]) + struct.pack(">Q", len(payload))
+        mask = os.urandom(4)
+        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def _recv_message(self) -> dict:
+        message = b""
+        while True:
+            first, second = self._recv_exact(2)
+            length = second & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self._recv_exact(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self._recv_exact(8))[0]
+            message += self._recv_exact(length)
+            if first & 0x80:
+                return json.loads(message)
+
+    def send(self, method: str, **params) -> dict:
+        self.next_id += 1
+        self._send_text(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            reply = self._recv_message()
+            if reply.get("id") == self.next_id:
+                assert "error" not in reply, reply
+                return reply["result"]
+
+    def evaluate(self, expression: str):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 20):
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(expression):
+            assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+            time.sleep(0.05)
+
+    def open(self, url: str) -> None:
+        self.send("Page.navigate", url=url)
+        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
+
+    def click(self, selector: str) -> None:
+        """A real mouse click in the middle of the element's widest line box (an inline element that
+        wraps, or holds a <q>, has several)."""
+        x, y = self.evaluate(f"""(() => {{
+            const element = document.querySelector({json.dumps(selector)});
+            element.scrollIntoView({{block: "center"}});
+            const box = Array.from(element.getClientRects()).reduce((a, b) => (b.width > a.width ? b : a));
+            return [box.left + box.width / 2, box.top + box.height / 2];
+        }})()""")
+        self.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+    def press_enter(self) -> None:
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
+                      **({"text": "\r"} if kind == "keyDown" else {}))
+
+    def screenshot(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
+
+
+@contextmanager
+def browser(chromium: str, profile: Path):
+    """A headless Chromium on a blank page, driven over DevTools; ended (its process group) on exit."""
+    process = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
+                                "--window-size=1280,900", "about:blank"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    devtools = None
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.is_file() and port_file.read_text().count("\n") >= 1):
+            assert time.monotonic() < deadline and process.poll() is None, "Chromium did not open DevTools"
+            time.sleep(0.05)
+        port = port_file.read_text().split("\n")[0]
+        no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        targets = json.load(no_proxy.open(f"http://127.0.0.1:{port}/json/list", timeout=30))
+        devtools = DevTools(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
+        yield devtools
+    finally:
+        if devtools is not None:
+            devtools.sock.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+# -- the files -------------------------------------------------------------------------------
+
+def test_export_writes_a_self_contained_deterministic_site(base_package, tmp_path):
+    first = export_site(base_package, tmp_path / "first")
+    second = export_site(base_package, tmp_path / "second")
+    names = sorted(p.name for p in first.iterdir())
+    assert names == ["index.html", "source-alpha.html", "source-beta.html"]
+    assert sorted(p.name for p in second.iterdir()) == names
+    for name in names:
+        markup = (first / name).read_text(encoding="utf-8")
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+        parts = PageParts(markup)
+        assert all("src" not in attrs for attrs, _ in parts.scripts), name
+        assert "<link" not in markup and "<img" not in markup and "<iframe" not in markup, name
+        assert "@import" not in markup and "url(" not in markup, name
+        assert "default-src 'none'" in markup, name  # the browser itself refuses any load
+
+
+def test_export_says_what_it_wrote(base_package, tmp_path):
+    result = run_cli("export", str(base_package), "--format", "html", "--out", str(tmp_path / "site"))
+    assert result.returncode == 0
+    for name in ("index.html", "source-alpha.html", "source-beta.html"):
+        assert f"wrote {tmp_path / 'site' / name}" in result.stderr
+
+
+def test_export_refuses_a_file_where_the_folder_should_be(base_package, tmp_path):
+    target = tmp_path / "site"
+    target.write_text("keep me", encoding="utf-8")
+    result = run_cli("export", str(base_package), "--format", "html", "--out", str(target))
+    assert result.returncode == 1 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    with pytest.raises(WriteRefused):
+        write_review_site({"sources": []}, {}, target)
+
+
+def test_index_links_every_span_to_its_anchor_in_its_source(base_package, tmp_path):
+    site = export_site(base_package, tmp_path / "site")
+    document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for span_id, source, _ in evidence_spans(document):
+        assert f'href="source-{source}.html#{span_id}"' in index
+        assert span_id in PageParts((site / f"source-{source}.html").read_text(encoding="utf-8")).ids
+
+
+# -- escaping and offsets, in the DOM Chromium builds ---------------------------------------------
+
+def test_markup_in_a_source_is_shown_as_text(base_package, tmp_path, chromium):
+    site = export_site(base_package, tmp_path / "site")
+    markup = (site / "source-beta.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;injured&lt;/script&gt;" in markup and "<script>injured" not in markup
+    dom = PageParts(dump_dom(chromium, site / "source-beta.html", tmp_path / "profile"))
+    assert [attrs.get("type") for attrs, _ in dom.scripts] == ["application/json", None]
+    assert not any("injured" in text for _, text in dom.scripts)
+    quote = "Over 30 officers were <script>injured</script> in the riots"
+    assert dom.span_text["span-event-riot-injuries-1"] == quote
+
+
+def test_every_span_highlights_exactly_its_quote_after_an_emoji(base_package, tmp_path, chromium):
+    site = export_site(base_package, tmp_path / "site")
+    document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    doms = {s["id"]: PageParts(dump_dom(chromium, site / f"source-{s['id']}.html", tmp_path / f"profile-{s['id']}"))
+            for s in document["sources"]}
+    spans = list(evidence_spans(document))
+    assert any("🚨" in quote for _, _, quote in spans)  # the fixture really has a span with an emoji before it
+    for span_id, source, quote in spans:
+        assert doms[source].span_text.get(span_id) == quote, span_id
+
+
+def test_carriage_returns_and_astral_characters_keep_their_offsets(tmp_path, chromium):
+    text = "🚨🚨 first line\r\nsecond 🚨 line\r\n"
+    quotes = ["first line\r\nsecond", "🚨 line\r", "line\r\nsecond 🚨"]
+    evidence = [{"source": "crlf", "quote": q, "start": text.index(q), "end": text.index(q) + len(q)} for q in quotes]
+    source = {"id": "crlf", "title": "CRLF", "published": "2024-01-01", "language": "en", "evidence": evidence}
+    write_review_site({"sources": [source]}, {"crlf": text}, tmp_path / "site")
+    dom = PageParts(dump_dom(chromium, tmp_path / "site" / "source-crlf.html", tmp_path / "profile"))
+    assert [dom.span_text[f"span-source-crlf-{n}"] for n in (1, 2, 3)] == quotes
+
+
+# -- the page in a real browser -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site_and_document(built_base, tmp_path_factory):
+    site = export_site(built_base, tmp_path_factory.mktemp("review") / "site")
+    return site, json.loads((built_base / "data" / "seccoop.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def page(chromium, tmp_path_factory):
+    with browser(chromium, tmp_path_factory.mktemp("chromium")) as devtools:
+        yield devtools
+
+
+SHOWN_CARDS = "Array.from(document.querySelectorAll('#panel .card')).filter(c => c.offsetParent).map(c => c.id)"
+
+
+def test_every_record_span_is_highlighted_in_the_browser(page, site_and_document):
+    site, document = site_and_document
+    for source in document["sources"]:
+        page.open((site / f"source-{source['id']}.html").as_uri())
+        for span_id, in_source, quote in evidence_spans(document):
+            if in_source != source["id"]:
+                continue
+            shown = page.evaluate(f"""(() => {{
+                const parts = Array.from(document.querySelectorAll('[data-spans~="{span_id}"]'));
+                return {{text: parts.map(p => p.textContent).join(""),
+                         painted: parts.every(p => getComputedStyle(p).backgroundColor !== "rgba(0, 0, 0, 0)"),
+                         focusable: parts.every(p => p.tabIndex === 0)}};
+            }})()""")
+            assert shown == {"text": quote, "painted": True, "focusable": True}, span_id
+
+
+def test_clicking_nested_words_shows_every_record_they_support(page, site_and_document):
+    site, _ = site_and_document
+    page.open((site / "source-beta.html").as_uri())
+    assert page.evaluate(SHOWN_CARDS) == []
+    page.click('[data-spans="span-actor-riot-officers-1 span-event-riot-injuries-1"]')
+    assert page.evaluate(SHOWN_CARDS) == ["record-actor-riot-officers", "record-event-riot-injuries"]
+    event_card = page.evaluate("document.getElementById('record-event-riot-injuries').innerText")
+    for fact in ("violence", "occurred", "on or before 2024-03-05", "officers (victim)", "riot-injuries"):
+        assert fact in event_card
+    pressed = page.evaluate("Array.from(document.querySelectorAll('[aria-pressed=true]')).map(s => s.textContent)")
+    assert "".join(pressed) == "Over 30 officers were <script>injured</script> in the riots"
+    assert page.evaluate("document.getElementById('panel-hint').offsetParent === null")
+    page.screenshot(ARTIFACTS / "review.png")
+
+
+def test_enter_on_a_focused_span_selects_it(page, site_and_document):
+    site, _ = site_and_document
+    page.open((site / "source-beta.html").as_uri())
+    page.evaluate("document.querySelector('[data-spans=\"span-event-freedonia-request-1\"]').focus()")
+    page.press_enter()
+    assert page.evaluate(SHOWN_CARDS) == ["record-event-freedonia-request"]
+    card = page.evaluate("document.getElementById('record-event-freedonia-request').innerText")
+    assert "Freedonia (initiator); Ruritania (recipient)" in card
+
+
+def test_a_quote_in_the_index_opens_its_span_in_context(page, site_and_document):
+    site, _ = site_and_document
+    page.open((site / "index.html").as_uri())
+    page.click('#record-relation-vela-official-of-ruritania a[href*="#span-"]')
+    target = (site / "source-alpha.html").as_uri() + "#span-relation-vela-official-of-ruritania-1"
+    page.wait_for(f"location.href === {json.dumps(target)} && document.readyState === 'complete'")
+    assert page.evaluate(SHOWN_CARDS) == ["record-relation-vela-official-of-ruritania"]
+    card = page.evaluate("document.getElementById('record-relation-vela-official-of-ruritania').innerText")
+    assert "Ana Vela" in card and "Ruritania" in card and "Interior Minister" in card
+
+
+def test_index_filters_by_kind_and_type(page, site_and_document):
+    site, document = site_and_document
+    page.open((site / "index.html").as_uri())
+    shown = "Array.from(document.querySelectorAll('.card')).filter(c => c.offsetParent).map(c => c.id)"
+    choose = ("(id, value) => { const s = document.getElementById(id); s.value = value; "
+              "s.dispatchEvent(new Event('change')); }")
+    total = sum(len(document[PLURAL[k]]) for k in KINDS)
+    assert len(page.evaluate(shown)) == total
+    page.evaluate(f"({choose})('filter-kind', 'event')")
+    assert page.evaluate(shown) == [f"record-event-{e['id']}" for e in document["events"]]
+    page.evaluate(f"({choose})('filter-type', 'actor/state')")
+    assert page.evaluate(shown) == ["record-actor-ruritania", "record-actor-freedonia"]
+    assert page.evaluate("document.getElementById('filter-kind').value") == "actor"
+    assert page.evaluate("document.getElementById('shown').textContent") == f"2 of {total} records"
+
+
+def test_the_page_fits_a_phone(page, site_and_document):
+    site, _ = site_and_document
+    page.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+    try:
+        for name in ("source-alpha.html", "index.html"):
+            page.open((site / name).as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        page.open((site / "source-alpha.html").as_uri())
+        page.click('[data-spans~="span-event-vela-statement-1"]')
+        assert "record-event-vela-statement" in page.evaluate(SHOWN_CARDS)
+        page.screenshot(ARTIFACTS / "review-phone.png")
+    finally:
+        page.send("Emulation.clearDeviceMetricsOverride")

@@ -1,0 +1,375 @@
+"""The review site written by `seccoop export --format html --out FOLDER`.
+
+A reviewer checks that every record says what its quotes say. The site shows each source's full
+text with every evidence span highlighted; selecting highlighted words (click, or Tab then Enter)
+lists the records they support. `index.html` lists every record, filterable by kind and type, with
+links to its spans in context (`source-<id>.html#span-...`). The site is static and self-contained:
+inline CSS and JS, no network at view time (a Content-Security-Policy forbids any load), no build
+step, and the same package always gives the same bytes.
+
+Offsets are Unicode code points (Python str indices), but JavaScript strings count UTF-16 units, so
+an emoji before a span would shift it by one in the browser. The text is therefore cut into
+highlighted segments here, in Python, by code point; the browser never computes an offset, its
+script only marks which of the pre-cut segments are selected. Spans that overlap or nest are cut at
+every span boundary: each segment lists all the spans covering it (`data-spans`) and is shaded by
+how many there are (`data-depth`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import WriteRefused, write_atomically
+from .package import KINDS, PLURAL
+
+MAX_DEPTH = 3  # segments covered by this many spans or more share the darkest shade
+
+
+@dataclass(frozen=True)
+class Span:
+    """One evidence span of one record: the words of `source` from `start` to `end` (code points)."""
+
+    id: str  # the anchor in its source page, and a token of data-spans
+    record: str  # the key of the record it supports
+    source: str
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass
+class RecordView:
+    """A record as the site shows it: what it is, the facts a reviewer checks, and its spans."""
+
+    kind: str
+    id: str
+    type: str  # the value the type filter uses (a commitment's category; empty for a source)
+    label: str  # its name, summary, action or title
+    facts: list[tuple[str, str]]  # (name, text); empty texts are not shown
+    spans: list[Span]
+
+    @property
+    def key(self) -> str:
+        return record_key(self.kind, self.id)
+
+
+def record_key(kind: str, id_: str) -> str:
+    """The id of a record's card, in the index and in the panel of each source page."""
+    return f"record-{kind}-{id_}"
+
+
+# -- describing records ------------------------------------------------------------------------
+
+def when(date: dict | None) -> str:
+    """Date bounds in words: a day, a month, a year, a range, or one open bound."""
+    if not date:
+        return ""
+    earliest, latest, precision = date.get("earliest"), date.get("latest"), date.get("precision")
+    if precision == "day":
+        return earliest
+    if precision == "month":
+        return earliest[:7]
+    if precision == "year":
+        return earliest[:4]
+    if earliest and latest:
+        return f"{earliest} to {latest}"
+    if earliest:
+        return f"on or after {earliest}"
+    return f"on or before {latest}" if latest else "unknown"
+
+
+def _roles(people: list[dict], names: dict[str, str]) -> str:
+    return "; ".join(f"{names.get(p['actor'], p['actor'])} ({p['role']})" for p in people or [])
+
+
+def _quantities(quantities: list[dict]) -> str:
+    return "; ".join(f"{q['text']} ({q['unit']})" for q in quantities or [])
+
+
+def _source(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    return r["title"], "", [("published", r["published"]), ("language", r["language"]),
+                            ("publisher", r.get("publisher")), ("url", r.get("url"))]
+
+
+def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    return r["name"], r["type"], [("type", r["type"]), ("honorific", r.get("honorific")),
+                                  ("aliases", "; ".join(r.get("aliases") or [])), ("country", r.get("country"))]
+
+
+def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    subject, obj = names.get(r["subject"], r["subject"]), names.get(r["object"], r["object"])
+    return f"{subject} {r['type']} {obj}", r["type"], [
+        ("type", r["type"]), ("subject", subject), ("object", obj), ("role", r.get("role")),
+        ("date", when(r.get("date")))]
+
+
+def _event(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    return r["summary"], r["type"], [
+        ("type", r["type"]), ("status", r["status"]), ("date", when(r.get("date"))),
+        ("participants", _roles(r.get("participants"), names)), ("place", r.get("place")),
+        ("country", r.get("country")), ("part of", r.get("part_of")),
+        ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+        ("quantities", _quantities(r.get("quantities")))]
+
+
+def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    return r["action"], r["category"], [
+        ("category", r["category"]), ("strength", r["strength"]), ("status", r["status"]),
+        ("date", when(r.get("date"))), ("deadline", r.get("deadline")),
+        ("parties", _roles(r.get("parties"), names)), ("made in", r.get("made_in")),
+        ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+        ("conditions", r.get("conditions")), ("quantities", _quantities(r.get("quantities")))]
+
+
+DESCRIBE = {"source": _source, "actor": _actor, "relation": _relation, "event": _event,
+            "commitment": _commitment}
+
+
+def describe(kind: str, record: dict, names: dict[str, str]) -> RecordView:
+    label, type_, facts = DESCRIBE[kind](record, names)
+    key = record_key(kind, record["id"])
+    spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"])
+             for n, e in enumerate(record["evidence"], start=1)]
+    return RecordView(kind, record["id"], type_, label, facts, spans)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def esc(value: object) -> str:
+    """Text or attribute value, escaped. A carriage return becomes a character reference: the HTML
+    parser turns a raw one into a line feed, which would make the shown text differ from the source."""
+    return html.escape(str(value), quote=True).replace("\r", "&#13;")
+
+
+def counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def span_href(span: Span) -> str:
+    return f"source-{esc(span.source)}.html#{esc(span.id)}"
+
+
+def render_card(record: RecordView, hidden: bool = False) -> str:
+    """One record: kind, id (linking to the index), label, facts, and its quotes linking into their sources."""
+    facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
+    quotes = "".join(f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}"><q>{esc(s.quote)}</q></a> '
+                     f'<span class="where">{esc(s.source)} {s.start}–{s.end}</span></li>' for s in record.spans)
+    return (f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
+            f'data-type="{esc(record.type)}"{" hidden" if hidden else ""}>\n'
+            f'<h3><span class="kind">{esc(record.kind)}</span> <a href="index.html#{esc(record.key)}">'
+            f'{esc(record.id)}</a></h3>\n<p class="label">{esc(record.label)}</p>\n'
+            f'<dl>{facts}</dl>\n<ol class="evidence">{quotes}</ol>\n</article>\n')
+
+
+def render_text(text: str, spans: list[Span]) -> str:
+    """The source text cut at every span boundary. Each covered segment is a focusable <mark> listing
+    the spans covering it; an empty anchor marks where each span starts, for links from the index."""
+    cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
+    parts = []
+    for start, end in zip(cuts, cuts[1:]):
+        parts += [f'<span class="anchor" id="{esc(s.id)}"></span>' for s in spans if s.start == start]
+        covering = [s.id for s in spans if s.start <= start and end <= s.end]
+        words = esc(text[start:end])
+        if covering:
+            parts.append(f'<mark class="seg" tabindex="0" role="button" data-depth="{min(len(covering), MAX_DEPTH)}"'
+                         f' data-spans="{esc(" ".join(covering))}">{words}</mark>')
+        else:
+            parts.append(words)
+    return "".join(parts)
+
+
+def script_data(data: dict) -> str:
+    """JSON for a <script type="application/json"> block; every `<` escaped, so no `</script>` or
+    `<!--` in the data can end or alter the block."""
+    return json.dumps(data, sort_keys=True).replace("<", "\\u003c")
+
+
+def render_page(title: str, body: str, script: str, data: dict | None = None) -> bytes:
+    data_block = f'<script type="application/json" id="review-data">{script_data(data)}</script>\n' if data else ""
+    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}"
+            f"{data_block}<script>{script}</script>\n</body>\n</html>\n").encode("utf-8")
+
+
+def render_source_nav(sources: list[dict]) -> str:
+    links = " · ".join(f'<a href="source-{esc(s["id"])}.html">{esc(s["id"])}</a>' for s in sources)
+    return f'<nav><a href="index.html">All records</a> · Sources: {links}</nav>\n'
+
+
+def source_page(source: dict, text: str, records: list[RecordView], sources: list[dict]) -> bytes:
+    """A source's full text with its spans highlighted, beside a panel of the records they support."""
+    spans = [s for r in records for s in r.spans if s.source == source["id"]]
+    cited = [r for r in records if any(s.source == source["id"] for s in r.spans)]
+    body = (f"<header>\n{render_source_nav(sources)}<h1>{esc(source['title'])}</h1>\n"
+            f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
+            f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
+            f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
+            f"Select them (click, or Tab then Enter) to see the records they support.</p>\n</header>\n"
+            f'<main class="review">\n<section class="source" aria-label="Source text">'
+            f'<div class="source-text" lang="{esc(source["language"])}">{render_text(text, spans)}</div></section>\n'
+            f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
+            f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
+            + "".join(render_card(r, hidden=True) for r in cited) + "</aside>\n</main>\n")
+    return render_page(source["title"], body, SOURCE_SCRIPT, {"spans": {s.id: s.record for s in spans}})
+
+
+def render_filters(records: list[RecordView]) -> str:
+    kinds = list(dict.fromkeys(r.kind for r in records))
+    kind_options = "".join(f'<option value="{esc(k)}">{esc(PLURAL[k])}</option>' for k in kinds)
+    type_groups = ""
+    for kind in kinds:
+        types = sorted({r.type for r in records if r.kind == kind and r.type})
+        options = "".join(f'<option value="{esc(kind)}/{esc(t)}">{esc(t)}</option>' for t in types)
+        type_groups += f'<optgroup label="{esc(kind)}">{options}</optgroup>' if types else ""
+    return (f'<form class="filters" role="search">\n'
+            f'<label>Kind <select id="filter-kind"><option value="">all kinds</option>{kind_options}</select></label>\n'
+            f'<label>Type <select id="filter-type"><option value="">all types</option>{type_groups}</select></label>\n'
+            f'<output id="shown" aria-live="polite">{counted(len(records), "record")}</output>\n</form>\n')
+
+
+def index_page(sources: list[dict], records: list[RecordView]) -> bytes:
+    """Every record, with filters by kind and type, and links to its spans in their sources."""
+    source_items = "".join(
+        f'<li><a href="source-{esc(s["id"])}.html">{esc(s["title"])}</a> '
+        f'<span class="where">{esc(s["id"])} · {esc(s["published"])}</span></li>\n' for s in sources)
+    body = (f"<header>\n<h1>seccoop review</h1>\n<p class=\"meta\">{counted(len(records), 'record')} from "
+            f"{counted(len(sources), 'source')}. Each quote links to its words in the source.</p>\n</header>\n<main>\n"
+            f"<section>\n<h2>Sources</h2>\n<ul>\n{source_items}</ul>\n</section>\n"
+            f"<section>\n<h2>Records</h2>\n{render_filters(records)}<div class=\"cards\">\n"
+            + "".join(render_card(r) for r in records) + "</div>\n</section>\n</main>\n")
+    return render_page("seccoop review", body, INDEX_SCRIPT)
+
+
+def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[str]:
+    """Write the review site into folder `out`; return the paths written (as strings)."""
+    if out.exists() and not out.is_dir():
+        raise WriteRefused(f"{out}: is a file, not a folder")
+    names = {a["id"]: a["name"] for a in document.get("actors", [])}
+    records = [describe(kind, r, names) for kind in KINDS for r in document.get(PLURAL[kind], [])]
+    sources = document.get("sources", [])
+    pages = {out / "index.html": index_page(sources, records)}
+    for source in sources:
+        pages[out / f"source-{source['id']}.html"] = source_page(source, texts[source["id"]], records, sources)
+    write_atomically(pages)
+    return [str(path) for path in pages]
+
+
+# -- the inline style and scripts --------------------------------------------------------------
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+CSS = """
+:root { font: 16px/1.5 system-ui, sans-serif; color: #1d1d22; background: #fff; }
+body { max-width: 76rem; margin: 0 auto; padding: 0 1rem; }
+h1 { font-size: 1.5rem; line-height: 1.25; margin: .5rem 0; }
+h2 { font-size: 1.15rem; }
+nav, .meta, .legend, .where { color: #55556a; font-size: .9rem; }
+a { color: #1a4fa0; }
+.review { display: grid; gap: 1.5rem; }
+.source-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.05rem; line-height: 1.8; }
+.seg { color: inherit; background: rgb(255 214 0 / .35); border-radius: 2px; cursor: pointer;
+       box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.seg[data-depth="2"] { background: rgb(255 170 0 / .55); }
+.seg[data-depth="3"] { background: rgb(255 120 0 / .6); }
+.seg[aria-pressed="true"] { background: rgb(120 170 255 / .6); text-decoration: underline 2px #1a4fa0; }
+.seg:focus-visible { outline: 3px solid #1a4fa0; outline-offset: 1px; }
+#panel { background: #fff; }
+#panel h2 { margin-top: 0; }
+.card { border: 1px solid #d4d4de; border-radius: 6px; padding: .6rem .9rem; margin: 0 0 .75rem; }
+.card h3 { font-size: 1rem; margin: 0; overflow-wrap: anywhere; }
+.card .label { margin: .3rem 0; }
+.kind { font-size: .72rem; text-transform: uppercase; letter-spacing: .05em; background: #e8ecf8;
+        border-radius: 3px; padding: .1rem .35rem; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem; margin: .4rem 0; }
+dt { color: #55556a; }
+dd { margin: 0; overflow-wrap: anywhere; }
+.evidence { margin: .3rem 0; padding-left: 1.4rem; overflow-wrap: anywhere; }
+.evidence li.current { font-weight: 600; }
+.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; margin-bottom: 1rem; }
+select { font: inherit; max-width: 100%; }
+[hidden] { display: none !important; }
+@media (min-width: 60rem) {
+  .review { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); align-items: start; }
+  #panel { position: sticky; top: 1rem; max-height: calc(100vh - 2rem); overflow: auto; }
+}
+@media (max-width: 59.99rem) {
+  #panel { position: sticky; bottom: 0; max-height: 45vh; overflow: auto; border-top: 2px solid #d4d4de;
+           padding-top: .5rem; }
+}
+"""
+
+SOURCE_SCRIPT = """
+"use strict";
+const spanRecord = JSON.parse(document.getElementById("review-data").textContent).spans;
+const segments = Array.from(document.querySelectorAll(".seg"));
+const cards = Array.from(document.querySelectorAll("#panel .card"));
+const quotes = Array.from(document.querySelectorAll("#panel [data-span]"));
+const hint = document.getElementById("panel-hint");
+
+function spansOf(segment) { return segment.dataset.spans.split(" "); }
+
+// Mark every segment of the chosen spans and show the records they support.
+function select(spanIds) {
+  const chosen = new Set(spanIds);
+  const records = new Set(spanIds.map((id) => spanRecord[id]));
+  for (const segment of segments) {
+    segment.setAttribute("aria-pressed", String(spansOf(segment).some((id) => chosen.has(id))));
+  }
+  for (const card of cards) card.hidden = !records.has(card.id);
+  for (const quote of quotes) quote.classList.toggle("current", chosen.has(quote.dataset.span));
+  hint.hidden = records.size > 0;
+}
+
+for (const segment of segments) {
+  segment.addEventListener("click", () => select(spansOf(segment)));
+  segment.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      select(spansOf(segment));
+    }
+  });
+}
+
+// A link such as source-x.html#span-event-y-1 selects that span.
+function selectFromHash() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  if (Object.hasOwn(spanRecord, id)) select([id]);
+}
+window.addEventListener("hashchange", selectFromHash);
+selectFromHash();
+"""
+
+INDEX_SCRIPT = """
+"use strict";
+const kind = document.getElementById("filter-kind");
+const type = document.getElementById("filter-type");
+const shown = document.getElementById("shown");
+const cards = Array.from(document.querySelectorAll(".card"));
+
+function applyFilters() {
+  let count = 0;
+  for (const card of cards) {
+    const match = (!kind.value || card.dataset.kind === kind.value)
+      && (!type.value || `${card.dataset.kind}/${card.dataset.type}` === type.value);
+    card.hidden = !match;
+    count += match;
+  }
+  shown.textContent = `${count} of ${cards.length} records`;
+}
+
+// A type belongs to one kind: choosing a type chooses its kind, choosing another kind clears the type.
+kind.addEventListener("change", () => {
+  if (!type.value.startsWith(`${kind.value}/`)) type.value = "";
+  applyFilters();
+});
+type.addEventListener("change", () => {
+  if (type.value) kind.value = type.value.split("/")[0];
+  applyFilters();
+});
+applyFilters();
+"""
