@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -179,3 +180,49 @@ def export(package, fmt, tables, out, excel_safe):
     if written != ["-"]:
         for path in written:
             click.echo(f"wrote {path}", err=True)
+
+
+@main.command("add-source")
+@click.argument("document", type=click.Path(exists=True, dir_okay=False))
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option("--id", "source_id", default=None, help="Source id (default: a slug of the title and date).")
+@click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
+@click.option("--publisher", default=None, help="Who published it, where known.")
+@click.option("--url", default=None, help="Where it was published, where known.")
+@_internal_errors
+def add_source(document, package, source_id, language, publisher, url):
+    """Add a source DOCUMENT: copy it byte for byte into seeds/ and record it in
+    data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, sha256,
+    and that line as its evidence). Then add its facts and run `seccoop build`."""
+    from .build import WriteRefused
+    from .curate import AddSourceRefused, add_source as run_add
+    from .package import NoPackage, find_package
+
+    try:
+        pkg = find_package(package, allow_bundled=False)
+        sid, seed = run_add(pkg, Path(document), source_id, language, publisher, url)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    except (AddSourceRefused, WriteRefused) as exc:
+        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"added source `{sid}` as {seed}; now record its facts in data/curated/ and run `seccoop build`")
+
+
+@main.command()
+@click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
+@_internal_errors
+def docs(package):
+    """Write the generated reference docs: docs/data-dictionary.md (from the schemas and
+    codelists), docs/cli.md (from --help) and docs/error-codes.md (from the error codes)."""
+    from .docs import write_docs
+    from .package import NoPackage, find_package
+
+    try:
+        changed = write_docs(find_package(package, allow_bundled=False))
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in changed:
+        click.echo(f"wrote {path}")
+    if not changed:
+        click.echo("docs are up to date")
