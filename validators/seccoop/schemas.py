@@ -104,10 +104,11 @@ class Schemas:
         """The subschema of a record kind's property, following $ref and nullable anyOf."""
         node = self.documents[kind]
         for step in dotted.split("."):
-            node = self._deref(node)["properties"][step]
-        return self._deref(node)
+            node = self.deref(node)["properties"][step]
+        return self.deref(node)
 
-    def _deref(self, node: dict) -> dict:
+    def deref(self, node: dict) -> dict:
+        """A subschema with $ref followed and a nullable anyOf reduced to its non-null branch."""
         while True:
             if "$ref" in node:
                 target = node["$ref"]
@@ -119,7 +120,7 @@ class Schemas:
                 node = {**doc, **{k: v for k, v in node.items() if k != "$ref"}}
             elif "anyOf" in node:
                 branch = next(b for b in node["anyOf"] if b.get("type") != "null")
-                node = {**self._deref(branch), **{k: v for k, v in node.items() if k != "anyOf"}, "nullable": True}
+                node = {**self.deref(branch), **{k: v for k, v in node.items() if k != "anyOf"}, "nullable": True}
             else:
                 return node
 

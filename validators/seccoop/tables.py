@@ -39,8 +39,8 @@ class Table:
         return f"data/{self.name}.csv"
 
 
-def _c(name: str, kind: str, field: str | None = None) -> Column:
-    return Column(name, kind, field or name)
+def _c(name: str, kind: str, field: str | None = None, link: str | None = None, **kw) -> Column:
+    return Column(name, kind, field or name, link=link, **kw)
 
 
 def _link(name: str, link: str, title: str, description: str) -> Column:
@@ -142,11 +142,13 @@ TABLES: tuple[Table, ...] = (
            Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True)),
           ("actor", "alias"), _aliases),
     Table("relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
-          (*(_c(n, "relation") for n in ("id", "type", "subject", "object", "role")), *_date("relation")),
+          (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
+           _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation")),
           ("id",), _relations),
     Table("events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
           (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
-           *(_c(n, "event") for n in ("place", "country", "part_of", "attributed_to"))),
+           _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
+           _c("attributed_to", "event", link="actor")),
           ("id",), _events),
     Table("event_participants", "Event participants", "Which actors take part in each event, and in what role.",
           (_link("event", "event", "Event", "Id of the event (events.id)."),
@@ -154,7 +156,8 @@ TABLES: tuple[Table, ...] = (
            _c("role", "event", "participants.role")),
           ("event", "actor", "role"), _participants),
     Table("commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
-          (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status", "made_in", "attributed_to")),
+          (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
+           _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
            *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment")),
           ("id",), _commitments),
     Table("commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
@@ -177,25 +180,22 @@ TABLES: tuple[Table, ...] = (
            _link("relation", "relation", "Relation", "Id of the relation the span supports (relations.id); empty otherwise."),
            _link("event", "event", "Event", "Id of the event the span supports (events.id); empty otherwise."),
            _link("commitment", "commitment", "Commitment", "Id of the commitment the span supports (commitments.id); empty otherwise."),
-           *(Column(n, "actor", f"evidence.{n}", required=True) for n in ("source", "start", "end", "quote"))),
+           _c("source", "actor", "evidence.source", link="source", required=True),
+           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end", "quote"))),
           ("id",), _evidence),
 )
 
-_KIND_TABLE = {kind: PLURAL[kind] for kind in KINDS}
-# Fields of record tables that link to another table.
-_LINK_FIELDS = {"subject": "actor", "object": "actor", "part_of": "event", "attributed_to": "actor",
-                "made_in": "event", "source": "source"}
 
 
 def _resolve_field(schemas: Schemas, kind: str, dotted: str) -> dict:
     """Schema of a field, stepping through array `items` (participants.role, evidence.quote)."""
     node = schemas.documents[kind]
     for step in dotted.split("."):
-        node = schemas._deref(node)
+        node = schemas.deref(node)
         if node.get("type") == "array":
-            node = schemas._deref(node["items"])
+            node = schemas.deref(node["items"])
         node = node["properties"][step]
-    return schemas._deref(node)
+    return schemas.deref(node)
 
 
 def table_schema(table: Table, schemas: Schemas) -> dict:
@@ -206,7 +206,7 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
         if col.field is not None:
             spec = _resolve_field(schemas, col.kind, col.field)
             title, description = spec["title"], spec["description"]
-        else:
+        else:  # a column this module describes: a link (an id) or plain text
             spec = id_schema if col.link else {"type": "string"}
             title, description = col.title, col.description
         types = spec.get("type", "string")
@@ -232,12 +232,8 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
         if spec.get("examples") and spec["examples"][0] is not None and not isinstance(spec["examples"][0], (dict, list)):
             field["example"] = spec["examples"][0]
         fields.append(field)
-        target = col.link or (_LINK_FIELDS.get(col.name) if col.field and "." not in col.field else None)
-        if col.name == "source" and col.field == "evidence.source":
-            target = "source"
-        if target and not (table.name == PLURAL.get(target) and col.name == "id"):
-            foreign_keys.append({"fields": [col.name],
-                                 "reference": {"resource": _KIND_TABLE[target], "fields": ["id"]}})
+        if col.link:
+            foreign_keys.append({"fields": [col.name], "reference": {"resource": PLURAL[col.link], "fields": ["id"]}})
     schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
@@ -250,13 +246,13 @@ def _required(schemas: Schemas, col: Column) -> bool:
         return bool(col.required)
     node = schemas.documents[col.kind]
     for step in col.field.split("."):
-        node = schemas._deref(node)
+        node = schemas.deref(node)
         if node.get("type") == "array":
-            node = schemas._deref(node["items"])
+            node = schemas.deref(node["items"])
         if step not in node.get("required", ()):
             return False
         node = node["properties"][step]
-    spec = schemas._deref(node)
+    spec = schemas.deref(node)
     types = spec.get("type")
     return not (spec.get("nullable") or (isinstance(types, list) and "null" in types))
 
@@ -265,14 +261,14 @@ def _required(schemas: Schemas, col: Column) -> bool:
 
 def _ordered(schemas: Schemas, schema: dict, value: Any) -> Any:
     """A value with keys in schema order and every declared field present (null or [] when absent)."""
-    schema = schemas._deref(schema)
+    schema = schemas.deref(schema)
     if isinstance(value, dict) and "properties" in schema:
         out = {}
         for name, sub in schema["properties"].items():
             if name in value:
                 out[name] = _ordered(schemas, sub, value[name])
             else:
-                sub_d = schemas._deref(sub)
+                sub_d = schemas.deref(sub)
                 out[name] = [] if sub_d.get("type") == "array" else None
         return out
     if isinstance(value, list) and "items" in schema:
