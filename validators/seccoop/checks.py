@@ -61,6 +61,8 @@ class Dataset:
     incomplete: set[str] = field(default_factory=set)
     # Every record of a good shape, before later checks held some back (for warnings).
     shaped: dict[str, list[Record]] = field(default_factory=dict)
+    # Ids retired from use (data/curated/retired-ids.yaml), as records of kind "retired-id".
+    retired: list[Record] = field(default_factory=list)
 
 
 def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
@@ -91,6 +93,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                       {kind: list(rs) for kind, rs in records.items()})
     by_id, found = _check_identity(dataset)
     problems += found
+    problems += _check_retired(dataset, by_id)
     problems += _check_sources(dataset)
     problems += _check_references(dataset, by_id)
     problems += _check_evidence(dataset)
@@ -187,6 +190,39 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
             kept.append(record)
         dataset.records[kind] = kept
     return by_id, problems
+
+
+# -- retired ids ------------------------------------------------------------------------------
+
+RETIRED = "retired-ids.yaml"
+
+
+def _check_retired(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
+    """Ids are never reused: a retired id names no record, and what replaced it exists."""
+    path = dataset.package.curated / RETIRED
+    cf, problems = load_file(path, dataset.package.rel(path))
+    validator = dataset.schemas.validators["retired-id"]
+    seen: dict[str, Record] = {}
+    for i, data in cf.records:
+        entry = Record("retired-id", data, cf, i)
+        shape = list(_shape_problems(entry, validator, dataset.schemas))
+        problems += shape
+        if shape:
+            continue
+        if entry.id in seen:
+            problems.append(entry.problem("id-duplicate", f"id `{entry.id}` is retired twice", "id"))
+            continue
+        seen[entry.id] = entry
+        user = by_id.get(entry.id)
+        if user is not None:
+            problems.append(user.problem("id-retired", f"id `{entry.id}` was retired in {data['version']} "
+                                         f"({data['reason']}); ids are never reused", "id"))
+        replaced_by = data.get("replaced_by")
+        if replaced_by is not None and replaced_by not in by_id and replaced_by not in dataset.withheld \
+                and not dataset.incomplete:
+            problems.append(entry.problem("ref-unknown", f"no record has id `{replaced_by}`", "replaced_by"))
+        dataset.retired.append(entry)
+    return problems
 
 
 # -- sources ----------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ CODES = _codes(
      "Use lowercase letters, digits and single hyphens, such as `laura-richardson`."),
     ("id-duplicate", "identity", "error", "Two records have the same id; ids are unique across the package.",
      "Rename one of them; ids are never reused, so pick a new one."),
+    ("id-retired", "identity", "error", "A record uses an id that was retired; ids are never reused.",
+     "Pick a new id; data/curated/retired-ids.yaml says what the old one became."),
     ("ref-unknown", "references", "error", "A reference names an id that no record has.",
      "Fix the id, or add the record it names."),
     ("ref-wrong-kind", "references", "error", "A reference names a record of the wrong kind.",

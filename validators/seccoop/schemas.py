@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .package import KINDS
 
-SCHEMA_FILES = ("defs", *KINDS, "seccoop")
+SCHEMA_FILES = ("defs", *KINDS, "retired-id", "seccoop")
 CODELIST_COLUMNS = ("code", "title", "description")
 
 

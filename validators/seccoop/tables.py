@@ -130,7 +130,12 @@ def _evidence(ds):
                 yield (f"{r.id}#{n}", kind, r.id, *owners, span["source"], start, end, span["quote"])
 
 
-_EV = "evidence_span"
+def _retired(ds):
+    for r in ds.retired:
+        d = r.data
+        yield d["id"], d.get("replaced_by"), d["version"], d["reason"]
+
+
 TABLES: tuple[Table, ...] = (
     Table("sources", "Sources", "Source documents, kept byte for byte in seeds/.",
           tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "path", "sha256")),
@@ -183,6 +188,9 @@ TABLES: tuple[Table, ...] = (
            _c("source", "actor", "evidence.source", link="source", required=True),
            *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end", "quote"))),
           ("id",), _evidence),
+    Table("retired_ids", "Retired ids", "Ids that once named a published record and never will again: renamed, "
+          "merged or withdrawn. Join on replaced_by to re-sync data keyed on an old id.",
+          tuple(_c(n, "retired-id") for n in ("id", "replaced_by", "version", "reason")), ("id",), _retired),
 )
 
 
