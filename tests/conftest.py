@@ -33,6 +33,20 @@ def snapshot(folder: Path) -> dict[str, str]:
     return out
 
 
+def disk_full_on_write(monkeypatch, n: int) -> None:
+    """Make the n-th file seccoop opens for writing fail as a full disk would, midway through a write."""
+    real_fdopen, calls = os.fdopen, []
+
+    def fdopen(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == n:
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real_fdopen(fd, *args, **kwargs)
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
 def copy_package(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, symlinks=True)
     return dest

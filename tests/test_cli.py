@@ -10,7 +10,7 @@ import stat
 import pytest
 
 import seccoop
-from conftest import ROOT, run_cli, snapshot
+from conftest import ROOT, disk_full_on_write, run_cli, snapshot
 
 
 def _break(pkg, count=3):
@@ -130,16 +130,7 @@ def test_build_failing_midway_leaves_every_old_file_whole(base_package, monkeypa
     (base_package / "data" / "curated" / "events.yaml").write_text(
         text.replace("Over 30 officers were injured", "More than 30 officers were injured"), encoding="utf-8")
     before = snapshot(base_package)
-    real_fdopen, calls = os.fdopen, []
-
-    def failing_fdopen(fd, *args, **kwargs):
-        calls.append(fd)
-        if len(calls) == 2:
-            os.close(fd)
-            raise OSError(28, "No space left on device")
-        return real_fdopen(fd, *args, **kwargs)
-
-    monkeypatch.setattr(build_module.os, "fdopen", failing_fdopen)
+    disk_full_on_write(monkeypatch, 2)
     with pytest.raises(OSError):
         build_module.build(base_package)
     assert snapshot(base_package) == before

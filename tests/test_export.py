@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_cli, snapshot
+from conftest import ROOT, disk_full_on_write, run_cli, snapshot
 
 TABLES = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
           if r["type"] == "table"]
@@ -153,23 +153,14 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
 
 
 def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_path, monkeypatch):
-    build_module = importlib.import_module("seccoop.build")
     export_module = importlib.import_module("seccoop.export")
 
     out = tmp_path / "tables"
     export_module.export(base_package, "csv", out=str(out))
     (out / "events.csv").write_bytes(b"an earlier file\n")
+    (out / "actors.csv").write_bytes(b"another earlier file\n")
     before = snapshot(out)
-    real_fdopen, calls = os.fdopen, []
-
-    def failing_fdopen(fd, *args, **kwargs):
-        calls.append(fd)
-        if len(calls) == 1:
-            os.close(fd)
-            raise OSError(28, "No space left on device")
-        return real_fdopen(fd, *args, **kwargs)
-
-    monkeypatch.setattr(build_module.os, "fdopen", failing_fdopen)
+    disk_full_on_write(monkeypatch, 2)  # the second of the two changed tables
     with pytest.raises(OSError):
         export_module.export(base_package, "csv", out=str(out))
     assert snapshot(out) == before

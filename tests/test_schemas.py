@@ -18,15 +18,23 @@ def test_schema_passes_metaschema(path):
     Draft202012Validator.check_schema(json.loads(path.read_text(encoding="utf-8")))
 
 
-def _objects(node, where="#"):
+def _walk(node, where="#"):
+    """Every mapping in a schema, with its JSON pointer."""
     if isinstance(node, dict):
-        if node.get("type") == "object" or "properties" in node:
-            yield where, node
+        yield where, node
         for key, value in node.items():
-            yield from _objects(value, f"{where}/{key}")
+            yield from _walk(value, f"{where}/{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _objects(value, f"{where}/{i}")
+            yield from _walk(value, f"{where}/{i}")
+
+
+def _objects(doc):
+    return ((w, n) for w, n in _walk(doc) if n.get("type") == "object" or "properties" in n)
+
+
+def _enums(doc):
+    return ((w, n) for w, n in _walk(doc) if "codelist" in n and "enum" in n)
 
 
 @pytest.mark.parametrize("path", [p for p in SCHEMAS if p.name != "seccoop.schema.json"], ids=lambda p: p.name)
@@ -41,17 +49,6 @@ def test_every_property_is_documented_and_objects_are_closed(path):
             if "/contains" in where:
                 continue
             assert prop.get("title") and prop.get("description"), f"{path.name} {where}/{name}"
-
-
-def _enums(node, where="#"):
-    if isinstance(node, dict):
-        if "codelist" in node and "enum" in node:
-            yield where, node
-        for key, value in node.items():
-            yield from _enums(value, f"{where}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _enums(value, f"{where}/{i}")
 
 
 def test_each_enum_equals_its_codelist():
