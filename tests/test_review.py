@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from seccoop.build import WriteRefused
+from seccoop.write import WriteRefused
 from seccoop.package import KINDS, PLURAL
 from seccoop.review import write_review_site
 

@@ -25,19 +25,77 @@ def check(path: str | Path | None = None, strict: bool = False) -> Report:
 
 
 def check_package(package: Package) -> list[Problem]:
-    from .flow import run
-    from .build import stale_files
+    return verify(package)[0]
 
+
+def verify(package: Package):
+    """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
+    broken): the flow in memory, freshness of the derived files, and Frictionless validation of
+    the files on disk. The last is independent of the others, so it runs in a second process
+    alongside them where the machine has a second core."""
+    from .flow import run
+
+    published = _in_background(validate_published, package, worth_it=_published_bytes(package) > 4_000_000)
     try:
         outcome = run(package)
     except SchemaBroken as exc:
-        return [Problem("internal-schema", str(exc))]
+        published()  # wait for it, so no process outlives the check
+        return [Problem("internal-schema", str(exc))], None
     problems = list(outcome.problems)
-    if outcome.files is not None:
-        for rel, why in stale_files(package, outcome.files):
-            problems.append(Problem("package-stale", f"{why}", file=rel))
-    problems += validate_published(package)
+    if outcome.outputs is not None:
+        problems += stale_files(package, outcome.outputs)
+    return problems + published(), outcome
+
+
+def stale_files(package: Package, outputs) -> list[Problem]:
+    """A problem for each derived file on disk that differs from a fresh build, and for each CSV
+    in data/ that build does not write."""
+    from .write import file_digest
+
+    problems = []
+    for rel, output in outputs.items():
+        path = package.root / rel
+        if not path.exists():
+            problems.append(Problem("package-stale", "missing", file=rel))
+        elif (digest := file_digest(path)) is None:
+            problems.append(Problem("package-stale", "unreadable", file=rel))
+        elif digest != (output.size, output.sha256):
+            problems.append(Problem("package-stale", "differs from a fresh build", file=rel))
+    data_dir = package.root / "data"
+    for extra in sorted(data_dir.glob("*.csv")) if data_dir.is_dir() else ():
+        rel = package.rel(extra)
+        if rel not in outputs:
+            problems.append(Problem("package-stale", "is not written by `seccoop build`", file=rel))
     return problems
+
+
+def _published_bytes(package: Package) -> int:
+    data = package.root / "data"
+    return sum(p.stat().st_size for p in data.glob("*.csv")) if data.is_dir() else 0
+
+
+def _in_background(function, *args, worth_it: bool = True):
+    """Start `function(*args)` in a forked process; return a callable that waits for its result.
+    Runs it in this process instead where forking is unavailable, there is one core, or the work
+    is too small to pay for a second process (`worth_it`)."""
+    import multiprocessing
+    import os
+
+    if not worth_it or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        result = function(*args)
+        return lambda: result
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(function, *args)
+
+    def wait():
+        try:
+            return future.result()
+        finally:
+            pool.shutdown()
+
+    return wait
 
 
 def validate_published(package: Package) -> list[Problem]:

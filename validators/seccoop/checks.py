@@ -105,8 +105,13 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
 # -- shape ------------------------------------------------------------------------------------
 
 def _shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Problem]:
-    for error in validator.iter_errors(record.data):
+    if validator.is_valid(record.data):
+        return
+    errors = list(validator.detailed.iter_errors(record.data))
+    for error in errors:
         yield _schema_problem(record, error, schemas)
+    if not errors:  # the two validators disagree: never pass a record the fast one refused
+        yield record.problem("schema-invalid", validator.fast_message(record.data))
 
 
 def _best(error):

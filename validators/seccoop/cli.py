@@ -89,7 +89,8 @@ def build(package):
     """Rebuild the derived files (data/*.csv, data/seccoop.json, datapackage.json) from the
     curated YAML. Writes nothing unless every check passes; each file is replaced atomically.
     Works only on a checkout, never on the copy installed with seccoop."""
-    from .build import WriteRefused, build as run_build, BuildFailed
+    from .build import BuildFailed, build as run_build
+    from .write import WriteRefused
     from .package import NoPackage
     from .report import render
 
@@ -159,7 +160,7 @@ def export(package, fmt, tables, out, excel_safe):
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.
     """
-    from .build import WriteRefused
+    from .write import WriteRefused
     from .export import ExportInvalid, ExportRefused, export as run_export
     from .package import NoPackage
     from .report import render
@@ -194,7 +195,7 @@ def add_source(document, package, source_id, language, publisher, url):
     """Add a source DOCUMENT: copy it byte for byte into seeds/ and record it in
     data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, sha256,
     and that line as its evidence). Then add its facts and run `seccoop build`."""
-    from .build import WriteRefused
+    from .write import WriteRefused
     from .curate import AddSourceRefused, add_source as run_add
     from .package import NoPackage, find_package
 

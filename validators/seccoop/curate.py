@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .build import WriteRefused, write_atomically
+from .write import WriteRefused, write_atomically
 from .checks import _HEADER
 from .load import load_file
 from .package import Package

@@ -114,7 +114,7 @@ def render_docs(package: Package) -> dict[str, bytes]:
 
 
 def write_docs(package: Package) -> list[str]:
-    from .build import write_atomically
+    from .write import write_atomically
 
     files = render_docs(package)
     changed = write_atomically({package.root / rel: data for rel, data in files.items()})

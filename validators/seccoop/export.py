@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .build import render_csv, write_atomically
+from .render import render_csv
+from .write import write_atomically
 from .package import DOCUMENT, PLURAL, find_package
 from .report import Report
 
@@ -52,32 +53,21 @@ class Published:
 
 
 def load_published(path: str | Path | None = None) -> Published:
-    """Check the package (as `seccoop check` does) and return what it publishes."""
-    from .check import validate_published
-    from .build import stale_files
-    from .flow import run
-    from .report import Problem
-    from .schemas import SchemaBroken
+    """Check the package (as `seccoop check` does) and return what it publishes: the committed
+    derived files, which the check has just proved equal to a fresh build."""
+    from .check import verify
 
     package = find_package(path)
-    report = Report(str(package.root))
-    try:
-        outcome = run(package)
-    except SchemaBroken as exc:
-        report.extend([Problem("internal-schema", str(exc))])
-        raise ExportInvalid(report) from None
-    report.extend(outcome.problems)
-    if outcome.files is not None:
-        report.extend(Problem("package-stale", why, file=rel) for rel, why in stale_files(package, outcome.files))
-    report.extend(validate_published(package))
+    problems, outcome = verify(package)
+    report = Report(str(package.root), problems)
     if not report.valid:
         raise ExportInvalid(report)
-    descriptor = json.loads(outcome.files["datapackage.json"])
+    descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
     tables, csv_bytes, schemas = {}, {}, {}
     for resource in descriptor["resources"]:
         if resource.get("type") != "table":
             continue
-        data = outcome.files[resource["path"]]
+        data = (package.root / resource["path"]).read_bytes()
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
         tables[resource["name"]] = (rows[0], rows[1:])
         csv_bytes[resource["name"]] = data
@@ -86,7 +76,7 @@ def load_published(path: str | Path | None = None) -> Published:
     tables[FLAT_EVENTS] = (flat_header, flat_rows)
     csv_bytes[FLAT_EVENTS] = render_csv(flat_header, flat_rows)
     schemas[FLAT_EVENTS] = {"fields": [{"name": n, "type": "string"} for n in flat_header]}
-    return Published(tables, csv_bytes, outcome.files[DOCUMENT], outcome.dataset.texts, schemas)
+    return Published(tables, csv_bytes, (package.root / DOCUMENT).read_bytes(), outcome.dataset.texts, schemas)
 
 
 def flat_events(tables) -> tuple[list[str], list[list[str]]]:
@@ -207,7 +197,7 @@ _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": 
 
 def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
     """One SQLite database: every table with its declared types, primary and foreign keys."""
-    from .build import WriteRefused
+    from .write import WriteRefused
 
     if out.is_dir():
         raise WriteRefused(f"{out}: is a folder, not a file")

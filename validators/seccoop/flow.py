@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from .build import load_metadata, render
 from .checks import Dataset, load_dataset
 from .package import Package
+from .render import load_metadata, render
 from .report import Problem
 from .schemas import Schemas
+from .write import Output
 
 
 @dataclass
@@ -16,21 +18,22 @@ class Outcome:
     package: Package
     dataset: Dataset
     problems: list[Problem]
-    files: dict[str, bytes] | None  # the derived files, when the curated data has no errors
+    outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def run(package: Package) -> Outcome:
-    """Load and check everything curated, and render the derived files if nothing is wrong.
-    Raises SchemaBroken when seccoop's own schemas are unusable."""
+def run(package: Package, open_output: Callable[[str], Output] = lambda rel: Output()) -> Outcome:
+    """Load and check everything curated and, if nothing is wrong, render the derived files into
+    `open_output(path)` (by default only counted and hashed). Raises SchemaBroken when seccoop's
+    own schemas are unusable."""
     schemas = Schemas(package.schema)
     dataset, problems = load_dataset(package, schemas)
     meta, meta_problems = load_metadata(package)
     problems += meta_problems
-    files = None
+    outputs = None
     if not any(p.severity == "error" for p in problems):
-        files = render(dataset, meta)
-    return Outcome(package, dataset, problems, files)
+        outputs = render(dataset, meta, open_output)
+    return Outcome(package, dataset, problems, outputs)

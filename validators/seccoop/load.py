@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from sys import intern
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+_INTERN_MAX = 64
 MAX_DEPTH = 32
 
 _T = "tag:yaml.org,2002:"
@@ -44,13 +46,24 @@ class CuratedFile:
 
     path: Path
     display: str
-    text: str = ""
+    _text: str | None = ""  # None once loaded: read again from disk when an error needs it
     records: list[tuple[int, dict]] = field(default_factory=list)  # (position in file, record)
     # Ids of records refused by the loader (they are reported, and references to them are not)
     withheld: list[str] = field(default_factory=list)
     parsed: bool = False  # False when the file could not be read or parsed at all
     data: Any = None  # the whole file's value, for files that are not lists of records
     _root: Any = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        return self._text
+
+    def release(self) -> None:
+        """Drop the text and node tree: a large dataset holds thousands of files, and positions
+        are only needed for the few that have problems."""
+        self._text, self._root = None, None
 
     def locate(self, path: tuple, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (from 1) of the node at `path`; with `key`, of the key of its last step.
@@ -150,7 +163,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if node.style or tag == _T + "str":  # quoted or block text (plain style is '' in C, None in Python)
         if tag != _T + "str":
             raise _Refused("yaml-tag", f"tag {tag} is not accepted on text", node)
-        return value
+        # Ids, codes and dates repeat across records: one shared string each saves much memory
+        return intern(value) if len(value) <= _INTERN_MAX else value
     if tag == _T + "null":
         return None
     if tag == _T + "bool":
@@ -170,7 +184,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         raise _Refused("yaml-implicit-type", f"bare `{value}` is a special float in YAML 1.1", node,
                        f'Write "{value}" in quotes if it is text.')
     if tag == _T + "timestamp":
-        return value  # dates stay the text written: the schema checks them as dates
+        return intern(value)  # dates stay the text written: the schema checks them as dates
     raise _Refused("yaml-tag", f"tag {tag} is not accepted", node)
 
 
@@ -199,7 +213,7 @@ def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
         if key_node.tag != _T + "str":
             raise _Refused("yaml-key-type", f"key `{key_node.value}` is not a string", key_node,
                            f'Quote the key ("{key_node.value}":) or spell the field name.')
-        key = key_node.value
+        key = intern(key_node.value)
         if key in out:
             raise _Refused("yaml-duplicate-key", f"duplicate key `{key}`", key_node,
                            "Delete or rename one of the two keys; YAML tools keep only the last.")
@@ -247,7 +261,7 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
     text, problems = check_text(raw, display)
     if text is None:
         return cf, problems
-    cf.text = text
+    cf._text = text
     if any(p.code in ("text-control", "text-bom") for p in problems):
         return cf, problems  # the parser would fail confusingly on these; fix them first
     try:
@@ -300,7 +314,7 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
             cf.withheld += [record["id"], record["id"].strip()] if isinstance(record.get("id"), str) else []
         else:
             cf.records.append((i, record))
-    cf._root = None  # positions are found again on demand; the node tree is large
+    cf.release()  # positions are found again on demand, from the file
     return cf, problems
 
 

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import WriteRefused, write_atomically
+from .write import WriteRefused, write_atomically
 from .package import KINDS, PLURAL
 
 MAX_DEPTH = 3  # segments covered by this many spans or more share the darkest shade

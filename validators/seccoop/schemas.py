@@ -79,14 +79,11 @@ class Schemas:
                     raise SchemaBroken(f"{name}.schema.json: enum differs from codelists/{listed}")
 
     @cached_property
-    def validators(self) -> dict[str, object]:
-        """One compiled Draft 2020-12 validator per record kind and for the document, with formats checked."""
+    def validators(self) -> dict[str, "ShapeValidator"]:
+        """One compiled validator per record kind and for the document, with formats checked."""
         from jsonschema import Draft202012Validator, FormatChecker
         from jsonschema.exceptions import SchemaError
-        from referencing import Registry, Resource
 
-        resources = [(doc["$id"], Resource.from_contents(doc)) for doc in self.documents.values()]
-        registry = Registry().with_resources(resources)
         # Formats are checked by functions seccoop owns: jsonschema would silently pass `uri`
         # when its optional dependency is missing.
         checker = FormatChecker(formats=("date",))
@@ -97,8 +94,33 @@ class Schemas:
                 Draft202012Validator.check_schema(doc)
             except SchemaError as exc:
                 raise SchemaBroken(f"{name}.schema.json: {exc.message}") from None
-            out[name] = Draft202012Validator(doc, registry=registry, format_checker=checker)
+            standalone = self.inlined(doc)
+            out[name] = ShapeValidator(Draft202012Validator(standalone, format_checker=checker),
+                                       _fast_validator(standalone))
         return out
+
+    def inlined(self, doc: dict) -> dict:
+        """A schema that stands alone: every $ref replaced by `allOf: [target]` (same meaning), so
+        that validation never resolves a reference. seccoop's schemas refer to no cycle."""
+        def walk(node, home):
+            if isinstance(node, list):
+                return [walk(v, home) for v in node]
+            if not isinstance(node, dict):
+                return node
+            out = {k: walk(v, home) for k, v in node.items() if k != "$ref" and k != "$id"}
+            if "$ref" in node:
+                doc_name, _, pointer = node["$ref"].partition("#")
+                target_home = self.documents[doc_name.removesuffix(".schema.json")] if doc_name else home
+                target = target_home
+                for part in pointer.strip("/").split("/"):
+                    if part:
+                        target = target[part]
+                out["allOf"] = [*out.get("allOf", []), walk(target, target_home)]
+            return out
+
+        standalone = walk(doc, doc)
+        standalone.pop("$defs", None)  # every use is inlined
+        return standalone
 
     def resolve(self, kind: str, dotted: str) -> dict:
         """The subschema of a record kind's property, following $ref and nullable anyOf."""
@@ -123,6 +145,51 @@ class Schemas:
                 node = {**self.deref(branch), **{k: v for k, v in node.items() if k != "anyOf"}, "nullable": True}
             else:
                 return node
+
+
+class ShapeValidator:
+    """JSON Schema validation with a fast path: jsonschema-rs (compiled, draft 2020-12) says
+    whether an instance is valid; only an invalid one goes through the Python `jsonschema`, whose
+    errors carry the detail reports need. Both read the same schema."""
+
+    def __init__(self, detailed, fast):
+        self.detailed, self.fast = detailed, fast
+
+    def is_valid(self, instance) -> bool:
+        if self.fast is not None:
+            return self.fast.is_valid(instance)
+        return self.detailed.is_valid(instance)
+
+    def iter_errors(self, instance):
+        """Every error, in detail (an empty iterator for a valid instance)."""
+        if self.is_valid(instance):
+            return iter(())
+        return self.detailed.iter_errors(instance)
+
+    def fast_message(self, instance) -> str:
+        """The fast validator's first message (for the rare case the two disagree)."""
+        return next(iter(self.fast.iter_errors(instance))).message if self.fast else "invalid"
+
+
+def _fast_validator(schema: dict):
+    try:
+        import jsonschema_rs
+    except ImportError:  # the pure-Python validator alone gives the same answers, slower
+        return None
+    return jsonschema_rs.validator_for(schema, validate_formats=True,
+                                       formats={"uri": lambda v: _is_web_url(v), "date": _is_date})
+
+
+def _is_date(value: object) -> bool:
+    from datetime import date
+
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
 
 
 def _is_web_url(value: object) -> bool:

@@ -267,34 +267,41 @@ def _required(schemas: Schemas, col: Column) -> bool:
 
 # -- the nested document ----------------------------------------------------------------------
 
-def _ordered(schemas: Schemas, schema: dict, value: Any) -> Any:
-    """A value with keys in schema order and every declared field present (null or [] when absent)."""
+def _plan(schemas: Schemas, schema: dict):
+    """How to lay out a value of this schema: for an object, its fields in schema order, each
+    with its own plan and the value it takes when absent (null, or [] for a list)."""
     schema = schemas.deref(schema)
-    if isinstance(value, dict) and "properties" in schema:
-        out = {}
+    if "properties" in schema:
+        fields = []
         for name, sub in schema["properties"].items():
-            if name in value:
-                out[name] = _ordered(schemas, sub, value[name])
-            else:
-                sub_d = schemas.deref(sub)
-                out[name] = [] if sub_d.get("type") == "array" else None
-        return out
-    if isinstance(value, list) and "items" in schema:
-        return [_ordered(schemas, schema["items"], v) for v in value]
+            sub_d = schemas.deref(sub)
+            fields.append((name, _plan(schemas, sub), [] if sub_d.get("type") == "array" else None))
+        return ("object", fields)
+    if "items" in schema:
+        return ("array", _plan(schemas, schema["items"]))
+    return None
+
+
+def _ordered(plan, value: Any) -> Any:
+    """A value with keys in schema order and every declared field present."""
+    if plan is None:
+        return value
+    if plan[0] == "object" and isinstance(value, dict):
+        return {name: (_ordered(sub, value[name]) if name in value else
+                       (list(absent) if isinstance(absent, list) else absent))
+                for name, sub, absent in plan[1]}
+    if plan[0] == "array" and isinstance(value, list):
+        return [_ordered(plan[1], v) for v in value]
     return value
 
 
-def document(dataset: Dataset) -> dict:
-    """The nested JSON document: every record with its evidence spans' offsets filled in."""
-    schemas = dataset.schemas
-    out: dict[str, list] = {}
+def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
+    """(kind plural, record) for every record of the nested document, in order, one at a time:
+    each with its fields in schema order and its evidence spans' offsets filled in."""
     for kind in KINDS:
-        schema = schemas.documents[kind]
-        records = []
+        plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
         for r in dataset.records[kind]:
             data = dict(r.data)
             data["evidence"] = [{**span, "start": start, "end": end}
                                 for span, (start, end) in zip(r.data["evidence"], r.spans)]
-            records.append(_ordered(schemas, schema, data))
-        out[PLURAL[kind]] = records
-    return out
+            yield PLURAL[kind], _ordered(plan, data)
