@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .evidence import resolve
+from .evidence import SpanResult, resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
 from .report import Problem
@@ -28,15 +28,15 @@ _REFERENCES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
-    """A curated record and where it was written."""
+    """A curated record and where it was written. Once its evidence resolves, each span of
+    `data["evidence"]` holds its `start` and `end`."""
 
     kind: str
     data: dict
     file: CuratedFile
     index: int
-    spans: list[tuple[int, int] | None] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -339,18 +339,21 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
-            record.spans = []
+            resolved = True
             for i, span in enumerate(record.data["evidence"]):
                 text = dataset.texts[span["source"]]
                 result = resolve(text, span["quote"], span.get("start"))
+                if result.code is None and span.get("end", result.end) != result.end:
+                    result = SpanResult(None, None, "evidence-offset", f"end {span['end']} is not where the "
+                                        f"quote ends ({result.end})", "Remove `end:`; build computes it.")
                 if result.code is not None:
                     problems.append(record.problem(result.code, result.message, "evidence", i,
                                                    "start" if result.code == "evidence-offset" else "quote",
                                                    hint=result.hint))
-                    record.spans.append(None)
+                    resolved = False
                 else:
-                    record.spans.append((result.start, result.end))
-            if all(record.spans):
+                    span["start"], span["end"] = result.start, result.end
+            if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
     return problems

@@ -126,8 +126,8 @@ def _evidence(ds):
     for kind in KINDS:
         for r in _records(ds, kind):
             owners = tuple(r.id if kind == k else None for k in _EVIDENCE_OWNERS)
-            for n, (span, (start, end)) in enumerate(zip(r.data["evidence"], r.spans), 1):
-                yield (f"{r.id}#{n}", kind, r.id, *owners, span["source"], start, end, span["quote"])
+            for n, span in enumerate(r.data["evidence"], 1):
+                yield (f"{r.id}#{n}", kind, r.id, *owners, span["source"], span["start"], span["end"], span["quote"])
 
 
 def _retired(ds):
@@ -297,11 +297,8 @@ def _ordered(plan, value: Any) -> Any:
 
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
     """(kind plural, record) for every record of the nested document, in order, one at a time:
-    each with its fields in schema order and its evidence spans' offsets filled in."""
+    each with its fields in schema order and its evidence spans' offsets."""
     for kind in KINDS:
         plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
         for r in dataset.records[kind]:
-            data = dict(r.data)
-            data["evidence"] = [{**span, "start": start, "end": end}
-                                for span, (start, end) in zip(r.data["evidence"], r.spans)]
-            yield PLURAL[kind], _ordered(plan, data)
+            yield PLURAL[kind], _ordered(plan, r.data)
