@@ -343,12 +343,13 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
             for i, span in enumerate(record.data["evidence"]):
                 text = dataset.texts[span["source"]]
                 result = resolve(text, span["quote"], span.get("start"))
+                where = "start" if result.code == "evidence-offset" else "quote"
                 if result.code is None and span.get("end", result.end) != result.end:
                     result = SpanResult(None, None, "evidence-offset", f"end {span['end']} is not where the "
                                         f"quote ends ({result.end})", "Remove `end:`; build computes it.")
+                    where = "end"
                 if result.code is not None:
-                    problems.append(record.problem(result.code, result.message, "evidence", i,
-                                                   "start" if result.code == "evidence-offset" else "quote",
+                    problems.append(record.problem(result.code, result.message, "evidence", i, where,
                                                    hint=result.hint))
                     resolved = False
                 else:
