@@ -54,7 +54,6 @@ class Dataset:
     schemas: Schemas
     records: dict[str, list[Record]]
     texts: dict[str, str]
-    files: list[CuratedFile]
     # Ids of records held back by a shape error: references to them are not reported again.
     withheld: dict[str, str] = field(default_factory=dict)
     # Kinds with a file that could not be parsed: their ids are unknown, so are not reported.
@@ -68,7 +67,6 @@ class Dataset:
 def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
-    files: list[CuratedFile] = []
     withheld: dict[str, str] = {}
     incomplete: set[str] = set()
     validators = schemas.validators
@@ -77,7 +75,6 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
         for path in package.curated_files(kind):
             cf, found = load_file(path, package.rel(path))
             problems += found
-            files.append(cf)
             if not cf.parsed and any(p.severity == "error" for p in found):
                 incomplete.add(kind)
             withheld.update((i, kind) for i in cf.withheld)
@@ -89,7 +86,8 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                     records[kind].append(record)
                 elif isinstance(data.get("id"), str):
                     withheld[data["id"]] = kind
-    dataset = Dataset(package, schemas, records, {}, files, withheld, incomplete,
+            cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
+    dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
                       {kind: list(rs) for kind, rs in records.items()})
     by_id, found = _check_identity(dataset)
     problems += found

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .render import render_csv
-from .write import write_atomically
 from .package import DOCUMENT, PLURAL, find_package
+from .render import render_csv
 from .report import Report
+from .write import write_atomically
 
 FORMATS = ("csv", "json", "jsonl", "sqlite", "html")
 FLAT_EVENTS = "events_flat"
