@@ -69,12 +69,12 @@ def check(package, fmt, strict, max_errors):
     path with no package, 3 when seccoop's own schemas are broken or seccoop failed.
     """
     from .check import check as run_check
-    from .report import render
+    from .report import render_report
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     report = run_check(package, strict=strict)
-    out = render(report, fmt, max_errors)
+    out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:
         click.echo(out, nl=False, err=True)
     else:
@@ -92,14 +92,14 @@ def build(package):
     from .build import BuildFailed, build as run_build
     from .write import WriteRefused
     from .package import NoPackage
-    from .report import render
+    from .report import render_report
 
     try:
         changed = run_build(package)
     except NoPackage as exc:
         raise click.UsageError(f"{exc}; run inside a seccoop checkout or pass its folder") from None
     except BuildFailed as exc:
-        click.echo(render(exc.report, "text"), nl=False, err=True)
+        click.echo(render_report(exc.report, "text"), nl=False, err=True)
         click.echo("build stopped: nothing was written", err=True)
         sys.exit(exc.report.exit_code or EXIT_INVALID)
     except WriteRefused as exc:
@@ -128,7 +128,7 @@ def locate(quote, source_id, package, width):
     from .package import NoPackage
 
     try:
-        hits, near = run_locate(quote, package, source_id)
+        hits, near = run_locate(quote, package, source_id, width)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
     for hit in hits:
@@ -163,7 +163,7 @@ def export(package, fmt, tables, out, excel_safe):
     from .write import WriteRefused
     from .export import ExportInvalid, ExportRefused, export as run_export
     from .package import NoPackage
-    from .report import render
+    from .report import render_report
 
     try:
         written = run_export(package, fmt, tables, out, excel_safe)
@@ -172,7 +172,7 @@ def export(package, fmt, tables, out, excel_safe):
     except ExportRefused as exc:
         raise click.UsageError(str(exc)) from None
     except ExportInvalid as exc:
-        click.echo(render(exc.report, "text"), nl=False, err=True)
+        click.echo(render_report(exc.report, "text"), nl=False, err=True)
         click.echo("export stopped: the package does not pass `seccoop check`; nothing was written", err=True)
         sys.exit(exc.report.exit_code)
     except WriteRefused as exc:

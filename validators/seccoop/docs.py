@@ -95,7 +95,18 @@ def error_codes() -> str:
     out = [GENERATED, "# Error codes\n",
            "Every problem `seccoop check` reports has one of these stable codes. Layers run in this order; "
            "`internal` problems are seccoop's own (exit 3), the rest are in the package's files (exit 1). "
-           "Each report line is `path:line:col: severity code message`, followed by a hint.\n"]
+           "Each report line is `path:line:col: severity code message`, followed by a hint.\n",
+           "## Report formats\n",
+           "- `--format text` (default): `path:line:col: severity code message [json-path]` and an indented "
+           "`hint:` line; `path: severity code message` where no line applies (a stale CSV); a last line "
+           "`PACKAGE: valid|invalid (N error(s), M warning(s))`. Lines and columns count from 1.",
+           "- `--format json`: one object: `valid` (bool), `package`, `strict`, `counts` (`errors`, "
+           "`warnings`), `truncated` (how many `--max-errors` left out) and `errors`: every problem, "
+           "warnings included, each `{file, line, column, path, code, severity, message, hint}` "
+           "(`line`, `column`, `path` null where they do not apply).",
+           "- `--format github` (automatic when `GITHUB_ACTIONS=true` and no `--format` is given): "
+           "`::error file=...,line=...,col=...,title=CODE::message` workflow commands (`::warning` for "
+           "warnings), escaped as GitHub requires, then the summary line.\n"]
     for layer in LAYERS:
         codes = [c for c in CODES.values() if c.layer == layer]
         if not codes:

@@ -215,7 +215,7 @@ class Report:
         return sorted(self.problems, key=Problem.sort_key)
 
 
-def render(report: Report, fmt: str, max_errors: int | None = None) -> str:
+def render_report(report: Report, fmt: str, max_errors: int | None = None) -> str:
     """Render a report as `text`, `json` or `github` annotations."""
     problems = report.sorted()
     shown = problems if max_errors is None else problems[:max_errors]
@@ -231,8 +231,6 @@ def render(report: Report, fmt: str, max_errors: int | None = None) -> str:
     n_err, n_warn = len(report.errors), len(report.warnings)
     summary = (f"{report.package}: valid" if report.valid else f"{report.package}: invalid") + \
         f" ({n_err} error(s), {n_warn} warning(s))"
-    if fmt == "github":
-        return "".join(line + "\n" for line in lines) + summary + "\n"
     return "".join(line + "\n" for line in lines) + summary + "\n"
 
 
