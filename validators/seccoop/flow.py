@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Callable
 
@@ -30,10 +31,18 @@ def run(package: Package, open_output: Callable[[str], Output] = lambda rel: Out
     `open_output(path)` (by default only counted and hashed). Raises SchemaBroken when seccoop's
     own schemas are unusable."""
     schemas = Schemas(package.schema)
-    dataset, problems = load_dataset(package, schemas)
-    meta, meta_problems = load_metadata(package)
-    problems += meta_problems
-    outputs = None
-    if not any(p.severity == "error" for p in problems):
-        outputs = render(dataset, meta, open_output)
+    # Records are trees without cycles: the cyclic collector would only walk millions of objects
+    # again and again while they load (about a tenth of the time at scale).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        dataset, problems = load_dataset(package, schemas)
+        meta, meta_problems = load_metadata(package)
+        problems += meta_problems
+        outputs = None
+        if not any(p.severity == "error" for p in problems):
+            outputs = render(dataset, meta, open_output)
+    finally:
+        if collecting:
+            gc.enable()
     return Outcome(package, dataset, problems, outputs)

@@ -168,10 +168,16 @@ def render_text(text: str, spans: list[Span]) -> str:
     """The source text cut at every span boundary. Each covered segment is a focusable <mark> listing
     the spans covering it; an empty anchor marks where each span starts, for links from the index."""
     cuts = sorted({0, len(text), *(s.start for s in spans), *(s.end for s in spans)})
+    starting: dict[int, list[Span]] = {}
+    for s in spans:
+        starting.setdefault(s.start, []).append(s)
+    order = {s: i for i, s in enumerate(spans)}
+    active: list[Span] = []  # the spans covering the current segment
     parts = []
     for start, end in zip(cuts, cuts[1:]):
-        parts += [f'<span class="anchor" id="{esc(s.id)}"></span>' for s in spans if s.start == start]
-        covering = [s.id for s in spans if s.start <= start and end <= s.end]
+        parts += [f'<span class="anchor" id="{esc(s.id)}"></span>' for s in starting.get(start, ())]
+        active = [s for s in active if s.end > start] + starting.get(start, [])
+        covering = [s.id for s in sorted(active, key=order.__getitem__)]
         words = esc(text[start:end])
         if covering:
             parts.append(f'<mark class="seg" tabindex="0" role="button" data-depth="{min(len(covering), MAX_DEPTH)}"'
@@ -196,16 +202,22 @@ def render_page(title: str, body: str, script: str, data: dict | None = None) ->
             f"{data_block}<script>{script}</script>\n</body>\n</html>\n").encode("utf-8")
 
 
-def render_source_nav(sources: list[dict]) -> str:
-    links = " · ".join(f'<a href="source-{esc(s["id"])}.html">{esc(s["id"])}</a>' for s in sources)
-    return f'<nav><a href="index.html">All records</a> · Sources: {links}</nav>\n'
+def render_source_nav(previous: dict | None, following: dict | None) -> str:
+    """Links to the index and to the neighbouring sources: a page's size must not grow with the
+    number of sources (thousands of them)."""
+    links = ['<a href="index.html">All records and sources</a>']
+    if previous:
+        links.append(f'<a href="source-{esc(previous["id"])}.html" rel="prev">← {esc(previous["id"])}</a>')
+    if following:
+        links.append(f'<a href="source-{esc(following["id"])}.html" rel="next">{esc(following["id"])} →</a>')
+    return f'<nav>{" · ".join(links)}</nav>\n'
 
 
-def source_page(source: dict, text: str, records: list[RecordView], sources: list[dict]) -> bytes:
+def source_page(source: dict, text: str, cited: list[RecordView], previous: dict | None,
+                following: dict | None) -> bytes:
     """A source's full text with its spans highlighted, beside a panel of the records they support."""
-    spans = [s for r in records for s in r.spans if s.source == source["id"]]
-    cited = [r for r in records if any(s.source == source["id"] for s in r.spans)]
-    body = (f"<header>\n{render_source_nav(sources)}<h1>{esc(source['title'])}</h1>\n"
+    spans = [s for r in cited for s in r.spans if s.source == source["id"]]
+    body = (f"<header>\n{render_source_nav(previous, following)}<h1>{esc(source['title'])}</h1>\n"
             f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
             f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
             f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
@@ -252,9 +264,16 @@ def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[
     names = {a["id"]: a["name"] for a in document.get("actors", [])}
     records = [describe(kind, r, names) for kind in KINDS for r in document.get(PLURAL[kind], [])]
     sources = document.get("sources", [])
+    citing: dict[str, list[RecordView]] = {}  # source id -> the records quoting it, in order
+    for record in records:
+        for source_id in dict.fromkeys(s.source for s in record.spans):
+            citing.setdefault(source_id, []).append(record)
     pages = {out / "index.html": index_page(sources, records)}
-    for source in sources:
-        pages[out / f"source-{source['id']}.html"] = source_page(source, texts[source["id"]], records, sources)
+    for i, source in enumerate(sources):
+        previous = sources[i - 1] if i else None
+        following = sources[i + 1] if i + 1 < len(sources) else None
+        pages[out / f"source-{source['id']}.html"] = source_page(
+            source, texts[source["id"]], citing.get(source["id"], []), previous, following)
     write_atomically(pages)
     return [str(path) for path in pages]
 

@@ -1,0 +1,647 @@
+"""Generate a synthetic but valid seccoop package of any size, for the scale benchmarks.
+
+The package has the shape of the real data (data/curated/*.yaml) per source: about 26 actors,
+8 relations, 11 events, 9 commitments and 72 evidence spans, with participants, parties,
+aliases, quantities, part_of, made_in and attributed_to in similar proportions. Each source is
+a small generated text document in seeds/ whose first line is `date YYYY-MM-DD TITLE`, and every
+quote is taken from it (occurring exactly once, or pinned with `start`). The curated YAML is
+split into one file per source, as a large dataset would be:
+
+    data/curated/<kinds>.yaml               []  (the top-level files must exist)
+    data/curated/<kinds>/<source-id>.yaml   the records that source states
+
+schema/ and data/curated/package.yaml are copied from this repository. Nothing is run: the
+benchmark runner builds the derived files with `seccoop build`.
+
+    python benchmarks/generate.py --events 1000 --seed 0 --out benchmarks/out/pkg-1k [--force]
+
+The same --events and --seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import random
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("sources", "actors", "relations", "events", "commitments")
+
+# Per source, as counted in the real data/curated/*.yaml (one source: 26 actors, 8 relations,
+# 11 events, 9 commitments; 34 + 8 + 16 + 13 + 1 = 72 evidence spans).
+ACTORS_PER_SOURCE = 26
+RELATIONS_PER_SOURCE = 8
+EVENTS_PER_SOURCE = 11
+COMMITMENTS_PER_SOURCE = 9
+P_ACTOR_SECOND_SPAN = 0.12  # with the alias spans, 34 spans / 26 actors
+P_RECORD_SECOND_SPAN = 0.45  # 16 / 11 events, 13 / 9 commitments
+P_THIRD_SPAN = 0.05
+P_ALIAS = 0.30  # 8 of 26 actors have aliases
+P_HONORIFIC = 0.15
+P_ACTOR_COUNTRY = 0.35
+P_EVENT_PLACE = 0.45
+P_PART_OF = 0.18  # 2 of 11 events
+P_MADE_IN = 0.12  # 1 of 9 commitments
+P_ATTRIBUTED = 0.2
+P_EVENT_QUANTITY = 0.18  # 2 of 11 events
+P_COMMITMENT_QUANTITY = 0.08
+P_CROSS_SOURCE = 0.25  # an event also names an actor recorded from the previous source
+P_RELATION_ROLE = 0.6  # 5 of 8 relations
+P_DEADLINE = 0.15
+P_CONDITIONS = 0.1
+
+SYLLABLES = ("ba", "ce", "da", "de", "do", "fa", "ga", "ha", "ka", "ki", "la", "le", "li", "lo", "ma",
+             "me", "mi", "na", "ne", "no", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so", "ta",
+             "te", "to", "va", "ve", "vi", "za", "zo", "ran", "tor", "vel", "mar", "sol", "ber", "lin")
+ACCENTED = ("José", "Inés", "Ramón", "Léa", "Zoë", "Óscar", "Núñez", "Müller")  # NFC text, as in sources
+COUNTRIES = (("Ecuador", "EC"), ("Colombia", "CO"), ("Peru", "PE"), ("Mexico", "MX"), ("Brazil", "BR"),
+             ("Panama", "PA"), ("Guatemala", "GT"), ("Honduras", "HN"), ("Chile", "CL"), ("Spain", "ES"),
+             ("the United States", "US"), ("Canada", "CA"), ("Italy", "IT"), ("the Netherlands", "NL"),
+             ("Costa Rica", "CR"), ("El Salvador", "SV"), ("Bolivia", "BO"), ("Paraguay", "PY"))
+HONORIFICS = ("General", "Minister", "President", "Colonel", "Commissioner", "Prosecutor", "Admiral")
+BODIES = ("Ministry of the Interior", "National Police", "Attorney General’s Office", "Customs Service",
+          "Prison Service", "Financial Intelligence Unit", "Coast Guard", "Ministry of Defense",
+          "Anti-Narcotics Directorate", "Border Police")
+GROUP_NOUNS = ("gang", "cartel", "clan", "network", "brotherhood", "faction")
+COLLECTIVE_NOUNS = ("prison guards", "police officers", "inmates", "advisers", "prosecutors", "soldiers",
+                    "customs agents", "judges", "detectives", "diplomats")
+ORG_NOUNS = ("Foundation", "Observatory", "Institute", "Monitor", "Network", "Centre")
+ACTOR_TYPES = (  # (type, weight), close to the real mix
+    ("person", 6), ("state", 3), ("government", 2), ("government-body", 4), ("military", 2),
+    ("legislature", 1), ("political-party", 1), ("criminal-group", 3), ("collective", 5),
+    ("international-organization", 1), ("organization", 2))
+EVENT_TYPES = {
+    "public-statement": ("said it would act against", "speaker"), "request": ("asked for help from", "initiator"),
+    "consultation": ("held talks with", "participant"), "visit": ("travelled to meet", "initiator"),
+    "cooperation": ("launched a joint operation with", "participant"),
+    "intelligence-sharing": ("shared intelligence with", "participant"), "aid": ("delivered equipment to", "initiator"),
+    "emergency-declaration": ("declared a state of emergency affecting", "initiator"),
+    "terrorist-designation": ("designated as terrorists the members of", "initiator"),
+    "arrest": ("arrested suspects linked to", "initiator"), "seizure": ("took control of a prison held by", "initiator"),
+    "violence": ("attacked a convoy of", "initiator"), "hostage-taking": ("took hostages from", "initiator"),
+}
+SECOND_ROLE = {"public-statement": "target", "request": "recipient", "consultation": "participant",
+               "visit": "recipient", "cooperation": "participant", "intelligence-sharing": "participant",
+               "aid": "beneficiary", "emergency-declaration": "target", "terrorist-designation": "target",
+               "arrest": "target", "seizure": "victim", "violence": "victim", "hostage-taking": "victim"}
+EVENT_STATUSES = (("occurred", 60), ("ongoing", 10), ("planned", 25), ("reported", 5))
+RELATION_TYPES = (("head-of", "the head of"), ("spokesperson-of", "the spokesperson of"),
+                  ("member-of", "a member of"), ("part-of", "a unit of"), ("official-of", "an official of"))
+CATEGORIES = (("strategic-cooperation", "work with"), ("law-enforcement-cooperation", "coordinate police work with"),
+              ("personnel-deployment", "send officers to"), ("intelligence-sharing", "share intelligence with"),
+              ("prison-reform", "help reform the prisons of"), ("accountability", "prosecute the leaders of"),
+              ("security-assistance", "fund training for"), ("domestic-security", "restore order against"))
+STRENGTHS = (("aim", "aims to"), ("plan", "plans to"), ("pledge", "vowed to"), ("firm-commitment", "committed funds to"),
+             ("agreement", "agreed to"))
+COMMITMENT_STATUSES = ("announced", "announced", "announced", "in-progress", "stalled", "fulfilled",
+                       "partially-fulfilled", "broken", "withdrawn")
+DESCRIPTORS = {"person": "who attended the talks", "state": "a country of the region",
+               "government": "which hosted the talks", "government-body": "which leads the investigation",
+               "military": "which deployed troops", "legislature": "which debated the new law",
+               "political-party": "which is in opposition", "criminal-group": "a feared armed group",
+               "collective": "according to officials", "international-organization": "a body of member states",
+               "organization": "a watchdog group"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+# -- YAML text -------------------------------------------------------------------------------
+
+_RESOLVER = yaml.resolver.Resolver()
+_PLAIN_START = re.compile(r"[A-Za-z0-9(’]")
+
+
+def scalar(value, flow: bool = False) -> str:
+    """A YAML scalar that reads back as exactly `value`: plain where that is safe, else quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    s = value
+    plain = (s and s == s.strip() and _PLAIN_START.match(s) and ": " not in s and " #" not in s
+             and not s.endswith(":") and "\n" not in s and '"' not in s and "'" not in s[:1]
+             and not (flow and any(c in s for c in ",[]{}"))
+             and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == "tag:yaml.org,2002:str")
+    return s if plain else json.dumps(s, ensure_ascii=False)
+
+
+def flow_map(d: dict) -> str:
+    return "{" + ", ".join(f"{k}: {scalar(v, flow=True)}" for k, v in d.items()) + "}"
+
+
+def record_yaml(record: dict) -> str:
+    """One record as a block-style list item, in the curated files' style (flow maps for dates,
+    participants, parties and quantities)."""
+    lines = []
+    for n, (key, value) in enumerate(record.items()):
+        lead = "- " if n == 0 else "  "
+        if key == "date":
+            lines.append(f"{lead}{key}: {flow_map(value)}")
+        elif key in ("participants", "parties", "quantities"):
+            lines.append(f"{lead}{key}:")
+            lines += [f"    - {flow_map(item)}" for item in value]
+        elif key == "aliases":
+            lines.append(f"{lead}{key}: [{', '.join(scalar(a, flow=True) for a in value)}]")
+        elif key == "evidence":
+            lines.append(f"{lead}{key}:")
+            for span in value:
+                first = True
+                for k, v in span.items():
+                    lines.append(f"    {'- ' if first else '  '}{k}: {scalar(v)}")
+                    first = False
+        else:
+            lines.append(f"{lead}{key}: {scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def file_yaml(comment: str, records: list[dict]) -> str:
+    return f"# {comment}\n" + "\n".join(record_yaml(r) for r in records)
+
+
+# -- names and dates -------------------------------------------------------------------------
+
+def slug(text: str) -> str:
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("’", "")).strip("-")
+    return out or "x"
+
+
+def ascii_slug(text: str) -> str:
+    import unicodedata
+    return slug(unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode())
+
+
+def iso(d: dt.date) -> str:
+    return d.isoformat()
+
+
+def spoken(d: dt.date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def month_end(d: dt.date) -> dt.date:
+    nxt = d.replace(day=28) + dt.timedelta(days=4)
+    return nxt - dt.timedelta(days=nxt.day)
+
+
+@dataclass
+class Actor:
+    id: str
+    name: str
+    type: str
+    mention: str  # how the text introduces it (the quote of its first evidence span)
+    honorific: str | None = None
+    country: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+class Namer:
+    """Pseudo-words unique within one source, so names never collide or nest inside each other."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def word(self, syllables: int = 3) -> str:
+        while True:
+            w = "".join(self.rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
+            if w not in self.used:
+                self.used.add(w)
+                return w
+
+
+# -- one source ------------------------------------------------------------------------------
+
+@dataclass
+class SourceOut:
+    id: str
+    text: str
+    records: dict[str, list[dict]]
+    actors: list[Actor]
+    pinned: int  # spans that needed `start` because their quote occurs more than once
+
+
+def _weighted(rng: random.Random, pairs):
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _make_actor(rng: random.Random, namer: Namer, kind: str, sid: str, n: int) -> Actor:
+    country_name, code = rng.choice(COUNTRIES)
+    word = namer.word()
+    honorific = None
+    if kind == "person":
+        first = rng.choice(ACCENTED) if rng.random() < 0.1 else namer.word(2)
+        name = f"{first} {word}"
+        honorific = rng.choice(HONORIFICS) if rng.random() < P_HONORIFIC * 3 else None
+        mention = f"{honorific} {name}" if honorific else name
+        aliases = [word] if rng.random() < P_ALIAS else []
+    elif kind == "state":
+        name = f"the Republic of {word}"
+        mention, aliases = name, ([word] if rng.random() < P_ALIAS * 2 else [])
+    elif kind == "government":
+        name = f"the government of {word}"
+        mention, aliases = name, ([f"{word}’s government"] if rng.random() < P_ALIAS else [])
+    elif kind == "government-body":
+        body = rng.choice(BODIES)
+        name = f"{word} {body}"
+        mention, aliases = name, ([f"the {body} of {word}"] if rng.random() < P_ALIAS else [])
+    elif kind == "military":
+        name = f"the {word} Joint Command"
+        mention, aliases = name, ([f"the {word} Command"] if rng.random() < P_ALIAS else [])
+    elif kind == "legislature":
+        name = f"the {word} National Assembly"
+        mention, aliases = name, []
+    elif kind == "political-party":
+        name = f"the {word} Movement"
+        mention, aliases = name, []
+    elif kind == "criminal-group":
+        name = f"the {word} {rng.choice(GROUP_NOUNS)}"
+        mention, aliases = name, ([f"Los {word}s"] if rng.random() < P_ALIAS * 2 else [])
+    elif kind == "collective":
+        count = rng.randint(3, 400)
+        name = f"{count} {word} {rng.choice(COLLECTIVE_NOUNS)}"
+        mention, aliases = f"over {name}", []
+    elif kind == "international-organization":
+        name = f"the {word} Regional Security Council"
+        mention, aliases = name, []
+    else:
+        name = f"the {word} {rng.choice(ORG_NOUNS)}"
+        mention, aliases = name, []
+    mention = f"{mention}, {DESCRIPTORS[kind]}"
+    country = code if rng.random() < P_ACTOR_COUNTRY else None
+    aid = f"{ascii_slug(name.removeprefix('the '))}-{sid.rsplit('-', 1)[-1]}"
+    return Actor(aid, name, kind, mention, honorific, country, aliases, sid)
+
+
+def _event_dates(rng: random.Random, status: str, published: dt.date) -> dict:
+    if status == "planned":
+        if rng.random() < 0.6:
+            return {"earliest": iso(published), "latest": None, "precision": "open"}
+        day = published + dt.timedelta(days=rng.randint(1, 60))
+        return {"earliest": iso(day), "latest": iso(day), "precision": "day"}
+    r = rng.random()
+    if r < 0.45:  # the real data's usual case: happened by the time of publication
+        return {"earliest": None, "latest": iso(published), "precision": "open"}
+    if r < 0.7:
+        day = published - dt.timedelta(days=rng.randint(0, 30))
+        return {"earliest": iso(day), "latest": iso(day), "precision": "day"}
+    if r < 0.85:
+        first = published - dt.timedelta(days=rng.randint(1, 20))
+        return {"earliest": iso(first), "latest": iso(published), "precision": "range"}
+    if r < 0.95:
+        start = (published - dt.timedelta(days=rng.randint(0, 90))).replace(day=1)
+        return {"earliest": iso(start), "latest": iso(month_end(start)), "precision": "month"}
+    year = published.year - rng.randint(0, 2)
+    return {"earliest": f"{year}-01-01", "latest": f"{year}-12-31", "precision": "year"}
+
+
+class _Spans:
+    """Quotes and their spans in one source text; a quote that occurs more than once gets `start`."""
+
+    def __init__(self, sid: str):
+        self.sid = sid
+        self.pending: list[tuple[dict, int]] = []  # (span, offset where the quote was written)
+
+    def span(self, quote: str, offset: int) -> dict:
+        s = {"source": self.sid, "quote": quote}
+        self.pending.append((s, offset))
+        return s
+
+    def settle(self, text: str) -> int:
+        pinned = 0
+        for s, offset in self.pending:
+            quote = s["quote"]
+            assert text[offset: offset + len(quote)] == quote, (self.sid, quote)
+            first = text.find(quote)
+            if first != offset or text.find(quote, first + 1) != -1:
+                s["start"] = offset
+                pinned += 1
+        return pinned
+
+
+class _Text:
+    """A growing document that remembers where each piece was written."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, piece: str) -> int:
+        offset = self.size
+        self.parts.append(piece)
+        self.size += len(piece)
+        return offset
+
+    def quote(self, before: str, quoted: str, after: str) -> int:
+        """Write before + quoted + after; the offset of `quoted`."""
+        self.add(before)
+        at = self.add(quoted)
+        self.add(after)
+        return at
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> SourceOut:
+    """One source: its document and every record it states. Deterministic given seed and index."""
+    rng = random.Random(f"seccoop-bench/{seed}/{index}")
+    namer = Namer(rng)
+    published = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 14 * 365))
+    place = namer.word()
+    sid = f"{slug(place)}-report-{published.year}-{index:06d}"
+    spans = _Spans(sid)
+    doc = _Text()
+
+    topic = rng.choice(("organized crime", "drug trafficking", "prison violence", "extortion", "money laundering"))
+    title = f"{place} and its partners step up the fight against {topic}"
+    header = f"date {iso(published)} {title}"
+    header_at = doc.add(header)
+    doc.add("\n\n")
+    source_record = {"id": sid, "title": title, "published": iso(published), "language": "en",
+                     "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
+                     "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
+                     "path": f"seeds/{sid}.txt", "sha256": None,
+                     "evidence": [spans.span(header, header_at)]}
+
+    # Actors: each introduced once, in words no later sentence repeats (its first quote).
+    # The first four kinds are ones the records below need at least one of.
+    kinds = ["person", "state", "criminal-group", "government-body"]
+    kinds += [_weighted(rng, ACTOR_TYPES) for _ in range(ACTORS_PER_SOURCE - len(kinds))]
+    actors = [_make_actor(rng, namer, kind, sid, n) for n, kind in enumerate(kinds)]
+    actor_spans: dict[str, list[dict]] = {}
+    doc.add(f"Officials from across the region met in {place} this week.")
+    for n, actor in enumerate(actors):
+        at = doc.quote(" Among those named was " if n % 2 else " The report names ", actor.mention, ".")
+        actor_spans[actor.id] = [spans.span(actor.mention, at)]
+    doc.add("\n\n")
+    for actor in actors:
+        if actor.aliases:
+            alias = actor.aliases[0]
+            at = doc.quote(f"{actor.name[0].upper()}{actor.name[1:]}, ", f"also called {alias}", ", was named in the report. ")
+            if rng.random() < 0.9:
+                actor_spans[actor.id].append(spans.span(f"also called {alias}", at))
+        elif rng.random() < P_ACTOR_SECOND_SPAN:
+            quote = f"{actor.name} was also mentioned by local reporters"
+            at = doc.quote("", quote, ". ")
+            actor_spans[actor.id].append(spans.span(quote, at))
+    doc.add("\n\n")
+
+    # Actor slots: relations, participants and parties take every actor once before any twice,
+    # so that no actor is left unreferenced (a warning).
+    order = list(range(len(actors)))
+    rng.shuffle(order)
+    queue = list(order)
+
+    def pick(exclude: set[int]) -> int:
+        for i, n in enumerate(queue):
+            if n not in exclude:
+                return queue.pop(i)
+        choices = [n for n in range(len(actors)) if n not in exclude]
+        return rng.choice(choices)
+
+    persons = [n for n, a in enumerate(actors) if a.type == "person"]
+
+    relations = []
+    for r in range(RELATIONS_PER_SOURCE):
+        subject = pick(set())
+        obj = pick({subject})
+        rtype, phrase = rng.choice(RELATION_TYPES)
+        s_actor, o_actor = actors[subject], actors[obj]
+        sentence = f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}"
+        at = doc.quote("", sentence, ". ")
+        date = ({"earliest": iso(published), "latest": iso(published), "precision": "day"} if rng.random() < 0.8
+                else {"earliest": None, "latest": iso(published), "precision": "open"})
+        rec = {"id": f"{s_actor.id}-{rtype}-{o_actor.id.rsplit('-', 1)[0]}-r{r}", "type": rtype,
+               "subject": s_actor.id, "object": o_actor.id}
+        if rng.random() < P_RELATION_ROLE:
+            rec["role"] = phrase.split(" ", 1)[1]
+        rec["date"] = date
+        rec["evidence"] = [spans.span(sentence, at)]
+        relations.append(rec)
+    doc.add("\n\n")
+
+    events = []
+    for e in range(n_events):
+        etype = rng.choice(tuple(EVENT_TYPES))
+        verb, first_role = EVENT_TYPES[etype]
+        status = _weighted(rng, EVENT_STATUSES)
+        date = _event_dates(rng, status, published)
+        eid = f"{sid}-{etype}-e{e}"
+        rec = {"id": eid, "type": etype, "status": status}
+        part_of = events[rng.randrange(len(events))]["id"] if events and rng.random() < P_PART_OF else None
+        n_part = 0 if (part_of and rng.random() < 0.3) else rng.choice((1, 2, 2, 2, 3))
+        who = []
+        for _ in range(n_part):
+            who.append(pick({w for w in who}))
+        participants = [{"actor": actors[n].id, "role": first_role if i == 0 else SECOND_ROLE[etype]}
+                        for i, n in enumerate(who)]
+        names = [actors[n].name for n in who]
+        if previous and who and rng.random() < P_CROSS_SOURCE:
+            other = rng.choice(previous)
+            participants.append({"actor": other.id, "role": "participant"})
+            names.append(other.name)
+        if not names:
+            names = ["officials"]
+        where = namer.word()
+        tense = {"planned": "will", "ongoing": "continue to", "reported": "reportedly"}.get(status, "")
+        lead = " and ".join(names)
+        when = f"On {spoken(dt.date.fromisoformat(date['earliest']))}" if date["earliest"] else "Recently"
+        sentence = f"{when}, {lead} {tense + ' ' if tense else ''}{verb} the authorities of {where}"
+        quantities = []
+        if rng.random() < P_EVENT_QUANTITY:
+            n = rng.randint(2, 500)
+            qtext = rng.choice((f"Over {n}", f"at least {n}", f"{n}", f"some {n}"))
+            unit = rng.choice(("people detained", "officers injured", "kilograms of cocaine", "weapons seized"))
+            sentence += f", with {qtext} {unit}"
+            lower = n + 1 if qtext.startswith("Over") else n
+            quantities.append({"text": qtext, "lower": lower,
+                               **({"best": n} if qtext == f"{n}" else {}), "unit": unit})
+        at = doc.quote("", sentence, ". ")
+        summary = f"{lead[0].upper()}{lead[1:]} {verb} the authorities of {where}."
+        rec["summary"] = summary
+        rec["date"] = date
+        if rng.random() < P_EVENT_PLACE:
+            name, code = rng.choice(COUNTRIES)
+            rec["place"] = where
+            rec["country"] = code
+        if part_of:
+            rec["part_of"] = part_of
+        if persons and rng.random() < P_ATTRIBUTED * 0.5:
+            rec["attributed_to"] = actors[rng.choice(persons)].id
+        if participants:
+            rec["participants"] = participants
+        if quantities:
+            rec["quantities"] = quantities
+        ev = [spans.span(sentence, at)]
+        if rng.random() < P_RECORD_SECOND_SPAN:
+            more = f"Witnesses in {where} described the scene in detail"
+            ev.append(spans.span(more, doc.quote("", more, ". ")))
+            if rng.random() < P_THIRD_SPAN / P_RECORD_SECOND_SPAN:
+                third = f"the events in {where} were confirmed later"
+                ev.append(spans.span(third, doc.quote("Officials said ", third, ". ")))
+        rec["evidence"] = ev
+        events.append(rec)
+    doc.add("\n\n")
+
+    commitments = []
+    for c in range(COMMITMENTS_PER_SOURCE):
+        category, action_verb = rng.choice(CATEGORIES)
+        strength, strength_verb = rng.choice(STRENGTHS)
+        committer = pick(set())
+        partner = pick({committer}) if rng.random() < 0.8 else None
+        target_name = actors[partner].name if partner is not None else f"the people of {namer.word()}"
+        action = f"{action_verb} {target_name}"
+        lead = actors[committer].name
+        lead = lead[0].upper() + lead[1:]
+        sentence = f"{lead} {strength_verb} {action}"
+        quantities = []
+        if rng.random() < P_COMMITMENT_QUANTITY:
+            n = rng.randint(10, 900)
+            sentence += f", sending {n} police officers"
+            quantities.append({"text": f"{n}", "lower": n, "best": n, "upper": n, "unit": "police officers"})
+        deadline = None
+        if rng.random() < P_DEADLINE:
+            deadline = published + dt.timedelta(days=rng.randint(30, 700))
+            sentence += f" by {spoken(deadline)}"
+        at = doc.quote("", sentence, ". ")
+        parties = [{"actor": actors[committer].id, "role": "committer"}]
+        if partner is not None:
+            role = {"intelligence-sharing": "partner", "accountability": "target", "domestic-security": "target",
+                    "personnel-deployment": "beneficiary"}.get(category, rng.choice(("partner", "beneficiary")))
+            parties.append({"actor": actors[partner].id, "role": role})
+        status = rng.choice(COMMITMENT_STATUSES)
+        rec = {"id": f"{actors[committer].id}-{category}-c{c}", "action": action, "category": category,
+               "strength": strength, "status": status, "parties": parties}
+        if events and rng.random() < P_MADE_IN:
+            rec["made_in"] = rng.choice(events)["id"]
+        if persons and rng.random() < P_ATTRIBUTED:
+            rec["attributed_to"] = actors[rng.choice(persons)].id
+        rec["date"] = ({"earliest": None, "latest": iso(published), "precision": "open"} if rng.random() < 0.8
+                       else {"earliest": iso(published), "latest": iso(published), "precision": "day"})
+        if deadline:
+            rec["deadline"] = iso(deadline)
+        if rng.random() < P_CONDITIONS:
+            rec["conditions"] = "if funding is approved"
+        if quantities:
+            rec["quantities"] = quantities
+        ev = [spans.span(sentence, at)]
+        if rng.random() < P_RECORD_SECOND_SPAN:
+            more = f"the pledge by {actors[committer].name} was welcomed in {namer.word()}"
+            ev.append(spans.span(more, doc.quote("Observers said ", more, ". ")))
+        rec["evidence"] = ev
+        commitments.append(rec)
+    doc.add("\n")
+
+    text = doc.value()
+    pinned = spans.settle(text)
+    raw = text.encode("utf-8")
+    source_record["sha256"] = hashlib.sha256(raw).hexdigest()
+    if source_record["publisher"] is None:
+        del source_record["publisher"]
+    if source_record["url"] is None:
+        del source_record["url"]
+
+    actor_records = []
+    for actor in actors:
+        rec = {"id": actor.id, "name": actor.name}
+        if actor.aliases:
+            rec["aliases"] = actor.aliases
+        rec["type"] = actor.type
+        if actor.honorific:
+            rec["honorific"] = actor.honorific
+        if actor.country:
+            rec["country"] = actor.country
+        rec["evidence"] = actor_spans[actor.id]
+        actor_records.append(rec)
+    records = {"sources": [source_record], "actors": actor_records, "relations": relations,
+               "events": events, "commitments": commitments}
+    return SourceOut(sid, text, records, actors, pinned)
+
+
+# -- the package -----------------------------------------------------------------------------
+
+def events_per_source(events: int) -> list[int]:
+    n_sources = max(1, round(events / EVENTS_PER_SOURCE))
+    return [events * (i + 1) // n_sources - events * i // n_sources for i in range(n_sources)]
+
+
+def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict:
+    """Write a package with `events` events into `out`. Returns counts of what was written."""
+    if events < 1:
+        raise ValueError("--events must be at least 1")
+    out = Path(out)
+    if out.exists():
+        if not force and any(out.iterdir()):
+            raise FileExistsError(f"{out} exists and is not empty (use --force to replace it)")
+        shutil.rmtree(out)
+    curated = out / "data" / "curated"
+    for kind in KINDS:
+        (curated / kind).mkdir(parents=True)
+        (curated / f"{kind}.yaml").write_text("[]\n", encoding="utf-8")
+    (out / "seeds").mkdir()
+    shutil.copytree(REPO / "schema", out / "schema")
+    shutil.copy2(REPO / "data" / "curated" / "package.yaml", curated / "package.yaml")
+
+    counts = {kind: 0 for kind in KINDS}
+    counts.update(evidence_spans=0, pinned_spans=0, participants=0, parties=0, quantities=0, aliases=0,
+                  seed_bytes=0, curated_bytes=0, files=0)
+    previous: list[Actor] = []
+    for index, n_events in enumerate(events_per_source(events)):
+        src = make_source(seed, index, n_events, previous)
+        previous = src.actors
+        raw = src.text.encode("utf-8")
+        (out / "seeds" / f"{src.id}.txt").write_bytes(raw)
+        counts["seed_bytes"] += len(raw)
+        counts["pinned_spans"] += src.pinned
+        for kind, records in src.records.items():
+            data = file_yaml(f"{kind.capitalize()} that {src.id} states (synthetic benchmark data).", records)
+            (curated / kind / f"{src.id}.yaml").write_bytes(data.encode("utf-8"))
+            counts[kind] += len(records)
+            counts["curated_bytes"] += len(data.encode("utf-8"))
+            counts["files"] += 1
+            for r in records:
+                counts["evidence_spans"] += len(r["evidence"])
+                counts["participants"] += len(r.get("participants", ()))
+                counts["parties"] += len(r.get("parties", ()))
+                counts["quantities"] += len(r.get("quantities", ()))
+                counts["aliases"] += len(r.get("aliases", ()))
+    return counts
+
+
+def parse_size(text: str) -> int:
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmM]?)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (say 1000, 1k, 100k or 1m)")
+    return int(float(m.group(1)) * {"": 1, "k": 1000, "m": 1_000_000}[m.group(2).lower()])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=parse_size, required=True, help="number of events (1000, 10k, 100k)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the package into")
+    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
+    args = parser.parse_args(argv)
+    try:
+        counts = generate(args.out, args.events, args.seed, args.force)
+    except (FileExistsError, ValueError) as exc:
+        print(f"generate: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(counts, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,495 @@
+"""Scale benchmarks: seccoop check, build and export next to their floors, at 1k to 100k events.
+
+For each size the runner generates a synthetic package (benchmarks/generate.py; cached under
+benchmarks/out/, which git ignores), runs `seccoop build` once, then times these commands side by
+side, interleaved round by round so that noise on a shared machine falls on all of them alike:
+
+    seccoop check PKG
+    seccoop build PKG                          (on the already-built package: nothing to write)
+    seccoop export PKG --format csv|json|jsonl|sqlite [html]  --out ...
+    frictionless validate --type package PKG/datapackage.json        (floor 1)
+    python benchmarks/yaml_floor.py PKG        (floor 2: PyYAML's C loader over every curated file)
+
+Each command runs in its own process; wall time is measured around it and its peak resident
+memory (ru_maxrss) and CPU time come from os.wait4, which returns that child's rusage. Results go
+to benchmarks/out/results/ and, as markdown tables, into benchmarks/README.md between the
+`<!-- results:start -->` and `<!-- results:end -->` markers (and to standard output).
+
+    python benchmarks/run.py                                  # 1k, 10k, 100k; 3 runs each
+    python benchmarks/run.py --sizes 1k,10k --repeats 5
+    python benchmarks/run.py --sizes 100k --repeats-at 100k=1 # one run at 100k; merged with stored sizes
+    python benchmarks/run.py --sizes 100k --repeats 1 --extra-runs 100k:check,frictionless,yaml=2
+    python benchmarks/run.py --only check,frictionless,yaml   # a subset of commands
+    python benchmarks/run.py --report-only                    # re-tabulate stored results, run nothing
+
+Run it with the Python of the environment seccoop is installed in: `seccoop` and `frictionless`
+are taken from beside that interpreter (else from PATH).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402  (benchmarks/generate.py)
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+GIB = 1024 ** 3
+# The targets of issue 6, at the largest size.
+TARGET_RATIO = 1.5  # seccoop check within 1.5x the sum of the two floors
+TARGET_RSS = GIB  # peak memory of seccoop check under 1 GiB
+TARGET_GROWTH = 12  # time(100k) / time(10k) at most 12 (10x the data)
+
+
+def tool(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+@dataclass
+class Command:
+    key: str  # short name for --only
+    label: str  # as shown in the tables
+    argv: list[str]
+    output: Path | None = None  # removed before each run, so every export writes afresh
+    floor: bool = False
+
+
+def commands(pkg: Path, work: Path) -> list[Command]:
+    seccoop = tool("seccoop")
+    exp = work / "export"
+    out = [Command("check", "seccoop check", [seccoop, "check", str(pkg)]),
+           Command("build", "seccoop build (up to date)", [seccoop, "build", str(pkg)])]
+    for fmt, target in (("csv", "csv"), ("json", "seccoop.json"), ("jsonl", "seccoop.jsonl"),
+                        ("sqlite", "seccoop.sqlite"), ("html", "html")):
+        out.append(Command(fmt, f"seccoop export --format {fmt}",
+                           [seccoop, "export", str(pkg), "--format", fmt, "--out", str(exp / target)], exp / target))
+    out.append(Command("frictionless", "frictionless validate --type package",
+                       [tool("frictionless"), "validate", "--type", "package", str(pkg / "datapackage.json")],
+                       floor=True))
+    out.append(Command("yaml", "PyYAML CSafeLoader parse (floor)",
+                       [sys.executable, str(HERE / "yaml_floor.py"), str(pkg)], floor=True))
+    return out
+
+
+# -- measuring one process -------------------------------------------------------------------
+
+def measure(argv: list[str], log: Path, timeout: float | None) -> dict:
+    """Run a command; its wall time, CPU time, peak RSS and exit code (-9 when it timed out)."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        timer = threading.Timer(timeout, os.kill, (proc.pid, signal.SIGKILL)) if timeout else None
+        if timer:
+            timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if timer:
+            timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
+            "exit": proc.returncode}
+
+
+def log_tail(log: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# -- the package of one size -----------------------------------------------------------------
+
+def fingerprint() -> str:
+    """What a cached package depends on: the generator, the schemas and package.yaml."""
+    h = hashlib.sha256()
+    paths = [HERE / "generate.py", REPO / "data" / "curated" / "package.yaml",
+             *sorted((REPO / "schema").rglob("*"))]
+    for p in paths:
+        if p.is_file():
+            h.update(p.relative_to(REPO).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def prepare(events: int, seed: int, out: Path, timeout: float | None) -> tuple[Path, dict]:
+    """The generated and built package of a size (generated again when the generator changed)."""
+    work = out / f"events-{events}-seed-{seed}"
+    pkg, meta_path = work / "pkg", work / "meta.json"
+    fp = fingerprint()
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    if meta.get("fingerprint") != fp or not pkg.is_dir():
+        print(f"[{events}] generating {pkg} ...", flush=True)
+        start = time.perf_counter()
+        counts = generate.generate(pkg, events, seed, force=True)
+        meta = {"fingerprint": fp, "events": events, "seed": seed, "counts": counts,
+                "generate_s": round(time.perf_counter() - start, 2)}
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    else:
+        print(f"[{events}] using cached {pkg}", flush=True)
+    print(f"[{events}] seccoop build (once, before timing) ...", flush=True)
+    work.joinpath("logs").mkdir(exist_ok=True)
+    log = work / "logs" / "initial-build.log"
+    first = measure([tool("seccoop"), "build", str(pkg)], log, timeout)
+    if first["exit"] != 0:
+        sys.exit(f"seccoop build failed on the generated package ({log}):\n{log_tail(log)}")
+    meta["initial_build"] = first
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"[{events}] built in {first['wall']:.1f} s, peak {first['rss_kib'] / 1024:.0f} MiB", flush=True)
+    return pkg, meta
+
+
+def html_available() -> bool:
+    try:
+        return importlib.util.find_spec("seccoop.review") is not None
+    except ImportError:
+        return False
+
+
+def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out: Path,
+               timeout: float | None, html_budget: float, html_state: dict,
+               extra: tuple[set[str], int] = (set(), 0)) -> dict:
+    pkg, meta = prepare(events, seed, out, timeout)
+    work = pkg.parent
+    cmds = [c for c in commands(pkg, work) if only is None or c.key in only]
+    results = {c.key: {"label": c.label, "floor": c.floor, "runs": [], "note": None} for c in cmds}
+    stopped: set[str] = set()  # skipped, failed or too slow: not run again at this size
+    if "html" in results:
+        if not html_available():
+            results["html"]["note"] = "skipped: `seccoop export --format html` needs seccoop.review, absent in this checkout"
+            stopped.add("html")
+        elif html_state.get("too_slow"):
+            results["html"]["note"] = f"skipped: {html_state['too_slow']}"
+            stopped.add("html")
+    extra_keys, extra_rounds = extra
+    total = repeats + extra_rounds
+    for round_no in range(1, total + 1):
+        for c in cmds:
+            res = results[c.key]
+            if c.key in stopped or (round_no > repeats and c.key not in extra_keys):
+                continue
+            if c.output is not None:
+                if c.output.is_dir():
+                    shutil.rmtree(c.output)
+                elif c.output.exists():
+                    c.output.unlink()
+            log = work / "logs" / f"{c.key}-{round_no}.log"
+            run = measure(c.argv, log, timeout)
+            res["runs"].append(run)
+            status = "ok" if run["exit"] == 0 else f"FAILED (exit {run['exit']})"
+            print(f"[{events}] round {round_no}/{total} {c.label:40s} {run['wall']:8.2f} s "
+                  f"{run['rss_kib'] / 1024:7.0f} MiB  {status}", flush=True)
+            if run["exit"] != 0:
+                res["note"] = f"failed (exit {run['exit']}): {log_tail(log, 3)}"
+                stopped.add(c.key)
+                print(log_tail(log), flush=True)
+            if c.key == "build" and run["exit"] == 0 and "up to date" not in log.read_text(errors="replace"):
+                res["note"] = "wrote files: the package was not up to date"
+            if c.key == "html" and run["exit"] == 0 and round_no == 1:
+                check = results.get("check", {}).get("runs")
+                budget = max(html_budget, 5 * check[0]["wall"]) if check else html_budget
+                if run["wall"] > budget:
+                    html_state["too_slow"] = (f"took {run['wall']:.0f} s at {events} events "
+                                              f"(over the budget of {budget:.0f} s); not run at larger sizes")
+                    res["note"] = html_state["too_slow"]
+                    stopped.add("html")
+    return {"events": events, "seed": seed, "date": dt.date.today().isoformat(), "commit": commit(),
+            "repeats": repeats if not extra_rounds else f"{repeats} (+{extra_rounds} for {', '.join(sorted(extra_keys))})",
+            "package": meta, "commands": results}
+
+
+# -- machine and report ----------------------------------------------------------------------
+
+def machine() -> dict:
+    info = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    try:
+        info["nproc"] = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip())
+    except (OSError, ValueError):
+        info["nproc"] = os.cpu_count()
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["mem_gib"] = round(int(line.split()[1]) / 1024 ** 2, 1)
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+    versions = {}
+    for dist, name in (("PyYAML", "yaml"), ("jsonschema", "jsonschema"), ("frictionless", "frictionless")):
+        try:
+            versions[name] = version(dist)
+        except PackageNotFoundError:
+            versions[name] = "?"
+    try:
+        import yaml
+        versions["libyaml"] = bool(getattr(yaml, "__with_libyaml__", False))
+    except ImportError:
+        pass
+    info["versions"] = versions
+    info["commit"] = commit()
+    return info
+
+
+CODE_LABEL: str | None = None  # --code-label: what seccoop code was measured, when not the checkout
+
+
+def commit() -> str:
+    """The checkout's commit (read-only git), marked when validators/ or schema/ have local changes."""
+    if CODE_LABEL:
+        return CODE_LABEL
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "validators", "schema"], cwd=REPO,
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        return "?"
+    return (head or "?") + (" (with local changes)" if dirty else "")
+
+
+def median(runs: list[dict], key: str) -> float | None:
+    ok = [r[key] for r in runs if r["exit"] == 0]
+    return statistics.median(ok) if ok else None
+
+
+def size_label(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 and n >= 1000 else str(n)
+
+
+def fmt_s(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+
+def fmt_mib(kib: float | None) -> str:
+    return "–" if kib is None else f"{kib / 1024:.0f}"
+
+
+def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) at the largest size, and growth from the size 10x smaller."""
+    if not by_size:
+        return []
+    big = max(by_size)
+    res = by_size[big]["commands"]
+    rows = []
+
+    def med(size, key, what="wall"):
+        c = by_size.get(size, {}).get("commands", {}).get(key)
+        return median(c["runs"], what) if c else None
+
+    check, fr, ya = med(big, "check"), med(big, "frictionless"), med(big, "yaml")
+    label = size_label(big)
+    if check and fr and ya:
+        ratio = check / (fr + ya)
+        rows.append((f"`seccoop check` at {label} within {TARGET_RATIO}x the floors (frictionless + YAML parse)",
+                     f"{fmt_s(check)} s vs {fmt_s(fr)} + {fmt_s(ya)} = {fmt_s(fr + ya)} s: **{ratio:.2f}x**",
+                     "met" if ratio <= TARGET_RATIO else "**missed**"))
+    if "check" in res and res["check"]["runs"]:
+        peak = max(r["rss_kib"] for r in res["check"]["runs"]) * 1024
+        rows.append((f"peak memory of `seccoop check` at {label} under 1 GiB",
+                     f"**{peak / GIB:.2f} GiB**", "met" if peak < TARGET_RSS else "**missed**"))
+        seccoop_peaks = [(max(r["rss_kib"] for r in c["runs"]) * 1024, c["label"]) for k, c in res.items()
+                         if c["runs"] and not c["floor"]]
+        worst = max(seccoop_peaks)
+        rows.append((f"peak memory of every seccoop command at {label} under 1 GiB",
+                     f"largest: {worst[1]}, **{worst[0] / GIB:.2f} GiB**",
+                     "met" if worst[0] < TARGET_RSS else "**missed**"))
+    small = big // 10
+    if small in by_size and check and med(small, "check"):
+        growth = check / med(small, "check")
+        rows.append((f"growth of `seccoop check`, time({label}) / time({size_label(small)}) <= {TARGET_GROWTH}",
+                     f"**{growth:.1f}x**", "met" if growth <= TARGET_GROWTH else "**missed**"))
+    return rows
+
+
+def report(by_size: dict[int, dict], info: dict) -> str:
+    sizes = sorted(by_size)
+    first = by_size[sizes[0]]
+    keys = list(first["commands"])
+    for s in sizes[1:]:
+        keys += [k for k in by_size[s]["commands"] if k not in keys]
+    labels = {}
+    for s in sizes:
+        for k, c in by_size[s]["commands"].items():
+            labels.setdefault(k, c["label"])
+    v = info.get("versions", {})
+    commits = ", ".join(sorted({by_size[s].get("commit", "?") for s in sizes}))
+    lines = [f"Measured with `benchmarks/run.py` on {', '.join(sorted({by_size[s]['date'] for s in sizes}))}, "
+             f"seccoop at commit {commits}. "
+             f"Machine: {info.get('nproc')} cores (nproc), {info.get('mem_gib')} GiB memory (MemTotal), "
+             f"{info.get('cpu', 'unknown CPU')}; shared and noisy. Python {info.get('python')}, "
+             f"PyYAML {v.get('yaml')} (libyaml: {v.get('libyaml')}), jsonschema {v.get('jsonschema')}, "
+             f"frictionless {v.get('frictionless')}.", ""]
+    lines += ["**Packages** (synthetic, `benchmarks/generate.py`, seed "
+              f"{first['seed']}; one curated file per source and kind)", "",
+              "| events | sources | actors | relations | commitments | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for s in sizes:
+        m = by_size[s]["package"]
+        c = m["counts"]
+        ib = m.get("initial_build", {})
+        lines.append(f"| {s:,} | {c['sources']:,} | {c['actors']:,} | {c['relations']:,} | {c['commitments']:,} | "
+                     f"{c['evidence_spans']:,} | {c['curated_bytes'] / 2**20:.1f} MiB | {c['files'] + 6:,} | "
+                     f"{c['seed_bytes'] / 2**20:.1f} MiB | {m.get('generate_s', 0):.1f} s | "
+                     f"{fmt_s(ib.get('wall'))} s, {fmt_mib(ib.get('rss_kib'))} MiB |")
+    runs = ", ".join(f"{size_label(s)}: {by_size[s]['repeats']}" for s in sizes)
+    lines += ["", f"**Wall time**, median of the runs (runs per size: {runs}), seconds", "",
+              "| " + " | ".join(["command", *(size_label(s) for s in sizes),
+                                  *(f"{size_label(b)}/{size_label(a)}" for a, b in zip(sizes, sizes[1:]))]) + " |",
+              "| --- | " + " | ".join("---:" for _ in range(2 * len(sizes) - 1)) + " |"]
+    notes = []
+    for k in keys:
+        row, meds = [], []
+        for s in sizes:
+            c = by_size[s]["commands"].get(k)
+            m = median(c["runs"], "wall") if c else None
+            meds.append(m)
+            row.append(fmt_s(m) if m is not None else ("skipped" if c and c["note"] else "–"))
+            if c and c["note"]:
+                notes.append(f"{labels[k]} at {size_label(s)}: {c['note']}")
+        growth = [f"{b / a:.1f}x" if a and b else "–" for a, b in zip(meds, meds[1:])]
+        lines.append("| " + " | ".join([labels[k], *row, *growth]) + " |")
+    lines += ["", "**Peak memory** (largest ru_maxrss of the runs, MiB) and **CPU time** (user + system, median, s)", "",
+              "| command | " + " | ".join(f"{size_label(s)} MiB" for s in sizes) + " | " +
+              " | ".join(f"{size_label(s)} CPU" for s in sizes) + " |",
+              "| --- | " + " | ".join("---:" for _ in sizes * 2) + " |"]
+    for k in keys:
+        mem, cpu = [], []
+        for s in sizes:
+            c = by_size[s]["commands"].get(k)
+            ok = [r for r in (c["runs"] if c else []) if r["exit"] == 0]
+            mem.append(fmt_mib(max(r["rss_kib"] for r in ok)) if ok else "–")
+            cpu.append(fmt_s(median(ok, "cpu")) if ok else "–")
+        lines.append(f"| {labels[k]} | " + " | ".join(mem) + " | " + " | ".join(cpu) + " |")
+    lines += ["", "**Spread** (min – max wall time of the runs, s)", "",
+              "| command | " + " | ".join(size_label(s) for s in sizes) + " |",
+              "| --- | " + " | ".join("---:" for _ in sizes) + " |"]
+    for k in keys:
+        cells = []
+        for s in sizes:
+            c = by_size[s]["commands"].get(k)
+            ok = [r["wall"] for r in (c["runs"] if c else []) if r["exit"] == 0]
+            cells.append(f"{fmt_s(min(ok))} – {fmt_s(max(ok))}" if ok else "–")
+        lines.append(f"| {labels[k]} | " + " | ".join(cells) + " |")
+    lines += ["", "**Ratio of `seccoop check` to the sum of the floors** (frictionless validate + YAML parse)", "",
+              "| " + " | ".join(size_label(s) for s in sizes) + " |", "| " + " | ".join("---:" for _ in sizes) + " |"]
+    cells = []
+    for s in sizes:
+        c = by_size[s]["commands"]
+        parts = [median(c[k]["runs"], "wall") if k in c else None for k in ("check", "frictionless", "yaml")]
+        cells.append(f"{parts[0] / (parts[1] + parts[2]):.2f}x" if all(parts) else "–")
+    lines.append("| " + " | ".join(cells) + " |")
+    rows = targets(by_size)
+    if rows:
+        lines += ["", "**Targets**", "", "| target | measured | verdict |", "| --- | --- | --- |"]
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(table: str, readme: Path) -> None:
+    text = readme.read_text(encoding="utf-8") if readme.exists() else "# Scale benchmarks\n"
+    block = f"{START}\n{table}{END}"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + "\n\n## Results\n\n" + block + "\n"
+    readme.write_text(text, encoding="utf-8")
+
+
+def parse_repeats_at(items: list[str]) -> dict[int, int]:
+    out = {}
+    for item in items:
+        size, _, n = item.partition("=")
+        out[generate.parse_size(size)] = int(n)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1k,10k,100k", help="event counts, comma-separated (default 1k,10k,100k)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each command per size (default 3)")
+    parser.add_argument("--repeats-at", action="append", default=[], metavar="SIZE=N",
+                        help="runs at one size, e.g. 100k=1 (repeatable)")
+    parser.add_argument("--extra-runs", action="append", default=[], metavar="SIZE:KEYS=N",
+                        help="after the rounds, N more rounds of some commands only, e.g. "
+                             "100k:check,frictionless,yaml=2 (repeatable)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--code-label", default=None,
+                        help="say which seccoop code was measured (e.g. when PYTHONPATH points at a snapshot)")
+    parser.add_argument("--only", default=None,
+                        help="commands to time, comma-separated: check,build,csv,json,jsonl,sqlite,html,frictionless,yaml")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="cache and results folder (default benchmarks/out)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds one command may take (default 3600)")
+    parser.add_argument("--html-budget", type=float, default=600,
+                        help="html export slower than this (or 5x check) at a size is not run at larger sizes")
+    parser.add_argument("--no-merge", action="store_true",
+                        help="tabulate only this run's sizes (default: also stored results of other sizes)")
+    parser.add_argument("--no-readme", action="store_true", help="print the tables; leave README.md alone")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: tabulate the stored results of --sizes (and write README.md)")
+    args = parser.parse_args(argv)
+    global CODE_LABEL
+    CODE_LABEL = args.code_label
+    sizes = sorted({generate.parse_size(s) for s in args.sizes.split(",") if s.strip()})
+    repeats_at = parse_repeats_at(args.repeats_at)
+    extra_runs = {}
+    for item in args.extra_runs:
+        size, _, rest = item.partition(":")
+        keys, _, n = rest.partition("=")
+        extra_runs[generate.parse_size(size)] = ({k.strip() for k in keys.split(",")}, int(n))
+    only = {s.strip() for s in args.only.split(",")} if args.only else None
+    args.out.mkdir(parents=True, exist_ok=True)
+    results_dir = args.out / "results"
+    results_dir.mkdir(exist_ok=True)
+    info = machine()
+    print(f"machine: {info.get('nproc')} cores, {info.get('mem_gib')} GiB, {info.get('cpu', '?')}", flush=True)
+    html_state: dict = {}
+    by_size: dict[int, dict] = {}
+    for events in ([] if args.report_only else sizes):
+        result = bench_size(events, args.seed, repeats_at.get(events, args.repeats), only, args.out,
+                            args.timeout, args.html_budget, html_state, extra_runs.get(events, (set(), 0)))
+        result["machine"] = info
+        (results_dir / f"events-{events}-seed-{args.seed}.json").write_text(json.dumps(result, indent=2) + "\n")
+        by_size[events] = result
+    for path in results_dir.glob(f"events-*-seed-{args.seed}.json"):
+        stored = json.loads(path.read_text())
+        if not args.no_merge or (args.report_only and stored["events"] in sizes):
+            by_size.setdefault(stored["events"], stored)
+    if not by_size:
+        sys.exit(f"no results stored in {results_dir}")
+    table = report(by_size, next(iter(by_size.values())).get("machine", info) if args.report_only else info)
+    print()
+    print(table)
+    if not args.no_readme:
+        write_readme(table, HERE / "README.md")
+        print(f"results written to {HERE / 'README.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
