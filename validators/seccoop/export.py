@@ -2,25 +2,25 @@
 
 Every export starts with the same check as `seccoop check`; invalid data exports nothing. The
 tables written are the published ones (the bytes `build` writes), so an export never disagrees
-with data/*.csv. Files are written atomically: an export that fails leaves any earlier file whole.
+with data/*.csv, and they are streamed from those files. Files are written atomically: an export
+that fails leaves any earlier file whole.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import sqlite3
+import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
-from .package import DOCUMENT, PLURAL, find_package
-from .render import render_csv
+from .package import DOCUMENT, PLURAL, Package, find_package
+from .render import write_csv
 from .report import Report
-from .write import write_atomically
+from .write import Output, Staging, refuse_unwritable
 
 FORMATS = ("csv", "json", "jsonl", "sqlite", "html")
 FLAT_EVENTS = "events_flat"
@@ -41,20 +41,49 @@ class ExportInvalid(Exception):
         self.report = report
 
 
-@dataclass
 class Published:
-    """The checked package's published content, in memory."""
+    """The checked package's published files, read as a stream when an export needs them: the
+    check has just proved them equal to a fresh build, so an export copies or reparses them
+    instead of holding every table in memory."""
 
-    tables: dict[str, tuple[list[str], list[list[str]]]]  # name -> (header, rows as text)
-    csv_bytes: dict[str, bytes]
-    document: bytes
-    texts: dict[str, str]
-    schemas: dict[str, dict]  # table name -> Table Schema
+    def __init__(self, package: Package, texts: dict[str, str]):
+        self.package, self.texts = package, texts
+        descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
+        self.paths = {r["name"]: package.root / r["path"] for r in descriptor["resources"] if r["type"] == "table"}
+        self.schemas = {r["name"]: r["schema"] for r in descriptor["resources"] if r["type"] == "table"}
+        self.schemas[FLAT_EVENTS] = {"fields": [{"name": n, "type": "string"} for n in FLAT_HEADER]}
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.paths, FLAT_EVENTS]
+
+    def rows(self, name: str) -> tuple[list[str], Iterator[list[str]]]:
+        """A table's header and its rows as text, read one at a time."""
+        if name == FLAT_EVENTS:
+            return FLAT_HEADER, flat_events(self)
+        f = self.paths[name].open(encoding="utf-8", newline="")
+        reader = csv.reader(f)
+        header = next(reader)
+
+        def rows():
+            with f:
+                yield from reader
+
+        return header, rows()
+
+    def records(self, kinds: list[str]) -> Iterator[tuple[str, dict]]:
+        """(kind plural, record) from data/seccoop.json, which holds one record a line."""
+        plural = None
+        with (self.package.root / DOCUMENT).open(encoding="utf-8") as f:
+            for line in f:
+                if line.startswith('  "'):
+                    plural = line.split('"')[1]
+                elif line.startswith("    {") and plural in kinds:
+                    yield plural, json.loads(line.strip().removesuffix(","))
 
 
 def load_published(path: str | Path | None = None) -> Published:
-    """Check the package (as `seccoop check` does) and return what it publishes: the committed
-    derived files, which the check has just proved equal to a fresh build."""
+    """Check the package (as `seccoop check` does) and return what it publishes."""
     from .check import verify
 
     package = find_package(path)
@@ -62,48 +91,34 @@ def load_published(path: str | Path | None = None) -> Published:
     report = Report(str(package.root), problems)
     if not report.valid:
         raise ExportInvalid(report)
-    descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
-    tables, csv_bytes, schemas = {}, {}, {}
-    for resource in descriptor["resources"]:
-        if resource.get("type") != "table":
-            continue
-        data = (package.root / resource["path"]).read_bytes()
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-        tables[resource["name"]] = (rows[0], rows[1:])
-        csv_bytes[resource["name"]] = data
-        schemas[resource["name"]] = resource["schema"]
-    flat_header, flat_rows = flat_events(tables)
-    tables[FLAT_EVENTS] = (flat_header, flat_rows)
-    csv_bytes[FLAT_EVENTS] = render_csv(flat_header, flat_rows)
-    schemas[FLAT_EVENTS] = {"fields": [{"name": n, "type": "string"} for n in flat_header]}
-    return Published(tables, csv_bytes, (package.root / DOCUMENT).read_bytes(), outcome.dataset.texts, schemas)
+    return Published(package, outcome.dataset.texts)
 
 
-def flat_events(tables) -> tuple[list[str], list[list[str]]]:
+FLAT_HEADER = ["id", "type", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
+               "summary", "participants", "attributed_to", "sources", "quotes"]
+
+
+def flat_events(published: Published) -> Iterator[list[str]]:
     """The analyst's first view: one row per event with its dates, type, participants and quotes.
     Several participants, sources or quotes share one cell, joined by " | " in table order."""
-    def index(name):
-        header, rows = tables[name]
-        return [dict(zip(header, row)) for row in rows]
+    def table(name):
+        header, rows = published.rows(name)
+        return (dict(zip(header, row)) for row in rows)
 
-    names = {a["id"]: a["name"] for a in index("actors")}
+    names = {a["id"]: a["name"] for a in table("actors")}
     participants: dict[str, list[str]] = {}
-    for p in index("event_participants"):
+    for p in table("event_participants"):
         participants.setdefault(p["event"], []).append(f"{names[p['actor']]} ({p['role']})")
-    quotes: dict[str, list[dict]] = {}
-    for span in index("evidence"):
+    quotes: dict[str, list[tuple[str, str]]] = {}
+    for span in table("evidence"):
         if span["event"]:
-            quotes.setdefault(span["event"], []).append(span)
-    header = ["id", "type", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
-              "summary", "participants", "attributed_to", "sources", "quotes"]
-    rows = []
-    for e in index("events"):
+            quotes.setdefault(span["event"], []).append((span["source"], span["quote"]))
+    for e in table("events"):
         spans = quotes.get(e["id"], [])
-        rows.append([e["id"], e["type"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
-                     e["place"], e["country"], e["summary"], JOIN.join(participants.get(e["id"], [])),
-                     names.get(e["attributed_to"], ""), JOIN.join(dict.fromkeys(s["source"] for s in spans)),
-                     JOIN.join(s["quote"] for s in spans)])
-    return header, rows
+        yield [e["id"], e["type"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
+               e["place"], e["country"], e["summary"], JOIN.join(participants.get(e["id"], [])),
+               names.get(e["attributed_to"], ""), JOIN.join(dict.fromkeys(s for s, _ in spans)),
+               JOIN.join(q for _, q in spans)]
 
 
 def guard_formula(cell: str) -> str:
@@ -111,15 +126,22 @@ def guard_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _csv_for_excel(published: Published, name: str) -> bytes:
-    header, rows = published.tables[name]
-    text_columns = {f["name"] for f in published.schemas[name]["fields"] if f["type"] == "string"}
-    guarded = [[guard_formula(v) if h in text_columns else v for h, v in zip(header, row)] for row in rows]
-    return render_csv(header, guarded)
+def _table_writer(published: Published, name: str, excel_safe: bool) -> Callable[[Output], None]:
+    """What writes one exported table: the published file as it is, or its rows rendered again
+    (the flat view, or text cells guarded for spreadsheets)."""
+    def copy(output: Output) -> None:
+        with published.paths[name].open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                output.write(chunk)
 
+    def rewrite(output: Output) -> None:
+        header, rows = published.rows(name)
+        if excel_safe:
+            text = [f["type"] == "string" for f in published.schemas[name]["fields"]]
+            rows = ([guard_formula(v) if t else v for t, v in zip(text, row)] for row in rows)
+        write_csv(output, header, rows)
 
-def table_names(published: Published) -> list[str]:
-    return list(published.tables)
+    return rewrite if excel_safe or name == FLAT_EVENTS else copy
 
 
 def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: str | None = None,
@@ -131,38 +153,27 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     chosen = list(dict.fromkeys(tables))
     to_stdout = out in (None, "-")
     if fmt == "csv":
-        known = table_names(published)
-        unknown = [t for t in chosen if t not in known]
+        unknown = [t for t in chosen if t not in published.names]
         if unknown:
-            raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(known)}")
-        names = chosen or [t for t in known if t != FLAT_EVENTS] + [FLAT_EVENTS]
-        render = (lambda n: _csv_for_excel(published, n)) if excel_safe else (lambda n: published.csv_bytes[n])
+            raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
+        names = chosen or published.names
         if len(names) == 1 and (to_stdout or not Path(out).is_dir()):
-            return _emit({out: render(names[0])} if not to_stdout else {"-": render(names[0])}, stdout)
+            return _emit({"-" if to_stdout else out: _table_writer(published, names[0], excel_safe)}, stdout)
         if to_stdout:
             raise ExportRefused("several tables need a folder: give --out FOLDER (or one --table)")
         folder = Path(out)
         if folder.exists() and not folder.is_dir():
             raise ExportRefused(f"{out} is a file; several tables need a folder")
-        return _emit({str(folder / f"{n}.csv"): render(n) for n in names}, stdout)
-    kinds = [PLURAL[k] for k in PLURAL]
+        return _emit({str(folder / f"{n}.csv"): _table_writer(published, n, excel_safe) for n in names}, stdout)
+    kinds = list(PLURAL.values())
     unknown = [t for t in chosen if t not in kinds]
     if unknown and fmt in ("json", "jsonl"):
         raise ExportRefused(f"{fmt} exports record kinds; no kind {unknown[0]!r} (kinds: {', '.join(kinds)})")
     if fmt == "json":
-        data = published.document
-        if chosen:
-            doc = json.loads(data)
-            data = (json.dumps({k: doc[k] for k in chosen}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        return _emit({"-" if to_stdout else out: data}, stdout)
+        return _emit({"-" if to_stdout else out: lambda output: _write_json(published, chosen, output)}, stdout)
     if fmt == "jsonl":
-        doc = json.loads(published.document)
-        lines = []
-        for plural in chosen or kinds:
-            kind = next(k for k, p in PLURAL.items() if p == plural)
-            for record in doc[plural]:
-                lines.append(json.dumps({"kind": kind, **record}, ensure_ascii=False, separators=(",", ":")))
-        return _emit({"-" if to_stdout else out: ("\n".join(lines) + "\n").encode("utf-8")}, stdout)
+        return _emit({"-" if to_stdout else out: lambda output: _write_jsonl(published, chosen or kinds, output)},
+                     stdout)
     if fmt == "sqlite":
         if to_stdout:
             raise ExportRefused("sqlite needs --out FILE (a database cannot go to standard output)")
@@ -171,25 +182,42 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     if to_stdout:
         raise ExportRefused("html needs --out FOLDER")
     from .review import write_review_site
-    return write_review_site(json.loads(published.document), published.texts, Path(out))
+    document = json.loads((published.package.root / DOCUMENT).read_bytes())
+    return write_review_site(document, published.texts, Path(out))
 
 
-def _emit(files: dict[str, bytes], stdout) -> list[str]:
-    if "-" in files:
-        (stdout or _stdout()).write(files["-"])
+def _write_json(published: Published, chosen: list[str], output: Output) -> None:
+    """The nested document: the published file itself, or only the chosen kinds in its layout."""
+    if not chosen:
+        with (published.package.root / DOCUMENT).open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                output.write(chunk)
+        return
+    by_kind: dict[str, list[dict]] = {k: [] for k in chosen}
+    for plural, record in published.records(chosen):
+        by_kind[plural].append(record)
+    output.write((json.dumps(by_kind, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _write_jsonl(published: Published, kinds: list[str], output: Output) -> None:
+    kind_of = {plural: kind for kind, plural in PLURAL.items()}
+    for plural in kinds:  # in the order asked for
+        for _, record in published.records([plural]):
+            line = json.dumps({"kind": kind_of[plural], **record}, ensure_ascii=False, separators=(",", ":"))
+            output.write((line + "\n").encode("utf-8"))
+
+
+def _emit(writers: dict[str, Callable[[Output], None]], stdout) -> list[str]:
+    """Run each writer into its target: standard output ("-"), or files written atomically."""
+    if "-" in writers:
+        sink = stdout or sys.stdout.buffer
+        writers["-"](Output(sink))
         return ["-"]
-    targets = {Path(p): data for p, data in files.items()}
-    for path in targets:
-        if path.parent and not path.parent.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(targets)
-    return list(files)
-
-
-def _stdout():
-    import sys
-
-    return sys.stdout.buffer
+    with Staging() as staging:
+        for path, write in writers.items():
+            write(staging.open(Path(path)))
+        staging.commit()
+    return list(writers)
 
 
 _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": "TEXT"}
@@ -197,16 +225,11 @@ _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": 
 
 def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
     """One SQLite database: every table with its declared types, primary and foreign keys."""
-    from .write import WriteRefused
-
-    if out.is_dir():
-        raise WriteRefused(f"{out}: is a folder, not a file")
-    if out.exists() and not os.access(out, os.W_OK):
-        raise WriteRefused(f"{out}: is read-only")
-    names = chosen or list(published.tables)
-    unknown = [n for n in names if n not in published.tables]
+    refuse_unwritable(out)
+    names = chosen or published.names
+    unknown = [n for n in names if n not in published.names]
     if unknown:
-        raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.tables)}")
+        raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
@@ -246,7 +269,7 @@ def _dependency_order(published: Published, names: list[str]) -> list[str]:
 
 def _sqlite_table(con: sqlite3.Connection, name: str, published: Published) -> None:
     schema = published.schemas[name]
-    header, rows = published.tables[name]
+    header, rows = published.rows(name)
     columns = []
     for field in schema["fields"]:
         col = f'"{field["name"]}" {_SQL_TYPES[field["type"]]}'
