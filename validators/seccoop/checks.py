@@ -65,6 +65,9 @@ class Dataset:
 
 
 def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
+    """Load every curated file of a package and check it layer by layer. Records with a problem
+    are held back from later layers (and their ids remembered, so that references to them are
+    not reported again); what remains can be published."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
@@ -77,7 +80,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
             problems += found
             if not cf.parsed and any(p.severity == "error" for p in found):
                 incomplete.add(kind)
-            withheld.update((i, kind) for i in cf.withheld)
+            withheld.update((id_, kind) for id_ in cf.withheld)
             for i, data in cf.records:
                 record = Record(kind, data, cf, i)
                 shape = list(_shape_problems(record, validator, schemas))
