@@ -93,7 +93,7 @@ def main() -> int:
     started = time.perf_counter()
     import yaml
     mod = {name: importlib.import_module(f"seccoop.{name}")
-           for name in ("load", "checks", "flow", "build", "check", "tables", "package", "schemas")}
+           for name in ("load", "checks", "flow", "render", "check", "tables", "package", "schemas")}
     imported = time.perf_counter() - started
 
     wrap(mod["flow"], "load_dataset", "load_dataset (all of the loading and checking)", memory=True)
@@ -106,13 +106,14 @@ def main() -> int:
                  "_check_evidence", "_check_time", "_warnings"):
         wrap(mod["checks"], name, f"  {name.lstrip('_')}", memory=True)
     wrap(mod["flow"], "load_metadata", "package.yaml")
-    wrap(mod["flow"], "render", "render (every derived file, in memory)", memory=True)
-    wrap(mod["build"], "render_csv", "  CSV tables (rows + csv.writer)")
-    wrap(mod["build"], "table_schema", "  Table Schemas")
-    wrap(mod["build"], "document", "  the nested document (tables.document)")
-    wrap(mod["build"], "dumps", "  json.dumps (seccoop.json, datapackage.json)")
-    wrap(mod["build"], "stale_files", "stale_files (compare with the files on disk)", memory=True)
-    wrap(mod["check"], "validate_published", "validate_published (Frictionless, in process)", memory=True)
+    wrap(mod["flow"], "render", "render (every derived file, streamed and hashed)", memory=True)
+    wrap(mod["render"], "write_csv", "  CSV tables (rows + csv.writer)")
+    wrap(mod["render"], "table_schema", "  Table Schemas")
+    wrap(mod["render"], "write_document", "  the nested document (seccoop.json)")
+    wrap(mod["render"], "dumps", "  json.dumps (datapackage.json)")
+    wrap(mod["check"], "stale_files", "stale_files (compare with the files on disk)", memory=True)
+    # Timed only where it runs in this process: small packages, or one core (else it is forked).
+    wrap(mod["check"], "validate_published", "validate_published (Frictionless)", memory=True)
 
     if args.gc_threshold:
         gc.set_threshold(args.gc_threshold, 10, 10)
@@ -133,7 +134,7 @@ def main() -> int:
     print(f"imports: {imported:.2f} s;  check_package: {total:.2f} s;  problems: {len(problems)} "
           f"({len(errors)} errors);  peak RSS {hwm / 1024:.0f} MiB, RSS at the end {rss / 1024:.0f} MiB")
     print()
-    print(f"| step | calls | seconds | share of check | RSS after (MiB) | peak so far (MiB) |")
+    print("| step | calls | seconds | share of check | RSS after (MiB) | peak so far (MiB) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label in ORDER:
         m = MEMORY.get(label)

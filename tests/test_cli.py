@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import stat
 
 import pytest
 
 import seccoop
-from conftest import ROOT, disk_full_on_write, run_cli, snapshot
+from conftest import disk_full_on_write, run_cli, snapshot
 
 
 def _break(pkg, count=3):

@@ -133,6 +133,7 @@ def write_docs(package: Package) -> list[str]:
 
 
 def stale_docs(package: Package) -> list[str]:
+    """The generated docs that differ from what `seccoop docs` would write."""
     return [rel for rel, data in render_docs(package).items()
             if not (package.root / rel).is_file() or (package.root / rel).read_bytes() != data]
 

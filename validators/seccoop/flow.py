@@ -21,10 +21,6 @@ class Outcome:
     problems: list[Problem]
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
 
 def run(package: Package, open_output: Callable[[str], Output] = lambda rel: Output()) -> Outcome:
     """Load and check everything curated and, if nothing is wrong, render the derived files into

@@ -47,12 +47,6 @@ def write_csv(output: Output, header: list[str], rows: Iterable) -> None:
     output.write(buffer.getvalue().encode("utf-8"))
 
 
-def render_csv(header: list[str], rows: Iterable) -> bytes:
-    buffer = io.BytesIO()
-    write_csv(Output(buffer), header, rows)
-    return buffer.getvalue()
-
-
 def dumps(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
