@@ -18,10 +18,7 @@ def check(path: str | Path | None = None, strict: bool = False) -> Report:
         package = find_package(path)
     except NoPackage as exc:
         return Report(str(path or "."), [Problem("usage-no-package", str(exc))], strict)
-    report = Report(package.rel(package.root) if path is None else str(path), strict=strict)
-    report.package = str(path) if path is not None else str(package.root)
-    report.extend(check_package(package))
-    return report
+    return Report(str(package.root if path is None else path), check_package(package), strict)
 
 
 def check_package(package: Package) -> list[Problem]:

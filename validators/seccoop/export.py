@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .package import DOCUMENT, PLURAL, Package, find_package
 from .render import write_csv
 from .report import Report
-from .write import Output, Staging, refuse_unwritable
+from .write import Output, Staging
 
 FORMATS = ("csv", "json", "jsonl", "sqlite", "html")
 FLAT_EVENTS = "events_flat"
@@ -225,16 +223,12 @@ _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": 
 
 def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
     """One SQLite database: every table with its declared types, primary and foreign keys."""
-    refuse_unwritable(out)
     names = chosen or published.names
     unknown = [n for n in names if n not in published.names]
     if unknown:
         raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        con = sqlite3.connect(tmp)
+    with Staging() as staging:
+        con = sqlite3.connect(staging.reserve(out))
         try:
             con.execute("PRAGMA foreign_keys = ON")
             # Referenced tables first, so every foreign key points at a table that exists.
@@ -243,11 +237,7 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
             con.commit()
         finally:
             con.close()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        staging.commit()
 
 
 def _dependency_order(published: Published, names: list[str]) -> list[str]:

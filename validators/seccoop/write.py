@@ -64,12 +64,22 @@ class Staging:
     Used as a context manager, it removes every temporary file if the block fails."""
 
     def __init__(self) -> None:
-        self._staged: list[tuple[Path, Path, Output]] = []
+        self._staged: list[tuple[Path, Path, Output | None]] = []
 
-    def open(self, target: Path) -> Output:
+    def _temporary(self, target: Path) -> tuple[int, str]:
         refuse_unwritable(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+
+    def reserve(self, target: Path) -> Path:
+        """A temporary path beside `target`, for a writer that needs a path (SQLite), not a stream."""
+        fd, tmp = self._temporary(target)
+        os.close(fd)
+        self._staged.append((Path(tmp), target, None))
+        return Path(tmp)
+
+    def open(self, target: Path) -> Output:
+        fd, tmp = self._temporary(target)
         try:
             file = os.fdopen(fd, "wb")
         except BaseException:
@@ -88,10 +98,12 @@ class Staging:
         Returns the targets that changed."""
         changed = []
         for tmp, target, output in self._staged:
-            output.file.flush()
-            os.fsync(output.file.fileno())
-            output.file.close()
-            if file_digest(target) == (output.size, output.sha256):
+            if output is not None:
+                output.file.flush()
+                os.fsync(output.file.fileno())
+                output.file.close()
+            written = file_digest(tmp) if output is None else (output.size, output.sha256)
+            if file_digest(target) == written:
                 tmp.unlink()
                 continue
             os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
@@ -103,7 +115,8 @@ class Staging:
 
     def abort(self) -> None:
         for tmp, _, output in self._staged:
-            output.file.close()
+            if output is not None:
+                output.file.close()
             tmp.unlink(missing_ok=True)
         self._staged = []
 
