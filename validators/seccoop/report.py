@@ -37,8 +37,14 @@ CODES = _codes(
      "Create it (an empty list `[]` is enough) or restore it from git."),
     ("file-unreadable", "syntax", "error", "A file cannot be read (a folder, a broken link, no permission).",
      "Replace it with a regular, readable file."),
-    ("file-too-large", "syntax", "error", "A curated file is larger than the loader accepts.",
-     "Split it into several files in data/curated/<kind>/ (for example one per source)."),
+    ("file-too-large", "syntax", "error", "A file is larger than seccoop reads for its kind.",
+     "Split a curated file into several files in data/curated/<kind>/ (for example one per source)."),
+    ("file-link", "syntax", "error",
+     "A curated file or folder is a symbolic link; seccoop reads only the package's own files.",
+     "Replace the link with the file itself (git tracks the link, not what it points at)."),
+    ("yaml-number-range", "syntax", "error",
+     "A number is too large, too precise or not finite to be published the same in CSV, JSON and SQLite.",
+     "Keep integers within ±9007199254740991 and numbers finite and below 1e15; write other values as text."),
     ("yaml-syntax", "syntax", "error", "The file is not valid YAML.",
      "Fix the YAML at the place shown; indent with spaces, not tabs, and quote text containing ': ' or '#'."),
     ("yaml-duplicate-key", "syntax", "error", "A mapping has the same key twice; YAML tools keep only one of them.",
@@ -73,6 +79,9 @@ CODES = _codes(
      "Delete it; it changes how text reads without being seen."),
     ("text-not-nfc", "text", "error", "Text is not in Unicode normalization form NFC.",
      "Normalize the file to NFC (for example: python -c 'import unicodedata,sys; ...' or your editor's option)."),
+    ("text-noncharacter", "text", "error",
+     "The file contains a Unicode noncharacter (U+FFFE, U+FFFF, U+10FFFF, ...) or a line or paragraph separator.",
+     "Delete the character; it is not text, and some tools treat it as a line break or an error."),
     ("text-whitespace", "text", "error", "A value has leading or trailing whitespace.",
      "Remove the spaces around the value."),
     ("schema-required", "shape", "error", "A required field is missing.", "Add the field."),
@@ -104,6 +113,9 @@ CODES = _codes(
      "Add `start:` with the offset of the occurrence meant (`seccoop locate QUOTE` lists them)."),
     ("evidence-offset", "evidence", "error", "The source text at the given start is not the quote.",
      "Fix `start:` (`seccoop locate QUOTE` lists the offsets) or remove it if the quote is unique."),
+    ("evidence-split-character", "evidence", "error",
+     "A quote starts or ends inside a character: between a letter and its combining mark.",
+     "Extend the quote to the whole character (the hint shows it), or shorten it before the letter."),
     ("evidence-source-self", "evidence", "error", "A source record's evidence must quote that source itself.",
      "Quote the source's own first line (date and title)."),
     ("time-bounds-order", "time", "error", "The earliest date is after the latest date.",
@@ -132,6 +144,9 @@ CODES = _codes(
      "Run `seccoop build` and commit the result; derived files are never edited by hand."),
     ("package-descriptor", "package", "error", "datapackage.json is not valid JSON or not a data package.",
      "Run `seccoop build` to write it again."),
+    ("package-interrupted", "package", "error",
+     "A `seccoop build` was interrupted: its journal and temporary files are still in the package.",
+     "Run `seccoop build`: it finishes or redoes the interrupted build."),
     ("package-frictionless", "package", "error", "Frictionless validation of the package failed.",
      "Run `seccoop build`; if the error remains, the curated data breaks a table constraint."),
     ("actor-unreferenced", "references", "warning", "No relation, event or commitment refers to this actor.",
@@ -178,6 +193,8 @@ class Problem:
 
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+# Failures of the environment, never of the data or of seccoop (docs/safety.md).
+EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PIPE = 4, 130, 141
 
 
 @dataclass
