@@ -16,6 +16,7 @@ from .package import KINDS
 
 SCHEMA_FILES = ("defs", *KINDS, "retired-id", "seccoop")
 CODELIST_COLUMNS = ("code", "title", "description")
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class SchemaBroken(Exception):
@@ -44,8 +45,14 @@ class Schemas:
                 self.documents[name] = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise SchemaBroken(f"{path}: {exc}") from None
-            if not isinstance(self.documents[name], dict) or self.documents[name].get("$id") != path.name:
-                raise SchemaBroken(f"{path}: not a JSON Schema with $id {path.name}")
+            doc = self.documents[name]
+            if not isinstance(doc, dict) or doc.get("$schema") != DRAFT:
+                raise SchemaBroken(f"{path}: not a JSON Schema of draft 2020-12")
+            if "$id" in doc:
+                # Each $ref names a sibling file, resolved against the schema's own location, as
+                # here and as check-jsonschema, ajv or any file-based tool does without an $id. An
+                # $id would make other tools resolve (or fetch) them elsewhere than seccoop does.
+                raise SchemaBroken(f"{path}: has an $id; seccoop's schemas resolve $ref against their file")
         self.codelists: dict[str, Codelist] = {}
         cl_folder = folder / "codelists"
         if not cl_folder.is_dir():

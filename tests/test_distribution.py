@@ -1,0 +1,108 @@
+"""The published distribution works on its own: the sdist and the wheel are built from a copy of
+the checkout, each is installed into a fresh virtual environment outside the checkout, and the
+installed `seccoop` checks its bundled package and exports it there.
+
+The sdist ships no tests (MANIFEST.in prunes tests/): they exercise the whole checkout (docs,
+README, the action and workflows, benchmarks, the curator's commands), which git ships, not the
+sdist. So the test also asserts that no test file, conftest or fixture leaks into it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+# Never copied into the build folder: git's and the tools' own, and what earlier builds left.
+IGNORED = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+           ".hypothesis", "artifacts", "out", "*.py[cod]")
+
+
+def _run(args, cwd: Path, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+                            timeout=timeout, env=env)
+    assert result.returncode == 0, f"{args}: exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _clean_env() -> dict:
+    """The environment of a user outside any checkout: no venv, no GitHub Actions, no PYTHONPATH."""
+    drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "GITHUB_ACTIONS", "PYTHONSAFEPATH"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not p.startswith(str(ROOT)))
+    return env
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory) -> dict[str, Path]:
+    """The sdist and the wheel, built with `python -m build` (the wheel from the sdist, so the
+    sdist is proven complete) in a copy of the checkout, never writing into the checkout."""
+    work = tmp_path_factory.mktemp("dist")
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
+    out = work / "out"
+    _run([sys.executable, "-m", "build", "--outdir", out, source], cwd=work)
+    sdists, wheels = sorted(out.glob("seccoop-*.tar.gz")), sorted(out.glob("seccoop-*.whl"))
+    assert len(sdists) == 1 and len(wheels) == 1, sorted(p.name for p in out.iterdir())
+    return {"sdist": sdists[0], "wheel": wheels[0]}
+
+
+def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
+    with tarfile.open(dists["sdist"]) as tar:
+        names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    assert not [n for n in names if n.startswith("tests/") or n.split("/")[-1] == "conftest.py"]
+    for needed in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "datapackage.json",
+                   "data/seccoop.json", "schema/seccoop.schema.json", "schema/codelists/event-types.csv",
+                   "validators/seccoop/cli.py"):
+        assert needed in names, needed
+    assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py")
+                and n.count("/") == 1], "validators/ must never be a package"
+
+
+def test_the_metadata_has_an_spdx_licence_and_the_project_urls(dists):
+    with zipfile.ZipFile(dists["wheel"]) as whl:
+        meta_name = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = whl.read(meta_name).decode("utf-8")
+        names = whl.namelist()
+    assert "License-Expression: MIT" in meta
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    for label in ("Homepage", "Source", "Issues", "Changelog"):
+        assert f"Project-URL: {label}, https://github.com/seccoop/seccoop" in meta
+    assert "seccoop/_package/datapackage.json" in names
+    assert not [n for n in names if n.startswith(("validators/", "tests/"))]
+    # PyPI renders the README without the repository: no relative link may remain in it.
+    description = meta.split("\n\n", 1)[1]
+    assert "](docs/" not in description and "](CHANGELOG.md)" not in description
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_the_installed_distribution_checks_and_exports_outside_the_checkout(dists, kind, tmp_path_factory):
+    home = tmp_path_factory.mktemp(f"installed-{kind}")
+    assert ROOT not in home.parents and home != ROOT
+    venv = home / "venv"
+    env = _clean_env()
+    _run([sys.executable, "-m", "venv", venv], cwd=home, env=env)
+    python, seccoop = venv / "bin" / "python", venv / "bin" / "seccoop"
+    _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", dists[kind]], cwd=home, env=env)
+    # The installed copy is the one that runs, not the checkout.
+    where = _run([python, "-c", "import seccoop; print(seccoop.__file__)"], cwd=home, env=env).stdout.strip()
+    assert Path(where).is_relative_to(venv), where
+    work = home / "work"  # a folder with no datapackage.json at or above it: the bundled package is used
+    work.mkdir()
+    checked = _run([seccoop, "check", "--format", "json"], cwd=work, env=env)
+    report = json.loads(checked.stdout)
+    assert report["valid"] is True and report["counts"] == {"errors": 0, "warnings": 0}, report
+    assert Path(report["package"]).is_relative_to(venv), report["package"]
+    exported = _run([seccoop, "export", "--format", "json"], cwd=work, env=env)
+    assert json.loads(exported.stdout) == json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    _run([seccoop, "export", "--format", "csv", "--out", work / "tables"], cwd=work, env=env)
+    assert (work / "tables" / "events.csv").read_bytes() == (ROOT / "data" / "events.csv").read_bytes()
