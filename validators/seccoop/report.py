@@ -7,7 +7,9 @@ code fixes its layer and its default severity, so that docs, tests and renderers
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
@@ -242,7 +244,11 @@ def render_report(report: Report, fmt: str, max_errors: int | None = None) -> st
                "counts": {"errors": len(report.errors), "warnings": len(report.warnings)},
                "truncated": cut, "errors": [p.as_dict() for p in shown]}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    lines = [_github(p) if fmt == "github" else _text(p) for p in shown]
+    if fmt == "github":
+        base = _github_base(report.package)
+        lines = [_github(p, base) for p in shown]
+    else:
+        lines = [_text(p) for p in shown]
     if cut:
         lines.append(f"... {cut} more problem(s) not shown (--max-errors {max_errors})")
     n_err, n_warn = len(report.errors), len(report.warnings)
@@ -275,10 +281,42 @@ def _escape_property(s: str) -> str:
     return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def _github(p: Problem) -> str:
+def _github_file(file: str, base: str) -> str:
+    """A problem's file as GitHub places it: relative to the repository root."""
+    if os.path.isabs(file):
+        workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+        rel = os.path.relpath(file, workspace)
+        return Path(rel).as_posix() if _inside(rel) else file
+    return base + file
+
+
+def _inside(rel: str) -> bool:
+    return rel != os.pardir and not rel.startswith(os.pardir + os.sep)
+
+
+def _github_base(package: str) -> str:
+    """The package folder's path relative to the repository root (GITHUB_WORKSPACE, else the
+    current folder), with forward slashes and a final slash; "" when the package is the root.
+
+    Problems name files relative to their package; GitHub places an annotation only by a path
+    relative to the repository root, so with `package: datasets/seccoop` every file needs the
+    prefix `datasets/seccoop/`. A package outside the workspace keeps its own relative paths:
+    GitHub can place none of them, and a path leaving the repository would mislead."""
+    folder = Path(package)
+    if folder.name == "datapackage.json":
+        folder = folder.parent
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    for norm in (os.path.abspath, os.path.realpath):
+        rel = os.path.relpath(norm(folder), norm(workspace))
+        if _inside(rel):
+            return "" if rel == os.curdir else Path(rel).as_posix() + "/"
+    return ""
+
+
+def _github(p: Problem, base: str = "") -> str:
     props = []
     if p.file:
-        props.append(f"file={_escape_property(p.file)}")
+        props.append(f"file={_escape_property(_github_file(p.file, base))}")
         if p.line:
             props.append(f"line={p.line}")
             props.append(f"col={p.column or 1}")
