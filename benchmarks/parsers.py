@@ -143,7 +143,7 @@ def run_one(approach: str, pkg: Path) -> dict:
             kept.append([seccoop_load._construct(item, seen) for item in root.value])
     elif approach == "seccoop-load-file":
         for p in files:
-            cf, problems = seccoop_load.load_file(p, p.name)
+            cf, problems = seccoop_load.load_file(p, p.name, root=p.parent)
             assert not problems, problems[:3]
             kept.append(cf)
     elif approach == "ryml-parse":

@@ -1,10 +1,11 @@
 """The fixture corpus: every case in tests/fixtures/{valid,invalid}/<case>/case.yaml, run through
 the real CLI on a copy of the tiny fixture package with the case's changes applied.
 
-A case says what to change (`edits`, `write`, `write_latin1`, `delete`, `symlink`, `chmod`; `build:
-true` to rebuild after the change) and what
-must come out: the exit code, and every problem as (code, file, line). Each run also proves that
-`check` (and a refused `build`) changed no file.
+A case says what to change (`edits`, `write`, `write_latin1`, `delete`, `symlink`, `mkfifo`, `chmod`;
+`build: true` to rebuild after the change) and what must come out: the exit code, and every
+problem as (code, file, line). `outside` writes decoy files beside the package (a link in the case
+may point at them): what they hold must appear in no output, and they must stay unchanged. Each
+run also proves that `check` (and a refused `build`) changed no file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ CASES = sorted(FIXTURES.glob("*/*/case.yaml"))
 
 
 def apply_case(case: dict, pkg: Path) -> None:
+    for rel, content in (case.get("outside") or {}).items():
+        (pkg.parent / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg.parent / rel).write_bytes(content.encode("utf-8"))
     for edit in case.get("edits", ()):
         path = pkg / edit["file"]
         text = path.read_text(encoding="utf-8")
@@ -43,6 +47,9 @@ def apply_case(case: dict, pkg: Path) -> None:
     for rel, target in (case.get("symlink") or {}).items():
         (pkg / rel).unlink(missing_ok=True)
         os.symlink(target, pkg / rel)
+    for rel in case.get("mkfifo", ()):
+        (pkg / rel).unlink(missing_ok=True)
+        os.mkfifo(pkg / rel)
     for rel, mode in (case.get("chmod") or {}).items():
         os.chmod(pkg / rel, mode)
 
@@ -59,11 +66,22 @@ def test_fixture_case(case_file: Path, base_package: Path):
 
     result = run_cli("check", str(base_package), "--format", "json")
     assert "Traceback" not in result.stderr
+    outside = case.get("outside") or {}
+    for rel, content in outside.items():  # nothing beyond the package was read or written
+        secret = content.strip().splitlines()[-1]
+        assert secret not in result.stdout + result.stderr, rel
+        assert (base_package.parent / rel).read_bytes() == content.encode("utf-8"), rel
     assert result.returncode == expect["exit"], result.stdout + result.stderr
     report = json.loads(result.stdout)
     got = sorted((p["code"], p["file"], p["line"]) for p in report["errors"])
     want = sorted((p["code"], p.get("file"), p.get("line")) for p in expect.get("problems", ()))
     assert got == want, json.dumps(report["errors"], indent=1, ensure_ascii=False)
+    for want_problem in expect.get("problems", ()):
+        if "message" in want_problem:  # the words a curator reads, where the case names them
+            assert any(want_problem["message"] in p["message"] + " " + (p["hint"] or "")
+                       for p in report["errors"] if (p["code"], p["file"], p["line"]) ==
+                       (want_problem["code"], want_problem.get("file"), want_problem.get("line"))), \
+                (want_problem, report["errors"])
     for problem in report["errors"]:
         assert problem["message"] and problem["hint"], problem
         if problem["line"] is not None:
@@ -78,3 +96,6 @@ def test_fixture_case(case_file: Path, base_package: Path):
         assert "Traceback" not in built.stderr
         assert built.returncode == 1, built.stdout + built.stderr
         assert snapshot(base_package) == before, "a refused build must write nothing"
+        for rel, content in outside.items():
+            assert content.strip().splitlines()[-1] not in built.stdout + built.stderr, rel
+            assert (base_package.parent / rel).read_bytes() == content.encode("utf-8"), rel

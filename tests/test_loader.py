@@ -12,7 +12,7 @@ load_module = importlib.import_module("seccoop.load")
 def _load(tmp_path, text: str | bytes):
     path = tmp_path / "actors.yaml"
     path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return load_file(path, "actors.yaml")
+    return load_file(path, "actors.yaml", root=tmp_path)
 
 
 def test_values_keep_the_text_written(tmp_path):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from . import paths
 from .evidence import SpanResult, resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
@@ -76,7 +77,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     for kind in KINDS:
         validator = validators[kind]
         for path in package.curated_files(kind):
-            cf, found = load_file(path, package.rel(path))
+            cf, found = load_file(path, package.rel(path), root=package.root)
             problems += found
             if not cf.parsed and any(p.severity == "error" for p in found):
                 incomplete.add(kind)
@@ -106,13 +107,36 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
 # -- shape ------------------------------------------------------------------------------------
 
 def _shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Problem]:
+    yield from _offset_types(record)
     if validator.is_valid(record.data):
         return
     errors = list(validator.detailed.iter_errors(record.data))
+    required: set[tuple] = set()
     for error in errors:
+        error = _best(error)
+        if error.validator == "required":  # one error per missing field, each naming the same list
+            where = tuple(error.absolute_path)
+            if where not in required:
+                required.add(where)
+                missing = [name for name in error.validator_value if name not in (error.instance or {})]
+                for name in missing:
+                    yield record.problem("schema-required", f"missing field `{name}`", *where)
+            continue
         yield _schema_problem(record, error, schemas)
     if not errors:  # the two validators disagree: never pass a record the fast one refused
         yield record.problem("schema-invalid", validator.fast_message(record.data))
+
+
+def _offset_types(record: Record) -> Iterator[Problem]:
+    """Offsets are whole numbers: JSON Schema counts 1.0 as an integer, but text is not indexed by it."""
+    evidence = record.data.get("evidence")
+    for i, span in enumerate(evidence if isinstance(evidence, list) else ()):
+        for name in ("start", "end"):
+            value = span.get(name) if isinstance(span, dict) else None
+            if isinstance(value, float):
+                yield record.problem("schema-type", f"{_describe(value)} where integer is expected",
+                                     "evidence", i, name, hint="Write an offset as a whole number, "
+                                     "without a decimal point (`seccoop locate` lists them).")
 
 
 def _best(error):
@@ -129,9 +153,6 @@ def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
     where = json_path(path)
     value, kind = error.instance, error.validator
     field_name = path[-1] if path and isinstance(path[-1], str) else None
-    if kind == "required":
-        missing = [name for name in error.validator_value if name not in (value or {})]
-        return record.problem("schema-required", f"missing field `{missing[0]}`", *path)
     if kind == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(set(value) - set(allowed))[0]
@@ -208,7 +229,7 @@ def _check_retired(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
     path = dataset.package.curated / RETIRED
     if not path.exists() and not path.is_symlink():
         return []  # a package that has never retired an id need not have the register yet
-    cf, problems = load_file(path, dataset.package.rel(path))
+    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
     validator = dataset.schemas.validators["retired-id"]
     seen: dict[str, Record] = {}
     for i, data in cf.records:
@@ -235,25 +256,40 @@ def _check_retired(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
 
 # -- sources ----------------------------------------------------------------------------------
 
+class SourceUnreadable(Exception):
+    """A source's document that the gate does not read: `code` and `message` say why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def read_source(package: Package, rel: str) -> bytes:
+    """The bytes of a source's document: a regular file directly in seeds/, with no link on the
+    way, read through the gate. Raises SourceUnreadable."""
+    parts = rel.split("/")
+    if len(parts) != 2 or parts[0] != "seeds" or parts[1] in ("", ".", "..") or "\\" in rel:
+        raise SourceUnreadable("source-path", f"`{rel}` is not a file directly in seeds/")
+    try:
+        return paths.read_file(package.root / rel, package.root, paths.SOURCE_LIMIT)
+    except paths.Refused as exc:
+        if exc.code == "file-link":
+            raise SourceUnreadable("source-path", f"`{rel}` is not a file directly in seeds/: "
+                                   f"{exc.reason}") from None
+        if exc.code == "file-missing":
+            raise SourceUnreadable("source-missing", f"`{rel}` does not exist") from None
+        raise SourceUnreadable(exc.code, f"`{rel}` cannot be read: {exc.reason}") from None
+
+
 def _check_sources(dataset: Dataset) -> list[Problem]:
     problems = []
-    seeds = dataset.package.seeds.resolve()
     kept = []
     for record in dataset.records["source"]:
         rel = record.data["path"]
-        parts = rel.split("/")
-        path = dataset.package.root / rel
-        if len(parts) != 2 or parts[0] != "seeds" or parts[1] in ("", ".", "..") or "\\" in rel \
-                or path.is_symlink() or path.resolve().parent != seeds:
-            problems.append(record.problem("source-path", f"`{rel}` is not a file directly in seeds/", "path"))
-            continue
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(record.problem("source-missing", f"`{rel}` does not exist", "path"))
-            continue
-        except OSError as exc:
-            problems.append(record.problem("source-missing", f"`{rel}` cannot be read: {exc.strerror}", "path"))
+            raw = read_source(dataset.package, rel)
+        except SourceUnreadable as exc:
+            problems.append(record.problem(exc.code, exc.message, "path"))
             continue
         digest = hashlib.sha256(raw).hexdigest()
         if digest != record.data["sha256"]:

@@ -8,6 +8,7 @@ JSON path are found on demand (`CuratedFile.locate`), so valid files pay nothing
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from sys import intern
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from . import paths
 from .report import Problem
 
 try:  # libyaml's C parser; the pure-Python one gives the same nodes, slower
@@ -24,7 +26,7 @@ try:  # libyaml's C parser; the pure-Python one gives the same nodes, slower
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = paths.CURATED_LIMIT
 _INTERN_MAX = 64
 MAX_DEPTH = 32
 
@@ -32,12 +34,20 @@ _T = "tag:yaml.org,2002:"
 _BOOL_WORDS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 _PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+# Numbers every published format holds exactly (docs/safety.md): JSON readers, JavaScript and
+# SQLite REAL lose integers beyond 2^53 - 1, and a float must print the same everywhere.
+MAX_INT = 2 ** 53 - 1
+MAX_FLOAT = 1e15
 
 # Characters no curated text needs: C0/C1 controls except tab and newline, and invisible or
 # bidirectional formatting characters that make text read differently from what it holds.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
                         "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+# Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane) are not
+# text; the line and paragraph separators break lines in JavaScript and some editors only.
+_NONCHARACTER = re.compile("[\u2028\u2029\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xfffe)}{chr(plane * 0x10000 + 0xffff)}" for plane in range(17)) + "]")
 
 
 @dataclass
@@ -53,11 +63,16 @@ class CuratedFile:
     parsed: bool = False  # False when the file could not be read or parsed at all
     data: Any = None  # the whole file's value, for files that are not lists of records
     _root: Any = None
+    folder: Path | None = None  # the root the file was read from (the package), for the gate
 
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = self.path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+            try:
+                raw = paths.read_file(self.path, self.folder, MAX_FILE_BYTES)
+            except paths.Refused:
+                raw = b""  # gone or replaced since it was loaded: positions are then unknown
+            self._text = raw.decode("utf-8", "replace").removeprefix("\ufeff")
         return self._text
 
     def release(self) -> None:
@@ -138,6 +153,10 @@ def check_text(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
         ch = m.group()
         at("text-invisible", m.start(), f"invisible character U+{ord(ch):04X} "
            f"({unicodedata.name(ch, 'unnamed')})")
+    for m in _NONCHARACTER.finditer(text):
+        ch = m.group()
+        at("text-noncharacter", m.start(), f"character U+{ord(ch):04X} "
+           f"({unicodedata.name(ch, 'a noncharacter')}) is not text")
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         offset = next(i for i, line in _lines_with_offsets(text)
                       if not unicodedata.is_normalized("NFC", line))
@@ -174,18 +193,35 @@ def _scalar(node: yaml.ScalarNode) -> Any:
                        f'Write "{value}" in quotes if it is text, or true/false.')
     if tag == _T + "int":
         if _DECIMAL_INT.match(value):
-            return int(value)
+            # Length first: int() of a few thousand digits is refused by Python, and slow before
+            if len(value.lstrip("+-")) > 16 or abs(number := int(value)) > MAX_INT:
+                raise _Refused("yaml-number-range", f"the integer {_abridged(value)} is outside "
+                               f"±{MAX_INT}", node, _NUMBER_HINT)
+            return number
         raise _Refused("yaml-implicit-type", f"bare `{value}` is read as a number in YAML 1.1 "
                        "(octal, hexadecimal, sexagesimal or with underscores)", node,
                        f'Write "{value}" in quotes if it is text, or a plain decimal number.')
     if tag == _T + "float":
         if _PLAIN_FLOAT.match(value):
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number) or abs(number) >= MAX_FLOAT:
+                raise _Refused("yaml-number-range", f"the number {_abridged(value)} is "
+                               f"{'not finite' if not math.isfinite(number) else 'not below 1e15'}",
+                               node, _NUMBER_HINT)
+            return number
         raise _Refused("yaml-implicit-type", f"bare `{value}` is a special float in YAML 1.1", node,
                        f'Write "{value}" in quotes if it is text.')
     if tag == _T + "timestamp":
         return intern(value)  # dates stay the text written: the schema checks them as dates
     raise _Refused("yaml-tag", f"tag {tag} is not accepted", node)
+
+
+_NUMBER_HINT = (f"Keep integers within ±{MAX_INT} and other numbers finite and below 1e15; "
+                'write a value beyond that as text, in quotes.')
+
+
+def _abridged(value: str) -> str:
+    return value if len(value) <= 24 else f"{value[:10]}…{value[-4:]} ({len(value)} characters)"
 
 
 def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
@@ -228,9 +264,10 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
     if isinstance(value, str):
         if value != value.strip():
             found.append(cf.problem("text-whitespace", f"`{value}` has leading or trailing whitespace", path))
-        bad = _CONTROL.search(value) or _INVISIBLE.search(value)
+        bad = _CONTROL.search(value) or _INVISIBLE.search(value) or _NONCHARACTER.search(value)
         if bad and bad.group() not in cf.text:  # written as an escape; a literal one was reported
-            code = "text-control" if _CONTROL.match(bad.group()) else "text-invisible"
+            code = "text-control" if _CONTROL.match(bad.group()) else \
+                "text-invisible" if _INVISIBLE.match(bad.group()) else "text-noncharacter"
             found.append(cf.problem(code, f"the value holds character U+{ord(bad.group()):04X}", path))
     elif isinstance(value, dict):
         for k, v in value.items():
@@ -241,31 +278,31 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
     return found
 
 
-def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFile, list[Problem]]:
+def load_file(path: Path, display: str, records: bool = True, *,
+              root: Path) -> tuple[CuratedFile, list[Problem]]:
     """Read one curated file into records (or, with `records=False`, into one value of any shape),
-    or problems saying why it cannot be read."""
-    cf = CuratedFile(path, display)
+    or problems saying why it cannot be read. The file is read through the gate (`seccoop.paths`)
+    from `root`, the package root."""
     try:
-        if path.is_symlink() and not path.exists():
-            raise OSError("broken link")
-        size = path.stat().st_size
-        if not path.is_file():
-            return cf, [Problem("file-unreadable", "not a regular file", file=display)]
-        if size > MAX_FILE_BYTES:
-            return cf, [Problem("file-too-large", f"{size} bytes; at most {MAX_FILE_BYTES} are read", file=display)]
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return cf, [Problem("file-missing", "file not found", file=display)]
-    except OSError as exc:
-        return cf, [Problem("file-unreadable", exc.strerror or str(exc), file=display)]
+        raw = paths.read_file(path, root, MAX_FILE_BYTES)
+    except paths.Refused as exc:  # the reason only: a refused file's content is never shown
+        cf = CuratedFile(path, display, folder=root)
+        return cf, [Problem(exc.code, exc.reason, file=display)]
+    return load_bytes(raw, path, display, records, root)
+
+
+def load_bytes(raw: bytes, path: Path, display: str, records: bool = True,
+               root: Path | None = None) -> tuple[CuratedFile, list[Problem]]:
+    """`load_file` on bytes already read: also how seccoop verifies YAML it is about to write."""
+    cf = CuratedFile(path, display, folder=root)
     text, problems = check_text(raw, display)
     if text is None:
         return cf, problems
     cf._text = text
-    if any(p.code in ("text-control", "text-bom") for p in problems):
+    if any(p.code in ("text-control", "text-bom", "text-noncharacter") for p in problems):
         return cf, problems  # the parser would fail confusingly on these; fix them first
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root_node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
@@ -278,28 +315,31 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
         return cf, problems + [Problem("yaml-syntax", str(exc), file=display)]
     except RecursionError:
         return cf, problems + [Problem("yaml-too-deep", "nesting too deep to parse", file=display)]
-    if root is None:
+    if root_node is None:
         return cf, problems + [Problem("yaml-empty", "the file holds no records", file=display)]
-    cf._root = root
-    cf.parsed = True
-    if not records or not isinstance(root, yaml.SequenceNode):
+    cf._root = root_node
+    aliases = _Aliases(text)
+    if not records or not isinstance(root_node, yaml.SequenceNode):
         try:
-            data = _construct(root, set())
+            data = _construct(root_node, set())
         except _Refused as exc:
-            return cf, problems + [_refusal(exc, display)]
+            return cf, problems + [_refusal(exc, display, aliases, root_node)]
         if not records:
+            cf.parsed = True
             cf.data = data
             cf._root = None
             return cf, problems + _value_problems(cf, data, ())
+        # Not parsed as records: the ids it may hold are unknown, so references are not judged.
         return cf, problems + [Problem("yaml-not-records", f"the file holds a {_yaml_kind(data)}, not a list of records",
                                        file=display, line=1, column=1)]
+    cf.parsed = True
     # Each record on its own, so that one bad record does not hide the others.
     seen: set[int] = set()
-    for i, item in enumerate(root.value):
+    for i, item in enumerate(root_node.value):
         try:
             record = _construct(item, seen)
         except _Refused as exc:
-            problems.append(_refusal(exc, display))
+            problems.append(_refusal(exc, display, aliases, item))
             cf.withheld += _node_id(item)
             continue
         if not isinstance(record, dict):
@@ -318,8 +358,25 @@ def load_file(path: Path, display: str, records: bool = True) -> tuple[CuratedFi
     return cf, problems
 
 
-def _refusal(exc: _Refused, display: str) -> Problem:
+class _Aliases:
+    """Where the aliases (*name) of a file are. The composer hands back the anchored node itself
+    for an alias, so its own position is found again from the parser's events, on demand."""
+
+    def __init__(self, text: str):
+        self.text, self._marks = text, None
+
+    def first_within(self, node: Any) -> Any:
+        if self._marks is None:
+            self._marks = [e.start_mark for e in yaml.parse(self.text, Loader=_Loader)
+                           if isinstance(e, yaml.AliasEvent)]
+        start, end = node.start_mark.index, node.end_mark.index
+        return next((m for m in self._marks if start <= m.index < end), None)
+
+
+def _refusal(exc: _Refused, display: str, aliases: _Aliases, item: Any) -> Problem:
     mark = exc.node.start_mark
+    if exc.code == "yaml-alias":  # point at the alias, where the fix is, not at its anchor
+        mark = aliases.first_within(item) or mark
     return Problem(exc.code, exc.message, file=display, line=mark.line + 1, column=mark.column + 1, hint=exc.hint)
 
 

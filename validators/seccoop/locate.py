@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import SourceUnreadable, read_source
 from .evidence import near_miss, occurrences
 from .load import load_file
 from .package import find_package
@@ -26,15 +27,15 @@ def locate(quote: str, path: str | Path | None = None, source_id: str | None = N
     package = find_package(path)
     hits, near = [], []
     for file in package.curated_files("source"):
-        cf, _ = load_file(file, package.rel(file))
+        cf, _ = load_file(file, package.rel(file), root=package.root)
         for _, record in cf.records:
             sid, rel = record.get("id"), record.get("path")
             if not isinstance(sid, str) or not isinstance(rel, str) or (source_id and sid != source_id):
                 continue
-            try:
-                text = (package.root / rel).read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
+            try:  # the rules of `check`: only a regular file directly in seeds/, no link on the way
+                text = read_source(package, rel).decode("utf-8")
+            except (SourceUnreadable, UnicodeDecodeError):
+                continue  # `seccoop check` reports why
             for occ in occurrences(text, quote):
                 before, after = occ.context(text, width)
                 hits.append(Hit(sid, occ.start, occ.end, before, after))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import paths
+
 KINDS = ("source", "actor", "relation", "event", "commitment")
 PLURAL = {"source": "sources", "actor": "actors", "relation": "relations", "event": "events",
           "commitment": "commitments"}
@@ -46,12 +48,19 @@ class Package:
             return path.as_posix()
 
     def curated_files(self, kind: str) -> list[Path]:
-        """`<kinds>.yaml` first, then every `<kinds>/**/*.yaml` in path order (deterministic)."""
+        """`<kinds>.yaml` first, then every `<kinds>/**/*.yaml` in path order (deterministic).
+        The folder is walked without following links: a link found there (or the folder itself,
+        if it is one) is listed, so that loading it reports it, unread."""
         plural = PLURAL[kind]
         files = [self.curated / f"{plural}.yaml"]
         folder = self.curated / plural
-        if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml"))
+        try:
+            files += [p for p, is_link in paths.walk(folder, self.root)
+                      if is_link or p.suffix in (".yaml", ".yml")]
+        except paths.Refused as exc:
+            if exc.link == folder:
+                files.append(folder)
+            # a link further up (data/curated) is reported with `<kinds>.yaml`, which lies beyond it too
         return files
 
 

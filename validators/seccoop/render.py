@@ -72,7 +72,7 @@ def write_document(output: Output, dataset: Dataset) -> None:
 def load_metadata(package: Package) -> tuple[dict, list[Problem]]:
     """The release metadata in data/curated/package.yaml (name, version, created, licences...)."""
     path = package.curated / "package.yaml"
-    cf, problems = load_file(path, package.rel(path), records=False)
+    cf, problems = load_file(path, package.rel(path), records=False, root=package.root)
     if any(p.severity == "error" for p in problems):
         return {}, problems
     if not isinstance(cf.data, dict):
