@@ -267,7 +267,8 @@ def test_export_refuses_a_file_where_the_folder_should_be(base_package, tmp_path
     target = tmp_path / "site"
     target.write_text("keep me", encoding="utf-8")
     result = run_cli("export", str(base_package), "--format", "html", "--out", str(target))
-    assert result.returncode == 1 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "is a file; this export writes a folder" in result.stderr
+    assert "Traceback" not in result.stderr
     assert target.read_text(encoding="utf-8") == "keep me"
     with pytest.raises(WriteRefused):
         write_review_site({"sources": []}, {}, target)

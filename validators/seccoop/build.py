@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Callable
 
 from .report import Problem, Report
 from .write import Staging, WriteRefused
@@ -16,19 +18,32 @@ class BuildFailed(Exception):
         self.report = report
 
 
-def build(path: str | Path | None = None) -> list[str]:
+def build(path: str | Path | None = None, notify: Callable[[str], None] | None = None) -> list[str]:
     """Check the curated data of a checkout and write its derived files (data/*.csv,
     data/seccoop.json, datapackage.json). Returns the paths that changed. Raises BuildFailed
     when the data has errors, and WriteRefused when a target cannot be written; either way
-    nothing is written."""
+    nothing is written.
+
+    An earlier build that was killed while renaming its files is finished first, where its
+    journal verifies; a journal that does not (one committed to the repository) is removed and
+    renames nothing. `notify` (default: standard error) is told of either."""
     from .flow import run
     from .package import find_package, is_installed_copy
     from .schemas import SchemaBroken
 
+    notify = notify or (lambda message: print(message, file=sys.stderr))
     package = find_package(path, allow_bundled=False)
     if is_installed_copy(package):
         raise WriteRefused(f"{package.root}: this is the copy installed with seccoop; build works on a checkout")
     with Staging() as staging:
+        # The root first: its journal lists temporary files in data/, which clearing data/ would remove.
+        staging.prepare(package.root)
+        staging.prepare(package.root / "data")
+        for target in staging.recovered:
+            notify(f"finished an interrupted build: {package.rel(target)}")
+        for journal in staging.stale:
+            notify(f"removed {package.rel(journal)}: a journal that matches no interrupted build here "
+                   f"(it renamed nothing); rebuilding")
         try:
             outcome = run(package, lambda rel: staging.open(package.root / rel))
         except SchemaBroken as exc:

@@ -4,6 +4,12 @@ and Frictionless validation of the package as published."""
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
 
 from .package import DESCRIPTOR, NoPackage, Package, find_package
@@ -27,21 +33,34 @@ def check_package(package: Package) -> list[Problem]:
 
 def verify(package: Package):
     """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
-    broken): the flow in memory, freshness of the derived files, and Frictionless validation of
-    the files on disk. The last is independent of the others, so it runs in a second process
-    alongside them where the machine has a second core."""
+    broken): an interrupted build, the flow in memory, freshness of the derived files, and
+    Frictionless validation of the files on disk. The last is independent of the others, so it
+    runs in a second process alongside them where the machine has a second core."""
     from .flow import run
 
     published = _in_background(validate_published, package, worth_it=_published_bytes(package) > 4_000_000)
     try:
         outcome = run(package)
     except SchemaBroken as exc:
-        published()  # wait for it, so no process outlives the check
+        published.cancel()  # so no process outlives the check
         return [Problem("internal-schema", str(exc))], None
-    problems = list(outcome.problems)
+    except BaseException:
+        published.cancel()
+        raise
+    problems = interrupted_builds(package) + list(outcome.problems)
     if outcome.outputs is not None:
         problems += stale_files(package, outcome.outputs)
     return problems + published(), outcome
+
+
+def interrupted_builds(package: Package) -> list[Problem]:
+    """A problem for each journal of an unfinished commit where `build` writes. Only reported:
+    `build` finishes or discards it (check never writes)."""
+    from .write import unfinished_journals
+
+    return [Problem("package-interrupted", "a build was interrupted while renaming its files "
+                    "(or this journal was not written by seccoop on this machine)", file=package.rel(journal))
+            for folder in (package.root, package.root / "data") for journal in unfinished_journals(folder)]
 
 
 def stale_files(package: Package, outputs) -> list[Problem]:
@@ -71,28 +90,111 @@ def _published_bytes(package: Package) -> int:
     return sum(p.stat().st_size for p in data.glob("*.csv")) if data.is_dir() else 0
 
 
-def _in_background(function, *args, worth_it: bool = True):
-    """Start `function(*args)` in a forked process; return a callable that waits for its result.
-    Runs it in this process instead where forking is unavailable, there is one core, or the work
-    is too small to pay for a second process (`worth_it`)."""
-    import multiprocessing
-    import os
+class _Background:
+    """The result of a function run in a forked worker process, waited for on demand."""
 
-    if not worth_it or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        result = function(*args)
-        return lambda: result
-    from concurrent.futures import ProcessPoolExecutor
+    _waited = None  # (pid, status) once reaped
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(function, *args)
+    def __init__(self, function, args):
+        self._read, write = os.pipe()
+        parent = os.getpid()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: never returns
+            os.close(self._read)
+            _worker(parent, write, function, args)
+        os.close(write)
 
-    def wait():
+    def __call__(self):
         try:
-            return future.result()
+            with os.fdopen(self._read, "rb") as pipe:
+                self._read = None
+                data = pipe.read()
+            self._waited = os.waitpid(self.pid, 0)
         finally:
-            pool.shutdown()
+            self.cancel()
+        _, status = self._waited
+        if not data:
+            raise RuntimeError(f"the Frictionless worker process died ({_status_text(status)})")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value
 
-    return wait
+    def cancel(self) -> None:
+        """Stop the worker if it still runs and reap it: no process outlives its caller."""
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+        if self._waited is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._waited = os.waitpid(self.pid, 0)
+
+
+def _status_text(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _worker(parent: int, write: int, function, args) -> None:
+    """Run in the forked child: die with the parent, send (ok, value) pickled down the pipe, exit
+    without running anything of the parent's (no atexit, no buffered output flushed twice)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole group: just stop
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the kernel was asked to tell us
+            os._exit(1)
+
+        def watchdog():  # everywhere, and on Linux as a second line
+            while os.getppid() == parent:
+                time.sleep(0.2)
+            os._exit(1)
+
+        threading.Thread(target=watchdog, daemon=True).start()
+        try:
+            message = (True, function(*args))
+        except Exception as exc:  # returned to the parent, which raises it as its own
+            message = (False, exc)
+        try:
+            data = pickle.dumps(message)
+        except Exception as exc:  # an unpicklable value or error
+            data = pickle.dumps((False, RuntimeError(f"the Frictionless worker failed: {exc!r}")))
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _in_background(function, *args, worth_it: bool = True):
+    """Start `function(*args)` in a forked process; return a callable that waits for its result
+    (and has `cancel()`). Runs it in this process instead where forking is unavailable, there is
+    one core, or the work is too small to pay for a second process (`worth_it`). The worker dies
+    with this process, whatever kills it (docs/safety.md, "Processes")."""
+    if not worth_it or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        return _Done(function(*args))
+    return _Background(function, args)
+
+
+class _Done:
+    """A result already at hand, with the interface of `_Background`."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self):
+        return self.value
+
+    def cancel(self) -> None:
+        pass
 
 
 def validate_published(package: Package) -> list[Problem]:

@@ -4,7 +4,8 @@ A reviewer checks that every record says what its quotes say. The site shows eac
 text with every evidence span highlighted; selecting highlighted words (click, or Tab then Enter)
 lists the records they support. `index.html` lists every record, filterable by kind and type, with
 links to its spans in context (`source-<id>.html#span-...`). The site is static and self-contained:
-inline CSS and JS, no network at view time (a Content-Security-Policy forbids any load), no build
+inline CSS and JS, no network at view time (a Content-Security-Policy forbids any load and runs
+only the page's own script and style, named by their sha256: no injected markup can run), no build
 step, and the same package always gives the same bytes.
 
 Offsets are Unicode code points (Python str indices), but JavaScript strings count UTF-16 units, so
@@ -17,6 +18,8 @@ how many there are (`data-depth`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 from dataclasses import dataclass
@@ -193,11 +196,22 @@ def script_data(data: dict) -> str:
     return json.dumps(data, sort_keys=True).replace("<", "\\u003c")
 
 
+def csp_hash(source: str) -> str:
+    """A CSP hash source: the browser runs an inline script (or applies a style) only if its exact
+    text has this sha256."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(script: str) -> str:
+    # The JSON data block is never run (type="application/json"), so it needs no source.
+    return f"default-src 'none'; style-src {csp_hash(CSS)}; script-src {csp_hash(script)}"
+
+
 def render_page(title: str, body: str, script: str, data: dict | None = None) -> bytes:
     data_block = f'<script type="application/json" id="review-data">{script_data(data)}</script>\n' if data else ""
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(script)}">\n'
             f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}"
             f"{data_block}<script>{script}</script>\n</body>\n</html>\n").encode("utf-8")
 
@@ -279,8 +293,6 @@ def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[
 
 
 # -- the inline style and scripts --------------------------------------------------------------
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 CSS = """
 :root { font: 16px/1.5 system-ui, sans-serif; color: #1d1d22; background: #fff; }
