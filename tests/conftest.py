@@ -33,11 +33,18 @@ def snapshot(folder: Path) -> dict[str, str]:
     return out
 
 
+def opened_for_writing(fd: int) -> bool:
+    import fcntl
+    return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY
+
+
 def disk_full_on_write(monkeypatch, n: int) -> None:
     """Make the n-th file seccoop opens for writing fail as a full disk would, midway through a write."""
     real_fdopen, calls = os.fdopen, []
 
     def fdopen(fd, *args, **kwargs):
+        if not opened_for_writing(fd):  # reads go through os.fdopen too (seccoop.paths)
+            return real_fdopen(fd, *args, **kwargs)
         calls.append(fd)
         if len(calls) == n:
             os.close(fd)

@@ -170,7 +170,7 @@ def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_pa
 def test_export_to_a_folder_where_a_file_should_be(tmp_path):
     (tmp_path / "x.db").mkdir()
     result = run_cli("export", "--format", "sqlite", "--out", str(tmp_path / "x.db"))
-    assert result.returncode == 1 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "is a folder" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_installed_wheel_exports_its_bundled_package_outside_a_checkout(tmp_path):

@@ -1,46 +1,99 @@
 """The `seccoop` command: a thin skin over the library (check, build, locate, export).
 
-Exit codes: 0 valid; 1 something in the package's files is wrong; 2 the command line is wrong or
-the path holds no package; 3 seccoop's own schemas are broken or seccoop failed.
+Exit codes (docs/safety.md): 0 valid; 1 something in the package's files is wrong; 2 the command
+line is wrong or the path holds no package; 3 seccoop's own schemas are broken or seccoop failed;
+4 the environment failed (no space, read-only, permission); 130 interrupted; 141 closed pipe.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
-from .report import EXIT_INTERNAL, EXIT_INVALID, EXIT_USAGE
+from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_PIPE, EXIT_USAGE
 
 
-def _internal_errors(command):
-    """An unexpected exception is seccoop's bug: exit 3 with a short message, never a traceback
-    and never exit 1 (which means the data is wrong)."""
+# errno values that mean the machine, not the data or seccoop, failed (docs/safety.md).
+_ENVIRONMENT = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+                errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+                errno.EPERM: "operation not permitted"}
+
+
+def _exit_statuses(command):
+    """The one place that turns what went wrong into the exit statuses of docs/safety.md: a closed
+    pipe exits 141 without a word, Ctrl-C 130, a failing environment 4, anything unexpected 3
+    (seccoop's bug, never 1, which means the data is wrong), all without a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:
+            _say("seccoop: interrupted; nothing was changed")
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(EXIT_PIPE)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _quiet_stdout()
+                sys.exit(EXIT_PIPE)
+            if exc.errno not in _ENVIRONMENT:
+                _internal(exc)
+            where = f" {exc.filename}" if exc.filename else ""
+            _say(f"seccoop: the environment failed:{where}: {_ENVIRONMENT[exc.errno]}; "
+                 "nothing was changed")
+            _say("hint: free space, or make the folder writable, and run the command again; "
+                 "this is not a problem in your data or in seccoop.")
+            _debug()
+            sys.exit(EXIT_ENVIRONMENT)
         except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
-            where = ""
-            tb = exc.__traceback__
-            while tb is not None and tb.tb_next is not None:
-                tb = tb.tb_next
-            if tb is not None:
-                where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
-            click.echo(f"seccoop: internal error: {type(exc).__name__}: {exc}{where}", err=True)
-            click.echo("hint: this is a bug in seccoop, not in your data; please report it with "
-                       "the command you ran (set SECCOOP_DEBUG=1 for the traceback).", err=True)
-            if os.environ.get("SECCOOP_DEBUG"):
-                raise
-            sys.exit(EXIT_INTERNAL)
+            _internal(exc)
 
     return wrapper
+
+
+def _say(message: str) -> None:
+    try:
+        click.echo(message, err=True)
+    except OSError:
+        pass  # stderr is gone too: the exit status still says what happened
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so Python's final flush cannot complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _debug() -> None:
+    if os.environ.get("SECCOOP_DEBUG"):
+        traceback.print_exc()
+
+
+def _internal(exc: BaseException):
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
+    _say(f"seccoop: internal error: {type(exc).__name__}: {exc}{where}")
+    _say("hint: this is a bug in seccoop, not in your data; please report it with "
+         "the command you ran (set SECCOOP_DEBUG=1 for the traceback).")
+    _debug()  # the traceback only adds to the message: the status stays 3
+    sys.exit(EXIT_INTERNAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,7 +114,7 @@ def main():
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Show at most N problems; the report says how many more there are.")
-@_internal_errors
+@_exit_statuses
 def check(package, fmt, strict, max_errors):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
 
@@ -84,7 +137,7 @@ def check(package, fmt, strict, max_errors):
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@_internal_errors
+@_exit_statuses
 def build(package):
     """Rebuild the derived files (data/*.csv, data/seccoop.json, datapackage.json) from the
     curated YAML. Writes nothing unless every check passes; each file is replaced atomically.
@@ -117,7 +170,7 @@ def build(package):
 @click.option("--source", "source_id", default=None, help="Only this source id.")
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--context", "width", default=30, show_default=True, help="Characters of context each side.")
-@_internal_errors
+@_exit_statuses
 def locate(quote, source_id, package, width):
     """List every occurrence of QUOTE in the sources, with its start offset and context.
 
@@ -147,13 +200,14 @@ def locate(quote, source_id, package, width):
                    "html: a review site.")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="A table (csv, sqlite) or record kind (json, jsonl) to export; repeat for several. "
-                   "Default: all. `events_flat` is one row per event with participants and quotes.")
+                   "Default: all. `events_flat` is one row per event with participants and quotes. "
+                   "sqlite adds the tables a chosen table references, so every foreign key holds.")
 @click.option("--out", default=None, metavar="PATH",
               help="File, or folder for several CSV tables and html. Default or `-`: standard output.")
 @click.option("--excel-safe/--raw", default=False, show_default=True,
               help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
                    "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
-@_internal_errors
+@_exit_statuses
 def export(package, fmt, tables, out, excel_safe):
     """Export the checked package as CSV, JSON, JSON Lines, SQLite or an HTML review site.
 
@@ -175,9 +229,8 @@ def export(package, fmt, tables, out, excel_safe):
         click.echo(render_report(exc.report, "text"), nl=False, err=True)
         click.echo("export stopped: the package does not pass `seccoop check`; nothing was written", err=True)
         sys.exit(exc.report.exit_code)
-    except WriteRefused as exc:
-        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
-        sys.exit(EXIT_INVALID)
+    except WriteRefused as exc:  # the --out given cannot be written as asked, whatever the format
+        raise click.UsageError(f"cannot write {exc}; nothing was changed") from None
     if written != ["-"]:
         for path in written:
             click.echo(f"wrote {path}", err=True)
@@ -190,7 +243,7 @@ def export(package, fmt, tables, out, excel_safe):
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
 @click.option("--publisher", default=None, help="Who published it, where known.")
 @click.option("--url", default=None, help="Where it was published, where known.")
-@_internal_errors
+@_exit_statuses
 def add_source(document, package, source_id, language, publisher, url):
     """Add a source DOCUMENT: copy it byte for byte into seeds/ and record it in
     data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, sha256,
@@ -212,7 +265,7 @@ def add_source(document, package, source_id, language, publisher, url):
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@_internal_errors
+@_exit_statuses
 def docs(package):
     """Write the generated reference docs: docs/data-dictionary.md (from the schemas and
     codelists), docs/cli.md (from --help) and docs/error-codes.md (from the error codes)."""

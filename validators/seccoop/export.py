@@ -21,6 +21,9 @@ from .report import Report
 from .write import Output, Staging
 
 FORMATS = ("csv", "json", "jsonl", "sqlite", "html")
+# The csv module refuses fields over 131,072 characters by default; a curated text may be longer
+# (a curated file may hold up to 64 MiB), and the published CSV was written by seccoop itself.
+csv.field_size_limit(2**31 - 1)
 FLAT_EVENTS = "events_flat"
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,11 +83,11 @@ class Published:
                     yield plural, json.loads(line.strip().removesuffix(","))
 
 
-def load_published(path: str | Path | None = None) -> Published:
+def load_published(path: str | Path | Package | None = None) -> Published:
     """Check the package (as `seccoop check` does) and return what it publishes."""
     from .check import verify
 
-    package = find_package(path)
+    package = path if isinstance(path, Package) else find_package(path)
     problems, outcome = verify(package)
     report = Report(str(package.root), problems)
     if not report.valid:
@@ -147,15 +150,23 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     """Export a checked package. Returns the paths written ("-" for standard output)."""
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    published = load_published(path)
+    # An option that does not apply is refused, not ignored: the user would think it took effect.
+    if excel_safe and fmt != "csv":
+        raise ExportRefused(f"--excel-safe applies to csv only (it guards spreadsheet cells); not to {fmt}")
+    if tables and fmt == "html":
+        raise ExportRefused("html exports the whole review site; --table does not apply to it")
+    package = find_package(path)
     chosen = list(dict.fromkeys(tables))
     to_stdout = out in (None, "-")
+    if not to_stdout:
+        _check_target(Path(out), package, fmt, chosen)
+    published = load_published(package)
     if fmt == "csv":
         unknown = [t for t in chosen if t not in published.names]
         if unknown:
             raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
         names = chosen or published.names
-        if len(names) == 1 and (to_stdout or not Path(out).is_dir()):
+        if len(names) == 1 and (to_stdout or not _is_folder(Path(out))):
             return _emit({"-" if to_stdout else out: _table_writer(published, names[0], excel_safe)}, stdout)
         if to_stdout:
             raise ExportRefused("several tables need a folder: give --out FOLDER (or one --table)")
@@ -182,6 +193,24 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     from .review import write_review_site
     document = json.loads((published.package.root / DOCUMENT).read_bytes())
     return write_review_site(document, published.texts, Path(out))
+
+
+def _is_folder(path: Path) -> bool:
+    """A real folder (a link to one is not: the target check refuses links)."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def _check_target(out: Path, package: Package, fmt: str, chosen: list[str]) -> None:
+    """Refuse, before any work, an --out that is a link, a device or FIFO, the wrong kind of
+    file, or one of the package's own files (docs/safety.md). A usage error for every format."""
+    from .write import TargetRefused, check_export_target
+
+    # csv writes a folder for several tables, or one table into an existing folder.
+    folder = fmt == "html" or (fmt == "csv" and (len(chosen) != 1 or _is_folder(out)))
+    try:
+        check_export_target(out, package.root, folder)
+    except TargetRefused as exc:
+        raise ExportRefused(str(exc)) from None
 
 
 def _write_json(published: Published, chosen: list[str], output: Output) -> None:
@@ -222,25 +251,31 @@ _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": 
 
 
 def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
-    """One SQLite database: every table with its declared types, primary and foreign keys."""
+    """One SQLite database: every table with its declared types, primary and foreign keys. With
+    chosen tables, the tables they reference come too, so that every foreign key holds."""
     names = chosen or published.names
     unknown = [n for n in names if n not in published.names]
     if unknown:
         raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
     with Staging() as staging:
-        con = sqlite3.connect(staging.reserve(out))
+        # Autocommit mode with an explicit transaction: sqlite3's implicit transactions decide
+        # what is an INSERT by upper-casing SQL in the C locale's rules, which some locales
+        # (tr_TR) break, committing every row on its own.
+        con = sqlite3.connect(staging.reserve(out), isolation_level=None)
         try:
             con.execute("PRAGMA foreign_keys = ON")
+            con.execute("BEGIN")
             # Referenced tables first, so every foreign key points at a table that exists.
             for name in _dependency_order(published, names):
                 _sqlite_table(con, name, published)
-            con.commit()
+            con.execute("COMMIT")
         finally:
             con.close()
         staging.commit()
 
 
 def _dependency_order(published: Published, names: list[str]) -> list[str]:
+    """The tables named and every table they reference, each after the tables it references."""
     ordered: list[str] = []
 
     def visit(name):
@@ -248,7 +283,7 @@ def _dependency_order(published: Published, names: list[str]) -> list[str]:
             return
         for fk in published.schemas[name].get("foreignKeys", ()):
             target = fk["reference"]["resource"]
-            if target in names and target != name:
+            if target != name:
                 visit(target)
         ordered.append(name)
 

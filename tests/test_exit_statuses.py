@@ -1,0 +1,208 @@
+"""Exit statuses as docs/safety.md assigns them: the environment's failures are named as such
+(4, 130, 141), seccoop's own stay 3, and input that passes the check never crashes an export."""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, opened_for_writing, run_cli, snapshot
+from seccoop.cli import main
+
+
+def _fail_writes(monkeypatch, code: int) -> None:
+    """Every file seccoop opens for writing fails as the environment would (errno `code`)."""
+    real_fdopen = os.fdopen
+
+    def fdopen(fd, *args, **kwargs):
+        if not opened_for_writing(fd):
+            return real_fdopen(fd, *args, **kwargs)
+        os.close(fd)
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "no space left on device"),
+                                         (errno.EROFS, "read-only file system"),
+                                         (errno.EACCES, "permission denied")])
+def test_a_failing_environment_exits_4_and_says_so(base_package, tmp_path, monkeypatch, code, words):
+    out = tmp_path / "out.csv"
+    _fail_writes(monkeypatch, code)
+    result = CliRunner().invoke(main, ["export", str(base_package), "--format", "csv", "--table", "events",
+                                       "--out", str(out)])
+    assert result.exit_code == 4, result.output
+    assert f"the environment failed" in result.stderr and words in result.stderr
+    assert "bug in seccoop" not in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [base_package]
+
+
+def test_a_failing_environment_in_build_exits_4_and_writes_nothing(base_package, monkeypatch):
+    path = base_package / "data" / "curated" / "events.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("in the riots.", "in riots."), encoding="utf-8")
+    before = snapshot(base_package)
+    _fail_writes(monkeypatch, errno.ENOSPC)
+    result = CliRunner().invoke(main, ["build", str(base_package)])
+    assert result.exit_code == 4 and "no space left on device" in result.stderr, result.output
+    assert snapshot(base_package) == before
+
+
+def test_a_closed_pipe_exits_141_without_a_word():
+    """`seccoop export --format jsonl | head -c 1`: the reader goes away first."""
+    shell = f"{sys.executable} -m seccoop export --format jsonl | head -c 1 >/dev/null; " \
+            "echo ${PIPESTATUS[0]} >&2"
+    result = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    status, *rest = result.stderr.strip().splitlines()[-1:] + result.stderr.strip().splitlines()[:-1]
+    assert status == "141", result.stderr
+    assert rest == [], result.stderr  # no message, no traceback
+
+
+def test_a_closed_pipe_before_any_output_exits_141():
+    proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", "--format", "json"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # closed before seccoop writes a byte
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and err == b"", err
+
+
+def test_ctrl_c_exits_130(base_package):
+    """SIGINT while the export waits to write into a full pipe that nobody reads."""
+    _lengthen_a_summary(base_package)  # more than a pipe holds
+    assert run_cli("build", str(base_package)).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _blocked_writing(proc.pid):
+        time.sleep(0.1)
+    assert proc.poll() is None, "the export ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err and b"Traceback" not in err
+
+
+def _blocked_writing(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return "pipe" in f.read()
+    except OSError:
+        return False
+
+
+def test_debug_shows_the_traceback_and_keeps_exit_3(base_package, monkeypatch):
+    check_module = importlib.import_module("seccoop.check")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a deliberate bug")
+
+    monkeypatch.setattr(check_module, "check", broken)
+    plain = CliRunner().invoke(main, ["check", str(base_package)])
+    assert plain.exit_code == 3 and "internal error: RuntimeError: a deliberate bug" in plain.stderr
+    assert "Traceback" not in plain.stderr
+    monkeypatch.setenv("SECCOOP_DEBUG", "1")
+    debug = CliRunner().invoke(main, ["check", str(base_package)])
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--format", "sqlite", "--excel-safe"], "--excel-safe applies to csv only"),
+    (["--format", "json", "--excel-safe"], "--excel-safe applies to csv only"),
+    (["--format", "jsonl", "--excel-safe"], "--excel-safe applies to csv only"),
+    (["--format", "html", "--table", "events"], "--table does not apply"),
+])
+def test_options_that_do_not_apply_are_refused_not_ignored(base_package, tmp_path, args, words):
+    out = tmp_path / "out"
+    result = run_cli("export", str(base_package), *args, "--out", str(out))
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "sqlite", "json", "jsonl"])
+def test_a_folder_where_a_file_should_be_is_a_usage_error_in_every_format(base_package, tmp_path, fmt):
+    (tmp_path / "out").mkdir()
+    args = ["--table", "events"] if fmt in ("csv", "sqlite") else []
+    result = run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(tmp_path / "out"))
+    if fmt == "csv":  # one csv table into a folder writes the table into it
+        assert result.returncode == 0 and (tmp_path / "out" / "events.csv").is_file(), result.stderr
+    else:
+        assert result.returncode == 2 and "folder" in result.stderr, result.stderr
+        assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize("table", ["events", "event_participants", "quantities", "evidence", "commitment_parties"])
+def test_sqlite_export_of_one_table_brings_what_it_references(base_package, tmp_path, table):
+    db = tmp_path / "one.db"
+    result = run_cli("export", str(base_package), "--format", "sqlite", "--table", table, "--out", str(db))
+    assert result.returncode == 0, result.stderr
+    con = sqlite3.connect(db)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert table in names
+    for (target,) in con.execute(f"SELECT DISTINCT \"table\" FROM pragma_foreign_key_list('{table}')"):
+        assert target in names
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] > 0
+    con.close()
+
+
+LONG_SUMMARY = ("Officers were injured in the riots. " * 4000).strip()  # 144,000 characters
+
+
+def _lengthen_a_summary(package) -> None:
+    path = package / "data" / "curated" / "events.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("summary: Over 30 officers were injured in the riots.",
+                                 f"summary: {LONG_SUMMARY}"), encoding="utf-8")
+
+
+def test_a_text_longer_than_the_csv_modules_default_limit_exports(base_package, tmp_path):
+    long_summary = LONG_SUMMARY
+    _lengthen_a_summary(base_package)
+    assert run_cli("build", str(base_package)).returncode == 0
+    for fmt in ("csv", "sqlite", "jsonl"):
+        out = tmp_path / f"out.{fmt}"
+        args = ["--table", "events"] if fmt == "csv" else []
+        result = run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(out))
+        assert result.returncode == 0, (fmt, result.stderr)
+    assert long_summary.strip() in (tmp_path / "out.csv").read_text(encoding="utf-8")
+    row = sqlite3.connect(tmp_path / "out.sqlite").execute(
+        "SELECT summary FROM events WHERE id = 'riot-injuries'").fetchone()
+    assert row == (long_summary.strip(),)
+
+
+def _turkish_locale(tmp_path) -> dict | None:
+    """LOCPATH and LC_ALL for a tr_TR.UTF-8 locale compiled into tmp_path (none is installed)."""
+    if shutil.which("localedef") is None:
+        return None
+    folder = tmp_path / "locales"
+    folder.mkdir()
+    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")],
+                          capture_output=True)
+    if not (folder / "tr_TR.UTF-8").exists():
+        return None
+    return {"LOCPATH": str(folder), "LC_ALL": "tr_TR.UTF-8"}
+
+
+def test_sqlite_export_is_one_transaction_and_the_same_bytes_in_a_turkish_locale(base_package, tmp_path):
+    turkish = _turkish_locale(tmp_path)
+    if turkish is None:
+        pytest.skip("localedef or the tr_TR locale source is not on this machine")
+    # The locale really is in force for Python, where sqlite3's implicit transactions go wrong.
+    probe = subprocess.run([sys.executable, "-c", "import locale; print(locale.setlocale(locale.LC_ALL, ''))"],
+                           env={**os.environ, **turkish}, capture_output=True, text=True)
+    assert probe.stdout.strip() == "tr_TR.UTF-8", probe.stderr
+    plain, turk = tmp_path / "c.db", tmp_path / "tr.db"
+    assert run_cli("export", str(base_package), "--format", "sqlite", "--out", str(plain),
+                   env={"LC_ALL": "C.UTF-8"}).returncode == 0
+    result = run_cli("export", str(base_package), "--format", "sqlite", "--out", str(turk), env=turkish)
+    assert result.returncode == 0, result.stderr
+    assert turk.read_bytes() == plain.read_bytes()
