@@ -57,7 +57,8 @@ def test_versions_agree():
     dp = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     pyproject = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    changelog = re.search(r"^## (\S+)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)
+    # The top released entry: work towards the next release gathers under "## Unreleased".
+    changelog = re.search(r"^## (\d\S*)", (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"), re.M)
     assert re.fullmatch(r"\d+\.\d+\.\d+", dp["version"])
     assert dp["version"] == pyproject.group(1) == str(cff["version"]) == changelog.group(1)
 
