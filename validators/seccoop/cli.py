@@ -280,3 +280,75 @@ def docs(package):
         click.echo(f"wrote {path}")
     if not changed:
         click.echo("docs are up to date")
+
+
+def _identity_options(command):
+    """The options `merge` and `rename` share."""
+    for option in reversed((
+            click.option("--package", "package", default=None, type=click.Path(),
+                         help="The package (default: nearest)."),
+            click.option("--dry-run", is_flag=True, help="Print what would change; write nothing."),
+            click.option("--reason", default=None,
+                         help="Why, for retired-ids.yaml (default: `merged into KEEP` / `renamed to NEW`)."),
+            click.option("--version", "version", default=None, metavar="X.Y.Z",
+                         help="The release that retires the id (default: the package's version with "
+                              "the minor number bumped, 0.1.0 -> 0.2.0)."))):
+        command = option(command)
+    return command
+
+
+def _run_identity(operation, package, first, second, dry_run, reason, version):
+    from .identity import BadArguments, IdentityRefused, apply
+    from .package import NoPackage, find_package
+    from .write import WriteRefused
+
+    try:
+        plan = operation(find_package(package, allow_bundled=False), first, second,
+                         reason=reason, version=version)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    except BadArguments as exc:
+        raise click.UsageError(str(exc)) from None
+    except IdentityRefused as exc:
+        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    for line in plan.lines(dry_run):
+        click.echo(line)
+    if dry_run:
+        click.echo("nothing was written (--dry-run)", err=True)
+        return
+    try:
+        apply(plan)
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo("now run `seccoop build` to rebuild the derived files", err=True)
+
+
+@main.command()
+@click.argument("keep")
+@click.argument("other")
+@_identity_options
+@_exit_statuses
+def merge(keep, other, package, dry_run, reason, version):
+    """Make OTHER the same record as KEEP: retire OTHER in data/curated/retired-ids.yaml (replaced
+    by KEEP) and update every reference to it in the curated files, in place, keeping comments and
+    layout. Refused (exit 1) where ids are unknown, retired or of different kinds, or where a
+    source would then give two accounts of KEEP (merge those two entries by hand first)."""
+    from .identity import merge as run_merge
+
+    _run_identity(run_merge, package, keep, other, dry_run, reason, version)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@_identity_options
+@_exit_statuses
+def rename(old, new, package, dry_run, reason, version):
+    """Give the record OLD the new id NEW: retire OLD in data/curated/retired-ids.yaml (replaced by
+    NEW) and update every reference to it in the curated files, in place, keeping comments and
+    layout. NEW must be a well-formed id that names nothing and was never retired."""
+    from .identity import rename as run_rename
+
+    _run_identity(run_rename, package, old, new, dry_run, reason, version)
