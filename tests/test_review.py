@@ -415,3 +415,156 @@ def test_the_page_fits_a_phone(page, site_and_document):
         page.screenshot(ARTIFACTS / "review-phone.png")
     finally:
         page.send("Emulation.clearDeviceMetricsOverride")
+
+
+# -- several sources: each source's account of a record, side by side ---------------------------
+
+HOSTILE = '<img src=x onerror="alert(1)">&amp;</td>'
+
+# beta's account of alpha's event: another day (within alpha's range), another participant, and a
+# place that is markup. The quote occurs once in beta.
+BETA_ACCOUNT = f"""
+# beta's account of the statement: a day, another participant, a hostile place.
+- id: vela-statement
+  status: occurred
+  date: {{earliest: "2024-01-29", latest: "2024-01-29", precision: day}}
+  place: {json.dumps(HOSTILE)}
+  participants:
+    - {{actor: ana-vela, role: speaker}}
+    - {{actor: freedonia, role: recipient}}
+  evidence:
+    - source: beta
+      quote: Ruritania for police trainers
+"""
+
+
+@pytest.fixture
+def two_accounts(base_package, tmp_path):
+    """The fixture package with an event attested by two sources that differ on date and participants."""
+    events = base_package / "data" / "curated" / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8") + BETA_ACCOUNT, encoding="utf-8")
+    result = run_cli("build", str(base_package))
+    assert result.returncode == 0, result.stderr
+    document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    event = next(e for e in document["events"] if e["id"] == "vela-statement")
+    assert [a["source"] for a in event["accounts"]] == ["alpha", "beta"] and event["source_count"] == 2
+    return export_site(base_package, tmp_path / "site"), document
+
+
+class Card(HTMLParser):
+    """The accounts table of one card: its column sources, and per row the text and classes of each cell."""
+
+    def __init__(self, markup: str, card_id: str):
+        super().__init__()
+        self.card_id, self.depth, self.in_card = card_id, 0, False
+        self.text = ""
+        self.columns: list[str] = []
+        self.rows: dict[str, list[tuple[str, set[str]]]] = {}
+        self._row: list[tuple[str, set[str]]] | None = None
+        self._cell: list | None = None
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "article" and attrs.get("id") == self.card_id:
+            self.in_card = True
+        if not self.in_card:
+            return
+        if tag == "th" and "data-source" in attrs:
+            self.columns.append(attrs["data-source"])
+        if tag == "tr":
+            self._row = []
+        if tag in ("th", "td") and self._row is not None:
+            self._cell = ["", set((attrs.get("class") or "").split())]
+
+    def handle_endtag(self, tag):
+        if not self.in_card:
+            return
+        if tag == "article":
+            self.in_card = False
+        if tag in ("th", "td") and self._cell is not None and self._row is not None:
+            self._row.append((self._cell[0].strip(), self._cell[1]))
+            self._cell = None
+        if tag == "tr" and self._row:
+            self.rows[self._row[0][0]] = self._row[1:]
+            self._row = None
+
+    def handle_data(self, data):
+        if self.in_card:
+            self.text += data
+            if self._cell is not None:
+                self._cell[0] += data
+
+
+def card_markup(page: str, card_id: str) -> str:
+    return page.split(f'id="{card_id}"', 1)[1].split("</article>", 1)[0]
+
+
+def test_a_card_shows_each_sources_account_side_by_side(two_accounts):
+    site, document = two_accounts
+    for page in ("index.html", "source-alpha.html", "source-beta.html"):  # the record is cited in both sources
+        markup = (site / page).read_text(encoding="utf-8")
+        card = Card(markup, "record-event-vela-statement")
+        assert "2 sources" in card.text, page
+        assert card.columns == ["alpha", "beta"], page
+        date, participants = card.rows["date sources differ"], card.rows["participants sources differ"]
+        # merged, alpha, beta: the merged date is the day both allow; alpha's range is marked as not it
+        assert [text for text, _ in date] == ["2024-01-29", "≠ 2024-01-26 to 2024-02-01", "2024-01-29"], page
+        assert ["differs" in classes for _, classes in date] == [False, True, False], page
+        assert "merged" in date[0][1]
+        assert [text for text, _ in participants] == [
+            "Ana Vela (speaker); Ruritania (initiator); Freedonia (recipient)",
+            "≠ Ana Vela (speaker); Ruritania (initiator)", "≠ Ana Vela (speaker); Freedonia (recipient)"], page
+        # only beta states the place: no disagreement, alpha's cell says so
+        assert [text for text, _ in card.rows["place"]] == [HOSTILE, "not stated", HOSTILE], page
+        assert "status" not in card.rows and "summary" not in card.rows and "type" not in card.rows, page
+        # each column links to its source's page at that source's spans
+        assert ('<a href="source-alpha.html#span-event-vela-statement-1">Ruritania and Freedonia to share '
+                'intelligence</a>') in markup
+        assert '<a href="source-beta.html#span-event-vela-statement-2">Freedonia asks for help 🚨</a>' in markup
+        # the hostile value is text, everywhere: no markup of it survives
+        assert HOSTILE not in markup and "<img" not in markup, page
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;amp;&lt;/td&gt;" in markup, page
+    beta = PageParts((site / "source-beta.html").read_text(encoding="utf-8"))
+    assert beta.span_text["span-event-vela-statement-2"] == "Ruritania for police trainers"
+
+
+def test_a_card_with_one_account_stays_as_it_was(two_accounts):
+    site, _ = two_accounts
+    index = (site / "index.html").read_text(encoding="utf-8")
+    card = Card(index, "record-event-riot-injuries")
+    assert "1 source" in card.text and "1 sources" not in card.text
+    assert card.columns == [] and card.rows == {}
+    assert 'class="accounts"' not in card_markup(index, "record-event-riot-injuries")
+    # two accounts that agree on every field they state still show both columns
+    freedonia = Card(index, "record-actor-freedonia")
+    assert freedonia.columns == ["alpha", "beta"] and "agree on every field they state" in freedonia.text
+    assert "2 sources" in freedonia.text
+    assert 'class="count"' not in card_markup(index, "record-source-alpha")  # a source has no source count
+
+
+def test_accounts_in_the_browser_escape_and_fit_a_phone(two_accounts, chromium, tmp_path):
+    site, _ = two_accounts
+    dom = dump_dom(chromium, site / "index.html", tmp_path / "profile")
+    assert "<img" not in dom
+    card = Card(dom, "record-event-vela-statement")
+    assert [text for text, _ in card.rows["place"]] == [HOSTILE, "not stated", HOSTILE]
+    with browser(chromium, tmp_path / "devtools") as page:
+        page.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+        for name in ("index.html", "source-alpha.html"):
+            page.open((site / name).as_uri())
+            assert page.evaluate("document.images.length") == 0, name
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        page.click('[data-spans~="span-event-vela-statement-1"]')
+        assert "record-event-vela-statement" in page.evaluate(SHOWN_CARDS)
+        shown = page.evaluate("document.querySelector('#record-event-vela-statement .accounts').innerText")
+        assert "2024-01-26 to 2024-02-01" in shown and "Freedonia (recipient)" in shown and "≠" in shown
+        page.screenshot(ARTIFACTS / "review-accounts-phone.png")
+
+
+def test_accounts_pages_are_deterministic(two_accounts, tmp_path):
+    site, _ = two_accounts
+    again = export_site(site.parent / "pkg", tmp_path / "again")
+    for path in site.iterdir():
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name

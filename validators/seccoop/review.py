@@ -14,6 +14,13 @@ highlighted segments here, in Python, by code point; the browser never computes 
 script only marks which of the pre-cut segments are selected. Spans that overlap or nest are cut at
 every span boundary: each segment lists all the spans covering it (`data-spans`) and is shaded by
 how many there are (`data-depth`).
+
+A record may be stated by several sources (docs/accounts.md). Its card says how many
+(`source_count`), links each quote to its own source's page, and, when more than one source gives
+an account, shows the accounts side by side: one column per source, one row per field on which an
+account differs from the merged record or from another account, with the merged value and every
+value that is not it marked. An account that leaves out one of the record's own fields (a second
+source need not repeat the summary) does not differ on it.
 """
 
 from __future__ import annotations
@@ -43,6 +50,33 @@ class Span:
     quote: str
 
 
+@dataclass(frozen=True)
+class AccountColumn:
+    """One source's account of a record: which source, and its spans (quote number on the card, span)."""
+
+    source: str
+    title: str  # the source's title, or its id when the document has no such source
+    published: str
+    spans: tuple[tuple[int, Span], ...]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One field on which the accounts differ (from the merged record or from one another)."""
+
+    name: str
+    merged: str
+    cells: tuple[str | None, ...]  # one per account, in column order; None where that source does not state it
+    differs: tuple[bool, ...]  # per cell: it states a value that is not the merged record's
+    disagree: bool  # two accounts state different values
+
+
+@dataclass(frozen=True)
+class AccountsView:
+    columns: tuple[AccountColumn, ...]
+    rows: tuple[AccountRow, ...]
+
+
 @dataclass
 class RecordView:
     """A record as the site shows it: what it is, the facts a reviewer checks, and its spans."""
@@ -53,6 +87,8 @@ class RecordView:
     label: str  # its name, summary, action or title
     facts: list[tuple[str, str]]  # (name, text); empty texts are not shown
     spans: list[Span]
+    source_count: int | None = None  # how many sources give an account of it (None for a source)
+    accounts: AccountsView | None = None  # only when more than one source gives an account
 
     @property
     def key(self) -> str:
@@ -131,12 +167,104 @@ DESCRIBE = {"source": _source, "actor": _actor, "relation": _relation, "event": 
             "commitment": _commitment}
 
 
-def describe(kind: str, record: dict, names: dict[str, str]) -> RecordView:
+def _quantities_in_full(quantities: list[dict]) -> str:
+    """Quantities with their bounds: two accounts may give the same words with different numbers."""
+    out = []
+    for q in quantities or []:
+        bounds = [f"{word} {q[key]}" for key, word in (("lower", "at least"), ("best", "best"), ("upper", "at most"))
+                  if q.get(key) is not None]
+        out.append(f"{q['text']} ({q['unit']}{': ' + ', '.join(bounds) if bounds else ''})")
+    return "; ".join(out)
+
+
+def _name(names: dict[str, str]):
+    return lambda actor: names.get(actor, actor) if actor else ""
+
+
+# The fields each kind's accounts give, in card order: (shown name, key, the record's own field?).
+# A record's own fields may be left out of every account but one (docs/accounts.md): an account that
+# leaves one out says nothing about it. The stated fields are what each source says.
+ACCOUNT_FIELDS = {
+    "actor": [("name", "name", True), ("type", "type", True), ("aliases", "aliases", False),
+              ("country", "country", False), ("honorific", "honorific", False)],
+    "relation": [("type", "type", True), ("subject", "subject", True), ("object", "object", True),
+                 ("role", "role", False), ("date", "date", False)],
+    "event": [("type", "type", True), ("summary", "summary", True), ("status", "status", False),
+              ("date", "date", False), ("participants", "participants", False), ("place", "place", False),
+              ("country", "country", False), ("part of", "part_of", False),
+              ("attributed to", "attributed_to", False), ("quantities", "quantities", False)],
+    "commitment": [("action", "action", True), ("category", "category", True), ("strength", "strength", False),
+                   ("status", "status", False), ("date", "date", False), ("deadline", "deadline", False),
+                   ("parties", "parties", False), ("made in", "made_in", False),
+                   ("attributed to", "attributed_to", False), ("conditions", "conditions", False),
+                   ("quantities", "quantities", False)],
+}
+SETS = {"aliases", "participants", "parties", "quantities"}  # merged as a union: order does not matter
+
+
+def _comparable(key: str, value: object) -> str | None:
+    """A value as compared between accounts; None where the account states nothing."""
+    if value is None or value == [] or value == "":
+        return None
+    if key in SETS:
+        return json.dumps(sorted(json.dumps(v, sort_keys=True) for v in value))
+    return json.dumps(value, sort_keys=True)
+
+
+def _shown(key: str, value: object, names: dict[str, str]) -> str:
+    if value is None or value == []:
+        return ""
+    if key == "date":
+        return when(value)
+    if key in ("participants", "parties"):
+        return _roles(value, names)
+    if key == "quantities":
+        return _quantities_in_full(value)
+    if key == "aliases":
+        return "; ".join(value)
+    if key in ("subject", "object", "attributed_to"):
+        return names.get(value, value)
+    return str(value)
+
+
+def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[str, str],
+                      sources: dict[str, dict]) -> AccountsView | None:
+    """Each source's account side by side, with the fields on which they differ; None for one account."""
+    accounts = record.get("accounts") or []
+    if len(accounts) < 2:
+        return None
+    by_span_id = {e.get("id"): (n, span) for n, (e, span) in enumerate(zip(record["evidence"], spans), start=1)}
+    columns = []
+    for account in accounts:
+        source = sources.get(account["source"], {})
+        columns.append(AccountColumn(account["source"], source.get("title") or account["source"],
+                                     source.get("published") or "",
+                                     tuple(by_span_id[i] for i in account.get("evidence") or [] if i in by_span_id)))
+    rows = []
+    for name, key, own in ACCOUNT_FIELDS[kind]:
+        merged = _comparable(key, record.get(key))
+        given = [_comparable(key, account.get(key)) for account in accounts]
+        stated = [g for g in given if g is not None]
+        if own and len(set(stated)) <= 1 and (not stated or stated[0] == merged):
+            continue  # an account that leaves out the record's own field does not disagree
+        if not own and len(set(given)) <= 1 and given[0] == merged:
+            continue
+        rows.append(AccountRow(
+            name, _shown(key, record.get(key), names),
+            tuple(None if g is None else _shown(key, a.get(key), names) for g, a in zip(given, accounts)),
+            tuple(g is not None and g != merged for g in given), len(set(stated)) > 1))
+    return AccountsView(tuple(columns), tuple(rows))
+
+
+def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None = None) -> RecordView:
     label, type_, facts = DESCRIBE[kind](record, names)
     key = record_key(kind, record["id"])
     spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"])
              for n, e in enumerate(record["evidence"], start=1)]
-    return RecordView(kind, record["id"], type_, label, facts, spans)
+    if kind == "source":
+        return RecordView(kind, record["id"], type_, label, facts, spans)
+    accounts = describe_accounts(kind, record, spans, names, sources or {})
+    return RecordView(kind, record["id"], type_, label, facts, spans, record.get("source_count"), accounts)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -155,16 +283,54 @@ def span_href(span: Span) -> str:
     return f"source-{esc(span.source)}.html#{esc(span.id)}"
 
 
+def render_accounts(accounts: AccountsView) -> str:
+    """Each source's account side by side: one column per source (linked to its spans in that source's
+    page), one row per field on which they differ; a value that is not the merged record's is marked ≠."""
+    heads = []
+    for column in accounts.columns:
+        title = esc(column.title)
+        first = f'<a href="{span_href(column.spans[0][1])}">{title}</a>' if column.spans else title
+        quotes = ", ".join(f'<a href="{span_href(span)}">{n}</a>' for n, span in column.spans)
+        noun = "quotes" if len(column.spans) > 1 else "quote"
+        where = " · ".join(part for part in (esc(column.source), esc(column.published),
+                                             f"{noun} {quotes}" if quotes else "") if part)
+        heads.append(f'<th scope="col" data-source="{esc(column.source)}">{first} '
+                     f'<span class="where">{where}</span></th>')
+    rows = []
+    for row in accounts.rows:
+        cells = "".join(
+            '<td class="unstated">not stated</td>' if text is None
+            else (f'<td class="differs"><span class="flag" title="not the merged value">≠</span> {esc(text)}</td>'
+                  if differs else f"<td>{esc(text)}</td>")
+            for text, differs in zip(row.cells, row.differs))
+        flag = ' <span class="flag">sources differ</span>' if row.disagree else ""
+        marked = ' class="disagree"' if row.disagree else ""
+        rows.append(f'<tr{marked}><th scope="row">{esc(row.name)}{flag}</th>'
+                    f'<td class="merged">{esc(row.merged) if row.merged else "—"}</td>{cells}</tr>')
+    if not rows:
+        rows.append(f'<tr><td colspan="{len(accounts.columns) + 2}">'
+                    f"The sources agree on every field they state.</td></tr>")
+    return (f'<div class="accounts"><table>\n<caption>{counted(len(accounts.columns), "account")} side by side: '
+            f"the fields where they differ (≠ not the merged value)</caption>\n"
+            f'<thead><tr><th scope="col">field</th><th scope="col" class="merged">merged record</th>'
+            f'{"".join(heads)}</tr></thead>\n'
+            f'<tbody>{"".join(rows)}</tbody>\n</table></div>\n')
+
+
 def render_card(record: RecordView, hidden: bool = False) -> str:
-    """One record: kind, id (linking to the index), label, facts, and its quotes linking into their sources."""
+    """One record: kind, id (linking to the index), how many sources give an account of it, label, facts,
+    each source's account side by side (when there are several), and its quotes linking into their sources."""
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
     quotes = "".join(f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}"><q>{esc(s.quote)}</q></a> '
                      f'<span class="where">{esc(s.source)} {s.start}–{s.end}</span></li>' for s in record.spans)
+    count = (f' <span class="count">{counted(record.source_count, "source")}</span>'
+             if record.source_count is not None else "")
+    accounts = render_accounts(record.accounts) if record.accounts else ""
     return (f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
             f'data-type="{esc(record.type)}"{" hidden" if hidden else ""}>\n'
             f'<h3><span class="kind">{esc(record.kind)}</span> <a href="index.html#{esc(record.key)}">'
-            f'{esc(record.id)}</a></h3>\n<p class="label">{esc(record.label)}</p>\n'
-            f'<dl>{facts}</dl>\n<ol class="evidence">{quotes}</ol>\n</article>\n')
+            f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{esc(record.label)}</p>\n'
+            f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n')
 
 
 def render_text(text: str, spans: list[Span]) -> str:
@@ -276,8 +442,9 @@ def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[
     if out.exists() and not out.is_dir():
         raise WriteRefused(f"{out}: is a file, not a folder")
     names = {a["id"]: a["name"] for a in document.get("actors", [])}
-    records = [describe(kind, r, names) for kind in KINDS for r in document.get(PLURAL[kind], [])]
     sources = document.get("sources", [])
+    by_id = {s["id"]: s for s in sources}
+    records = [describe(kind, r, names, by_id) for kind in KINDS for r in document.get(PLURAL[kind], [])]
     citing: dict[str, list[RecordView]] = {}  # source id -> the records quoting it, in order
     for record in records:
         for source_id in dict.fromkeys(s.source for s in record.spans):
@@ -320,6 +487,18 @@ dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1re
 dt { color: #55556a; }
 dd { margin: 0; overflow-wrap: anywhere; }
 .evidence { margin: .3rem 0; padding-left: 1.4rem; overflow-wrap: anywhere; }
+.count { color: #55556a; font-size: .85rem; font-weight: normal; white-space: nowrap; }
+.accounts { overflow-x: auto; margin: .4rem 0; }
+.accounts table { border-collapse: collapse; font-size: .9rem; }
+.accounts caption { text-align: left; color: #55556a; font-size: .85rem; }
+.accounts th, .accounts td { border: 1px solid #d4d4de; padding: .15rem .4rem; text-align: left;
+                             vertical-align: top; overflow-wrap: break-word; min-width: 5rem; }
+.accounts th .where { display: block; font-weight: normal; }
+.accounts .merged { background: #eef5e9; }
+.accounts td.differs { background: #fde7e2; }
+.accounts .flag { color: #a3271a; font-weight: 700; }
+.accounts tr.disagree th .flag { display: block; font-size: .8rem; }
+.accounts .unstated { color: #6b6b7e; font-style: italic; }
 .evidence li.current { font-weight: 600; }
 .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; margin-bottom: 1rem; }
 select { font: inherit; max-width: 100%; }
