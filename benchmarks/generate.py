@@ -1,14 +1,21 @@
 """Generate a synthetic but valid seccoop package of any size, for the scale benchmarks.
 
-The package has the shape of the real data (data/curated/*.yaml) per source: about 26 actors,
-8 relations, 11 events, 9 commitments and 72 evidence spans, with participants, parties,
-aliases, quantities, part_of, made_in and attributed_to in similar proportions. Each source is
-a small generated text document in seeds/ whose first line is `date YYYY-MM-DD TITLE`, and every
-quote is taken from it (occurring exactly once, or pinned with `start`). The curated YAML is
-split into one file per source, as a large dataset would be:
+The package has the shape of the real data (data/curated/*.yaml) per source: about 26 actor,
+8 relation, 11 event and 9 commitment accounts and 70 evidence spans, with participants, parties,
+aliases, quantities, part_of, made_in and attributed_to in similar proportions. Sources come in
+stories of four; about a third of the records are told by two to four sources of their story
+(docs/accounts.md): each later source gives its own account under the record's id, in its own
+files, citing only itself, with dates that narrow, planned events that occur, members that
+differ (the union), and now and then a place, strength or country that differs, settled in
+data/curated/resolutions.yaml. Each source is a small generated text document in seeds/ whose
+first line is `date YYYY-MM-DD TITLE`, and every quote is taken from it (occurring exactly once,
+or pinned with `start`). The curated YAML is split into one file per source, as a large dataset
+would be:
 
     data/curated/<kinds>.yaml               []  (the top-level files must exist)
-    data/curated/<kinds>/<source-id>.yaml   the records that source states
+    data/curated/<kinds>/<source-id>.yaml   that source's accounts: records it states first, then
+                                            records earlier sources of its story stated
+    data/curated/resolutions.yaml           the curator's settlements
 
 schema/ and data/curated/package.yaml are copied from this repository. Nothing is run: the
 benchmark runner builds the derived files with `seccoop build`.
@@ -58,6 +65,28 @@ P_CROSS_SOURCE = 0.25  # an event also names an actor recorded from the previous
 P_RELATION_ROLE = 0.6  # 5 of 8 relations
 P_DEADLINE = 0.15
 P_CONDITIONS = 0.1
+
+# Many sources (docs/accounts.md). Sources come in stories of STORY consecutive sources, each
+# published 1 to 45 days after the one before. A record first stated by the source at position p
+# of its story is, with probability P_MULTI (when a later source of the story exists), also told
+# by 1 to 3 of the later sources (as many as there are), each in its own files under the same id:
+# positions 0, 1 and 2 of 4, so about 3/4 * 4/9 = a third of all records have 2 to 4 accounts,
+# and a record has 1.5 accounts on average. So that a source still gives about 26 actor, 8
+# relation, 11 event and 9 commitment accounts, it states 1/1.5 as many new records.
+STORY = 4
+P_MULTI = 4 / 9
+ACCOUNTS_PER_RECORD = 1 + (STORY - 1) / STORY * P_MULTI * 1.5  # 1.5: (2 + 1.5 + 1) / 3 later accounts
+NEW_EVENTS_PER_SOURCE = EVENTS_PER_SOURCE / ACCOUNTS_PER_RECORD  # 7.33
+P_REPEAT_OWN = 0.15  # a later account repeats the record's own fields (name/type, type/summary, ...)
+# A few disagreements only a curator can settle, each resolved in data/curated/resolutions.yaml:
+# every Nth later account that could disagree on the field does.
+CONFLICT_EVERY = {"place": 20, "strength": 50, "country": 40}
+FOLLOW_DESCRIPTORS = {"person": "quoted again this week", "state": "named again in this report",
+                      "government": "which answered questions", "government-body": "which confirmed the figures",
+                      "military": "which sent more troops", "legislature": "which met again",
+                      "political-party": "which issued a statement", "criminal-group": "blamed once more",
+                      "collective": "as officials confirmed", "international-organization": "which met again",
+                      "organization": "which published new figures"}
 
 SYLLABLES = ("ba", "ce", "da", "de", "do", "fa", "ga", "ha", "ka", "ki", "la", "le", "li", "lo", "ma",
              "me", "mi", "na", "ne", "no", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so", "ta",
@@ -227,9 +256,12 @@ class Namer:
 class SourceOut:
     id: str
     text: str
-    records: dict[str, list[dict]]
+    records: dict[str, list[dict]]  # per kind: the new records' accounts, then later accounts
     actors: list[Actor]
     pinned: int  # spans that needed `start` because their quote occurs more than once
+    plans: list[tuple[int, str, dict]] = field(default_factory=list)  # (later position, kind, state)
+    resolutions: list[dict] = field(default_factory=list)
+    accounts_per_record: dict[str, list[int]] = field(default_factory=dict)  # kind -> [accounts of each new record]
 
 
 def _weighted(rng: random.Random, pairs):
@@ -300,9 +332,10 @@ def _event_dates(rng: random.Random, status: str, published: dt.date) -> dict:
         first = published - dt.timedelta(days=rng.randint(1, 20))
         return {"earliest": iso(first), "latest": iso(published), "precision": "range"}
     if r < 0.95:
-        start = (published - dt.timedelta(days=rng.randint(0, 90))).replace(day=1)
+        # a month before the publication's own (an occurred month must end by the source's date)
+        start = (published - dt.timedelta(days=rng.randint(31, 90))).replace(day=1)
         return {"earliest": iso(start), "latest": iso(month_end(start)), "precision": "month"}
-    year = published.year - rng.randint(0, 2)
+    year = published.year - rng.randint(1, 2)
     return {"earliest": f"{year}-01-01", "latest": f"{year}-12-31", "precision": "year"}
 
 
@@ -354,15 +387,66 @@ class _Text:
         return "".join(self.parts)
 
 
-def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> SourceOut:
-    """One source: its document and every record it states. Deterministic given seed and index."""
+def _new_count(rng: random.Random, per_source: int) -> int:
+    """How many new records of a kind a source states: per_source accounts, less the accounts
+    it gives of records other sources stated first (on average)."""
+    mean = per_source / ACCOUNTS_PER_RECORD
+    return int(mean) + (rng.random() < mean - int(mean))
+
+
+def _intersect(a: tuple, b: tuple) -> tuple:
+    """The bounds two dates both allow (earliest, latest as ISO strings or None)."""
+    early = max((x for x in (a[0], b[0]) if x), default=None)
+    late = min((x for x in (a[1], b[1]) if x), default=None)
+    assert not (early and late and early > late), (a, b)
+    return early, late
+
+
+def _once(quote: str, doc: "_Text", spans: "_Spans", namer: Namer) -> str:
+    """`quote`, or, where it would occur twice in the document (two look-alike records: one
+    committer's two pledges to one partner, one pair of actors tied twice), `quote` with a word
+    put in that no other quote of the source has, so that it needs no `start`."""
+    text = doc.value()
+    said = [s["quote"] for s, _ in spans.pending]
+    while quote in text or any(q in quote for q in said):
+        head, _, tail = quote.partition(" ")
+        quote = f"{head} (so {namer.word(2)} reports) {tail}"
+    return quote
+
+
+def _words(*texts: str) -> set[str]:
+    return {w for t in texts if t for w in re.findall(r"[A-Z][a-z]+", t)}
+
+
+def make_source(seed: int, index: int, n_events: int, previous: list[Actor], published: dt.date | None = None,
+                later: int = 0, pending: list[tuple[str, dict]] = (), counters: dict | None = None) -> SourceOut:
+    """One source: its document, the records it states first, and its accounts of the records in
+    `pending` (stated first by earlier sources of its story). It plans, for each new record, which
+    of the `later` sources of its story will give an account of it too. Deterministic given seed,
+    index and what the earlier sources planned."""
     rng = random.Random(f"seccoop-bench/{seed}/{index}")
     namer = Namer(rng)
-    published = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 14 * 365))
+    counters = {} if counters is None else counters
+    for kind, st in pending:  # never coin a word an earlier source of the story used
+        namer.used |= st["words"]
+    drawn = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 14 * 365))
+    published = published or drawn
     place = namer.word()
     sid = f"{slug(place)}-report-{published.year}-{index:06d}"
     spans = _Spans(sid)
     doc = _Text()
+    plans: list[tuple[int, str, dict]] = []
+    per_record: dict[str, list[int]] = {k: [] for k in KINDS[1:]}
+
+    def plan(kind: str, state: dict) -> None:
+        extra = 0
+        if later and rng.random() < P_MULTI:
+            extra = rng.randint(1, min(3, later))
+            for offset in sorted(rng.sample(range(1, later + 1), extra)):
+                plans.append((offset, kind, state))
+        per_record[kind].append(1 + extra)
+        state["by"] = {f: sid for f in ("place", "strength", "country") if state.get(f)}
+        state["settled"] = set()
 
     topic = rng.choice(("organized crime", "drug trafficking", "prison violence", "extortion", "money laundering"))
     title = f"{place} and its partners step up the fight against {topic}"
@@ -378,7 +462,7 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
     # Actors: each introduced once, in words no later sentence repeats (its first quote).
     # The first four kinds are ones the records below need at least one of.
     kinds = ["person", "state", "criminal-group", "government-body"]
-    kinds += [_weighted(rng, ACTOR_TYPES) for _ in range(ACTORS_PER_SOURCE - len(kinds))]
+    kinds += [_weighted(rng, ACTOR_TYPES) for _ in range(_new_count(rng, ACTORS_PER_SOURCE) - len(kinds))]
     actors = [_make_actor(rng, namer, kind, sid, n) for n, kind in enumerate(kinds)]
     actor_spans: dict[str, list[dict]] = {}
     doc.add(f"Officials from across the region met in {place} this week.")
@@ -414,12 +498,12 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
     persons = [n for n, a in enumerate(actors) if a.type == "person"]
 
     relations = []
-    for r in range(RELATIONS_PER_SOURCE):
+    for r in range(_new_count(rng, RELATIONS_PER_SOURCE)):
         subject = pick(set())
         obj = pick({subject})
         rtype, phrase = rng.choice(RELATION_TYPES)
         s_actor, o_actor = actors[subject], actors[obj]
-        sentence = f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}"
+        sentence = _once(f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}", doc, spans, namer)
         at = doc.quote("", sentence, ". ")
         date = ({"earliest": iso(published), "latest": iso(published), "precision": "day"} if rng.random() < 0.8
                 else {"earliest": None, "latest": iso(published), "precision": "open"})
@@ -430,6 +514,10 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
         rec["date"] = date
         rec["evidence"] = [spans.span(sentence, at)]
         relations.append(rec)
+        plan("relations", {"id": rec["id"], "own": {k: rec[k] for k in ("type", "subject", "object")},
+                           "role": rec.get("role"), "phrase": phrase, "date": (date["earliest"], date["latest"]),
+                           "first_date": date, "s_name": s_actor.name, "o_name": o_actor.name,
+                           "words": _words(s_actor.name, o_actor.name)})
     doc.add("\n\n")
 
     events = []
@@ -493,10 +581,16 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
                 ev.append(spans.span(third, doc.quote("Officials said ", third, ". ")))
         rec["evidence"] = ev
         events.append(rec)
+        plan("events", {"id": eid, "own": {"type": etype, "summary": summary}, "verb": verb, "status": status,
+                        "date": (date["earliest"], date["latest"]), "first_date": date, "where": where,
+                        "place": rec.get("place"), "country": rec.get("country"), "part_of": part_of,
+                        "attributed_to": rec.get("attributed_to"),
+                        "participants": [(p["actor"], p["role"], nm) for p, nm in zip(participants, names)],
+                        "quantities": quantities, "words": _words(where, *names)})
     doc.add("\n\n")
 
     commitments = []
-    for c in range(COMMITMENTS_PER_SOURCE):
+    for c in range(_new_count(rng, COMMITMENTS_PER_SOURCE)):
         category, action_verb = rng.choice(CATEGORIES)
         strength, strength_verb = rng.choice(STRENGTHS)
         committer = pick(set())
@@ -515,6 +609,7 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
         if rng.random() < P_DEADLINE:
             deadline = published + dt.timedelta(days=rng.randint(30, 700))
             sentence += f" by {spoken(deadline)}"
+        sentence = _once(sentence, doc, spans, namer)
         at = doc.quote("", sentence, ". ")
         parties = [{"actor": actors[committer].id, "role": "committer"}]
         if partner is not None:
@@ -542,7 +637,24 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
             ev.append(spans.span(more, doc.quote("Observers said ", more, ". ")))
         rec["evidence"] = ev
         commitments.append(rec)
+        plan("commitments", {"id": rec["id"], "own": {"action": action, "category": category}, "lead": lead,
+                             "strength": strength, "status": status, "parties": parties,
+                             "date": (rec["date"]["earliest"], rec["date"]["latest"]), "first_date": rec["date"],
+                             "made_in": rec.get("made_in"), "deadline": rec.get("deadline"),
+                             "conditions": rec.get("conditions"), "quantities": quantities,
+                             "words": _words(lead, action)})
     doc.add("\n")
+
+    # Accounts of records that earlier sources of the story stated first.
+    later_accounts: dict[str, list[dict]] = {k: [] for k in KINDS[1:]}
+    resolutions: list[dict] = []
+    if pending:
+        doc.add("\nEarlier reports were confirmed this week.")
+    follow = _Follow(rng, namer, doc, spans, sid, published, actors, persons, counters, resolutions)
+    for kind, st in pending:
+        later_accounts[kind].append(getattr(follow, kind)(st))
+    if pending:
+        doc.add("\n")
 
     text = doc.value()
     pinned = spans.settle(text)
@@ -565,16 +677,258 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor]) -> 
             rec["country"] = actor.country
         rec["evidence"] = actor_spans[actor.id]
         actor_records.append(rec)
-    records = {"sources": [source_record], "actors": actor_records, "relations": relations,
-               "events": events, "commitments": commitments}
-    return SourceOut(sid, text, records, actors, pinned)
+        plan("actors", {"id": actor.id, "own": {"name": actor.name, "type": actor.type}, "name": actor.name,
+                        "aliases": list(actor.aliases), "honorific": actor.honorific, "country": actor.country,
+                        "descriptor": FOLLOW_DESCRIPTORS[actor.type], "words": _words(actor.name, *actor.aliases)})
+    records = {"sources": [source_record], "actors": actor_records + later_accounts["actors"],
+               "relations": relations + later_accounts["relations"], "events": events + later_accounts["events"],
+               "commitments": commitments + later_accounts["commitments"]}
+    return SourceOut(sid, text, records, actors, pinned, plans, resolutions, per_record)
+
+
+class _Follow:
+    """A later source's account of a record an earlier source of its story stated first: the
+    stated fields as this source tells them (agreeing, narrowing the date, adding members, moving
+    a planned event on), the record's own fields only now and then, and one quote from this
+    source's text. `st` is the record as merged so far, updated here."""
+
+    def __init__(self, rng, namer, doc, spans, sid, published, actors, persons, counters, resolutions):
+        self.rng, self.namer, self.doc, self.spans, self.sid = rng, namer, doc, spans, sid
+        self.published, self.pub = published, iso(published)
+        self.own_actors, self.persons = actors, persons
+        self.counters, self.resolutions = counters, resolutions
+
+    def _say(self, quote: str) -> list[dict]:
+        """One span of this source: the quote written once (two accounts of look-alike records,
+        e.g. one committer's two pledges, would otherwise say the same words)."""
+        quote = _once(quote, self.doc, self.spans, self.namer)
+        return [self.spans.span(quote, self.doc.quote(" ", quote, "."))]
+
+    def _own(self, st: dict, rec: dict) -> None:
+        if self.rng.random() < P_REPEAT_OWN:
+            rec.update(st["own"])
+
+    def _conflict(self, st: dict, name: str) -> bool:
+        """Whether this account disagrees on `name` (every Nth account that could)."""
+        if not st.get(name) or name in st["settled"]:
+            return False
+        n = self.counters.get(name, 0)
+        self.counters[name] = n + 1
+        return n % CONFLICT_EVERY[name] == 0
+
+    def _resolve(self, st: dict, name: str, value, reasons: dict) -> None:
+        keep_first = self.rng.random() < 0.5
+        chosen, by = (st[name], st["by"][name]) if keep_first else (value, self.sid)
+        self.resolutions.append({"record": st["id"], "field": name, "value": chosen,
+                                 "reason": reasons[keep_first].format(by=by)})
+        st["settled"].add(name)
+
+    def actors(self, st: dict) -> dict:
+        rng = self.rng
+        rec = {"id": st["id"]}
+        self._own(st, rec)
+        quote = f"{st['name']}, {st['descriptor']}"
+        aliases = []
+        if st["aliases"] and rng.random() < 0.5:
+            aliases.append(st["aliases"][0])
+        if rng.random() < 0.35:
+            aliases.append(self.namer.word())
+        if aliases:
+            rec["aliases"] = aliases
+            quote = f"{st['name']}, also known as {' or '.join(aliases)}"
+            st["aliases"] += [a for a in aliases if a not in st["aliases"]]
+        if st["honorific"] and rng.random() < 0.5:
+            rec["honorific"] = st["honorific"]
+        if self._conflict(st, "country"):
+            name, code = rng.choice([c for c in COUNTRIES if c[1] != st["country"]])
+            rec["country"] = code
+            quote += f", based in {name}"
+            self._resolve(st, "country", code, {
+                True: "{by} names the country the actor is based in; the other source names where it was seen.",
+                False: "{by} is the later report and names where the actor is now based."})
+        elif st["country"] and rng.random() < 0.5:
+            rec["country"] = st["country"]
+        elif not st["country"] and rng.random() < 0.1:
+            rec["country"] = st["country"] = rng.choice(COUNTRIES)[1]
+            st["by"]["country"] = self.sid
+        rec["evidence"] = self._say(quote)
+        return rec
+
+    def relations(self, st: dict) -> dict:
+        rng = self.rng
+        rec = {"id": st["id"]}
+        self._own(st, rec)
+        if st["role"] and rng.random() < 0.5:
+            rec["role"] = st["role"]
+        elif not st["role"] and rng.random() < 0.2:
+            rec["role"] = st["role"] = st["phrase"].split(" ", 1)[1]
+        early, late = st["date"]
+        if early and early == late and rng.random() < 0.5:
+            rec["date"] = dict(st["first_date"])  # the day the first source gave
+        else:
+            rec["date"] = {"earliest": None, "latest": self.pub, "precision": "open"}
+        st["date"] = _intersect(st["date"], (rec["date"]["earliest"], rec["date"]["latest"]))
+        name = st["s_name"][0].upper() + st["s_name"][1:]
+        rec["evidence"] = self._say(f"{name} remains {st['phrase']} {st['o_name']}")
+        return rec
+
+    def events(self, st: dict) -> dict:
+        rng = self.rng
+        rec = {"id": st["id"]}
+        self._own(st, rec)
+        status, (early, late) = st["status"], st["date"]
+        pub = self.published
+        if status == "planned":
+            if late:  # a planned day
+                day = dt.date.fromisoformat(late)
+                if pub >= day:
+                    status = "occurred"
+                    date = ({"earliest": late, "latest": late, "precision": "day"} if rng.random() < 0.6
+                            else {"earliest": None, "latest": self.pub, "precision": "open"})
+                else:
+                    date = ({"earliest": late, "latest": late, "precision": "day"} if rng.random() < 0.5
+                            else {"earliest": self.pub, "latest": None, "precision": "open"})
+            else:  # planned from a date on, no day yet: this source gives the day, or still waits
+                start = dt.date.fromisoformat(early)
+                r = rng.random()
+                if r < 0.6:
+                    status = "occurred"
+                    day = iso(start + dt.timedelta(days=rng.randint(0, (pub - start).days)))
+                    date = {"earliest": day, "latest": day, "precision": "day"}
+                elif r < 0.8:
+                    date = {"earliest": self.pub, "latest": None, "precision": "open"}
+                else:
+                    day = iso(pub + dt.timedelta(days=rng.randint(1, 60)))
+                    date = {"earliest": day, "latest": day, "precision": "day"}
+        else:  # occurred, ongoing or reported: over by the first source's date
+            if status == "ongoing" and rng.random() < 0.4:
+                status = "occurred"
+            r = rng.random()
+            if r < 0.45:
+                date = {"earliest": None, "latest": self.pub, "precision": "open"}
+            elif r < 0.75:  # this source gives the day
+                end = dt.date.fromisoformat(late)
+                first = max(dt.date.fromisoformat(early) if early else end - dt.timedelta(days=30),
+                            end - dt.timedelta(days=30))
+                day = iso(first + dt.timedelta(days=rng.randint(0, (end - first).days)))
+                date = {"earliest": day, "latest": day, "precision": "day"}
+            else:
+                date = dict(st["first_date"])
+        rec["status"] = st["status"] = status
+        rec["date"] = date
+        st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
+        tense = {"planned": "will ", "ongoing": "continue to ", "reported": "reportedly "}.get(status, "")
+        when = (f"On {spoken(dt.date.fromisoformat(date['earliest']))}" if date["earliest"]
+                else "Earlier" if status != "planned" else "Soon")
+        participants, names = [], []
+        for actor, role, name in st["participants"]:
+            if rng.random() < 0.7:
+                participants.append({"actor": actor, "role": role})
+                names.append(name)
+        if self.own_actors and rng.random() < 0.3:
+            new = self.own_actors[rng.randrange(len(self.own_actors))]
+            participants.append({"actor": new.id, "role": "participant"})
+            names.append(new.name)
+            st["participants"].append((new.id, "participant", new.name))
+        if participants:
+            rec["participants"] = participants
+        quote = f"{when}, {' and '.join(names) or 'officials'} {tense}{st['verb']} the authorities of {st['where']}"
+        if self._conflict(st, "place"):
+            other = self.namer.word()
+            rec["place"] = other
+            quote += f" in {other}"
+            self._resolve(st, "place", other, {
+                True: "{by} names where the event took place; the other source names where the officials sat.",
+                False: "{by} reported from the scene; the other source names the authorities' seat."})
+        elif st["place"] and rng.random() < 0.5:
+            rec["place"] = st["place"]
+            if st["country"] and rng.random() < 0.7:
+                rec["country"] = st["country"]
+        elif not st["place"] and rng.random() < 0.1:
+            rec["place"] = st["place"] = st["where"]
+            st["by"]["place"] = self.sid
+        if st["part_of"] and rng.random() < 0.3:
+            rec["part_of"] = st["part_of"]
+        if st["attributed_to"] is None and self.persons and rng.random() < 0.1:
+            rec["attributed_to"] = st["attributed_to"] = self.own_actors[rng.choice(self.persons)].id
+        if st["quantities"]:
+            first = st["quantities"][0]
+            if rng.random() < 0.5:
+                rec["quantities"] = [dict(first)]
+                quote += f", with {first['text']} {first['unit']}"
+            elif rng.random() < 0.4:
+                n = (first.get("lower") or 10) + rng.randint(1, 40)
+                q = {"text": f"about {n}", "lower": None, "best": n, "unit": first["unit"]}
+                if all((q["text"], q["unit"]) != (x["text"], x["unit"]) for x in st["quantities"]):
+                    rec["quantities"] = [q]
+                    st["quantities"].append(q)
+                    quote += f", with about {n} {first['unit']}"
+        rec["evidence"] = self._say(quote)
+        return rec
+
+    def commitments(self, st: dict) -> dict:
+        rng = self.rng
+        rec = {"id": st["id"]}
+        self._own(st, rec)
+        strength = st["strength"]
+        conflict = self._conflict(st, "strength")
+        if conflict:
+            strength = rng.choice([s for s, _ in STRENGTHS if s != st["strength"]])
+        rec["strength"] = strength
+        status = st["status"]
+        if status == "announced" and rng.random() < 0.2:
+            status = st["status"] = "in-progress"
+        rec["status"] = status
+        parties = [p for p in st["parties"] if p["role"] == "committer" or rng.random() < 0.6]
+        if self.own_actors and rng.random() < 0.25:
+            new = self.own_actors[rng.randrange(len(self.own_actors))]
+            if all(p["actor"] != new.id for p in st["parties"]):
+                parties.append({"actor": new.id, "role": "partner"})
+                st["parties"] = st["parties"] + [parties[-1]]
+        rec["parties"] = parties
+        if st["made_in"] and rng.random() < 0.3:
+            rec["made_in"] = st["made_in"]
+        early, late = st["date"]
+        if early and early == late and rng.random() < 0.5:
+            rec["date"] = dict(st["first_date"])
+        else:
+            rec["date"] = {"earliest": None, "latest": self.pub, "precision": "open"}
+        st["date"] = _intersect(st["date"], (rec["date"]["earliest"], rec["date"]["latest"]))
+        quote = f"{st['lead']} {dict(STRENGTHS)[strength]} {st['own']['action']}"
+        if st["quantities"] and rng.random() < 0.5:
+            rec["quantities"] = [dict(st["quantities"][0])]
+            quote += f", sending {st['quantities'][0]['text']} police officers"
+        if st["deadline"] and rng.random() < 0.5:
+            rec["deadline"] = st["deadline"]
+            quote += f" by {spoken(dt.date.fromisoformat(st['deadline']))}"
+        if st["conditions"] and rng.random() < 0.5:
+            rec["conditions"] = st["conditions"]
+        if conflict:
+            self._resolve(st, "strength", strength, {
+                True: "{by} quotes the committer's own words; the other source paraphrases them.",
+                False: "{by} is the later report and quotes the signed text."})
+        rec["evidence"] = self._say(quote)
+        return rec
 
 
 # -- the package -----------------------------------------------------------------------------
 
 def events_per_source(events: int) -> list[int]:
-    n_sources = max(1, round(events / EVENTS_PER_SOURCE))
+    """How many new events each source states (the rest of its event accounts are of events an
+    earlier source of its story stated first)."""
+    n_sources = max(1, round(events / NEW_EVENTS_PER_SOURCE))
     return [events * (i + 1) // n_sources - events * i // n_sources for i in range(n_sources)]
+
+
+def story_dates(seed: int, story: int, length: int) -> list[dt.date]:
+    """Publication dates of the sources of one story: 1 to 45 days apart, all before 2026."""
+    rng = random.Random(f"seccoop-bench/{seed}/story/{story}")
+    day = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 14 * 365 - 3 * 45 - 30))
+    dates = [day]
+    for _ in range(length - 1):
+        day = day + dt.timedelta(days=rng.randint(1, 45))
+        dates.append(day)
+    return dates
 
 
 def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict:
@@ -594,21 +948,46 @@ def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict
     shutil.copytree(REPO / "schema", out / "schema")
     shutil.copy2(REPO / "data" / "curated" / "package.yaml", curated / "package.yaml")
 
-    counts = {kind: 0 for kind in KINDS}
-    counts.update(evidence_spans=0, pinned_spans=0, participants=0, parties=0, quantities=0, aliases=0,
-                  seed_bytes=0, curated_bytes=0, files=0)
+    counts = {kind: 0 for kind in KINDS}  # records (an id told by several sources counts once)
+    counts.update({f"{kind[:-1]}_accounts": 0 for kind in KINDS[1:]})
+    counts.update({f"multi_source_{kind}": 0 for kind in KINDS[1:]})
+    counts.update(accounts_per_record={}, resolutions=0, evidence_spans=0, pinned_spans=0, participants=0,
+                  parties=0, quantities=0, aliases=0, seed_bytes=0, curated_bytes=0, files=0)
+    histogram: dict[int, int] = {}
+    per_source = events_per_source(events)
+    n_sources = len(per_source)
+    pending: dict[int, list[tuple[str, dict]]] = {}
+    counters: dict[str, int] = {}
+    resolutions: list[dict] = []
     previous: list[Actor] = []
-    for index, n_events in enumerate(events_per_source(events)):
-        src = make_source(seed, index, n_events, previous)
+    dates: list[dt.date] = []
+    for index, n_events in enumerate(per_source):
+        story, position = divmod(index, STORY)
+        length = min(STORY, n_sources - story * STORY)
+        if position == 0:
+            dates = story_dates(seed, story, length)
+        src = make_source(seed, index, n_events, previous, published=dates[position],
+                          later=length - 1 - position, pending=pending.pop(index, []), counters=counters)
+        for offset, kind, state in src.plans:
+            pending.setdefault(index + offset, []).append((kind, state))
+        for kind, numbers in src.accounts_per_record.items():
+            counts[f"multi_source_{kind}"] += sum(1 for n in numbers if n > 1)
+            for n in numbers:
+                histogram[n] = histogram.get(n, 0) + 1
+        resolutions += src.resolutions
         previous = src.actors
         raw = src.text.encode("utf-8")
         (out / "seeds" / f"{src.id}.txt").write_bytes(raw)
         counts["seed_bytes"] += len(raw)
         counts["pinned_spans"] += src.pinned
         for kind, records in src.records.items():
-            data = file_yaml(f"{kind.capitalize()} that {src.id} states (synthetic benchmark data).", records)
+            data = file_yaml(f"{kind.capitalize()} as {src.id} tells them (synthetic benchmark data).", records)
             (curated / kind / f"{src.id}.yaml").write_bytes(data.encode("utf-8"))
-            counts[kind] += len(records)
+            if kind == "sources":
+                counts[kind] += len(records)
+            else:
+                counts[f"{kind[:-1]}_accounts"] += len(records)
+                counts[kind] += len(src.accounts_per_record[kind])
             counts["curated_bytes"] += len(data.encode("utf-8"))
             counts["files"] += 1
             for r in records:
@@ -617,6 +996,14 @@ def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict
                 counts["parties"] += len(r.get("parties", ()))
                 counts["quantities"] += len(r.get("quantities", ()))
                 counts["aliases"] += len(r.get("aliases", ()))
+    assert not pending, sorted(pending)
+    data = (file_yaml("Disagreements between sources that the merge rules cannot settle, settled by a curator "
+                      "(synthetic benchmark data; docs/accounts.md).", resolutions) if resolutions else "[]\n")
+    (curated / "resolutions.yaml").write_bytes(data.encode("utf-8"))
+    counts["resolutions"] = len(resolutions)
+    counts["curated_bytes"] += len(data.encode("utf-8"))
+    counts["files"] += 1
+    counts["accounts_per_record"] = {str(n): histogram[n] for n in sorted(histogram)}
     return counts
 
 

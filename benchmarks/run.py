@@ -10,8 +10,12 @@ side, interleaved round by round so that noise on a shared machine falls on all 
     frictionless validate --type package PKG/datapackage.json        (floor 1)
     python benchmarks/yaml_floor.py PKG        (floor 2: PyYAML's C loader over every curated file)
 
-Each command runs in its own process; wall time is measured around it and its peak resident
-memory (ru_maxrss) and CPU time come from os.wait4, which returns that child's rusage. Results go
+Each command runs in its own process (in a session of its own); wall time is measured around it,
+and its memory is taken for the whole process tree: a thread sums the resident memory (RSS) of the
+command and of every process in its session or below it (the forked Frictionless worker of
+`seccoop check` included) every 50 ms, from /proc, and keeps the peak of that sum. ru_maxrss and
+CPU time come from os.wait4 (CPU time of the child and its waited-for children; ru_maxrss of the
+largest single process, not the sum). Results go
 to benchmarks/out/results/ and, as markdown tables, into benchmarks/README.md between the
 `<!-- results:start -->` and `<!-- results:end -->` markers (and to standard output).
 
@@ -52,10 +56,12 @@ import generate  # noqa: E402  (benchmarks/generate.py)
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 GIB = 1024 ** 3
-# The targets of issue 6, at the largest size.
+# The targets of issue 12 (issue 6's, with memory counted for the whole process tree), at the
+# largest size.
 TARGET_RATIO = 1.5  # seccoop check within 1.5x the sum of the two floors
-TARGET_RSS = GIB  # peak memory of seccoop check under 1 GiB
+TARGET_TREE = 1.5 * GIB  # peak memory of seccoop check's whole process tree at most 1.5 GiB
 TARGET_GROWTH = 12  # time(100k) / time(10k) at most 12 (10x the data)
+SAMPLE_EVERY = 0.05  # seconds between two samples of the process tree's memory
 
 
 def tool(name: str) -> str:
@@ -89,24 +95,109 @@ def commands(pkg: Path, work: Path) -> list[Command]:
     return out
 
 
-# -- measuring one process -------------------------------------------------------------------
+# -- measuring one process tree --------------------------------------------------------------
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _proc_stat(pid: str) -> tuple[int, int, int] | None:
+    """(parent pid, session id, resident bytes) of a live process, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:  # gone since the listing
+        return None
+    fields = data[data.rfind(b")") + 2:].split()  # after the command name, which may hold spaces
+    return int(fields[1]), int(fields[3]), int(fields[21]) * PAGE
+
+
+class TreeMemory(threading.Thread):
+    """Samples, every `every` seconds, the summed RSS of a process and its whole tree: every
+    process of its session (it is started as a session leader, so its pid is the session id;
+    that keeps a child whose parent died) and every descendant by parent pid (in case one
+    started a session of its own). `peak` is the largest sum seen, in bytes. A process that
+    lives less than one interval may be missed; RSS counts pages a forked child still shares
+    with its parent in both, so the sum is an upper bound of what the machine holds."""
+
+    def __init__(self, root: int, every: float = SAMPLE_EVERY):
+        super().__init__(daemon=True)
+        self.root, self.every = root, every
+        self.done = threading.Event()
+        self.peak = 0
+        self.samples = 0
+        self.most_processes = 0
+
+    def sample(self) -> None:
+        procs = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                st = _proc_stat(name)
+                if st is not None:
+                    procs[int(name)] = st
+        members = {pid for pid, (_, sid, _) in procs.items() if sid == self.root}
+        if self.root in procs:
+            members.add(self.root)
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        todo = list(members)
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in members:
+                    members.add(child)
+                    todo.append(child)
+        total = sum(procs[pid][2] for pid in members)
+        self.samples += 1
+        self.most_processes = max(self.most_processes, len(members))
+        self.peak = max(self.peak, total)
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            if self.done.wait(self.every):
+                return
+
 
 def measure(argv: list[str], log: Path, timeout: float | None) -> dict:
-    """Run a command; its wall time, CPU time, peak RSS and exit code (-9 when it timed out)."""
+    """Run a command; its wall time, CPU time, peak memory (the whole tree's sampled RSS sum, and
+    ru_maxrss) and exit code (-9 when it timed out)."""
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    tree_ok = Path("/proc/self/stat").exists()
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO)
-        timer = threading.Timer(timeout, os.kill, (proc.pid, signal.SIGKILL)) if timeout else None
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                                start_new_session=True)
+        sampler = TreeMemory(proc.pid) if tree_ok else None
+        if sampler:
+            sampler.start()
+        kill = lambda: os.killpg(proc.pid, signal.SIGKILL)  # noqa: E731  (the whole tree)
+        timer = threading.Timer(timeout, kill) if timeout else None
         if timer:
             timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: the command is in a session of its own, so stop it here
+            try:
+                kill()
+            except ProcessLookupError:
+                pass
+            raise
+        finally:
+            if timer:
+                timer.cancel()
         wall = time.perf_counter() - start
-        if timer:
-            timer.cancel()
+        if sampler:
+            sampler.done.set()
+            sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
-            "exit": proc.returncode}
+    run = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
+           "exit": proc.returncode}
+    if sampler:
+        # never below the largest single process, which a sample between two peaks may miss
+        run["tree_kib"] = max(sampler.peak // 1024, usage.ru_maxrss)
+        run["tree_samples"] = sampler.samples
+        run["tree_processes"] = sampler.most_processes
+    return run
 
 
 def log_tail(log: Path, lines: int = 15) -> str:
@@ -152,7 +243,7 @@ def prepare(events: int, seed: int, out: Path, timeout: float | None) -> tuple[P
         sys.exit(f"seccoop build failed on the generated package ({log}):\n{log_tail(log)}")
     meta["initial_build"] = first
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"[{events}] built in {first['wall']:.1f} s, peak {first['rss_kib'] / 1024:.0f} MiB", flush=True)
+    print(f"[{events}] built in {first['wall']:.1f} s, peak {tree_kib(first) / 1024:.0f} MiB (whole tree)", flush=True)
     return pkg, meta
 
 
@@ -195,7 +286,8 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
             res["runs"].append(run)
             status = "ok" if run["exit"] == 0 else f"FAILED (exit {run['exit']})"
             print(f"[{events}] round {round_no}/{total} {c.label:40s} {run['wall']:8.2f} s "
-                  f"{run['rss_kib'] / 1024:7.0f} MiB  {status}", flush=True)
+                  f"{tree_kib(run) / 1024:7.0f} MiB tree {run['rss_kib'] / 1024:7.0f} MiB max-rss  {status}",
+                  flush=True)
             if run["exit"] != 0:
                 res["note"] = f"failed (exit {run['exit']}): {log_tail(log, 3)}"
                 stopped.add(c.key)
@@ -267,6 +359,17 @@ def commit() -> str:
     return (head or "?") + (" (with local changes)" if dirty else "")
 
 
+def tree_kib(run: dict) -> int:
+    """A run's whole-tree peak; results stored before it was measured have only ru_maxrss."""
+    return run.get("tree_kib", run["rss_kib"])
+
+
+def tree_peak(runs: list[dict]) -> int | None:
+    """The largest whole-tree peak of the successful runs, None when none measured it."""
+    ok = [r["tree_kib"] for r in runs if r["exit"] == 0 and "tree_kib" in r]
+    return max(ok) if ok else None
+
+
 def median(runs: list[dict], key: str) -> float | None:
     ok = [r[key] for r in runs if r["exit"] == 0]
     return statistics.median(ok) if ok else None
@@ -306,15 +409,24 @@ def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
                      f"{fmt_s(check)} s vs {fmt_s(fr)} + {fmt_s(ya)} = {fmt_s(fr + ya)} s: **{ratio:.2f}x**",
                      "met" if ratio <= TARGET_RATIO else "**missed**"))
     if "check" in res and res["check"]["runs"]:
-        peak = max(r["rss_kib"] for r in res["check"]["runs"]) * 1024
-        rows.append((f"peak memory of `seccoop check` at {label} under 1 GiB",
-                     f"**{peak / GIB:.2f} GiB**", "met" if peak < TARGET_RSS else "**missed**"))
-        seccoop_peaks = [(max(r["rss_kib"] for r in c["runs"]) * 1024, c["label"]) for k, c in res.items()
-                         if c["runs"] and not c["floor"]]
-        worst = max(seccoop_peaks)
-        rows.append((f"peak memory of every seccoop command at {label} under 1 GiB",
-                     f"largest: {worst[1]}, **{worst[0] / GIB:.2f} GiB**",
-                     "met" if worst[0] < TARGET_RSS else "**missed**"))
+        peak = tree_peak(res["check"]["runs"])
+        one = max(r["rss_kib"] for r in res["check"]["runs"]) * 1024
+        if peak is None:
+            rows.append((f"peak memory of `seccoop check`'s whole process tree at {label} at most "
+                         f"{TARGET_TREE / GIB:.1f} GiB", f"not measured (these runs have only ru_maxrss: "
+                         f"{one / GIB:.2f} GiB, the largest single process)", "–"))
+        else:
+            rows.append((f"peak memory of `seccoop check`'s whole process tree at {label} at most "
+                         f"{TARGET_TREE / GIB:.1f} GiB (the Frictionless worker included)",
+                         f"**{peak * 1024 / GIB:.2f} GiB** (largest single process {one / GIB:.2f} GiB)",
+                         "met" if peak * 1024 <= TARGET_TREE else "**missed**"))
+        peaks = [(tree_peak(c["runs"]), c["label"]) for c in res.values() if c["runs"] and not c["floor"]]
+        peaks = [(kib, name) for kib, name in peaks if kib is not None]
+        if peaks:
+            worst = max(peaks)
+            rows.append((f"for information: the largest whole-tree peak of any seccoop command at {label}",
+                         f"{worst[1]}, {worst[0] * 1024 / GIB:.2f} GiB",
+                         "within 1.5 GiB" if worst[0] * 1024 <= TARGET_TREE else "over 1.5 GiB"))
     small = big // 10
     if small in by_size and check and med(small, "check"):
         growth = check / med(small, "check")
@@ -343,16 +455,25 @@ def report(by_size: dict[int, dict], info: dict) -> str:
              f"frictionless {v.get('frictionless')}.", ""]
     lines += ["**Packages** (synthetic, `benchmarks/generate.py`, seed "
               f"{first['seed']}; one curated file per source and kind)", "",
-              "| events | sources | actors | relations | commitments | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| events | sources | actors | relations | commitments | accounts | records with 2-4 accounts | resolutions | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for s in sizes:
         m = by_size[s]["package"]
         c = m["counts"]
         ib = m.get("initial_build", {})
+        kinds = ("actors", "relations", "events", "commitments")
+        if "event_accounts" in c:  # generated with accounts (docs/accounts.md)
+            accounts = f"{sum(c[f'{k[:-1]}_accounts'] for k in kinds):,}"
+            multi = sum(c[f"multi_source_{k}"] for k in kinds)
+            multi = f"{multi:,} ({multi / sum(c[k] for k in kinds):.0%})"
+            resolutions = f"{c['resolutions']:,}"
+        else:
+            accounts, multi, resolutions = "–", "–", "–"
         lines.append(f"| {s:,} | {c['sources']:,} | {c['actors']:,} | {c['relations']:,} | {c['commitments']:,} | "
+                     f"{accounts} | {multi} | {resolutions} | "
                      f"{c['evidence_spans']:,} | {c['curated_bytes'] / 2**20:.1f} MiB | {c['files'] + 6:,} | "
                      f"{c['seed_bytes'] / 2**20:.1f} MiB | {m.get('generate_s', 0):.1f} s | "
-                     f"{fmt_s(ib.get('wall'))} s, {fmt_mib(ib.get('rss_kib'))} MiB |")
+                     f"{fmt_s(ib.get('wall'))} s, {fmt_mib(tree_kib(ib) if ib else None)} MiB |")
     runs = ", ".join(f"{size_label(s)}: {by_size[s]['repeats']}" for s in sizes)
     lines += ["", f"**Wall time**, median of the runs (runs per size: {runs}), seconds", "",
               "| " + " | ".join(["command", *(size_label(s) for s in sizes),
@@ -370,18 +491,23 @@ def report(by_size: dict[int, dict], info: dict) -> str:
                 notes.append(f"{labels[k]} at {size_label(s)}: {c['note']}")
         growth = [f"{b / a:.1f}x" if a and b else "–" for a, b in zip(meds, meds[1:])]
         lines.append("| " + " | ".join([labels[k], *row, *growth]) + " |")
-    lines += ["", "**Peak memory** (largest ru_maxrss of the runs, MiB) and **CPU time** (user + system, median, s)", "",
-              "| command | " + " | ".join(f"{size_label(s)} MiB" for s in sizes) + " | " +
+    lines += ["", "**Peak memory**, largest of the runs, MiB: the **whole process tree** (the summed RSS of the "
+              f"command and every process it starts, sampled every {SAMPLE_EVERY * 1000:.0f} ms) and, after it, "
+              "the largest single process (ru_maxrss); and **CPU time** (user + system of the command and its "
+              "children, median, s)", "",
+              "| command | " + " | ".join(f"{size_label(s)} tree" for s in sizes) + " | " +
+              " | ".join(f"{size_label(s)} one" for s in sizes) + " | " +
               " | ".join(f"{size_label(s)} CPU" for s in sizes) + " |",
-              "| --- | " + " | ".join("---:" for _ in sizes * 2) + " |"]
+              "| --- | " + " | ".join("---:" for _ in sizes * 3) + " |"]
     for k in keys:
-        mem, cpu = [], []
+        tree, mem, cpu = [], [], []
         for s in sizes:
             c = by_size[s]["commands"].get(k)
             ok = [r for r in (c["runs"] if c else []) if r["exit"] == 0]
+            tree.append(fmt_mib(tree_peak(ok)))
             mem.append(fmt_mib(max(r["rss_kib"] for r in ok)) if ok else "–")
             cpu.append(fmt_s(median(ok, "cpu")) if ok else "–")
-        lines.append(f"| {labels[k]} | " + " | ".join(mem) + " | " + " | ".join(cpu) + " |")
+        lines.append(f"| {labels[k]} | " + " | ".join(tree) + " | " + " | ".join(mem) + " | " + " | ".join(cpu) + " |")
     lines += ["", "**Spread** (min – max wall time of the runs, s)", "",
               "| command | " + " | ".join(size_label(s) for s in sizes) + " |",
               "| --- | " + " | ".join("---:" for _ in sizes) + " |"]
