@@ -91,9 +91,9 @@ def test_sqlite_has_every_table_keys_and_types(tmp_path):
         assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == len(_published_rows(name)) - 1
     fks = con.execute("PRAGMA foreign_key_list(event_participants)").fetchall()
     assert {(fk[2], fk[3]) for fk in fks} == {("events", "event"), ("actors", "actor")}
-    types = {row[1]: row[2] for row in con.execute("PRAGMA table_info(evidence)")}
+    types = {row[1]: row[2] for row in con.execute("PRAGMA table_info(spans)")}
     assert types["start"] == "INTEGER" and types["quote"] == "TEXT"
-    assert con.execute("SELECT typeof(start) FROM evidence LIMIT 1").fetchone() == ("integer",)
+    assert con.execute("SELECT typeof(start) FROM spans LIMIT 1").fetchone() == ("integer",)
     con.close()
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import paths
+from .accounts import merge_accounts
 from .evidence import SpanResult, resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
@@ -63,6 +64,19 @@ class Dataset:
     shaped: dict[str, list[Record]] = field(default_factory=dict)
     # Ids retired from use (data/curated/retired-ids.yaml), as records of kind "retired-id".
     retired: list[Record] = field(default_factory=list)
+    # Retired id -> the id that replaced it (None: withdrawn), chains already followed.
+    successors: dict[str, str | None] = field(default_factory=dict)
+    # The published records, merged from their accounts (docs/accounts.md), by kind.
+    merged: dict[str, list] = field(default_factory=dict)
+    possibly_same: list[dict] = field(default_factory=list)
+
+    @property
+    def source_ids(self) -> set[str]:
+        return {r.id for r in self.shaped.get("source", ())}
+
+    def successor(self, id_: str) -> str:
+        """The id a record is published under: itself, or what replaced it (same as)."""
+        return self.successors.get(id_) or id_
 
 
 def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
@@ -93,13 +107,17 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
     dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
                       {kind: list(rs) for kind, rs in records.items()})
+    problems += _load_retired(dataset)
     by_id, found = _check_identity(dataset)
     problems += found
-    problems += _check_retired(dataset, by_id)
     problems += _check_sources(dataset)
     problems += _check_references(dataset, by_id)
     problems += _check_evidence(dataset)
     problems += _check_time(dataset)
+    problems += merge_accounts(dataset)
+    if not any(p.severity == "error" for p in problems):
+        # Spans and quantities are known only once every account resolved and merged.
+        problems += _check_successors(dataset)
     problems += _warnings(dataset)
     return dataset, problems
 
@@ -201,19 +219,63 @@ def _describe(value: Any) -> str:
 # -- identity ---------------------------------------------------------------------------------
 
 def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]:
+    """Accounts: each cites one source, sits in its source's file (or a kind's top-level file),
+    and is the only account of its record from that source; an id names records of one kind.
+    An account written with a retired id is read as its successor's (same as)."""
     by_id: dict[str, Record] = {}
+    given: dict[tuple[str, str], Record] = {}
     problems = []
     for kind in KINDS:
         kept = []
+        folder = dataset.package.curated / PLURAL[kind]
         for record in dataset.records[kind]:
+            written = record.id
+            if written in dataset.successors:
+                if dataset.successors[written] is None or kind == "source":
+                    entry = next(r for r in dataset.retired if r.id == written)
+                    problems.append(record.problem(
+                        "id-retired", f"id `{written}` was retired in {entry.data['version']} "
+                        f"({entry.data['reason']}); ids are never reused", "id"))
+                    continue
+                record.data["id"] = dataset.successors[written]  # same as: the successor's account
+            if kind != "source":
+                sources = list(dict.fromkeys(span["source"] for span in record.data["evidence"]))
+                if len(sources) > 1:
+                    i = next(i for i, span in enumerate(record.data["evidence"]) if span["source"] != sources[0])
+                    problems.append(record.problem(
+                        "account-sources", f"this account of `{record.id}` cites {sources[0]} and "
+                        f"{sources[1]}; an account states what one source says", "evidence", i, "source",
+                        hint=f"Move the spans of {sources[1]} into an account of `{record.id}` in "
+                             f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml."))
+                    continue
+                # A file named for a source holds that source's accounts only (other names are free).
+                home = record.file.path.parent == folder and record.file.path.stem in dataset.source_ids \
+                    and record.file.path.stem != sources[0]
+                if home:
+                    problems.append(record.problem(
+                        "account-file", f"an account citing {sources[0]} is in {record.file.display}, the file "
+                        f"of source `{record.file.path.stem}`", "evidence", 0, "source",
+                        hint=f"Move it to data/curated/{PLURAL[kind]}/{sources[0]}.yaml: each source's "
+                             "accounts live in that source's own files."))
+                    continue
+                twice = given.get((record.id, sources[0]))
+                if twice is not None:
+                    line, _ = twice.file.locate((twice.index, "id"))
+                    problems.append(record.problem(
+                        "id-duplicate", f"{sources[0]} already gives an account of `{record.id}` at "
+                        f"{twice.file.display}:{line}", "id",
+                        hint="One account per record and source: merge the two entries into one."))
+                    continue
+                given[(record.id, sources[0])] = record
             first = by_id.get(record.id)
-            if first is not None:
+            if first is not None and (first.kind != kind or kind == "source"):
                 line, _ = first.file.locate((first.index, "id"))
                 problems.append(record.problem(
                     "id-duplicate", f"id `{record.id}` is already used by a {first.kind} "
-                    f"at {first.file.display}:{line}", "id"))
+                    f"at {first.file.display}:{line}", "id",
+                    hint="An id names one record of one kind; pick a new id (ids are never reused)."))
                 continue
-            by_id[record.id] = record
+            by_id.setdefault(record.id, record)
             kept.append(record)
         dataset.records[kind] = kept
     return by_id, problems
@@ -222,35 +284,70 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
 # -- retired ids ------------------------------------------------------------------------------
 
 RETIRED = "retired-ids.yaml"
+_RECORD_TABLES = ("records", "sources", "actors", "relations", "events", "commitments")
 
 
-def _check_retired(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
-    """Ids are never reused: a retired id names no record, and what replaced it exists."""
+def _load_retired(dataset: Dataset) -> list[Problem]:
+    """The register of retired ids: each retired once, and each successor chain followed to the
+    id in use (a cycle is an error)."""
     path = dataset.package.curated / RETIRED
     if not path.exists() and not path.is_symlink():
         return []  # a package that has never retired an id need not have the register yet
     cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
     validator = dataset.schemas.validators["retired-id"]
-    seen: dict[str, Record] = {}
+    replaced: dict[str, str | None] = {}
+    seen: set[tuple[str, str]] = set()
     for i, data in cf.records:
         entry = Record("retired-id", data, cf, i)
         shape = list(_shape_problems(entry, validator, dataset.schemas))
         problems += shape
         if shape:
             continue
-        if entry.id in seen:
-            problems.append(entry.problem("id-duplicate", f"id `{entry.id}` is retired twice", "id"))
+        table = data.setdefault("table", "records")
+        if (entry.id, table) in seen:
+            problems.append(entry.problem("id-duplicate", f"id `{entry.id}` of {table} is retired twice", "id"))
             continue
-        seen[entry.id] = entry
-        user = by_id.get(entry.id)
-        if user is not None:
-            problems.append(user.problem("id-retired", f"id `{entry.id}` was retired in {data['version']} "
-                                         f"({data['reason']}); ids are never reused", "id"))
-        replaced_by = data.get("replaced_by")
-        if replaced_by is not None and replaced_by not in by_id and replaced_by not in dataset.withheld \
-                and not dataset.incomplete:
-            problems.append(entry.problem("ref-unknown", f"no record has id `{replaced_by}`", "replaced_by"))
+        seen.add((entry.id, table))
+        if table in _RECORD_TABLES:  # only a record id is followed: same as
+            replaced[entry.id] = data.get("replaced_by")
         dataset.retired.append(entry)
+    for entry in dataset.retired:
+        if entry.id not in replaced:
+            continue
+        seen, here = {entry.id}, replaced[entry.id]
+        while here in replaced:
+            if here in seen:
+                problems.append(entry.problem("id-retired", f"`{entry.id}` is replaced by a retired id in a "
+                                              f"cycle ({' -> '.join([*seen, here])})", "replaced_by",
+                                              hint="Point replaced_by at an id in use."))
+                here = None
+                break
+            seen.add(here)
+            here = replaced[here]
+        dataset.successors[entry.id] = here
+    return problems
+
+
+def _check_successors(dataset: Dataset) -> list[Problem]:
+    """What replaced a retired id is published: a record, a span or a quantity."""
+    from .accounts import quantities_of, span_id
+
+    if dataset.incomplete:
+        return []
+    published = {r.id for r in dataset.records["source"]} | set(dataset.withheld)
+    for kind, records in dataset.merged.items():
+        for record in records:
+            published.add(record.id)
+            published.update(span_id(s) for s in record.data["evidence"])
+            published.update(q for q, _ in quantities_of(record))
+    published.update(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
+    # A successor held back by its own error was reported there.
+    published.update(r.id for records in dataset.shaped.values() for r in records)
+    problems = []
+    for entry in dataset.retired:
+        replaced_by = entry.data.get("replaced_by")
+        if replaced_by is not None and replaced_by not in published:
+            problems.append(entry.problem("ref-unknown", f"nothing published has id `{replaced_by}`", "replaced_by"))
     return problems
 
 
@@ -334,6 +431,12 @@ def _refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
         yield ("evidence", i, "source"), span["source"], "source"
 
 
+def _set(data: dict, path: tuple, value: Any) -> None:
+    for step in path[:-1]:
+        data = data[step]
+    data[path[-1]] = value
+
+
 def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
     problems = []
     known: dict[str, list[str]] = {}
@@ -342,6 +445,9 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
         for record in dataset.records[kind]:
             ok = True
             for path, ref, expected in _refs(record):
+                if ref in dataset.successors and dataset.successors[ref] is not None:
+                    ref = dataset.successors[ref]  # same as: a reference follows the successor
+                    _set(record.data, path, ref)
                 target = by_id.get(ref)
                 if target is None and (ref in dataset.withheld or expected in dataset.incomplete):
                     ok = False  # the record's own error, or its file's, was reported
@@ -400,6 +506,8 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
 # -- time -------------------------------------------------------------------------------------
 
 def _check_time(dataset: Dataset) -> list[Problem]:
+    """Dates as bounds, and each account within what its own source could know when it was
+    published (docs/accounts.md, "Dates per source")."""
     published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
     problems = []
     for kind in ("relation", "event", "commitment"):
@@ -419,17 +527,23 @@ def _check_time(dataset: Dataset) -> list[Problem]:
             if not fits:
                 problems.append(record.problem("time-precision", f"precision `{precision}` does not fit "
                                                f"earliest {earliest} and latest {latest}", "date", "precision"))
-            cited = max(published[s["source"]] for s in record.data["evidence"])
+            source = record.data["evidence"][0]["source"]
+            cited = published[source]
             status = record.data.get("status")
-            reported = kind == "commitment" or status in ("occurred", "ongoing")
-            if reported and earliest and earliest > cited:
-                what = "made" if kind == "commitment" else status
+            what = {"commitment": "made", "relation": "stated"}.get(kind, status)
+            starts_by_source = kind != "event" or status in ("occurred", "ongoing")
+            if starts_by_source and earliest and earliest > cited:
                 problems.append(record.problem(
-                    "time-after-source", f"{kind} {what} is dated from {earliest}, after its source "
+                    "time-after-source", f"{kind} {what} is dated from {earliest}, after its source {source} "
                     f"was published ({cited})", "date", "earliest"))
+            elif kind == "event" and status == "occurred" and latest and latest > cited:
+                problems.append(record.problem(
+                    "time-after-source", f"event occurred is dated up to {latest}, after its source {source} "
+                    f"was published ({cited}): what a source reports as done ended by then", "date", "latest",
+                    hint=f"Set latest to {cited} at most, or make the status planned or ongoing."))
             if kind == "event" and status == "planned" and latest and latest < cited:
                 problems.append(record.problem(
-                    "time-planned-in-past", f"planned event ends by {latest}, before its source "
+                    "time-planned-in-past", f"planned event ends by {latest}, before its source {source} "
                     f"was published ({cited})", "date", "latest"))
     return problems
 
@@ -437,20 +551,20 @@ def _check_time(dataset: Dataset) -> list[Problem]:
 # -- warnings ---------------------------------------------------------------------------------
 
 def _warnings(dataset: Dataset) -> list[Problem]:
+    """What a careful reviewer would ask about, once per record (at its first account)."""
     problems = []
     referenced = set()
     for kind in ("relation", "event", "commitment"):
         for record in dataset.shaped[kind]:
-            referenced.update(ref for _, ref, expected in _refs(record) if expected == "actor")
+            referenced.update(dataset.successor(ref) for _, ref, expected in _refs(record) if expected == "actor")
     # An actor's references may sit in a record held back by an error: judge only a whole picture.
     partial = ({"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())))
-    for record in ([] if partial else dataset.records["actor"]):
+    for record in ([] if partial else dataset.merged.get("actor", ())):
         if record.id not in referenced:
-            problems.append(record.problem("actor-unreferenced", f"no relation, event or commitment "
-                                           f"refers to actor `{record.id}`", "id"))
-    for record in dataset.records["event"]:
+            problems.append(record.accounts[0].problem("actor-unreferenced", f"no relation, event or commitment "
+                                                       f"refers to actor `{record.id}`", "id"))
+    for record in dataset.merged.get("event", ()):
         if not record.data.get("participants") and not record.data.get("part_of"):
-            problems.append(record.problem("event-without-participants",
-                                           f"event `{record.id}` has no participants", "id"))
+            problems.append(record.accounts[0].problem("event-without-participants",
+                                                       f"event `{record.id}` has no participants", "id"))
     return problems
-

@@ -96,7 +96,7 @@ def load_published(path: str | Path | Package | None = None) -> Published:
 
 
 FLAT_HEADER = ["id", "type", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
-               "summary", "participants", "attributed_to", "sources", "quotes"]
+               "summary", "participants", "attributed_to", "source_count", "sources", "quotes"]
 
 
 def flat_events(published: Published) -> Iterator[list[str]]:
@@ -110,15 +110,19 @@ def flat_events(published: Published) -> Iterator[list[str]]:
     participants: dict[str, list[str]] = {}
     for p in table("event_participants"):
         participants.setdefault(p["event"], []).append(f"{names[p['actor']]} ({p['role']})")
+    of_event: dict[str, list[str]] = {}
+    for link in table("evidence"):
+        if link["event"]:
+            of_event.setdefault(link["span"], []).append(link["event"])
     quotes: dict[str, list[tuple[str, str]]] = {}
-    for span in table("evidence"):
-        if span["event"]:
-            quotes.setdefault(span["event"], []).append((span["source"], span["quote"]))
+    for span in table("spans"):
+        for event in of_event.get(span["id"], ()):
+            quotes.setdefault(event, []).append((span["source"], span["quote"]))
     for e in table("events"):
         spans = quotes.get(e["id"], [])
         yield [e["id"], e["type"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
                e["place"], e["country"], e["summary"], JOIN.join(participants.get(e["id"], [])),
-               names.get(e["attributed_to"], ""), JOIN.join(dict.fromkeys(s for s, _ in spans)),
+               names.get(e["attributed_to"], ""), e["source_count"], JOIN.join(dict.fromkeys(s for s, _ in spans)),
                JOIN.join(q for _, q in spans)]
 
 
@@ -265,6 +269,8 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
         try:
             con.execute("PRAGMA foreign_keys = ON")
             con.execute("BEGIN")
+            # Checked at COMMIT: a row may name one later in its own table (an event part of another).
+            con.execute("PRAGMA defer_foreign_keys = ON")
             # Referenced tables first, so every foreign key points at a table that exists.
             for name in _dependency_order(published, names):
                 _sqlite_table(con, name, published)

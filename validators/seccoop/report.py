@@ -29,7 +29,7 @@ def _codes(*rows: tuple[str, str, str, str, str]) -> dict[str, Code]:
 
 
 # Layers, in the order the flow checks them. `internal` problems are seccoop's own (exit 3).
-LAYERS = ("usage", "syntax", "text", "shape", "identity", "references", "evidence", "time",
+LAYERS = ("usage", "syntax", "text", "shape", "identity", "references", "evidence", "time", "merge",
           "codelists", "sources", "package", "internal")
 
 CODES = _codes(
@@ -101,10 +101,15 @@ CODES = _codes(
      "See the message and the field's description in the data dictionary."),
     ("id-pattern", "identity", "error", "An id is not a lowercase slug.",
      "Use lowercase letters, digits and single hyphens, such as `laura-richardson`."),
-    ("id-duplicate", "identity", "error", "Two records have the same id; ids are unique across the package.",
-     "Rename one of them; ids are never reused, so pick a new one."),
+    ("id-duplicate", "identity", "error",
+     "An id names records of two kinds, or one source gives two accounts of one record.",
+     "Two accounts from one source: merge them into one entry. Two kinds: pick a new id for one (ids are never reused)."),
     ("id-retired", "identity", "error", "A record uses an id that was retired; ids are never reused.",
      "Pick a new id; data/curated/retired-ids.yaml says what the old one became."),
+    ("account-sources", "identity", "error", "An account cites more than one source; an account is what one source says.",
+     "Move the other source's spans into that source's own account of the record (docs/accounts.md)."),
+    ("account-file", "identity", "error", "An account sits in the file of another source.",
+     "Move it to data/curated/<kinds>/<its source>.yaml: each source's accounts live in its own files."),
     ("ref-unknown", "references", "error", "A reference names an id that no record has.",
      "Fix the id, or add the record it names."),
     ("ref-wrong-kind", "references", "error", "A reference names a record of the wrong kind.",
@@ -130,6 +135,13 @@ CODES = _codes(
     ("time-planned-in-past", "time", "error",
      "A planned event must be able to happen after its source's publication, but its latest date is before it.",
      "Fix the latest date, or change the status if the source says it occurred."),
+    ("merge-conflict", "merge", "error",
+     "The accounts of a record disagree in a way the merge rules cannot settle (docs/accounts.md).",
+     "Settle it once in data/curated/resolutions.yaml ({record, field, value, reason}), or correct the account that is wrong."),
+    ("merge-missing", "merge", "error", "No account of a record gives one of the record's own fields (name, type, summary ...).",
+     "Give the field in one account of the record; the other accounts may leave it out."),
+    ("resolution-unneeded", "merge", "warning", "A resolution settles a field on which the accounts agree.",
+     "Remove the resolution, or check whether an account changed since it was written."),
     ("codelist-unknown", "codelists", "error", "A code is not in its codelist.",
      "Use one of the codes in schema/codelists/ (the message lists the nearest)."),
     ("source-missing", "sources", "error", "A source's document is not in seeds/.",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .package import KINDS
 
-SCHEMA_FILES = ("defs", *KINDS, "retired-id", "seccoop")
+SCHEMA_FILES = ("defs", *KINDS, "retired-id", "resolution", "possibly-same", "seccoop")
 CODELIST_COLUMNS = ("code", "title", "description")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from .accounts import RECORD_FIELDS, account_source, quantity_id, span_id
 from .checks import Dataset, Record
 from .package import KINDS, PLURAL
 from .schemas import Schemas
@@ -18,11 +19,12 @@ from .schemas import Schemas
 class Column:
     name: str
     kind: str | None  # the record kind whose schema describes the column ...
-    field: str | None  # ... and the dotted field in it; None for a link column described here
+    field: str | None  # ... and the dotted field in it; None for a column described here
     title: str = ""
     description: str = ""
-    link: str | None = None  # for link columns: the kind of record the column names
+    link: str | None = None  # for link columns: the kind of record, or the table, the column names
     required: bool | None = None  # None: as the schema says
+    spec: dict | None = None  # for a column described here: its JSON Schema (default: text)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,18 @@ def _c(name: str, kind: str, field: str | None = None, link: str | None = None, 
     return Column(name, kind, field or name, link=link, **kw)
 
 
-def _link(name: str, link: str, title: str, description: str) -> Column:
-    return Column(name, None, None, title, description, link)
+def _link(name: str, link: str, title: str, description: str, **kw) -> Column:
+    return Column(name, None, None, title, description, link, **kw)
+
+
+_COUNT = {"type": "integer", "minimum": 1}
+_PUBLISHED_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*(#[0-9]+|@[a-z0-9]+(-[a-z0-9]+)*)?$"}
+
+
+def _count(what: str) -> Column:
+    return Column("source_count", None, None, "Source count",
+                  f"How many sources state {what} (an account each); not a claim that they are independent, "
+                  "which wire copies make unknowable.", required=True, spec=_COUNT)
 
 
 def _date(kind: str) -> tuple[Column, ...]:
@@ -57,142 +69,258 @@ def _date_values(data: dict) -> tuple:
     return d.get("earliest"), d.get("latest"), d["precision"]
 
 
-def _records(dataset: Dataset, kind: str) -> list[Record]:
-    return dataset.records[kind]
+# -- rows of one record (merged or one account) ------------------------------------------------
+# Each yields the rows a record gives a table; the merged tables add `source_count`, the account
+# tables put the account's source after the record's id (see `_merged`, `_per_account`).
+
+def _actor_rows(d):
+    yield d["id"], d.get("name"), d.get("type"), d.get("country"), d.get("honorific")
+
+
+def _alias_rows(d):
+    for alias in d.get("aliases") or ():
+        yield d["id"], alias
+
+
+def _relation_rows(d):
+    yield (d["id"], d.get("type"), d.get("subject"), d.get("object"), d.get("role"), *_date_values(d))
+
+
+def _event_rows(d):
+    yield (d["id"], d.get("type"), d["status"], d.get("summary"), *_date_values(d), d.get("place"),
+           d.get("country"), d.get("part_of"), d.get("attributed_to"))
+
+
+def _participant_rows(d):
+    for p in d.get("participants") or ():
+        yield d["id"], p["actor"], p["role"]
+
+
+def _commitment_rows(d):
+    yield (d["id"], d.get("action"), d.get("category"), d["strength"], d["status"], d.get("made_in"),
+           d.get("attributed_to"), *_date_values(d), d.get("deadline"), d.get("conditions"))
+
+
+def _party_rows(d):
+    for p in d["parties"]:
+        yield d["id"], p["actor"], p["role"]
+
+
+def _quantity_rows_of(kind):
+    def rows(d):
+        for q in d.get("quantities") or ():
+            owner = (d["id"], None) if kind == "event" else (None, d["id"])
+            yield (quantity_id(d["id"], q), *owner, q["text"], q.get("lower"), q.get("best"), q.get("upper"), q["unit"])
+    return rows
+
+
+def _quantities_of_record(d):
+    # Only a commitment states a strength (required in every account and merged record).
+    yield from _quantity_rows_of("commitment" if "strength" in d else "event")(d)
+
+
+# Which member of a record's set a row shows, to find how many sources state it.
+_MEMBER_OF_ROW = {"actor_aliases": lambda row: ("aliases", row[1]),
+                  "event_participants": lambda row: ("participants", row[1], row[2]),
+                  "commitment_parties": lambda row: ("parties", row[1], row[2]),
+                  "quantities": lambda row: ("quantities", row[3], row[7])}
+
+
+def _merged(table: str, kinds: tuple[str, ...], record_rows) -> Callable:
+    """Rows of the merged records, each with the number of sources that state it."""
+    member = _MEMBER_OF_ROW.get(table)
+
+    def rows(ds):
+        for kind in kinds:
+            for record in ds.merged[kind]:
+                for row in record_rows(record.data):
+                    yield (*row, record.counts[member(row)] if member else len(record.accounts))
+    return rows
+
+
+def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
+    """Rows of every account, each with its source after the record's (or member's) id."""
+    def rows(ds):
+        for kind in kinds:
+            for record in ds.merged[kind]:
+                for account in record.accounts:
+                    source = account_source(account)
+                    for row in record_rows(account.data):
+                        yield (row[0], source, *row[1:])
+    return rows
 
 
 def _sources(ds):
-    for r in _records(ds, "source"):
+    for r in ds.records["source"]:
         d = r.data
         yield d["id"], d["title"], d["published"], d["language"], d.get("publisher"), d.get("url"), d["path"], d["sha256"]
 
 
-def _actors(ds):
-    for r in _records(ds, "actor"):
-        d = r.data
-        yield d["id"], d["name"], d["type"], d.get("country"), d.get("honorific")
-
-
-def _aliases(ds):
-    for r in _records(ds, "actor"):
-        for alias in r.data.get("aliases") or ():
-            yield r.id, alias
-
-
-def _relations(ds):
-    for r in _records(ds, "relation"):
-        d = r.data
-        yield (d["id"], d["type"], d["subject"], d["object"], d.get("role"), *_date_values(d))
-
-
-def _events(ds):
-    for r in _records(ds, "event"):
-        d = r.data
-        yield (d["id"], d["type"], d["status"], d["summary"], *_date_values(d), d.get("place"),
-               d.get("country"), d.get("part_of"), d.get("attributed_to"))
-
-
-def _participants(ds):
-    for r in _records(ds, "event"):
-        for p in r.data.get("participants") or ():
-            yield r.id, p["actor"], p["role"]
-
-
-def _commitments(ds):
-    for r in _records(ds, "commitment"):
-        d = r.data
-        yield (d["id"], d["action"], d["category"], d["strength"], d["status"], d.get("made_in"),
-               d.get("attributed_to"), *_date_values(d), d.get("deadline"), d.get("conditions"))
-
-
-def _parties(ds):
-    for r in _records(ds, "commitment"):
-        for p in r.data["parties"]:
-            yield r.id, p["actor"], p["role"]
-
-
-def _quantities(ds):
-    for kind in ("event", "commitment"):
-        for r in _records(ds, kind):
-            for n, q in enumerate(r.data.get("quantities") or (), 1):
-                owner = (r.id, None) if kind == "event" else (None, r.id)
-                yield (f"{r.id}#{n}", *owner, q["text"], q.get("lower"), q.get("best"), q.get("upper"), q["unit"])
+def _records(ds):
+    for r in ds.records["source"]:
+        yield r.id, "source", 1
+    for kind in ("actor", "relation", "event", "commitment"):
+        for r in ds.merged[kind]:
+            yield r.id, kind, len(r.accounts)
 
 
 _EVIDENCE_OWNERS = ("actor", "relation", "event", "commitment")
 
 
+def _evidence_of(ds) -> Iterator[tuple[str, str, list[dict]]]:
+    for r in ds.records["source"]:
+        yield "source", r.id, r.data["evidence"]
+    for kind in _EVIDENCE_OWNERS:
+        for r in ds.merged[kind]:
+            yield kind, r.id, r.data["evidence"]
+
+
+def _spans(ds):
+    seen = set()
+    for _, _, spans in _evidence_of(ds):
+        for span in spans:
+            sid = span_id(span)
+            if sid not in seen:
+                seen.add(sid)
+                yield sid, span["source"], span["start"], span["end"], span["quote"]
+
+
 def _evidence(ds):
-    for kind in KINDS:
-        for r in _records(ds, kind):
-            owners = tuple(r.id if kind == k else None for k in _EVIDENCE_OWNERS)
-            for n, span in enumerate(r.data["evidence"], 1):
-                yield (f"{r.id}#{n}", kind, r.id, *owners, span["source"], span["start"], span["end"], span["quote"])
+    for kind, record, spans in _evidence_of(ds):
+        owners = tuple(record if kind == k else None for k in _EVIDENCE_OWNERS)
+        for span in spans:
+            yield (span_id(span), kind, record, *owners)
+
+
+def _possibly_same(ds):
+    for link in ds.possibly_same:
+        yield link["id"], link["other"], link["reason"]
 
 
 def _retired(ds):
     for r in ds.retired:
         d = r.data
-        yield d["id"], d.get("replaced_by"), d["version"], d["reason"]
+        yield d["id"], d["table"], d.get("replaced_by"), d["version"], d["reason"]
+
+
+def _account_table(table: "Table", kind: str, rows) -> "Table":
+    """The account table of a record or member table: its columns, the record's own fields
+    optional (an account may leave them out), the account's source after the first column, and
+    no source_count; keyed by the record's key and the source (docs/accounts.md)."""
+    first, *rest = [c for c in table.columns if c.name != "source_count"]
+    if first.name == "id" and table.name != "quantities":
+        first = _link(kind, kind, kind.title(), f"Id of the {kind} ({table.name}.id) this account is of.")
+    elif table.name == "quantities":
+        first = _link("quantity", "quantities", "Quantity", "Id of the quantity (quantities.id).", spec=_PUBLISHED_ID)
+    own = RECORD_FIELDS.get(kind, ())
+    rest = [Column(c.name, c.kind, c.field, c.title, c.description, c.link,
+                   False if c.field in own else c.required, c.spec) for c in rest]
+    source = _link("source", "source", "Source", "Id of the source whose account this row is (sources.id).",
+                   required=True)
+    key = tuple(first.name if k == "id" else k for k in table.primary_key) + ("source",)
+    return Table(f"account_{table.name}", f"Accounts: {table.title.lower()}",
+                 f"{table.description} As each source states it: one row per source (docs/accounts.md).",
+                 (first, source, *rest), key, rows)
+
+
+_RECORD_TABLES = (
+    Table("actors", "Actors", "People, organizations, states, government bodies, groups and unnamed collectives.",
+          (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
+          ("id",), _merged("actors", ("actor",), _actor_rows)),
+    Table("actor_aliases", "Actor aliases", "Other names of actors, as written in sources (one row per alias).",
+          (_link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+           Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True),
+           _count("the alias")),
+          ("actor", "alias"), _merged("actor_aliases", ("actor",), _alias_rows)),
+    Table("relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
+          (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
+           _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation"), _count("the relation")),
+          ("id",), _merged("relations", ("relation",), _relation_rows)),
+    Table("events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
+          (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
+           _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
+           _c("attributed_to", "event", link="actor"), _count("the event")),
+          ("id",), _merged("events", ("event",), _event_rows)),
+    Table("event_participants", "Event participants", "Which actors take part in each event, and in what role.",
+          (_link("event", "event", "Event", "Id of the event (events.id)."),
+           _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
+           _c("role", "event", "participants.role"), _count("that the actor takes part in this role")),
+          ("event", "actor", "role"), _merged("event_participants", ("event",), _participant_rows)),
+    Table("commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
+          (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
+           _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
+           *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment"),
+           _count("the commitment")),
+          ("id",), _merged("commitments", ("commitment",), _commitment_rows)),
+    Table("commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
+          (_link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
+           _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+           _c("role", "commitment", "parties.role"), _count("that the actor is a party in this role")),
+          ("commitment", "actor", "role"), _merged("commitment_parties", ("commitment",), _party_rows)),
+    Table("quantities", "Quantities", "Numbers stated about events and commitments, as words and as bounds.",
+          (Column("id", None, None, "Id", "Id of the quantity: its record's id, '@', and a slug of its words and unit "
+                  "(what it is, so it never changes when other quantities are added, removed or reordered).",
+                  spec=_PUBLISHED_ID),
+           _link("event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."),
+           _link("commitment", "commitment", "Commitment", "Id of the commitment the quantity belongs to (commitments.id); empty for an event's."),
+           *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
+           _count("the quantity")),
+          ("id",), _merged("quantities", ("event", "commitment"),
+                           _quantities_of_record)),
+)
+
+_KIND_OF_TABLE = {"actors": "actor", "actor_aliases": "actor", "relations": "relation", "events": "event",
+                  "event_participants": "event", "commitments": "commitment", "commitment_parties": "commitment",
+                  "quantities": None}
+_ROWS_OF_TABLE = {"actors": _actor_rows, "actor_aliases": _alias_rows, "relations": _relation_rows,
+                  "events": _event_rows, "event_participants": _participant_rows,
+                  "commitments": _commitment_rows, "commitment_parties": _party_rows}
+
+
 
 
 TABLES: tuple[Table, ...] = (
     Table("sources", "Sources", "Source documents, kept byte for byte in seeds/.",
           tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "path", "sha256")),
           ("id",), _sources),
-    Table("actors", "Actors", "People, organizations, states, government bodies, groups and unnamed collectives.",
-          tuple(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), ("id",), _actors),
-    Table("actor_aliases", "Actor aliases", "Other names of actors, as written in sources (one row per alias).",
-          (_link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-           Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True)),
-          ("actor", "alias"), _aliases),
-    Table("relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
-          (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
-           _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation")),
-          ("id",), _relations),
-    Table("events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
-          (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
-           _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
-           _c("attributed_to", "event", link="actor")),
-          ("id",), _events),
-    Table("event_participants", "Event participants", "Which actors take part in each event, and in what role.",
-          (_link("event", "event", "Event", "Id of the event (events.id)."),
-           _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
-           _c("role", "event", "participants.role")),
-          ("event", "actor", "role"), _participants),
-    Table("commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
-          (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
-           _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
-           *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment")),
-          ("id",), _commitments),
-    Table("commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
-          (_link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
-           _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-           _c("role", "commitment", "parties.role")),
-          ("commitment", "actor", "role"), _parties),
-    Table("quantities", "Quantities", "Numbers stated about events and commitments, as words and as bounds.",
-          (Column("id", None, None, "Id", "Id of the quantity: the id of its event or commitment, '#', and its position from 1."),
-           _link("event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."),
-           _link("commitment", "commitment", "Commitment", "Id of the commitment the quantity belongs to (commitments.id); empty for an event's."),
-           *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit"))),
-          ("id",), _quantities),
-    Table("evidence", "Evidence", "Every evidence span: the exact words of a source that state a record, with offsets "
-          "in Unicode code points (end exclusive) so that the source text from start to end is the quote.",
-          (Column("id", None, None, "Id", "Id of the span: the id of its record, '#', and its position from 1."),
+    *_RECORD_TABLES,
+    Table("records", "Records", "Every record id with its kind: the one table any record id points at.",
+          (Column("id", None, None, "Id", "Id of the record.", required=True, spec={"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}),
+           Column("kind", None, None, "Kind", "The kind of record: source, actor, relation, event or commitment.",
+                  required=True, spec={"type": "string", "enum": ["source", "actor", "relation", "event", "commitment"]}),
+           Column("source_count", None, None, "Source count", "How many sources give an account of the record "
+                  "(1 for a source itself).", required=True, spec=_COUNT)),
+          ("id",), _records),
+    Table("spans", "Evidence spans", "The exact words of a source that state records, with offsets in Unicode code "
+          "points (end exclusive) so that the source text from start to end is the quote. Two records quoting the "
+          "same words share one span.",
+          (Column("id", None, None, "Id", "Id of the span: its source, '@', start, '-', end (what it is, so it never "
+                  "changes when other spans are added, removed or reordered).", required=True, spec=_PUBLISHED_ID),
+           _c("source", "actor", "evidence.source", link="source", required=True),
+           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end", "quote"))),
+          ("id",), _spans),
+    Table("evidence", "Evidence", "Which span states which record: one row per record and span.",
+          (_link("span", "spans", "Span", "Id of the span (spans.id).", required=True, spec=_PUBLISHED_ID),
            Column("record_kind", None, None, "Record kind", "The kind of record the span supports: source, actor, relation, event or commitment.", required=True),
-           Column("record", None, None, "Record", "Id of the record the span supports; the column named by record_kind holds it too, as a checked link.", required=True),
+           _link("record", "records", "Record", "Id of the record the span supports (records.id); the column named by record_kind holds it too, as a checked link.", required=True),
            _link("actor", "actor", "Actor", "Id of the actor the span supports (actors.id); empty otherwise."),
            _link("relation", "relation", "Relation", "Id of the relation the span supports (relations.id); empty otherwise."),
            _link("event", "event", "Event", "Id of the event the span supports (events.id); empty otherwise."),
-           _link("commitment", "commitment", "Commitment", "Id of the commitment the span supports (commitments.id); empty otherwise."),
-           _c("source", "actor", "evidence.source", link="source", required=True),
-           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end", "quote"))),
-          ("id",), _evidence),
-    Table("retired_ids", "Retired ids", "Ids that once named a published record and never will again: renamed, "
-          "merged or withdrawn. Join on replaced_by to re-sync data keyed on an old id.",
-          tuple(_c(n, "retired-id") for n in ("id", "replaced_by", "version", "reason")), ("id",), _retired),
+           _link("commitment", "commitment", "Commitment", "Id of the commitment the span supports (commitments.id); empty otherwise.")),
+          ("span", "record"), _evidence),
+    *(_account_table(t, _KIND_OF_TABLE[t.name] or "quantity",
+                     _per_account((_KIND_OF_TABLE[t.name],) if _KIND_OF_TABLE[t.name] else ("event", "commitment"),
+                                  _ROWS_OF_TABLE.get(t.name, _quantities_of_record)))
+      for t in _RECORD_TABLES),
+    Table("possibly_same", "Possibly the same", "Pairs of records that may be the same; both are kept (docs/accounts.md).",
+          (_link("id", "records", "Record", "Id of one record (records.id).", required=True),
+           _link("other", "records", "Other record", "Id of the record it may be the same as (records.id).", required=True),
+           _c("reason", "possibly-same")),
+          ("id", "other"), _possibly_same),
+    Table("retired_ids", "Retired ids", "Ids that once named a published record, span or quantity and never will "
+          "again: renamed, merged (same as) or withdrawn. Join on replaced_by to re-sync data keyed on an old id.",
+          tuple(_c(n, "retired-id") for n in ("id", "table", "replaced_by", "version", "reason")), ("id", "table"), _retired),
 )
-
 
 
 def _resolve_field(schemas: Schemas, kind: str, dotted: str) -> dict:
@@ -215,7 +343,7 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
             spec = _resolve_field(schemas, col.kind, col.field)
             title, description = spec["title"], spec["description"]
         else:  # a column this module describes: a link (an id) or plain text
-            spec = id_schema if col.link else {"type": "string"}
+            spec = col.spec or (id_schema if col.link else {"type": "string"})
             title, description = col.title, col.description
         types = spec.get("type", "string")
         types = [t for t in types if t != "null"] if isinstance(types, list) else [types]
@@ -241,7 +369,7 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
             field["example"] = spec["examples"][0]
         fields.append(field)
         if col.link:
-            foreign_keys.append({"fields": [col.name], "reference": {"resource": PLURAL[col.link], "fields": ["id"]}})
+            foreign_keys.append({"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}})
     schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
@@ -295,10 +423,33 @@ def _ordered(plan, value: Any) -> Any:
     return value
 
 
+def _published_spans(spans: list[dict]) -> list[dict]:
+    return [{"id": span_id(span), "source": span["source"], "quote": span["quote"], "start": span["start"],
+             "end": span["end"]} for span in spans]
+
+
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
     """(kind plural, record) for every record of the nested document, in order, one at a time:
-    each with its fields in schema order and its evidence spans' offsets."""
+    each with its fields in schema order, its evidence spans with their ids and offsets, and (for
+    all but sources) its sources and every account, as schema/seccoop.schema.json shapes them."""
     for kind in KINDS:
         plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
-        for r in dataset.records[kind]:
-            yield PLURAL[kind], _ordered(plan, r.data)
+        if kind == "source":
+            for r in dataset.records[kind]:
+                record = _ordered(plan, r.data)
+                record["evidence"] = _published_spans(r.data["evidence"])
+                yield PLURAL[kind], record
+            continue
+        for r in dataset.merged[kind]:
+            record = _ordered(plan, r.data)
+            record["evidence"] = _published_spans(r.data["evidence"])
+            record["source_count"] = len(r.accounts)
+            record["sources"] = r.sources
+            accounts = []
+            for account in r.accounts:
+                fields = _ordered(plan, account.data)
+                del fields["id"]
+                fields["evidence"] = [span_id(span) for span in account.data["evidence"]]
+                accounts.append({"source": account_source(account), **fields})
+            record["accounts"] = accounts
+            yield PLURAL[kind], record

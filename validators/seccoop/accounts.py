@@ -1,0 +1,321 @@
+"""Many sources, one dataset: the accounts of each record merged by the rules of docs/accounts.md.
+
+An account is one source's entry for a record (checked, with its evidence pinned); the merged
+record takes, field by field, what the accounts agree on, the bounds they all allow, the union of
+their sets, or a curator's resolution. A disagreement the rules cannot settle is reported at every
+account that takes part in it, until `data/curated/resolutions.yaml` settles it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .load import load_file
+from .report import Problem
+
+# The record's own fields (the curator's coding): accounts that give one agree.
+RECORD_FIELDS = {"actor": ("name", "type"), "relation": ("type", "subject", "object"),
+                 "event": ("type", "summary"), "commitment": ("action", "category")}
+# Single values each source states: accounts that give one agree.
+STATED_VALUES = {"actor": ("country", "honorific"), "relation": ("role",),
+                 "event": ("place", "country", "part_of", "attributed_to"),
+                 "commitment": ("strength", "made_in", "attributed_to", "deadline", "conditions")}
+# Sets each source states, merged as their union; a member is known by its key.
+MEMBERS = {"actor": ("aliases",), "event": ("participants", "quantities"),
+           "commitment": ("parties", "quantities")}
+ACCOUNT_KINDS = tuple(RECORD_FIELDS)
+# Events move forward in time: planned, then ongoing, then occurred.
+_EVENT_ORDER = {"planned": 0, "ongoing": 1, "occurred": 2}
+RESOLUTIONS = "resolutions.yaml"
+POSSIBLY_SAME = "possibly-same.yaml"
+
+
+def account_source(account) -> str:
+    """The source an account cites (identity checks made sure it cites one)."""
+    return account.data["evidence"][0]["source"]
+
+
+def member_key(name: str, member: Any) -> tuple:
+    if name == "aliases":
+        return (member,)
+    if name == "quantities":
+        return (member["text"], member["unit"])
+    return (member["actor"], member["role"])
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def quantity_id(record_id: str, quantity: dict) -> str:
+    """What the quantity is: its record, its words and its unit (docs/accounts.md)."""
+    return f"{record_id}@{slug(quantity['text'] + ' ' + quantity['unit']) or 'quantity'}"
+
+
+def span_id(span: dict) -> str:
+    """What the span is: its source and offsets (docs/accounts.md)."""
+    return f"{span['source']}@{span['start']}-{span['end']}"
+
+
+@dataclass(slots=True)
+class Merged:
+    """A published record: the merged fields (shaped as the kind's schema), its accounts ordered
+    by their sources' publication dates, and how many sources state each member of its sets."""
+
+    kind: str
+    data: dict
+    accounts: list
+    counts: dict[tuple, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def sources(self) -> list[str]:
+        return [account_source(a) for a in self.accounts]
+
+
+def merge_accounts(dataset) -> list[Problem]:
+    """Merge the checked accounts of every record into `dataset.merged`; apply and check the
+    curator's resolutions and possibly-same links. Returns the problems found."""
+    published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
+    resolutions, problems = _load_resolutions(dataset)
+    groups: dict[str, dict[str, list]] = {kind: {} for kind in ACCOUNT_KINDS}
+    for kind in ACCOUNT_KINDS:
+        for account in dataset.records[kind]:
+            groups[kind].setdefault(account.id, []).append(account)
+    known = {id_: kind for kind, group in groups.items() for id_ in group}
+    used: set[int] = set()
+    for kind in ACCOUNT_KINDS:
+        # A record with an account held back by an earlier error is not merged: what it lacks
+        # would only be that error again.
+        written: dict[str, int] = {}
+        for account in dataset.shaped[kind]:
+            written[account.id] = written.get(account.id, 0) + 1
+        merged = []
+        for id_, accounts in groups[kind].items():
+            if written.get(id_, 0) != len(accounts) or id_ in dataset.withheld:
+                for n, _ in resolutions.get(id_, ()):
+                    used.add(n)
+                continue
+            accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
+            settled = {}
+            for n, res in resolutions.get(id_, ()):
+                settled[res.data["field"]] = res
+                used.add(n)
+            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas)
+            problems += found
+            if record is not None:
+                merged.append(record)
+        dataset.merged[kind] = merged
+    for id_, entries in resolutions.items():
+        for n, res in entries:
+            if n not in used:
+                problems.append(res.problem("ref-unknown", f"no actor, relation, event or commitment has id "
+                                            f"`{id_}`", "record"))
+    problems += _load_possibly_same(dataset, known)
+    return problems
+
+
+def _where(account, *path) -> str:
+    line, _ = account.file.locate((account.index, *path))
+    return f"{account.file.display}:{line}" if line else account.file.display
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items() if v is not None) or "empty"
+    return f"`{value}`"
+
+
+def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list[Problem]:
+    """One problem at each account that takes part in a disagreement, naming the others."""
+    out = []
+    for account, value in claims:
+        others = "; ".join(f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})"
+                           for a, v in claims if a is not account)
+        out.append(account.problem(
+            "merge-conflict", f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
+            f"but {others}: {rule}", field_name,
+            hint=f"Settle it in data/curated/resolutions.yaml: `- {{record: {account.id}, field: {field_name}, "
+                 "value: ..., reason: ...}`; or correct the account that is wrong."))
+    return out
+
+
+def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The value the accounts that give one agree on, and the claims when they do not."""
+    claims = [(a, a.data[field_name]) for a in accounts if a.data.get(field_name) is not None]
+    values = []
+    for _, v in claims:
+        if v not in values:
+            values.append(v)
+    return (values[0] if len(values) == 1 else None), (claims if len(values) > 1 else [])
+
+
+def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas):
+    problems: list[Problem] = []
+    data: dict[str, Any] = {"id": id_}
+    doc = schemas.documents[kind]["properties"]
+    for name in (*RECORD_FIELDS[kind], *STATED_VALUES[kind]):
+        value, claims = _agreed(name, accounts)
+        if name in settled:
+            # The record's own fields are the curator's words: a resolution may set them anew
+            # (a summary the later sources outdated) without any disagreement to settle.
+            value = _settle(settled.pop(name), bool(claims) or name in RECORD_FIELDS[kind], problems)
+        elif claims:
+            problems += _conflict(name, claims, "sources disagree")
+        elif value is None and name in RECORD_FIELDS[kind]:
+            problems.append(accounts[0].problem(
+                "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
+                hint=f"Give `{name}` in one account of the record (the record's own fields may be left out "
+                     "of the others)."))
+        data[name] = value
+    if "status" in doc:
+        value, claims = _status(kind, accounts, published)
+        if "status" in settled:
+            value = _settle(settled.pop("status"), bool(claims), problems)
+        elif claims:
+            problems += _conflict("status", claims, "the status as of the latest source is not one value, "
+                                  "or the event goes back in time")
+        data["status"] = value
+    if "date" in doc:
+        value, claims = _date(accounts)
+        if "date" in settled:
+            value = _settle(settled.pop("date"), bool(claims), problems)
+        elif claims:
+            problems += _conflict("date", claims, "no date is allowed by every account")
+        data["date"] = value
+    counts: dict[tuple, int] = {}
+    for name in MEMBERS.get(kind, ()):
+        members: dict[tuple, Any] = {}
+        seen_by: dict[tuple, list] = {}
+        for account in accounts:
+            for member in account.data.get(name) or ():
+                key = (name, *member_key(name, member))
+                if key not in members:
+                    members[key], seen_by[key] = member, []
+                seen_by[key].append((account, member))
+                counts[key] = counts.get(key, 0) + 1
+        for key, claims in seen_by.items():
+            bounds = {tuple(m.get(b) for b in ("lower", "best", "upper")) for _, m in claims} \
+                if name == "quantities" else set()
+            if len(bounds) > 1:
+                problems += _conflict(name, claims, f"the quantity `{key[1]}` ({key[2]}) has different bounds")
+        data[name] = list(members.values())
+    spans: dict[tuple, dict] = {}
+    for account in accounts:
+        for span in account.data["evidence"]:
+            spans.setdefault((span["source"], span["start"], span["end"]), span)
+    data["evidence"] = list(spans.values())
+    for name, res in settled.items():  # a resolution of a field the merge does not compare
+        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of a {kind}", "field"))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Merged(kind, data, accounts, counts), problems
+
+
+def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
+    if not needed:
+        problems.append(resolution.problem(
+            "resolution-unneeded", f"the accounts of `{resolution.data['record']}` agree on "
+            f"`{resolution.data['field']}`; this resolution settles nothing", "field"))
+    return resolution.data["value"]
+
+
+def _status(kind: str, accounts: list, published: dict):
+    """The status as of the latest source; for an event, one that never goes back in time."""
+    latest = published[account_source(accounts[-1])]
+    last = [(a, a.data["status"]) for a in accounts if published[account_source(a)] == latest]
+    if len({v for _, v in last}) > 1:
+        return None, last
+    if kind == "event":
+        previous = None
+        for account in accounts:
+            rank = _EVENT_ORDER.get(account.data["status"])
+            if rank is None:
+                continue
+            if previous is not None and rank < previous[1]:
+                return None, [(previous[0], previous[0].data["status"]), (account, account.data["status"])]
+            previous = (account, rank)
+    return last[0][1], []
+
+
+def _date(accounts: list):
+    """The bounds every account allows (docs/accounts.md); claims when none is."""
+    dates = [a.data["date"] for a in accounts]
+    if all(d == dates[0] for d in dates):
+        return dict(dates[0]), []
+    earliest = max((d["earliest"] for d in dates if d.get("earliest")), default=None)
+    latest = min((d["latest"] for d in dates if d.get("latest")), default=None)
+    if earliest and latest and earliest > latest:
+        return None, [(a, a.data["date"]) for a in accounts]
+    precision = "day" if earliest and earliest == latest else "range" if earliest and latest else "open"
+    return {"earliest": earliest, "latest": latest, "precision": precision}, []
+
+
+def _load_resolutions(dataset) -> tuple[dict[str, list[tuple[int, Any]]], list[Problem]]:
+    """data/curated/resolutions.yaml, by record id (optional file)."""
+    from .checks import Record, _shape_problems
+
+    out: dict[str, list] = {}
+    path = dataset.package.curated / RESOLUTIONS
+    if not path.exists() and not path.is_symlink():
+        return out, []
+    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
+    validator = dataset.schemas.validators["resolution"]
+    seen = set()
+    for i, data in cf.records:
+        entry = Record("resolution", data, cf, i)
+        shape = list(_shape_problems(entry, validator, dataset.schemas))
+        problems += shape
+        if shape:
+            continue
+        key = (data["record"], data["field"])
+        if key in seen:
+            problems.append(entry.problem("id-duplicate", f"`{data['field']}` of `{data['record']}` is "
+                                          "resolved twice; keep one resolution", "field"))
+            continue
+        seen.add(key)
+        out.setdefault(data["record"], []).append((len(seen), entry))
+    return out, problems
+
+
+def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
+    from .checks import Record, _shape_problems
+
+    path = dataset.package.curated / POSSIBLY_SAME
+    if not path.exists() and not path.is_symlink():
+        return []
+    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
+    validator = dataset.schemas.validators["possibly-same"]
+    for i, data in cf.records:
+        entry = Record("possibly-same", data, cf, i)
+        shape = list(_shape_problems(entry, validator, dataset.schemas))
+        problems += shape
+        if shape:
+            continue
+        ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
+        missing = [(name, v) for name, v in zip(("id", "other"), ids) if v not in known]
+        for name, value in missing:
+            problems.append(entry.problem("ref-unknown", f"no actor, relation, event or commitment has id "
+                                          f"`{value}`", name))
+        if missing:
+            continue
+        if ids[0] == ids[1]:
+            problems.append(entry.problem("schema-invalid", f"`{ids[0]}` is linked to itself", "other"))
+        elif known[ids[0]] != known[ids[1]]:
+            problems.append(entry.problem("ref-wrong-kind", f"`{ids[0]}` is a {known[ids[0]]} but `{ids[1]}` "
+                                          f"is a {known[ids[1]]}; only records of one kind may be the same", "other"))
+        else:
+            dataset.possibly_same.append({"id": ids[0], "other": ids[1], "reason": data["reason"]})
+    return problems
+
+
+def quantities_of(record: Merged | Any) -> Iterable[tuple[str, dict]]:
+    for quantity in record.data.get("quantities") or ():
+        yield quantity_id(record.data["id"], quantity), quantity
