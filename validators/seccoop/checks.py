@@ -70,9 +70,6 @@ class Dataset:
     merged: dict[str, list] = field(default_factory=dict)
     possibly_same: list[dict] = field(default_factory=list)
 
-    @property
-    def source_ids(self) -> set[str]:
-        return {r.id for r in self.shaped.get("source", ())}
 
     def successor(self, id_: str) -> str:
         """The id a record is published under: itself, or what replaced it (same as)."""
@@ -224,6 +221,7 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
     An account written with a retired id is read as its successor's (same as)."""
     by_id: dict[str, Record] = {}
     given: dict[tuple[str, str], Record] = {}
+    source_ids = {r.id for r in dataset.shaped["source"]}
     problems = []
     for kind in KINDS:
         kept = []
@@ -249,7 +247,7 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
                              f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml."))
                     continue
                 # A file named for a source holds that source's accounts only (other names are free).
-                home = record.file.path.parent == folder and record.file.path.stem in dataset.source_ids \
+                home = record.file.path.parent == folder and record.file.path.stem in source_ids \
                     and record.file.path.stem != sources[0]
                 if home:
                     problems.append(record.problem(
