@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .load import load_file
 from .report import Problem
 
 # The record's own fields (the curator's coding): accounts that give one agree.
@@ -90,7 +89,6 @@ def merge_accounts(dataset) -> list[Problem]:
         for account in dataset.records[kind]:
             groups[kind].setdefault(account.id, []).append(account)
     known = {id_: kind for kind, group in groups.items() for id_ in group}
-    used: set[int] = set()
     for kind in ACCOUNT_KINDS:
         # A record with an account held back by an earlier error is not merged: what it lacks
         # would only be that error again.
@@ -100,24 +98,18 @@ def merge_accounts(dataset) -> list[Problem]:
         merged = []
         for id_, accounts in groups[kind].items():
             if written.get(id_, 0) != len(accounts) or id_ in dataset.withheld:
-                for n, _ in resolutions.get(id_, ()):
-                    used.add(n)
                 continue
             accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
-            settled = {}
-            for n, res in resolutions.get(id_, ()):
-                settled[res.data["field"]] = res
-                used.add(n)
+            settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
             record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas)
             problems += found
             if record is not None:
                 merged.append(record)
         dataset.merged[kind] = merged
     for id_, entries in resolutions.items():
-        for n, res in entries:
-            if n not in used:
-                problems.append(res.problem("ref-unknown", f"no actor, relation, event or commitment has id "
-                                            f"`{id_}`", "record"))
+        if id_ not in known and id_ not in dataset.withheld and not dataset.incomplete:
+            problems += [res.problem("ref-unknown", f"no actor, relation, event or commitment has id `{id_}`",
+                                     "record") for res in entries]
     problems += _load_possibly_same(dataset, known)
     return problems
 
@@ -258,47 +250,32 @@ def _date(accounts: list):
     return {"earliest": earliest, "latest": latest, "precision": precision}, []
 
 
-def _load_resolutions(dataset) -> tuple[dict[str, list[tuple[int, Any]]], list[Problem]]:
-    """data/curated/resolutions.yaml, by record id (optional file)."""
-    from .checks import Record, _shape_problems
+def _load_resolutions(dataset) -> tuple[dict[str, list], list[Problem]]:
+    """data/curated/resolutions.yaml, by the id of the record each settles (a retired id followed
+    to its successor), one resolution per field."""
+    from .checks import load_register
 
+    entries, problems = load_register(dataset, RESOLUTIONS, "resolution")
     out: dict[str, list] = {}
-    path = dataset.package.curated / RESOLUTIONS
-    if not path.exists() and not path.is_symlink():
-        return out, []
-    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
-    validator = dataset.schemas.validators["resolution"]
     seen = set()
-    for i, data in cf.records:
-        entry = Record("resolution", data, cf, i)
-        shape = list(_shape_problems(entry, validator, dataset.schemas))
-        problems += shape
-        if shape:
-            continue
-        key = (data["record"], data["field"])
+    for entry in entries:
+        record = dataset.successor(entry.data["record"])
+        key = (record, entry.data["field"])
         if key in seen:
-            problems.append(entry.problem("id-duplicate", f"`{data['field']}` of `{data['record']}` is "
-                                          "resolved twice; keep one resolution", "field"))
+            problems.append(entry.problem("id-duplicate", f"`{key[1]}` of `{record}` is resolved twice; "
+                                          "keep one resolution", "field"))
             continue
         seen.add(key)
-        out.setdefault(data["record"], []).append((len(seen), entry))
+        out.setdefault(record, []).append(entry)
     return out, problems
 
 
 def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
-    from .checks import Record, _shape_problems
+    from .checks import load_register
 
-    path = dataset.package.curated / POSSIBLY_SAME
-    if not path.exists() and not path.is_symlink():
-        return []
-    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
-    validator = dataset.schemas.validators["possibly-same"]
-    for i, data in cf.records:
-        entry = Record("possibly-same", data, cf, i)
-        shape = list(_shape_problems(entry, validator, dataset.schemas))
-        problems += shape
-        if shape:
-            continue
+    entries, problems = load_register(dataset, POSSIBLY_SAME, "possibly-same")
+    for entry in entries:
+        data = entry.data
         ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
         missing = [(name, v) for name, v in zip(("id", "other"), ids) if v not in known]
         for name, value in missing:

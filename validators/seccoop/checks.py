@@ -285,22 +285,33 @@ RETIRED = "retired-ids.yaml"
 _RECORD_TABLES = ("records", "sources", "actors", "relations", "events", "commitments")
 
 
+def load_register(dataset: Dataset, name: str, kind: str) -> tuple[list[Record], list[Problem]]:
+    """The entries of a curated register of the curator's (retired ids, resolutions, possibly-same
+    links) whose shape is right, and the problems of the others. A package that has never needed
+    the register need not have its file."""
+    path = dataset.package.curated / name
+    if not path.exists() and not path.is_symlink():
+        return [], []
+    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
+    validator = dataset.schemas.validators[kind]
+    entries = []
+    for i, data in cf.records:
+        entry = Record(kind, data, cf, i)
+        shape = list(_shape_problems(entry, validator, dataset.schemas))
+        problems += shape
+        if not shape:
+            entries.append(entry)
+    return entries, problems
+
+
 def _load_retired(dataset: Dataset) -> list[Problem]:
     """The register of retired ids: each retired once, and each successor chain followed to the
     id in use (a cycle is an error)."""
-    path = dataset.package.curated / RETIRED
-    if not path.exists() and not path.is_symlink():
-        return []  # a package that has never retired an id need not have the register yet
-    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
-    validator = dataset.schemas.validators["retired-id"]
+    entries, problems = load_register(dataset, RETIRED, "retired-id")
     replaced: dict[str, str | None] = {}
     seen: set[tuple[str, str]] = set()
-    for i, data in cf.records:
-        entry = Record("retired-id", data, cf, i)
-        shape = list(_shape_problems(entry, validator, dataset.schemas))
-        problems += shape
-        if shape:
-            continue
+    for entry in entries:
+        data = entry.data
         table = data.setdefault("table", "records")
         if (entry.id, table) in seen:
             problems.append(entry.problem("id-duplicate", f"id `{entry.id}` of {table} is retired twice", "id"))
