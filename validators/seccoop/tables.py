@@ -134,7 +134,7 @@ def _merged(table: str, kinds: tuple[str, ...], record_rows) -> Callable:
         for kind in kinds:
             for record in ds.merged[kind]:
                 for row in record_rows(record.data):
-                    yield (*row, record.counts[member(row)] if member else len(record.accounts))
+                    yield (*row, record.count(member(row)) if member else len(record.accounts))
     return rows
 
 
