@@ -24,7 +24,8 @@ def data_dictionary(schemas: Schemas) -> str:
     out = [GENERATED, "# Data dictionary\n",
            "Every published table, its fields and their allowed codes. Types are Frictionless Table Schema "
            "types; *required* means the cell is never empty. The nested JSON (`data/seccoop.json`) has the "
-           "same fields, shaped as `schema/seccoop.schema.json`.\n"]
+           "same fields, shaped as `schema/seccoop.schema.json`, with every source's account of each record. "
+           "How records merge their sources' accounts: [accounts.md](accounts.md).\n"]
     out.append("## Tables\n")
     for table in TABLES:
         out.append(f"- [`{table.name}`](#{table.name.replace('_', '-')}): {table.description}")

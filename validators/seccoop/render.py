@@ -105,7 +105,8 @@ def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -
     resources.append(_resource(
         "seccoop", DOCUMENT, output, type="json", title="All records, nested",
         description="Every record of the package in one JSON document, shaped as schema/seccoop.schema.json: "
-                    "sources, actors, relations, events and commitments, each with its evidence spans.",
+                    "sources, actors, relations, events and commitments, each with its evidence spans, and "
+                    "each record with its sources and every source's account of it (docs/accounts.md).",
         format="json", mediatype="application/json", encoding="utf-8"))
     descriptor: dict[str, Any] = {"$schema": PROFILE}
     descriptor.update({k: meta[k] for k in PACKAGE_FIELDS if k in meta})
