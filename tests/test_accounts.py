@@ -263,3 +263,98 @@ def test_inserting_removing_or_reordering_spans_changes_no_other_spans_id(tmp_pa
     for quote, sid in ids.items():
         start = TEXTS["gamma"].index(quote)
         assert sid == f"gamma@{start}-{start + len(quote)}"
+
+
+# -- what a careful reviewer tried ---------------------------------------------------------------
+
+def _errors(pkg: Path) -> list[tuple[str, str, str]]:
+    result = run_cli("check", str(pkg), "--format", "json")
+    assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+    return sorted((p["code"], p["file"], p["path"]) for p in json.loads(result.stdout)["errors"]
+                  if p["severity"] == "error")
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("date", "2024-04-09", "schema-invalid"),                                   # not a date's shape
+    ("date", {"earliest": "2024-04-20", "latest": "2024-04-01", "precision": "range"}, "schema-invalid"),
+    ("date", {"earliest": "2024-04-09", "latest": "2024-04-10", "precision": "day"}, "schema-invalid"),
+    ("summary", None, "schema-type"),                                            # the record's own field
+    ("status", "occurred-ish", "schema-invalid"),                                # not a code
+    ("attributed_to", "no-such-actor", "ref-unknown"),
+    ("attributed_to", "brandt-talks-freedonia", "ref-wrong-kind"),
+])
+def test_a_resolution_is_held_to_what_its_field_requires(three, field, value, code):
+    _dump(three / "data" / "curated" / "resolutions.yaml", [
+        {"record": "brandt-visit-freedonia", "field": field, "value": value, "reason": "a test"}])
+    before = snapshot(three / "data")
+    assert (code, "data/curated/resolutions.yaml", "$[0].value") in _errors(three)
+    assert run_cli("build", str(three)).returncode == 1
+    assert snapshot(three / "data") == before  # nothing built from a bad resolution
+
+
+def test_quantities_are_one_member_by_their_id_and_a_member_twice_in_one_account_is_reported(three):
+    for rel, text in (("events/gamma.yaml", "next week"), ("events/delta.yaml", "Next week")):
+        accounts = yaml.safe_load((three / "data" / "curated" / rel).read_text(encoding="utf-8"))
+        accounts[0]["quantities"] = [{"text": text, "lower": 1, "best": None, "upper": 7, "unit": "days"}]
+        _dump(three / "data" / "curated" / rel, accounts)
+    assert run_cli("build", str(three)).returncode == 0
+    rows = [r for r in _rows(three, "quantities") if r["event"] == "brandt-visit-freedonia"]
+    assert [(r["id"], r["source_count"]) for r in rows] == [("brandt-visit-freedonia@next-week-days", "2")]
+    accounts = yaml.safe_load((three / "data" / "curated" / "events/gamma.yaml").read_text(encoding="utf-8"))
+    accounts[0]["participants"].append(dict(accounts[0]["participants"][0]))
+    _dump(three / "data" / "curated" / "events/gamma.yaml", accounts)
+    assert _errors(three) == [("id-duplicate", "data/curated/events/gamma.yaml", "$[0].participants[2]")]
+
+
+def test_a_possibly_same_link_is_a_pair_in_either_order(three):
+    _dump(three / "data" / "curated" / "possibly-same.yaml", [
+        {"id": "brandt", "other": "oskar-brandt", "reason": "same surname, same visit"},
+        {"id": "oskar-brandt", "other": "brandt", "reason": "the other way round"}])
+    assert _errors(three) == [("id-duplicate", "data/curated/possibly-same.yaml", "$[1].other")]
+
+
+def test_a_cycle_of_retired_ids_is_reported_once_in_a_stable_order(three):
+    _dump(three / "data" / "curated" / "retired-ids.yaml", [
+        {"id": "old-a", "replaced_by": "old-b", "version": "0.0.2", "reason": "a test"},
+        {"id": "old-b", "replaced_by": "old-c", "version": "0.0.2", "reason": "a test"},
+        {"id": "old-c", "replaced_by": "old-a", "version": "0.0.2", "reason": "a test"}])
+    messages = set()
+    for seed in ("1", "3"):
+        result = run_cli("check", str(three), "--format", "json", env={"PYTHONHASHSEED": seed})
+        errors = json.loads(result.stdout)["errors"]
+        assert [(e["code"], e["path"]) for e in errors] == [("id-retired", "$[0].replaced_by")]
+        messages.add(errors[0]["message"])
+    assert messages == {"retired ids replace each other in a cycle (old-a -> old-b -> old-c -> old-a)"}
+
+
+def test_a_conflict_names_only_the_accounts_that_differ(three):
+    path = three / "data" / "curated" / "actors" / "epsilon.yaml"
+    accounts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    accounts[0]["id"] = "oskar-brandt"  # epsilon's Commissioner, the same man
+    del accounts[0]["name"], accounts[0]["type"]
+    _dump(path, accounts)
+    report = json.loads(run_cli("check", str(three), "--format", "json").stdout)
+    at_gamma = next(p for p in report["errors"] if p["file"].endswith("gamma.yaml") and p["code"] == "merge-conflict")
+    assert "`Commissioner` in epsilon" in at_gamma["message"] and "delta" not in at_gamma["message"]
+
+
+def test_a_file_named_for_a_source_holds_its_accounts_only_in_subfolders_too(three):
+    curated = three / "data" / "curated" / "events"
+    (curated / "2024").mkdir()
+    (curated / "delta.yaml").rename(curated / "2024" / "gamma.yaml")
+    assert _errors(three) == [("account-file", "data/curated/events/2024/gamma.yaml", "$[0].evidence[0].source")]
+
+
+def test_merge_sees_accounts_written_with_a_retired_id_of_the_record(three):
+    """delta's account of `brandt-old` is an account of `brandt`: merging `brandt` into
+    `oskar-brandt` would give delta two accounts of one record, so the merge is refused."""
+    _dump(three / "data" / "curated" / "retired-ids.yaml", [
+        {"id": "brandt-old", "replaced_by": "brandt", "version": "0.0.2", "reason": "a test"}])
+    path = three / "data" / "curated" / "actors" / "delta.yaml"
+    accounts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    accounts.append({"id": "brandt-old", "evidence": [{"source": "delta", "quote": "He met"}]})
+    _dump(path, accounts)
+    before = snapshot(three)
+    merged = run_cli("merge", "oskar-brandt", "brandt", "--package", str(three))
+    assert merged.returncode == 1 and "two accounts of `oskar-brandt`" in merged.stderr, merged.stderr
+    assert snapshot(three) == before

@@ -40,8 +40,8 @@ def account_source(account) -> str:
 def member_key(name: str, member: Any) -> tuple:
     if name == "aliases":
         return (member,)
-    if name == "quantities":
-        return (member["text"], member["unit"])
+    if name == "quantities":  # as its id says it: words and unit, as a slug
+        return (slug(member["text"] + " " + member["unit"]) or "quantity",)
     return (member["actor"], member["role"])
 
 
@@ -52,7 +52,7 @@ def slug(text: str) -> str:
 
 def quantity_id(record_id: str, quantity: dict) -> str:
     """What the quantity is: its record, its words and its unit (docs/accounts.md)."""
-    return f"{record_id}@{slug(quantity['text'] + ' ' + quantity['unit']) or 'quantity'}"
+    return f"{record_id}@{member_key('quantities', quantity)[0]}"
 
 
 def span_id(span: dict) -> str:
@@ -104,7 +104,8 @@ def merge_accounts(dataset) -> list[Problem]:
                 continue
             accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
             settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
-            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas)
+            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known,
+                                   dataset.successor)
             problems += found
             if record is not None:
                 merged.append(record)
@@ -133,7 +134,7 @@ def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list
     out = []
     for account, value in claims:
         others = "; ".join(f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})"
-                           for a, v in claims if a is not account)
+                           for a, v in claims if v != value)
         out.append(account.problem(
             "merge-conflict", f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
             f"but {others}: {rule}", field_name,
@@ -152,25 +153,57 @@ def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]
     return (values[0] if len(values) == 1 else None), (claims if len(values) > 1 else [])
 
 
-def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas):
+# Fields whose value names another record (a resolution's value follows retired ids too).
+REFERENCES = {"relation": {"subject": "actor", "object": "actor"},
+              "event": {"part_of": "event", "attributed_to": "actor"},
+              "commitment": {"made_in": "event", "attributed_to": "actor"}}
+
+
+def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, dict]:
+    """The union of each set the accounts state, and how many sources state each member; a
+    member listed twice in one account is reported there (it would repeat a table's key)."""
+    union: dict[str, dict[tuple, Any]] = {}
+    claims_of: dict[tuple, list] = {}
+    for name in MEMBERS.get(kind, ()):
+        members = union[name] = {}
+        for account in accounts:
+            own = set()
+            for i, member in enumerate(account.data.get(name) or ()):
+                key = (name, *member_key(name, member))
+                if key in own:
+                    problems.append(account.problem(
+                        "id-duplicate", f"this account lists the same member of `{name}` twice", name, i,
+                        hint="Keep one of the two entries."))
+                    continue
+                own.add(key)
+                members.setdefault(key, member)
+                claims_of.setdefault(key, []).append((account, member))
+    return union, claims_of
+
+
+def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas, known: dict,
+           successor) -> tuple["Merged | None", list[Problem]]:
+    problems: list[Problem] = []
     if len(accounts) == 1 and not settled:
-        # Most records have one source: the record is its account as written (no copies, every
-        # member stated once), which keeps memory flat at 100k events.
-        missing = [name for name in RECORD_FIELDS[kind] if accounts[0].data.get(name) is None]
-        problems = [accounts[0].problem(
+        # Most records have one source: the record is its account as written (no copies), which
+        # keeps memory flat at 100k events.
+        account = accounts[0]
+        problems += [account.problem(
             "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
             hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
-                 "another account gives them).") for name in missing]
-        return (None if problems else Merged(kind, accounts[0].data, accounts)), problems
-    problems: list[Problem] = []
+                 "another account gives them).") for name in RECORD_FIELDS[kind] if account.data.get(name) is None]
+        _members(kind, accounts, problems)
+        return (None if problems else Merged(kind, account.data, accounts)), problems
     data: dict[str, Any] = {"id": id_}
     doc = schemas.documents[kind]["properties"]
+    applied = {}
     for name in (*RECORD_FIELDS[kind], *STATED_VALUES[kind]):
         value, claims = _agreed(name, accounts)
         if name in settled:
             # The record's own fields are the curator's words: a resolution may set them anew
             # (a summary the later sources outdated) without any disagreement to settle.
-            value = _settle(settled.pop(name), bool(claims) or name in RECORD_FIELDS[kind], problems)
+            applied[name] = settled.pop(name)
+            value = _settle(applied[name], bool(claims) or name in RECORD_FIELDS[kind], problems)
         elif claims:
             problems += _conflict(name, claims, "sources disagree")
         elif value is None and name in RECORD_FIELDS[kind]:
@@ -179,37 +212,26 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
                 hint=f"Give `{name}` in one account of the record (the record's own fields may be left out "
                      "of the others)."))
         data[name] = value
-    if "status" in doc:
-        value, claims = _status(kind, accounts, published)
-        if "status" in settled:
-            value = _settle(settled.pop("status"), bool(claims), problems)
+    for name, rule in (("status", _status), ("date", _date)):
+        if name not in doc:
+            continue
+        value, claims = rule(kind, accounts, published)
+        if name in settled:
+            applied[name] = settled.pop(name)
+            value = _settle(applied[name], bool(claims), problems)
         elif claims:
-            problems += _conflict("status", claims, "the status as of the latest source is not one value, "
-                                  "or the event goes back in time")
-        data["status"] = value
-    if "date" in doc:
-        value, claims = _date(accounts)
-        if "date" in settled:
-            value = _settle(settled.pop("date"), bool(claims), problems)
-        elif claims:
-            problems += _conflict("date", claims, "no date is allowed by every account")
-        data["date"] = value
+            problems += _conflict(name, claims, "the status as of the latest source is not one value, or the "
+                                  "event goes back in time" if name == "status" else "no date is allowed by every account")
+        data[name] = value
+    union, claims_of = _members(kind, accounts, problems)
     counts: dict[tuple, int] = {}
-    for name in MEMBERS.get(kind, ()):
-        members: dict[tuple, Any] = {}
-        seen_by: dict[tuple, list] = {}
-        for account in accounts:
-            for member in account.data.get(name) or ():
-                key = (name, *member_key(name, member))
-                if key not in members:
-                    members[key], seen_by[key] = member, []
-                seen_by[key].append((account, member))
-                counts[key] = counts.get(key, 0) + 1
-        for key, claims in seen_by.items():
-            bounds = {tuple(m.get(b) for b in ("lower", "best", "upper")) for _, m in claims} \
-                if name == "quantities" else set()
-            if len(bounds) > 1:
-                problems += _conflict(name, claims, f"the quantity `{key[1]}` ({key[2]}) has different bounds")
+    for name, members in union.items():
+        for key in members:
+            claims = claims_of[key]
+            counts[key] = len(claims)
+            if name == "quantities" and len({tuple(m.get(b) for b in ("lower", "best", "upper"))
+                                             for _, m in claims}) > 1:
+                problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
         data[name] = list(members.values())
     spans: dict[tuple, dict] = {}
     for account in accounts:
@@ -217,39 +239,79 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
             spans.setdefault((span["source"], span["start"], span["end"]), span)
     data["evidence"] = list(spans.values())
     for name, res in settled.items():  # a resolution of a field the merge does not compare
-        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of a {kind}", "field"))
+        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {_a(kind)}", "field"))
+    problems += _check_resolved(kind, data, applied, schemas, known, successor)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Merged(kind, data, accounts, counts), problems
 
 
+def _a(kind: str) -> str:
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, successor) -> list[Problem]:
+    """A resolution's value is held to what its field requires, as an account's would be: the
+    field's schema, a date's bounds and precision, a reference to a record of the right kind."""
+    from .checks import date_problem
+
+    problems = []
+    for name, res in applied.items():
+        value = res.data["value"]
+        target = REFERENCES.get(kind, {}).get(name)
+        if target and isinstance(value, str):
+            value = data[name] = successor(value)
+            if known.get(value) != target:
+                problems.append(res.problem(
+                    "ref-unknown" if value not in known else "ref-wrong-kind",
+                    f"`{value}` is not {_a(target)}, but `{name}` names one", "value"))
+        if value is None and name in RECORD_FIELDS[kind]:
+            problems.append(res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own "
+                                        "field", "value"))
+        elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
+            problems.append(res.problem("schema-invalid", why, "value"))
+    validator = schemas.validators[kind]
+    if problems or validator.is_valid(data):
+        return problems
+    for error in validator.detailed.iter_errors(data):
+        field_name = error.absolute_path[0] if error.absolute_path else None
+        if field_name in applied:
+            problems.append(applied[field_name].problem(
+                "schema-invalid", f"not a value `{field_name}` can take: {error.message}", "value",
+                hint=f"Write the value as the field is written in an account (docs/data-dictionary.md)."))
+    return problems
+
+
 def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
     if not needed:
         problems.append(resolution.problem(
-            "resolution-unneeded", f"the accounts of `{resolution.data['record']}` agree on "
+            "resolution-unneeded", f"the accounts of `{resolution.data['record']}` do not disagree on "
             f"`{resolution.data['field']}`; this resolution settles nothing", "field"))
     return resolution.data["value"]
 
 
 def _status(kind: str, accounts: list, published: dict):
-    """The status as of the latest source; for an event, one that never goes back in time."""
+    """The status as of the latest source; for an event, one that never goes back in time: no
+    source of a later date gives an earlier stage than a source of an earlier date."""
     latest = published[account_source(accounts[-1])]
     last = [(a, a.data["status"]) for a in accounts if published[account_source(a)] == latest]
     if len({v for _, v in last}) > 1:
         return None, last
     if kind == "event":
-        previous = None
-        for account in accounts:
-            rank = _EVENT_ORDER.get(account.data["status"])
-            if rank is None:
-                continue
-            if previous is not None and rank < previous[1]:
-                return None, [(previous[0], previous[0].data["status"]), (account, account.data["status"])]
-            previous = (account, rank)
+        furthest = None  # the account of an earlier date at the latest stage so far
+        for date in sorted({published[account_source(a)] for a in accounts}):
+            group = [a for a in accounts if published[account_source(a)] == date
+                     and a.data["status"] in _EVENT_ORDER]
+            back = [a for a in group if furthest and _EVENT_ORDER[a.data["status"]] < _EVENT_ORDER[furthest.data["status"]]]
+            if back:
+                return None, [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
+            for a in group:
+                if furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]:
+                    furthest = a
     return last[0][1], []
 
 
-def _date(accounts: list):
+def _date(kind: str, accounts: list, published: dict):
     """The bounds every account allows (docs/accounts.md); claims when none is."""
     dates = [a.data["date"] for a in accounts]
     if all(d == dates[0] for d in dates):
@@ -274,8 +336,8 @@ def _load_resolutions(dataset) -> tuple[dict[str, list], list[Problem]]:
         record = dataset.successor(entry.data["record"])
         key = (record, entry.data["field"])
         if key in seen:
-            problems.append(entry.problem("id-duplicate", f"`{key[1]}` of `{record}` is resolved twice; "
-                                          "keep one resolution", "field"))
+            problems.append(entry.problem("id-duplicate", f"`{key[1]}` of `{record}` is resolved twice",
+                                          "field", hint="Keep one resolution of a field, in one place."))
             continue
         seen.add(key)
         out.setdefault(record, []).append(entry)
@@ -286,6 +348,7 @@ def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
     from .checks import load_register
 
     entries, problems = load_register(dataset, POSSIBLY_SAME, "possibly-same")
+    linked: set[frozenset] = set()
     for entry in entries:
         data = entry.data
         ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
@@ -300,7 +363,11 @@ def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
         elif known[ids[0]] != known[ids[1]]:
             problems.append(entry.problem("ref-wrong-kind", f"`{ids[0]}` is a {known[ids[0]]} but `{ids[1]}` "
                                           f"is a {known[ids[1]]}; only records of one kind may be the same", "other"))
+        elif frozenset(ids) in linked:  # a link is a pair, in either order
+            problems.append(entry.problem("id-duplicate", f"`{ids[0]}` and `{ids[1]}` are linked already",
+                                          "other", hint="Keep one of the two links."))
         else:
+            linked.add(frozenset(ids))
             dataset.possibly_same.append({"id": ids[0], "other": ids[1], "reason": data["reason"]})
     return problems
 

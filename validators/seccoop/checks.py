@@ -222,14 +222,28 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
     by_id: dict[str, Record] = {}
     given: dict[tuple[str, str], Record] = {}
     source_ids = {r.id for r in dataset.shaped["source"]}
+    written_kind: dict[str, str] = {}
+    for kind in KINDS:
+        for record in dataset.records[kind]:
+            written_kind.setdefault(record.id, kind)
     problems = []
     for kind in KINDS:
         kept = []
         folder = dataset.package.curated / PLURAL[kind]
         for record in dataset.records[kind]:
             written = record.id
+            if written in dataset.withheld and dataset.withheld[written] == "retired-id":
+                continue  # an id in a cycle of retired ids: reported at the register
             if written in dataset.successors:
-                if dataset.successors[written] is None or kind == "source":
+                successor = dataset.successors[written]
+                if successor is not None and written_kind.get(successor, kind) != kind:
+                    problems.append(record.problem(
+                        "ref-wrong-kind", f"`{written}` is retired as the same as `{successor}`, which is "
+                        f"{'an' if written_kind[successor][0] in 'aeiou' else 'a'} {written_kind[successor]}; "
+                        f"this account is of {'an' if kind[0] in 'aeiou' else 'a'} {kind}", "id",
+                        hint="Fix replaced_by in data/curated/retired-ids.yaml, or the id of this account."))
+                    continue
+                if successor is None or kind == "source":
                     entry = next(r for r in dataset.retired if r.id == written)
                     problems.append(record.problem(
                         "id-retired", f"id `{written}` was retired in {entry.data['version']} "
@@ -247,7 +261,7 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
                              f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml."))
                     continue
                 # A file named for a source holds that source's accounts only (other names are free).
-                home = record.file.path.parent == folder and record.file.path.stem in source_ids \
+                home = record.file.path.is_relative_to(folder) and record.file.path.stem in source_ids \
                     and record.file.path.stem != sources[0]
                 if home:
                     problems.append(record.problem(
@@ -269,7 +283,7 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
             if first is not None and (first.kind != kind or kind == "source"):
                 line, _ = first.file.locate((first.index, "id"))
                 problems.append(record.problem(
-                    "id-duplicate", f"id `{record.id}` is already used by a {first.kind} "
+                    "id-duplicate", f"id `{record.id}` is already used by {'an' if first.kind[0] in 'aeiou' else 'a'} {first.kind} "
                     f"at {first.file.display}:{line}", "id",
                     hint="An id names one record of one kind; pick a new id (ids are never reused)."))
                 continue
@@ -320,20 +334,26 @@ def _load_retired(dataset: Dataset) -> list[Problem]:
         if table in _RECORD_TABLES:  # only a record id is followed: same as
             replaced[entry.id] = data.get("replaced_by")
         dataset.retired.append(entry)
+    in_cycle: set[str] = set()
     for entry in dataset.retired:
         if entry.id not in replaced:
             continue
-        seen, here = {entry.id}, replaced[entry.id]
+        path, here = [entry.id], replaced[entry.id]
         while here in replaced:
-            if here in seen:
-                problems.append(entry.problem("id-retired", f"`{entry.id}` is replaced by a retired id in a "
-                                              f"cycle ({' -> '.join([*seen, here])})", "replaced_by",
-                                              hint="Point replaced_by at an id in use."))
+            if here in path:
+                cycle = path[path.index(here):]
+                if not in_cycle & set(cycle):  # one report for one cycle
+                    problems.append(entry.problem(
+                        "id-retired", f"retired ids replace each other in a cycle ({' -> '.join([*cycle, here])})",
+                        "replaced_by", hint="Point replaced_by at an id in use."))
+                in_cycle.update(cycle)
                 here = None
                 break
-            seen.add(here)
+            path.append(here)
             here = replaced[here]
         dataset.successors[entry.id] = here
+    # Accounts and references written with an id of the cycle were reported with the cycle.
+    dataset.withheld.update((id_, "retired-id") for id_ in in_cycle)
     return problems
 
 
@@ -514,6 +534,27 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
 
 # -- time -------------------------------------------------------------------------------------
 
+def _precision_fits(date: dict) -> bool:
+    earliest, latest = date.get("earliest"), date.get("latest")
+    return {"day": earliest is not None and earliest == latest,
+            "range": earliest is not None and latest is not None,
+            "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
+            "year": bool(earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01"
+                         and latest[5:] == "12-31"),
+            "open": earliest is None or latest is None}.get(date.get("precision"), False)
+
+
+def date_problem(date: dict) -> str | None:
+    """What is wrong with a date's bounds or precision (for a date a curator writes outside an
+    account: a resolution's value), or None."""
+    earliest, latest = date.get("earliest"), date.get("latest")
+    if isinstance(earliest, str) and isinstance(latest, str) and earliest > latest:
+        return f"earliest {earliest} is after latest {latest}"
+    if not _precision_fits(date):
+        return f"precision `{date.get('precision')}` does not fit earliest {earliest} and latest {latest}"
+    return None
+
+
 def _check_time(dataset: Dataset) -> list[Problem]:
     """Dates as bounds, and each account within what its own source could know when it was
     published (docs/accounts.md, "Dates per source")."""
@@ -527,13 +568,7 @@ def _check_time(dataset: Dataset) -> list[Problem]:
                 problems.append(record.problem("time-bounds-order", f"earliest {earliest} is after latest {latest}",
                                                "date", "earliest"))
                 continue
-            fits = {"day": earliest is not None and earliest == latest,
-                    "range": earliest is not None and latest is not None,
-                    "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
-                    "year": bool(earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01"
-                                 and latest[5:] == "12-31"),
-                    "open": earliest is None or latest is None}[precision]
-            if not fits:
+            if not _precision_fits(date):
                 problems.append(record.problem("time-precision", f"precision `{precision}` does not fit "
                                                f"earliest {earliest} and latest {latest}", "date", "precision"))
             source = record.data["evidence"][0]["source"]

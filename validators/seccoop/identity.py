@@ -136,6 +136,19 @@ class _Curated:
     retired: dict[str, dict]
     retired_path: Path
 
+    def accounts_of(self, id_: str) -> list[tuple[_File, int]]:
+        """The entries that are accounts of `id_`: written with it, or with a retired id whose
+        successor (followed through chains) it is."""
+        found = list(self.accounts.get(id_, []))
+        for written in self.accounts:
+            seen, here = {written}, written
+            while here in self.retired and self.retired[here].get("replaced_by") not in (None, *seen):
+                here = self.retired[here]["replaced_by"]
+                seen.add(here)
+            if here == id_ and written != id_:
+                found += self.accounts[written]
+        return found
+
     @classmethod
     def read(cls, package: Package) -> "_Curated":
         files, accounts = [], {}
@@ -318,8 +331,8 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
     """What the merge would make twice, which only a curator can make one: two accounts of `keep`
     from one source, two resolutions of one field, a possibly-same link of `keep` with itself or
     twice over."""
-    for f, i in curated.accounts.get(other, []):
-        for g, j in curated.accounts.get(keep, []):
+    for f, i in curated.accounts_of(other):
+        for g, j in curated.accounts_of(keep):
             common = _account_sources(f.data[i]) & _account_sources(g.data[j])
             if common:
                 raise IdentityRefused(

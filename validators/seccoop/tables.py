@@ -123,7 +123,7 @@ def _quantities_of_record(d):
 _MEMBER_OF_ROW = {"actor_aliases": lambda row: ("aliases", row[1]),
                   "event_participants": lambda row: ("participants", row[1], row[2]),
                   "commitment_parties": lambda row: ("parties", row[1], row[2]),
-                  "quantities": lambda row: ("quantities", row[3], row[7])}
+                  "quantities": lambda row: ("quantities", row[0].split("@", 1)[1])}
 
 
 def _merged(table: str, kinds: tuple[str, ...], record_rows) -> Callable:
