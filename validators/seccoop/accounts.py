@@ -239,14 +239,15 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
             spans.setdefault((span["source"], span["start"], span["end"]), span)
     data["evidence"] = list(spans.values())
     for name, res in settled.items():  # a resolution of a field the merge does not compare
-        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {_a(kind)}", "field"))
+        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {a_kind(kind)}", "field"))
     problems += _check_resolved(kind, data, applied, schemas, known, successor)
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Merged(kind, data, accounts, counts), problems
 
 
-def _a(kind: str) -> str:
+def a_kind(kind: str) -> str:
+    """`an actor`, `a relation`: a kind with its article, for messages."""
     return ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
@@ -264,7 +265,7 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
             if known.get(value) != target:
                 problems.append(res.problem(
                     "ref-unknown" if value not in known else "ref-wrong-kind",
-                    f"`{value}` is not {_a(target)}, but `{name}` names one", "value"))
+                    f"`{value}` is not {a_kind(target)}, but `{name}` names one", "value"))
         if value is None and name in RECORD_FIELDS[kind]:
             problems.append(res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own "
                                         "field", "value"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import paths
-from .accounts import merge_accounts
+from .accounts import a_kind, merge_accounts
 from .evidence import SpanResult, resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
@@ -239,8 +239,8 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
                 if successor is not None and written_kind.get(successor, kind) != kind:
                     problems.append(record.problem(
                         "ref-wrong-kind", f"`{written}` is retired as the same as `{successor}`, which is "
-                        f"{'an' if written_kind[successor][0] in 'aeiou' else 'a'} {written_kind[successor]}; "
-                        f"this account is of {'an' if kind[0] in 'aeiou' else 'a'} {kind}", "id",
+                        f"{a_kind(written_kind[successor])}; "
+                        f"this account is of {a_kind(kind)}", "id",
                         hint="Fix replaced_by in data/curated/retired-ids.yaml, or the id of this account."))
                     continue
                 if successor is None or kind == "source":
@@ -283,7 +283,7 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
             if first is not None and (first.kind != kind or kind == "source"):
                 line, _ = first.file.locate((first.index, "id"))
                 problems.append(record.problem(
-                    "id-duplicate", f"id `{record.id}` is already used by {'an' if first.kind[0] in 'aeiou' else 'a'} {first.kind} "
+                    "id-duplicate", f"id `{record.id}` is already used by {a_kind(first.kind)} "
                     f"at {first.file.display}:{line}", "id",
                     hint="An id names one record of one kind; pick a new id (ids are never reused)."))
                 continue

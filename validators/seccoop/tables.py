@@ -73,67 +73,52 @@ def _date_values(data: dict) -> tuple:
 # Each yields the rows a record gives a table; the merged tables add `source_count`, the account
 # tables put the account's source after the record's id (see `_merged`, `_per_account`).
 
-def _actor_rows(d):
+def _actor_rows(kind, d):
     yield d["id"], d.get("name"), d.get("type"), d.get("country"), d.get("honorific")
 
 
-def _alias_rows(d):
+def _alias_rows(kind, d):
     for alias in d.get("aliases") or ():
         yield d["id"], alias
 
 
-def _relation_rows(d):
+def _relation_rows(kind, d):
     yield (d["id"], d.get("type"), d.get("subject"), d.get("object"), d.get("role"), *_date_values(d))
 
 
-def _event_rows(d):
+def _event_rows(kind, d):
     yield (d["id"], d.get("type"), d["status"], d.get("summary"), *_date_values(d), d.get("place"),
            d.get("country"), d.get("part_of"), d.get("attributed_to"))
 
 
-def _participant_rows(d):
+def _participant_rows(kind, d):
     for p in d.get("participants") or ():
         yield d["id"], p["actor"], p["role"]
 
 
-def _commitment_rows(d):
+def _commitment_rows(kind, d):
     yield (d["id"], d.get("action"), d.get("category"), d["strength"], d["status"], d.get("made_in"),
            d.get("attributed_to"), *_date_values(d), d.get("deadline"), d.get("conditions"))
 
 
-def _party_rows(d):
+def _party_rows(kind, d):
     for p in d["parties"]:
         yield d["id"], p["actor"], p["role"]
 
 
-def _quantity_rows_of(kind):
-    def rows(d):
-        for q in d.get("quantities") or ():
-            owner = (d["id"], None) if kind == "event" else (None, d["id"])
-            yield (quantity_id(d["id"], q), *owner, q["text"], q.get("lower"), q.get("best"), q.get("upper"), q["unit"])
-    return rows
+def _quantity_rows(kind, d):
+    for q in d.get("quantities") or ():
+        owner = (d["id"], None) if kind == "event" else (None, d["id"])
+        yield (quantity_id(d["id"], q), *owner, q["text"], q.get("lower"), q.get("best"), q.get("upper"), q["unit"])
 
 
-def _quantities_of_record(d):
-    # Only a commitment states a strength (required in every account and merged record).
-    yield from _quantity_rows_of("commitment" if "strength" in d else "event")(d)
-
-
-# Which member of a record's set a row shows, to find how many sources state it.
-_MEMBER_OF_ROW = {"actor_aliases": lambda row: ("aliases", row[1]),
-                  "event_participants": lambda row: ("participants", row[1], row[2]),
-                  "commitment_parties": lambda row: ("parties", row[1], row[2]),
-                  "quantities": lambda row: ("quantities", row[0].split("@", 1)[1])}
-
-
-def _merged(table: str, kinds: tuple[str, ...], record_rows) -> Callable:
-    """Rows of the merged records, each with the number of sources that state it."""
-    member = _MEMBER_OF_ROW.get(table)
-
+def _merged(kinds: tuple[str, ...], record_rows, member) -> Callable:
+    """Rows of the merged records, each with the number of sources that state it (the record,
+    or with `member`, the member of its set that the row shows)."""
     def rows(ds):
         for kind in kinds:
             for record in ds.merged[kind]:
-                for row in record_rows(record.data):
+                for row in record_rows(kind, record.data):
                     yield (*row, record.count(member(row)) if member else len(record.accounts))
     return rows
 
@@ -145,9 +130,20 @@ def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
             for record in ds.merged[kind]:
                 for account in record.accounts:
                     source = account_source(account)
-                    for row in record_rows(account.data):
+                    for row in record_rows(kind, account.data):
                         yield (row[0], source, *row[1:])
     return rows
+
+
+# The merged record and member tables, each with what its account table is derived from.
+_RECORD_TABLES: list[tuple["Table", tuple[str, ...], Callable]] = []
+
+
+def _record_table(kinds: tuple[str, ...], record_rows, name: str, title: str, description: str,
+                  columns: tuple, key: tuple, member=None) -> "Table":
+    table = Table(name, title, description, columns, key, _merged(kinds, record_rows, member))
+    _RECORD_TABLES.append((table, kinds, record_rows))
+    return table
 
 
 def _sources(ds):
@@ -203,15 +199,16 @@ def _retired(ds):
         yield d["id"], d["table"], d.get("replaced_by"), d["version"], d["reason"]
 
 
-def _account_table(table: "Table", kind: str, rows) -> "Table":
+def _account_table(table: "Table", kinds: tuple[str, ...], record_rows) -> "Table":
     """The account table of a record or member table: its columns, the record's own fields
     optional (an account may leave them out), the account's source after the first column, and
     no source_count; keyed by the record's key and the source (docs/accounts.md)."""
     first, *rest = [c for c in table.columns if c.name != "source_count"]
-    if first.name == "id" and table.name != "quantities":
-        first = _link(kind, kind, kind.title(), f"Id of the {kind} ({table.name}.id) this account is of.")
-    elif table.name == "quantities":
+    kind = kinds[0]
+    if table.name == "quantities":
         first = _link("quantity", "quantities", "Quantity", "Id of the quantity (quantities.id).", spec=_PUBLISHED_ID)
+    elif first.name == "id":
+        first = _link(kind, kind, kind.title(), f"Id of the {kind} ({table.name}.id) this account is of.")
     own = RECORD_FIELDS.get(kind, ())
     rest = [Column(c.name, c.kind, c.field, c.title, c.description, c.link,
                    False if c.field in own else c.required, c.spec) for c in rest]
@@ -220,70 +217,65 @@ def _account_table(table: "Table", kind: str, rows) -> "Table":
     key = tuple(first.name if k == "id" else k for k in table.primary_key) + ("source",)
     return Table(f"account_{table.name}", f"Accounts: {table.title.lower()}",
                  f"{table.description} As each source states it: one row per source (docs/accounts.md).",
-                 (first, source, *rest), key, rows)
+                 (first, source, *rest), key, _per_account(kinds, record_rows))
 
 
-_RECORD_TABLES = (
-    Table("actors", "Actors", "People, organizations, states, government bodies, groups and unnamed collectives.",
-          (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
-          ("id",), _merged("actors", ("actor",), _actor_rows)),
-    Table("actor_aliases", "Actor aliases", "Other names of actors, as written in sources (one row per alias).",
-          (_link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-           Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True),
-           _count("the alias")),
-          ("actor", "alias"), _merged("actor_aliases", ("actor",), _alias_rows)),
-    Table("relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
-          (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
-           _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation"), _count("the relation")),
-          ("id",), _merged("relations", ("relation",), _relation_rows)),
-    Table("events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
-          (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
-           _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
-           _c("attributed_to", "event", link="actor"), _count("the event")),
-          ("id",), _merged("events", ("event",), _event_rows)),
-    Table("event_participants", "Event participants", "Which actors take part in each event, and in what role.",
-          (_link("event", "event", "Event", "Id of the event (events.id)."),
-           _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
-           _c("role", "event", "participants.role"), _count("that the actor takes part in this role")),
-          ("event", "actor", "role"), _merged("event_participants", ("event",), _participant_rows)),
-    Table("commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
-          (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
-           _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
-           *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment"),
-           _count("the commitment")),
-          ("id",), _merged("commitments", ("commitment",), _commitment_rows)),
-    Table("commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
-          (_link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
-           _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-           _c("role", "commitment", "parties.role"), _count("that the actor is a party in this role")),
-          ("commitment", "actor", "role"), _merged("commitment_parties", ("commitment",), _party_rows)),
-    Table("quantities", "Quantities", "Numbers stated about events and commitments, as words and as bounds.",
-          (Column("id", None, None, "Id", "Id of the quantity: its record's id, '@', and a slug of its words and unit "
-                  "(what it is, so it never changes when other quantities are added, removed or reordered).",
-                  spec=_PUBLISHED_ID),
-           _link("event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."),
-           _link("commitment", "commitment", "Commitment", "Id of the commitment the quantity belongs to (commitments.id); empty for an event's."),
-           *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
-           _count("the quantity")),
-          ("id",), _merged("quantities", ("event", "commitment"),
-                           _quantities_of_record)),
-)
-
-_KIND_OF_TABLE = {"actors": "actor", "actor_aliases": "actor", "relations": "relation", "events": "event",
-                  "event_participants": "event", "commitments": "commitment", "commitment_parties": "commitment",
-                  "quantities": None}
-_ROWS_OF_TABLE = {"actors": _actor_rows, "actor_aliases": _alias_rows, "relations": _relation_rows,
-                  "events": _event_rows, "event_participants": _participant_rows,
-                  "commitments": _commitment_rows, "commitment_parties": _party_rows}
-
-
+ACTORS = _record_table(
+    ("actor",), _actor_rows, "actors", "Actors", "People, organizations, states, government bodies, groups and unnamed collectives.",
+    (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")), ("id",))
+ACTOR_ALIASES = _record_table(
+    ("actor",), _alias_rows, "actor_aliases", "Actor aliases", "Other names of actors, as written in sources (one row per alias).",
+    (_link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+     Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True),
+     _count("the alias")),
+    ("actor", "alias"), member=lambda row: ("aliases", row[1]))
+RELATIONS = _record_table(
+    ("relation",), _relation_rows, "relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
+    (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
+     _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation"), _count("the relation")),
+    ("id",))
+EVENTS = _record_table(
+    ("event",), _event_rows, "events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
+    (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
+     _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
+     _c("attributed_to", "event", link="actor"), _count("the event")),
+    ("id",))
+EVENT_PARTICIPANTS = _record_table(
+    ("event",), _participant_rows, "event_participants", "Event participants", "Which actors take part in each event, and in what role.",
+    (_link("event", "event", "Event", "Id of the event (events.id)."),
+     _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
+     _c("role", "event", "participants.role"), _count("that the actor takes part in this role")),
+    ("event", "actor", "role"), member=lambda row: ("participants", row[1], row[2]))
+COMMITMENTS = _record_table(
+    ("commitment",), _commitment_rows, "commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
+    (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
+     _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
+     *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment"),
+     _count("the commitment")),
+    ("id",))
+COMMITMENT_PARTIES = _record_table(
+    ("commitment",), _party_rows, "commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
+    (_link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
+     _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+     _c("role", "commitment", "parties.role"), _count("that the actor is a party in this role")),
+    ("commitment", "actor", "role"), member=lambda row: ("parties", row[1], row[2]))
+QUANTITIES = _record_table(
+    ("event", "commitment"), _quantity_rows, "quantities", "Quantities", "Numbers stated about events and commitments, as words and as bounds.",
+    (Column("id", None, None, "Id", "Id of the quantity: its record's id, '@', and a slug of its words and unit "
+            "(what it is, so it never changes when other quantities are added, removed or reordered).",
+            spec=_PUBLISHED_ID),
+     _link("event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."),
+     _link("commitment", "commitment", "Commitment", "Id of the commitment the quantity belongs to (commitments.id); empty for an event's."),
+     *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
+     _count("the quantity")),
+    ("id",), member=lambda row: ("quantities", row[0].split("@", 1)[1]))
 
 
 TABLES: tuple[Table, ...] = (
     Table("sources", "Sources", "Source documents, kept byte for byte in seeds/.",
           tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "path", "sha256")),
           ("id",), _sources),
-    *_RECORD_TABLES,
+    *(table for table, _, _ in _RECORD_TABLES),
     Table("records", "Records", "Every record id with its kind: the one table any record id points at.",
           (Column("id", None, None, "Id", "Id of the record.", required=True, spec={"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}),
            Column("kind", None, None, "Kind", "The kind of record: source, actor, relation, event or commitment.",
@@ -308,10 +300,7 @@ TABLES: tuple[Table, ...] = (
            _link("event", "event", "Event", "Id of the event the span supports (events.id); empty otherwise."),
            _link("commitment", "commitment", "Commitment", "Id of the commitment the span supports (commitments.id); empty otherwise.")),
           ("span", "record"), _evidence),
-    *(_account_table(t, _KIND_OF_TABLE[t.name] or "quantity",
-                     _per_account((_KIND_OF_TABLE[t.name],) if _KIND_OF_TABLE[t.name] else ("event", "commitment"),
-                                  _ROWS_OF_TABLE.get(t.name, _quantities_of_record)))
-      for t in _RECORD_TABLES),
+    *(_account_table(table, kinds, record_rows) for table, kinds, record_rows in _RECORD_TABLES),
     Table("possibly_same", "Possibly the same", "Pairs of records that may be the same; both are kept (docs/accounts.md).",
           (_link("id", "records", "Record", "Id of one record (records.id).", required=True),
            _link("other", "records", "Other record", "Id of the record it may be the same as (records.id).", required=True),
