@@ -17,14 +17,22 @@ from .report import Problem, Report
 from .schemas import SchemaBroken
 
 
-def check(path: str | Path | None = None, strict: bool = False) -> Report:
+def check(path: str | Path | None = None, strict: bool = False, texts: str | Path | None = None,
+          require_texts: bool = False) -> Report:
     """Check a package (a folder or its datapackage.json; default: the nearest one, else the bundled
-    copy) and return a report of every problem found."""
+    copy) and return a report of every problem found. `texts` names the folder of withheld texts
+    (docs/rights.md); with `require_texts`, a withheld text missing there is an error."""
     try:
         package = find_package(path)
     except NoPackage as exc:
         return Report(str(path or "."), [Problem("usage-no-package", str(exc))], strict)
-    return Report(str(package.root if path is None else path), check_package(package), strict)
+    package = Package(package.root, Path(texts) if texts else None, require_texts)
+    problems, outcome = verify(package)
+    from .accounts import span_id
+
+    unverified = {source: len({span_id(span) for span in spans})
+                  for source, spans in outcome.dataset.unverified.items()} if outcome else {}
+    return Report(str(package.root if path is None else path), problems, strict, unverified)
 
 
 def check_package(package: Package) -> list[Problem]:

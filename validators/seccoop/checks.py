@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from . import paths
-from .accounts import a_kind, merge_accounts
+from . import paths, rights
+from .accounts import a_kind, merge_accounts, span_id
 from .evidence import SpanResult, resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
@@ -69,6 +69,13 @@ class Dataset:
     # The published records, merged from their accounts (docs/accounts.md), by kind.
     merged: dict[str, list] = field(default_factory=dict)
     possibly_same: list[dict] = field(default_factory=list)
+    # Source id -> `included` or `withheld`, for every source whose text checked out or is absent.
+    rights: dict[str, str] = field(default_factory=dict)
+    lengths: dict[str, int] = field(default_factory=dict)  # of each of those texts, in code points
+    # Withheld sources whose text is not in the texts folder: their spans are not verified.
+    absent: set[str] = field(default_factory=set)
+    # Spans of absent texts, by source id: how many a check could not verify.
+    unverified: dict[str, list[dict]] = field(default_factory=dict)
 
 
     def successor(self, id_: str) -> str:
@@ -408,39 +415,78 @@ def read_source(package: Package, rel: str) -> bytes:
 
 
 def _check_sources(dataset: Dataset) -> list[Problem]:
+    """Each source's rights and text: an included text read from seeds/, a withheld one from the
+    texts folder by its sha256 (docs/rights.md); either checked against its recorded sha256,
+    length and normalized hash. A withheld text that is absent leaves its spans unverified."""
     problems = []
     kept = []
+    package = dataset.package
     for record in dataset.records["source"]:
-        rel = record.data["path"]
+        data = record.data
+        if data["text"] == "included" and data["licence"].strip().lower() == "unknown":
+            problems.append(record.problem(
+                "source-rights", "the text is included, but its licence is unknown", "licence",
+                hint="Name the licence that allows republishing the text, or set `text: withheld` "
+                     "(docs/rights.md)."))
+            continue
         try:
-            raw = read_source(dataset.package, rel)
+            if data["text"] == "included":
+                shown = data["path"]
+                raw = read_source(package, shown)
+            else:
+                raw, shown = rights.read_withheld(package, data["sha256"])
+        except rights.TextAbsent as exc:
+            dataset.absent.add(record.id)
+            kept.append(record)
+            if package.require_texts:
+                problems.append(record.problem(
+                    "source-text-missing", f"the withheld text is not in the texts folder (`{exc}`)", "sha256",
+                    hint=f"Put the text there as `{data['sha256']}.txt` (or name the folder with --texts or "
+                         f"{rights.TEXTS_ENV}); without --require-texts its spans are left unverified."))
+            continue
         except SourceUnreadable as exc:
             problems.append(record.problem(exc.code, exc.message, "path"))
             continue
+        except paths.Refused as exc:
+            problems.append(record.problem(exc.code, f"the withheld text cannot be read: {exc.reason}", "sha256"))
+            continue
         digest = hashlib.sha256(raw).hexdigest()
-        if digest != record.data["sha256"]:
-            problems.append(record.problem(
-                "source-checksum", f"`{rel}` has sha256 {digest}, not the recorded one", "sha256"))
+        if digest != data["sha256"]:
+            message = (f"`{shown}` has sha256 {digest}, not the recorded one" if data["text"] == "included" else
+                       f"`{shown}` has sha256 {digest}: the file is not this source's text (changed or replaced)")
+            problems.append(record.problem("source-checksum", message, "sha256"))
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(record.problem("source-encoding", f"`{rel}` is not UTF-8 (byte {exc.start})", "path"))
+            problems.append(record.problem("source-encoding", f"`{shown}` is not UTF-8 (byte {exc.start})",
+                                           "path" if data["text"] == "included" else "sha256"))
+            continue
+        if len(text) != data["length"]:
+            problems.append(record.problem("source-length", f"the text is {len(text)} code points long, "
+                                           f"not {data['length']}", "length", hint=f"Write `length: {len(text)}`."))
+            continue
+        if (normalized := rights.normalized_sha256(text)) != data["normalized_sha256"]:
+            problems.append(record.problem("source-checksum", "normalized_sha256 is not the text's",
+                                           "normalized_sha256", hint=f"Write `normalized_sha256: {normalized}`."))
             continue
         header = _HEADER.match(text.split("\n", 1)[0])
         if header is None:
-            problems.append(record.problem("source-header", f"`{rel}` does not start with `date YYYY-MM-DD TITLE`", "path"))
+            problems.append(record.problem("source-header", f"`{shown}` does not start with `date YYYY-MM-DD TITLE`",
+                                           "path" if data["text"] == "included" else "sha256"))
         else:
             date, title = header.groups()
-            if date != record.data["published"]:
-                problems.append(record.problem("source-header", f"published `{record.data['published']}` "
+            if date != data["published"]:
+                problems.append(record.problem("source-header", f"published `{data['published']}` "
                                                f"but the document says `{date}`", "published"))
-            if title.rstrip() != record.data["title"]:
+            if title.rstrip() != data["title"]:
                 problems.append(record.problem("source-header", "title differs from the document's first line",
                                                "title", hint=f"The document's title is: {title.rstrip()!r}"))
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
+    dataset.rights = {r.id: r.data["text"] for r in kept}
+    dataset.lengths = {r.id: r.data["length"] for r in kept}
     return problems
 
 
@@ -487,7 +533,7 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
                         f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
                     problems.append(record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint))
                     ok = False
-                elif target.kind != expected or (expected == "source" and ref not in dataset.texts):
+                elif target.kind != expected or (expected == "source" and ref not in dataset.rights):
                     if target.kind != expected:
                         problems.append(record.problem(
                             "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
@@ -507,28 +553,127 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
 # -- evidence ---------------------------------------------------------------------------------
 
 def _check_evidence(dataset: Dataset) -> list[Problem]:
+    """Pin every span to offsets in its source's text and verify it there; a span of a withheld
+    text that is absent is checked for everything but its words (docs/rights.md)."""
     problems = []
+    lengths = dataset.lengths
+    released = _released_spans(dataset.package) if dataset.absent else set()
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
             resolved = True
             for i, span in enumerate(record.data["evidence"]):
-                text = dataset.texts[span["source"]]
-                result = resolve(text, span["quote"], span.get("start"))
-                where = "start" if result.code == "evidence-offset" else "quote"
-                if result.code is None and span.get("end", result.end) != result.end:
-                    result = SpanResult(None, None, "evidence-offset", f"end {span['end']} is not where the "
-                                        f"quote ends ({result.end})", "Remove `end:`; build computes it.")
-                    where = "end"
-                if result.code is not None:
-                    problems.append(record.problem(result.code, result.message, "evidence", i, where,
-                                                   hint=result.hint))
+                problem = _pin_span(dataset, span, lengths[span["source"]])
+                if problem is not None:
+                    code, message, where, hint = problem
+                    problems.append(record.problem(code, message, "evidence", i, *where, hint=hint))
                     resolved = False
-                else:
-                    span["start"], span["end"] = result.start, result.end
+                elif span["source"] in dataset.absent and span_id(span) not in released:
+                    problems.append(record.problem(
+                        "evidence-unverified", f"span {span_id(span)} is new since the last release and its "
+                        "text is not here to verify it", "evidence", i, "start"))
             if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
+    return problems + _check_budget(dataset)
+
+
+RELEASED_SPANS = "data/curated/released-spans.txt"
+
+
+def _released_spans(package: Package) -> set[str]:
+    """The span ids the last release published (verified then by curators holding the texts):
+    one a line in data/curated/released-spans.txt, written at each release (docs/versioning.md)."""
+    try:
+        raw = paths.read_file(package.root / RELEASED_SPANS, package.root, paths.CURATED_LIMIT)
+    except paths.Refused:
+        return set()
+    return {line.strip() for line in raw.decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")}
+
+
+def _pin_span(dataset: Dataset, span: dict, length: int) -> tuple | None:
+    """Fill a span's start, end, length, sha256 and published quote (None where a withheld text's
+    quote is not published), or say why it cannot be: (code, message, path in the span, hint)."""
+    source, quote = span["source"], span.get("quote")
+    withheld = dataset.rights[source] == "withheld"
+    if withheld and "start" not in span:
+        return ("evidence-unpinned", "a quote of a withheld text needs its `start`", ("quote",),
+                "Run `seccoop locate --pin` with the text in the texts folder: it writes start, end and "
+                "sha256, so ids and tables never need the text (docs/rights.md).")
+    text = dataset.texts.get(source)
+    if quote is not None and text is not None:
+        result = resolve(text, quote, span.get("start"))
+        if result.code is not None:
+            return result.code, result.message, ("start" if result.code == "evidence-offset" else "quote",), result.hint
+        start, end = result.start, result.end
+    elif quote is not None:  # a withheld text that is absent: the quote itself gives the end
+        start, end = span["start"], span["start"] + len(quote)
+    else:
+        start, end = span["start"], span["end"]
+        if end <= start:
+            return "evidence-offset", f"end {end} is not after start {start}", ("end",), None
+    if span.get("end", end) != end:
+        return ("evidence-offset", f"end {span['end']} is not where the quote ends ({end})", ("end",),
+                "Remove `end:`; build computes it.")
+    if end > length:
+        return ("evidence-offset", f"end {end} lies past the end of the text ({length} code points)", ("end",),
+                "Pin the span again with `seccoop locate --pin`.")
+    if quote is None and text is not None:
+        quote_at = text[start:end]
+        if rights.fingerprint(quote_at) != span["sha256"]:
+            found = rights.verify_copy(text, [{**span, "start": start, "end": end}])[0].found_at
+            return ("evidence-fingerprint", f"the text from {start} to {end} does not have this sha256", ("sha256",),
+                    f"Its words are at start {found}: write `start: {found}` and `end: {found + end - start}`."
+                    if found is not None else "No words of this length in the text have it: pin the quote again.")
+    digest = rights.fingerprint(quote if quote is not None else quote_at) if text is not None or quote is not None \
+        else span["sha256"]
+    if span.get("sha256", digest) != digest:
+        return ("evidence-fingerprint", "sha256 is not the quote's fingerprint", ("sha256",),
+                f"The quote's sha256 is {digest}; remove `sha256:` or pin it again.")
+    if text is None:
+        dataset.unverified.setdefault(source, []).append(span)
+    span["start"], span["end"], span["length"], span["sha256"] = start, end, end - start, digest
+    span["quote"] = quote
+    return None
+
+
+def _check_budget(dataset: Dataset) -> list[Problem]:
+    """The quotation budget of each withheld text (docs/rights.md): each published quote at most
+    rights.MAX_QUOTE code points, all of them together at most rights.MAX_SHARE of the text. A
+    source's own first line (its date and title, published as metadata) does not count."""
+    problems, published = [], {}
+    for kind in KINDS[1:]:
+        for record in dataset.records[kind]:
+            for i, span in enumerate(record.data["evidence"]):
+                if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
+                    continue
+                if span["length"] > rights.MAX_QUOTE:
+                    problems.append(record.problem(
+                        "quote-budget", f"the quote is {span['length']} code points long; a published quote of a "
+                        f"withheld text is at most {rights.MAX_QUOTE}", "evidence", i, "quote",
+                        hint="Quote fewer words, or delete `quote:` once the span is pinned: its offsets and "
+                             "sha256 stay published and verifiable (docs/rights.md)."))
+                published.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
+    for source in dataset.records["source"]:
+        spans = published.get(source.id)
+        if not spans:
+            continue
+        covered, reach = 0, 0
+        for start, end in sorted(spans):
+            covered += max(0, end - max(start, reach))
+            reach = max(reach, end)
+        allowed = int(rights.MAX_SHARE * source.data["length"])
+        if covered > allowed:
+            longest = sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0]))[:3]
+            where = "; ".join(f"{r.file.display}:{r.file.locate((r.index, 'evidence', i, 'quote'))[0]} "
+                              f"({end - start})" for (start, end), (r, i) in longest)
+            problems.append(source.problem(
+                "quote-budget", f"the published quotes of this withheld text cover {covered} of its "
+                f"{source.data['length']} code points ({covered / source.data['length']:.0%}); the budget is "
+                f"{rights.MAX_SHARE:.0%} ({allowed})", "text",
+                hint=f"Choose which quotes to publish: delete `quote:` from others once pinned (their offsets and "
+                     f"sha256 stay published). The longest: {where}."))
     return problems
 
 

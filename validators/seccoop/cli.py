@@ -96,6 +96,14 @@ def _internal(exc: BaseException):
     sys.exit(EXIT_INTERNAL)
 
 
+def _texts_option(command):
+    """--texts DIR (or SECCOOP_TEXTS): where withheld texts are found, as <sha256>.txt (docs/rights.md)."""
+    return click.option("--texts", "texts", default=None, envvar="SECCOOP_TEXTS", show_envvar=True,
+                        type=click.Path(file_okay=False),
+                        help="The folder of withheld texts, each as <sha256>.txt. Default: texts/ in the package "
+                             "(git-ignored).")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="seccoop")
 def main():
@@ -114,8 +122,11 @@ def main():
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Show at most N problems; the report says how many more there are.")
+@_texts_option
+@click.option("--require-texts", is_flag=True,
+              help="A withheld text missing from the texts folder is an error (exit 1), not a span left unverified.")
 @_exit_statuses
-def check(package, fmt, strict, max_errors):
+def check(package, fmt, strict, max_errors, texts, require_texts):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
 
     Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
@@ -126,7 +137,7 @@ def check(package, fmt, strict, max_errors):
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    report = run_check(package, strict=strict)
+    report = run_check(package, strict=strict, texts=texts, require_texts=require_texts)
     out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:
         click.echo(out, nl=False, err=True)
@@ -166,22 +177,33 @@ def build(package):
 
 
 @main.command()
-@click.argument("quote")
+@click.argument("quote", required=False)
 @click.option("--source", "source_id", default=None, help="Only this source id.")
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--context", "width", default=30, show_default=True, help="Characters of context each side.")
+@click.option("--pin", is_flag=True, help="Instead of searching QUOTE: write start, end and sha256 into the curated "
+              "YAML for every quote of a withheld text that lacks them (the text must be in the texts folder).")
+@click.option("--dry-run", is_flag=True, help="With --pin: print what would be written, write nothing.")
+@_texts_option
 @_exit_statuses
-def locate(quote, source_id, package, width):
+def locate(quote, source_id, package, width, pin, dry_run, texts):
     """List every occurrence of QUOTE in the sources, with its start offset and context.
 
     Use the start offset as `start:` in the curated YAML where a quote occurs more than once.
-    Exits 1 when the quote occurs nowhere.
+    Exits 1 when the quote occurs nowhere. With --pin, pin every quote of a withheld text
+    (docs/rights.md); exits 1 when a quote could not be pinned.
     """
     from .locate import locate as run_locate
     from .package import NoPackage
 
+    if pin:
+        if quote is not None:
+            raise click.UsageError("--pin pins every quote of the withheld texts; give no QUOTE")
+        return _pin(package, texts, dry_run)
+    if quote is None:
+        raise click.UsageError("give a QUOTE to look for, or --pin")
     try:
-        hits, near = run_locate(quote, package, source_id, width)
+        hits, near = run_locate(quote, package, source_id, width, texts)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
     for hit in hits:
@@ -190,6 +212,36 @@ def locate(quote, source_id, package, width):
         click.echo(f"not found: {quote!r}", err=True)
         for source, text in near:
             click.echo(f"{source} has: {text!r} (quotes, dashes or spaces differ)", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+def _pin(package, texts, dry_run) -> None:
+    from .locate import pin
+    from .package import NoPackage, find_package, is_installed_copy
+    from .write import WriteRefused, write_atomically
+
+    try:
+        if is_installed_copy(find_package(package)):
+            raise click.UsageError("the copy installed with seccoop is never written to; pin in a checkout")
+        results, files = pin(package, texts)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    for r in results:
+        if r.problem:
+            click.echo(f"{r.file}:{r.line}: not pinned: {r.problem}", err=True)
+        else:
+            keys = ", ".join(f"{k} {v}" for k, v in r.keys.items())
+            click.echo(f"{r.file}:{r.line}: {'would pin' if dry_run else 'pinned'} {keys}")
+    if not dry_run and files:
+        try:
+            write_atomically(files)
+        except WriteRefused as exc:
+            click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+            sys.exit(EXIT_INVALID)
+    pinned = sum(1 for r in results if not r.problem)
+    click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)"
+               if pinned else "every quote of the withheld texts here is pinned")
+    if any(r.problem for r in results):
         sys.exit(EXIT_INVALID)
 
 

@@ -23,6 +23,10 @@ class Package:
     """A seccoop package folder: datapackage.json, seeds/, schema/, data/ and data/curated/."""
 
     root: Path
+    # Where withheld texts are looked for (None: SECCOOP_TEXTS, else texts/; seccoop.rights), and
+    # whether a missing one is an error (`--require-texts`) rather than a span left unverified.
+    texts: Path | None = None
+    require_texts: bool = False
 
     @property
     def descriptor(self) -> Path:

@@ -111,8 +111,8 @@ def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -
     descriptor: dict[str, Any] = {"$schema": PROFILE}
     descriptor.update({k: meta[k] for k in PACKAGE_FIELDS if k in meta})
     descriptor["sources"] = [
-        {"title": r.data["title"], "path": r.data["path"], "version": r.data["published"],
-         **({"url": r.data["url"]} if r.data.get("url") else {})}
+        {"title": r.data["title"], **({"path": r.data["path"]} if r.data.get("path") else {}),
+         "version": r.data["published"], **({"url": r.data["url"]} if r.data.get("url") else {})}
         for r in dataset.records["source"]
     ]
     descriptor["resources"] = resources

@@ -123,6 +123,15 @@ CODES = _codes(
     ("evidence-split-character", "evidence", "error",
      "A quote starts or ends inside a character: between a letter and its combining mark.",
      "Extend the quote to the whole character (the hint shows it), or shorten it before the letter."),
+    ("evidence-unpinned", "evidence", "error", "A quote of a withheld text has no `start` in the curated YAML.",
+     "Put the text in the texts folder and run `seccoop locate --pin`: it writes start, end and sha256."),
+    ("evidence-fingerprint", "evidence", "error", "A span's sha256 is not the fingerprint of its words.",
+     "Pin the span again with `seccoop locate --pin` (remove its wrong start, end or sha256 first)."),
+    ("evidence-unverified", "evidence", "warning",
+     "A span new since the last release cannot be verified here: its withheld text is not in the texts folder.",
+     "A curator who holds the text runs `seccoop check --require-texts`; see docs/rights.md."),
+    ("quote-budget", "evidence", "error", "The published quotes of a withheld text exceed the quotation budget.",
+     "Publish fewer or shorter quotes: delete `quote:` from a pinned span (docs/rights.md, the budget)."),
     ("evidence-source-self", "evidence", "error", "A source record's evidence must quote that source itself.",
      "Quote the source's own first line (date and title)."),
     ("time-bounds-order", "time", "error", "The earliest date is after the latest date.",
@@ -152,6 +161,14 @@ CODES = _codes(
      "Convert the document to UTF-8 before adding it; seeds are kept as received otherwise."),
     ("source-checksum", "sources", "error", "A source document's bytes differ from its recorded sha256.",
      "Seeds are never edited: restore the document from git (git checkout -- seeds/), or record a new source."),
+    ("source-rights", "sources", "error", "A source's text is marked included but its licence is unknown.",
+     "Name the licence that allows republishing the text, or set `text: withheld`."),
+    ("source-text-missing", "sources", "error", "A withheld text is not in the texts folder (with --require-texts).",
+     "Put the text in the texts folder as <sha256>.txt, or name the folder with --texts or SECCOOP_TEXTS."),
+    ("source-length", "sources", "error", "A source's recorded length differs from its text's.",
+     "Write the length the message gives (code points of the decoded text)."),
+    ("source-unlisted", "sources", "error", "A file in seeds/ is not the text of an included source.",
+     "A withheld text lives in the texts folder, never in seeds/ (docs/rights.md); remove it from seeds/."),
     ("source-header", "sources", "error", "A source's title or date disagrees with its document's first line.",
      "Copy the title and date from the line `date YYYY-MM-DD TITLE` of the document."),
     ("package-stale", "package", "error", "A derived file differs from what `seccoop build` writes.",
@@ -218,6 +235,8 @@ class Report:
     package: str
     problems: list[Problem] = field(default_factory=list)
     strict: bool = False
+    # Spans that could not be verified, by source id: their withheld texts are not here.
+    unverified: dict[str, int] = field(default_factory=dict)
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)
@@ -254,7 +273,8 @@ def render_report(report: Report, fmt: str, max_errors: int | None = None) -> st
     if fmt == "json":
         doc = {"valid": report.valid, "package": report.package, "strict": report.strict,
                "counts": {"errors": len(report.errors), "warnings": len(report.warnings)},
-               "truncated": cut, "errors": [p.as_dict() for p in shown]}
+               "truncated": cut, "unverified": dict(sorted(report.unverified.items())),
+               "errors": [p.as_dict() for p in shown]}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if fmt == "github":
         base = _github_base(report.package)
@@ -263,6 +283,10 @@ def render_report(report: Report, fmt: str, max_errors: int | None = None) -> st
         lines = [_text(p) for p in shown]
     if cut:
         lines.append(f"... {cut} more problem(s) not shown (--max-errors {max_errors})")
+    if report.unverified:
+        spans, sources = sum(report.unverified.values()), len(report.unverified)
+        lines.append(f"{spans} span(s) of {sources} withheld source(s) not verified: their texts are not in "
+                     "the texts folder (docs/rights.md)")
     n_err, n_warn = len(report.errors), len(report.warnings)
     summary = (f"{report.package}: valid" if report.valid else f"{report.package}: invalid") + \
         f" ({n_err} error(s), {n_warn} warning(s))"

@@ -149,7 +149,8 @@ def _record_table(kinds: tuple[str, ...], record_rows, name: str, title: str, de
 def _sources(ds):
     for r in ds.records["source"]:
         d = r.data
-        yield d["id"], d["title"], d["published"], d["language"], d.get("publisher"), d.get("url"), d["path"], d["sha256"]
+        yield (d["id"], d["title"], d["published"], d["language"], d.get("publisher"), d.get("url"), d["text"],
+               d["licence"], d.get("path"), d["sha256"], d["length"], d["normalized_sha256"])
 
 
 def _records(ds):
@@ -178,7 +179,7 @@ def _spans(ds):
             sid = span_id(span)
             if sid not in seen:
                 seen.add(sid)
-                yield sid, span["source"], span["start"], span["end"], span["quote"]
+                yield sid, span["source"], span["start"], span["end"], span["length"], span["sha256"], span["quote"]
 
 
 def _evidence(ds):
@@ -272,8 +273,10 @@ QUANTITIES = _record_table(
 
 
 TABLES: tuple[Table, ...] = (
-    Table("sources", "Sources", "Source documents, kept byte for byte in seeds/.",
-          tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "path", "sha256")),
+    Table("sources", "Sources", "Source documents: their metadata, rights and fingerprints; an included text is "
+          "kept byte for byte in seeds/, a withheld one is not published (docs/rights.md).",
+          tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "text",
+                                          "licence", "path", "sha256", "length", "normalized_sha256")),
           ("id",), _sources),
     *(table for table, _, _ in _RECORD_TABLES),
     Table("records", "Records", "Every record id with its kind: the one table any record id points at.",
@@ -284,12 +287,17 @@ TABLES: tuple[Table, ...] = (
                   "(1 for a source itself).", required=True, spec=_COUNT)),
           ("id",), _records),
     Table("spans", "Evidence spans", "The exact words of a source that state records, with offsets in Unicode code "
-          "points (end exclusive) so that the source text from start to end is the quote. Two records quoting the "
-          "same words share one span.",
+          "points (end exclusive) so that the source text from start to end is the quote, its length and its "
+          "fingerprint (sha256). The quote itself is empty for a withheld text's span that is not published "
+          "(docs/rights.md). Two records quoting the same words share one span.",
           (Column("id", None, None, "Id", "Id of the span: its source, '@', start, '-', end (what it is, so it never "
                   "changes when other spans are added, removed or reordered).", required=True, spec=_PUBLISHED_ID),
            _c("source", "actor", "evidence.source", link="source", required=True),
-           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end", "quote"))),
+           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end")),
+           Column("length", None, None, "Length", "Length of the quote in Unicode code points (end - start).",
+                  required=True, spec={"type": "integer", "minimum": 1}),
+           _c("sha256", "actor", "evidence.sha256", required=True),
+           _c("quote", "actor", "evidence.quote", required=False)),
           ("id",), _spans),
     Table("evidence", "Evidence", "Which span states which record: one row per record and span.",
           (_link("span", "spans", "Span", "Id of the span (spans.id).", required=True, spec=_PUBLISHED_ID),
@@ -414,7 +422,7 @@ def _ordered(plan, value: Any) -> Any:
 
 def _published_spans(spans: list[dict]) -> list[dict]:
     return [{"id": span_id(span), "source": span["source"], "quote": span["quote"], "start": span["start"],
-             "end": span["end"]} for span in spans]
+             "end": span["end"], "length": span["length"], "sha256": span["sha256"]} for span in spans]
 
 
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:

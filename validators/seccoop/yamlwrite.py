@@ -216,3 +216,52 @@ def patch_scalars(text: str, changes: list[tuple[tuple, Any]]) -> str:
     if _shape(again) != expected:
         raise PatchRefused("the patched text does not read as exactly the values meant")
     return out
+
+
+def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
+    """`text` with keys added to the mapping at each path (`start`, `end` and `sha256` of a span
+    that `seccoop locate --pin` pins): after the mapping's last key in its own layout (one key a
+    line, at the first key's indent, in a block mapping; before the `}` in a flow one). Every
+    other character stays; the result must read as the old document with exactly those keys
+    added (PatchRefused otherwise)."""
+    root = yaml.compose(text, Loader=_Loader)
+    expected = yaml.load(text, Loader=_Loader)
+    edits = []
+    for path, keys in additions:
+        node = root
+        for step in path:
+            node = node.value[step] if isinstance(node, yaml.SequenceNode) else \
+                next(v for k, v in node.value if k.value == step)
+        if not isinstance(node, yaml.MappingNode) or not node.value:
+            raise PatchRefused(f"{_where(path)}: not a mapping")
+        if any(k.value in keys for k, _ in node.value):
+            raise PatchRefused(f"{_where(path)}: a key to add is there already")
+        last = node.value[-1][1]
+        if isinstance(last, yaml.ScalarNode) and last.style in ("|", ">"):
+            raise PatchRefused(f"{_where(path)}: ends in a block scalar; add the keys by hand")
+        if node.flow_style:
+            close = node.end_mark.index - 1  # the `}`
+            written = "".join(f", {k}: {emit_scalar(v, flow=True)}" for k, v in keys.items())
+            at = text.rindex("}", 0, close + 1)
+        else:
+            indent = " " * node.value[0][0].start_mark.column
+            at = last.end_mark.index
+            line_end = text.find("\n", at)
+            if re.fullmatch(r"[ \t]*(#.*)?", text[at: len(text) if line_end == -1 else line_end]):
+                at = len(text) if line_end == -1 else line_end  # after a comment on the same line
+            written = "".join(f"\n{indent}{k}: {emit_scalar(v)}" for k, v in keys.items())
+        edits.append((at, written))
+        target = expected
+        for step in path:
+            target = target[step]
+        target.update(keys)
+    out = text
+    for at, written in sorted(edits, reverse=True):
+        out = out[:at] + written + out[at:]
+    try:
+        again = yaml.load(out, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise PatchRefused(f"the patched text is not YAML: {exc}") from None
+    if again != expected:
+        raise PatchRefused("the patched text does not read as exactly the values meant")
+    return out
