@@ -47,7 +47,8 @@ class Span:
     source: str
     start: int
     end: int
-    quote: str
+    quote: str | None  # None: a withheld text's quote that is not published (docs/rights.md)
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,8 @@ def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[st
 def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None = None) -> RecordView:
     label, type_, facts = DESCRIBE[kind](record, names)
     key = record_key(kind, record["id"])
-    spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"])
+    spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"],
+                  e.get("sha256", ""))
              for n, e in enumerate(record["evidence"], start=1)]
     if kind == "source":
         return RecordView(kind, record["id"], type_, label, facts, spans)
@@ -321,7 +323,7 @@ def render_card(record: RecordView, hidden: bool = False) -> str:
     """One record: kind, id (linking to the index), how many sources give an account of it, label, facts,
     each source's account side by side (when there are several), and its quotes linking into their sources."""
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
-    quotes = "".join(f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}"><q>{esc(s.quote)}</q></a> '
+    quotes = "".join(f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}">{render_quote(s)}</a> '
                      f'<span class="where">{esc(s.source)} {s.start}–{s.end}</span></li>' for s in record.spans)
     count = (f' <span class="count">{counted(record.source_count, "source")}</span>'
              if record.source_count is not None else "")
@@ -331,6 +333,30 @@ def render_card(record: RecordView, hidden: bool = False) -> str:
             f'<h3><span class="kind">{esc(record.kind)}</span> <a href="index.html#{esc(record.key)}">'
             f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{esc(record.label)}</p>\n'
             f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n')
+
+
+def render_quote(span: Span) -> str:
+    """A quote as published: its words, or, for a withheld text's quote that is not published, its
+    length and fingerprint (verifiable against a copy of the source: docs/rights.md)."""
+    if span.quote is not None:
+        return f"<q>{esc(span.quote)}</q>"
+    return (f'<span class="withheld">[words withheld: {counted(span.end - span.start, "character")}, '
+            f'sha256 {esc(span.sha256[:12])}…]</span>')
+
+
+def render_withheld(spans: list[Span]) -> str:
+    """A withheld text, shown through its published quotes only: each span in the order of the text,
+    its words where published, else its place, length and fingerprint; never the text around it."""
+    by_place: dict[tuple[int, int], list[Span]] = {}
+    for s in spans:
+        by_place.setdefault((s.start, s.end), []).append(s)
+    items = []
+    for (start, end), same in sorted(by_place.items()):
+        anchors = "".join(f'<span class="anchor" id="{esc(s.id)}"></span>' for s in same)
+        ids = esc(" ".join(s.id for s in same))
+        items.append(f'<li>{anchors}<mark class="seg" tabindex="0" role="button" data-depth="1" data-spans="{ids}">'
+                     f'{render_quote(same[0])}</mark> <span class="where">{start}–{end}</span></li>')
+    return f'<ol class="withheld-spans">{"".join(items)}</ol>'
 
 
 def render_text(text: str, spans: list[Span]) -> str:
@@ -393,17 +419,24 @@ def render_source_nav(previous: dict | None, following: dict | None) -> str:
     return f'<nav>{" · ".join(links)}</nav>\n'
 
 
-def source_page(source: dict, text: str, cited: list[RecordView], previous: dict | None,
+def source_page(source: dict, text: str | None, cited: list[RecordView], previous: dict | None,
                 following: dict | None) -> bytes:
     """A source's full text with its spans highlighted, beside a panel of the records they support."""
     spans = [s for r in cited for s in r.spans if s.source == source["id"]]
+    if source.get("text") == "withheld":
+        shown = (f'<p class="legend">The text of this source is withheld: its licence does not allow '
+                 f"republishing it (licence: {esc(source.get('licence', 'unknown'))}). Its spans are listed in the "
+                 f"order of the text, each with its published words or its length and fingerprint, which a copy "
+                 f"of the article verifies (`seccoop verify`).</p>\n{render_withheld(spans)}")
+    else:
+        shown = render_text(text, spans)
     body = (f"<header>\n{render_source_nav(previous, following)}<h1>{esc(source['title'])}</h1>\n"
             f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
             f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
             f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
             f"Select them (click, or Tab then Enter) to see the records they support.</p>\n</header>\n"
             f'<main class="review">\n<section class="source" aria-label="Source text">'
-            f'<div class="source-text" lang="{esc(source["language"])}">{render_text(text, spans)}</div></section>\n'
+            f'<div class="source-text" lang="{esc(source["language"])}">{shown}</div></section>\n'
             f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
             f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
             + "".join(render_card(r, hidden=True) for r in cited) + "</aside>\n</main>\n")
@@ -454,7 +487,7 @@ def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[
         previous = sources[i - 1] if i else None
         following = sources[i + 1] if i + 1 < len(sources) else None
         pages[out / f"source-{source['id']}.html"] = source_page(
-            source, texts[source["id"]], citing.get(source["id"], []), previous, following)
+            source, texts.get(source["id"]), citing.get(source["id"], []), previous, following)
     write_atomically(pages)
     return [str(path) for path in pages]
 
@@ -468,6 +501,8 @@ h1 { font-size: 1.5rem; line-height: 1.25; margin: .5rem 0; }
 h2 { font-size: 1.15rem; }
 nav, .meta, .legend, .where { color: #55556a; font-size: .9rem; }
 a { color: #1a4fa0; }
+.withheld { color: #55556a; font-style: italic; }
+.withheld-spans li { margin: .25rem 0; }
 .review { display: grid; gap: 1.5rem; }
 .source-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.05rem; line-height: 1.8; }
 .seg { color: inherit; background: rgb(255 214 0 / .35); border-radius: 2px; cursor: pointer;
