@@ -31,7 +31,9 @@ TEXTS = {
 
 SOURCES = [
     {"id": name, "title": text.split("\n", 1)[0].split(" ", 3)[3], "published": text.split(" ")[2],
-     "language": "en", "path": f"seeds/{name}.txt", "sha256": hashlib.sha256(text.encode()).hexdigest(),
+     "language": "en", "text": "included", "licence": "CC0-1.0", "path": f"seeds/{name}.txt",
+     "sha256": hashlib.sha256(text.encode()).hexdigest(), "length": len(text),
+     "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
      "evidence": [{"source": name, "quote": text.split("\n", 1)[0].strip()}]}
     for name, text in TEXTS.items()
 ]

@@ -85,7 +85,8 @@ def test_action_runs_check_in_github_format():
 def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     doc = tmp_path / "gamma.txt"
     doc.write_bytes("date 2024-04-02 Ruritania: police “trainers” arrive\n\nThe trainers arrived.".encode("utf-8"))
-    result = run_cli("add-source", str(doc), "--package", str(base_package))
+    result = run_cli("add-source", str(doc), "--package", str(base_package), "--text", "included",
+                     "--licence", "CC-BY-4.0")
     assert result.returncode == 0, result.stderr
     seed = next(p for p in (base_package / "seeds").glob("002_*.txt"))
     assert seed.read_bytes() == doc.read_bytes()
@@ -96,7 +97,8 @@ def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     assert "ruritania-police-trainers-arrive-2024-04-02" in sources
     before = snapshot(base_package)
     again = run_cli("add-source", str(doc), "--package", str(base_package))
-    assert again.returncode == 1 and "already in the package" in again.stderr
+    assert again.returncode == 1
+    assert "source `ruritania-police-trainers-arrive-2024-04-02` has the same bytes" in again.stderr
     assert snapshot(base_package) == before
 
 

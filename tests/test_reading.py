@@ -61,7 +61,8 @@ def test_check_names_a_source_path_outside_the_package_without_reading_it(base_p
     _set_source_path(base_package, str(decoy))
     result = run_cli("check", str(base_package), "--format", "json")
     assert result.returncode == 1
-    [problem] = json.loads(result.stdout)["errors"]
+    problem, unlisted = json.loads(result.stdout)["errors"]  # seeds/alpha.txt is now no source's text
+    assert (unlisted["code"], unlisted["file"]) == ("source-unlisted", "seeds/alpha.txt")
     assert (problem["code"], problem["file"], problem["line"]) == ("source-path", "data/curated/sources.yaml", 5)
     assert problem["message"] == f"`{decoy}` is not a file directly in seeds/"
     assert_untouched(decoy, result)
@@ -76,7 +77,9 @@ def test_locate_still_finds_quotes_in_regular_seeds(base_package):
 # -- add-source: the document named on the command line ----------------------------------------
 
 def _add(pkg: Path, document: Path | str, *options: str):
-    return run_cli("add-source", str(document), "--package", str(pkg), *options)
+    """add-source as for a text whose licence allows republishing it (into seeds/)."""
+    return run_cli("add-source", str(document), "--package", str(pkg), "--text", "included",
+                   "--licence", "CC0-1.0", *options)
 
 
 @pytest.mark.parametrize("what", ["device", "fifo"])
@@ -144,7 +147,10 @@ def test_add_source_emits_its_record_after_the_curators_text(base_package, tmp_p
     assert [r for _, r in cf.records][-1] == {
         "id": "gamma", "title": title, "published": "2024-04-01", "language": "en",
         "publisher": 'The "Daily": no\n  url: x', "url": "https://example.org/g?a=1&b=#x",
+        "text": "included", "licence": "CC0-1.0",
         "path": f"seeds/{seed.name}", "sha256": hashlib.sha256(document.read_bytes()).hexdigest(),
+        "length": len(document.read_text(encoding="utf-8")),
+        "normalized_sha256": hashlib.sha256(" ".join(document.read_text(encoding="utf-8").split()).encode()).hexdigest(),
         "evidence": [{"source": "gamma", "quote": f"date 2024-04-01 {title}"}]}
 
 
@@ -173,7 +179,9 @@ def _add_seed(pkg: Path, text: str, quote: str) -> None:
     with (pkg / "data/curated/sources.yaml").open("a", encoding="utf-8") as f:
         f.write(f'- id: gamma\n  title: Gamma\n  published: "2024-04-01"\n  language: es\n'
                 f'  path: seeds/gamma.txt\n  sha256: {hashlib.sha256(raw).hexdigest()}\n'
-                f'  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n')
+                f'  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n'
+                f'  text: included\n  licence: CC0-1.0\n  length: {len(text)}\n'
+                f'  normalized_sha256: {hashlib.sha256(" ".join(text.split()).encode()).hexdigest()}\n')
     with (pkg / "data/curated/actors.yaml").open("a", encoding="utf-8") as f:
         f.write(f"- id: perez\n  name: Pérez\n  type: person\n  evidence:\n"
                 f"    - source: gamma\n      quote: {json.dumps(quote, ensure_ascii=False)}\n")

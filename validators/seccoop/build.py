@@ -18,7 +18,8 @@ class BuildFailed(Exception):
         self.report = report
 
 
-def build(path: str | Path | None = None, notify: Callable[[str], None] | None = None) -> list[str]:
+def build(path: str | Path | None = None, notify: Callable[[str], None] | None = None,
+          texts: str | Path | None = None) -> list[str]:
     """Check the curated data of a checkout and write its derived files (data/*.csv,
     data/seccoop.json, datapackage.json). Returns the paths that changed. Raises BuildFailed
     when the data has errors, and WriteRefused when a target cannot be written; either way
@@ -28,11 +29,12 @@ def build(path: str | Path | None = None, notify: Callable[[str], None] | None =
     journal verifies; a journal that does not (one committed to the repository) is removed and
     renames nothing. `notify` (default: standard error) is told of either."""
     from .flow import run
-    from .package import find_package, is_installed_copy
+    from .package import Package, find_package, is_installed_copy
     from .schemas import SchemaBroken
 
     notify = notify or (lambda message: print(message, file=sys.stderr))
     package = find_package(path, allow_bundled=False)
+    package = Package(package.root, Path(texts) if texts else None)  # withheld texts: docs/rights.md
     if is_installed_copy(package):
         raise WriteRefused(f"{package.root}: this is the copy installed with seccoop; build works on a checkout")
     with Staging() as staging:

@@ -7,6 +7,7 @@ records that can be published, with their evidence pinned to offsets) and every 
 from __future__ import annotations
 
 import difflib
+import os
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -429,6 +430,12 @@ def _check_sources(dataset: Dataset) -> list[Problem]:
                 hint="Name the licence that allows republishing the text, or set `text: withheld` "
                      "(docs/rights.md)."))
             continue
+        if data["text"] == "withheld" and "path" in data:
+            problems.append(record.problem(
+                "source-path", "a withheld text has no path: it is found in the texts folder by its sha256", "path",
+                hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "
+                     "(docs/rights.md)."))
+            continue
         try:
             if data["text"] == "included":
                 shown = data["path"]
@@ -485,9 +492,23 @@ def _check_sources(dataset: Dataset) -> list[Problem]:
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
+    problems += _unlisted_seeds(dataset)
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
     return problems
+
+
+def _unlisted_seeds(dataset: Dataset) -> list[Problem]:
+    """A file in seeds/ that no included source names: a withheld text put there by mistake would
+    enter git and every artefact (docs/rights.md). Only seeds/README.md may sit beside the texts."""
+    named = {r.data.get("path") for r in dataset.records["source"] if r.data["text"] == "included"}
+    named |= {r.data.get("path") for r in dataset.shaped.get("source", ()) if r.data.get("text") == "included"}
+    try:
+        entries = sorted(os.scandir(dataset.package.seeds), key=lambda e: e.name)
+    except OSError:
+        return []  # no seeds/ (or it is not a folder): a source naming a path there is reported
+    return [Problem("source-unlisted", "is not the text of an included source", file=f"seeds/{e.name}")
+            for e in entries if f"seeds/{e.name}" not in named and e.name != "README.md"]
 
 
 # -- references -------------------------------------------------------------------------------

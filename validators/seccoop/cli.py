@@ -148,8 +148,9 @@ def check(package, fmt, strict, max_errors, texts, require_texts):
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
+@_texts_option
 @_exit_statuses
-def build(package):
+def build(package, texts):
     """Rebuild the derived files (data/*.csv, data/seccoop.json, datapackage.json) from the
     curated YAML. Writes nothing unless every check passes; each file is replaced atomically.
     Works only on a checkout, never on the copy installed with seccoop."""
@@ -159,7 +160,7 @@ def build(package):
     from .report import render_report
 
     try:
-        changed = run_build(package)
+        changed = run_build(package, texts=texts)
     except NoPackage as exc:
         raise click.UsageError(f"{exc}; run inside a seccoop checkout or pass its folder") from None
     except BuildFailed as exc:
@@ -288,6 +289,48 @@ def export(package, fmt, tables, out, excel_safe):
             click.echo(f"wrote {path}", err=True)
 
 
+@main.command()
+@click.argument("source_id", metavar="SOURCE")
+@click.argument("copy", type=click.Path(exists=True, dir_okay=False))
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@_exit_statuses
+def verify(source_id, copy, package):
+    """Verify every published span of SOURCE against COPY, a copy of its text obtained elsewhere.
+
+    A span is verified where some run of the copy's characters, of the span's length, has the span's
+    sha256: the copy's other bytes may differ (a header line, other line ends). Prints where each
+    span was found; exits 0 when every span is verified, 1 otherwise (docs/rights.md).
+    """
+    from . import paths, rights
+    from .package import NoPackage, find_package
+
+    try:
+        pkg = find_package(package)
+        spans = rights.published_spans(pkg, source_id)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    except paths.Refused as exc:
+        raise click.UsageError(f"data/spans.csv: {exc.reason}") from None
+    if not spans:
+        raise click.UsageError(f"the package publishes no span of a source `{source_id}`")
+    try:
+        text = paths.read_file(Path(copy), None, paths.DOCUMENT_LIMIT).decode("utf-8")
+    except paths.Refused as exc:
+        raise click.UsageError(f"{copy}: {exc.reason}") from None
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(f"{copy}: not UTF-8 (byte {exc.start})") from None
+    missing = 0
+    for result in rights.verify_copy(text, spans):
+        span = result.span
+        if result.found_at is None:
+            missing += 1
+            click.echo(f"{span['id']}\tnot found in the copy")
+        else:
+            click.echo(f"{span['id']}\tverified at {result.found_at}")
+    click.echo(f"{len(spans) - missing} of {len(spans)} span(s) verified against {copy}")
+    sys.exit(EXIT_INVALID if missing else 0)
+
+
 @main.command("add-source")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
@@ -295,24 +338,38 @@ def export(package, fmt, tables, out, excel_safe):
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
 @click.option("--publisher", default=None, help="Who published it, where known.")
 @click.option("--url", default=None, help="Where it was published, where known.")
+@click.option("--text", "text_rights", type=click.Choice(["included", "withheld"]), default=None,
+              help="What may be shipped of the text: included (its licence allows republishing; kept in seeds/) or "
+                   "withheld (kept in the texts folder only). Not given: withheld, and the command says so.")
+@click.option("--licence", default="unknown", show_default=True,
+              help="The rights statement as known: an SPDX id (CC-BY-4.0), a licence's name or URL, "
+                   "`all rights reserved`, or unknown. --text included needs a known licence.")
+@_texts_option
 @_exit_statuses
-def add_source(document, package, source_id, language, publisher, url):
-    """Add a source DOCUMENT: copy it byte for byte into seeds/ and record it in
-    data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, sha256,
-    and that line as its evidence). Then add its facts and run `seccoop build`."""
+def add_source(document, package, source_id, language, publisher, url, text_rights, licence, texts):
+    """Add a source DOCUMENT: copy it byte for byte into the package and record it in
+    data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, rights,
+    sha256, length, and that line as its evidence). An included text goes to seeds/, a withheld one
+    to the texts folder (docs/rights.md). Then add its facts and run `seccoop build`."""
     from .write import WriteRefused
     from .curate import AddSourceRefused, add_source as run_add
-    from .package import NoPackage, find_package
+    from .package import NoPackage, Package, find_package
 
     try:
         pkg = find_package(package, allow_bundled=False)
-        sid, seed = run_add(pkg, Path(document), source_id, language, publisher, url)
+        pkg = Package(pkg.root, Path(texts) if texts else None)
+        sid, seed = run_add(pkg, Path(document), source_id, language, publisher, url,
+                            text_rights or "withheld", licence)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
     except (AddSourceRefused, WriteRefused) as exc:
         click.echo(f"seccoop: {exc}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
-    click.echo(f"added source `{sid}` as {seed}; now record its facts in data/curated/ and run `seccoop build`")
+    if text_rights is None:
+        click.echo(f"no --text given: the text is withheld (licence {licence}); it stays in {seed}, outside git "
+                   "(docs/rights.md)")
+    click.echo(f"added source `{sid}` as {seed}; now record its facts in data/curated/ and run `seccoop build`"
+               + ("; pin each quote with `seccoop locate --pin`" if (text_rights or "withheld") == "withheld" else ""))
 
 
 @main.command()

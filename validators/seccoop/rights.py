@@ -97,3 +97,15 @@ def verify_copy(text: str, spans: list[dict]) -> list[CopyCheck]:
             shift = found - span["start"]
         results.append(CopyCheck(span, found))
     return results
+
+
+def published_spans(package, source_id: str) -> list[dict]:
+    """The spans of a source as the package publishes them (data/spans.csv): what a downloader
+    has, with or without the curated files."""
+    import csv
+    import io
+
+    raw = paths.read_file(package.root / "data" / "spans.csv", package.root, paths.CURATED_LIMIT)
+    rows = csv.DictReader(io.StringIO(raw.decode("utf-8")))
+    return [{"id": r["id"], "start": int(r["start"]), "end": int(r["end"]), "sha256": r["sha256"],
+             "quote": r["quote"] or None} for r in rows if r["source"] == source_id]

@@ -1,0 +1,287 @@
+"""Source rights (docs/rights.md): a package with one included and one withheld source, whose
+texts the tests own. The withheld source is added as a curator would (`seccoop add-source`), its
+quotes pinned (`seccoop locate --pin`), some of its words left unpublished; then every way of
+checking it with and without its text, and every artefact searched for words it must not ship."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_package, run_cli, snapshot
+
+GAMMA = ("date 2024-04-02 Freedonia and Ruritania sign a river patrol accord\n\n"
+         "The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border. "
+         "The accord will start in May, said the Freedonian minister. "
+         "Smugglers had moved cargo across the dark river for years, according to officials on both banks. "
+         "A second meeting of the two ministers is planned for the autumn, in the capital of Ruritania.\n")
+# Words of the withheld text that no published quote holds: found in no artefact.
+SECRET = "Smugglers had moved cargo across the dark river for years"
+GAMMA_SHA = hashlib.sha256(GAMMA.encode("utf-8")).hexdigest()
+
+EVENTS = """\
+- id: patrol-accord-signed
+  type: cooperation
+  status: occurred
+  summary: Freedonia and Ruritania signed a river patrol accord.
+  date: {earliest: null, latest: "2024-04-02", precision: open}
+  participants:
+    - {actor: freedonia, role: participant}
+    - {actor: ruritania, role: participant}
+  evidence:
+    - source: gamma
+      quote: signed a joint patrol accord
+    - source: gamma
+      quote: The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border.
+- id: smuggling-across-river
+  type: violence
+  status: ongoing
+  summary: Smugglers have long moved cargo over the river.
+  date: {earliest: null, latest: null, precision: open}
+  participants: []
+  evidence:
+    - source: gamma
+      quote: Smugglers had moved cargo across the dark river for years, according to officials on both banks.
+"""
+
+
+def _check(pkg: Path, *args: str, env: dict | None = None) -> tuple[int, dict]:
+    result = run_cli("check", str(pkg), "--format", "json", *args, env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def _codes(report: dict) -> list[str]:
+    return [p["code"] for p in report["errors"]]
+
+
+@pytest.fixture(scope="module")
+def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
+    """The base package plus a withheld source `gamma` (text in <pkg>/texts/), added and pinned
+    by the real commands, with one quote left published; built."""
+    home = tmp_path_factory.mktemp("rights")
+    pkg = copy_package(built_base, home / "pkg")
+    document = home / "gamma.txt"
+    document.write_text(GAMMA, encoding="utf-8")
+    added = run_cli("add-source", str(document), "--package", str(pkg), "--id", "gamma")
+    assert added.returncode == 0, added.stderr
+    assert "no --text given: the text is withheld" in added.stdout
+    assert (pkg / "texts" / f"{GAMMA_SHA}.txt").read_text(encoding="utf-8") == GAMMA
+    assert not any(p.read_bytes() == GAMMA.encode() for p in (pkg / "seeds").iterdir())
+    (pkg / "data" / "curated" / "events").mkdir(exist_ok=True)
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    events.write_text(EVENTS, encoding="utf-8")
+    code, report = _check(pkg)
+    assert _codes(report).count("evidence-unpinned") == 3, report
+    pinned = run_cli("locate", "--pin", "--package", str(pkg))
+    assert pinned.returncode == 0, pinned.stderr
+    assert "pinned 3 span(s) in 1 file(s)" in pinned.stdout
+    # The curator publishes only the short quote: the others keep offsets and fingerprint.
+    text = events.read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines(keepends=True)
+            if not (line.strip().startswith("quote:") and "signed a joint patrol accord" != line.split(": ", 1)[1].strip())]
+    events.write_text("".join(kept), encoding="utf-8")
+    built = run_cli("build", str(pkg))
+    assert built.returncode == 0, built.stderr + built.stdout
+    return {"pkg": pkg, "home": home}
+
+
+@pytest.fixture
+def pkg(rights_package, tmp_path) -> Path:
+    return copy_package(rights_package["pkg"], tmp_path / "pkg")
+
+
+def test_with_the_withheld_text_present_every_quote_is_verified(pkg):
+    code, report = _check(pkg)
+    assert code == 0, report
+    assert report["valid"] and report["unverified"] == {}
+    assert {p["code"] for p in report["errors"]} == {"event-without-participants"}  # the smugglers are unnamed
+
+
+def test_the_published_tables_hold_fingerprints_and_only_published_words(pkg):
+    spans = {row["id"]: row for row in _rows(pkg / "data" / "spans.csv") if row["source"] == "gamma"}
+    assert len(spans) == 4  # the first line, and three quotes
+    for row in spans.values():
+        start, end = int(row["start"]), int(row["end"])
+        assert int(row["length"]) == end - start
+        assert row["sha256"] == hashlib.sha256(GAMMA[start:end].encode("utf-8")).hexdigest()
+    published = sorted(row["quote"] for row in spans.values() if row["quote"])
+    assert published == ["date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
+                         "signed a joint patrol accord"]
+    source = next(row for row in _rows(pkg / "data" / "sources.csv") if row["id"] == "gamma")
+    assert (source["text"], source["licence"], source["path"]) == ("withheld", "unknown", "")
+    assert int(source["length"]) == len(GAMMA) and source["sha256"] == GAMMA_SHA
+
+
+def test_without_the_text_check_is_clean_and_says_what_it_could_not_verify(pkg):
+    (pkg / "texts" / f"{GAMMA_SHA}.txt").unlink()
+    before = snapshot(pkg)
+    code, report = _check(pkg)
+    assert code == 0 and report["valid"], report
+    assert report["unverified"] == {"gamma": 4}
+    # Spans the last release did not publish are each a warning (an annotation in CI).
+    assert {p["code"] for p in report["errors"]} == {"evidence-unverified", "event-without-participants"}
+    text = run_cli("check", str(pkg))
+    assert text.returncode == 0
+    assert "4 span(s) of 1 withheld source(s) not verified: their texts are not in the texts folder" in text.stdout
+    # Listed as released, they are not warned of again; the build without the text is the same bytes.
+    released = pkg / "data" / "curated" / "released-spans.txt"
+    released.write_text("".join(row["id"] + "\n" for row in _rows(pkg / "data" / "spans.csv")), encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 0 and report["counts"] == {"errors": 0, "warnings": 1}, report
+    built = run_cli("build", str(pkg))
+    assert built.returncode == 0 and "derived files are up to date" in built.stdout, built.stdout + built.stderr
+    assert {k: v for k, v in snapshot(pkg).items() if not k.endswith("released-spans.txt")} == \
+        {k: v for k, v in before.items() if not k.endswith("released-spans.txt")}
+
+
+def test_require_texts_makes_a_missing_text_an_error(pkg):
+    (pkg / "texts" / f"{GAMMA_SHA}.txt").unlink()
+    code, report = _check(pkg, "--require-texts")
+    assert code == 1
+    [problem] = [p for p in report["errors"] if p["code"] == "source-text-missing"]
+    assert problem["file"] == "data/curated/sources.yaml" and problem["path"] == "$[2].sha256"
+    assert f"texts/{GAMMA_SHA}.txt" in problem["message"]
+
+
+def test_the_texts_folder_can_be_named(pkg, tmp_path):
+    elsewhere = tmp_path / "my-texts"
+    (pkg / "texts").rename(elsewhere)
+    assert _check(pkg)[1]["unverified"] == {"gamma": 4}
+    assert _check(pkg, "--texts", str(elsewhere))[1]["unverified"] == {}
+    assert _check(pkg, env={"SECCOOP_TEXTS": str(elsewhere)})[1]["unverified"] == {}
+
+
+def test_a_tampered_text_names_the_file_and_the_hash_mismatch(pkg):
+    path = pkg / "texts" / f"{GAMMA_SHA}.txt"
+    path.write_text(GAMMA.replace("autumn", "spring"), encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 1
+    [problem] = [p for p in report["errors"] if p["code"] == "source-checksum"]
+    assert problem["file"] == "data/curated/sources.yaml"
+    assert f"`texts/{GAMMA_SHA}.txt` has sha256 " in problem["message"]
+    assert "not this source's text" in problem["message"]
+
+
+def test_a_copy_that_differs_outside_the_quotes_verifies_by_fingerprint(pkg, tmp_path):
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(("Saved from the web on 3 April\r\n" + GAMMA.replace("\n", "\r\n")
+                      .replace("in the capital", "in  the capital")).encode("utf-8"))
+    result = run_cli("verify", "gamma", str(copy), "--package", str(pkg))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 of 4 span(s) verified" in result.stdout
+    copy.write_text(GAMMA.replace("joint patrol", "joint  patrol"), encoding="utf-8")
+    result = run_cli("verify", "gamma", str(copy), "--package", str(pkg))
+    assert result.returncode == 1
+    assert "2 of 4 span(s) verified" in result.stdout
+
+
+def test_published_quotes_over_the_budget_fail_with_a_clear_message(pkg):
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    text = events.read_text(encoding="utf-8")
+    long_quote = "Smugglers had moved cargo across the dark river for years, according to officials on both banks."
+    start = GAMMA.index(long_quote)
+    text = text.replace(f"      start: {start}\n", f"      quote: {long_quote}\n      start: {start}\n")
+    events.write_text(text, encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 1
+    [problem] = [p for p in report["errors"] if p["code"] == "quote-budget"]
+    assert problem["file"] == "data/curated/sources.yaml" and problem["path"] == "$[2].text"
+    assert "cover 124 of its 410 code points (30%); the budget is 10% (41)" in problem["message"]
+    assert "data/curated/events/gamma.yaml:" in problem["hint"]
+
+
+def test_a_long_published_quote_fails_on_its_own(pkg):
+    start = GAMMA.index("The ministers")
+    end = GAMMA.index("both banks.") + len("both banks.")
+    assert end - start > 200
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    events.write_text(events.read_text(encoding="utf-8") + f"""\
+- id: accord-and-smuggling
+  type: cooperation
+  status: occurred
+  summary: The accord was signed where smugglers work.
+  date: {{earliest: null, latest: "2024-04-02", precision: open}}
+  participants: []
+  evidence:
+    - source: gamma
+      quote: {GAMMA[start:end]}
+      start: {start}
+""", encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 1
+    problems = [p for p in report["errors"] if p["code"] == "quote-budget"]
+    [long] = [p for p in problems if p["file"] == "data/curated/events/gamma.yaml"]
+    assert long["path"] == "$[2].evidence[0].quote"
+    assert long["message"] == (f"the quote is {end - start} code points long; a published quote of a withheld "
+                               "text is at most 200")
+
+
+def test_an_included_text_needs_a_known_licence(pkg):
+    sources = pkg / "data" / "curated" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("licence: CC0-1.0", "licence: unknown", 1),
+                       encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 1 and "source-rights" in _codes(report)
+
+
+def test_a_withheld_text_put_in_seeds_is_refused(pkg):
+    (pkg / "seeds" / "gamma.txt").write_text(GAMMA, encoding="utf-8")
+    code, report = _check(pkg)
+    assert code == 1
+    [problem] = [p for p in report["errors"] if p["code"] == "source-unlisted"]
+    assert problem["file"] == "seeds/gamma.txt"
+
+
+def test_add_source_refuses_a_copy_added_twice_and_an_included_text_without_licence(pkg, tmp_path):
+    again = tmp_path / "again.txt"
+    again.write_text(GAMMA.replace("\n", "\r\n") + "\n\n", encoding="utf-8")
+    before = snapshot(pkg)
+    result = run_cli("add-source", str(again), "--package", str(pkg), "--id", "gamma-again")
+    assert result.returncode == 1
+    assert "source `gamma` has the same text once whitespace is normalized; nothing was changed" in result.stderr
+    other = tmp_path / "other.txt"
+    other.write_text("date 2024-05-01 Another accord\n\nWords.\n", encoding="utf-8")
+    result = run_cli("add-source", str(other), "--package", str(pkg), "--text", "included")
+    assert result.returncode == 1 and "--text included needs --licence" in result.stderr
+    assert snapshot(pkg) == before
+
+
+def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path):
+    """The review page, every export and the nested document: the unpublished words are nowhere,
+    though the text is present at export time."""
+    out = tmp_path / "out"
+    for fmt, target in (("html", out / "review"), ("csv", out / "tables"), ("sqlite", out / "db.sqlite")):
+        result = run_cli("export", str(pkg), "--format", fmt, "--out", str(target))
+        assert result.returncode == 0, result.stderr
+    for fmt in ("json", "jsonl"):
+        result = run_cli("export", str(pkg), "--format", fmt)
+        assert result.returncode == 0
+        (out / f"all.{fmt}").write_text(result.stdout, encoding="utf-8")
+    flat = run_cli("export", str(pkg), "--format", "csv", "--table", "events_flat")
+    (out / "events_flat.csv").write_text(flat.stdout, encoding="utf-8")
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path in files:
+        assert SECRET.encode("utf-8") not in path.read_bytes(), path
+    with sqlite3.connect(out / "db.sqlite") as db:
+        quotes = [q for (q,) in db.execute("SELECT quote FROM spans WHERE source = 'gamma'")]
+    assert sorted(q for q in quotes if q) == ["date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
+                                               "signed a joint patrol accord"]
+    page = (out / "review" / "source-gamma.html").read_text(encoding="utf-8")
+    assert "The text of this source is withheld" in page
+    assert "[words withheld: 90 characters, sha256 " in page and "[words withheld: 96 characters, sha256 " in page
+    for path in (pkg / "data").rglob("*"):
+        if path.is_file():
+            assert SECRET.encode("utf-8") not in path.read_bytes(), path
+
+
+def _rows(path: Path) -> list[dict]:
+    import csv
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
