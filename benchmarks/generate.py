@@ -456,7 +456,9 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
     source_record = {"id": sid, "title": title, "published": iso(published), "language": "en",
                      "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
                      "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
-                     "path": f"seeds/{sid}.txt", "sha256": None,
+                     # generated words, the project's own: shipped like any included text
+                     "text": "included", "licence": "CC0-1.0",
+                     "path": f"seeds/{sid}.txt", "sha256": None, "length": None, "normalized_sha256": None,
                      "evidence": [spans.span(header, header_at)]}
 
     # Actors: each introduced once, in words no later sentence repeats (its first quote).
@@ -660,6 +662,8 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
     pinned = spans.settle(text)
     raw = text.encode("utf-8")
     source_record["sha256"] = hashlib.sha256(raw).hexdigest()
+    source_record["length"] = len(text)
+    source_record["normalized_sha256"] = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
     if source_record["publisher"] is None:
         del source_record["publisher"]
     if source_record["url"] is None:

@@ -52,7 +52,7 @@ def test_text_format_names_file_line_column_code_and_hint(base_package):
 def test_json_format_has_the_documented_shape(base_package):
     _break(base_package)
     report = json.loads(run_cli("check", str(base_package), "--format", "json").stdout)
-    assert set(report) == {"valid", "package", "strict", "counts", "truncated", "errors"}
+    assert set(report) == {"valid", "package", "strict", "counts", "truncated", "unverified", "errors"}
     assert report["counts"] == {"errors": 3, "warnings": 0} and report["valid"] is False
     for error in report["errors"]:
         assert set(error) == {"file", "line", "column", "path", "code", "severity", "message", "hint"}

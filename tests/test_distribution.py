@@ -23,7 +23,13 @@ from conftest import ROOT
 
 # Never copied into the build folder: git's and the tools' own, and what earlier builds left.
 IGNORED = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-           ".hypothesis", "artifacts", "out", "*.py[cod]")
+           ".hypothesis", "artifacts", "out", "*.py[cod]", "texts")
+
+# A withheld text the tests own, put where a curator's checkout holds withheld texts (texts/, as
+# the seed article's sha256 names it) and, by mistake, into seeds/: neither copy may ship.
+WITHHELD = ("date 2024-01-12 A text the tests own\n\n"
+            "This sentence of a withheld text is never published by any artefact of seccoop.\n")
+SENTENCE = "This sentence of a withheld text is never published by any artefact of seccoop."
 
 
 def _run(args, cwd: Path, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -49,6 +55,11 @@ def dists(tmp_path_factory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("dist")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
+    seed_sha = next(line.split(": ")[1] for line in (ROOT / "data/curated/sources.yaml").read_text().splitlines()
+                    if line.strip().startswith("sha256: "))
+    (source / "texts").mkdir()
+    (source / "texts" / f"{seed_sha}.txt").write_text(WITHHELD, encoding="utf-8")
+    (source / "seeds" / "stray.txt").write_text(WITHHELD, encoding="utf-8")
     out = work / "out"
     _run([sys.executable, "-m", "build", "--outdir", out, source], cwd=work)
     sdists, wheels = sorted(out.glob("seccoop-*.tar.gz")), sorted(out.glob("seccoop-*.whl"))
@@ -66,6 +77,34 @@ def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
         assert needed in names, needed
     assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py")
                 and n.count("/") == 1], "validators/ must never be a package"
+
+
+def _members(dist: Path) -> dict[str, bytes]:
+    if dist.suffix == ".whl":
+        with zipfile.ZipFile(dist) as whl:
+            return {name: whl.read(name) for name in whl.namelist()}
+    with tarfile.open(dist) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_no_withheld_text_enters_the_wheel_or_the_sdist(dists, kind):
+    """docs/rights.md: only included texts ship. The seed article is withheld: no member has its
+    sha256 or its normalized hash; the tests' own withheld text, planted in texts/ and seeds/, is
+    in no member."""
+    import hashlib
+    sources = (ROOT / "data" / "sources.csv").read_text(encoding="utf-8")
+    members = _members(dists[kind])
+    assert len(members) > 50
+    seeds = [name for name in members if "/seeds/" in name or name.startswith("seeds/")]
+    assert [name.rsplit("/", 1)[1] for name in seeds] in ([], ["README.md"]), seeds
+    for name, data in members.items():
+        assert SENTENCE.encode("utf-8") not in data, name
+        assert hashlib.sha256(data).hexdigest() not in sources, name
+        if name.endswith(".txt"):
+            normalized = hashlib.sha256(" ".join(data.decode("utf-8", "replace").split()).encode()).hexdigest()
+            assert normalized not in sources, name
+        assert "/texts/" not in name and not name.split("/", 1)[-1].startswith("texts/"), name
 
 
 def test_the_metadata_has_an_spdx_licence_and_the_project_urls(dists):
@@ -102,6 +141,10 @@ def test_the_installed_distribution_checks_and_exports_outside_the_checkout(dist
     report = json.loads(checked.stdout)
     assert report["valid"] is True and report["counts"] == {"errors": 0, "warnings": 0}, report
     assert Path(report["package"]).is_relative_to(venv), report["package"]
+    # The seed article is withheld: outside a checkout its text is nowhere, and check says so.
+    assert report["unverified"] == {"southcom-ecuador-2024-01-12": 65}, report["unverified"]
+    text = _run([seccoop, "check"], cwd=work, env=env).stdout
+    assert "65 span(s) of 1 withheld source(s) not verified" in text and "valid (0 error(s), 0 warning(s))" in text
     exported = _run([seccoop, "export", "--format", "json"], cwd=work, env=env)
     assert json.loads(exported.stdout) == json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
     _run([seccoop, "export", "--format", "csv", "--out", work / "tables"], cwd=work, env=env)

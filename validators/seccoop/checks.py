@@ -430,7 +430,13 @@ def _check_sources(dataset: Dataset) -> list[Problem]:
                 hint="Name the licence that allows republishing the text, or set `text: withheld` "
                      "(docs/rights.md)."))
             continue
-        if data["text"] == "withheld" and "path" in data:
+        if data["text"] == "included" and data.get("path") is None:
+            problems.append(record.problem(
+                "source-path", "an included text needs its path in seeds/", "text",
+                hint="Add `path: seeds/NAME` (the file the text is kept in), or set `text: withheld` "
+                     "(docs/rights.md)."))
+            continue
+        if data["text"] == "withheld" and data.get("path") is not None:
             problems.append(record.problem(
                 "source-path", "a withheld text has no path: it is found in the texts folder by its sha256", "path",
                 hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "

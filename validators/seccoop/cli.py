@@ -204,7 +204,8 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
     if quote is None:
         raise click.UsageError("give a QUOTE to look for, or --pin")
     try:
-        hits, near = run_locate(quote, package, source_id, width, texts)
+        absent: list[str] = []
+        hits, near = run_locate(quote, package, source_id, width, texts, absent)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
     for hit in hits:
@@ -213,6 +214,10 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
         click.echo(f"not found: {quote!r}", err=True)
         for source, text in near:
             click.echo(f"{source} has: {text!r} (quotes, dashes or spaces differ)", err=True)
+        if absent:
+            click.echo(f"not searched: {len(absent)} withheld text(s) not in the texts folder "
+                       f"({', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''}); name it with --texts "
+                       "(docs/rights.md)", err=True)
         sys.exit(EXIT_INVALID)
 
 

@@ -24,9 +24,10 @@ class Hit:
     after: str
 
 
-def _texts(package: Package, source_id: str | None = None):
+def _texts(package: Package, source_id: str | None = None, absent: list | None = None):
     """(source id, text, its record) of every source whose text can be read here: an included
-    text in seeds/, a withheld one in the texts folder (unreadable ones are `check`'s to report)."""
+    text in seeds/, a withheld one in the texts folder (unreadable ones are `check`'s to report;
+    withheld ones not in the texts folder are added to `absent`)."""
     for file in package.curated_files("source"):
         cf, _ = load_file(file, package.rel(file), root=package.root)
         for _, record in cf.records:
@@ -41,17 +42,22 @@ def _texts(package: Package, source_id: str | None = None):
                 else:
                     continue
                 yield sid, raw.decode("utf-8"), record
-            except (SourceUnreadable, rights.TextAbsent, paths.Refused, UnicodeDecodeError):
+            except rights.TextAbsent:
+                if absent is not None:
+                    absent.append(sid)
+            except (SourceUnreadable, paths.Refused, UnicodeDecodeError):
                 continue
 
 
 def locate(quote: str, path: str | Path | None = None, source_id: str | None = None,
-           width: int = 30, texts: str | None = None) -> tuple[list[Hit], list[tuple[str, str]]]:
+           width: int = 30, texts: str | None = None,
+           absent: list | None = None) -> tuple[list[Hit], list[tuple[str, str]]]:
     """Every occurrence of `quote` in the package's sources, and, when there is none, the source
-    text that differs from it only in quotes, dashes or spaces."""
+    text that differs from it only in quotes, dashes or spaces. Withheld sources whose text is not
+    in the texts folder are not searched: their ids are added to `absent`."""
     package = _package(path, texts)
     hits, near = [], []
-    for sid, text, _ in _texts(package, source_id):
+    for sid, text, _ in _texts(package, source_id, absent):
         for occ in occurrences(text, quote):
             before, after = occ.context(text, width)
             hits.append(Hit(sid, occ.start, occ.end, before, after))

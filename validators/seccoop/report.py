@@ -285,8 +285,9 @@ def render_report(report: Report, fmt: str, max_errors: int | None = None) -> st
         lines.append(f"... {cut} more problem(s) not shown (--max-errors {max_errors})")
     if report.unverified:
         spans, sources = sum(report.unverified.values()), len(report.unverified)
-        lines.append(f"{spans} span(s) of {sources} withheld source(s) not verified: their texts are not in "
-                     "the texts folder (docs/rights.md)")
+        said = (f"{spans} span(s) of {sources} withheld source(s) not verified: their texts are not in "
+                "the texts folder (docs/rights.md)")
+        lines.append(f"::notice title=seccoop::{_escape_data(said)}" if fmt == "github" else said)
     n_err, n_warn = len(report.errors), len(report.warnings)
     summary = (f"{report.package}: valid" if report.valid else f"{report.package}: invalid") + \
         f" ({n_err} error(s), {n_warn} warning(s))"
