@@ -300,15 +300,11 @@ def diff(old, new, fmt):
     nearest package at or above the current folder. Exit 0 when there is no change, 1 when there
     are changes, 2 for a wrong command line or a version that holds no readable package.
     """
-    import contextlib
-
-    from .diff import RENDERERS, diff_versions
-    from .versions import Unreadable, open_version
+    from .diff import RENDERERS, diff as run_diff
+    from .versions import Unreadable
 
     try:
-        with contextlib.ExitStack() as stack:
-            versions = [stack.enter_context(open_version(spec)) for spec in (old, new)]
-            found = diff_versions(*versions)
+        found = run_diff(old, new)
     except Unreadable as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(RENDERERS[fmt](found), nl=False)

@@ -13,6 +13,7 @@ record. Everything is sorted: the same two versions give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .package import DESCRIPTOR, DOCUMENT, KINDS, PLURAL
-from .versions import Unreadable, Version
+from .versions import Unreadable, Version, open_version
 
 # A record's keys that are not its fields: evidence is compared span by span, and sources and
 # source_count follow from the accounts, which are compared source by source.
@@ -380,9 +381,14 @@ def account_changes(old: Any, new: Any, record_fields: tuple[FieldChange, ...]) 
     return tuple(out)
 
 
-def diff_versions(old: Version, new: Version) -> Diff:
-    """Read and compare two versions (the library call behind `seccoop diff`)."""
-    return compare(read_published(old), read_published(new))
+def diff(old: str, new: str | None = None) -> Diff:
+    """What changed from version `old` to version `new` (each a package folder, a release zip, or
+    `git:REV[:FOLDER]`; `new` by default the package at or above the current folder). Raises
+    Unreadable when either holds no readable package. Any temporary folder is removed."""
+    with contextlib.ExitStack() as stack:
+        versions = [stack.enter_context(open_version(str(spec) if spec is not None else None))
+                    for spec in (old, new)]
+        return compare(*(read_published(v) for v in versions))
 
 
 # -- rendering --------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ class Version:
         except paths.Refused as exc:
             if exc.code == "file-missing" and rel in OPTIONAL:
                 return None
-            hint = "; run `seccoop build` there first" if exc.code == "file-missing" and rel == DOCUMENT else ""
+            hint = "; run `seccoop build` there first" if exc.code == "file-missing" else ""
             raise Unreadable(f"{self.label}: {rel}: {exc.reason}{hint}") from None
 
 
@@ -150,9 +150,9 @@ def _safe_members(label: str, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
     for info in infos:
         name = info.filename
         why = _unsafe_name(name)
-        mode = info.external_attr >> 16
-        if why is None and mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            why = "a link or special file" if stat.S_ISLNK(mode) else "not a regular file"
+        kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no Unix type given (many zip writers)
+        if why is None and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            why = "a link or special file" if kind == stat.S_IFLNK else "not a regular file"
         if why is None and info.flag_bits & 0x1:
             why = "encrypted"
         if why is None and info.file_size > MEMBER_LIMIT:
