@@ -222,10 +222,9 @@ def _from_git(label: str, folder: Path) -> Version:
     rev, _, sub = label[len("git:"):].partition(":")
     if not rev or rev.startswith("-") or any(c in rev for c in "\x00\n\r"):
         raise Unreadable(f"{label}: not a git revision (write git:REV or git:REV:FOLDER)")
-    top = _git(label, "rev-parse", "--show-toplevel", cwd=Path.cwd(),
-               missing=f"{label}: the current folder is not inside a git checkout")
-    top = top.decode("utf-8", "surrogateescape").strip()
-    top_path = Path(top)
+    shown = _git(label, "rev-parse", "--show-toplevel", cwd=Path.cwd(),
+                 missing=f"{label}: the current folder is not inside a git checkout")
+    top_path = Path(shown.decode("utf-8", "surrogateescape").rstrip("\n"))
     commit = _git(label, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=top_path,
                   missing=f"{label}: unknown git revision {rev!r}").decode("ascii").strip()
     prefix = _git_folder(label, sub, top_path)
