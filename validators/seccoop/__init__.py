@@ -6,7 +6,7 @@ tools that check, build and export it.
     >>> report.valid, report.exit_code
     (True, 0)
 
-The command line (`seccoop check|build|export|locate`) calls these same functions. They share
+The command line (`seccoop check|build|export|locate|diff`) calls these same functions. They share
 their names with the modules that define them; `importlib.import_module("seccoop.build")` reaches
 a module. Heavy dependencies (frictionless, jsonschema) load only when a function needs them.
 """
@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from .build import build
 from .check import check
+from .diff import diff
 from .export import export
 from .locate import locate
 
-__all__ = ["check", "build", "export", "locate", "__version__"]
+__all__ = ["check", "build", "export", "locate", "diff", "__version__"]
 
 
 def __getattr__(name):

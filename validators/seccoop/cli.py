@@ -396,6 +396,35 @@ def docs(package):
         click.echo("docs are up to date")
 
 
+@main.command()
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="text: one line a change; json: the changes as data; "
+                                      "markdown: sections to paste into CHANGELOG.md.")
+@_exit_statuses
+def diff(old, new, fmt):
+    """Show what changed between two published versions of a package: records added, removed,
+    retired (merged or renamed, chains followed) and changed, field by field, with each source's
+    account and the evidence spans that came, went or moved.
+
+    OLD and NEW are each a package folder (or its datapackage.json), a release zip archive, or
+    git:REV[:FOLDER], a revision of the git checkout around the current folder (FOLDER: the
+    package's folder from the repository's top; default: the package here). NEW defaults to the
+    nearest package at or above the current folder. Exit 0 when there is no change, 1 when there
+    are changes, 2 for a wrong command line or a version that holds no readable package.
+    """
+    from .diff import RENDERERS, diff as run_diff
+    from .versions import Unreadable
+
+    try:
+        found = run_diff(old, new)
+    except Unreadable as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(RENDERERS[fmt](found), nl=False)
+    sys.exit(EXIT_INVALID if found.has_changes else 0)
+
+
 def _identity_options(command):
     """The options `merge` and `rename` share."""
     for option in reversed((

@@ -138,6 +138,28 @@ def open_file(path: Path, root: Path | None, limit: int) -> LimitedReader:
         raise
 
 
+def open_archive(path: Path, limit: int):
+    """An archive the user named (`seccoop diff OLD.zip NEW`), open for random access: a regular
+    file within the limit, like a document given to `add-source`. A zip reader seeks, so this is
+    a plain file, not a LimitedReader: the caller bounds each member it reads."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        raise Refused("file-missing", "file not found") from None
+    except OSError as exc:
+        raise Refused("file-unreadable", exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("file-unreadable", f"{_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise Refused("file-too-large", f"{info.st_size} bytes; at most {limit} are read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_file(path: Path, root: Path | None, limit: int) -> bytes:
     """The whole content of a file read through the gate (see `open_file`)."""
     with open_file(path, root, limit) as f:

@@ -1,0 +1,375 @@
+"""`seccoop diff OLD NEW`: two versions of the fixture package, built and changed by the real
+CLI (build, merge, rename), compared as folders, zip archives and git revisions, in every format;
+and the versions that are refused (exit 2) without anything read outside a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import BASE, ROOT, run_cli
+import seccoop
+from seccoop.versions import Unreadable
+
+# Between OLD and NEW: `police` added; the relation removed (not retired); `ruritania-beta`
+# retired and merged into `ruritania` (by `seccoop merge`), which gains beta's account and span;
+# one field changed (a summary); one span moved (the same words at their other occurrence).
+EXPECTED_TEXT = """\
+--- old (version 0.0.1)
++++ new (version 0.0.1)
++ actor police: "Police"
+- relation vela-official-of-ruritania: ana-vela official-of ruritania
+> actor ruritania-beta: merged into ruritania
+~ actor ruritania
+    account added: beta
+    evidence added: beta@61-90 "Ruritania for police trainers"
+~ event freedonia-request
+    summary: "Freedonia asked Ruritania for police trainers." → "Freedonia asked Ruritania to send police trainers."
+~ commitment ruritania-share-intelligence
+    evidence moved: alpha@64-97 → alpha@250-283 "Ruritania will share intelligence"
+1 added, 1 removed, 1 retired, 3 changed
+"""
+
+EXPECTED_MARKDOWN = """\
+### Data changes
+
+From `old (version 0.0.1)` to `new (version 0.0.1)`: 1 added, 1 removed, 1 retired, 3 changed.
+
+#### Added records
+
+- actor `police`: `"Police"`
+
+#### Removed records
+
+- relation `vela-official-of-ruritania`: `ana-vela official-of ruritania`
+
+#### Id changes
+
+- actor `ruritania-beta` merged into `ruritania`
+
+#### Changed records
+
+- actor `ruritania`
+  - account added: `beta`
+  - evidence added: `beta@61-90` `"Ruritania for police trainers"`
+- event `freedonia-request`
+  - `summary`: `"Freedonia asked Ruritania for police trainers."` → `"Freedonia asked Ruritania to send police trainers."`
+- commitment `ruritania-share-intelligence`
+  - evidence moved: `alpha@64-97` → `alpha@250-283` `"Ruritania will share intelligence"`
+"""
+
+RURITANIA_BETA = """\
+- id: ruritania-beta
+  name: Ruritania
+  type: state
+  evidence:
+    - source: beta
+      quote: Ruritania for police trainers
+"""
+
+POLICE = """\
+- id: police
+  name: Police
+  type: organization
+  evidence:
+    - source: alpha
+      quote: Police arrested 12 suspects
+"""
+
+
+def _cli_ok(*args: str, cwd: Path | None = None) -> None:
+    result = run_cli(*args, cwd=cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def versions(tmp_path_factory) -> Path:
+    """A folder holding `old` and `new`, two built versions of the fixture package."""
+    top = tmp_path_factory.mktemp("versions")
+    old, new = top / "old", top / "new"
+    shutil.copytree(BASE, old)
+    shutil.copytree(ROOT / "schema", old / "schema")
+    with (old / "data" / "curated" / "actors" / "beta.yaml").open("a", encoding="utf-8") as f:
+        f.write(RURITANIA_BETA)
+    _cli_ok("build", str(old))
+    shutil.copytree(old, new)
+    curated = new / "data" / "curated"
+    with (curated / "actors.yaml").open("a", encoding="utf-8") as f:
+        f.write(POLICE)
+    (curated / "relations.yaml").write_text("[]\n", encoding="utf-8")
+    _replace(curated / "events.yaml", "summary: Freedonia asked Ruritania for police trainers.",
+             "summary: Freedonia asked Ruritania to send police trainers.")
+    _replace(curated / "commitments.yaml", "      start: 64\n", "      start: 250\n")  # its other occurrence
+    _cli_ok("merge", "ruritania", "ruritania-beta", "--package", str(new))
+    _cli_ok("build", str(new))
+    return top
+
+
+def _diff(top: Path, *args: str, env: dict | None = None):
+    return run_cli("diff", *args, cwd=top, env=env)
+
+
+def test_text_reports_exactly_the_changes(versions):
+    result = _diff(versions, "old", "new")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == EXPECTED_TEXT
+    assert result.stderr == ""
+
+
+def test_markdown_is_ready_for_the_changelog(versions):
+    result = _diff(versions, "old", "new", "--format", "markdown")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == EXPECTED_MARKDOWN
+
+
+def _essence(doc: dict) -> dict:
+    """The changes of a JSON diff, without the labels the user typed."""
+    return {k: v for k, v in doc.items() if k not in ("old", "new")}
+
+
+def test_json_lists_each_change_field_by_field(versions):
+    result = _diff(versions, "old", "new", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["changes"] is True
+    assert doc["summary"] == {"added": 1, "removed": 1, "retired": 1, "changed": 3, "retired_ids": 0,
+                              "links_added": 0, "links_removed": 0}
+    assert [(r["kind"], r["id"]) for r in doc["added"]] == [("actor", "police")]
+    assert doc["added"][0]["record"]["evidence"][0]["quote"] == "Police arrested 12 suspects"
+    assert [(r["kind"], r["id"]) for r in doc["removed"]] == [("relation", "vela-official-of-ruritania")]
+    [retired] = doc["retired"]
+    assert (retired["id"], retired["how"], retired["replaced_by"], retired["successor"]) == \
+        ("ruritania-beta", "merged", "ruritania", "ruritania")
+    changed = {r["id"]: r for r in doc["changed"]}
+    assert list(changed) == ["ruritania", "freedonia-request", "ruritania-share-intelligence"]
+    assert changed["ruritania"]["fields"] == []
+    assert changed["ruritania"]["accounts"] == [{"source": "beta", "change": "added", "fields": []}]
+    assert [(e["change"], e["new"]["id"]) for e in changed["ruritania"]["evidence"]] == [("added", "beta@61-90")]
+    assert changed["freedonia-request"]["fields"] == [{
+        "field": "summary", "old": "Freedonia asked Ruritania for police trainers.",
+        "new": "Freedonia asked Ruritania to send police trainers."}]
+    assert changed["freedonia-request"]["evidence"] == [] == changed["freedonia-request"]["accounts"]
+    [moved] = changed["ruritania-share-intelligence"]["evidence"]
+    assert moved["change"] == "moved" and moved["source"] == "alpha"
+    assert (moved["old"]["start"], moved["old"]["end"], moved["new"]["start"], moved["new"]["end"]) == (64, 97, 250, 283)
+    assert moved["old"]["quote"] == moved["new"]["quote"] == "Ruritania will share intelligence"
+    assert changed["ruritania-share-intelligence"]["fields"] == []
+    assert doc["retired_ids"] == [] and doc["possibly_same"] == {"added": [], "removed": []}
+
+
+def test_the_python_api_gives_what_the_command_prints(versions):
+    from seccoop.diff import render_json
+
+    found = seccoop.diff(versions / "old", versions / "new")
+    assert found.has_changes
+    assert json.loads(render_json(found))["summary"] == \
+        json.loads(_diff(versions, "old", "new", "--format", "json").stdout)["summary"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_a_package_and_itself_differ_in_nothing(versions, fmt):
+    result = _diff(versions, "new", "new/datapackage.json", "--format", fmt)
+    assert result.returncode == 0, result.stdout + result.stderr
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        assert doc["changes"] is False and not any(doc[c] for c in ("added", "removed", "retired", "changed"))
+    else:
+        assert "no changes" in result.stdout
+
+
+def test_new_defaults_to_the_package_here(versions):
+    result = run_cli("diff", "../old", cwd=versions / "new")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[2:] == EXPECTED_TEXT.splitlines()[2:]
+
+
+def test_a_renamed_record_is_retired_with_its_changes_not_added(versions, tmp_path):
+    renamed = shutil.copytree(versions / "old", tmp_path / "renamed")
+    _cli_ok("rename", "ana-vela", "ana-vela-minister", "--package", str(renamed))
+    _cli_ok("build", str(renamed))
+    doc = json.loads(run_cli("diff", str(versions / "old"), str(renamed), "--format", "json").stdout)
+    assert doc["added"] == [] and doc["removed"] == []
+    [retired] = doc["retired"]
+    assert (retired["id"], retired["how"], retired["successor"]) == ("ana-vela", "renamed", "ana-vela-minister")
+    # the records that named it now name its successor: each is a change, field by field
+    changes = {(r["id"], f["field"], f.get("old"), f.get("new")) for r in doc["changed"] for f in r["fields"]}
+    assert ("vela-official-of-ruritania", "subject", "ana-vela", "ana-vela-minister") in changes
+
+
+# -- zip archives ---------------------------------------------------------------------------
+
+def _zip(folder: Path, target: Path, top: str = "") -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, top + path.relative_to(folder).as_posix())
+    return target
+
+
+def test_release_zips_give_the_same_changes_as_folders(versions, tmp_path):
+    folders = json.loads(_diff(versions, "old", "new", "--format", "json").stdout)
+    old_zip = _zip(versions / "old", tmp_path / "old.zip")  # datapackage.json at the root
+    new_zip = _zip(versions / "new", tmp_path / "new.zip", top="seccoop-0.0.1/")  # in one top folder
+    result = run_cli("diff", str(old_zip), str(new_zip), "--format", "json", env={"TMPDIR": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    assert _essence(json.loads(result.stdout)) == _essence(folders)
+    assert not list(tmp_path.glob("seccoop-diff-*")), "the temporary folders are removed"
+    same = run_cli("diff", str(new_zip), str(versions / "new"))
+    assert same.returncode == 0, same.stdout + same.stderr
+
+
+def _evil_zip(versions: Path, tmp_path: Path, add) -> Path:
+    target = _zip(versions / "new", tmp_path / "evil.zip")
+    with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as archive:
+        add(archive)
+    return target
+
+
+def _link_member(archive: zipfile.ZipFile) -> None:
+    info = zipfile.ZipInfo("data/link")
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    archive.writestr(info, "/etc/passwd")
+
+
+@pytest.mark.parametrize("add, words", [
+    (lambda a: a.writestr("../evil", "x"), "a path with `..`"),
+    (lambda a: a.writestr("data/../../evil", "x"), "a path with `..`"),
+    (lambda a: a.writestr("/tmp/evil", "x"), "an absolute path"),
+    (_link_member, "a link"),
+    (lambda a: a.writestr("data/bomb.bin", bytes(20 * 1024 * 1024)), "a zip bomb"),
+])
+def test_an_unsafe_archive_is_refused_whole_and_nothing_lands_outside(versions, tmp_path, add, words):
+    archive = _evil_zip(versions, tmp_path, add)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = run_cli("diff", str(archive), str(versions / "new"), cwd=work, env={"TMPDIR": str(work)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+    assert result.stdout == ""
+    assert list(work.iterdir()) == [], "nothing extracted, the temporary folder removed"
+    assert not (tmp_path / "evil").exists()
+
+
+def test_a_file_that_is_no_archive_and_a_zip_without_a_package_are_refused(versions, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n", encoding="utf-8")
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("a/readme.txt", "no package here")
+        archive.writestr("b/datapackage.json", "{}")
+    for given, words in ((text, "neither a package folder nor a zip archive"), (empty, "no datapackage.json")):
+        result = run_cli("diff", str(given), str(versions / "new"))
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+
+
+# -- git revisions --------------------------------------------------------------------------
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-c", "user.name=seccoop tests", "-c", "user.email=tests@example.org",
+                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
+                          cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _commit_version(repo: Path, folder: Path, message: str) -> None:
+    target = repo / "pkg"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(folder, target)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture(scope="session")
+def repository(versions, tmp_path_factory) -> Path:
+    """A git repository whose folder `pkg` holds OLD (tagged v1), then NEW."""
+    repo = tmp_path_factory.mktemp("repo")
+    _git(repo, "init", "-q")
+    (repo / "README").write_text("a repository with a package in pkg/\n", encoding="utf-8")
+    _commit_version(repo, versions / "old", "old")
+    _git(repo, "tag", "v1")
+    _commit_version(repo, versions / "new", "new")
+    return repo
+
+
+def test_git_revisions_give_the_same_changes_as_folders(versions, repository, tmp_path):
+    folders = _essence(json.loads(_diff(versions, "old", "new", "--format", "json").stdout))
+    env = {"TMPDIR": str(tmp_path)}
+    for cwd, args in ((repository / "pkg", ("git:v1", "git:HEAD")),            # the package here
+                      (repository, ("git:v1:pkg", "git:HEAD:pkg")),             # FOLDER from the top
+                      (repository / "pkg" / "data", ("git:HEAD~1", ".."))):      # a revision and a folder
+        result = run_cli("diff", *args, "--format", "json", cwd=cwd, env=env)
+        assert result.returncode == 1, (args, result.stderr)
+        assert _essence(json.loads(result.stdout)) == folders, args
+    assert not list(tmp_path.glob("seccoop-diff-*"))
+    text = run_cli("diff", "git:v1", "git:HEAD", cwd=repository / "pkg")
+    assert text.stdout.splitlines()[0] == "--- git:v1 (version 0.0.1)"
+    assert text.stdout.splitlines()[2:] == EXPECTED_TEXT.splitlines()[2:]
+    same = run_cli("diff", "git:HEAD", cwd=repository / "pkg")  # the committed package and the work tree
+    assert same.returncode == 0, same.stdout + same.stderr
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("git:no-such-revision", "unknown git revision"),
+    ("git:--output=/tmp/x", "not a git revision"),
+    ("git:", "not a git revision"),
+    ("git:v1:nowhere", "no datapackage.json"),
+    ("git:v1:../pkg", "inside the repository"),
+])
+def test_a_bad_git_revision_is_a_usage_error(repository, spec, words):
+    result = run_cli("diff", spec, "git:HEAD", cwd=repository / "pkg")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr
+
+
+def test_a_revision_outside_any_checkout_is_a_usage_error(versions, tmp_path):
+    result = run_cli("diff", "git:HEAD", str(versions / "new"), cwd=tmp_path,
+                     env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    assert result.returncode == 2 and "not inside a git checkout" in result.stderr, result.stderr
+
+
+# -- what is no package ---------------------------------------------------------------------
+
+def test_a_missing_path_or_a_folder_without_a_package_is_a_usage_error(versions, tmp_path):
+    for args in (("missing", "new"), ("old", str(tmp_path)), ("old", "new", "--format", "yaml")):
+        result = _diff(versions, *args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert result.stdout == ""
+
+
+def test_an_unbuilt_package_is_refused_with_the_command_to_run(versions, tmp_path):
+    unbuilt = tmp_path / "unbuilt"
+    shutil.copytree(BASE, unbuilt)
+    shutil.copytree(ROOT / "schema", unbuilt / "schema")
+    result = _diff(versions, "old", str(unbuilt))
+    assert result.returncode == 2
+    assert "datapackage.json: file not found; run `seccoop build` there first" in result.stderr
+
+
+def test_published_text_cannot_steer_the_terminal(versions, tmp_path):
+    changed = shutil.copytree(versions / "new", tmp_path / "changed")
+    document = changed / "data" / "seccoop.json"
+    doc = json.loads(document.read_text(encoding="utf-8"))
+    doc["events"][0]["summary"] = "\x1b[2J\u202eevil"
+    document.write_text(json.dumps(doc), encoding="utf-8")
+    result = _diff(versions, "new", str(changed))
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "\\u001b[2J\\u202eevil" in result.stdout
+
+
+def test_unreadable_is_what_the_api_raises(tmp_path):
+    with pytest.raises(Unreadable, match="no datapackage.json"):
+        seccoop.diff(tmp_path / "missing", tmp_path)
