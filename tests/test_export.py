@@ -16,12 +16,13 @@ import pytest
 
 from conftest import ROOT, disk_full_on_write, run_cli, snapshot
 
-TABLES = [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
-          if r["type"] == "table"]
+PATHS = {r["name"]: r["path"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+         if r["type"] == "table"}
+TABLES = list(PATHS)
 
 
 def _published_rows(name):
-    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+    with (ROOT / PATHS[name]).open(encoding="utf-8", newline="") as f:
         return list(csv.reader(f))
 
 
@@ -41,7 +42,7 @@ def test_csv_export_of_all_tables_reads_back_through_frictionless(tmp_path):
     result = run_cli("export", "--format", "csv", "--out", str(out))
     assert result.returncode == 0, result.stderr
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"] = [dict(r, path=r["path"].removeprefix("data/")) for r in descriptor["resources"]
+    descriptor["resources"] = [dict(r, path=f"{r['name']}.csv") for r in descriptor["resources"]
                                if r["type"] == "table"]
     (out / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     exported = Package(str(out / "datapackage.json"))
@@ -90,7 +91,7 @@ def test_sqlite_has_every_table_keys_and_types(tmp_path):
     for name in TABLES:
         assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == len(_published_rows(name)) - 1
     fks = con.execute("PRAGMA foreign_key_list(event_participants)").fetchall()
-    assert {(fk[2], fk[3]) for fk in fks} == {("events", "event"), ("actors", "actor")}
+    assert {(fk[2], fk[3]) for fk in fks} == {("events", "event"), ("actors", "actor"), ("participant_roles", "role")}
     types = {row[1]: row[2] for row in con.execute("PRAGMA table_info(spans)")}
     assert types["start"] == "INTEGER" and types["quote"] == "TEXT"
     assert con.execute("SELECT typeof(start) FROM spans LIMIT 1").fetchone() == ("integer",)

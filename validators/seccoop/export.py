@@ -95,7 +95,7 @@ def load_published(path: str | Path | Package | None = None) -> Published:
     return Published(package, outcome.dataset.texts)
 
 
-FLAT_HEADER = ["id", "type", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
+FLAT_HEADER = ["id", "type", "cameo_code", "plover_type", "plover_mode", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
                "summary", "participants", "attributed_to", "source_count", "sources", "quotes"]
 
 
@@ -120,10 +120,10 @@ def flat_events(published: Published) -> Iterator[list[str]]:
             quotes.setdefault(event, []).append((span["source"], span["quote"]))
     for e in table("events"):
         spans = quotes.get(e["id"], [])
-        yield [e["id"], e["type"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
+        yield [e["id"], e["type"], e["cameo_code"], e["plover_type"], e["plover_mode"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
                e["place"], e["country"], e["summary"], JOIN.join(participants.get(e["id"], [])),
                names.get(e["attributed_to"], ""), e["source_count"], JOIN.join(dict.fromkeys(s for s, _ in spans)),
-               JOIN.join(q for _, q in spans)]
+               JOIN.join(q for _, q in spans if q)]  # a withheld text's unpublished words are not shown
 
 
 def guard_formula(cell: str) -> str:

@@ -8,6 +8,7 @@ build with the committed files without holding either in memory.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from typing import Any, Callable, Iterable
@@ -16,7 +17,7 @@ from .checks import Dataset
 from .load import load_file
 from .package import DESCRIPTOR, DOCUMENT, PLURAL, Package
 from .report import Problem
-from .tables import TABLES, document_records, table_schema
+from .tables import TABLES, codelist_resources, document_records, table_schema
 from .write import Output
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -100,6 +101,11 @@ def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -
         resources.append(_resource(
             table.name, table.path, output, type="table", title=table.title, description=table.description,
             format="csv", mediatype="text/csv", encoding="utf-8", schema=table_schema(table, dataset.schemas)))
+    for name, path, title, description, schema in codelist_resources(dataset.schemas):
+        raw = dataset.schemas.codelist_bytes[path.rsplit("/", 1)[1]]
+        resources.append({"name": name, "path": path, "type": "table", "title": title, "description": description,
+                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
+                          "bytes": len(raw), "hash": "sha256:" + hashlib.sha256(raw).hexdigest()})
     output = outputs[DOCUMENT] = open_output(DOCUMENT)
     write_document(output, dataset)
     resources.append(_resource(

@@ -7,6 +7,7 @@ A broken schema or codelist is seccoop's problem, not the curator's: it raises `
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,22 +55,24 @@ class Schemas:
                 # $id would make other tools resolve (or fetch) them elsewhere than seccoop does.
                 raise SchemaBroken(f"{path}: has an $id; seccoop's schemas resolve $ref against their file")
         self.codelists: dict[str, Codelist] = {}
+        self.codelist_bytes: dict[str, bytes] = {}  # as read: the package publishes them in place
         cl_folder = folder / "codelists"
         if not cl_folder.is_dir():
             raise SchemaBroken(f"{cl_folder}: codelists folder missing")
         for path in sorted(cl_folder.glob("*.csv")):
             try:
-                with path.open(encoding="utf-8", newline="") as f:
-                    reader = csv.DictReader(f)
-                    if tuple(reader.fieldnames or ())[:3] != CODELIST_COLUMNS:
-                        raise SchemaBroken(f"{path}: header must start with code,title,description")
-                    rows = list(reader)
+                raw = path.read_bytes()
+                reader = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
+                if tuple(reader.fieldnames or ())[:3] != CODELIST_COLUMNS:
+                    raise SchemaBroken(f"{path}: header must start with code,title,description")
+                rows = list(reader)
             except (OSError, UnicodeDecodeError, csv.Error) as exc:
                 raise SchemaBroken(f"{path}: {exc}") from None
             codes = [r["code"] for r in rows]
             if len(set(codes)) != len(codes) or any(not c for c in codes):
                 raise SchemaBroken(f"{path}: codes must be unique and non-empty")
             self.codelists[path.name] = Codelist(path.name, rows)
+            self.codelist_bytes[path.name] = raw
         self._check_codelist_enums()
 
     def _check_codelist_enums(self) -> None:

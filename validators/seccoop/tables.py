@@ -140,8 +140,11 @@ _RECORD_TABLES: list[tuple["Table", tuple[str, ...], Callable]] = []
 
 
 def _record_table(kinds: tuple[str, ...], record_rows, name: str, title: str, description: str,
-                  columns: tuple, key: tuple, member=None) -> "Table":
-    table = Table(name, title, description, columns, key, _merged(kinds, record_rows, member))
+                  columns: tuple, key: tuple, member=None, merged_only: tuple = (), add=None) -> "Table":
+    """A merged record or member table, registered with what its account table derives from.
+    `merged_only` columns (after source_count) are the merged table's alone, filled by `add`."""
+    rows = _merged(kinds, record_rows, member)
+    table = Table(name, title, description, columns + merged_only, key, add(rows) if add else rows)
     _RECORD_TABLES.append((table, kinds, record_rows))
     return table
 
@@ -200,11 +203,33 @@ def _retired(ds):
         yield d["id"], d["table"], d.get("replaced_by"), d["version"], d["reason"]
 
 
+# What the event type codelist maps each event to (schema/codelists/event-types.csv): on the
+# merged events, so that GDELT users join on them; an account's type is the record's.
+_EVENT_TYPE_MAPPINGS = (
+    Column("cameo_code", None, None, "CAMEO code", "The CAMEO code of the event's type (from "
+           "event_types.cameo_code), for joining with CAMEO-coded data such as GDELT; empty where none fits."),
+    Column("plover_type", None, None, "PLOVER type", "The PLOVER event type of the event's type (from "
+           "event_types.plover_type); empty where none fits."),
+    Column("plover_mode", None, None, "PLOVER mode", "The PLOVER mode of the event's type (from "
+           "event_types.plover_mode); empty where none fits."),
+)
+_MERGED_ONLY = {c.name for c in _EVENT_TYPE_MAPPINGS}
+
+
+def _with_type_mappings(rows):
+    def with_mappings(ds):
+        mapping = {r["code"]: tuple(r.get(c.name) or None for c in _EVENT_TYPE_MAPPINGS)
+                   for r in ds.schemas.codelists["event-types.csv"].rows}
+        for row in rows(ds):
+            yield (*row, *mapping.get(row[1], (None,) * len(_EVENT_TYPE_MAPPINGS)))
+    return with_mappings
+
+
 def _account_table(table: "Table", kinds: tuple[str, ...], record_rows) -> "Table":
     """The account table of a record or member table: its columns, the record's own fields
     optional (an account may leave them out), the account's source after the first column, and
     no source_count; keyed by the record's key and the source (docs/accounts.md)."""
-    first, *rest = [c for c in table.columns if c.name != "source_count"]
+    first, *rest = [c for c in table.columns if c.name != "source_count" and c.name not in _MERGED_ONLY]
     kind = kinds[0]
     if table.name == "quantities":
         first = _link("quantity", "quantities", "Quantity", "Id of the quantity (quantities.id).", spec=_PUBLISHED_ID)
@@ -240,7 +265,7 @@ EVENTS = _record_table(
     (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
      _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
      _c("attributed_to", "event", link="actor"), _count("the event")),
-    ("id",))
+    ("id",), merged_only=_EVENT_TYPE_MAPPINGS, add=_with_type_mappings)
 EVENT_PARTICIPANTS = _record_table(
     ("event",), _participant_rows, "event_participants", "Event participants", "Which actors take part in each event, and in what role.",
     (_link("event", "event", "Event", "Id of the event (events.id)."),
@@ -367,6 +392,9 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
         fields.append(field)
         if col.link:
             foreign_keys.append({"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}})
+        elif spec.get("codelist"):  # a coded column: its codes are a table of the package too
+            foreign_keys.append({"fields": [col.name],
+                                 "reference": {"resource": codelist_table(spec["codelist"]), "fields": ["code"]}})
     schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
@@ -450,3 +478,45 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
                 accounts.append({"source": account_source(account), **fields})
             record["accounts"] = accounts
             yield PLURAL[kind], record
+
+
+# -- codelists as tables ------------------------------------------------------------------------
+
+CODELISTS = "schema/codelists"
+_CODELIST_COLUMNS = {
+    "code": ("Code", "The code, as the coded columns of the other tables hold it."),
+    "title": ("Title", "A short human-readable name of the code."),
+    "description": ("Description", "What the code means, and when curators use it."),
+    "plover_type": ("PLOVER type", "The PLOVER event type this event type maps to; empty where none fits."),
+    "plover_mode": ("PLOVER mode", "The PLOVER mode of that type; empty where none applies."),
+    "cameo_code": ("CAMEO code", "The CAMEO code this event type maps to (text: leading zeros count); empty "
+                   "where none fits."),
+}
+
+
+def codelist_table(filename: str) -> str:
+    """The table name of a codelist file: `event-types.csv` is `event_types`."""
+    return filename.removesuffix(".csv").replace("-", "_")
+
+
+def codelist_resources(schemas: Schemas) -> Iterator[tuple[str, str, str, str, dict]]:
+    """(name, path, title, description, Table Schema) of every codelist, read in place from
+    schema/codelists/ (the single source of truth: build never copies them)."""
+    for filename in sorted(schemas.codelists):
+        codelist = schemas.codelists[filename]
+        name = codelist_table(filename)
+        title = name.replace("_", " ").capitalize()
+        header = list(codelist.rows[0]) if codelist.rows else ["code", "title", "description"]
+        fields = []
+        for column in header:
+            col_title, col_description = _CODELIST_COLUMNS.get(column, (column.replace("_", " ").capitalize(), ""))
+            field: dict[str, Any] = {"name": column, "title": col_title, "description": col_description,
+                                     "type": "string"}
+            if column in ("code", "title"):
+                field["constraints"] = {"required": True, **({"unique": True} if column == "code" else {})}
+            fields.append(field)
+        yield (name, f"{CODELISTS}/{filename}", title,
+               f"Codelist: every code of the {title.lower()} with its title and description"
+               + (", and its CAMEO and PLOVER mappings" if "cameo_code" in header else "")
+               + ". Coded columns of the other tables hold these codes (a foreign key each).",
+               {"fields": fields, "missingValues": [""], "primaryKey": ["code"]})
