@@ -213,5 +213,5 @@ def test_readme_loading_snippets_run(code, name, tmp_path, monkeypatch):
     assert len(namespace["events"]) == len(_published_rows("events")) - 1, "each snippet loads `events`"
 
 
-def test_readme_has_the_three_loading_snippets():
-    assert sorted(name for _, name in _readme_snippets()) == ["duckdb", "pandas", "sqlite"]
+def test_readme_has_the_loading_snippets():
+    assert sorted(name for _, name in _readme_snippets()) == ["duckdb", "pandas", "parquet", "seccoop", "sqlite"]

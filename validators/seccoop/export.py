@@ -1,4 +1,6 @@
-"""`seccoop export`: the published data in the format a user's tool wants.
+"""`seccoop export`: the published data in the format a user's tool wants: CSV, JSON, JSON Lines,
+SQLite (Datasette-ready, with seccoop.sqlite_extras), Parquet (typed by seccoop.typed) or the
+HTML review site.
 
 Every export starts with the same check as `seccoop check`; invalid data exports nothing. The
 tables written are the published ones (the bytes `build` writes), so an export never disagrees
