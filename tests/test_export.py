@@ -137,7 +137,7 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
 
     db = tmp_path / "exports" / "seccoop.db"
     export_module.export(base_package, "sqlite", out=str(db))
-    before = db.read_bytes()
+    before = snapshot(db.parent)
 
     def failing_table(con, name, published):
         if name == "events":
@@ -148,8 +148,8 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
     monkeypatch.setattr(export_module, "_sqlite_table", failing_table)
     with pytest.raises(KeyboardInterrupt):
         export_module.export(base_package, "sqlite", out=str(db))
-    assert db.read_bytes() == before
-    assert sorted(p.name for p in db.parent.iterdir()) == ["seccoop.db"]
+    assert snapshot(db.parent) == before  # the database and its Datasette metadata, nothing else
+    assert sorted(before) == ["seccoop.db", "seccoop.metadata.json"]
 
 
 def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_path, monkeypatch):
