@@ -138,7 +138,7 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
 
     db = tmp_path / "exports" / "seccoop.db"
     export_module.export(base_package, "sqlite", out=str(db))
-    before = db.read_bytes()
+    before = snapshot(db.parent)
 
     def failing_table(con, name, published):
         if name == "events":
@@ -149,8 +149,8 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
     monkeypatch.setattr(export_module, "_sqlite_table", failing_table)
     with pytest.raises(KeyboardInterrupt):
         export_module.export(base_package, "sqlite", out=str(db))
-    assert db.read_bytes() == before
-    assert sorted(p.name for p in db.parent.iterdir()) == ["seccoop.db"]
+    assert snapshot(db.parent) == before  # the database and its Datasette metadata, nothing else
+    assert sorted(before) == ["seccoop.db", "seccoop.metadata.json"]
 
 
 def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_path, monkeypatch):
@@ -214,5 +214,5 @@ def test_readme_loading_snippets_run(code, name, tmp_path, monkeypatch):
     assert len(namespace["events"]) == len(_published_rows("events")) - 1, "each snippet loads `events`"
 
 
-def test_readme_has_the_three_loading_snippets():
-    assert sorted(name for _, name in _readme_snippets()) == ["duckdb", "pandas", "sqlite"]
+def test_readme_has_the_loading_snippets():
+    assert sorted(name for _, name in _readme_snippets()) == ["duckdb", "pandas", "parquet", "seccoop", "sqlite"]

@@ -12,7 +12,7 @@ import pytest
 from conftest import run_cli, snapshot
 
 SECRET = "decoy-6f1c2a secret line that must never be read or written"
-FORMATS = [("csv", ["--table", "events"]), ("json", []), ("jsonl", []), ("sqlite", [])]
+FORMATS = [("csv", ["--table", "events"]), ("json", []), ("jsonl", []), ("sqlite", []), ("parquet", [])]
 
 
 @pytest.fixture

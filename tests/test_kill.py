@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 KILLS_PER_EXPORT = 4
 KILLS_OF_BUILD = 6
 KILLS_OF_CHECK = 4
-EXPORTS = {"csv": "tables", "json": "seccoop.json", "jsonl": "seccoop.jsonl", "sqlite": "seccoop.db",
+EXPORTS = {"csv": "tables", "json": "seccoop.json", "jsonl": "seccoop.jsonl", "sqlite": "seccoop.db", "parquet": "parquet",
            "html": "site"}
 
 

@@ -6,7 +6,8 @@ tools that check, build and export it.
     >>> report.valid, report.exit_code
     (True, 0)
 
-The command line (`seccoop check|build|export|locate|diff`) calls these same functions. They share
+The command line (`seccoop check|build|export|locate|diff`) calls these same functions;
+`seccoop.read()` returns the published tables as typed pandas (or polars) DataFrames. They share
 their names with the modules that define them; `importlib.import_module("seccoop.build")` reaches
 a module. Heavy dependencies (frictionless, jsonschema) load only when a function needs them.
 """
@@ -18,8 +19,9 @@ from .check import check
 from .diff import diff
 from .export import export
 from .locate import locate
+from .read import read
 
-__all__ = ["check", "build", "export", "locate", "diff", "__version__"]
+__all__ = ["check", "build", "export", "locate", "diff", "read", "__version__"]
 
 
 def __getattr__(name):

@@ -253,21 +253,23 @@ def _pin(package, texts, dry_run) -> None:
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "html"]), required=True,
-              help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database; "
-                   "html: a review site.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html"]),
+              required=True,
+              help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database "
+                   "(X.db, and X.metadata.json for `datasette X.db -m X.metadata.json`); parquet: a folder "
+                   "of typed tables (needs seccoop[parquet]); html: a review site.")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
-              help="A table (csv, sqlite) or record kind (json, jsonl) to export; repeat for several. "
+              help="A table (csv, sqlite, parquet) or record kind (json, jsonl) to export; repeat for several. "
                    "Default: all. `events_flat` is one row per event with participants and quotes. "
                    "sqlite adds the tables a chosen table references, so every foreign key holds.")
 @click.option("--out", default=None, metavar="PATH",
-              help="File, or folder for several CSV tables and html. Default or `-`: standard output.")
+              help="File, or folder for several CSV tables, parquet and html. Default or `-`: standard output.")
 @click.option("--excel-safe/--raw", default=False, show_default=True,
               help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
                    "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
 @_exit_statuses
 def export(package, fmt, tables, out, excel_safe):
-    """Export the checked package as CSV, JSON, JSON Lines, SQLite or an HTML review site.
+    """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet or an HTML review site.
 
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.

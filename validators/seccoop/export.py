@@ -1,4 +1,6 @@
-"""`seccoop export`: the published data in the format a user's tool wants.
+"""`seccoop export`: the published data in the format a user's tool wants: CSV, JSON, JSON Lines,
+SQLite (Datasette-ready, with seccoop.sqlite_extras), Parquet (typed by seccoop.typed) or the
+HTML review site.
 
 Every export starts with the same check as `seccoop check`; invalid data exports nothing. The
 tables written are the published ones (the bytes `build` writes), so an export never disagrees
@@ -20,7 +22,7 @@ from .render import write_csv
 from .report import Report
 from .write import Output, Staging
 
-FORMATS = ("csv", "json", "jsonl", "sqlite", "html")
+FORMATS = ("csv", "json", "jsonl", "sqlite", "parquet", "html")
 # The csv module refuses fields over 131,072 characters by default; a curated text may be longer
 # (a curated file may hold up to 64 MiB), and the published CSV was written by seccoop itself.
 csv.field_size_limit(2**31 - 1)
@@ -49,10 +51,15 @@ class Published:
 
     def __init__(self, package: Package, texts: dict[str, str]):
         self.package, self.texts = package, texts
-        descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
-        self.paths = {r["name"]: package.root / r["path"] for r in descriptor["resources"] if r["type"] == "table"}
-        self.schemas = {r["name"]: r["schema"] for r in descriptor["resources"] if r["type"] == "table"}
-        self.schemas[FLAT_EVENTS] = {"fields": [{"name": n, "type": "string"} for n in FLAT_HEADER]}
+        self.descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
+        tables = [r for r in self.descriptor["resources"] if r["type"] == "table"]
+        self.paths = {r["name"]: package.root / r["path"] for r in tables}
+        self.schemas = {r["name"]: r["schema"] for r in tables}
+        self.schemas[FLAT_EVENTS] = flat_schema(self.schemas["events"])
+        # Each table's title and description, for formats that carry them (sqlite, parquet).
+        self.about = {r["name"]: {"title": r.get("title", ""), "description": r.get("description", "")}
+                      for r in tables}
+        self.about[FLAT_EVENTS] = {"title": FLAT_TITLE, "description": FLAT_DESCRIPTION}
 
     @property
     def names(self) -> list[str]:
@@ -97,6 +104,24 @@ def load_published(path: str | Path | Package | None = None) -> Published:
 
 FLAT_HEADER = ["id", "type", "cameo_code", "plover_type", "plover_mode", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
                "summary", "participants", "attributed_to", "source_count", "sources", "quotes"]
+FLAT_TITLE = "Events, flat"
+FLAT_DESCRIPTION = ("One row per event with its dates, type, participants, sources and quotes: a first look. "
+                    "Several values in one cell are joined by ' | ' in table order.")
+# The flat view's own columns; the others are the events table's, described there.
+FLAT_FIELDS = {
+    "participants": "Each participant's name and role, as 'name (role)', joined by ' | '.",
+    "attributed_to": "Name of the actor the source attributes the claim to (actors.name); empty where none.",
+    "sources": "Ids of the sources whose spans state the event (sources.id), joined by ' | '.",
+    "quotes": "The quotes that state the event (spans.quote), joined by ' | '.",
+}
+
+
+def flat_schema(events: dict) -> dict:
+    """The Table Schema of the flat view: the events table's fields where it shows them, text
+    for the columns it joins from other tables."""
+    fields = {f["name"]: f for f in events["fields"]}
+    return {"fields": [{"name": n, "type": "string", "description": FLAT_FIELDS[n]} if n in FLAT_FIELDS
+                       else fields[n] for n in FLAT_HEADER]}
 
 
 def flat_events(published: Published) -> Iterator[list[str]]:
@@ -157,6 +182,12 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     # An option that does not apply is refused, not ignored: the user would think it took effect.
     if excel_safe and fmt != "csv":
         raise ExportRefused(f"--excel-safe applies to csv only (it guards spreadsheet cells); not to {fmt}")
+    if fmt == "parquet":
+        from .typed import MissingExtra, require
+        try:
+            require("pyarrow.parquet", "parquet", "the parquet export")
+        except MissingExtra as exc:  # a format this install cannot write: a usage error, before any work
+            raise ExportRefused(str(exc)) from None
     if tables and fmt == "html":
         raise ExportRefused("html exports the whole review site; --table does not apply to it")
     package = find_package(path)
@@ -165,6 +196,15 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     if not to_stdout:
         _check_target(Path(out), package, fmt, chosen)
     published = load_published(package)
+    if fmt == "parquet":
+        if to_stdout:
+            raise ExportRefused("parquet needs --out FOLDER (a file for each table)")
+        unknown = [t for t in chosen if t not in published.names]
+        if unknown:
+            raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
+        folder = Path(out)
+        return _emit({str(folder / f"{n}.parquet"): _parquet_writer(published, n) for n in chosen or published.names},
+                     stdout)
     if fmt == "csv":
         unknown = [t for t in chosen if t not in published.names]
         if unknown:
@@ -191,7 +231,8 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
         if to_stdout:
             raise ExportRefused("sqlite needs --out FILE (a database cannot go to standard output)")
         write_sqlite(published, Path(out), chosen)
-        return [out]
+        from .sqlite_extras import metadata_path
+        return [out, str(metadata_path(Path(out)))]
     if to_stdout:
         raise ExportRefused("html needs --out FOLDER")
     from .review import write_review_site
@@ -210,9 +251,12 @@ def _check_target(out: Path, package: Package, fmt: str, chosen: list[str]) -> N
     from .write import TargetRefused, check_export_target
 
     # csv writes a folder for several tables, or one table into an existing folder.
-    folder = fmt == "html" or (fmt == "csv" and (len(chosen) != 1 or _is_folder(out)))
+    folder = fmt in ("html", "parquet") or (fmt == "csv" and (len(chosen) != 1 or _is_folder(out)))
     try:
         check_export_target(out, package.root, folder)
+        if fmt == "sqlite":  # its Datasette metadata is written beside it, under the same rules
+            from .sqlite_extras import metadata_path
+            check_export_target(metadata_path(out), package.root, False)
     except TargetRefused as exc:
         raise ExportRefused(str(exc)) from None
 
@@ -251,16 +295,41 @@ def _emit(writers: dict[str, Callable[[Output], None]], stdout) -> list[str]:
     return list(writers)
 
 
-_SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": "TEXT"}
+def _parquet_writer(published: Published, name: str) -> Callable[[Output], None]:
+    """What writes one table as Parquet, typed from its Table Schema (seccoop.typed). The same
+    table gives the same bytes: no clock in the file, the codelist as each code column's
+    dictionary, and pyarrow's version (in the footer's `created_by`) the only thing that varies."""
+    def write(output: Output) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from .typed import arrow_table
+
+        header, rows = published.rows(name)
+        table = arrow_table(name, published.schemas[name], header, rows, **published.about[name])
+        sink = pa.BufferOutputStream()
+        # zstd: small files every reader (pandas, polars, DuckDB, Spark, R arrow) reads.
+        pq.write_table(table, sink, compression="zstd", version="2.6")
+        output.write(sink.getvalue().to_pybytes())
+
+    return write
+
+
+_SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "date": "TEXT", "string": "TEXT", "boolean": "INTEGER"}
 
 
 def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
-    """One SQLite database: every table with its declared types, primary and foreign keys. With
-    chosen tables, the tables they reference come too, so that every foreign key holds."""
+    """One SQLite database: every table with its declared types, primary and foreign keys, an
+    index on each foreign-key column and full-text search where people search; and beside it
+    `X.metadata.json`, Datasette's metadata for it (seccoop.sqlite_extras). With chosen tables,
+    the tables they reference come too, so that every foreign key holds."""
+    from .sqlite_extras import datasette_metadata, enable_search, index_foreign_keys, metadata_bytes, metadata_path
+
     names = chosen or published.names
     unknown = [n for n in names if n not in published.names]
     if unknown:
         raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
+    ordered = _dependency_order(published, names)
     with Staging() as staging:
         # Autocommit mode with an explicit transaction: sqlite3's implicit transactions decide
         # what is an INSERT by upper-casing SQL in the C locale's rules, which some locales
@@ -272,11 +341,16 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
             # Checked at COMMIT: a row may name one later in its own table (an event part of another).
             con.execute("PRAGMA defer_foreign_keys = ON")
             # Referenced tables first, so every foreign key points at a table that exists.
-            for name in _dependency_order(published, names):
+            for name in ordered:
                 _sqlite_table(con, name, published)
+                index_foreign_keys(con, name, published.schemas[name])
+                enable_search(con, name, published.schemas[name])
             con.execute("COMMIT")
         finally:
             con.close()
+        tables = {n: {**published.about[n], "schema": published.schemas[n]} for n in ordered}
+        metadata = datasette_metadata(published.descriptor, out.stem, tables)
+        staging.open(metadata_path(out)).write(metadata_bytes(metadata))
         staging.commit()
 
 
@@ -320,6 +394,8 @@ def _sqlite_table(con: sqlite3.Connection, name: str, published: Published) -> N
 
 
 def _converter(ftype: str):
+    if ftype == "boolean":
+        return lambda v: (1 if v in ("true", "True", "TRUE", "1") else 0) if v != "" else None
     if ftype == "integer":
         return lambda v: int(v) if v != "" else None
     if ftype == "number":

@@ -18,6 +18,7 @@ MiB = 1024 * 1024
 CURATED_LIMIT = 64 * MiB
 SOURCE_LIMIT = 64 * MiB
 DOCUMENT_LIMIT = 64 * MiB
+TABLE_LIMIT = 1024 * MiB  # a published table (data/*.csv) or the descriptor, read by seccoop.read()
 
 # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
