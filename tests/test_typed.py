@@ -18,7 +18,7 @@ TABLES = {r["name"]: r for r in DESCRIPTOR["resources"] if r["type"] == "table"}
 
 
 def _csv_rows(name):
-    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+    with (ROOT / TABLES[name]["path"]).open(encoding="utf-8", newline="") as f:
         return len(list(csv.reader(f))) - 1
 
 
