@@ -134,12 +134,17 @@ def test_the_action_passes_inputs_only_through_env_and_keeps_the_callers_python(
 
 
 def test_the_workflows_read_only_time_out_and_pin_every_action():
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "release.yml"}
     for path in WORKFLOWS:
         workflow = _load(path)
         assert workflow.get("permissions") == {"contents": "read"}, path.name
         for name, job in workflow["jobs"].items():
             assert isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] <= 60, (path.name, name)
-            assert "permissions" not in job or set(job["permissions"].values()) <= {"read", "none"}
+            if path.name == "release.yml":  # the one job that writes: a release, on a version tag only
+                assert job["permissions"] == {"contents": "write"}
+                assert workflow[True] == {"push": {"tags": ["v*"]}}  # PyYAML reads the key `on` as True
+            else:
+                assert "permissions" not in job or set(job["permissions"].values()) <= {"read", "none"}
             for step in job.get("steps", []):
                 uses = step.get("uses")
                 if uses is None or uses.startswith("./"):

@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import copy_package, run_cli, snapshot
+from conftest import ROOT, copy_package, run_cli, snapshot
 
 GAMMA = ("date 2024-04-02 Freedonia and Ruritania sign a river patrol accord\n\n"
          "The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border. "
@@ -263,6 +264,18 @@ def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path)
         result = run_cli("export", str(pkg), "--format", fmt)
         assert result.returncode == 0
         (out / f"all.{fmt}").write_text(result.stdout, encoding="utf-8")
+    for name in ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md"):  # a release is made from a checkout
+        (pkg / name).write_bytes((ROOT / name).read_bytes())
+    (pkg / "seeds" / "stray.txt").write_text(GAMMA, encoding="utf-8")  # refused by check: then removed
+    assert run_cli("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip")).returncode == 1
+    (pkg / "seeds" / "stray.txt").unlink()
+    result = run_cli("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip"))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out / "release.zip") as z:
+        assert not [n for n in z.namelist() if n.startswith("texts/") or n == "seeds/gamma.txt"]
+        for name in z.namelist():
+            assert SECRET.encode("utf-8") not in z.read(name), name
+            assert hashlib.sha256(z.read(name)).hexdigest() != GAMMA_SHA, name
     flat = run_cli("export", str(pkg), "--format", "csv", "--table", "events_flat")
     (out / "events_flat.csv").write_text(flat.stdout, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file()]

@@ -253,11 +253,12 @@ def _pin(package, texts, dry_run) -> None:
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html"]),
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html", "zip"]),
               required=True,
               help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database "
                    "(X.db, and X.metadata.json for `datasette X.db -m X.metadata.json`); parquet: a folder "
-                   "of typed tables (needs seccoop[parquet]); html: a review site.")
+                   "of typed tables (needs seccoop[parquet]); html: a review site; zip: the release archive "
+                   "(from a checkout; its sha256 is printed).")
 @click.option("--table", "tables", multiple=True, metavar="NAME",
               help="A table (csv, sqlite, parquet) or record kind (json, jsonl) to export; repeat for several. "
                    "Default: all. `events_flat` is one row per event with participants and quotes. "
@@ -269,7 +270,8 @@ def _pin(package, texts, dry_run) -> None:
                    "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
 @_exit_statuses
 def export(package, fmt, tables, out, excel_safe):
-    """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet or an HTML review site.
+    """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site or
+    the release archive (zip).
 
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.
@@ -294,6 +296,9 @@ def export(package, fmt, tables, out, excel_safe):
     if written != ["-"]:
         for path in written:
             click.echo(f"wrote {path}", err=True)
+    if fmt == "zip":  # as sha256sum prints it, so `sha256sum -c` checks the download
+        from .write import file_digest
+        click.echo(f"{file_digest(Path(written[0]))[1]}  {Path(written[0]).name}")
 
 
 @main.command()

@@ -22,7 +22,7 @@ from .render import write_csv
 from .report import Report
 from .write import Output, Staging
 
-FORMATS = ("csv", "json", "jsonl", "sqlite", "parquet", "html")
+FORMATS = ("csv", "json", "jsonl", "sqlite", "parquet", "html", "zip")
 # The csv module refuses fields over 131,072 characters by default; a curated text may be longer
 # (a curated file may hold up to 64 MiB), and the published CSV was written by seccoop itself.
 csv.field_size_limit(2**31 - 1)
@@ -188,14 +188,25 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
             require("pyarrow.parquet", "parquet", "the parquet export")
         except MissingExtra as exc:  # a format this install cannot write: a usage error, before any work
             raise ExportRefused(str(exc)) from None
-    if tables and fmt == "html":
-        raise ExportRefused("html exports the whole review site; --table does not apply to it")
+    if tables and fmt in ("html", "zip"):
+        raise ExportRefused(f"{fmt} exports the whole {'review site' if fmt == 'html' else 'release'}; "
+                            "--table does not apply to it")
     package = find_package(path)
     chosen = list(dict.fromkeys(tables))
     to_stdout = out in (None, "-")
     if not to_stdout:
         _check_target(Path(out), package, fmt, chosen)
     published = load_published(package)
+    if fmt == "zip":
+        if to_stdout:
+            raise ExportRefused("zip needs --out FILE (the release archive)")
+        from .release import NotACheckout, write_release
+        try:
+            from .release import members
+            members(package.root)  # a checkout's files are all there, before anything is written
+        except NotACheckout as exc:
+            raise ExportRefused(str(exc)) from None
+        return _emit({out: lambda output: write_release(package.root, output)}, stdout)
     if fmt == "parquet":
         if to_stdout:
             raise ExportRefused("parquet needs --out FOLDER (a file for each table)")
