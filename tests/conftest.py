@@ -59,6 +59,15 @@ def copy_package(src: Path, dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def check_cache(tmp_path_factory) -> Path:
+    """The check cache of every seccoop the tests run: a folder of the session's, never the user's
+    (docs/cache.md). CI=true turns it off; tests of the cache turn it on again."""
+    folder = tmp_path_factory.mktemp("check-cache")
+    os.environ["SECCOOP_CACHE_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def built_base(tmp_path_factory) -> Path:
     """The tiny fixture package with the real schemas, built once by the real CLI."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 
 def _release(tmp_path, name: str, *args: str):

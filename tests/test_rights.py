@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import ROOT, copy_package, run_cli, snapshot
 

@@ -18,35 +18,64 @@ from .schemas import SchemaBroken
 
 
 def check(path: str | Path | None = None, strict: bool = False, texts: str | Path | None = None,
-          require_texts: bool = False) -> Report:
+          require_texts: bool = False, cache: bool = False) -> Report:
     """Check a package (a folder or its datapackage.json; default: the nearest one, else the bundled
     copy) and return a report of every problem found. `texts` names the folder of withheld texts
-    (docs/rights.md); with `require_texts`, a withheld text missing there is an error."""
+    (docs/rights.md); with `require_texts`, a withheld text missing there is an error. With
+    `cache` (the command's default), what an earlier check proved about unchanged files is reused
+    (docs/cache.md): the answer is the same."""
     try:
         package = find_package(path)
     except NoPackage as exc:
         return Report(str(path or "."), [Problem("usage-no-package", str(exc))], strict)
     package = Package(package.root, Path(texts) if texts else None, require_texts)
-    problems, outcome = verify(package)
+    shown = str(package.root if path is None else path)
+    problems, unverified = _answer(package, cache)
+    return Report(shown, problems, strict, unverified)
+
+
+def _answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, int]]:
+    """Every problem and the unverified spans by source: from the cache where no input changed
+    since the check that stored them, else from a cold check (then stored)."""
+    from . import cache, rights
+
+    where = cache.folder(package) if use_cache else None
+    if where is None:
+        return _cold(package, None)
+    texts = rights.texts_folder(package)[0]
+    entry = cache.Entry(where, cache.key(package, "report", package.require_texts, texts))
+    started, before = cache.now_ns(), cache.inputs(package, texts)
+    answer = entry.load(package, before)
+    if answer is not None:
+        return [Problem(**p) for p in answer["problems"]], answer["unverified"]
+    problems, unverified = _cold(package, where)
+    entry.save(package, lambda: cache.inputs(package, texts), before, started,
+               {"problems": [p.as_dict() for p in problems], "unverified": unverified})
+    return problems, unverified
+
+
+def _cold(package: Package, cache_folder: Path | None) -> tuple[list[Problem], dict[str, int]]:
     from .accounts import span_id
 
+    problems, outcome = verify(package, cache_folder=cache_folder)
     unverified = {source: len({span_id(span) for span in spans})
                   for source, spans in outcome.dataset.unverified.items()} if outcome else {}
-    return Report(str(package.root if path is None else path), problems, strict, unverified)
+    return problems, unverified
 
 
 def check_package(package: Package) -> list[Problem]:
     return verify(package)[0]
 
 
-def verify(package: Package):
+def verify(package: Package, cache_folder: Path | None = None):
     """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
     broken): an interrupted build, the flow in memory, freshness of the derived files, and
     Frictionless validation of the files on disk. The last is independent of the others, so it
     runs in a second process alongside them where the machine has a second core."""
     from .flow import run
 
-    published = _in_background(validate_published, package, worth_it=_published_bytes(package) > 4_000_000)
+    published = _in_background(validate_published, package, cache_folder,
+                               worth_it=_published_bytes(package) > 4_000_000)
     try:
         outcome = run(package)
     except SchemaBroken as exc:
@@ -205,9 +234,25 @@ class _Done:
         pass
 
 
-def validate_published(package: Package) -> list[Problem]:
+def validate_published(package: Package, cache_folder: Path | None = None) -> list[Problem]:
     """Frictionless validation of the package as it is on disk: descriptor, types, constraints,
-    primary and foreign keys, bytes and hashes."""
+    primary and foreign keys, bytes and hashes. With a `cache_folder`, the answer for the same
+    published files (descriptor and every file it names, unchanged) is reused (docs/cache.md)."""
+    if cache_folder is None:
+        return _frictionless(package)
+    from . import cache
+
+    entry = cache.Entry(cache_folder, cache.key(package, "frictionless"))
+    started, before = cache.now_ns(), cache.published_inputs(package)
+    answer = entry.load(package, before)
+    if answer is not None:
+        return [Problem(**p) for p in answer]
+    problems = _frictionless(package)
+    entry.save(package, lambda: cache.published_inputs(package), before, started, [p.as_dict() for p in problems])
+    return problems
+
+
+def _frictionless(package: Package) -> list[Problem]:
     descriptor = package.descriptor
     try:
         doc = json.loads(descriptor.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from . import paths, rights
 from .accounts import a_kind, merge_accounts, span_id
-from .evidence import SpanResult, resolve
+from .evidence import resolve
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
 from .report import Problem

@@ -125,8 +125,11 @@ def main():
 @_texts_option
 @click.option("--require-texts", is_flag=True,
               help="A withheld text missing from the texts folder is an error (exit 1), not a span left unverified.")
+@click.option("--no-cache", is_flag=True,
+              help="Check everything cold: reuse nothing an earlier check proved (the cache is off anyway under "
+                   "CI=true and for the copy installed with seccoop; docs/cache.md).")
 @_exit_statuses
-def check(package, fmt, strict, max_errors, texts, require_texts):
+def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
 
     Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
@@ -137,7 +140,7 @@ def check(package, fmt, strict, max_errors, texts, require_texts):
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    report = run_check(package, strict=strict, texts=texts, require_texts=require_texts)
+    report = run_check(package, strict=strict, texts=texts, require_texts=require_texts, cache=not no_cache)
     out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:
         click.echo(out, nl=False, err=True)

@@ -1,0 +1,114 @@
+"""The check cache (docs/cache.md) gives exactly the answer of a cold check: random sequences of
+edits, valid and invalid, across files (some change other files' validity), each followed by a
+cached and a cold check in this process, compared problem for problem. Also: where the cache is
+off, and that a corrupt entry is never trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import copy_package, run_cli
+from seccoop import check
+
+
+@pytest.fixture
+def own_cache(monkeypatch, tmp_path) -> Path:
+    """A cache folder of this test's alone."""
+    monkeypatch.setenv("SECCOOP_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _answer(report):
+    return sorted(p.as_dict().items() for p in report.problems), report.unverified
+
+
+def _edit(pkg: Path, old: str, new: str, file: str) -> None:
+    path = pkg / file
+    text = path.read_text(encoding="utf-8")
+    if old in text:
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# Each edit is a change a curator (or a stranger's pull request) could make.
+EDITS = {
+    "quote-not-in-source": lambda pkg: _edit(pkg, "quote: Interior Minister Ana Vela said on Monday",
+                                              "quote: Interior Minister Ana Vela said on Sunday",
+                                              "data/curated/events.yaml"),
+    "remove-referenced-actor": lambda pkg: _edit(pkg, "- id: ana-vela", "- id: ana-vela-gone",
+                                                  "data/curated/actors.yaml"),
+    "duplicate-id": lambda pkg: _edit(pkg, "- id: freedonia-request", "- id: vela-statement",
+                                       "data/curated/events.yaml"),
+    "bad-code": lambda pkg: _edit(pkg, "type: request", "type: parade", "data/curated/events.yaml"),
+    "valid-summary": lambda pkg: _edit(pkg, "Freedonia asked Ruritania for police trainers.",
+                                        "Freedonia asked Ruritania to send police trainers.",
+                                        "data/curated/events.yaml"),
+    "derived-file": lambda pkg: (pkg / "data" / "records.csv").write_text(
+        (pkg / "data" / "records.csv").read_text(encoding="utf-8") + "extra,actor,1\n", encoding="utf-8"),
+    "seed-changed": lambda pkg: _edit(pkg, "on Monday", "on Tuesday", "seeds/alpha.txt"),
+    "yaml-broken": lambda pkg: _edit(pkg, "participants:", "participants: [", "data/curated/events.yaml"),
+    "same-size-rewrite": lambda pkg: _edit(pkg, "police trainers", "police trainerz", "data/curated/events.yaml"),
+    "build": lambda pkg: run_cli("build", str(pkg)),
+    "touch": lambda pkg: os.utime(pkg / "data" / "curated" / "actors.yaml"),
+}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
+def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, edits):
+    pkg = copy_package(built_base, tmp_path_factory.mktemp("cache") / "pkg")
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
+    for name in edits:
+        EDITS[name](pkg)
+        cached, cold = check(pkg, cache=True), check(pkg, cache=False)
+        assert _answer(cached) == _answer(cold), (edits, name)
+        assert _answer(check(pkg, cache=True)) == _answer(cold), (edits, name)  # now from the entry
+
+
+def test_an_unchanged_package_answers_from_the_cache(base_package, own_cache):
+    first = check(base_package, cache=True)
+    entries = sorted(own_cache.glob("seccoop/*.json"))
+    assert entries
+    # A forged answer in an entry whose checksum no longer matches is ignored, never trusted.
+    for entry in entries:
+        doc = json.loads(entry.read_text(encoding="utf-8"))
+        if isinstance(doc["body"]["answer"], dict):
+            doc["body"]["answer"]["problems"] = []
+            entry.write_text(json.dumps(doc), encoding="utf-8")
+    (base_package / "data" / "curated" / "events.yaml").write_text("[", encoding="utf-8")
+    broken = check(base_package, cache=True)
+    assert broken.errors and _answer(broken) == _answer(check(base_package, cache=False))
+    assert first.valid
+
+
+def test_a_truncated_entry_is_rebuilt(base_package, own_cache):
+    check(base_package, cache=True)
+    for entry in own_cache.glob("seccoop/*.json"):
+        entry.write_bytes(entry.read_bytes()[:40])
+    again = check(base_package, cache=True)
+    assert _answer(again) == _answer(check(base_package, cache=False))
+    assert all(json.loads(e.read_text(encoding="utf-8"))["body"] for e in own_cache.glob("seccoop/*.json"))
+
+
+@pytest.mark.parametrize("env", [{"CI": "true"}, {"XDG_CACHE_HOME": "INSIDE"}])
+def test_the_cache_is_off_in_ci_and_never_inside_the_checkout(base_package, monkeypatch, tmp_path, env):
+    from seccoop import cache
+    from seccoop.package import Package
+
+    monkeypatch.delenv("SECCOOP_CACHE_DIR", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, str(base_package / ".cache") if value == "INSIDE" else value)
+    assert cache.folder(Package(base_package)) is None
+
+
+def test_no_cache_on_the_command_line(base_package, own_cache):
+    result = run_cli("check", str(base_package), "--no-cache", env={"SECCOOP_CACHE_DIR": str(own_cache)})
+    assert result.returncode == 0
+    assert not own_cache.exists()
+    result = run_cli("check", str(base_package), env={"SECCOOP_CACHE_DIR": str(own_cache)})
+    assert result.returncode == 0 and len(list(own_cache.glob("seccoop/*.json"))) == 2
