@@ -1,0 +1,74 @@
+"""The curator's loop at scale (issue 15): a cold `seccoop check`, a re-check with nothing changed,
+and a re-check after an edit of one curated file, each the median of several runs, side by side.
+
+    python benchmarks/recheck.py PACKAGE [--runs 5]
+
+The package is a built benchmark package (benchmarks/run.py makes them under benchmarks/out/).
+The check cache (docs/cache.md) lives in a folder of this run's own; the edit appends a comment
+line to one curated file (a valid edit: the derived files stay fresh) and each round makes it
+again, so every "after an edit" run sees a changed file. The file is restored at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def seccoop() -> str:
+    beside = Path(sys.executable).with_name("seccoop")
+    return str(beside) if beside.exists() else "seccoop"
+
+
+def timed(argv: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        sys.exit(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return took
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("package", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    pkg = args.package.resolve()
+    edited = sorted((pkg / "data" / "curated" / "events").glob("*.yaml"))[0]
+    original = edited.read_bytes()
+    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "edited": []}
+    with tempfile.TemporaryDirectory(prefix="seccoop-recheck-") as cache:
+        env = {**os.environ, "SECCOOP_CACHE_DIR": cache}
+        env.pop("CI", None)
+        check = [seccoop(), "check", str(pkg)]
+        timed(check, env)  # the first cached run fills the cache
+        try:
+            for n in range(args.runs):
+                times["cold"].append(timed([*check, "--no-cache"], env))
+                timed(check, env)  # so that nothing but the edit differs from the entry
+                times["unchanged"].append(timed(check, env))
+                edited.write_bytes(original + f"# edit {n}\n".encode())
+                times["edited"].append(timed(check, env))
+        finally:
+            edited.write_bytes(original)
+    print(f"{pkg} ({args.runs} runs each; median, min - max, seconds)")
+    print("| check | median s | range s | vs cold |")
+    print("| --- | ---: | ---: | ---: |")
+    cold = statistics.median(times["cold"])
+    for name, label in (("cold", "cold (`--no-cache`)"), ("unchanged", "nothing changed"),
+                        ("edited", "after editing one curated file")):
+        values = times[name]
+        med = statistics.median(values)
+        print(f"| {label} | {med:.2f} | {min(values):.2f} - {max(values):.2f} | {med / cold:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
