@@ -185,7 +185,8 @@ def repo(built_base, tmp_path) -> Path:
     return root
 
 
-def _run_check_step(repo: Path, tmp_path: Path, package: str, strict: str = "false"):
+def _run_check_step(repo: Path, tmp_path: Path, package: str, strict: str = "false",
+                    require_texts: str = "false", texts: str = ""):
     """The action's `seccoop check` step, as the runner runs it: its script under bash, its inputs
     in its env, seccoop in $RUNNER_TEMP/seccoop-action-venv (here: this test's seccoop)."""
     runner_temp = tmp_path / "runner-temp"
@@ -198,9 +199,29 @@ def _run_check_step(repo: Path, tmp_path: Path, package: str, strict: str = "fal
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(RUNNER_TEMP=str(runner_temp), GITHUB_WORKSPACE=str(repo), GITHUB_ACTIONS="true")
     for key, value in step["env"].items():
-        env[key] = {"${{ inputs.package }}": package, "${{ inputs.strict }}": strict}[value]
+        env[key] = {"${{ inputs.package }}": package, "${{ inputs.strict }}": strict,
+                    "${{ inputs.require-texts }}": require_texts, "${{ inputs.texts }}": texts}[value]
     return subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
                           timeout=300)
+
+
+def test_the_action_requires_texts_when_asked(repo, tmp_path):
+    """The repository's package holds a withheld source whose text is absent here: a notice, exit
+    0; with require-texts, an error annotation and exit 1; a bad value is refused (exit 2)."""
+    shutil.copytree(ROOT / "schema", tmp_path / "pkg" / "schema")
+    for name in ("datapackage.json", "data"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, tmp_path / "pkg" / name)
+    (tmp_path / "pkg" / "seeds").mkdir()
+    shutil.move(str(tmp_path / "pkg"), str(repo / "real"))
+    relaxed = _run_check_step(repo, tmp_path / "a", "real")
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
+    assert "::notice title=seccoop::65 span(s) of 1 withheld source(s) not verified" in relaxed.stdout
+    strict = _run_check_step(repo, tmp_path / "b", "real", require_texts="true")
+    assert strict.returncode == 1
+    assert any(line.startswith("::error file=real/data/curated/sources.yaml,") and "source-text-missing" in line
+               for line in strict.stdout.splitlines()), strict.stdout
+    bad = _run_check_step(repo, tmp_path / "c", "real", require_texts="yes")
+    assert bad.returncode == 2 and "input require-texts must be true or false" in bad.stdout
 
 
 def test_the_action_annotates_files_relative_to_the_repository_root(repo, tmp_path):
