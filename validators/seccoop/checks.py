@@ -15,7 +15,8 @@ from typing import Any, Iterator
 
 from . import paths, rights
 from .accounts import a_kind, merge_accounts, span_id
-from .evidence import resolve
+from .coherence import check_coherence
+from .evidence import resolve, word_cut
 from .load import CuratedFile, json_path, load_file
 from .package import KINDS, PLURAL, Package
 from .report import Problem
@@ -120,6 +121,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     problems += _check_evidence(dataset)
     problems += _check_time(dataset)
     problems += merge_accounts(dataset)
+    problems += check_coherence(dataset)
     if not any(p.severity == "error" for p in problems):
         # Spans and quantities are known only once every account resolved and merged.
         problems += _check_successors(dataset)
@@ -600,6 +602,9 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
                     problems.append(record.problem(
                         "evidence-unverified", f"span {span_id(span)} is new since the last release and its "
                         "text is not here to verify it", "evidence", i, "start"))
+                elif (cut := _word_cut(dataset, span)) is not None:
+                    problems.append(record.problem("evidence-word-cut", cut[0], "evidence", i,
+                                                   "quote" if span["quote"] is not None else "start", hint=cut[1]))
             if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
@@ -664,6 +669,21 @@ def _pin_span(dataset: Dataset, span: dict, length: int) -> tuple | None:
     span["start"], span["end"], span["length"], span["sha256"] = start, end, end - start, digest
     span["quote"] = quote
     return None
+
+
+def _word_cut(dataset: Dataset, span) -> tuple[str, str] | None:
+    """(message, hint) for a span that starts or ends inside a word of its text. The hint gives
+    the whole words, or for a withheld text only their offsets (a report may be public)."""
+    text = dataset.texts.get(span["source"])
+    if text is None or (found := word_cut(text, span["start"], span["end"])) is None:
+        return None
+    start, end = found
+    sides = " and ".join(side for side, cut in (("starts", start != span["start"]), ("ends", end != span["end"]))
+                         if cut)
+    if dataset.rights[span["source"]] == "included":
+        return f"the quote {sides} inside a word", f"Quote the whole words: {text[start:end]!r}."
+    return (f"the quote {sides} inside a word",
+            f"The whole words run from {start} to {end}: pin the quote again over them.")
 
 
 def _check_budget(dataset: Dataset) -> list[Problem]:

@@ -180,3 +180,18 @@ def resolve(text: str, quote: str, start: int | None) -> SpanResult:
                           "the quote does not occur in the source exactly",
                           f"The source has: {close!r} (quotes, dashes or spaces differ). Copy it exactly.")
     return SpanResult(None, None, "evidence-not-found", "the quote does not occur in the source")
+
+
+def word_cut(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where a span that starts or ends inside a word would begin and end if it took the whole
+    words (`ther members of the gov` -> `other members of the government`); None when it does not
+    cut a word."""
+    inside_start = 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
+    inside_end = 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    if not (inside_start or inside_end):
+        return None
+    while inside_start and start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while inside_end and end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
