@@ -93,6 +93,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
     incomplete: set[str] = set()
+    broken: list[tuple[Record, set[str]]] = []  # records held back by their shape, and where
     validators = schemas.validators
     for kind in KINDS:
         validator = validators[kind]
@@ -108,8 +109,10 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                 problems += shape
                 if not shape:
                     records[kind].append(record)
-                elif isinstance(data.get("id"), str):
-                    withheld[data["id"]] = kind
+                else:
+                    if isinstance(data.get("id"), str):
+                        withheld[data["id"]] = kind
+                    broken.append((record, {p.path for p in shape}))
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
     dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
                       {kind: list(rs) for kind, rs in records.items()})
@@ -118,6 +121,7 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     problems += found
     problems += _check_sources(dataset)
     problems += _check_references(dataset, by_id)
+    problems += _references_of_broken(dataset, by_id, broken)
     problems += _check_evidence(dataset)
     problems += _check_time(dataset)
     problems += merge_accounts(dataset)
@@ -578,6 +582,55 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
                 kept.append(record)
         dataset.records[kind] = kept
     return problems
+
+
+def _references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> list[Problem]:
+    """The references of a record held back by its shape that lie outside what is wrong with it:
+    a bad code and a dangling reference on one record are independent, so both are reported in
+    one run. A reference inside a part the schema refused is that part's problem, not reported."""
+    problems = []
+    for record, wrong in broken:
+        root = json_path((record.index,))
+        covered = {p for p in wrong if p and p != root}  # a missing or extra field is the record's own
+
+        def inside(path: tuple) -> bool:
+            where = json_path((record.index, *path))
+            return any(where == p or where.startswith(p + ".") or where.startswith(p + "[") for p in covered)
+
+        for path, ref, expected in _loose_refs(record):
+            if inside(path) or ref in dataset.withheld or expected in dataset.incomplete:
+                continue
+            ref = dataset.successor(ref)
+            target = by_id.get(ref)
+            if target is None and ref not in dataset.withheld:
+                ids = [r.id for r in dataset.records[expected]]
+                close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
+                hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
+                    f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+                problems.append(record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint))
+            elif target is not None and target.kind != expected:
+                problems.append(record.problem(
+                    "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+    return problems
+
+
+def _loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
+    """`_refs` of a record whose shape may be wrong: only the references written as text where
+    the schema puts them."""
+    data = record.data
+    for spec, expected in _REFERENCES.get(record.kind, ()):
+        if spec.endswith("[].actor"):
+            list_name = spec.split("[")[0]
+            items = data.get(list_name)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                if isinstance(item, dict) and isinstance(item.get("actor"), str):
+                    yield (list_name, i, "actor"), item["actor"], expected
+        elif isinstance(data.get(spec), str):
+            yield (spec,), data[spec], expected
+    spans = data.get("evidence")
+    for i, span in enumerate(spans if isinstance(spans, list) else ()):
+        if isinstance(span, dict) and isinstance(span.get("source"), str):
+            yield ("evidence", i, "source"), span["source"], "source"
 
 
 # -- evidence ---------------------------------------------------------------------------------
