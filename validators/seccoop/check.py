@@ -31,19 +31,20 @@ def check_package(package: Package) -> list[Problem]:
     return verify(package)[0]
 
 
-def verify(package: Package):
+def verify(package: Package, keep_texts: bool = False):
     """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
     broken): an interrupted build, the flow in memory, freshness of the derived files, and
     Frictionless validation of the files on disk. The last is independent of the others. It runs
     first, in a process of its own that has exited before the flow starts: each holds the whole
     package in memory, so side by side their peaks would add up (3 GiB at 100k events), and a
-    process that ends gives all of its memory back."""
+    process that ends gives all of its memory back. `keep_texts`: keep the sources' texts in
+    the outcome's dataset (the review site shows them)."""
     from .flow import run
 
     # waits here: the worker has exited before the flow starts
     published = _in_background(validate_published, package, worth_it=_published_bytes(package) > 4_000_000)()
     try:
-        outcome = run(package)
+        outcome = run(package, keep_texts=keep_texts)
     except SchemaBroken as exc:
         return [Problem("internal-schema", str(exc))], None
     problems = interrupted_builds(package) + list(outcome.problems)

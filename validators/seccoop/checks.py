@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 from . import paths
 from .accounts import a_kind, merge_accounts
-from .evidence import SpanResult, resolve
-from .load import CuratedFile, json_path, load_file
+from .evidence import Span, SpanResult, resolve
+from .load import CuratedFile, json_path, load_file, shared_scalars
 from .package import KINDS, PLURAL, Package
 from .report import Problem
 from .schemas import Schemas
@@ -32,8 +32,8 @@ _REFERENCES = {
 
 @dataclass(slots=True)
 class Record:
-    """A curated record and where it was written. Once its evidence resolves, each span of
-    `data["evidence"]` holds its `start` and `end`."""
+    """A curated record and where it was written. Once its shape is checked, each span of
+    `data["evidence"]` is a `Span`; once its evidence resolves, each has its `start` and `end`."""
 
     kind: str
     data: dict
@@ -76,10 +76,11 @@ class Dataset:
         return self.successors.get(id_) or id_
 
 
-def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
+def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True) -> tuple[Dataset, list[Problem]]:
     """Load every curated file of a package and check it layer by layer. Records with a problem
     are held back from later layers (and their ids remembered, so that references to them are
-    not reported again); what remains can be published."""
+    not reported again); what remains can be published. Without `keep_texts`, the sources'
+    texts are let go once the evidence is checked (`dataset.texts` is then empty)."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
@@ -98,10 +99,13 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                 shape = list(_shape_problems(record, validator, schemas))
                 problems += shape
                 if not shape:
+                    spans = data["evidence"]  # compact now, so the next files reuse the dicts' memory
+                    spans[:] = [Span(**span) for span in spans]
                     records[kind].append(record)
                 elif isinstance(data.get("id"), str):
                     withheld[data["id"]] = kind
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
+    shared_scalars.clear()  # the records hold the shared strings themselves now
     dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
                       {kind: list(rs) for kind, rs in records.items()})
     problems += _load_retired(dataset)
@@ -109,7 +113,10 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     problems += found
     problems += _check_sources(dataset)
     problems += _check_references(dataset, by_id)
+    del by_id  # an entry for every account: let it go before the records are merged
     problems += _check_evidence(dataset)
+    if not keep_texts:  # nothing later reads them: about 110 MB at 100k events
+        dataset.texts.clear()
     problems += _check_time(dataset)
     problems += merge_accounts(dataset)
     if not any(p.severity == "error" for p in problems):
@@ -361,17 +368,24 @@ def _check_successors(dataset: Dataset) -> list[Problem]:
     """What replaced a retired id is published: a record, a span or a quantity."""
     from .accounts import quantities_of, span_id
 
-    if dataset.incomplete:
+    wanted = {entry.data.get("replaced_by") for entry in dataset.retired} - {None}
+    if dataset.incomplete or not wanted:
         return []
-    published = {r.id for r in dataset.records["source"]} | set(dataset.withheld)
+    published = set()  # the wanted ids that are published (a set of every span id is 100 MB at 100k events)
+
+    def publish(ids):
+        published.update(id_ for id_ in ids if id_ in wanted)
+
+    publish(r.id for r in dataset.records["source"])
+    publish(dataset.withheld)
     for kind, records in dataset.merged.items():
         for record in records:
-            published.add(record.id)
-            published.update(span_id(s) for s in record.data["evidence"])
-            published.update(q for q, _ in quantities_of(record))
-    published.update(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
+            publish((record.id,))
+            publish(span_id(s) for s in record.data["evidence"])
+            publish(q for q, _ in quantities_of(record))
+    publish(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
     # A successor held back by its own error was reported there.
-    published.update(r.id for records in dataset.shaped.values() for r in records)
+    publish(r.id for records in dataset.shaped.values() for r in records)
     problems = []
     for entry in dataset.retired:
         replaced_by = entry.data.get("replaced_by")
@@ -508,6 +522,9 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
 
 def _check_evidence(dataset: Dataset) -> list[Problem]:
     problems = []
+    # An offset is one of a few thousand numbers: one int object for each, not two per span
+    # (about 50 MB at 100k events).
+    offsets: dict[int, int] = {}
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
@@ -525,7 +542,8 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
                                                    hint=result.hint))
                     resolved = False
                 else:
-                    span["start"], span["end"] = result.start, result.end
+                    span["start"] = offsets.setdefault(result.start, result.start)
+                    span["end"] = offsets.setdefault(result.end, result.end)
             if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
