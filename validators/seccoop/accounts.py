@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .report import Problem
@@ -68,10 +68,11 @@ class Merged:
     kind: str
     data: dict
     accounts: list
-    counts: dict[tuple, int] = field(default_factory=dict)  # a member not in it: one source
+    # Members stated by more than one source (None: none is; most records have one account).
+    counts: dict[tuple, int] | None = None
 
     def count(self, member: tuple) -> int:
-        return self.counts.get(member, 1)
+        return self.counts.get(member, 1) if self.counts else 1
 
     @property
     def id(self) -> str:
@@ -228,7 +229,8 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
     for name, members in union.items():
         for key in members:
             claims = claims_of[key]
-            counts[key] = len(claims)
+            if len(claims) > 1:  # most members have one source: `count` says 1 for those
+                counts[key] = len(claims)
             if name == "quantities" and len({tuple(m.get(b) for b in ("lower", "best", "upper"))
                                              for _, m in claims}) > 1:
                 problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
@@ -243,7 +245,7 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
     problems += _check_resolved(kind, data, applied, schemas, known, successor)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Merged(kind, data, accounts, counts), problems
+    return Merged(kind, data, accounts, counts or None), problems
 
 
 def a_kind(kind: str) -> str:
@@ -272,6 +274,8 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
         elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
             problems.append(res.problem("schema-invalid", why, "value"))
     validator = schemas.validators[kind]
+    # The schema validators read plain values: resolved spans (`Span`) as the dicts they were.
+    data = {**data, "evidence": [span.as_dict() for span in data["evidence"]]}
     if problems or validator.is_valid(data):
         return problems
     for error in validator.detailed.iter_errors(data):

@@ -47,7 +47,7 @@ def build(path: str | Path | None = None, notify: Callable[[str], None] | None =
             notify(f"removed {package.rel(journal)}: a journal that matches no interrupted build here "
                    f"(it renamed nothing); rebuilding")
         try:
-            outcome = run(package, lambda rel: staging.open(package.root / rel))
+            outcome = run(package, lambda rel: staging.open(package.root / rel), keep_texts=False)
         except SchemaBroken as exc:
             raise BuildFailed(Report(str(package.root), [Problem("internal-schema", str(exc))])) from None
         if outcome.outputs is None:

@@ -67,27 +67,28 @@ def check_package(package: Package) -> list[Problem]:
     return verify(package)[0]
 
 
-def verify(package: Package, cache_folder: Path | None = None):
+def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None = None):
     """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
     broken): an interrupted build, the flow in memory, freshness of the derived files, and
-    Frictionless validation of the files on disk. The last is independent of the others, so it
-    runs in a second process alongside them where the machine has a second core."""
+    Frictionless validation of the files on disk. The last is independent of the others. It runs
+    first, in a process of its own that has exited before the flow starts: each holds the whole
+    package in memory, so side by side their peaks would add up (3 GiB at 100k events), and a
+    process that ends gives all of its memory back. `keep_texts`: keep the sources' texts in
+    the outcome's dataset (the review site shows them). With a `cache_folder`, Frictionless's
+    answer for unchanged published files is reused (docs/cache.md)."""
     from .flow import run
 
+    # waits here: the worker has exited before the flow starts
     published = _in_background(validate_published, package, cache_folder,
-                               worth_it=_published_bytes(package) > 4_000_000)
+                               worth_it=_published_bytes(package) > 4_000_000)()
     try:
-        outcome = run(package)
+        outcome = run(package, keep_texts=keep_texts)
     except SchemaBroken as exc:
-        published.cancel()  # so no process outlives the check
         return [Problem("internal-schema", str(exc))], None
-    except BaseException:
-        published.cancel()
-        raise
     problems = interrupted_builds(package) + list(outcome.problems)
     if outcome.outputs is not None:
         problems += stale_files(package, outcome.outputs)
-    return problems + published(), outcome
+    return problems + published, outcome
 
 
 def interrupted_builds(package: Package) -> list[Problem]:
@@ -213,10 +214,11 @@ def _worker(parent: int, write: int, function, args) -> None:
 
 def _in_background(function, *args, worth_it: bool = True):
     """Start `function(*args)` in a forked process; return a callable that waits for its result
-    (and has `cancel()`). Runs it in this process instead where forking is unavailable, there is
-    one core, or the work is too small to pay for a second process (`worth_it`). The worker dies
-    with this process, whatever kills it (docs/safety.md, "Processes")."""
-    if not worth_it or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    (and has `cancel()`). A process of its own keeps the memory the function used from staying
+    with this one (a freed heap is seldom given back). Runs it in this process instead where
+    forking is unavailable or the work is too small to pay for a second process (`worth_it`).
+    The worker dies with this process, whatever kills it (docs/safety.md, "Processes")."""
+    if not worth_it or not hasattr(os, "fork"):
         return _Done(function(*args))
     return _Background(function, args)
 

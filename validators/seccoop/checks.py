@@ -16,8 +16,8 @@ from typing import Any, Iterator
 from . import paths, rights
 from .accounts import a_kind, merge_accounts, span_id
 from .coherence import check_coherence
-from .evidence import resolve, word_cut
-from .load import CuratedFile, json_path, load_file
+from .evidence import Span, resolve, word_cut
+from .load import CuratedFile, json_path, load_file, shared_scalars
 from .package import KINDS, PLURAL, Package
 from .report import Problem
 from .schemas import Schemas
@@ -34,8 +34,8 @@ _REFERENCES = {
 
 @dataclass(slots=True)
 class Record:
-    """A curated record and where it was written. Once its evidence resolves, each span of
-    `data["evidence"]` holds its `start` and `end`."""
+    """A curated record and where it was written. Once its shape is checked, each span of
+    `data["evidence"]` is a `Span`; once its evidence resolves, each has its `start` and `end`."""
 
     kind: str
     data: dict
@@ -85,10 +85,11 @@ class Dataset:
         return self.successors.get(id_) or id_
 
 
-def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Problem]]:
+def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True) -> tuple[Dataset, list[Problem]]:
     """Load every curated file of a package and check it layer by layer. Records with a problem
     are held back from later layers (and their ids remembered, so that references to them are
-    not reported again); what remains can be published."""
+    not reported again); what remains can be published. Without `keep_texts`, the sources'
+    texts are let go once the evidence is checked (`dataset.texts` is then empty)."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
@@ -108,12 +109,15 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
                 shape = list(_shape_problems(record, validator, schemas))
                 problems += shape
                 if not shape:
+                    spans = data["evidence"]  # compact now, so the next files reuse the dicts' memory
+                    spans[:] = [Span(**span) for span in spans]
                     records[kind].append(record)
                 else:
                     if isinstance(data.get("id"), str):
                         withheld[data["id"]] = kind
                     broken.append((record, {p.path for p in shape}))
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
+    shared_scalars.clear()  # the records hold the shared strings themselves now
     dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
                       {kind: list(rs) for kind, rs in records.items()})
     problems += _load_retired(dataset)
@@ -122,7 +126,10 @@ def load_dataset(package: Package, schemas: Schemas) -> tuple[Dataset, list[Prob
     problems += _check_sources(dataset)
     problems += _check_references(dataset, by_id)
     problems += _references_of_broken(dataset, by_id, broken)
+    del by_id  # an entry for every account: let it go before the records are merged
     problems += _check_evidence(dataset)
+    if not keep_texts:  # nothing later reads them: about 110 MB at 100k events
+        dataset.texts.clear()
     problems += _check_time(dataset)
     problems += merge_accounts(dataset)
     problems += check_coherence(dataset)
@@ -375,17 +382,24 @@ def _check_successors(dataset: Dataset) -> list[Problem]:
     """What replaced a retired id is published: a record, a span or a quantity."""
     from .accounts import quantities_of, span_id
 
-    if dataset.incomplete:
+    wanted = {entry.data.get("replaced_by") for entry in dataset.retired} - {None}
+    if dataset.incomplete or not wanted:
         return []
-    published = {r.id for r in dataset.records["source"]} | set(dataset.withheld)
+    published = set()  # the wanted ids that are published (a set of every span id is 100 MB at 100k events)
+
+    def publish(ids):
+        published.update(id_ for id_ in ids if id_ in wanted)
+
+    publish(r.id for r in dataset.records["source"])
+    publish(dataset.withheld)
     for kind, records in dataset.merged.items():
         for record in records:
-            published.add(record.id)
-            published.update(span_id(s) for s in record.data["evidence"])
-            published.update(q for q, _ in quantities_of(record))
-    published.update(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
+            publish((record.id,))
+            publish(span_id(s) for s in record.data["evidence"])
+            publish(q for q, _ in quantities_of(record))
+    publish(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
     # A successor held back by its own error was reported there.
-    published.update(r.id for records in dataset.shaped.values() for r in records)
+    publish(r.id for records in dataset.shaped.values() for r in records)
     problems = []
     for entry in dataset.retired:
         replaced_by = entry.data.get("replaced_by")
@@ -641,12 +655,15 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
     problems = []
     lengths = dataset.lengths
     released = _released_spans(dataset.package) if dataset.absent else set()
+    # An offset is one of a few thousand numbers: one int object for each, not two per span
+    # (about 50 MB at 100k events).
+    offsets: dict[int, int] = {}
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
             resolved = True
             for i, span in enumerate(record.data["evidence"]):
-                problem = _pin_span(dataset, span, lengths[span["source"]])
+                problem = _pin_span(dataset, span, lengths[span["source"]], offsets)
                 if problem is not None:
                     code, message, where, hint = problem
                     problems.append(record.problem(code, message, "evidence", i, *where, hint=hint))
@@ -678,7 +695,7 @@ def _released_spans(package: Package) -> set[str]:
             if line.strip() and not line.lstrip().startswith("#")}
 
 
-def _pin_span(dataset: Dataset, span: dict, length: int) -> tuple | None:
+def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> tuple | None:
     """Fill a span's start, end, length, sha256 and published quote (None where a withheld text's
     quote is not published), or say why it cannot be: (code, message, path in the span, hint)."""
     source, quote = span["source"], span.get("quote")
@@ -708,7 +725,7 @@ def _pin_span(dataset: Dataset, span: dict, length: int) -> tuple | None:
     if quote is None and text is not None:
         quote_at = text[start:end]
         if rights.fingerprint(quote_at) != span["sha256"]:
-            found = rights.verify_copy(text, [{**span, "start": start, "end": end}])[0].found_at
+            found = rights.verify_copy(text, [{"start": start, "end": end, "sha256": span["sha256"]}])[0].found_at
             return ("evidence-fingerprint", f"the text from {start} to {end} does not have this sha256", ("sha256",),
                     f"Its words are at start {found}: write `start: {found}` and `end: {found + end - start}`."
                     if found is not None else "No words of this length in the text have it: pin the quote again.")
@@ -719,6 +736,7 @@ def _pin_span(dataset: Dataset, span: dict, length: int) -> tuple | None:
                 f"The quote's sha256 is {digest}; remove `sha256:` or pin it again.")
     if text is None:
         dataset.unverified.setdefault(source, []).append(span)
+    start, end = offsets.setdefault(start, start), offsets.setdefault(end, end)
     span["start"], span["end"], span["length"], span["sha256"] = start, end, end - start, digest
     span["quote"] = quote
     return None

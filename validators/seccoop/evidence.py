@@ -27,6 +27,39 @@ _FOLD = {**_LOOKALIKE, **str.maketrans(dict.fromkeys(
 _SPACE_RUN = re.compile(" {2,}")
 
 
+class Span:
+    """An evidence span of a record whose shape is checked, read and written as the dict it was
+    (`span["quote"]`, `span.get("start")`, `span["end"] = ...`; a field not written is absent):
+    a third of a dict's memory, and there are 921k spans at 100k events."""
+
+    __slots__ = ("source", "quote", "start", "end", "sha256", "length")
+
+    def __init__(self, **fields):
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def __getitem__(self, name: str):
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, value) -> None:
+        setattr(self, name, value)
+
+    def get(self, name: str, default=None):
+        return getattr(self, name, default)
+
+    def __contains__(self, name: str) -> bool:
+        return hasattr(self, name)
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__ if hasattr(self, name)}
+
+    def __repr__(self) -> str:
+        return f"Span({self.as_dict()})"
+
+
 @dataclass(frozen=True)
 class Occurrence:
     start: int

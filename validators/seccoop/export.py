@@ -95,7 +95,7 @@ def load_published(path: str | Path | Package | None = None) -> Published:
     from .check import verify
 
     package = path if isinstance(path, Package) else find_package(path)
-    problems, outcome = verify(package)
+    problems, outcome = verify(package, keep_texts=True)
     report = Report(str(package.root), problems)
     if not report.valid:
         raise ExportInvalid(report)
