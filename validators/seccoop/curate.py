@@ -414,11 +414,14 @@ def _published(package: Package, table: str, keep) -> list[str]:
     if not path.exists():
         return []
     try:
-        raw = paths.read_file(path, package.root, paths.SOURCE_LIMIT)
+        raw = paths.read_file(path, package.root, paths.TABLE_LIMIT)
     except paths.Refused as exc:
         raise RemoveRefused(f"{package.rel(path)}: {exc.reason}") from None
-    rows = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
-    return [row["id"] for row in rows if keep(row)]
+    try:
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        raise RemoveRefused(f"{package.rel(path)} cannot be read as a table; run `seccoop build` first") from None
+    return [row.get("id") for row in rows if keep(row)]
 
 
 def remove_entry(text: str, index: int) -> tuple[str, int, int]:
