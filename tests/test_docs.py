@@ -107,5 +107,6 @@ def test_add_source_refuses_a_document_without_its_date_line(base_package, tmp_p
     doc.write_text("No header here\n", encoding="utf-8")
     before = snapshot(base_package)
     result = run_cli("add-source", str(doc), "--package", str(base_package))
-    assert result.returncode == 1 and "date YYYY-MM-DD TITLE" in result.stderr
+    assert result.returncode == 1 and "has no first line `date YYYY-MM-DD TITLE`; give --title and --published" \
+        in result.stderr
     assert snapshot(base_package) == before

@@ -117,15 +117,15 @@ def test_add_source_refuses_a_document_over_the_limit(base_package, tmp_path):
     ("--language", "en\n", "--language 'en\\n' is not a BCP 47 language tag (such as en, es or pt-BR)"),
     ("--url", "javascript:alert(1)", "--url 'javascript:alert(1)' is not an http:// or https:// address"),
     ("--url", "https://example.org/a b", "--url 'https://example.org/a b' is not an http:// or https:// address"),
-    ("--id", "Not A Slug", "--id: 'Not A Slug' does not match"),
+    ("--id", "Not A Slug", "--id 'Not A Slug' is not an id"),
 ])
 def test_add_source_refuses_an_option_that_would_change_the_yaml(base_package, tmp_path, option, value, message):
     document = tmp_path / "doc.txt"
     document.write_text(" date 2024-04-01 Gamma news\nbody\n", encoding="utf-8")
     before = snapshot(base_package)
     result = _add(base_package, document, option, value)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stderr.startswith(f"seccoop: {message}") and result.stderr.endswith("; nothing was changed\n")
+    assert result.returncode == 2, result.stdout + result.stderr  # a wrong command line
+    assert f"\nError: {message}" in result.stderr and result.stderr.endswith("; nothing was changed\n")
     assert snapshot(base_package) == before
 
 

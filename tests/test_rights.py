@@ -248,7 +248,7 @@ def test_add_source_refuses_a_copy_added_twice_and_an_included_text_without_lice
     other = tmp_path / "other.txt"
     other.write_text("date 2024-05-01 Another accord\n\nWords.\n", encoding="utf-8")
     result = run_cli("add-source", str(other), "--package", str(pkg), "--text", "included")
-    assert result.returncode == 1 and "--text included needs --licence" in result.stderr
+    assert result.returncode == 2 and "--text included needs --licence" in result.stderr
     assert snapshot(pkg) == before
 
 

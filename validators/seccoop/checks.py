@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import hashlib
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -17,12 +16,11 @@ from . import paths, rights
 from .accounts import a_kind, merge_accounts, span_id
 from .coherence import check_coherence
 from .evidence import Span, resolve, word_cut
+from .header import read_header
 from .load import CuratedFile, json_path, load_file, shared_scalars
 from .package import KINDS, PLURAL, Package
 from .report import Problem
 from .schemas import Schemas
-
-_HEADER = re.compile(r" *date ([0-9]{4}-[0-9]{2}-[0-9]{2}) (.*)")
 
 # Which fields point at which kind of record.
 _REFERENCES = {
@@ -109,6 +107,8 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True) ->
                 shape = list(_shape_problems(record, validator, schemas))
                 problems += shape
                 if not shape:
+                    if kind == "source":  # a source may quote nothing of itself (no first line)
+                        data.setdefault("evidence", [])
                     spans = data["evidence"]  # compact now, so the next files reuse the dicts' memory
                     spans[:] = [Span(**span) for span in spans]
                     records[kind].append(record)
@@ -503,18 +503,16 @@ def _check_sources(dataset: Dataset) -> list[Problem]:
             problems.append(record.problem("source-checksum", "normalized_sha256 is not the text's",
                                            "normalized_sha256", hint=f"Write `normalized_sha256: {normalized}`."))
             continue
-        header = _HEADER.match(text.split("\n", 1)[0])
-        if header is None:
-            problems.append(record.problem("source-header", f"`{shown}` does not start with `date YYYY-MM-DD TITLE`",
-                                           "path" if data["text"] == "included" else "sha256"))
-        else:
-            date, title = header.groups()
-            if date != data["published"]:
+        # The first line `date YYYY-MM-DD TITLE` is optional; where it is there, the record agrees
+        # with it (docs/curating.md, section 1). Without it, title and date are the curator's.
+        header = read_header(text)
+        if header is not None:
+            if header.date != data["published"]:
                 problems.append(record.problem("source-header", f"published `{data['published']}` "
-                                               f"but the document says `{date}`", "published"))
-            if title.rstrip() != data["title"]:
+                                               f"but the document says `{header.date}`", "published"))
+            if header.title != data["title"]:
                 problems.append(record.problem("source-header", "title differs from the document's first line",
-                                               "title", hint=f"The document's title is: {title.rstrip()!r}"))
+                                               "title", hint=f"The document's title is: {header.title!r}"))
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept

@@ -350,9 +350,15 @@ def verify(source_id, copy, package):
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--id", "source_id", default=None, help="Source id (default: a slug of the title and date).")
-@click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text.")
+@click.option("--title", default=None,
+              help="The title as the page gives it; needed where the document has no first line "
+                   "`date YYYY-MM-DD TITLE` (where it has one, it must agree).")
+@click.option("--published", default=None, metavar="YYYY-MM-DD",
+              help="The publication date as the page gives it; needed where the document has no first line "
+                   "`date YYYY-MM-DD TITLE` (where it has one, it must agree).")
+@click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text (en, es, pt-BR).")
 @click.option("--publisher", default=None, help="Who published it, where known.")
-@click.option("--url", default=None, help="Where it was published, where known.")
+@click.option("--url", default=None, help="Where it was published (http:// or https://), where known.")
 @click.option("--text", "text_rights", type=click.Choice(["included", "withheld"]), default=None,
               help="What may be shipped of the text: included (its licence allows republishing; kept in seeds/) or "
                    "withheld (kept in the texts folder only). Not given: withheld, and the command says so.")
@@ -361,28 +367,40 @@ def verify(source_id, copy, package):
                    "`all rights reserved`, or unknown. --text included needs a known licence.")
 @_texts_option
 @_exit_statuses
-def add_source(document, package, source_id, language, publisher, url, text_rights, licence, texts):
+def add_source(document, package, source_id, title, published, language, publisher, url, text_rights, licence,
+               texts):
     """Add a source DOCUMENT: copy it byte for byte into the package and record it in
-    data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, rights,
-    sha256, length, and that line as its evidence). An included text goes to seeds/, a withheld one
-    to the texts folder (docs/rights.md). Then add its facts and run `seccoop build`."""
+    data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, or from
+    --title and --published where it has none; rights, sha256, length, and what it quotes of itself
+    as evidence). An included text goes to seeds/, a withheld one to the texts folder
+    (docs/rights.md). Then add its facts and run `seccoop build`.
+
+    Every option is checked before anything is written: a wrong value exits 2; a document that
+    cannot be added as it is (a byte-order mark, no title and date, a copy of a source already
+    there) exits 1. Nothing is written unless all is well.
+    """
     from .write import WriteRefused
-    from .curate import AddSourceRefused, add_source as run_add
+    from .curate import AddSourceRefused, BadOption, add_source as run_add
     from .package import NoPackage, Package, find_package
 
     try:
         pkg = find_package(package, allow_bundled=False)
         pkg = Package(pkg.root, Path(texts) if texts else None)
-        sid, seed = run_add(pkg, Path(document), source_id, language, publisher, url,
-                            text_rights or "withheld", licence)
+        sid, seed, quoted = run_add(pkg, Path(document), source_id, language, publisher, url,
+                                    text_rights or "withheld", licence, title, published)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
+    except BadOption as exc:
+        raise click.UsageError(f"{exc}; nothing was changed") from None
     except (AddSourceRefused, WriteRefused) as exc:
         click.echo(f"seccoop: {exc}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     if text_rights is None:
         click.echo(f"no --text given: the text is withheld (licence {licence}); it stays in {seed}, outside git "
                    "(docs/rights.md)")
+    if not quoted:
+        click.echo("the text holds neither a first line `date YYYY-MM-DD TITLE` nor the title: the source quotes "
+                   "nothing of itself, and its title and date are as you gave them")
     click.echo(f"added source `{sid}` as {seed}; now record its facts in data/curated/ and run `seccoop build`"
                + ("; pin each quote with `seccoop locate --pin`" if (text_rights or "withheld") == "withheld" else ""))
 
@@ -505,3 +523,60 @@ def rename(old, new, package, dry_run, reason, version):
     from .identity import rename as run_rename
 
     _run_identity(run_rename, package, old, new, dry_run, reason, version)
+
+
+@main.command("remove-source")
+@click.argument("source_id", metavar="SOURCE")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; write and delete nothing.")
+@click.option("--reason", default=None,
+              help="Why, for retired-ids.yaml (default: `withdrawn: the source was removed`).")
+@click.option("--version", "version", default=None, metavar="X.Y.Z",
+              help="The release that retires the ids (default: the package's version with the minor number "
+                   "bumped, 0.1.0 -> 0.2.0).")
+@_texts_option
+@_exit_statuses
+def remove_source(source_id, package, dry_run, reason, version, texts):
+    """Remove the source SOURCE, which no account may cite: delete its entry's lines from its curated
+    file (every other line kept), delete its text from seeds/ (an included text; a withheld text is
+    left in the texts folder, which is yours), and, where data/sources.csv publishes it, retire its
+    id and the ids of the spans data/spans.csv publishes of it in data/curated/retired-ids.yaml
+    (withdrawn), all in one atomic write. Refused (exit 1) while anything cites it, listing each
+    citing span by file and line; an id that names no source exits 2."""
+    from .curate import RemoveRefused, UnknownSource, apply_removal, remove_source as run_remove
+    from .package import NoPackage, Package, find_package
+    from .write import WriteRefused
+
+    try:
+        pkg = find_package(package, allow_bundled=False)
+        removal = run_remove(Package(pkg.root, Path(texts) if texts else None), source_id,
+                             reason=reason, version=version)
+    except NoPackage as exc:
+        raise click.UsageError(str(exc)) from None
+    except UnknownSource as exc:
+        raise click.UsageError(str(exc)) from None
+    except RemoveRefused as exc:
+        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        for place in exc.details:
+            click.echo(f"  {place}", err=True)
+        sys.exit(EXIT_INVALID)
+    if dry_run:
+        for line in removal.lines(dry_run=True):
+            click.echo(line)
+        click.echo("nothing was written (--dry-run)", err=True)
+        return
+    try:
+        apply_removal(removal)
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        if removal.delete is None or exc.filename != str(removal.delete):
+            raise
+        click.echo(f"seccoop: the source's record was removed, but {removal.shown_delete} could not be deleted "
+                   f"({exc.strerror}); delete it by hand (`seccoop check` reports it as source-unlisted until then)",
+                   err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    for line in removal.lines():
+        click.echo(line)
+    click.echo("now run `seccoop build` to rebuild the derived files", err=True)

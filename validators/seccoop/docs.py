@@ -145,6 +145,10 @@ def document_schema(documents: dict[str, dict]) -> dict:
                               "description": "Every span that states the record, with its id and offsets.",
                               "items": {"$ref": "defs.schema.json#/$defs/published_span"}}
         required = list(doc["required"])
+        if kind == "source":  # always published; empty for a document that states no title of its own
+            fields["evidence"].update(minItems=0, description="The spans where the document states its own "
+                                      "title and date (its first line, or its title); empty where it states neither.")
+            required += [] if "evidence" in required else ["evidence"]
         if kind != "source":
             required += [f for f in RECORD_FIELDS[kind] if f not in required]
             fields["source_count"] = {"type": "integer", "minimum": 1, "title": "Source count",
