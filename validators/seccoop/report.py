@@ -89,7 +89,7 @@ CODES = _codes(
      "Remove the spaces around the value."),
     ("schema-required", "shape", "error", "A required field is missing.", "Add the field."),
     ("schema-additional-property", "shape", "error", "A field is not part of the schema.",
-     "Check its spelling against the data dictionary (docs/data-dictionary.md), or remove it."),
+     "Check its spelling against the curated YAML reference (docs/curated-yaml.md), or remove it."),
     ("schema-type", "shape", "error", "A value has the wrong type.",
      "Quote text, write numbers without quotes, and lists as [a, b]."),
     ("schema-pattern", "shape", "error", "A value does not match the pattern its field requires.",
