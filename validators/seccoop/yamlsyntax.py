@@ -24,6 +24,8 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 # A line that reads as YAML structure (a key, a list item): swallowed by a quote, it shows that
 # the quote was not closed where the text ended.
 _STRUCTURE = re.compile(r"\s*(-\s+)*[A-Za-z_][\w.-]*:(\s|$)|\s*-\s")
+# A key line: indentation (with any "- " of a list item), the key, its colon.
+_FIELD = re.compile(r"(\s*(?:-\s+)?)([A-Za-z_][\w.-]*):(?:\s|$)")
 _KEY = re.compile(r"(\s*(?:-\s+)*)([^\s#'\"{\[][^:#]*?):(\s|$)")
 _FLOW = {"while parsing a flow sequence": ("list", "[", "]"),
          "while parsing a flow mapping": ("mapping", "{", "}")}
@@ -113,25 +115,21 @@ def _block_cause(text: str, mark, stop: _At):
         return _At(mark.line + 1, value_at + 1), (
             f"the value of `{key.group(2).strip()}` holds ': ', which YAML reads as a new key: put the "
             f"value in quotes, {quoted}"), ""
-    if not line.strip():
+    this = _FIELD.match(line)
+    if this is None:  # not a key line: no indentation to compare
         return None
-    indent = len(line) - len(line.lstrip(" "))
+    indent = len(this.group(1))
     above = next(((n, lines[n]) for n in range(mark.line - 1, -1, -1)
                   if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
-    if above is None:
-        return None
-    n, previous = above
-    prev_key = _KEY.match(previous)
+    prev_key = _FIELD.match(above[1]) if above else None
     if prev_key is None:
         return None
-    prev_indent = len(prev_key.group(1))
-    if indent == prev_indent:
-        return None
-    name = prev_key.group(2).strip()
-    this = line.strip().split(":")[0] if ":" in line else line.strip()
+    n, prev_indent, name = above[0], len(prev_key.group(1)), prev_key.group(2)
     deeper = indent > prev_indent
-    message = (f"`{this}` is indented {indent} space(s), {'more' if deeper else 'less'} than `{name}` on line "
-               f"{n + 1} ({prev_indent}): indent it {prev_indent} space(s) if it belongs with `{name}`")
+    if indent == prev_indent or (deeper and not above[1][prev_key.end():].split("#")[0].strip()):
+        return None  # deeper under a key with no value is nesting, not a mistake
+    message = (f"`{this.group(2)}` is indented {indent} space(s), {'more' if deeper else 'less'} than `{name}` "
+               f"on line {n + 1} ({prev_indent}): indent it {prev_indent} space(s) if it belongs with `{name}`")
     hint = ("Keys of one mapping start in the same column; a line indented more than a key that already "
             "has a value reads as more of that value." if deeper else
             "Keys of one mapping start in the same column; a key indented between two levels belongs to neither.")
