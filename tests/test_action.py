@@ -280,7 +280,8 @@ def test_github_annotations_prefix_the_package_folder(package, prefix, tmp_path,
         f"::error file={prefix}data/curated/events.yaml,line=2,col=9,title=codelist-unknown::bad code"
         "%0Ahint: Use one of the codes in schema/codelists/ (the message lists the nearest).",
         f"::error file={prefix}data/events.csv,title=package-stale::stale"
-        "%0Ahint: Run `seccoop build` and commit the result; derived files are never edited by hand.",
+        "%0Ahint: Run `seccoop build` and commit what it writes with the curated files; delete CSVs in data/ it does "
+            "not write.",
     ]
 
 

@@ -36,6 +36,42 @@ def test_data_dictionary_covers_every_field_and_code():
                 assert f"| `{line.split(',')[0]}` |" in text
 
 
+def test_curated_yaml_reference_documents_every_field_and_its_examples_are_valid():
+    """docs/curated-yaml.md: every field of every curated file, whose it is, and an example entry
+    that the loader reads and the kind's schema accepts."""
+    from pathlib import Path
+
+    from seccoop.accounts import RECORD_FIELDS
+    from seccoop.load import load_bytes
+    from seccoop.schemas import Schemas
+
+    text = (ROOT / "docs" / "curated-yaml.md").read_text(encoding="utf-8")
+    schemas = Schemas(ROOT / "schema")
+    sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
+    for name in ("source", "actor", "relation", "event", "commitment", "resolution", "possibly-same", "retired-id"):
+        doc = schemas.documents[name]
+        section = sections[doc["title"]]
+        for field in doc["properties"]:
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{field}` |"))
+            if field in RECORD_FIELDS.get(name, ()):
+                assert "| in one account | the record's own |" in row, row
+            elif name in RECORD_FIELDS and field in doc["required"]:
+                assert "| yes |" in row, row
+        example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+        cf, problems = load_bytes(example.encode("utf-8"), Path("example.yaml"), "example.yaml")
+        assert not problems and len(cf.records) == 1, problems
+        record = cf.records[0][1]
+        assert schemas.validators[name].is_valid(record), list(schemas.validators[name].iter_errors(record))
+    assert "`{earliest: YYYY-MM-DD, latest: YYYY-MM-DD, precision: CODE}`" in sections["Event"]
+    assert "`[{actor: ID, role: CODE}]`" in sections["Event"]
+
+
+def test_cli_reference_names_the_program_once():
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert "seccoop seccoop" not in text
+    assert "Usage: seccoop check [OPTIONS] [PACKAGE]" in text
+
+
 def test_error_code_reference_lists_every_code():
     from seccoop.report import CODES
 

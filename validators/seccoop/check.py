@@ -102,25 +102,38 @@ def interrupted_builds(package: Package) -> list[Problem]:
 
 
 def stale_files(package: Package, outputs) -> list[Problem]:
-    """A problem for each derived file on disk that differs from a fresh build, and for each CSV
-    in data/ that build does not write."""
+    """At most one problem: the derived files on disk that differ from a fresh build (missing,
+    unreadable or other bytes), and the CSVs in data/ that build does not write. Said once, with
+    the command that fixes it, since one edit of curated data stales many files at once."""
     from .write import file_digest
 
-    problems = []
+    behind: dict[str, list[str]] = {"differ": [], "missing": [], "unreadable": []}
     for rel, output in outputs.items():
         path = package.root / rel
         if not path.exists():
-            problems.append(Problem("package-stale", "missing", file=rel))
+            behind["missing"].append(rel)
         elif (digest := file_digest(path)) is None:
-            problems.append(Problem("package-stale", "unreadable", file=rel))
+            behind["unreadable"].append(rel)
         elif digest != (output.size, output.sha256):
-            problems.append(Problem("package-stale", "differs from a fresh build", file=rel))
+            behind["differ"].append(rel)
     data_dir = package.root / "data"
-    for extra in sorted(data_dir.glob("*.csv")) if data_dir.is_dir() else ():
-        rel = package.rel(extra)
-        if rel not in outputs:
-            problems.append(Problem("package-stale", "is not written by `seccoop build`", file=rel))
-    return problems
+    extra = [package.rel(p) for p in sorted(data_dir.glob("*.csv")) if package.rel(p) not in outputs] \
+        if data_dir.is_dir() else []
+    rebuilt = sorted([*behind["differ"], *(f"{rel} (missing)" for rel in behind["missing"]),
+                      *(f"{rel} (unreadable)" for rel in behind["unreadable"])])
+    if not rebuilt and not extra:
+        return []
+    delete = f"delete {', '.join(extra)}, which `seccoop build` does not write" if extra else ""
+    if rebuilt:
+        message = (f"the derived files differ from a fresh build of the curated data: run `seccoop build` "
+                   f"(it rewrites {', '.join(rebuilt)})" + (f"; {delete}" if extra else ""))
+    else:
+        message = f"data/ holds a CSV that is not derived: {delete}"
+    hint = ("Run `seccoop build`, then commit what it writes together with the curated files: derived files "
+            "are never edited by hand, and only `seccoop build` writes data/*.csv.")
+    files = sorted([*behind["differ"], *behind["missing"], *behind["unreadable"]]) + extra
+    # One file is the problem's place (an editor or GitHub annotation opens it); several are listed.
+    return [Problem("package-stale", message, file=files[0] if len(files) == 1 else None, hint=hint)]
 
 
 def _published_bytes(package: Package) -> int:

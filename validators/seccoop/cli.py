@@ -410,7 +410,8 @@ def add_source(document, package, source_id, title, published, language, publish
 @_exit_statuses
 def docs(package):
     """Write the generated reference docs: docs/data-dictionary.md (from the schemas and
-    codelists), docs/cli.md (from --help) and docs/error-codes.md (from the error codes)."""
+    codelists), docs/curated-yaml.md (the curated files, field by field, from the schemas),
+    docs/cli.md (from --help) and docs/error-codes.md (from the error codes)."""
     from .docs import write_docs
     from .package import NoPackage, find_package
 

@@ -307,14 +307,10 @@ def load_bytes(raw: bytes, path: Path, display: str, records: bool = True,
         return cf, problems  # the parser would fail confusingly on these; fix them first
     try:
         root_node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        if "\t" in text and "\\t" in repr(exc.problem):
-            message += " (a tab: indent with spaces)"
-        return cf, problems + [Problem("yaml-syntax", message, file=display,
-                                       line=mark.line + 1 if mark else None,
-                                       column=mark.column + 1 if mark else None)]
+    except yaml.MarkedYAMLError as exc:  # said where the mistake began, not only where libyaml stopped
+        from .yamlsyntax import syntax_problem
+
+        return cf, problems + [syntax_problem(text, exc, display)]
     except yaml.YAMLError as exc:
         return cf, problems + [Problem("yaml-syntax", str(exc), file=display)]
     except RecursionError:
