@@ -30,6 +30,11 @@ def fingerprint(quote: str) -> str:
     return hashlib.sha256(quote.encode("utf-8")).hexdigest()
 
 
+def span_sha256(span) -> str:
+    """A checked span's fingerprint: the one its curated YAML pins, else its quote's."""
+    return span.get("sha256") or fingerprint(span["quote"])
+
+
 def normalized_sha256(text: str) -> str:
     """sha256 of a text with every whitespace run made one space and its ends trimmed: the same
     article saved again with other line ends, spacing or a byte-order mark hashes the same."""

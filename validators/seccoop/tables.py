@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from .accounts import RECORD_FIELDS, account_source, quantity_id, span_id
+from .rights import span_sha256
 from .checks import Dataset, Record
 from .package import KINDS, PLURAL
 from .schemas import Schemas
@@ -182,7 +183,8 @@ def _spans(ds):
             sid = span_id(span)
             if sid not in seen:
                 seen.add(sid)
-                yield sid, span["source"], span["start"], span["end"], span["length"], span["sha256"], span["quote"]
+                yield (sid, span["source"], span["start"], span["end"], span["length"], span_sha256(span),
+                       span["quote"])
 
 
 def _evidence(ds):
@@ -450,7 +452,7 @@ def _ordered(plan, value: Any) -> Any:
 
 def _published_spans(spans: list[dict]) -> list[dict]:
     return [{"id": span_id(span), "source": span["source"], "quote": span["quote"], "start": span["start"],
-             "end": span["end"], "length": span["length"], "sha256": span["sha256"]} for span in spans]
+             "end": span["end"], "length": span["length"], "sha256": span_sha256(span)} for span in spans]
 
 
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
