@@ -89,6 +89,28 @@ class Published:
                 elif line.startswith("    {") and plural in kinds:
                     yield plural, json.loads(line.strip().removesuffix(","))
 
+    def scan(self) -> Iterator[tuple[str, int, dict]]:
+        """(kind, where, record) of every record of data/seccoop.json, in its order (kind by kind,
+        as KINDS lists them); `where` is the byte offset of its line, for `fetch`."""
+        kinds = {plural: kind for kind, plural in PLURAL.items()}
+        kind, where = None, 0
+        with (self.package.root / DOCUMENT).open("rb") as f:
+            for line in f:
+                if line.startswith(b'  "'):
+                    kind = kinds.get(line.split(b'"')[1].decode("utf-8"))
+                elif line.startswith(b"    {") and kind is not None:
+                    yield kind, where, json.loads(line.strip().removesuffix(b","))
+                where += len(line)
+
+    def fetch(self, wheres: Iterable[int]) -> list[dict]:
+        """The records whose lines start at these byte offsets (from `scan`), in that order."""
+        records = []
+        with (self.package.root / DOCUMENT).open("rb") as f:
+            for where in wheres:
+                f.seek(where)
+                records.append(json.loads(f.readline().strip().removesuffix(b",")))
+        return records
+
 
 def load_published(path: str | Path | Package | None = None) -> Published:
     """Check the package (as `seccoop check` does) and return what it publishes."""
@@ -247,8 +269,7 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     if to_stdout:
         raise ExportRefused("html needs --out FOLDER")
     from .review import write_review_site
-    document = json.loads((published.package.root / DOCUMENT).read_bytes())
-    return write_review_site(document, published.texts, Path(out))
+    return write_review_site(published, published.texts, Path(out))
 
 
 def _is_folder(path: Path) -> bool:
