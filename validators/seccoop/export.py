@@ -89,27 +89,17 @@ class Published:
                 elif line.startswith("    {") and plural in kinds:
                     yield plural, json.loads(line.strip().removesuffix(","))
 
-    def scan(self) -> Iterator[tuple[str, int, dict]]:
-        """(kind, where, record) of every record of data/seccoop.json, in its order (kind by kind,
-        as KINDS lists them); `where` is the byte offset of its line, for `fetch`."""
+    def scan(self) -> Iterator[tuple[str, dict]]:
+        """(kind, record) of every record of data/seccoop.json, in its order: kind by kind, as
+        KINDS lists them."""
         kinds = {plural: kind for kind, plural in PLURAL.items()}
-        kind, where = None, 0
+        kind = None
         with (self.package.root / DOCUMENT).open("rb") as f:
             for line in f:
                 if line.startswith(b'  "'):
                     kind = kinds.get(line.split(b'"')[1].decode("utf-8"))
                 elif line.startswith(b"    {") and kind is not None:
-                    yield kind, where, json.loads(line.strip().removesuffix(b","))
-                where += len(line)
-
-    def fetch(self, wheres: Iterable[int]) -> list[dict]:
-        """The records whose lines start at these byte offsets (from `scan`), in that order."""
-        records = []
-        with (self.package.root / DOCUMENT).open("rb") as f:
-            for where in wheres:
-                f.seek(where)
-                records.append(json.loads(f.readline().strip().removesuffix(b",")))
-        return records
+                    yield kind, json.loads(line.strip().removesuffix(b","))
 
 
 def load_published(path: str | Path | Package | None = None) -> Published:

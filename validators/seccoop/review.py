@@ -32,6 +32,8 @@ import base64
 import hashlib
 import html
 import json
+import marshal
+import tempfile
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,7 +330,7 @@ def render_accounts(accounts: AccountsView) -> str:
             f'<tbody>{"".join(rows)}</tbody>\n</table></div>\n')
 
 
-def render_card(record: RecordView, hidden: bool = False) -> str:
+def render_card(record: RecordView) -> str:
     """One record: kind, id (linking to the index), how many sources give an account of it, label, facts,
     each source's account side by side (when there are several), and its quotes linking into their sources."""
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
@@ -341,7 +343,7 @@ def render_card(record: RecordView, hidden: bool = False) -> str:
     label = (f'<a href="source-{esc(record.id)}.html">{esc(record.label)}</a>' if record.kind == "source"
              else esc(record.label))
     return (f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
-            f'data-type="{esc(record.type)}"{" hidden" if hidden else ""}>\n'
+            f'data-type="{esc(record.type)}">\n'
             f'<h3><span class="kind">{esc(record.kind)}</span> <a href="{esc(record.page)}#{esc(record.key)}">'
             f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{label}</p>\n'
             f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n')
@@ -434,7 +436,20 @@ def render_source_nav(previous: dict | None, following: dict | None) -> str:
     return f'<nav>{" · ".join(links)}</nav>\n'
 
 
-def source_page(source: dict, text: str | None, cited: list[RecordView], previous: dict | None,
+@dataclass(frozen=True)
+class CitedRecord:
+    """A record as a source page needs it: its card (as rendered for its page of records) and its spans."""
+
+    card: str
+    spans: tuple[Span, ...]
+
+
+def hidden(card: str) -> str:
+    """A card (from `render_card`, which it starts) hidden until its words are selected."""
+    return card.replace("<article ", "<article hidden ", 1)
+
+
+def source_page(source: dict, text: str | None, cited: list[CitedRecord], previous: dict | None,
                 following: dict | None) -> bytes:
     """A source's full text with its spans highlighted, beside a panel of the records they support."""
     spans = [s for r in cited for s in r.spans if s.source == source["id"]]
@@ -454,7 +469,7 @@ def source_page(source: dict, text: str | None, cited: list[RecordView], previou
             f'<div class="source-text" lang="{esc(source["language"])}">{shown}</div></section>\n'
             f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
             f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
-            + "".join(render_card(r, hidden=True) for r in cited) + "</aside>\n</main>\n")
+            + "".join(hidden(r.card) for r in cited) + "</aside>\n</main>\n")
     return render_page(source["title"], body, SOURCE_SCRIPT, {"spans": {s.id: s.record for s in spans}})
 
 
@@ -532,22 +547,19 @@ def index_page(pages: list[RecordsPage], types: dict[str, dict[str, int]], page_
 
 class DocumentRecords:
     """A nested document already in memory, read the way the site reads data/seccoop.json
-    (`export.Published`): every record in order by `scan`, some again by where they are, by `fetch`."""
+    (`export.Published.scan`): every record, kind by kind."""
 
     def __init__(self, document: dict):
-        self.kinds = [kind for kind in KINDS for _ in document.get(PLURAL[kind], [])]
-        self.records = [r for kind in KINDS for r in document.get(PLURAL[kind], [])]
+        self.document = document
 
-    def scan(self) -> Iterator[tuple[str, int, dict]]:
-        return zip(self.kinds, range(len(self.records)), self.records)
-
-    def fetch(self, wheres: Iterable[int]) -> list[dict]:
-        return [self.records[where] for where in wheres]
+    def scan(self) -> Iterator[tuple[str, dict]]:
+        for kind in KINDS:
+            for record in self.document.get(PLURAL[kind], []):
+                yield kind, record
 
 
 class RecordStore(Protocol):
-    def scan(self) -> Iterable[tuple[str, int, dict]]: ...  # (kind, where, record), kind by kind as KINDS
-    def fetch(self, wheres: Iterable[int]) -> list[dict]: ...
+    def scan(self) -> Iterable[tuple[str, dict]]: ...  # (kind, record), kind by kind as KINDS lists them
 
 
 SOURCE_FIELDS = ("id", "title", "published", "language", "text", "licence")  # what the site shows of a source
@@ -559,16 +571,18 @@ def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: P
 
     `records` is the published data read one record at a time (`export.Published`), or a nested
     document in memory. Memory stays flat as the data grows: one pass renders the pages of records,
-    one page at a time, keeping only what later pages need (actor names, the sources, and for each
-    source where the records citing it are and on which page); each source page then reads again
-    just the records it cites. Every page is written into its staged file as soon as it is rendered,
-    and all are renamed into place together (`write.Staging`)."""
+    one page at a time, and spools each card with its spans to an unnamed temporary file in `out`;
+    it keeps only what later pages need (actor names, the sources, and for each source where the
+    cards of the records citing it are in the spool). Each source page then reads back just those
+    cards. Every page is written into its staged file as soon as it is rendered, and all are renamed
+    into place together (`write.Staging`)."""
     if out.exists() and not out.is_dir():
         raise WriteRefused(f"{out}: is a file, not a folder")
     if isinstance(records, dict):
         records = DocumentRecords(records)
     written: list[str] = []
     with Staging() as staging:
+        staging.prepare(out)
 
         def emit(name: str, data: bytes) -> None:
             staging.write(out / name, data)
@@ -577,7 +591,7 @@ def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: P
         names: dict[str, str] = {}  # actor id -> name
         sources: list[dict] = []
         by_id: dict[str, dict] = {}
-        citing: dict[str, tuple[array, array]] = {}  # source id -> (where each citing record is, its page)
+        citing: dict[str, tuple[array, array]] = {}  # source id -> where its citing records are in the spool
         pages: list[RecordsPage] = []
         types: dict[str, dict[str, int]] = {}  # kind -> type -> records
         kind, number, position, cards, page_types, ids = None, 0, 0, [], set(), []
@@ -587,44 +601,53 @@ def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: P
             emit(page.name, records_page(page, cards, sorted(page_types), following))
             pages.append(page)
 
-        for record_kind, where, record in records.scan():
-            if cards and (record_kind != kind or len(cards) == page_size):
-                finish_page(following=record_kind == kind)
-                cards, page_types, ids = [], set(), []
-            if record_kind != kind:
-                kind, number, position = record_kind, 0, 0
-            if not cards:
-                number += 1
-            position += 1
-            if kind == "source":
-                source = {field: record.get(field) for field in SOURCE_FIELDS}
-                sources.append(source)
-                by_id[source["id"]] = source
-            elif kind == "actor":
-                names[record["id"]] = record["name"]
-            view = describe(kind, record, names, by_id, page_name(kind, number))
-            cards.append(render_card(view))
-            ids.append(view.id)
-            if view.type:
-                page_types.add(view.type)
-                counts = types.setdefault(kind, {})
-                counts[view.type] = counts.get(view.type, 0) + 1
-            for source_id in dict.fromkeys(s.source for s in view.spans):
-                where_at, page_at = citing.setdefault(source_id, (array("q"), array("l")))
-                where_at.append(where)
-                page_at.append(len(pages))  # the page being filled is the next one listed
-        if cards:
-            finish_page(following=False)
-        del cards, ids
+        # Unnamed: the system removes it when it is closed, even if this process is killed.
+        with tempfile.TemporaryFile(dir=out) as spool:
+            for record_kind, record in records.scan():
+                if cards and (record_kind != kind or len(cards) == page_size):
+                    finish_page(following=record_kind == kind)
+                    cards, page_types, ids = [], set(), []
+                if record_kind != kind:
+                    kind, number, position = record_kind, 0, 0
+                if not cards:
+                    number += 1
+                position += 1
+                if kind == "source":
+                    source = {field: record.get(field) for field in SOURCE_FIELDS}
+                    sources.append(source)
+                    by_id[source["id"]] = source
+                elif kind == "actor":
+                    names[record["id"]] = record["name"]
+                view = describe(kind, record, names, by_id, page_name(kind, number))
+                card = render_card(view)
+                cards.append(card)
+                ids.append(view.id)
+                if view.type:
+                    page_types.add(view.type)
+                    counts = types.setdefault(kind, {})
+                    counts[view.type] = counts.get(view.type, 0) + 1
+                entry = marshal.dumps((card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256)
+                                              for s in view.spans]))
+                where = spool.tell()
+                spool.write(entry)
+                for source_id in dict.fromkeys(s.source for s in view.spans):
+                    starts, sizes = citing.setdefault(source_id, (array("q"), array("q")))
+                    starts.append(where)
+                    sizes.append(len(entry))
+            if cards:
+                finish_page(following=False)
+            del cards, ids
 
-        for i, source in enumerate(sources):
-            where_at, page_at = citing.get(source["id"], ((), ()))
-            cited = [describe(pages[p].kind, record, names, by_id, pages[p].name)
-                     for record, p in zip(records.fetch(where_at), page_at)]
-            previous = sources[i - 1] if i else None
-            following = sources[i + 1] if i + 1 < len(sources) else None
-            emit(f"source-{source['id']}.html",
-                 source_page(source, texts.get(source["id"]), cited, previous, following))
+            for i, source in enumerate(sources):
+                cited = []
+                for where, size in zip(*citing.get(source["id"], ((), ()))):
+                    spool.seek(where)
+                    card, spans = marshal.loads(spool.read(size))
+                    cited.append(CitedRecord(card, tuple(Span(*span) for span in spans)))
+                previous = sources[i - 1] if i else None
+                following = sources[i + 1] if i + 1 < len(sources) else None
+                emit(f"source-{source['id']}.html",
+                     source_page(source, texts.get(source["id"]), cited, previous, following))
 
         staging.write(out / "index.html", index_page(pages, types, page_size))
         written.insert(0, str(out / "index.html"))

@@ -361,10 +361,11 @@ class Staging:
         that changed."""
         changed = []
         for tmp, target, output in self._staged:
-            if output is not None and not output.file.closed:  # closed: written whole by `write`
-                output.file.flush()
-                os.fsync(output.file.fileno())
-                output.file.close()
+            if output is not None:
+                if not output.file.closed:  # closed: written whole and synced by `write`
+                    output.file.flush()
+                    os.fsync(output.file.fileno())
+                    output.file.close()
             else:
                 with open(tmp, "rb+") as f:
                     os.fsync(f.fileno())
