@@ -244,7 +244,8 @@ def test_export_writes_a_self_contained_deterministic_site(base_package, tmp_pat
     first = export_site(base_package, tmp_path / "first")
     second = export_site(base_package, tmp_path / "second")
     names = sorted(p.name for p in first.iterdir())
-    assert names == ["index.html", "source-alpha.html", "source-beta.html"]
+    assert names == ["actors-1.html", "commitments-1.html", "events-1.html", "index.html", "relations-1.html",
+                     "source-alpha.html", "source-beta.html", "sources-1.html"]
     assert sorted(p.name for p in second.iterdir()) == names
     for name in names:
         markup = (first / name).read_text(encoding="utf-8")
@@ -259,7 +260,7 @@ def test_export_writes_a_self_contained_deterministic_site(base_package, tmp_pat
 def test_export_says_what_it_wrote(base_package, tmp_path):
     result = run_cli("export", str(base_package), "--format", "html", "--out", str(tmp_path / "site"))
     assert result.returncode == 0
-    for name in ("index.html", "source-alpha.html", "source-beta.html"):
+    for name in ("index.html", "events-1.html", "source-alpha.html", "source-beta.html"):
         assert f"wrote {tmp_path / 'site' / name}" in result.stderr
 
 
@@ -274,13 +275,62 @@ def test_export_refuses_a_file_where_the_folder_should_be(base_package, tmp_path
         write_review_site({"sources": []}, {}, target)
 
 
-def test_index_links_every_span_to_its_anchor_in_its_source(base_package, tmp_path):
+def test_record_pages_link_every_span_to_its_anchor_in_its_source(base_package, tmp_path):
     site = export_site(base_package, tmp_path / "site")
     document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
-    index = (site / "index.html").read_text(encoding="utf-8")
     for span_id, source, _ in evidence_spans(document):
-        assert f'href="source-{source}.html#{span_id}"' in index
+        kind = span_id.split("-")[1]
+        page = (site / f"{PLURAL[kind]}-1.html").read_text(encoding="utf-8")
+        assert f'href="source-{source}.html#{span_id}"' in page
         assert span_id in PageParts((site / f"source-{source}.html").read_text(encoding="utf-8")).ids
+
+
+class Links(HTMLParser):
+    """The ids of a page and its links to other pages of the site."""
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "a":
+            self.hrefs.append(attrs["href"])
+
+
+def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, tmp_path):
+    from seccoop.export import load_published
+
+    published = load_published(base_package)
+    site = tmp_path / "site"
+    written = write_review_site(published, published.texts, site, page_size=2)
+    assert written[0] == str(site / "index.html") and sorted(written) == sorted(str(p) for p in site.iterdir())
+    document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    pages = {p.name: Links(p.read_text(encoding="utf-8")) for p in site.iterdir()}
+    for kind in KINDS:
+        records = document[PLURAL[kind]]
+        numbers = range(1, (len(records) + 1) // 2 + 1)
+        assert {n for n in pages if n.startswith(f"{PLURAL[kind]}-")} == {f"{PLURAL[kind]}-{n}.html" for n in numbers}
+        cards = [i for n in numbers for i in pages[f"{PLURAL[kind]}-{n}.html"].ids if i.startswith("record-")]
+        assert cards == [f"record-{kind}-{r['id']}" for r in records]  # each once, in order, two a page
+        assert all(f"{PLURAL[kind]}-{n}.html" in pages["index.html"].hrefs for n in numbers)
+    for name, page in pages.items():
+        for href in page.hrefs:
+            target, _, anchor = href.partition("#")
+            assert target in pages, (name, href)
+            assert not anchor or anchor in pages[target].ids, (name, href)
+    assert "events-2.html" in pages["events-1.html"].hrefs and "events-1.html" in pages["events-2.html"].hrefs
+    # The same site from the document in memory: the same bytes.
+    again = tmp_path / "again"
+    write_review_site(document, published.texts, again, page_size=2)
+    assert sorted(p.name for p in again.iterdir()) == sorted(pages)
+    for name in pages:
+        assert (again / name).read_bytes() == (site / name).read_bytes(), name
 
 
 # -- escaping and offsets, in the DOM Chromium builds ---------------------------------------------
@@ -375,9 +425,9 @@ def test_enter_on_a_focused_span_selects_it(page, site_and_document):
     assert "Freedonia (initiator); Ruritania (recipient)" in card
 
 
-def test_a_quote_in_the_index_opens_its_span_in_context(page, site_and_document):
+def test_a_quote_in_a_page_of_records_opens_its_span_in_context(page, site_and_document):
     site, _ = site_and_document
-    page.open((site / "index.html").as_uri())
+    page.open((site / "relations-1.html").as_uri())
     page.click('#record-relation-vela-official-of-ruritania a[href*="#span-"]')
     target = (site / "source-alpha.html").as_uri() + "#span-relation-vela-official-of-ruritania-1"
     page.wait_for(f"location.href === {json.dumps(target)} && document.readyState === 'complete'")
@@ -386,27 +436,37 @@ def test_a_quote_in_the_index_opens_its_span_in_context(page, site_and_document)
     assert "Ana Vela" in card and "Ruritania" in card and "Interior Minister" in card
 
 
-def test_index_filters_by_kind_and_type(page, site_and_document):
+def test_a_page_of_records_filters_by_type(page, site_and_document):
     site, document = site_and_document
-    page.open((site / "index.html").as_uri())
+    page.open((site / "actors-1.html").as_uri())
     shown = "Array.from(document.querySelectorAll('.card')).filter(c => c.offsetParent).map(c => c.id)"
     choose = ("(id, value) => { const s = document.getElementById(id); s.value = value; "
               "s.dispatchEvent(new Event('change')); }")
-    total = sum(len(document[PLURAL[k]]) for k in KINDS)
-    assert len(page.evaluate(shown)) == total
-    page.evaluate(f"({choose})('filter-kind', 'event')")
-    assert page.evaluate(shown) == [f"record-event-{e['id']}" for e in document["events"]]
-    page.evaluate(f"({choose})('filter-type', 'actor/state')")
+    total = len(document["actors"])
+    assert page.evaluate(shown) == [f"record-actor-{a['id']}" for a in document["actors"]]
+    page.evaluate(f"({choose})('filter-type', 'state')")
     assert page.evaluate(shown) == ["record-actor-ruritania", "record-actor-freedonia"]
-    assert page.evaluate("document.getElementById('filter-kind').value") == "actor"
     assert page.evaluate("document.getElementById('shown').textContent") == f"2 of {total} records"
+    page.evaluate(f"({choose})('filter-type', '')")
+    assert len(page.evaluate(shown)) == total
+
+
+def test_the_index_links_every_page_of_every_kind(page, site_and_document):
+    site, document = site_and_document
+    page.open((site / "index.html").as_uri())
+    links = page.evaluate("Array.from(document.querySelectorAll('main a')).map(a => a.getAttribute('href'))")
+    assert links == [f"{PLURAL[k]}-1.html" for k in KINDS]
+    page.click('a[href="sources-1.html"]')
+    page.wait_for("location.href.endsWith('sources-1.html') && document.readyState === 'complete'")
+    page.click('#record-source-beta .label a')
+    page.wait_for("location.href.endsWith('source-beta.html') && document.readyState === 'complete'")
 
 
 def test_the_page_fits_a_phone(page, site_and_document):
     site, _ = site_and_document
     page.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
     try:
-        for name in ("source-alpha.html", "index.html"):
+        for name in ("source-alpha.html", "index.html", "events-1.html"):
             page.open((site / name).as_uri())
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
         page.open((site / "source-alpha.html").as_uri())
@@ -503,7 +563,7 @@ def card_markup(page: str, card_id: str) -> str:
 
 def test_a_card_shows_each_sources_account_side_by_side(two_accounts):
     site, document = two_accounts
-    for page in ("index.html", "source-alpha.html", "source-beta.html"):  # the record is cited in both sources
+    for page in ("events-1.html", "source-alpha.html", "source-beta.html"):  # the record is cited in both sources
         markup = (site / page).read_text(encoding="utf-8")
         card = Card(markup, "record-event-vela-statement")
         assert "2 sources" in card.text, page
@@ -532,27 +592,29 @@ def test_a_card_shows_each_sources_account_side_by_side(two_accounts):
 
 def test_a_card_with_one_account_stays_as_it_was(two_accounts):
     site, _ = two_accounts
-    index = (site / "index.html").read_text(encoding="utf-8")
-    card = Card(index, "record-event-riot-injuries")
+    events = (site / "events-1.html").read_text(encoding="utf-8")
+    card = Card(events, "record-event-riot-injuries")
     assert "1 source" in card.text and "1 sources" not in card.text
     assert card.columns == [] and card.rows == {}
-    assert 'class="accounts"' not in card_markup(index, "record-event-riot-injuries")
+    assert 'class="accounts"' not in card_markup(events, "record-event-riot-injuries")
     # two accounts that agree on every field they state still show both columns
-    freedonia = Card(index, "record-actor-freedonia")
+    actors = (site / "actors-1.html").read_text(encoding="utf-8")
+    freedonia = Card(actors, "record-actor-freedonia")
     assert freedonia.columns == ["alpha", "beta"] and "agree on every field they state" in freedonia.text
     assert "2 sources" in freedonia.text
-    assert 'class="count"' not in card_markup(index, "record-source-alpha")  # a source has no source count
+    sources = (site / "sources-1.html").read_text(encoding="utf-8")
+    assert 'class="count"' not in card_markup(sources, "record-source-alpha")  # a source has no source count
 
 
 def test_accounts_in_the_browser_escape_and_fit_a_phone(two_accounts, chromium, tmp_path):
     site, _ = two_accounts
-    dom = dump_dom(chromium, site / "index.html", tmp_path / "profile")
+    dom = dump_dom(chromium, site / "events-1.html", tmp_path / "profile")
     assert "<img" not in dom
     card = Card(dom, "record-event-vela-statement")
     assert [text for text, _ in card.rows["place"]] == [HOSTILE, "not stated", HOSTILE]
     with browser(chromium, tmp_path / "devtools") as page:
         page.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
-        for name in ("index.html", "source-alpha.html"):
+        for name in ("events-1.html", "source-alpha.html"):
             page.open((site / name).as_uri())
             assert page.evaluate("document.images.length") == 0, name
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, name

@@ -146,6 +146,22 @@ def test_a_failure_reports_itself_not_the_cleanup(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if p.name != ".0.csv.seccoop-" + staging.token + ".tmp"] == []
 
 
+def test_a_file_staged_whole_is_closed_at_once_and_committed_or_removed(tmp_path):
+    (tmp_path / "kept.html").write_bytes(b"old\n")
+    with write.Staging() as staging:
+        staging.write(tmp_path / "kept.html", b"new\n")
+        staging.write(tmp_path / "added.html", b"added\n")
+        assert all(output.file.closed for _, _, output in staging._staged)  # no descriptor held per file
+        staging.commit()
+    assert (tmp_path / "kept.html").read_bytes() == b"new\n" and (tmp_path / "added.html").read_bytes() == b"added\n"
+    with pytest.raises(KeyboardInterrupt):
+        with write.Staging() as staging:
+            staging.write(tmp_path / "kept.html", b"newer\n")
+            raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["added.html", "kept.html"]
+    assert (tmp_path / "kept.html").read_bytes() == b"new\n"
+
+
 DEAD_RUN = textwrap.dedent("""
     import importlib, os, sys
     from pathlib import Path

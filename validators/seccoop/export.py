@@ -89,6 +89,18 @@ class Published:
                 elif line.startswith("    {") and plural in kinds:
                     yield plural, json.loads(line.strip().removesuffix(","))
 
+    def scan(self) -> Iterator[tuple[str, dict]]:
+        """(kind, record) of every record of data/seccoop.json, in its order: kind by kind, as
+        KINDS lists them."""
+        kinds = {plural: kind for kind, plural in PLURAL.items()}
+        kind = None
+        with (self.package.root / DOCUMENT).open("rb") as f:
+            for line in f:
+                if line.startswith(b'  "'):
+                    kind = kinds.get(line.split(b'"')[1].decode("utf-8"))
+                elif line.startswith(b"    {") and kind is not None:
+                    yield kind, json.loads(line.strip().removesuffix(b","))
+
 
 def load_published(path: str | Path | Package | None = None) -> Published:
     """Check the package (as `seccoop check` does) and return what it publishes."""
@@ -247,8 +259,7 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     if to_stdout:
         raise ExportRefused("html needs --out FOLDER")
     from .review import write_review_site
-    document = json.loads((published.package.root / DOCUMENT).read_bytes())
-    return write_review_site(document, published.texts, Path(out))
+    return write_review_site(published, published.texts, Path(out))
 
 
 def _is_folder(path: Path) -> bool:

@@ -2,8 +2,11 @@
 
 A reviewer checks that every record says what its quotes say. The site shows each source's full
 text with every evidence span highlighted; selecting highlighted words (click, or Tab then Enter)
-lists the records they support. `index.html` lists every record, filterable by kind and type, with
-links to its spans in context (`source-<id>.html#span-...`). The site is static and self-contained:
+lists the records they support. `index.html` lists each kind's pages of records: every record, by
+kind, in pages of at most PAGE_SIZE cards (`events-1.html`, ...), each page filterable by type, each
+card linking to its spans in context (`source-<id>.html#span-...`). Pages have a fixed size and are
+written one at a time as the records are read, so neither a page nor the export's memory grows with
+the dataset (`write_review_site`). The site is static and self-contained:
 inline CSS and JS, no network at view time (a Content-Security-Policy forbids any load and runs
 only the page's own script and style, named by their sha256: no injected markup can run), no build
 step, and the same package always gives the same bytes.
@@ -29,13 +32,18 @@ import base64
 import hashlib
 import html
 import json
+import marshal
+import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator, Protocol
 
-from .write import WriteRefused, write_atomically
+from .write import Staging, WriteRefused
 from .package import KINDS, PLURAL
 
 MAX_DEPTH = 3  # segments covered by this many spans or more share the darkest shade
+PAGE_SIZE = 500  # records on one page of a kind: few enough for a browser to show and filter at once
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class RecordView:
     spans: list[Span]
     source_count: int | None = None  # how many sources give an account of it (None for a source)
     accounts: AccountsView | None = None  # only when more than one source gives an account
+    page: str = ""  # the page of records that lists it (its card's id links there)
 
     @property
     def key(self) -> str:
@@ -257,16 +266,18 @@ def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[st
     return AccountsView(tuple(columns), tuple(rows))
 
 
-def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None = None) -> RecordView:
+def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None,
+             page: str) -> RecordView:
+    """A record as the site shows it; `page` is the page of records that lists it."""
     label, type_, facts = DESCRIBE[kind](record, names)
     key = record_key(kind, record["id"])
     spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"],
                   e.get("sha256", ""))
              for n, e in enumerate(record["evidence"], start=1)]
     if kind == "source":
-        return RecordView(kind, record["id"], type_, label, facts, spans)
+        return RecordView(kind, record["id"], type_, label, facts, spans, page=page)
     accounts = describe_accounts(kind, record, spans, names, sources or {})
-    return RecordView(kind, record["id"], type_, label, facts, spans, record.get("source_count"), accounts)
+    return RecordView(kind, record["id"], type_, label, facts, spans, record.get("source_count"), accounts, page)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -319,7 +330,7 @@ def render_accounts(accounts: AccountsView) -> str:
             f'<tbody>{"".join(rows)}</tbody>\n</table></div>\n')
 
 
-def render_card(record: RecordView, hidden: bool = False) -> str:
+def render_card(record: RecordView) -> str:
     """One record: kind, id (linking to the index), how many sources give an account of it, label, facts,
     each source's account side by side (when there are several), and its quotes linking into their sources."""
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
@@ -328,10 +339,13 @@ def render_card(record: RecordView, hidden: bool = False) -> str:
     count = (f' <span class="count">{counted(record.source_count, "source")}</span>'
              if record.source_count is not None else "")
     accounts = render_accounts(record.accounts) if record.accounts else ""
+    # A source's card is where the index's pages reach its full text.
+    label = (f'<a href="source-{esc(record.id)}.html">{esc(record.label)}</a>' if record.kind == "source"
+             else esc(record.label))
     return (f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
-            f'data-type="{esc(record.type)}"{" hidden" if hidden else ""}>\n'
-            f'<h3><span class="kind">{esc(record.kind)}</span> <a href="index.html#{esc(record.key)}">'
-            f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{esc(record.label)}</p>\n'
+            f'data-type="{esc(record.type)}">\n'
+            f'<h3><span class="kind">{esc(record.kind)}</span> <a href="{esc(record.page)}#{esc(record.key)}">'
+            f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{label}</p>\n'
             f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n')
 
 
@@ -396,16 +410,19 @@ def csp_hash(source: str) -> str:
 
 def content_security_policy(script: str) -> str:
     # The JSON data block is never run (type="application/json"), so it needs no source.
-    return f"default-src 'none'; style-src {csp_hash(CSS)}; script-src {csp_hash(script)}"
+    scripts = csp_hash(script) if script else "'none'"
+    return f"default-src 'none'; style-src {csp_hash(CSS)}; script-src {scripts}"
 
 
 def render_page(title: str, body: str, script: str, data: dict | None = None) -> bytes:
+    """A whole page; `script` empty: a page that runs none."""
     data_block = f'<script type="application/json" id="review-data">{script_data(data)}</script>\n' if data else ""
+    script_block = f"<script>{script}</script>\n" if script else ""
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(script)}">\n'
             f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}"
-            f"{data_block}<script>{script}</script>\n</body>\n</html>\n").encode("utf-8")
+            f"{data_block}{script_block}</body>\n</html>\n").encode("utf-8")
 
 
 def render_source_nav(previous: dict | None, following: dict | None) -> str:
@@ -419,7 +436,20 @@ def render_source_nav(previous: dict | None, following: dict | None) -> str:
     return f'<nav>{" · ".join(links)}</nav>\n'
 
 
-def source_page(source: dict, text: str | None, cited: list[RecordView], previous: dict | None,
+@dataclass(frozen=True)
+class CitedRecord:
+    """A record as a source page needs it: its card (as rendered for its page of records) and its spans."""
+
+    card: str
+    spans: tuple[Span, ...]
+
+
+def hidden(card: str) -> str:
+    """A card (from `render_card`, which it starts) hidden until its words are selected."""
+    return card.replace("<article ", "<article hidden ", 1)
+
+
+def source_page(source: dict, text: str | None, cited: list[CitedRecord], previous: dict | None,
                 following: dict | None) -> bytes:
     """A source's full text with its spans highlighted, beside a panel of the records they support."""
     spans = [s for r in cited for s in r.spans if s.source == source["id"]]
@@ -439,57 +469,190 @@ def source_page(source: dict, text: str | None, cited: list[RecordView], previou
             f'<div class="source-text" lang="{esc(source["language"])}">{shown}</div></section>\n'
             f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
             f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
-            + "".join(render_card(r, hidden=True) for r in cited) + "</aside>\n</main>\n")
+            + "".join(hidden(r.card) for r in cited) + "</aside>\n</main>\n")
     return render_page(source["title"], body, SOURCE_SCRIPT, {"spans": {s.id: s.record for s in spans}})
 
 
-def render_filters(records: list[RecordView]) -> str:
-    kinds = list(dict.fromkeys(r.kind for r in records))
-    kind_options = "".join(f'<option value="{esc(k)}">{esc(PLURAL[k])}</option>' for k in kinds)
-    type_groups = ""
-    for kind in kinds:
-        types = sorted({r.type for r in records if r.kind == kind and r.type})
-        options = "".join(f'<option value="{esc(kind)}/{esc(t)}">{esc(t)}</option>' for t in types)
-        type_groups += f'<optgroup label="{esc(kind)}">{options}</optgroup>' if types else ""
+def render_filters(types: list[str], count: int) -> str:
+    """The type filter of one page of records (a page holds one kind)."""
+    options = "".join(f'<option value="{esc(t)}">{esc(t)}</option>' for t in types)
     return (f'<form class="filters" role="search">\n'
-            f'<label>Kind <select id="filter-kind"><option value="">all kinds</option>{kind_options}</select></label>\n'
-            f'<label>Type <select id="filter-type"><option value="">all types</option>{type_groups}</select></label>\n'
-            f'<output id="shown" aria-live="polite">{counted(len(records), "record")}</output>\n</form>\n')
+            f'<label>Type <select id="filter-type"><option value="">all types</option>{options}</select></label>\n'
+            f'<output id="shown" aria-live="polite">{counted(count, "record")}</output>\n</form>\n')
 
 
-def index_page(sources: list[dict], records: list[RecordView]) -> bytes:
-    """Every record, with filters by kind and type, and links to its spans in their sources."""
-    source_items = "".join(
-        f'<li><a href="source-{esc(s["id"])}.html">{esc(s["title"])}</a> '
-        f'<span class="where">{esc(s["id"])} · {esc(s["published"])}</span></li>\n' for s in sources)
-    body = (f"<header>\n<h1>seccoop review</h1>\n<p class=\"meta\">{counted(len(records), 'record')} from "
-            f"{counted(len(sources), 'source')}. Each quote links to its words in the source.</p>\n</header>\n<main>\n"
-            f"<section>\n<h2>Sources</h2>\n<ul>\n{source_items}</ul>\n</section>\n"
-            f"<section>\n<h2>Records</h2>\n{render_filters(records)}<div class=\"cards\">\n"
-            + "".join(render_card(r) for r in records) + "</div>\n</section>\n</main>\n")
-    return render_page("seccoop review", body, INDEX_SCRIPT)
+@dataclass(frozen=True)
+class RecordsPage:
+    """One page of the records of a kind, as the index lists it (its cards are not kept)."""
+
+    kind: str
+    number: int  # from 1, within its kind
+    first: int  # the position of its first and last records within their kind, from 1
+    last: int
+    first_id: str
+    last_id: str
+
+    @property
+    def name(self) -> str:
+        return page_name(self.kind, self.number)
 
 
-def write_review_site(document: dict, texts: dict[str, str], out: Path) -> list[str]:
-    """Write the review site into folder `out`; return the paths written (as strings)."""
+def page_name(kind: str, number: int) -> str:
+    """The file of the nth page of a kind's records: `events-1.html` (a source page is `source-<id>.html`)."""
+    return f"{PLURAL[kind]}-{number}.html"
+
+
+def records_page(page: RecordsPage, cards: list[str], types: list[str], following: bool) -> bytes:
+    """One page of a kind's records, with a filter by type, and links to the index and the pages beside it."""
+    links = ['<a href="index.html">All records and sources</a>']
+    if page.number > 1:
+        links.append(f'<a href="{page_name(page.kind, page.number - 1)}" rel="prev">← {esc(PLURAL[page.kind])} '
+                     f"page {page.number - 1}</a>")
+    if following:
+        links.append(f'<a href="{page_name(page.kind, page.number + 1)}" rel="next">{esc(PLURAL[page.kind])} '
+                     f"page {page.number + 1} →</a>")
+    title = f"{PLURAL[page.kind].capitalize()} {page.first}–{page.last}"
+    filters = render_filters(types, len(cards)) if types else ""
+    body = (f'<header>\n<nav>{" · ".join(links)}</nav>\n<h1>{esc(title)}</h1>\n'
+            f'<p class="meta">Page {page.number} of the {esc(PLURAL[page.kind])}: '
+            f"{counted(len(cards), 'record')}. Each quote links to its words in the source.</p>\n</header>\n"
+            f'<main>\n{filters}<div class="cards">\n' + "".join(cards) + "</div>\n</main>\n")
+    return render_page(f"{title} · seccoop review", body, PAGE_SCRIPT if types else "")
+
+
+def index_page(pages: list[RecordsPage], types: dict[str, dict[str, int]], page_size: int) -> bytes:
+    """The site's front page: how many records of each kind and type, and the pages that list them."""
+    counts = {kind: 0 for kind in KINDS}
+    for page in pages:
+        counts[page.kind] = max(counts[page.kind], page.last)
+    sections = []
+    for kind in KINDS:
+        if not counts[kind]:
+            continue
+        by_type = ", ".join(f"{esc(t)} {n}" for t, n in sorted(types.get(kind, {}).items()))
+        items = "".join(f'<li><a href="{p.name}">{p.first}–{p.last}</a> '
+                        f'<span class="where">{esc(p.first_id)} … {esc(p.last_id)}</span></li>\n'
+                        for p in pages if p.kind == kind)
+        sections.append(f'<section>\n<h2 id="{esc(PLURAL[kind])}">{esc(PLURAL[kind].capitalize())} '
+                        f'<span class="count">{counted(counts[kind], "record")}</span></h2>\n'
+                        + (f'<p class="where">By type: {by_type}</p>\n' if by_type else "")
+                        + f'<ol class="pages">\n{items}</ol>\n</section>\n')
+    total = sum(counts.values())
+    body = (f"<header>\n<h1>seccoop review</h1>\n<p class=\"meta\">{counted(total, 'record')} from "
+            f"{counted(counts['source'], 'source')}, listed by kind in pages of up to {page_size}; each page "
+            f"filters its records by type. A source's card links to its full text; each quote links to its "
+            f"words in the source.</p>\n</header>\n<main>\n" + "".join(sections) + "</main>\n")
+    return render_page("seccoop review", body, "")
+
+
+class DocumentRecords:
+    """A nested document already in memory, read the way the site reads data/seccoop.json
+    (`export.Published.scan`): every record, kind by kind."""
+
+    def __init__(self, document: dict):
+        self.document = document
+
+    def scan(self) -> Iterator[tuple[str, dict]]:
+        for kind in KINDS:
+            for record in self.document.get(PLURAL[kind], []):
+                yield kind, record
+
+
+class RecordStore(Protocol):
+    def scan(self) -> Iterable[tuple[str, dict]]: ...  # (kind, record), kind by kind as KINDS lists them
+
+
+SOURCE_FIELDS = ("id", "title", "published", "language", "text", "licence")  # what the site shows of a source
+
+
+def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: Path,
+                      page_size: int = PAGE_SIZE) -> list[str]:
+    """Write the review site into folder `out`; return the paths written (as strings).
+
+    `records` is the published data read one record at a time (`export.Published`), or a nested
+    document in memory. Memory stays flat as the data grows: one pass renders the pages of records,
+    one page at a time, and spools each card with its spans to an unnamed temporary file in `out`;
+    it keeps only what later pages need (actor names, the sources, and for each source where the
+    cards of the records citing it are in the spool). Each source page then reads back just those
+    cards. Every page is written into its staged file as soon as it is rendered, and all are renamed
+    into place together (`write.Staging`)."""
     if out.exists() and not out.is_dir():
         raise WriteRefused(f"{out}: is a file, not a folder")
-    names = {a["id"]: a["name"] for a in document.get("actors", [])}
-    sources = document.get("sources", [])
-    by_id = {s["id"]: s for s in sources}
-    records = [describe(kind, r, names, by_id) for kind in KINDS for r in document.get(PLURAL[kind], [])]
-    citing: dict[str, list[RecordView]] = {}  # source id -> the records quoting it, in order
-    for record in records:
-        for source_id in dict.fromkeys(s.source for s in record.spans):
-            citing.setdefault(source_id, []).append(record)
-    pages = {out / "index.html": index_page(sources, records)}
-    for i, source in enumerate(sources):
-        previous = sources[i - 1] if i else None
-        following = sources[i + 1] if i + 1 < len(sources) else None
-        pages[out / f"source-{source['id']}.html"] = source_page(
-            source, texts.get(source["id"]), citing.get(source["id"], []), previous, following)
-    write_atomically(pages)
-    return [str(path) for path in pages]
+    if isinstance(records, dict):
+        records = DocumentRecords(records)
+    written: list[str] = []
+    with Staging() as staging:
+        staging.prepare(out)
+
+        def emit(name: str, data: bytes) -> None:
+            staging.write(out / name, data)
+            written.append(str(out / name))
+
+        names: dict[str, str] = {}  # actor id -> name
+        sources: list[dict] = []
+        by_id: dict[str, dict] = {}
+        citing: dict[str, tuple[array, array]] = {}  # source id -> where its citing records are in the spool
+        pages: list[RecordsPage] = []
+        types: dict[str, dict[str, int]] = {}  # kind -> type -> records
+        kind, number, position, cards, page_types, ids = None, 0, 0, [], set(), []
+
+        def finish_page(following: bool) -> None:
+            page = RecordsPage(kind, number, position - len(cards) + 1, position, ids[0], ids[-1])
+            emit(page.name, records_page(page, cards, sorted(page_types), following))
+            pages.append(page)
+
+        # Unnamed: the system removes it when it is closed, even if this process is killed.
+        with tempfile.TemporaryFile(dir=out) as spool:
+            for record_kind, record in records.scan():
+                if cards and (record_kind != kind or len(cards) == page_size):
+                    finish_page(following=record_kind == kind)
+                    cards, page_types, ids = [], set(), []
+                if record_kind != kind:
+                    kind, number, position = record_kind, 0, 0
+                if not cards:
+                    number += 1
+                position += 1
+                if kind == "source":
+                    source = {field: record.get(field) for field in SOURCE_FIELDS}
+                    sources.append(source)
+                    by_id[source["id"]] = source
+                elif kind == "actor":
+                    names[record["id"]] = record["name"]
+                view = describe(kind, record, names, by_id, page_name(kind, number))
+                card = render_card(view)
+                cards.append(card)
+                ids.append(view.id)
+                if view.type:
+                    page_types.add(view.type)
+                    counts = types.setdefault(kind, {})
+                    counts[view.type] = counts.get(view.type, 0) + 1
+                entry = marshal.dumps((card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256)
+                                              for s in view.spans]))
+                where = spool.tell()
+                spool.write(entry)
+                for source_id in dict.fromkeys(s.source for s in view.spans):
+                    starts, sizes = citing.setdefault(source_id, (array("q"), array("q")))
+                    starts.append(where)
+                    sizes.append(len(entry))
+            if cards:
+                finish_page(following=False)
+            del cards, ids
+
+            for i, source in enumerate(sources):
+                cited = []
+                for where, size in zip(*citing.get(source["id"], ((), ()))):
+                    spool.seek(where)
+                    card, spans = marshal.loads(spool.read(size))
+                    cited.append(CitedRecord(card, tuple(Span(*span) for span in spans)))
+                previous = sources[i - 1] if i else None
+                following = sources[i + 1] if i + 1 < len(sources) else None
+                emit(f"source-{source['id']}.html",
+                     source_page(source, texts.get(source["id"]), cited, previous, following))
+
+        staging.write(out / "index.html", index_page(pages, types, page_size))
+        written.insert(0, str(out / "index.html"))
+        staging.commit()
+    return written
 
 
 # -- the inline style and scripts --------------------------------------------------------------
@@ -589,32 +752,22 @@ window.addEventListener("hashchange", selectFromHash);
 selectFromHash();
 """
 
-INDEX_SCRIPT = """
+PAGE_SCRIPT = """
 "use strict";
-const kind = document.getElementById("filter-kind");
 const type = document.getElementById("filter-type");
 const shown = document.getElementById("shown");
 const cards = Array.from(document.querySelectorAll(".card"));
 
-function applyFilters() {
+function applyFilter() {
   let count = 0;
   for (const card of cards) {
-    const match = (!kind.value || card.dataset.kind === kind.value)
-      && (!type.value || `${card.dataset.kind}/${card.dataset.type}` === type.value);
+    const match = !type.value || card.dataset.type === type.value;
     card.hidden = !match;
     count += match;
   }
   shown.textContent = `${count} of ${cards.length} records`;
 }
 
-// A type belongs to one kind: choosing a type chooses its kind, choosing another kind clears the type.
-kind.addEventListener("change", () => {
-  if (!type.value.startsWith(`${kind.value}/`)) type.value = "";
-  applyFilters();
-});
-type.addEventListener("change", () => {
-  if (type.value) kind.value = type.value.split("/")[0];
-  applyFilters();
-});
-applyFilters();
+type.addEventListener("change", applyFilter);
+applyFilter();
 """

@@ -346,6 +346,15 @@ class Staging:
         self._staged[-1] = (tmp, target, output)
         return output
 
+    def write(self, target: Path, data: bytes) -> None:
+        """Stage a whole file and close it at once: a run that stages thousands of files (the review
+        site) holds neither their bytes nor a descriptor for each until `commit`."""
+        output = self.open(target)
+        output.write(data)
+        output.file.flush()
+        os.fsync(output.file.fileno())
+        output.file.close()
+
     def commit(self) -> list[Path]:
         """Rename each staged file over its target where the content changed; drop the others.
         Several changed files are renamed under a journal (see the module). Returns the targets
@@ -353,9 +362,10 @@ class Staging:
         changed = []
         for tmp, target, output in self._staged:
             if output is not None:
-                output.file.flush()
-                os.fsync(output.file.fileno())
-                output.file.close()
+                if not output.file.closed:  # closed: written whole and synced by `write`
+                    output.file.flush()
+                    os.fsync(output.file.fileno())
+                    output.file.close()
             else:
                 with open(tmp, "rb+") as f:
                     os.fsync(f.fileno())
