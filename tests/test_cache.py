@@ -19,8 +19,9 @@ from seccoop import check
 
 @pytest.fixture
 def own_cache(monkeypatch, tmp_path) -> Path:
-    """A cache folder of this test's alone."""
+    """A cache folder of this test's alone, and the cache on even where CI=true turns it off."""
     monkeypatch.setenv("SECCOOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CI", raising=False)
     return tmp_path / "cache"
 
 
@@ -60,9 +61,10 @@ EDITS = {
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
-def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, edits):
+def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_cache, edits):
     pkg = copy_package(built_base, tmp_path_factory.mktemp("cache") / "pkg")
     assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
+    assert list(own_cache.glob("seccoop/*.json"))  # the cache is in use: the comparison is not cold to cold
     for name in edits:
         EDITS[name](pkg)
         cached, cold = check(pkg, cache=True), check(pkg, cache=False)
@@ -107,8 +109,9 @@ def test_the_cache_is_off_in_ci_and_never_inside_the_checkout(base_package, monk
 
 
 def test_no_cache_on_the_command_line(base_package, own_cache):
-    result = run_cli("check", str(base_package), "--no-cache", env={"SECCOOP_CACHE_DIR": str(own_cache)})
+    env = {"SECCOOP_CACHE_DIR": str(own_cache), "CI": "false"}
+    result = run_cli("check", str(base_package), "--no-cache", env=env)
     assert result.returncode == 0
     assert not own_cache.exists()
-    result = run_cli("check", str(base_package), env={"SECCOOP_CACHE_DIR": str(own_cache)})
+    result = run_cli("check", str(base_package), env=env)
     assert result.returncode == 0 and len(list(own_cache.glob("seccoop/*.json"))) == 2
