@@ -573,11 +573,7 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
                 if target is None and (ref in dataset.withheld or expected in dataset.incomplete):
                     ok = False  # the record's own error, or its file's, was reported
                 elif target is None:
-                    ids = known.setdefault(expected, [r.id for r in dataset.records[expected]])
-                    close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
-                    hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
-                        f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
-                    problems.append(record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint))
+                    problems.append(_ref_unknown(dataset, known, record, path, ref, expected))
                     ok = False
                 elif target.kind != expected or (expected == "source" and ref not in dataset.rights):
                     if target.kind != expected:
@@ -596,11 +592,22 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
     return problems
 
 
+def _ref_unknown(dataset: Dataset, known: dict[str, list[str]], record: Record, path: tuple, ref: str,
+                 expected: str) -> Problem:
+    """`ref-unknown`, with the nearest ids of the kind expected as a hint (`known` caches them)."""
+    ids = known.setdefault(expected, [r.id for r in dataset.records[expected]])
+    close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
+    hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
+        f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+    return record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint)
+
+
 def _references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> list[Problem]:
     """The references of a record held back by its shape that lie outside what is wrong with it:
     a bad code and a dangling reference on one record are independent, so both are reported in
     one run. A reference inside a part the schema refused is that part's problem, not reported."""
-    problems = []
+    problems: list[Problem] = []
+    known: dict[str, list[str]] = {}
     for record, wrong in broken:
         root = json_path((record.index,))
         covered = {p for p in wrong if p and p != root}  # a missing or extra field is the record's own
@@ -615,11 +622,7 @@ def _references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) ->
             ref = dataset.successor(ref)
             target = by_id.get(ref)
             if target is None and ref not in dataset.withheld:
-                ids = [r.id for r in dataset.records[expected]]
-                close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
-                hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
-                    f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
-                problems.append(record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint))
+                problems.append(_ref_unknown(dataset, known, record, path, ref, expected))
             elif target is not None and target.kind != expected:
                 problems.append(record.problem(
                     "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
