@@ -273,10 +273,14 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
                                         "field", "value"))
         elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
             problems.append(res.problem("schema-invalid", why, "value"))
+    if problems or not applied:  # a record no resolution touched holds its accounts' checked values
+        return problems
     validator = schemas.validators[kind]
-    # The schema validators read plain values: resolved spans (`Span`) as the dicts they were.
-    data = {**data, "evidence": [span.as_dict() for span in data["evidence"]]}
-    if problems or validator.is_valid(data):
+    # The schema validators read plain values: resolved spans (`Span`) as the dicts they were
+    # written as (`length` is computed by the evidence check, not written).
+    data = {**data, "evidence": [{k: v for k, v in span.as_dict().items() if k != "length"}
+                                 for span in data["evidence"]]}
+    if validator.is_valid(data):
         return problems
     for error in validator.detailed.iter_errors(data):
         field_name = error.absolute_path[0] if error.absolute_path else None
