@@ -287,7 +287,7 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
         if field_name in applied:
             problems.append(applied[field_name].problem(
                 "schema-invalid", f"not a value `{field_name}` can take: {error.message}", "value",
-                hint=f"Write the value as the field is written in an account (docs/data-dictionary.md)."))
+                hint="Write the value as the field is written in an account (docs/data-dictionary.md)."))
     return problems
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 from .accounts import RECORD_FIELDS, account_source, quantity_id, span_id
 from .rights import span_sha256
-from .checks import Dataset, Record
+from .checks import Dataset
 from .package import KINDS, PLURAL
 from .schemas import Schemas
 
