@@ -100,6 +100,9 @@ class LimitedReader:
             raise Refused("file-too-large", f"larger than {self.limit} bytes; at most that is read")
         return data
 
+    def fileno(self) -> int:
+        return self._file.fileno()
+
     def close(self) -> None:
         self._file.close()
 

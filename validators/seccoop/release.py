@@ -12,9 +12,9 @@ reads it as it is: the descriptor lies at the archive's root.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -46,25 +46,38 @@ def members(root: Path) -> list[str]:
     return sorted(found)
 
 
-def release_bytes(root: Path) -> bytes:
-    """The archive of the package at `root`, byte for byte the same for the same package."""
+class _Stream:
+    """The archive's sink as zipfile sees it: written in order, never sought back into, so the
+    archive streams through `output` (members carry their sizes after their data) and memory
+    stays flat however large the package (a 700 MB seccoop.json at 100k events)."""
+
+    def __init__(self, output):
+        self.output = output
+
+    def write(self, data) -> int:
+        self.output.write(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def write_release(root: Path, output) -> str:
+    """Write the archive of the package at `root` into `output` (which counts and hashes it);
+    return its sha256. The same package gives the same bytes."""
     descriptor = json.loads(paths.read_file(root / "datapackage.json", root, paths.DOCUMENT_LIMIT))
     created = descriptor.get("created", "1980-01-01")[:10]
     year, month, day = (int(x) for x in created.split("-"))
     stamp = (max(year, 1980), month, day, 0, 0, 0)
-    sink = io.BytesIO()
-    with zipfile.ZipFile(sink, "w") as archive:
+    with zipfile.ZipFile(_Stream(output), "w") as archive:
         for name in members(root):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so that the mode below is read as such
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, paths.read_file(root / name, root, RELEASE_LIMIT), compresslevel=9)
-    return sink.getvalue()
-
-
-def write_release(root: Path, output) -> str:
-    """Write the archive into `output`; return its sha256."""
-    data = release_bytes(root)
-    output.write(data)
-    return hashlib.sha256(data).hexdigest()
+            with paths.open_file(root / name, root, RELEASE_LIMIT) as src:
+                info.file_size = os.fstat(src.fileno()).st_size  # zipfile decides on ZIP64 from it
+                with archive.open(info, "w") as member:
+                    for chunk in iter(lambda: src.read(1 << 20), b""):
+                        member.write(chunk)
+    return output.sha256
