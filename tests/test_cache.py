@@ -56,20 +56,120 @@ EDITS = {
     "same-size-rewrite": lambda pkg: _edit(pkg, "police trainers", "police trainerz", "data/curated/events.yaml"),
     "build": lambda pkg: run_cli("build", str(pkg)),
     "touch": lambda pkg: os.utime(pkg / "data" / "curated" / "actors.yaml"),
+    # The same records in another text: the parse is the same, the lines below may move.
+    "comment-at-end": lambda pkg: _append(pkg / "data" / "curated" / "events.yaml", "# checked again\n"),
+    "comment-on-top": lambda pkg: _prepend(pkg / "data" / "curated" / "actors.yaml", "# who is who\n"),
+    "requote": lambda pkg: _edit(pkg, "type: request", "type: 'request'", "data/curated/events.yaml"),
 }
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=4))
-def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_cache, edits):
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _prepend(path: Path, text: str) -> None:
+    path.write_text(text + path.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+_CLOCK = [0]
+
+
+def _age(pkg: Path) -> None:
+    """Date every file modified in the last minute an hour back, each at a time of its own: files
+    the check cache may then take by their identity, not only by their bytes (a file modified
+    within two seconds of a check is racily clean, and compared by its bytes)."""
+    import time
+
+    now = time.time()
+    for path in sorted(pkg.rglob("*")):
+        if path.is_file() and path.stat().st_mtime > now - 60:
+            _CLOCK[0] += 1
+            then = now - 3600 + _CLOCK[0] / 1000
+            os.utime(path, (then, then))
+
+
+# SECCOOP_CACHE_EXAMPLES: how many edit sequences (a few hundred by hand: docs/cache.md).
+@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "10")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5), st.booleans())
+def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_cache, edits, aged):
     pkg = copy_package(built_base, tmp_path_factory.mktemp("cache") / "pkg")
+    if aged:  # so that the stored parse of unchanged files is used
+        _age(pkg)
     assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
     assert list(own_cache.glob("seccoop/*.json"))  # the cache is in use: the comparison is not cold to cold
     for name in edits:
         EDITS[name](pkg)
+        if aged:
+            _age(pkg)
         cached, cold = check(pkg, cache=True), check(pkg, cache=False)
         assert _answer(cached) == _answer(cold), (edits, name)
         assert _answer(check(pkg, cache=True)) == _answer(cold), (edits, name)  # now from the entry
+    if aged:
+        assert list(own_cache.glob("seccoop/*.parsed"))
+
+
+def _counting_loads(monkeypatch) -> list[str]:
+    from seccoop import load
+
+    parsed: list[str] = []
+    real = load.load_file
+
+    def counting(path, display, *args, **kw):
+        parsed.append(display)
+        return real(path, display, *args, **kw)
+
+    monkeypatch.setattr(load, "load_file", counting)
+    return parsed
+
+
+def test_an_edit_parses_again_only_the_file_it_changed(built_base, tmp_path, own_cache, monkeypatch):
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    parsed = _counting_loads(monkeypatch)
+    EDITS["valid-summary"](pkg)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert [p for p in parsed if "/curated/" in p and p.count("/") == 2 and not p.endswith(
+        ("package.yaml", "retired-ids.yaml", "resolutions.yaml"))] == ["data/curated/events.yaml"]
+    assert [p.code for p in cached.problems] == ["package-stale"]
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def test_a_comment_answers_from_the_entry_where_no_problem_lies(built_base, tmp_path, own_cache, monkeypatch):
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    check(pkg, cache=True)
+    parsed = _counting_loads(monkeypatch)
+    EDITS["comment-on-top"](pkg)
+    again = check(pkg, cache=True)
+    assert parsed == ["data/curated/actors.yaml"]  # parsed to compare, nothing else loaded
+    assert again.valid and _answer(again) == _answer(check(pkg, cache=False))
+    # Where a problem lies in the file, its line may move: the answer is worked out again.
+    EDITS["bad-code"](pkg)
+    [before] = [p for p in check(pkg, cache=True).problems if p.file == "data/curated/events.yaml"]
+    _prepend(pkg / "data" / "curated" / "events.yaml", "# a note\n")
+    cached = check(pkg, cache=True)
+    [after] = [p for p in cached.problems if p.file == "data/curated/events.yaml"]
+    assert (after.code, after.line) == (before.code, before.line + 1)
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def test_a_corrupt_parse_store_is_not_trusted(built_base, tmp_path, own_cache):
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    [store] = own_cache.glob("seccoop/*.parsed")
+    raw = bytearray(store.read_bytes())
+    raw[len(raw) // 3] ^= 0xFF  # inside a stored parse, whose sha256 then fails
+    store.write_bytes(bytes(raw))
+    EDITS["bad-code"](pkg)
+    _age(pkg)
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
+    store.write_bytes(b"not a store")
+    EDITS["valid-summary"](pkg)
+    _age(pkg)
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
 
 
 def test_an_unchanged_package_answers_from_the_cache(base_package, own_cache):

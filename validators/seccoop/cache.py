@@ -22,9 +22,12 @@ truncated, of another format or of another key is ignored and rewritten, never t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import pickle
 import stat
+import struct
 import sys
 import tempfile
 import time
@@ -33,6 +36,9 @@ from pathlib import Path
 FORMAT = 1
 CACHE_ENV = "SECCOOP_CACHE_DIR"
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp granularity
+# Changed curated files parsed to see whether they mean what they meant: beyond this many, a
+# check that parses only what changed is as quick.
+_REPARSE_AT_MOST = 20
 
 
 def folder(package) -> Path | None:
@@ -145,8 +151,13 @@ class Entry:
         self.path = where / f"{key}.json"
         self.key = key
 
-    def load(self, package, current: dict[str, tuple]):
-        """The answer stored for exactly `current`, else None."""
+    def load(self, package, current: dict[str, tuple], parsed: "ParsedFiles | None" = None):
+        """The answer stored for exactly `current`, else None. With `parsed`, also the answer
+        stored for inputs that differ only in curated files that parse to the same records and
+        problems as before (an added comment, a reformatted line), where no problem of the answer
+        lies or points: such a file is parsed now (`self.reparsed` lists them)."""
+        self.reparsed: list[str] = []
+        self.digests: dict[str, str] = {}
         try:
             raw = self.path.read_bytes()
             doc = json.loads(raw)
@@ -156,27 +167,43 @@ class Entry:
             if body.get("format") != FORMAT or body.get("key") != self.key:
                 return None
             files = {name: (tuple(v[:4]), v[4]) for name, v in body["files"].items()}
+            digests = dict(body.get("digests") or {})
+            answer = body["answer"]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None  # missing, corrupt, truncated or foreign: rebuilt by the caller
         if set(files) != set(current):
             return None
+        changed = []
         for name, (identity, content) in files.items():
             if tuple(current[name]) != identity:
+                changed.append(name)
+            elif content is not None and _content(package, name) != content:
+                changed.append(name)  # racily clean when the entry was written: its bytes decide
+        if not changed:
+            return answer
+        if parsed is None or len(changed) > _REPARSE_AT_MOST:
+            return None
+        told = [" ".join(str(p.get(k) or "") for k in ("file", "message", "hint")) for p in answer["problems"]]
+        for name in changed:
+            if name not in digests or any(name in text for text in told):
+                return None  # a problem's line or column may have moved with the edit
+        for name in changed:
+            if parsed.compare(package.root / name, name, package.root) != digests[name]:
                 return None
-            if content is not None and _content(package, name) != content:
-                return None  # racily clean when the entry was written: its bytes decide
-        return body.get("answer")
+        self.reparsed, self.digests = changed, digests
+        return answer
 
-    def save(self, package, list_inputs, before: dict[str, tuple], started_ns: int, answer) -> None:
+    def save(self, package, list_inputs, before: dict[str, tuple], started_ns: int, answer,
+             digests: dict[str, str] | None = None) -> None:
         """Store `answer` for the inputs seen `before` the run (`list_inputs()` lists them again),
-        unless one changed during it."""
+        unless one changed during it, with the parse digest of each curated file (`digests`)."""
         if list_inputs() != before:
             return  # a file changed while the check ran: the answer may be of neither version
         files = {}
         for name, identity in before.items():
             racy = identity[1] >= started_ns - RACY_NS and stat.S_ISREG(identity[3])
             files[name] = [*identity, _content(package, name) if racy else None]
-        body = {"format": FORMAT, "key": self.key, "files": files, "answer": answer}
+        body = {"format": FORMAT, "key": self.key, "files": files, "digests": digests or {}, "answer": answer}
         doc = {"body": body, "checksum": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,3 +245,162 @@ def key(package, *parts) -> str:
 
 def now_ns() -> int:
     return time.time_ns()
+
+
+# -- what each curated file parsed into --------------------------------------------------------
+
+_TRAILER = struct.Struct(">Q32s8s")  # where the index starts, its sha256, and a magic
+_MAGIC = b"SECCOOP1"
+
+
+def parse_blob(cf, problems) -> bytes:
+    """What `load_file` made of a curated file, as bytes that depend on its value only: pickled
+    without the memo, so that strings shared with other files (the loader interns them) do not
+    change them. Their sha256 is the file's parse digest."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump((cf.records, cf.withheld, cf.parsed, cf.data, [p.as_dict() for p in problems]))
+    return buffer.getvalue()
+
+
+class ParsedFiles:
+    """Every curated file's parse (records and the problems `load_file` found), stored by the
+    file's identity in one file of the cache: a check after an edit parses again only the files
+    that changed. A file modified within RACY_NS before the run is not stored (its identity may
+    not tell its bytes apart), and a stored parse whose sha256 does not match is not used. Written
+    as it goes (slices, then an index and a trailer) into a temporary file, renamed into place at
+    the end, unless an input changed while the check ran."""
+
+    def __init__(self, where: Path, key: str, current: dict[str, tuple], started_ns: int):
+        self.path = where / f"{key}.parsed"
+        self.key, self.current, self.started = key, current, started_ns
+        self.digests: dict[str, str] = {}  # rel -> parse digest, of every file loaded this run
+        self.reused = 0
+        self._old: dict[str, list] = {}
+        self._src = self._out = self._tmp = None
+        self._index: dict[str, list] = {}
+        self._offset = 0
+        self._fresh: dict[str, tuple] = {}
+        try:
+            self._src = open(self.path, "rb")
+            self._old = self._read_index(self._src)
+        except (OSError, ValueError, KeyError, TypeError, struct.error):
+            self._close_src()
+            self._old = {}
+
+    def _read_index(self, f) -> dict[str, list]:
+        f.seek(-_TRAILER.size, os.SEEK_END)
+        start, checksum, magic = _TRAILER.unpack(f.read(_TRAILER.size))
+        end = f.tell() - _TRAILER.size
+        if magic != _MAGIC or not 0 <= start <= end:
+            raise ValueError("not a parse store")
+        f.seek(start)
+        raw = f.read(end - start)
+        if hashlib.sha256(raw).digest() != checksum:
+            raise ValueError("corrupt index")
+        doc = json.loads(raw)
+        if doc["format"] != FORMAT or doc["key"] != self.key:
+            raise ValueError("foreign index")
+        return doc["files"]
+
+    def _close_src(self) -> None:
+        if self._src is not None:
+            self._src.close()
+            self._src = None
+
+    def _racy(self, identity: tuple) -> bool:
+        return identity[1] >= self.started - RACY_NS or not stat.S_ISREG(identity[3])
+
+    def _stored(self, rel: str, identity: tuple | None) -> bytes | None:
+        old = self._old.get(rel)
+        if identity is None or old is None or self._src is None or tuple(old[:4]) != tuple(identity):
+            return None
+        offset, length, digest = old[4:7]
+        try:
+            self._src.seek(offset)
+            blob = self._src.read(length)
+        except (OSError, ValueError):
+            return None
+        return blob if len(blob) == length and hashlib.sha256(blob).hexdigest() == digest else None
+
+    def load(self, path: Path, rel: str, root: Path):
+        """`load_file(path, rel, root=root)`, from the store where the file has not changed."""
+        from .load import CuratedFile, load_file
+        from .report import Problem
+
+        if rel in self._fresh:  # parsed a moment ago, to compare it with the report's entry
+            return self._fresh.pop(rel)
+        identity = self.current.get(rel)
+        identity = None if identity is None or self._racy(identity) else identity
+        blob = self._stored(rel, identity)
+        cf = None
+        if blob is not None:
+            try:
+                records, withheld, parsed, data, found = pickle.loads(blob)
+                cf = CuratedFile(path, rel, None, records, withheld, parsed, data, folder=root)
+                problems = [Problem(**p) for p in found]
+                self.reused += 1
+            except Exception:  # a stored parse that does not load is not used: parsed again
+                cf = None
+        if cf is None:
+            cf, problems = load_file(path, rel, root=root)
+            blob = parse_blob(cf, problems)
+        digest = hashlib.sha256(blob).hexdigest()
+        self.digests[rel] = digest
+        if identity is not None:
+            self._append(rel, identity, blob, digest)
+        return cf, problems
+
+    def compare(self, path: Path, rel: str, root: Path) -> str:
+        """The parse digest of a file, parsed now and kept for the check that may follow."""
+        self._fresh[rel] = self.load(path, rel, root)
+        return self.digests[rel]
+
+    def _append(self, rel: str, identity: tuple, blob: bytes, digest: str) -> None:
+        if self._out is False:
+            return
+        try:
+            if self._out is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd, self._tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".parsed-", suffix=".tmp")
+                self._out = os.fdopen(fd, "wb")
+            self._out.write(blob)
+        except OSError:
+            self.discard()
+            self._out = False  # a store that cannot be written is no store; the check goes on
+            return
+        self._index[rel] = [*identity, self._offset, len(blob), digest]
+        self._offset += len(blob)
+
+    def save(self, list_inputs, before: dict[str, tuple]) -> None:
+        """Put this run's store in place of the old one, unless an input changed during the run."""
+        self._close_src()
+        if not self._out or list_inputs() != before:
+            self.discard()
+            return
+        raw = json.dumps({"format": FORMAT, "key": self.key, "files": self._index}).encode()
+        try:
+            self._out.write(raw + _TRAILER.pack(self._offset, hashlib.sha256(raw).digest(), _MAGIC))
+            self._out.close()
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+        except OSError:
+            self.discard()
+        self._out = None
+
+    def discard(self) -> None:
+        """Drop this run's temporary file (the old store stays as it was)."""
+        self._close_src()
+        out, self._out = self._out, None
+        if out:
+            try:
+                out.close()
+            except OSError:
+                pass
+        tmp, self._tmp = self._tmp, None
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

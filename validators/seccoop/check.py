@@ -36,7 +36,9 @@ def check(path: str | Path | None = None, strict: bool = False, texts: str | Pat
 
 def _answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, int]]:
     """Every problem and the unverified spans by source: from the cache where no input changed
-    since the check that stored them, else from a cold check (then stored)."""
+    since the check that stored them (or only curated files whose parse is the same, where no
+    problem lies), else from a check that parses again only the curated files that changed
+    (then stored)."""
     from . import cache, rights
 
     where = cache.folder(package) if use_cache else None
@@ -45,19 +47,28 @@ def _answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str,
     texts = rights.texts_folder(package)[0]
     entry = cache.Entry(where, cache.key(package, "report", package.require_texts, texts))
     started, before = cache.now_ns(), cache.inputs(package, texts)
-    answer = entry.load(package, before)
-    if answer is not None:
-        return [Problem(**p) for p in answer["problems"]], answer["unverified"]
-    problems, unverified = _cold(package, where)
-    entry.save(package, lambda: cache.inputs(package, texts), before, started,
-               {"problems": [p.as_dict() for p in problems], "unverified": unverified})
+    parsed = cache.ParsedFiles(where, cache.key(package, "parsed"), before, started)
+    try:
+        answer = entry.load(package, before, parsed)
+        if answer is not None:
+            if entry.reparsed:  # the same answer for these files as they are now: stored as such
+                entry.save(package, lambda: cache.inputs(package, texts), before, started, answer,
+                           {**entry.digests, **parsed.digests})
+            return [Problem(**p) for p in answer["problems"]], answer["unverified"]
+        problems, unverified = _cold(package, where, parsed)
+        answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
+        list_inputs = lambda: cache.inputs(package, texts)  # noqa: E731
+        entry.save(package, list_inputs, before, started, answer, parsed.digests)
+        parsed.save(list_inputs, before)
+    finally:
+        parsed.discard()
     return problems, unverified
 
 
-def _cold(package: Package, cache_folder: Path | None) -> tuple[list[Problem], dict[str, int]]:
+def _cold(package: Package, cache_folder: Path | None, parsed=None) -> tuple[list[Problem], dict[str, int]]:
     from .accounts import span_id
 
-    problems, outcome = verify(package, cache_folder=cache_folder)
+    problems, outcome = verify(package, cache_folder=cache_folder, parsed=parsed)
     unverified = {source: len({span_id(span) for span in spans})
                   for source, spans in outcome.dataset.unverified.items()} if outcome else {}
     return problems, unverified
@@ -67,7 +78,7 @@ def check_package(package: Package) -> list[Problem]:
     return verify(package)[0]
 
 
-def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None = None):
+def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None = None, parsed=None):
     """Every problem of a package, and the outcome of its flow (None if seccoop's own schemas are
     broken): an interrupted build, the flow in memory, freshness of the derived files, and
     Frictionless validation of the files on disk. The last is independent of the others. It runs
@@ -75,14 +86,15 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
     package in memory, so side by side their peaks would add up (3 GiB at 100k events), and a
     process that ends gives all of its memory back. `keep_texts`: keep the sources' texts in
     the outcome's dataset (the review site shows them). With a `cache_folder`, Frictionless's
-    answer for unchanged published files is reused (docs/cache.md)."""
+    answer for unchanged published files is reused (docs/cache.md); with `parsed` (a
+    `cache.ParsedFiles`), the parse of unchanged curated files."""
     from .flow import run
 
     # waits here: the worker has exited before the flow starts
     published = _in_background(validate_published, package, cache_folder,
                                worth_it=_published_bytes(package) > 4_000_000)()
     try:
-        outcome = run(package, keep_texts=keep_texts)
+        outcome = run(package, keep_texts=keep_texts, parsed=parsed)
     except SchemaBroken as exc:
         return [Problem("internal-schema", str(exc))], None
     problems = interrupted_builds(package) + list(outcome.problems)

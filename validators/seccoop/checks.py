@@ -83,11 +83,13 @@ class Dataset:
         return self.successors.get(id_) or id_
 
 
-def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True) -> tuple[Dataset, list[Problem]]:
+def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
+                 parsed=None) -> tuple[Dataset, list[Problem]]:
     """Load every curated file of a package and check it layer by layer. Records with a problem
     are held back from later layers (and their ids remembered, so that references to them are
     not reported again); what remains can be published. Without `keep_texts`, the sources'
-    texts are let go once the evidence is checked (`dataset.texts` is then empty)."""
+    texts are let go once the evidence is checked (`dataset.texts` is then empty). `parsed`, a
+    `cache.ParsedFiles`, gives the parse of files that did not change since an earlier check."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
@@ -97,7 +99,8 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True) ->
     for kind in KINDS:
         validator = validators[kind]
         for path in package.curated_files(kind):
-            cf, found = load_file(path, package.rel(path), root=package.root)
+            rel = package.rel(path)
+            cf, found = parsed.load(path, rel, package.root) if parsed else load_file(path, rel, root=package.root)
             problems += found
             if not cf.parsed and any(p.severity == "error" for p in found):
                 incomplete.add(kind)
