@@ -1,12 +1,18 @@
 """The curator's loop at scale (issue 15): a cold `seccoop check`, a re-check with nothing changed,
-and a re-check after an edit of one curated file, each the median of several runs, side by side.
+and re-checks after an edit of one curated file, each the median of several runs, side by side.
 
     python benchmarks/recheck.py PACKAGE [--runs 5]
 
 The package is a built benchmark package (benchmarks/run.py makes them under benchmarks/out/).
-The check cache (docs/cache.md) lives in a folder of this run's own; the edit appends a comment
-line to one curated file (a valid edit: the derived files stay fresh) and each round makes it
-again, so every "after an edit" run sees a changed file. The file is restored at the end.
+The check cache (docs/cache.md) lives in a folder of this run's own. Two edits of one curated
+file (of one source's events), made anew in every round so that each run sees a changed file:
+
+- a comment line added: the file parses to the same records, the derived files stay fresh;
+- a value changed (the first summary gets a word more): the records differ, the check parses
+  that file again, checks and renders everything else from its stored parse, and reports the
+  derived files stale (exit 1), as a curator sees it before `seccoop build`.
+
+The file is restored at the end.
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def main() -> int:
     pkg = args.package.resolve()
     edited = sorted((pkg / "data" / "curated" / "events").glob("*.yaml"))[0]
     original = edited.read_bytes()
-    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "edited": []}
+    assert b"summary: " in original, f"{edited} has no summary to edit"
+    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "comment": [], "value": []}
     with tempfile.TemporaryDirectory(prefix="seccoop-recheck-") as cache:
         env = {**os.environ, "SECCOOP_CACHE_DIR": cache}
         env.pop("CI", None)
@@ -55,7 +62,10 @@ def main() -> int:
                 timed(check, env)  # so that nothing but the edit differs from the entry
                 times["unchanged"].append(timed(check, env))
                 edited.write_bytes(original + f"# edit {n}\n".encode())
-                times["edited"].append(timed(check, env))
+                times["comment"].append(timed(check, env))
+                edited.write_bytes(original.replace(b"summary: ", f"summary: Edit {n}. ".encode(), 1))
+                times["value"].append(timed(check, env))
+                edited.write_bytes(original)
         finally:
             edited.write_bytes(original)
     print(f"{pkg} ({args.runs} runs each; median, min - max, seconds)")
@@ -63,7 +73,8 @@ def main() -> int:
     print("| --- | ---: | ---: | ---: |")
     cold = statistics.median(times["cold"])
     for name, label in (("cold", "cold (`--no-cache`)"), ("unchanged", "nothing changed"),
-                        ("edited", "after editing one curated file")):
+                        ("comment", "after a comment added to one curated file"),
+                        ("value", "after a value changed in one curated file")):
         values = times[name]
         med = statistics.median(values)
         print(f"| {label} | {med:.2f} | {min(values):.2f} - {max(values):.2f} | {med / cold:.2f}x |")

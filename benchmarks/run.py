@@ -78,19 +78,25 @@ class Command:
     argv: list[str]
     output: Path | None = None  # removed before each run, so every export writes afresh
     floor: bool = False
+    before: list[str] | None = None  # run (untimed) before each timed run
 
 
 def commands(pkg: Path, work: Path) -> list[Command]:
     seccoop = tool("seccoop")
     exp = work / "export"
     # Cold: the check cache (docs/cache.md) would answer a repeated run at once; benchmarks/recheck.py
-    # measures it.
+    # measures it. Exports start with the same check, cold too, except `html-warm`: the review site
+    # as a curator makes it, after a `seccoop check` (its answer then comes from the cache).
     out = [Command("check", "seccoop check", [seccoop, "check", str(pkg), "--no-cache"]),
            Command("build", "seccoop build (up to date)", [seccoop, "build", str(pkg)])]
     for fmt, target in (("csv", "csv"), ("json", "seccoop.json"), ("jsonl", "seccoop.jsonl"),
                         ("sqlite", "seccoop.sqlite"), ("parquet", "parquet"), ("zip", "seccoop.zip"), ("html", "html")):
         out.append(Command(fmt, f"seccoop export --format {fmt}",
-                           [seccoop, "export", str(pkg), "--format", fmt, "--out", str(exp / target)], exp / target))
+                           [seccoop, "export", str(pkg), "--format", fmt, "--out", str(exp / target), "--no-cache"],
+                           exp / target))
+    out.append(Command("html-warm", "seccoop export --format html, after a check (cache)",
+                       [seccoop, "export", str(pkg), "--format", "html", "--out", str(exp / "html-warm")],
+                       exp / "html-warm", before=[seccoop, "check", str(pkg)]))
     out.append(Command("frictionless", "frictionless validate --type package",
                        [tool("frictionless"), "validate", "--type", "package", str(pkg / "datapackage.json")],
                        floor=True))
@@ -288,6 +294,8 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
                 elif c.output.exists():
                     c.output.unlink()
             log = work / "logs" / f"{c.key}-{round_no}.log"
+            if c.before is not None:
+                measure(c.before, log.with_name(f"{c.key}-{round_no}-before.log"), timeout)
             run = measure(c.argv, log, timeout)
             res["runs"].append(run)
             status = "ok" if run["exit"] == 0 else f"FAILED (exit {run['exit']})"
@@ -434,18 +442,19 @@ def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
                          f"{worst[1]}, {worst[0] * 1024 / GIB:.2f} GiB",
                          "within 1.5 GiB" if worst[0] * 1024 <= TARGET_TREE else "over 1.5 GiB"))
     # Issue 14: every export within 1.3x a cold check's time, and the html export under 1 GiB.
-    for key in ("csv", "json", "jsonl", "sqlite", "parquet", "zip", "html"):
+    for key in ("csv", "json", "jsonl", "sqlite", "parquet", "zip", "html", "html-warm"):
         c = res.get(key)
         if not c or not c["runs"] or not check:
             continue
         t, peak = median(c["runs"], "wall"), tree_peak(c["runs"])
         verdict = "met" if t <= TARGET_EXPORT * check else "**missed**"
         measured = f"{fmt_s(t)} s, **{t / check:.2f}x** the check"
-        if key == "html" and peak is not None:
+        if key.startswith("html") and peak is not None:
             measured += f"; peak **{peak * 1024 / GIB:.2f} GiB**"
             verdict = "met" if verdict == "met" and peak * 1024 < TARGET_HTML else "**missed**"
-        rows.append((f"`seccoop export --format {key}` at {label} within {TARGET_EXPORT}x a cold check"
-                     + (" and under 1 GiB" if key == "html" else ""), measured, verdict))
+        rows.append((f"`seccoop export --format {key.split('-')[0]}`{' after a check' if key == 'html-warm' else ''} "
+                     f"at {label} within {TARGET_EXPORT}x a cold check"
+                     + (" and under 1 GiB" if key.startswith("html") else ""), measured, verdict))
     small = big // 10
     if small in by_size and check and med(small, "check"):
         growth = check / med(small, "check")
@@ -587,7 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code-label", default=None,
                         help="say which seccoop code was measured (e.g. when PYTHONPATH points at a snapshot)")
     parser.add_argument("--only", default=None,
-                        help="commands to time, comma-separated: check,build,csv,json,jsonl,sqlite,html,frictionless,yaml")
+                        help="commands to time, comma-separated: check,build,csv,json,jsonl,sqlite,parquet,zip,html,html-warm,"
+                             "frictionless,yaml")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="cache and results folder (default benchmarks/out)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one command may take (default 3600)")
     parser.add_argument("--html-budget", type=float, default=600,
@@ -609,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         extra_runs[generate.parse_size(size)] = ({k.strip() for k in keys.split(",")}, int(n))
     only = {s.strip() for s in args.only.split(",")} if args.only else None
     args.out.mkdir(parents=True, exist_ok=True)
+    # The check cache of the runs (html-warm) in a folder of the runner's, not the user's.
+    os.environ["SECCOOP_CACHE_DIR"] = str((args.out / "cache").absolute())
     results_dir = args.out / "results"
     results_dir.mkdir(exist_ok=True)
     info = machine()

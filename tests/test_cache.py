@@ -215,3 +215,26 @@ def test_no_cache_on_the_command_line(base_package, own_cache):
     assert not own_cache.exists()
     result = run_cli("check", str(base_package), env=env)
     assert result.returncode == 0 and len(list(own_cache.glob("seccoop/*.json"))) == 2
+
+
+def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp_path, own_cache, monkeypatch):
+    from seccoop import flow
+    from seccoop.export import ExportInvalid, export
+
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    assert check(pkg, cache=True).valid
+
+    def no_second_check(*args, **kw):
+        raise AssertionError("the export checked the package again")
+
+    with monkeypatch.context() as m:
+        m.setattr(flow, "load_dataset", no_second_check)
+        written = export(pkg, "html", out=str(tmp_path / "site"), cache=True)
+    assert str(tmp_path / "site" / "index.html") in written
+    # An included source's page shows its whole text, read from seeds/ as the page is written.
+    pages = [page.read_text(encoding="utf-8") for page in (tmp_path / "site").glob("source-*.html")]
+    assert any("Police arrested 12 suspects in the capital." in page for page in pages)  # no quote: the text
+    EDITS["bad-code"](pkg)
+    with pytest.raises(ExportInvalid):
+        export(pkg, "json", out=str(tmp_path / "out.json"), cache=True)
+    assert not (tmp_path / "out.json").exists()

@@ -30,11 +30,11 @@ def check(path: str | Path | None = None, strict: bool = False, texts: str | Pat
         return Report(str(path or "."), [Problem("usage-no-package", str(exc))], strict)
     package = Package(package.root, Path(texts) if texts else None, require_texts)
     shown = str(package.root if path is None else path)
-    problems, unverified = _answer(package, cache)
+    problems, unverified = answer(package, cache)
     return Report(shown, problems, strict, unverified)
 
 
-def _answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, int]]:
+def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, int]]:
     """Every problem and the unverified spans by source: from the cache where no input changed
     since the check that stored them (or only curated files whose parse is the same, where no
     problem lies), else from a check that parses again only the curated files that changed

@@ -271,8 +271,10 @@ def _pin(package, texts, dry_run) -> None:
 @click.option("--excel-safe/--raw", default=False, show_default=True,
               help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
                    "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
+@click.option("--no-cache", is_flag=True,
+              help="Run the check cold, as `seccoop check --no-cache` does (docs/cache.md).")
 @_exit_statuses
-def export(package, fmt, tables, out, excel_safe):
+def export(package, fmt, tables, out, excel_safe, no_cache):
     """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site or
     the release archive (zip).
 
@@ -285,7 +287,7 @@ def export(package, fmt, tables, out, excel_safe):
     from .report import render_report
 
     try:
-        written = run_export(package, fmt, tables, out, excel_safe)
+        written = run_export(package, fmt, tables, out, excel_safe, cache=not no_cache)
     except NoPackage as exc:
         raise click.UsageError(str(exc)) from None
     except ExportRefused as exc:

@@ -102,16 +102,40 @@ class Published:
                     yield kind, json.loads(line.strip().removesuffix(b","))
 
 
-def load_published(path: str | Path | Package | None = None) -> Published:
-    """Check the package (as `seccoop check` does) and return what it publishes."""
-    from .check import verify
+def load_published(path: str | Path | Package | None = None, cache: bool = False) -> Published:
+    """Check the package (as `seccoop check` does, from the check cache with `cache` where it is on:
+    docs/cache.md) and return what it publishes."""
+    from .check import answer
 
     package = path if isinstance(path, Package) else find_package(path)
-    problems, outcome = verify(package, keep_texts=True)
+    problems, _ = answer(package, cache)
     report = Report(str(package.root), problems)
     if not report.valid:
         raise ExportInvalid(report)
-    return Published(package, outcome.dataset.texts)
+    return Published(package, SourceTexts(package))
+
+
+class SourceTexts:
+    """The texts of included sources, by source id, each read from seeds/ when a page shows it
+    (the check has just verified them against their sha256): the review site then holds one text
+    at a time, not the 70 MB of texts of 100k events. Withheld texts are never read: the site
+    shows them through their spans only (docs/rights.md)."""
+
+    def __init__(self, package: Package):
+        self.package = package
+        self._paths: dict[str, str] | None = None
+
+    def get(self, source_id: str, default=None) -> str | None:
+        from . import paths
+
+        if self._paths is None:
+            with (self.package.root / "data" / "sources.csv").open(encoding="utf-8", newline="") as f:
+                self._paths = {row["id"]: row["path"] for row in csv.DictReader(f)
+                               if row["text"] == "included" and row["path"]}
+        path = self._paths.get(source_id)
+        if path is None:
+            return default
+        return paths.read_file(self.package.root / path, self.package.root, paths.DOCUMENT_LIMIT).decode("utf-8")
 
 
 FLAT_HEADER = ["id", "type", "cameo_code", "plover_type", "plover_mode", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
@@ -187,8 +211,9 @@ def _table_writer(published: Published, name: str, excel_safe: bool) -> Callable
 
 
 def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: str | None = None,
-           excel_safe: bool = False, stdout=None) -> list[str]:
-    """Export a checked package. Returns the paths written ("-" for standard output)."""
+           excel_safe: bool = False, stdout=None, cache: bool = False) -> list[str]:
+    """Export a checked package. Returns the paths written ("-" for standard output). With `cache`,
+    the check it starts with may come from the check cache (docs/cache.md)."""
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     # An option that does not apply is refused, not ignored: the user would think it took effect.
@@ -208,7 +233,7 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     to_stdout = out in (None, "-")
     if not to_stdout:
         _check_target(Path(out), package, fmt, chosen)
-    published = load_published(package)
+    published = load_published(package, cache)
     if fmt == "zip":
         if to_stdout:
             raise ExportRefused("zip needs --out FILE (the release archive)")
