@@ -1,10 +1,13 @@
 """The check cache (docs/cache.md): what an earlier `seccoop check` proved about files that have
 not changed since, reused so that the curator's loop stays quick at any size.
 
-Two entries, each the answer of a cold run for exactly the inputs recorded in it:
+Three entries, each the answer of a cold run for exactly the inputs recorded in it:
 
 - the **whole report**, for a package none of whose inputs changed (a re-check with nothing
-  edited, a pre-commit hook after `seccoop build`);
+  edited, a pre-commit hook after `seccoop build`), or whose only changed files are curated files
+  that parse to the same records as before, where no problem lies (a comment added);
+- the **parse of each curated file** (`ParsedFiles`), so that a check after an edit parses again
+  only the files that changed;
 - the **Frictionless validation** of the published files, for a package whose published files
   did not change (after an edit of curated YAML, before `seccoop build`: the slowest step of a
   check is then skipped).
