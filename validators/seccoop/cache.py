@@ -279,7 +279,6 @@ class ParsedFiles:
         self.path = where / f"{key}.parsed"
         self.key, self.current, self.started = key, current, started_ns
         self.digests: dict[str, str] = {}  # rel -> parse digest, of every file loaded this run
-        self.reused = 0
         self._old: dict[str, list] = {}
         self._src = self._out = self._tmp = None
         self._index: dict[str, list] = {}
@@ -343,7 +342,6 @@ class ParsedFiles:
                 records, withheld, parsed, data, found = pickle.loads(blob)
                 cf = CuratedFile(path, rel, None, records, withheld, parsed, data, folder=root)
                 problems = [Problem(**p) for p in found]
-                self.reused += 1
             except Exception:  # a stored parse that does not load is not used: parsed again
                 cf = None
         if cf is None:
