@@ -285,8 +285,9 @@ def _check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]
                              f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml."))
                     continue
                 # A file named for a source holds that source's accounts only (other names are free).
-                home = record.file.path.is_relative_to(folder) and record.file.path.stem in source_ids \
-                    and record.file.path.stem != sources[0]
+                # (cheapest test first: almost every account is in its own source's file)
+                stem = record.file.path.stem
+                home = stem != sources[0] and stem in source_ids and record.file.path.is_relative_to(folder)
                 if home:
                     problems.append(record.problem(
                         "account-file", f"an account citing {sources[0]} is in {record.file.display}, the file "
