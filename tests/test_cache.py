@@ -238,3 +238,28 @@ def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp
     with pytest.raises(ExportInvalid):
         export(pkg, "json", out=str(tmp_path / "out.json"), cache=True)
     assert not (tmp_path / "out.json").exists()
+
+
+def test_old_parse_stores_are_pruned(built_base, tmp_path, own_cache):
+    import time
+
+    from seccoop import cache
+
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    _age(pkg)
+    folder = own_cache / "seccoop"
+    folder.mkdir(parents=True)
+    old = []
+    for n in range(6):  # stores of other code versions or packages, oldest first
+        path = folder / f"{n:064x}.parsed"
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - 100 + n, time.time() - 100 + n))
+        old.append(path)
+    left = folder / ".parsed-killed.tmp"
+    left.write_bytes(b"x")
+    os.utime(left, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
+    check(pkg, cache=True)
+    stores = sorted(p.name for p in folder.glob("*.parsed"))
+    assert len(stores) == cache._STORES_KEPT
+    assert old[-1].name in stores and old[-3].name in stores and old[-4].name not in stores
+    assert not left.exists()

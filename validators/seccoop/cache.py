@@ -389,6 +389,7 @@ class ParsedFiles:
         except OSError:
             self.discard()
         self._out = None
+        _prune(self.path.parent, keep=self.path)
 
     def discard(self) -> None:
         """Drop this run's temporary file (the old store stays as it was)."""
@@ -405,3 +406,30 @@ class ParsedFiles:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+# A store holds every curated file's parse (about 300 MB at 100k events) and each version of
+# seccoop's code (an edit of an editable install) and each package folder has its own: only the
+# most recent few are kept, and a temporary file left by a killed check is removed after a day.
+_STORES_KEPT = 4
+_TMP_AGE_S = 86_400
+
+
+def _prune(where: Path, keep: Path) -> None:
+    now = time.time()
+    stores = []
+    try:
+        with os.scandir(where) as it:
+            for entry in it:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                info = entry.stat(follow_symlinks=False)
+                if entry.name.endswith(".parsed") and entry.path != str(keep):
+                    stores.append((info.st_mtime_ns, entry.path))
+                elif entry.name.startswith(".parsed-") and entry.name.endswith(".tmp") \
+                        and now - info.st_mtime > _TMP_AGE_S:
+                    os.unlink(entry.path)
+        for _, path in sorted(stores, reverse=True)[_STORES_KEPT - 1:]:
+            os.unlink(path)
+    except OSError:
+        pass  # pruning is housekeeping: a failure leaves files behind, never a wrong answer
