@@ -291,3 +291,77 @@ def test_remove_entry_takes_only_the_entrys_lines():
     assert remove_entry(text, 2) == ("# head\n- id: a\n  x: 1\n\n- id: b\n  # inside b\n  x: 2\n# about c\n"
                                      "# trailer\n", 9, 10)
     assert remove_entry("# only one\n- id: a\n  x: 1\n", 0) == ("# only one\n[]\n", 2, 3)
+
+
+# -- the loop of docs/curating.md, as a new curator follows it ----------------------------------
+
+WIRE = ("Border post opens\n\nRuritanian police opened a joint border post with Freedonia on Tuesday, "
+        "Chief Inspector Lena Holm said. The post will share intelligence with Freedonia. Officers from both "
+        "sides will patrol the river crossing in turns, and a liaison desk will answer calls from the villages "
+        "on either bank. The two governments first discussed the idea two years ago, after a series of thefts "
+        "along the road that runs beside the river, and agreed on it last month. Traders who cross every week "
+        "said they hoped the post would shorten the queues at the bridge, which can last a whole morning in "
+        "the harvest season.\n")
+
+
+def _green(pkg: Path, step: str, env: dict | None = None) -> None:
+    """`seccoop build`, then `seccoop check` as the pre-commit hook runs it: both green."""
+    built = run_cli("build", str(pkg), env=env)
+    assert built.returncode == 0, (step, built.stdout + built.stderr)
+    checked = run_cli("check", str(pkg), env=env)
+    assert checked.returncode == 0, (step, checked.stdout + checked.stderr)
+    assert checked.stdout.endswith("valid (0 error(s), 0 warning(s))\n"), (step, checked.stdout)
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_green(base_package, tmp_path, cache):
+    env = {"CI": "true"} if cache == "off" else {"CI": "false", "SECCOOP_CACHE_DIR": str(tmp_path / "cache")}
+    pkg = base_package
+    _green(pkg, "a fresh clone", env)
+    # 1. record the source: a page without a first line, its text withheld (the default)
+    document = _write(tmp_path / "wire.txt", WIRE)
+    added = run_cli("add-source", str(document), "--package", str(pkg), "--id", "holm-wire",
+                    "--title", "Border post opens", "--published", "2024-04-03", "--language", "en", env=env)
+    assert added.returncode == 0, added.stderr
+    assert (pkg / "texts" / f"{hashlib.sha256(WIRE.encode()).hexdigest()}.txt").read_bytes() == WIRE.encode()
+    stale = run_cli("check", str(pkg), env=env)  # before `seccoop build`: one problem, naming the command
+    assert stale.returncode == 1 and [line.split()[2] for line in stale.stdout.splitlines()
+                                      if line.startswith("seccoop: error")] == ["package-stale"], stale.stdout
+    _green(pkg, "the source added", env)
+    # 2. find the quotes
+    found = run_cli("locate", "Chief Inspector Lena Holm", "--package", str(pkg), env=env)
+    assert found.returncode == 0 and "holm-wire" in found.stdout, found.stdout + found.stderr
+    # 3. write the source's accounts, in its own files
+    (pkg / "data/curated/actors/holm-wire.yaml").write_text(
+        "- id: lena-holm\n  name: Lena Holm\n  honorific: Chief Inspector\n  type: person\n  evidence:\n"
+        "    - source: holm-wire\n      quote: Chief Inspector Lena Holm\n", encoding="utf-8")
+    (pkg / "data/curated/events").mkdir(exist_ok=True)
+    (pkg / "data/curated/events/holm-wire.yaml").write_text(
+        "- id: border-post-opened\n  type: cooperation\n  status: occurred\n"
+        "  summary: Ruritania and Freedonia opened a joint border post.\n"
+        "  date: {earliest: \"2024-04-02\", latest: \"2024-04-02\", precision: day}\n  participants:\n"
+        "    - {actor: ruritania, role: initiator}\n    - {actor: freedonia, role: participant}\n"
+        "    - {actor: lena-holm, role: speaker}\n  evidence:\n    - source: holm-wire\n"
+        "      quote: Ruritanian police opened a joint border post with Freedonia on Tuesday\n", encoding="utf-8")
+    unpinned = run_cli("build", str(pkg), env=env)  # not a step of its own: a withheld text's quotes are pinned first
+    assert unpinned.returncode == 1 and "evidence-unpinned" in unpinned.stderr, unpinned.stderr
+    # 4. pin the withheld text's quotes (then 5. build: green), then drop the words not to be published
+    pinned = run_cli("locate", "--pin", "--package", str(pkg), env=env)
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    events = pkg / "data/curated/events/holm-wire.yaml"
+    text = events.read_text(encoding="utf-8")
+    assert "start:" in text and "sha256:" in text
+    over = run_cli("build", str(pkg), env=env)  # every quote published: more than the budget allows
+    assert over.returncode == 1 and "quote-budget" in over.stderr, over.stderr
+    events.write_text(text.replace("      quote: Ruritanian police opened a joint border post with Freedonia on Tuesday\n",
+                                   ""), encoding="utf-8")
+    _green(pkg, "the accounts written, pinned, the event's words left unpublished", env)
+    # what the package now publishes of the new source: its record, its facts, no unpublished words
+    records = (pkg / "data" / "records.csv").read_text(encoding="utf-8")
+    assert "border-post-opened" in records and "lena-holm" in records
+    published = "".join(p.read_text(encoding="utf-8") for p in (pkg / "data").glob("*.csv"))
+    assert "Ruritanian police opened" not in published and "Chief Inspector Lena Holm" in published
+    # and without the text (a fresh clone has no texts/): still green, its spans left unverified
+    (pkg / "texts" / f"{hashlib.sha256(WIRE.encode()).hexdigest()}.txt").unlink()
+    checked = run_cli("check", str(pkg), env=env)
+    assert checked.returncode == 0 and "not verified" in checked.stdout + checked.stderr, checked.stdout
