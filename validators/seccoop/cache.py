@@ -284,6 +284,11 @@ class ParsedFiles:
         self._index: dict[str, list] = {}
         self._offset = 0
         self._fresh: dict[str, tuple] = {}
+        self._opened = False  # the old store is opened at the first file loaded: a report from
+        # the cache needs none of it
+
+    def _open(self) -> None:
+        self._opened = True
         try:
             self._src = open(self.path, "rb")
             self._old = self._read_index(self._src)
@@ -315,6 +320,8 @@ class ParsedFiles:
         return identity[1] >= self.started - RACY_NS or not stat.S_ISREG(identity[3])
 
     def _stored(self, rel: str, identity: tuple | None) -> bytes | None:
+        if not self._opened:
+            self._open()
         old = self._old.get(rel)
         if identity is None or old is None or self._src is None or tuple(old[:4]) != tuple(identity):
             return None
