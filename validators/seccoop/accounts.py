@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .memory import compact
 from .report import Problem
 
 # The record's own fields (the curator's coding): accounts that give one agree.
@@ -67,7 +68,7 @@ class Merged:
 
     kind: str
     data: dict
-    accounts: list
+    accounts: tuple  # not the list they were gathered in: a tuple is smaller, and there is one a record
     # Members stated by more than one source (None: none is; most records have one account).
     counts: dict[tuple, int] | None = None
 
@@ -194,7 +195,7 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
             hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
                  "another account gives them).") for name in RECORD_FIELDS[kind] if account.data.get(name) is None]
         _members(kind, accounts, problems)
-        return (None if problems else Merged(kind, account.data, accounts)), problems
+        return (None if problems else Merged(kind, account.data, (account,))), problems
     data: dict[str, Any] = {"id": id_}
     doc = schemas.documents[kind]["properties"]
     applied = {}
@@ -245,7 +246,7 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
     problems += _check_resolved(kind, data, applied, schemas, known, successor)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Merged(kind, data, accounts, counts or None), problems
+    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None), problems
 
 
 def a_kind(kind: str) -> str:
