@@ -84,3 +84,28 @@ def test_the_sqlite_export_has_every_codelist_with_its_keys(tmp_path):
         assert ("type", "event_types") in keys
         assert db.execute("SELECT count(*) FROM events JOIN event_types ON events.type = event_types.code"
                           ).fetchone()[0] == db.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def test_seccoop_reports_it_the_same_whether_frictionless_runs_in_workers_or_not(real_package, monkeypatch):
+    """A large package is validated one resource at a time, each in a forked worker (their
+    foreign-key lookups never add up); a small one in this process. Both say the same."""
+    import importlib
+
+    from seccoop.package import Package
+
+    check = importlib.import_module("seccoop.check")  # the module: `seccoop.check` is also a function
+
+    events = real_package / "data" / "events.csv"
+    events.write_text(events.read_text(encoding="utf-8").replace(",visit,", ",parade,", 1), encoding="utf-8")
+    package = Package(real_package)
+    in_process = check.validate_published(package)
+    forked = []
+    real_fork = check._in_background
+    monkeypatch.setattr(check, "_published_bytes", lambda package: 10 ** 9)
+    monkeypatch.setattr(check, "_in_background", lambda *a, **kw: forked.append(a[0]) or real_fork(*a, **kw))
+    in_workers = check.validate_published(package)
+    assert len(forked) == len(json.loads((real_package / "datapackage.json").read_text(encoding="utf-8"))["resources"])
+    assert [p.as_dict() for p in in_workers] == [p.as_dict() for p in in_process]
+    messages = [p.message for p in in_workers if p.file == "data/events.csv"]
+    assert any(m.startswith("foreign-key:") and "parade" in m for m in messages)
+    assert any(p.file == "data/events.csv" and "hash" in p.message for p in in_workers)  # its bytes changed too

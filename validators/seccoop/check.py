@@ -333,7 +333,8 @@ def _validate_resource(package: Package, fpackage, name: str | None) -> list[Pro
 
     with system.use_context(trusted=False):
         try:
-            result = fpackage.validate(name=name)
+            # the package's own descriptor was validated once, before the first resource
+            result = fpackage.validate() if name is None else fpackage.get_resource(name).validate()
         except Exception as exc:
             return _refused(exc)
     problems = [Problem("package-frictionless", f"{error.type}: {error.message}", file=DESCRIPTOR)

@@ -14,7 +14,7 @@ class _Fields:
 
 
 _shapes: dict[tuple, type] = {}  # a class per key order, whose instances share one table of keys
-_MAX_SHAPES = 4096
+_MAX_SHAPES = 1024  # a kind's first few dozen dicts are larger, until CPython learns its size
 
 
 def compact(value: Any, deep: bool = True) -> Any:
