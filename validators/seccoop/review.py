@@ -33,6 +33,7 @@ import hashlib
 import html
 import json
 import marshal
+import re
 import tempfile
 from array import array
 from dataclasses import dataclass
@@ -282,10 +283,16 @@ def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, 
 
 # -- rendering ---------------------------------------------------------------------------------
 
+_NEEDS_ESCAPE = re.compile(r"[&<>\"'\r]")
+
+
 def esc(value: object) -> str:
     """Text or attribute value, escaped. A carriage return becomes a character reference: the HTML
     parser turns a raw one into a line feed, which would make the shown text differ from the source."""
-    return html.escape(str(value), quote=True).replace("\r", "&#13;")
+    text = str(value)
+    if _NEEDS_ESCAPE.search(text) is None:  # most values (ids, codes, dates): a search, not six replaces
+        return text
+    return html.escape(text, quote=True).replace("\r", "&#13;")
 
 
 def counted(n: int, noun: str) -> str:
