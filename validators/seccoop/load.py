@@ -34,7 +34,6 @@ _INTERN_MAX = 64
 shared_scalars: dict[str, str] = {}
 MAX_DEPTH = 32
 
-
 _T = "tag:yaml.org,2002:"
 _BOOL_WORDS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
