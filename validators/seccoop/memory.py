@@ -1,6 +1,7 @@
-"""How a check holds a whole dataset in memory: records in less of it, and what was freed given
-back to the system. A check's peak is its records (just under 1 GiB at 100k events); the export of a
-review site, which starts with a check, must stay under that (benchmarks/README.md)."""
+"""How a check holds a whole dataset in memory: its records in less of it, and what it frees
+given back to the system. A check's peak is its records (just under 1 GiB at 100k events), and
+every export starts with a check; the review site's export must stay under 1 GiB at that size
+(benchmarks/README.md)."""
 
 from __future__ import annotations
 
