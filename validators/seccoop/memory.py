@@ -24,7 +24,7 @@ def compact(value: Any, deep: bool = True) -> Any:
     attributes: 88 bytes for `{actor, role}` instead of 184), every list exactly as long as it
     is. A plain `dict` and `list` still, equal to the value, in the same order. Records are
     held in memory for the whole check: at 10k events, the check's footprint once they are
-    loaded went from 161 MB to 143 MB. Without `deep`, only the mapping itself (its values are
+    loaded went from 161 MiB to 143 MiB. Without `deep`, only the mapping itself (its values are
     shared with other records)."""
     if isinstance(value, dict):
         keys = tuple(value)
@@ -47,7 +47,7 @@ def give_back() -> None:
     """Return the freed memory in the middle of the C heap to the system (glibc's malloc_trim).
     Source texts of a few kilobytes each come from that heap; once they are dropped, the holes
     they leave are seldom reused by the records' small objects (Python keeps those apart), so
-    they would stay in the process's footprint until it exits (14 MB of it at 10k events)."""
+    they would stay in the process's footprint until it exits (14 MiB of it at 10k events)."""
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -178,7 +178,7 @@ def _evidence_of(ds) -> Iterator[tuple[str, str, list[dict]]]:
 
 def _spans(ds):
     # A span is its source and offsets: the offsets packed in one int, by source, rather than a
-    # set of span ids, whose strings raised the peak of a check at 10k events by 15 MB (now 3)
+    # set of span ids, whose strings raised the peak of a check at 10k events by 15 MiB (now 3)
     seen: dict[str, set[int]] = {}
     for _, _, spans in _evidence_of(ds):
         for span in spans:
