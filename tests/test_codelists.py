@@ -101,7 +101,7 @@ def test_seccoop_reports_it_the_same_whether_frictionless_runs_in_workers_or_not
     in_process = check.validate_published(package)
     forked = []
     real_fork = check._in_background
-    monkeypatch.setattr(check, "_published_bytes", lambda package: 10 ** 9)
+    monkeypatch.setattr(check, "_worth_a_process", lambda package: True)
     monkeypatch.setattr(check, "_in_background", lambda *a, **kw: forked.append(a[0]) or real_fork(*a, **kw))
     in_workers = check.validate_published(package)
     assert len(forked) == len(json.loads((real_package / "datapackage.json").read_text(encoding="utf-8"))["resources"])

@@ -140,10 +140,10 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
     export_module.export(base_package, "sqlite", out=str(db))
     before = snapshot(db.parent)
 
-    def failing_table(con, name, published, index):
+    def failing_table(con, name, published):
         if name == "events":
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C midway
-        return real_table(con, name, published, index)
+        return real_table(con, name, published)
 
     real_table = export_module._sqlite_table
     monkeypatch.setattr(export_module, "_sqlite_table", failing_table)

@@ -95,7 +95,7 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
 
     # waits here: the worker has exited before the flow starts
     published = _in_background(validate_published, package, cache_folder,
-                               worth_it=_published_bytes(package) > 4_000_000)()
+                               worth_it=_worth_a_process(package))()
     try:
         outcome = run(package, keep_texts=keep_texts, parsed=parsed)
     except SchemaBroken as exc:
@@ -151,9 +151,11 @@ def stale_files(package: Package, outputs) -> list[Problem]:
     return [Problem("package-stale", message, file=files[0] if len(files) == 1 else None, hint=hint)]
 
 
-def _published_bytes(package: Package) -> int:
+def _worth_a_process(package: Package) -> bool:
+    """Whether the published files are large enough for Frictionless to pay for a process of its
+    own (a small package is validated faster in this one)."""
     data = package.root / "data"
-    return sum(p.stat().st_size for p in data.glob("*.csv")) if data.is_dir() else 0
+    return (sum(p.stat().st_size for p in data.glob("*.csv")) if data.is_dir() else 0) > 4_000_000
 
 
 class _Background:
@@ -310,7 +312,7 @@ def _frictionless(package: Package) -> list[Problem]:
     # One resource at a time, each in a process of its own: Frictionless keeps what it learnt of
     # every resource (its foreign-key lookups) until the package is done, so in one process the
     # peak is the sum of them (1.3 GiB at 100k events), and in one each, the largest (0.7 GiB).
-    big = _published_bytes(package) > 4_000_000
+    big = _worth_a_process(package)
     problems: list[Problem] = []
     for name in names:
         problems += _in_background(_validate_resource, package, fpackage, name, worth_it=big)()

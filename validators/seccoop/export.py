@@ -370,7 +370,7 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
     index on each foreign-key column and full-text search where people search; and beside it
     `X.metadata.json`, Datasette's metadata for it (seccoop.sqlite_extras). With chosen tables,
     the tables they reference come too, so that every foreign key holds."""
-    from .sqlite_extras import datasette_metadata, enable_search, index_foreign_keys, metadata_bytes, metadata_path
+    from .sqlite_extras import datasette_metadata, enable_search, metadata_bytes, metadata_path
 
     names = chosen or published.names
     unknown = [n for n in names if n not in published.names]
@@ -389,7 +389,7 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
             con.execute("PRAGMA defer_foreign_keys = ON")
             # Referenced tables first, so every foreign key points at a table that exists.
             for name in ordered:
-                _sqlite_table(con, name, published, lambda: index_foreign_keys(con, name, published.schemas[name]))
+                _sqlite_table(con, name, published)
                 enable_search(con, name, published.schemas[name])
             con.execute("COMMIT")
         finally:
@@ -418,11 +418,13 @@ def _dependency_order(published: Published, names: list[str]) -> list[str]:
     return ordered
 
 
-def _sqlite_table(con: sqlite3.Connection, name: str, published: Published, index: Callable[[], None]) -> None:
-    """Create a table, `index()` it, then fill it. Indexed before its rows: a foreign key to its
-    own table (an event part of another) is checked, for each row inserted, against the rows
-    already there, which without the index is a scan of the table each time (quadratic: minutes
-    at 100k events)."""
+def _sqlite_table(con: sqlite3.Connection, name: str, published: Published) -> None:
+    """Create a table, index its foreign keys, then fill it. Indexed before its rows: a foreign
+    key to its own table (an event part of another) is checked, for each row inserted, against
+    the rows already there, which without the index is a scan of the table each time (quadratic:
+    minutes at 100k events)."""
+    from .sqlite_extras import index_foreign_keys
+
     schema = published.schemas[name]
     header, rows = published.rows(name)
     columns = []
@@ -437,7 +439,7 @@ def _sqlite_table(con: sqlite3.Connection, name: str, published: Published, inde
         ref = fk["reference"]
         columns.append(f'FOREIGN KEY ("{fk["fields"][0]}") REFERENCES "{ref["resource"]}" ("{ref["fields"][0]}")')
     con.execute(f'CREATE TABLE "{name}" (\n  ' + ",\n  ".join(columns) + "\n)")
-    index()
+    index_foreign_keys(con, name, schema)
     types = [f["type"] for f in schema["fields"]]
     convert = [_converter(t) for t in types]
     con.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" for _ in header)})',
