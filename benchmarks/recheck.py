@@ -8,9 +8,15 @@ The check cache (docs/cache.md) lives in a folder of this run's own. Two edits o
 file (of one source's events), made anew in every round so that each run sees a changed file:
 
 - a comment line added: the file parses to the same records, the derived files stay fresh;
-- a value changed (the first summary gets a word more): the records differ, the check parses
-  that file again, checks and renders everything else from its stored parse, and reports the
-  derived files stale (exit 1), as a curator sees it before `seccoop build`.
+- a value changed (the first summary gets a word more): the records differ; the check starts
+  from the baseline (docs/cache.md, "Re-checking only what an edit can reach"), checks and
+  renders only what the edited file's ids reach, and reports the derived files stale (exit 1),
+  as a curator sees it before `seccoop build`;
+- a code changed to one no codelist has (`type: parade`): an error, reported from the same
+  scope;
+- a record added (the file's first record again, under a new id): the package stays valid but
+  its records moved, so its derived files are compared whole (the check reads every file's
+  parse from the store and renders everything).
 
 The file is restored at the end.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -50,7 +57,10 @@ def main() -> int:
     edited = sorted((pkg / "data" / "curated" / "events").glob("*.yaml"))[0]
     original = edited.read_bytes()
     assert b"summary: " in original, f"{edited} has no summary to edit"
-    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "comment": [], "value": []}
+    first = original.split(b"\n\n- id: ", 1)[0]  # the comment line and the first record
+    added = original + b"\n" + first.split(b"\n", 1)[1].replace(b"- id: ", b"- id: added-", 1) + b"\n"
+    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "comment": [], "value": [], "error": [],
+                                     "added": []}
     with tempfile.TemporaryDirectory(prefix="seccoop-recheck-") as cache:
         env = {**os.environ, "SECCOOP_CACHE_DIR": cache}
         env.pop("CI", None)
@@ -65,6 +75,10 @@ def main() -> int:
                 times["comment"].append(timed(check, env))
                 edited.write_bytes(original.replace(b"summary: ", f"summary: Edit {n}. ".encode(), 1))
                 times["value"].append(timed(check, env))
+                edited.write_bytes(re.sub(rb"type: [a-z-]+", b"type: parade", original, count=1))
+                times["error"].append(timed(check, env))
+                edited.write_bytes(added)
+                times["added"].append(timed(check, env))
                 edited.write_bytes(original)
         finally:
             edited.write_bytes(original)
@@ -74,7 +88,9 @@ def main() -> int:
     cold = statistics.median(times["cold"])
     for name, label in (("cold", "cold (`--no-cache`)"), ("unchanged", "nothing changed"),
                         ("comment", "after a comment added to one curated file"),
-                        ("value", "after a value changed in one curated file")):
+                        ("value", "after a value changed in one curated file"),
+                        ("error", "after a code changed to an unknown one (an error)"),
+                        ("added", "after a record added to one curated file")):
         values = times[name]
         med = statistics.median(values)
         print(f"| {label} | {med:.2f} | {min(values):.2f} - {max(values):.2f} | {med / cold:.2f}x |")

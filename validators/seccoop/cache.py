@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2  # 2: an entry is its body's sha256, a line end, and the body
 CACHE_ENV = "SECCOOP_CACHE_DIR"
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamp granularity
 # Changed curated files parsed to see whether they mean what they meant: beyond this many, a
@@ -65,9 +65,6 @@ def code_identity() -> str:
     """sha256 of seccoop's own code and of the versions of what checks depend on."""
     global _CODE
     if _CODE is None:
-        import frictionless
-        import jsonschema
-        import jsonschema_rs
         import yaml
 
         digest = hashlib.sha256()
@@ -75,20 +72,22 @@ def code_identity() -> str:
         for path in sorted(here.rglob("*.py")):
             digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         versions = (sys.version, yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)),
-                    _version("jsonschema", jsonschema), _version("jsonschema-rs", jsonschema_rs),
-                    _version("frictionless", frictionless))
+                    _version("jsonschema"), _version("jsonschema-rs", "jsonschema_rs"), _version("frictionless"))
         digest.update("\0".join(versions).encode())
         _CODE = digest.hexdigest()
     return _CODE
 
 
-def _version(name: str, module) -> str:
+def _version(name: str, module: str | None = None) -> str:
+    """A distribution's version from its metadata (importing frictionless alone takes half a
+    second of an unchanged re-check), else the module's own."""
+    from importlib import import_module
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version(name)
     except PackageNotFoundError:
-        return str(getattr(module, "__version__", "?"))
+        return str(getattr(import_module(module or name), "__version__", "?"))
 
 
 def _stat_tree(base: Path, shown: str, out: dict) -> None:
@@ -161,27 +160,13 @@ class Entry:
         lies or points: such a file is parsed now (`self.reparsed` lists them)."""
         self.reparsed: list[str] = []
         self.digests: dict[str, str] = {}
-        try:
-            raw = self.path.read_bytes()
-            doc = json.loads(raw)
-            body = doc["body"]
-            if doc.get("checksum") != hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest():
-                return None
-            if body.get("format") != FORMAT or body.get("key") != self.key:
-                return None
-            files = {name: (tuple(v[:4]), v[4]) for name, v in body["files"].items()}
-            digests = dict(body.get("digests") or {})
-            answer = body["answer"]
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None  # missing, corrupt, truncated or foreign: rebuilt by the caller
-        if set(files) != set(current):
+        stored = self.read()
+        if stored is None:
             return None
-        changed = []
-        for name, (identity, content) in files.items():
-            if tuple(current[name]) != identity:
-                changed.append(name)
-            elif content is not None and _content(package, name) != content:
-                changed.append(name)  # racily clean when the entry was written: its bytes decide
+        files, digests, answer = stored
+        changed = changed_files(package, files, current)
+        if changed is None:
+            return None
         if not changed:
             return answer
         if parsed is None or len(changed) > _REPARSE_AT_MOST:
@@ -196,6 +181,22 @@ class Entry:
         self.reparsed, self.digests = changed, digests
         return answer
 
+    def read(self) -> tuple[dict[str, tuple], dict[str, str], object] | None:
+        """(files, parse digests, answer) as stored, or None where the entry is missing, corrupt,
+        truncated or foreign (then rebuilt by the caller)."""
+        try:
+            raw = self.path.read_bytes()
+            checksum, _, body_raw = raw.partition(b"\n")
+            if checksum.decode("ascii") != hashlib.sha256(body_raw).hexdigest():
+                return None
+            body = json.loads(body_raw)
+            if body.get("format") != FORMAT or body.get("key") != self.key:
+                return None
+            files = {name: (tuple(v[:4]), v[4]) for name, v in body["files"].items()}
+            return files, dict(body.get("digests") or {}), body["answer"]
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None
+
     def save(self, package, list_inputs, before: dict[str, tuple], started_ns: int, answer,
              digests: dict[str, str] | None = None) -> None:
         """Store `answer` for the inputs seen `before` the run (`list_inputs()` lists them again),
@@ -206,20 +207,37 @@ class Entry:
         for name, identity in before.items():
             racy = identity[1] >= started_ns - RACY_NS and stat.S_ISREG(identity[3])
             files[name] = [*identity, _content(package, name) if racy else None]
-        body = {"format": FORMAT, "key": self.key, "files": files, "digests": digests or {}, "answer": answer}
-        doc = {"body": body, "checksum": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()}
+        # The sha256 of the body's bytes, then the body: encoded once, by json's C encoder (at 100k
+        # events a body lists 82k files: `json.dump` to a file, or a second encoding to hash it,
+        # took seconds)
+        body = json.dumps({"format": FORMAT, "key": self.key, "files": files, "digests": digests or {},
+                           "answer": answer}).encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".entry-", suffix=".tmp")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(doc, f)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
                 raise
         except OSError:
             pass  # a cache that cannot be written is no cache; the answer stands
+
+
+def changed_files(package, files: dict[str, tuple], current: dict[str, tuple]) -> list[str] | None:
+    """The inputs that differ from those an entry was written for (`files`), or None where files
+    were added or removed."""
+    if set(files) != set(current):
+        return None
+    changed = []
+    for name, (identity, content) in files.items():
+        if tuple(current[name]) != identity:
+            changed.append(name)
+        elif content is not None and _content(package, name) != content:
+            changed.append(name)  # racily clean when the entry was written: its bytes decide
+    return changed
 
 
 def published_inputs(package) -> dict[str, tuple]:
@@ -279,6 +297,10 @@ class ParsedFiles:
         self.path = where / f"{key}.parsed"
         self.key, self.current, self.started = key, current, started_ns
         self.digests: dict[str, str] = {}  # rel -> parse digest, of every file loaded this run
+        # rel -> the ids its records name, and their own ids in order, of every file loaded this
+        # run, in load order: the index of a baseline (seccoop.scope)
+        self.tokens: dict[str, set[str]] = {}
+        self.ids: dict[str, list] = {}
         self._old: dict[str, list] = {}
         self._src = self._out = self._tmp = None
         self._index: dict[str, list] = {}
@@ -356,9 +378,16 @@ class ParsedFiles:
             blob = parse_blob(cf, problems)
         digest = hashlib.sha256(blob).hexdigest()
         self.digests[rel] = digest
+        self._remember(rel, cf)
         if identity is not None:
             self._append(rel, identity, blob, digest)
         return cf, problems
+
+    def _remember(self, rel: str, cf) -> None:
+        from .scope import file_ids, file_tokens, kind_of
+
+        self.tokens[rel] = file_tokens(rel, kind_of(rel), cf.records)
+        self.ids[rel] = file_ids(cf.records)
 
     def compare(self, path: Path, rel: str, root: Path) -> str:
         """The parse digest of a file, parsed now and kept for the check that may follow."""
@@ -381,8 +410,9 @@ class ParsedFiles:
         self._index[rel] = [*identity, self._offset, len(blob), digest]
         self._offset += len(blob)
 
-    def save(self, list_inputs, before: dict[str, tuple]) -> None:
-        """Put this run's store in place of the old one, unless an input changed during the run."""
+    def save(self, list_inputs, before: dict[str, tuple], keep: tuple[Path, ...] = ()) -> None:
+        """Put this run's store in place of the old one, unless an input changed during the run.
+        Old stores of other keys are pruned, but not those in `keep` (a baseline's)."""
         self._close_src()
         if not self._out or list_inputs() != before:
             self.discard()
@@ -396,7 +426,7 @@ class ParsedFiles:
         except OSError:
             self.discard()
         self._out = None
-        _prune(self.path.parent, keep=self.path)
+        _prune(self.path.parent, keep=(self.path, *keep))
 
     def discard(self) -> None:
         """Drop this run's temporary file (the old store stays as it was)."""
@@ -415,6 +445,49 @@ class ParsedFiles:
                 pass
 
 
+class NotStored(Exception):
+    """A baseline's store does not hold the parse of a file."""
+
+
+class BaselineParses(ParsedFiles):
+    """Read only: the parse of each curated file as the store of a baseline check holds it
+    (`link_baseline`), for files whose identity is the baseline's (`files`). A file it does not
+    hold raises NotStored: the caller then checks the whole package."""
+
+    def __init__(self, path: Path, key: str, files: dict[str, tuple]):
+        super().__init__(path.parent, key, {}, 0)
+        self.path = path
+        self.current = {name: identity for name, (identity, _) in files.items()}
+
+    def _racy(self, identity: tuple) -> bool:
+        return False
+
+    def load(self, path: Path, rel: str, root: Path):
+        from .load import CuratedFile
+        from .report import Problem
+
+        blob = self._stored(rel, self.current.get(rel))
+        if blob is None:
+            raise NotStored(rel)
+        records, withheld, parsed, data, found = pickle.loads(blob)
+        cf = CuratedFile(path, rel, None, records, withheld, parsed, data, folder=root)
+        return cf, [Problem(**p) for p in found]
+
+
+def link_baseline(store: Path, baseline: Path) -> bool:
+    """Keep the parse store just written as the baseline's (a second name of the same file: the
+    next store is renamed over the first name, not written into it)."""
+    try:
+        tmp = baseline.with_name(baseline.name + ".tmp")
+        if tmp.exists():
+            tmp.unlink()
+        os.link(store, tmp)
+        os.replace(tmp, baseline)
+        return True
+    except OSError:
+        return False
+
+
 # A store holds every curated file's parse (about 300 MB at 100k events) and each version of
 # seccoop's code (an edit of an editable install) and each package folder has its own: only the
 # most recent few are kept, and a temporary file left by a killed check is removed after a day.
@@ -422,21 +495,25 @@ _STORES_KEPT = 4
 _TMP_AGE_S = 86_400
 
 
-def _prune(where: Path, keep: Path) -> None:
+def _prune(where: Path, keep: tuple[Path, ...]) -> None:
     now = time.time()
-    stores = []
+    stores, indexes = [], []
     try:
         with os.scandir(where) as it:
             for entry in it:
                 if not entry.is_file(follow_symlinks=False):
                     continue
                 info = entry.stat(follow_symlinks=False)
-                if entry.name.endswith(".parsed") and entry.path != str(keep):
+                if entry.name.endswith(".parsed") and entry.path not in {str(k) for k in keep}:
                     stores.append((info.st_mtime_ns, entry.path))
-                elif entry.name.startswith(".parsed-") and entry.name.endswith(".tmp") \
+                elif entry.name.endswith(".index") and entry.path not in {str(k.with_suffix(".index")) for k in keep}:
+                    indexes.append((info.st_mtime_ns, entry.path))  # a baseline's (seccoop.scope)
+                elif entry.name.startswith((".parsed-", ".index-")) and entry.name.endswith(".tmp") \
                         and now - info.st_mtime > _TMP_AGE_S:
                     os.unlink(entry.path)
         for _, path in sorted(stores, reverse=True)[_STORES_KEPT - 1:]:
+            os.unlink(path)
+        for _, path in sorted(indexes, reverse=True)[_STORES_KEPT - 1:]:
             os.unlink(path)
     except OSError:
         pass  # pruning is housekeeping: a failure leaves files behind, never a wrong answer

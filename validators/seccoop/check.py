@@ -39,11 +39,11 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
     since the check that stored them (or only curated files whose parse is the same, where no
     problem lies), else from a check that parses again only the curated files that changed
     (then stored)."""
-    from . import cache, rights
+    from . import cache, recheck, rights
 
     where = cache.folder(package) if use_cache else None
     if where is None:
-        return _cold(package, None)
+        return _cold(package, None)[:2]
     texts = rights.texts_folder(package)[0]
     entry = cache.Entry(where, cache.key(package, "report", package.require_texts, texts))
 
@@ -58,23 +58,32 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
             if entry.reparsed:  # the same answer for these files as they are now: stored as such
                 entry.save(package, list_inputs, before, started, answer, {**entry.digests, **parsed.digests})
             return [Problem(**p) for p in answer["problems"]], answer["unverified"]
-        problems, unverified = _cold(package, where, parsed)
+        reached = recheck.within_reach(package, where, texts, before, parsed)
+        if reached is not None:  # from the baseline: only what the edit can reach was checked
+            problems, unverified, digests = reached
+            answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
+            entry.save(package, list_inputs, before, started, answer, digests)
+            return problems, unverified  # the parse store stays the baseline's: it holds every file
+        problems, unverified, outcome = _cold(package, where, parsed)
         answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
-        after = list_inputs()  # once for both entries: at 100k events, 82k files to stat
+        after = list_inputs()  # once for every entry: at 100k events, 82k files to stat
         entry.save(package, lambda: after, before, started, answer, parsed.digests)
-        parsed.save(lambda: after, before)
+        parsed.save(lambda: after, before, keep=(recheck.baseline_store(where, package, texts),))
+        recheck.save_baseline(package, where, texts, lambda: after, before, started, problems, unverified,
+                              outcome, parsed)
     finally:
         parsed.discard()
     return problems, unverified
 
 
-def _cold(package: Package, cache_folder: Path | None, parsed=None) -> tuple[list[Problem], dict[str, int]]:
+def _cold(package: Package, cache_folder: Path | None, parsed=None):
+    """The problems, unverified spans by source and outcome of a check of the whole package."""
     from .accounts import span_id
 
     problems, outcome = verify(package, cache_folder=cache_folder, parsed=parsed)
     unverified = {source: len({span_id(span) for span in spans})
                   for source, spans in outcome.dataset.unverified.items()} if outcome else {}
-    return problems, unverified
+    return problems, unverified, outcome
 
 
 def check_package(package: Package) -> list[Problem]:
@@ -93,9 +102,7 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
     `cache.ParsedFiles`), the parse of unchanged curated files."""
     from .flow import run
 
-    # waits here: the worker has exited before the flow starts
-    published = _in_background(validate_published, package, cache_folder,
-                               worth_it=_worth_a_process(package))()
+    published = published_problems(package, cache_folder)  # its worker has exited before the flow starts
     try:
         outcome = run(package, keep_texts=keep_texts, parsed=parsed)
     except SchemaBroken as exc:
@@ -104,6 +111,11 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
     if outcome.outputs is not None:
         problems += stale_files(package, outcome.outputs)
     return problems + published, outcome
+
+
+def published_problems(package: Package, cache_folder: Path | None) -> list[Problem]:
+    """`validate_published`, in a process of its own where the package is large enough, waited for."""
+    return _in_background(validate_published, package, cache_folder, worth_it=_worth_a_process(package))()
 
 
 def interrupted_builds(package: Package) -> list[Problem]:
@@ -134,6 +146,13 @@ def stale_files(package: Package, outputs) -> list[Problem]:
     data_dir = package.root / "data"
     extra = [package.rel(p) for p in sorted(data_dir.glob("*.csv")) if package.rel(p) not in outputs] \
         if data_dir.is_dir() else []
+    return stale_outputs(behind["differ"], behind["missing"], behind["unreadable"], extra)
+
+
+def stale_outputs(differ: list[str], missing: list[str], unreadable: list[str], extra: list[str]) -> list[Problem]:
+    """The one `package-stale` problem for derived files that differ from a fresh build, are
+    missing or unreadable, and CSVs in data/ that build does not write (none: no problem)."""
+    behind = {"differ": differ, "missing": missing, "unreadable": unreadable}
     rebuilt = sorted([*behind["differ"], *(f"{rel} (missing)" for rel in behind["missing"]),
                       *(f"{rel} (unreadable)" for rel in behind["unreadable"])])
     if not rebuilt and not extra:

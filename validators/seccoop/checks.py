@@ -6,6 +6,7 @@ records that can be published, with their evidence pinned to offsets) and every 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import hashlib
@@ -77,7 +78,8 @@ class Dataset:
     absent: set[str] = field(default_factory=set)
     # Spans of absent texts, by source id: how many a check could not verify.
     unverified: dict[str, list[dict]] = field(default_factory=dict)
-
+    # The part of the package checked (`seccoop.scope.Scope`), or None: all of it.
+    scope: Any = None
 
     def successor(self, id_: str) -> str:
         """The id a record is published under: itself, or what replaced it (same as)."""
@@ -85,12 +87,14 @@ class Dataset:
 
 
 def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
-                 parsed=None) -> tuple[Dataset, list[Problem]]:
+                 parsed=None, scope=None) -> tuple[Dataset, list[Problem]]:
     """Load every curated file of a package and check it layer by layer. Records with a problem
     are held back from later layers (and their ids remembered, so that references to them are
     not reported again); what remains can be published. Without `keep_texts`, the sources'
     texts are let go once the evidence is checked (`dataset.texts` is then empty). `parsed`, a
-    `cache.ParsedFiles`, gives the parse of files that did not change since an earlier check."""
+    `cache.ParsedFiles`, gives the parse of files that did not change since an earlier check.
+    With a `scope` (`seccoop.scope.Scope`), only the files and register entries in it are read:
+    the part of the package an edit can reach (docs/cache.md)."""
     problems: list[Problem] = []
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
@@ -99,7 +103,7 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
     validators = schemas.validators
     for kind in KINDS:
         validator = validators[kind]
-        for path in package.curated_files(kind):
+        for path in _curated_files(package, kind, scope):
             rel = package.rel(path)
             cf, found = parsed.load(path, rel, package.root) if parsed else load_file(path, rel, root=package.root)
             problems += found
@@ -124,7 +128,7 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
     shared_scalars.clear()  # the records hold the shared strings themselves now
     dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
-                      {kind: list(rs) for kind, rs in records.items()})
+                      {kind: list(rs) for kind, rs in records.items()}, scope=scope)
     problems += _load_retired(dataset)
     by_id, found = _check_identity(dataset)
     problems += found
@@ -144,6 +148,15 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
         problems += _check_successors(dataset)
     problems += _warnings(dataset)
     return dataset, problems
+
+
+def _curated_files(package: Package, kind: str, scope) -> list:
+    if scope is None:
+        return package.curated_files(kind)
+    from .scope import kind_of
+
+    return [package.root / rel for rel, _ in sorted(scope.files.items(), key=lambda item: item[1])
+            if kind_of(rel) == kind]
 
 
 # -- shape ------------------------------------------------------------------------------------
@@ -334,9 +347,17 @@ def load_register(dataset: Dataset, name: str, kind: str) -> tuple[list[Record],
     path = dataset.package.curated / name
     if not path.exists() and not path.is_symlink():
         return [], []
-    cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
+    scope = dataset.scope
+    if scope is not None and name in scope.loaded:  # read once for the runs of a scope
+        cf, problems = copy.copy(scope.loaded[name][0]), list(scope.loaded[name][1])
+        wanted = scope.registers.get(name, ())  # each run gets its own copy: checks fill in defaults
+        cf.records = copy.deepcopy([(i, data) for i, data in cf.records if i in wanted])
+    else:
+        cf, problems = load_file(path, dataset.package.rel(path), root=dataset.package.root)
     validator = dataset.schemas.validators[kind]
     entries = []
+    if scope is not None:  # only the entries an edit can reach (their problems too)
+        cf.records = [(i, data) for i, data in cf.records if i in scope.registers.get(name, ())]
     for i, data in cf.records:
         entry = Record(kind, data, cf, i)
         shape = list(_shape_problems(entry, validator, dataset.schemas))
@@ -539,6 +560,8 @@ def _unlisted_seeds(dataset: Dataset) -> list[Problem]:
         entries = sorted(os.scandir(dataset.package.seeds), key=lambda e: e.name)
     except OSError:
         return []  # no seeds/ (or it is not a folder): a source naming a path there is reported
+    if dataset.scope is not None:  # only the seeds named in the part checked can have lost their source
+        entries = [e for e in entries if f"seeds/{e.name}" in dataset.scope.seeds]
     return [Problem("source-unlisted", "is not the text of an included source", file=f"seeds/{e.name}")
             for e in entries if f"seeds/{e.name}" not in named and e.name != "README.md"]
 
@@ -602,7 +625,10 @@ def _check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Proble
 def _ref_unknown(dataset: Dataset, known: dict[str, list[str]], record: Record, path: tuple, ref: str,
                  expected: str) -> Problem:
     """`ref-unknown`, with the nearest ids of the kind expected as a hint (`known` caches them)."""
-    ids = known.setdefault(expected, [r.id for r in dataset.records[expected]])
+    ids = known.get(expected)
+    if ids is None:  # with a scope, the ids beyond it count too, as a whole check lists them
+        ids = known[expected] = [r.id for r in dataset.records[expected]] + \
+            (dataset.scope.outside_ids(expected) if dataset.scope is not None else [])
     close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
     hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
         f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."

@@ -23,18 +23,20 @@ class Outcome:
 
 
 def run(package: Package, open_output: Callable[[str], Output] = lambda rel: Output(),
-        keep_texts: bool = True, parsed=None) -> Outcome:
+        keep_texts: bool = True, parsed=None, scope=None, schemas: Schemas | None = None) -> Outcome:
     """Load and check everything curated and, if nothing is wrong, render the derived files into
     `open_output(path)` (by default only counted and hashed). Raises SchemaBroken when seccoop's
     own schemas are unusable. Without `keep_texts`, `dataset.texts` is empty at the end. `parsed`
-    (a `cache.ParsedFiles`) gives the parse of unchanged curated files."""
-    schemas = Schemas(package.schema)
+    (a `cache.ParsedFiles`) gives the parse of unchanged curated files; a `scope`
+    (`seccoop.scope.Scope`) limits the flow to the part of the package an edit can reach, and the
+    derived files rendered to its rows."""
+    schemas = schemas or Schemas(package.schema)
     # Records are trees without cycles: the cyclic collector would only walk millions of objects
     # again and again while they load (about a tenth of the time at scale).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        dataset, problems = load_dataset(package, schemas, keep_texts, parsed)
+        dataset, problems = load_dataset(package, schemas, keep_texts, parsed, scope)
         meta, meta_problems = load_metadata(package)
         problems += meta_problems
         outputs = None

@@ -1,0 +1,188 @@
+"""A re-check after an edit checks only what the edit can reach (docs/cache.md, "Re-checking only
+what an edit can reach"), and its answer is the answer of a cold check: on a generated package of
+many sources in stories (each source's accounts in files of its own, records told by several
+sources, resolutions), random sequences of edits across files, valid and invalid, some joining
+stories or breaking other files' references, each followed by a cached and a cold check."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import copy_package
+from seccoop import check
+from test_benchmark_generator import generate
+from test_cache import _age, _answer
+
+
+@pytest.fixture(scope="module")
+def stories(tmp_path_factory) -> Path:
+    """A generated package of 200 events (28 sources in stories, some joined by shared actors),
+    built once."""
+    from seccoop.build import build
+
+    pkg = tmp_path_factory.mktemp("stories") / "pkg"
+    generate.generate(pkg, events=200, seed=5)
+    build(pkg, notify=lambda message: None)
+    return pkg
+
+
+@pytest.fixture
+def own_cache(monkeypatch, tmp_path) -> Path:
+    monkeypatch.setenv("SECCOOP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("CI", raising=False)
+    return tmp_path / "cache"
+
+
+class _Files(list):
+    """A kind's per-source files, any number picking one (modulo their count)."""
+
+    def __getitem__(self, n):
+        return super().__getitem__(n % len(self)) if isinstance(n, int) else super().__getitem__(n)
+
+
+def _files(pkg: Path, plural: str) -> list[Path]:
+    return _Files(sorted((pkg / "data" / "curated" / plural).glob("*.yaml")))
+
+
+def _sub(path: Path, pattern: str, replace) -> None:
+    """Replace the first match of `pattern` in a file (nothing where there is none)."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(pattern, replace, text, count=1, flags=re.M), encoding="utf-8")
+
+
+def _first_id(path: Path) -> str:
+    return re.search(r"^- id: (\S+)", path.read_text(encoding="utf-8"), re.M).group(1)
+
+
+def _drop_first_record(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^- id: ", text, re.M)]
+    if len(starts) > 1:
+        path.write_text(text[:starts[0]] + text[starts[1]:], encoding="utf-8")
+
+
+def _build(pkg: Path) -> None:
+    from seccoop.build import BuildFailed, build
+
+    try:
+        build(pkg, notify=lambda message: None)
+    except BuildFailed:
+        pass
+
+
+def _restore(pkg: Path, base: Path) -> None:
+    shutil.rmtree(pkg / "data" / "curated")
+    shutil.copytree(base / "data" / "curated", pkg / "data" / "curated")
+
+
+# Each edit takes the package, the built original and a number that picks the files it edits.
+EDITS = {
+    "summary": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"summary: ", "summary: Edit. "),
+    "quote-not-in-source": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"quote: ", "quote: Not said "),
+    "bad-code": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"type: [a-z-]+", "type: parade"),
+    "requote": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"type: ([a-z-]+)", r"type: '\1'"),
+    "place": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"place: \w+", "place: Elsewhere"),
+    "strength": lambda pkg, base, n: _sub(_files(pkg, "commitments")[n], r"strength: \w+", "strength: vow"),
+    "comment": lambda pkg, base, n: _files(pkg, "actors")[n].open("a", encoding="utf-8").write("# seen\n"),
+    # another story's actor, event or id: stories joined, accounts of one record from two stories
+    "foreign-participant": lambda pkg, base, n: _sub(
+        _files(pkg, "events")[n], r"\{actor: [a-z0-9-]+,", f"{{actor: {_first_id(_files(pkg, 'actors')[n + 14])},"),
+    "foreign-id": lambda pkg, base, n: _sub(
+        _files(pkg, "events")[n], r"^- id: \S+", f"- id: {_first_id(_files(pkg, 'events')[n + 14])}"),
+    "foreign-part-of": lambda pkg, base, n: _sub(
+        _files(pkg, "events")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'events')[n + 1])}\n  type: "),
+    # references elsewhere break: an actor renamed, a record dropped
+    "actor-renamed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"^- id: (\S+)", r"- id: \1-gone"),
+    "record-dropped": lambda pkg, base, n: _drop_first_record(_files(pkg, "events")[n]),
+    "yaml-broken": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"participants:", "participants: ["),
+    "resolution": lambda pkg, base, n: _sub(pkg / "data" / "curated" / "resolutions.yaml", r"value: ", "value: X"),
+    "seed": lambda pkg, base, n: _sub(sorted((pkg / "seeds").glob("*.txt"))[n], r"the", "teh"),
+    "build": lambda pkg, base, n: _build(pkg),
+    "revert": lambda pkg, base, n: _restore(pkg, base),
+}
+
+
+@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "6")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 27)), min_size=1, max_size=5))
+def test_a_recheck_within_reach_is_the_cold_answer(stories, tmp_path_factory, own_cache, edits):
+    pkg = copy_package(stories, tmp_path_factory.mktemp("recheck") / "pkg")
+    _age(pkg)  # as a curator's files are: the baseline's store holds them
+    assert check(pkg, cache=True).valid
+    for name, n in edits:
+        EDITS[name](pkg, stories, n)
+        _age(pkg)
+        cached, cold = check(pkg, cache=True), check(pkg, cache=False)
+        assert _answer(cached) == _answer(cold), (edits, name)
+
+
+def _scopes(monkeypatch) -> list:
+    from seccoop import flow
+
+    seen, real = [], flow.run
+
+    def run(*args, scope=None, **kw):
+        seen.append(scope)
+        return real(*args, scope=scope, **kw)
+
+    monkeypatch.setattr(flow, "run", run)
+    return seen
+
+
+def test_a_value_edit_checks_its_story_only(stories, tmp_path, own_cache, monkeypatch):
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    edited = _files(pkg, "events")[0]
+    EDITS["summary"](pkg, stories, 0)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    # the stories the edited file's ids reach, as they were and as they are: not the others
+    assert len(scopes) == 2 and all(s is not None for s in scopes)
+    files = set(scopes[0].files)
+    everything = {package_rel(p) for plural in ("sources", "actors", "relations", "events", "commitments")
+                  for p in _files(pkg, plural)}
+    assert package_rel(edited) in files and files < everything
+    [stale] = cached.problems
+    assert stale.code == "package-stale" and "data/events.csv" in stale.message
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def package_rel(path: Path) -> str:
+    return "data/curated/" + path.parent.name + "/" + path.name
+
+
+def test_an_edit_beyond_curated_records_checks_everything(stories, tmp_path, own_cache, monkeypatch):
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    EDITS["resolution"](pkg, stories, 0)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes == [None]
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_cache, monkeypatch):
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    [index] = own_cache.glob("seccoop/*.index")
+    raw = bytearray(index.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    index.write_bytes(bytes(raw))
+    scopes = _scopes(monkeypatch)
+    EDITS["summary"](pkg, stories, 1)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes == [None]  # its sha256 differs from the baseline's record of it: checked whole
+    assert _answer(cached) == _answer(check(pkg, cache=False))
