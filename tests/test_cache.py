@@ -26,7 +26,8 @@ def own_cache(monkeypatch, tmp_path) -> Path:
 
 
 def _answer(report):
-    return sorted(p.as_dict().items() for p in report.problems), report.unverified
+    # each problem as canonical JSON: dict views compare as sets, so they do not sort into one order
+    return sorted(json.dumps(p.as_dict(), sort_keys=True) for p in report.problems), report.unverified
 
 
 def _edit(pkg: Path, old: str, new: str, file: str) -> None:

@@ -29,8 +29,25 @@ def stories(tmp_path_factory) -> Path:
 
     pkg = tmp_path_factory.mktemp("stories") / "pkg"
     generate.generate(pkg, events=200, seed=5)
+    curated = pkg / "data" / "curated"
+    # What joins records through ids that are not ids of records: retired ids replaced by a span
+    # and by a quantity (their source and record), a resolution whose value names an actor of
+    # another story, an event without participants (a record of its id refused elsewhere hides it)
+    (curated / "retired-ids.yaml").write_text(
+        f"- id: {FIRST}@1982-2100\n  table: spans\n  replaced_by: {FIRST}@1982-2166\n"
+        "  version: 0.2.0\n  reason: quote extended\n\n"
+        f"- id: {FIRST}-intelligence-sharing-e0@over-374-people\n  table: quantities\n"
+        f"  replaced_by: {FIRST}-intelligence-sharing-e0@over-374-people-detained\n  version: 0.2.0\n"
+        "  reason: unit named\n", encoding="utf-8")
+    with (curated / "resolutions.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n- record: mama-doliran-000000-part-of-lane-kitara-r0\n  field: subject\n"
+                "  value: nasol-vedelin-000025\n  reason: the curator's reading\n")
+    _sub(curated / "events" / "vidado-report-2022-000011.yaml", r"  participants:\n(    - .*\n)+?(?=  evidence:)", "")
     build(pkg, notify=lambda message: None)
     return pkg
+
+
+FIRST = "riceda-report-2020-000000"  # the first source of the generated package (seed 5)
 
 
 @pytest.fixture
@@ -102,6 +119,16 @@ EDITS = {
     "actor-renamed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"^- id: (\S+)", r"- id: \1-gone"),
     "record-dropped": lambda pkg, base, n: _drop_first_record(_files(pkg, "events")[n]),
     "yaml-broken": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"participants:", "participants: ["),
+    # what the package's registers and warnings hang on, changed from a file they do not name
+    "span-successor-cut": lambda pkg, base, n: _sub(
+        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r", with Over 374 people detained$", ""),
+    "quantity-successor-renamed": lambda pkg, base, n: _sub(
+        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r"unit: people detained\}", "unit: people held}"),
+    "resolved-subject-broken": lambda pkg, base, n: [_sub(
+        pkg / "data" / "curated" / "actors" / f"{name}.yaml", r"(- id: nasol-vedelin-000025\n(  .*\n)*?  type: )person",
+        r"\1persn") for name in ("mivito-report-2013-000025", "sosoga-report-2013-000026")],
+    "refused-record": lambda pkg, base, n: _files(pkg, "events")[n].open("a", encoding="utf-8").write(
+        "\n- id: vidado-report-2022-000011-terrorist-designation-e0\n  summary: a\n  summary: b\n"),
     "resolution": lambda pkg, base, n: _sub(pkg / "data" / "curated" / "resolutions.yaml", r"value: ", "value: X"),
     "seed": lambda pkg, base, n: _sub(sorted((pkg / "seeds").glob("*.txt"))[n], r"the", "teh"),
     "build": lambda pkg, base, n: _build(pkg),
@@ -151,8 +178,9 @@ def test_a_value_edit_checks_its_story_only(stories, tmp_path, own_cache, monkey
     everything = {package_rel(p) for plural in ("sources", "actors", "relations", "events", "commitments")
                   for p in _files(pkg, plural)}
     assert package_rel(edited) in files and files < everything
-    [stale] = cached.problems
-    assert stale.code == "package-stale" and "data/events.csv" in stale.message
+    [stale] = [p for p in cached.problems if p.code == "package-stale"]
+    assert "data/events.csv" in stale.message
+    assert sorted(p.code for p in cached.problems) == ["event-without-participants", "package-stale"]
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
@@ -186,3 +214,17 @@ def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_c
     cached = check(pkg, cache=True)
     assert scopes == [None]  # its sha256 differs from the baseline's record of it: checked whole
     assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+@pytest.mark.parametrize("name", ["span-successor-cut", "quantity-successor-renamed", "resolved-subject-broken",
+                                  "refused-record", "actor-renamed", "foreign-id"])
+def test_what_joins_records_beyond_their_ids_is_in_the_scope(stories, tmp_path, own_cache, name):
+    """Each edit once, from a baseline: the retired span and quantity whose successor the edit
+    stops publishing, the resolution naming a broken actor, the refused record hiding an event's
+    warning elsewhere, an actor renamed under references, an id taken from another story."""
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    EDITS[name](pkg, stories, 3)
+    _age(pkg)
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))

@@ -184,11 +184,10 @@ class Entry:
     def read(self) -> tuple[dict[str, tuple], dict[str, str], object] | None:
         """(files, parse digests, answer) as stored, or None where the entry is missing, corrupt,
         truncated or foreign (then rebuilt by the caller)."""
+        body_raw = read_blob(self.path)
+        if body_raw is None:
+            return None
         try:
-            raw = self.path.read_bytes()
-            checksum, _, body_raw = raw.partition(b"\n")
-            if checksum.decode("ascii") != hashlib.sha256(body_raw).hexdigest():
-                return None
             body = json.loads(body_raw)
             if body.get("format") != FORMAT or body.get("key") != self.key:
                 return None
@@ -210,20 +209,34 @@ class Entry:
         # The sha256 of the body's bytes, then the body: encoded once, by json's C encoder (at 100k
         # events a body lists 82k files: `json.dump` to a file, or a second encoding to hash it,
         # took seconds)
-        body = json.dumps({"format": FORMAT, "key": self.key, "files": files, "digests": digests or {},
-                           "answer": answer}).encode()
+        write_blob(self.path, json.dumps({"format": FORMAT, "key": self.key, "files": files,
+                                          "digests": digests or {}, "answer": answer}).encode())
+
+
+def read_blob(path: Path) -> bytes | None:
+    """The bytes `write_blob` stored at `path`, or None where they are missing or corrupt."""
+    try:
+        checksum, _, body = path.read_bytes().partition(b"\n")
+        return body if checksum.decode("ascii") == hashlib.sha256(body).hexdigest() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_blob(path: Path, body: bytes) -> None:
+    """Store bytes with their sha256, through a temporary file renamed into place (a cache that
+    cannot be written is no cache: nothing is raised)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".entry-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            pass  # a cache that cannot be written is no cache; the answer stands
+            with os.fdopen(fd, "wb") as f:
+                f.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
 
 
 def changed_files(package, files: dict[str, tuple], current: dict[str, tuple]) -> list[str] | None:
@@ -386,7 +399,7 @@ class ParsedFiles:
     def _remember(self, rel: str, cf) -> None:
         from .scope import file_ids, file_tokens, kind_of
 
-        self.tokens[rel] = file_tokens(rel, kind_of(rel), cf.records)
+        self.tokens[rel] = file_tokens(rel, kind_of(rel), cf.records, cf.withheld)
         self.ids[rel] = file_ids(cf.records)
 
     def compare(self, path: Path, rel: str, root: Path) -> str:
@@ -492,12 +505,13 @@ def link_baseline(store: Path, baseline: Path) -> bool:
 # seccoop's code (an edit of an editable install) and each package folder has its own: only the
 # most recent few are kept, and a temporary file left by a killed check is removed after a day.
 _STORES_KEPT = 4
+_SCOPES_KEPT = 64  # a few kilobytes each
 _TMP_AGE_S = 86_400
 
 
 def _prune(where: Path, keep: tuple[Path, ...]) -> None:
     now = time.time()
-    stores, indexes = [], []
+    stores, indexes, scopes = [], [], []
     try:
         with os.scandir(where) as it:
             for entry in it:
@@ -506,6 +520,8 @@ def _prune(where: Path, keep: tuple[Path, ...]) -> None:
                 info = entry.stat(follow_symlinks=False)
                 if entry.name.endswith(".parsed") and entry.path not in {str(k) for k in keep}:
                     stores.append((info.st_mtime_ns, entry.path))
+                elif entry.name.endswith(".scope"):  # a scope as its baseline had it (seccoop.recheck)
+                    scopes.append((info.st_mtime_ns, entry.path))
                 elif entry.name.endswith(".index") and entry.path not in {str(k.with_suffix(".index")) for k in keep}:
                     indexes.append((info.st_mtime_ns, entry.path))  # a baseline's (seccoop.scope)
                 elif entry.name.startswith((".parsed-", ".index-")) and entry.name.endswith(".tmp") \
@@ -514,6 +530,8 @@ def _prune(where: Path, keep: tuple[Path, ...]) -> None:
         for _, path in sorted(stores, reverse=True)[_STORES_KEPT - 1:]:
             os.unlink(path)
         for _, path in sorted(indexes, reverse=True)[_STORES_KEPT - 1:]:
+            os.unlink(path)
+        for _, path in sorted(scopes, reverse=True)[_SCOPES_KEPT:]:
             os.unlink(path)
     except OSError:
         pass  # pruning is housekeeping: a failure leaves files behind, never a wrong answer

@@ -119,7 +119,8 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
                         data.setdefault("evidence", [])
                     spans = data["evidence"]  # compact now, so the next files reuse the dicts' memory
                     spans[:] = [Span(**span) for span in spans]
-                    record.data = compact(data)  # held to the end of the check: in less memory
+                    if scope is None:  # held to the end of a whole check: in less memory
+                        record.data = compact(data)
                     records[kind].append(record)
                 else:
                     if isinstance(data.get("id"), str):

@@ -125,15 +125,15 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
         # a successor that is no record's id (a span, a quantity) is published by records the
         # tokens do not join: the whole package decides
         successor = successors.get(i)
-        if successor is not None and not index.files_with(successor) and not any(successor in t for t in now.values()):
+        named = successor.split("@", 1)[0] if isinstance(successor, str) else None  # a record, or a span's source
+        if named is not None and not index.files_with(named) and not any(named in t for t in now.values()):
             return None
     part = scope.Scope({index.files[n]: n for n in numbers}, entries,
                        {t for t in tokens if t.startswith("seeds/")}, index.outside(numbers), tokens, loaded)
     try:
         # compiled once for both runs; the baseline, which read these same files, checked them
         schemas = Schemas(package.schema, proven=True)
-        then = run(package, keep_texts=False, parsed=cache.BaselineParses(where / f"{key}.parsed", parsed.key, files),
-                   scope=part, schemas=schemas)
+        then, keep_then = _as_it_was(package, where, key, answer["index"], files, parsed.key, part, schemas)
         fresh = run(package, keep_texts=False, parsed=parsed, scope=part, schemas=schemas)
     except SchemaBroken:
         return None
@@ -149,8 +149,9 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
         return False
 
     before = [p for p in answer["problems"] if inside(p)]
-    if then.outputs is None or _sorted(before) != _sorted([p.as_dict() for p in then.problems]):
+    if then is None or _placeless(before) != _placeless(then["problems"]):
         return None  # the scope as it was is not what the baseline found in it: check it all
+    keep_then()
     rest = [p for p in answer["problems"] if not inside(p)]
     dataset = fresh.dataset
     if {"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())):
@@ -160,8 +161,7 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
     if fresh.outputs is not None:
         if moved:  # records added, removed or reordered: their rows may move among the others'
             return None
-        differ = sorted(rel for rel, out in fresh.outputs.items()
-                        if (out.size, out.sha256) != (then.outputs[rel].size, then.outputs[rel].sha256))
+        differ = sorted(rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel))
         problems += stale_outputs(differ, [], [], [])
     # from its entry (the published files are the baseline's); where that is gone, as a check runs it
     problems += published_problems(package, where)
@@ -171,6 +171,34 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
     unverified.update({source: len({span_id(span) for span in spans})
                        for source, spans in dataset.unverified.items()})
     return problems, unverified, {**digests, **parsed.digests}
+
+
+def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_key: str, part, schemas):
+    """The scope checked as the baseline had it: its problems and its derived files' sizes and
+    sha256 (None where it rendered nothing), and a function that keeps them for the next edit of
+    the same scope (a curator edits one file again and again), by the baseline's index and the
+    scope's members: called once they passed the self-check."""
+    import hashlib
+    import json
+
+    from . import cache
+    from .flow import run
+
+    members = json.dumps([sorted(part.files), sorted((k, sorted(v)) for k, v in part.registers.items())])
+    memo = where / f"{key}.{hashlib.sha256((index_digest + members).encode()).hexdigest()[:32]}.scope"
+    stored = cache.read_blob(memo)
+    if stored is not None:
+        try:
+            return json.loads(stored), lambda: None
+        except ValueError:
+            pass
+    then = run(package, keep_texts=False, parsed=cache.BaselineParses(where / f"{key}.parsed", parsed_key, files),
+               scope=part, schemas=schemas)
+    if then.outputs is None:
+        return None, lambda: None
+    found = {"problems": [p.as_dict() for p in then.problems],
+             "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()}}
+    return found, lambda: cache.write_blob(memo, json.dumps(found).encode())
 
 
 def _entry_of(path: str | None) -> int | None:
@@ -183,5 +211,8 @@ def _entry_of(path: str | None) -> int | None:
         return None
 
 
-def _sorted(problems: list[dict]) -> list:
-    return sorted(sorted(p.items()) for p in problems)
+def _placeless(problems: list[dict]) -> list:
+    """Problems to compare, sorted, without line and column: a parse from the baseline's store
+    finds its places in a file as it is now (its text is not stored), and which problems there
+    are is what the self-check proves."""
+    return sorted(sorted((k, v) for k, v in p.items() if k not in ("line", "column")) for p in problems)

@@ -27,7 +27,7 @@ INDEX_FORMAT = 2
 # Keys whose text values name another record (or a seed): wherever they sit in a record, so that
 # a record of any shape, even a broken one, joins what it names.
 _NAMING_KEYS = ("id", "subject", "object", "part_of", "attributed_to", "made_in", "actor", "source", "record",
-                "other", "replaced_by", "path")
+                "other", "replaced_by", "path", "value")  # value: a resolution may settle a reference
 _LISTS = ("participants", "parties", "evidence")
 
 
@@ -40,6 +40,8 @@ def record_tokens(data) -> set[str]:
         value = data.get(key)
         if isinstance(value, str):
             found.add(value)
+            if "@" in value:  # a span's or quantity's id (a retired id's successor): its source or record
+                found.add(value.split("@", 1)[0])
     for name in _LISTS:
         items = data.get(name)
         for item in items if isinstance(items, list) else ():
@@ -51,10 +53,11 @@ def record_tokens(data) -> set[str]:
     return found
 
 
-def file_tokens(rel: str, kind: str, records) -> set[str]:
-    """The tokens of a curated file of records: its records', and the name of a file in a kind's
+def file_tokens(rel: str, kind: str, records, refused=()) -> set[str]:
+    """The tokens of a curated file of records: its records', the ids of records the loader
+    refused (they hold back records of the same id elsewhere), and the name of a file in a kind's
     folder (a file named for a source holds that source's accounts only)."""
-    found: set[str] = set()
+    found: set[str] = {id_ for id_ in refused if isinstance(id_, str)}
     for _, data in records:
         found |= record_tokens(data)
     if "/" in rel.removeprefix("data/curated/"):
