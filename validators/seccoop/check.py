@@ -37,8 +37,9 @@ def check(path: str | Path | None = None, strict: bool = False, texts: str | Pat
 def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, int]]:
     """Every problem and the unverified spans by source: from the cache where no input changed
     since the check that stored them (or only curated files whose parse is the same, where no
-    problem lies), else from a check that parses again only the curated files that changed
-    (then stored)."""
+    problem lies), else from the baseline where only curated records changed (what the edit can
+    reach is checked: seccoop.recheck), else from a check of the whole package that parses again
+    only the curated files that changed (then stored; a baseline where it finds no error)."""
     from . import cache, recheck, rights
 
     where = cache.folder(package) if use_cache else None

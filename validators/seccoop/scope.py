@@ -27,7 +27,8 @@ INDEX_FORMAT = 2
 # Keys whose text values name another record (or a seed): wherever they sit in a record, so that
 # a record of any shape, even a broken one, joins what it names.
 _NAMING_KEYS = ("id", "subject", "object", "part_of", "attributed_to", "made_in", "actor", "source", "record",
-                "other", "replaced_by", "path", "value")  # value: a resolution may settle a reference
+                "other", "replaced_by", "path")
+_REFERENCE_FIELDS = ("subject", "object", "part_of", "attributed_to", "made_in")
 _LISTS = ("participants", "parties", "evidence")
 
 
@@ -42,6 +43,9 @@ def record_tokens(data) -> set[str]:
             found.add(value)
             if "@" in value:  # a span's or quantity's id (a retired id's successor): its source or record
                 found.add(value.split("@", 1)[0])
+    if data.get("field") in _REFERENCE_FIELDS and isinstance(data.get("value"), str):
+        found.add(data["value"])  # a resolution settling a reference names that record (only then:
+        # values such as `plan` or a country code would join every resolution that gives them)
     for name in _LISTS:
         items = data.get(name)
         for item in items if isinstance(items, list) else ():
