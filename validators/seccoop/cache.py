@@ -397,9 +397,9 @@ class ParsedFiles:
         return cf, problems
 
     def _remember(self, rel: str, cf) -> None:
-        from .scope import file_ids, file_tokens, kind_of
+        from .scope import file_ids, file_tokens
 
-        self.tokens[rel] = file_tokens(rel, kind_of(rel), cf.records, cf.withheld)
+        self.tokens[rel] = file_tokens(rel, cf.records, cf.withheld)
         self.ids[rel] = file_ids(cf.records)
 
     def compare(self, path: Path, rel: str, root: Path) -> str:

@@ -91,7 +91,7 @@ def within_reach(package: Package, where: Path, texts, current: dict[str, tuple]
 
 
 def _from_baseline(package, where, key, files, digests, answer, changed, parsed):
-    from . import cache, scope
+    from . import scope
     from .check import published_problems, stale_outputs
     from .flow import run
     from .load import load_file
@@ -129,7 +129,7 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
         if named is not None and not index.files_with(named) and not any(named in t for t in now.values()):
             return None
     part = scope.Scope({index.files[n]: n for n in numbers}, entries,
-                       {t for t in tokens if t.startswith("seeds/")}, index.outside(numbers), tokens, loaded)
+                       {t for t in tokens if t.startswith("seeds/")}, index.outside(numbers), loaded)
     try:
         # compiled once for both runs; the baseline, which read these same files, checked them
         schemas = Schemas(package.schema, proven=True)

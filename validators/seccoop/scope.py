@@ -57,7 +57,7 @@ def record_tokens(data) -> set[str]:
     return found
 
 
-def file_tokens(rel: str, kind: str, records, refused=()) -> set[str]:
+def file_tokens(rel: str, records, refused=()) -> set[str]:
     """The tokens of a curated file of records: its records', the ids of records the loader
     refused (they hold back records of the same id elsewhere), and the name of a file in a kind's
     folder (a file named for a source holds that source's accounts only)."""
@@ -86,7 +86,6 @@ class Scope:
     registers: dict[str, set[int]]
     seeds: set[str]
     outside: object = None  # callable(kind) -> list of ids, or None
-    tokens: set[str] = field(default_factory=set)
     # register file name -> (CuratedFile, problems) as loaded once for the scope's runs
     loaded: dict = field(default_factory=dict)
 
