@@ -262,6 +262,41 @@ def test_an_unsafe_archive_is_refused_whole_and_nothing_lands_outside(versions, 
     assert not (tmp_path / "evil").exists()
 
 
+def _corrupt_zip(versions: Path, target: Path, method: int, where: str) -> Path:
+    """NEW as a zip, its data/seccoop.json member's compressed bytes garbled (`data`), or its
+    central directory asking for a zip version no reader knows (`version`)."""
+    with zipfile.ZipFile(target, "w", method) as archive:
+        for rel in ("datapackage.json", "data/seccoop.json"):
+            archive.write(versions / "new" / rel, rel)
+    raw = bytearray(target.read_bytes())
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo("data/seccoop.json")
+    if where == "data":
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 20
+        raw[start:start + 40] = bytes(b ^ 0x5A for b in raw[start:start + 40])
+    else:
+        central = raw.rindex(b"PK\x01\x02")  # the last member's entry: data/seccoop.json
+        raw[central + 6] = 99  # version needed to extract: 9.9
+    target.write_bytes(raw)
+    return target
+
+
+@pytest.mark.parametrize("method, where, words", [
+    (zipfile.ZIP_DEFLATED, "data", "while decompressing data"),  # zlib.error
+    (zipfile.ZIP_BZIP2, "data", "Invalid data stream"),          # a bare OSError
+    (zipfile.ZIP_LZMA, "data", "Corrupt input data"),            # lzma.LZMAError
+    (zipfile.ZIP_DEFLATED, "version", "zip file version 9.9"),   # NotImplementedError
+])
+def test_a_corrupt_archive_is_unreadable_not_a_crash(versions, tmp_path, method, where, words):
+    archive = _corrupt_zip(versions, tmp_path / "corrupt.zip", method, where)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = run_cli("diff", str(archive), str(versions / "new"), env={"TMPDIR": str(work)})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{archive}: " in result.stderr and words in result.stderr
+    assert list(work.iterdir()) == [], "the temporary folder is removed"
+
+
 def test_a_file_that_is_no_archive_and_a_zip_without_a_package_are_refused(versions, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello\n", encoding="utf-8")
@@ -373,3 +408,101 @@ def test_published_text_cannot_steer_the_terminal(versions, tmp_path):
 def test_unreadable_is_what_the_api_raises(tmp_path):
     with pytest.raises(Unreadable, match="no datapackage.json"):
         seccoop.diff(tmp_path / "missing", tmp_path)
+
+
+# -- crafted documents (docs/safety.md, "Reading untrusted JSON") -----------------------------
+
+def _nested(levels: int) -> dict:
+    value: dict = {}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _set(path: tuple, value):
+    def edit(doc: dict) -> None:
+        *where, last = path
+        for key in where:
+            doc = doc[key]
+        doc[last] = value
+    return edit
+
+
+def _crafted(versions: Path, tmp_path: Path, edit, name: str = "crafted") -> Path:
+    """A copy of NEW whose data/seccoop.json is NEW's, edited, as a stranger could publish it."""
+    crafted = shutil.copytree(versions / "new", tmp_path / name)
+    document = crafted / "data" / "seccoop.json"
+    doc = json.loads(document.read_text(encoding="utf-8"))
+    edit(doc)
+    document.write_text(json.dumps(doc), encoding="utf-8")  # NaN as NaN, a half pair as \ud800
+    return crafted
+
+
+# Each crashed 0.2.0 (exit 3, or output no JSON reader takes): now a usage error naming the
+# version, the file and the record, and what is wrong with it.
+@pytest.mark.parametrize("edit, both, words", [
+    (_set(("events", 0, "evidence"), 5), False, "`evidence` is not a list"),
+    (_set(("events", 0, "accounts"), 7), False, "`accounts` is not a list"),
+    (_set(("events", 0, "accounts", 0, "source"), ["alpha"]), False, "`accounts[0]` has no `source` (a string)"),
+    (_set(("events", 0, "evidence", 0, "start"), "114"), False, "`evidence[0]` has no `start` (an integer)"),
+    # deep on both sides: comparing recursed into both until Python's stack ran out
+    (_set(("events", 0, "date"), _nested(600)), True, "nested more than 62 levels deep"),
+    # a half surrogate pair cannot be written as UTF-8: the JSON output stopped midway
+    (_set(("events", 0, "summary"), "\ud800"), False, "half of a surrogate pair"),
+    # NaN differs from itself (a version differed from itself) and `--format json` printed NaN
+    (_set(("events", 0, "summary"), float("nan")), True, "not finite"),
+])
+def test_a_crafted_document_is_unreadable_not_a_crash(versions, tmp_path, edit, both, words):
+    crafted = _crafted(versions, tmp_path, edit)
+    for fmt in ("text", "json"):
+        result = _diff(versions, str(crafted) if both else "new", str(crafted), "--format", fmt)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"{crafted}: data/seccoop.json: `events[0]` (id vela-statement): " in result.stderr
+        assert words in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ("[]", "its data/seccoop.json is not a JSON object"),
+    ('{"events": [' + "1" * 5000 + "]}", "a number too long to read"),
+    ('{"events": [{"id": "x", "a": 1e999}]}', "not finite"),
+])
+def test_a_document_that_is_no_object_or_no_json_is_unreadable(versions, tmp_path, text, words):
+    crafted = shutil.copytree(versions / "new", tmp_path / "crafted")
+    (crafted / "data" / "seccoop.json").write_text(text, encoding="utf-8")
+    result = _diff(versions, "new", str(crafted))
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert str(crafted) in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("descriptor, words", [
+    (json.dumps(_nested(100)), "nested more than 64 levels deep"),
+    ('{"version": "\\ud800"}', "`version`: a string holds half of a surrogate pair"),
+    ("[1]", "its datapackage.json is not a JSON object"),
+])
+def test_a_crafted_descriptor_is_unreadable(versions, tmp_path, descriptor, words):
+    crafted = shutil.copytree(versions / "new", tmp_path / "crafted")
+    (crafted / "datapackage.json").write_text(descriptor, encoding="utf-8")
+    result = _diff(versions, "new", str(crafted), "--format", "json")
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert f"{crafted}: " in result.stderr
+
+
+def test_a_deep_record_within_the_bound_is_compared(versions, tmp_path):
+    """The bound is the whole document's 64 levels: a record's value may nest to the 62nd."""
+    within = _crafted(versions, tmp_path, _set(("events", 0, "date"), _nested(60)), "within")
+    result = _diff(versions, "new", str(within), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["summary"]["changed"] == 1
+
+
+def test_retired_ids_from_a_stranger_cannot_steer_the_terminal(versions, tmp_path):
+    changed = shutil.copytree(versions / "new", tmp_path / "changed")
+    with (changed / "data" / "retired_ids.csv").open("a", encoding="utf-8", newline="") as f:
+        f.write('gone,"\x1b[2Jevil",,0.0.2,withdrawn\n')
+    header = (changed / "data" / "retired_ids.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.split(",")[:2] == ["id", "table"], header
+    for fmt in ("text", "markdown"):
+        result = _diff(versions, "new", str(changed), "--format", fmt)
+        assert result.returncode == 1, result.stderr
+        assert "\x1b" not in result.stdout and "\\u001b[2Jevil" in result.stdout

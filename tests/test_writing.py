@@ -8,18 +8,21 @@ import hashlib
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import disk_full_on_write, run_cli, snapshot
 
 write = importlib.import_module("seccoop.write")
 build_module = importlib.import_module("seccoop.build")
 export_module = importlib.import_module("seccoop.export")
+cli = importlib.import_module("seccoop.cli")
 
 DECOY = b"decoy: nothing may read or replace this file\n"
 
@@ -323,3 +326,112 @@ def test_an_export_killed_between_renames_is_finished_by_the_next_export_there(b
     fresh = tmp_path / "fresh"
     export_module.export(base_package, "csv", out=str(fresh))
     assert snapshot(out) == snapshot(fresh)
+
+
+# -- planted names (docs/safety.md, "Writing") ---------------------------------------------------
+
+DEAD = "0123456789abcdef"  # the token of a run that never ran here
+
+
+def plant_folder(path: Path) -> Path:
+    """A folder, with a file of someone's in it, where seccoop keeps its own files."""
+    path.mkdir()
+    (path / "keep").write_bytes(DECOY)
+    return path
+
+
+@pytest.mark.parametrize("name", [f"data/.events.csv.seccoop-{DEAD}.tmp", f"data/.seccoop-{DEAD}.lock",
+                                  f"data/.seccoop-{DEAD}.journal", f".seccoop-{DEAD}.journal",
+                                  f"data/.seccoop-{DEAD}.lock-new", f"data/.x.db.seccoop-{DEAD}.tmp-wal"])
+def test_a_folder_planted_at_a_dead_run_s_name_is_refused_and_kept(base_package, name):
+    """Clearing a dead run's leftovers unlinked it: IsADirectoryError, exit 3. A folder is never
+    seccoop's (it makes none there) and not its to remove: the build is refused (exit 1), naming it,
+    before anything is removed or written."""
+    change_a_curated_value(base_package)
+    planted = plant_folder(base_package / name)
+    before = snapshot(base_package)
+    result = CliRunner().invoke(cli.main, ["build", str(base_package)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {planted}: is a folder, at a name seccoop keeps for its own" in result.stderr
+    assert "remove or rename it; nothing was changed" in result.stderr and "bug" not in result.stderr
+    assert snapshot(base_package) == before and (planted / "keep").read_bytes() == DECOY
+    assert leftovers(base_package) == [planted.name]  # this run's lock and temporary files are gone
+
+
+def test_a_folder_planted_in_an_export_folder_is_a_refused_target(base_package, tmp_path):
+    out = tmp_path / "tables"
+    out.mkdir()
+    planted = plant_folder(out / f".events.csv.seccoop-{DEAD}.tmp")
+    result = CliRunner().invoke(cli.main, ["export", str(base_package), "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert f"{planted}: is a folder" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [planted.name]
+
+
+@pytest.mark.parametrize("name", ["lock", "tmp", "journal"])
+def test_anything_at_a_name_of_this_run_s_own_is_refused(tmp_path, name):
+    """A name with the run's own fresh token can only have been planted: refused, never written
+    through, replaced or removed (it was FileExistsError or IsADirectoryError, exit 3)."""
+    staging = write.Staging()
+    planted = plant_folder(tmp_path / {"lock": f".seccoop-{staging.token}.lock",
+                                       "tmp": f".a.csv.seccoop-{staging.token}.tmp",
+                                       "journal": f".seccoop-{staging.token}.journal"}[name])
+    (tmp_path / "a.csv").write_bytes(b"old\n")
+    with pytest.raises(write.WriteRefused, match=f"{planted}: something is already there"):
+        with staging:
+            staging.open(tmp_path / "a.csv").write(b"new\n")
+            staging.open(tmp_path / "b.csv").write(b"new\n")  # two files: committed through a journal
+            staging.commit()
+    assert (tmp_path / "a.csv").read_bytes() == b"old\n" and not (tmp_path / "b.csv").exists()
+    assert leftovers(tmp_path) == [planted.name] and (planted / "keep").read_bytes() == DECOY
+
+
+def test_a_journal_nested_too_deeply_is_stale_not_a_crash(base_package):
+    """A dead run's journal is a stranger's JSON: read with its depth bounded (RecursionError, exit 3,
+    before), it matches no interrupted build, so it is removed and renames nothing."""
+    journal = base_package / f".seccoop-{DEAD}.journal"
+    journal.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    messages: list[str] = []
+    build_module.build(base_package, notify=messages.append)
+    assert messages == [f"removed {journal.name}: a journal that matches no interrupted build here "
+                        "(it renamed nothing); rebuilding"]
+    assert leftovers(base_package) == []
+
+
+def test_a_file_where_a_folder_is_written_is_refused(base_package):
+    data = base_package / "data"
+    shutil.rmtree(data)
+    data.write_bytes(DECOY)  # mkdir(exist_ok=True) raised FileExistsError: exit 3
+    result = CliRunner().invoke(cli.main, ["build", str(base_package)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot write {data}: is not a folder" in result.stderr
+    assert data.read_bytes() == DECOY
+
+
+def test_a_folder_put_where_an_interrupted_build_renames_is_never_renamed_over(base_package, monkeypatch):
+    """os.replace onto a folder raised IsADirectoryError (exit 3): such a journal no longer
+    verifies, and the build that follows refuses the folder by name."""
+    change_a_curated_value(base_package)
+    real_replace, renames = os.replace, []
+
+    def replace(src, dst):
+        if len(renames) == 1:
+            raise KeyboardInterrupt  # killed after the first rename
+        renames.append(dst)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        build_module.build(base_package)
+    monkeypatch.undo()
+    [journal] = base_package.glob(".seccoop-*.journal")
+    waiting = sorted(base_package.rglob(".*.seccoop-*.tmp"))
+    target = waiting[0].with_name(waiting[0].name.split(".seccoop-")[0][1:])
+    target.unlink()
+    plant_folder(target)
+    messages: list[str] = []
+    with pytest.raises(write.WriteRefused, match=f"{target}: is a folder, not a file"):
+        build_module.build(base_package, notify=messages.append)
+    assert messages == [f"removed {journal.name}: a journal that matches no interrupted build here "
+                        "(it renamed nothing); rebuilding"]
+    assert (target / "keep").read_bytes() == DECOY and leftovers(base_package) == []

@@ -17,12 +17,14 @@ import contextlib
 import csv
 import io
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from .package import DESCRIPTOR, DOCUMENT, KINDS, PLURAL
+from .untrusted import MAX_DEPTH, BadJSON, load_json
 from .versions import Unreadable, Version, open_version
 
 # A record's keys that are not its fields: evidence is compared span by span, and sources and
@@ -155,41 +157,144 @@ class Diff:
 
 
 # -- reading ----------------------------------------------------------------------------------
+#
+# Both versions may come from anyone (a release asset, a pull request's revision): every value is
+# checked for the shape comparing and rendering use before either runs, so a crafted document is
+# refused as unreadable (exit 2), naming the version, the file and what is wrong, never a crash.
 
 def read_published(version: Version) -> Published:
-    """The records, retired ids and links `version` publishes (Unreadable when it holds none)."""
-    descriptor = _json(version, DESCRIPTOR)
-    document = _json(version, DOCUMENT)
-    if not isinstance(descriptor, dict) or not isinstance(document, dict):
-        raise Unreadable(f"{version.label}: not a seccoop package (its {DESCRIPTOR} or {DOCUMENT} "
-                         "is not a JSON object)")
+    """The records, retired ids and links `version` publishes (Unreadable when it holds none, or
+    documents of another shape than seccoop publishes)."""
+    descriptor = _json(version, DESCRIPTOR, MAX_DEPTH)
+    if not isinstance(descriptor, dict):
+        raise Unreadable(f"{version.label}: not a seccoop package (its {DESCRIPTOR} is not a JSON object)")
+    found = descriptor.get("version")  # all a comparison reads of it: anything but a string is none
+    found = found if isinstance(found, str) else None
+    problem = _unfit(found, 0)
+    if problem is not None:
+        raise Unreadable(f"{version.label}: {DESCRIPTOR}: `version`: {problem}")
+    # The nested document can be hundreds of MB: its depth is bounded while its records' shapes are
+    # checked, in one walk, rather than by a walk of its own first.
+    document = _json(version, DOCUMENT, None)
+    if not isinstance(document, dict):
+        raise Unreadable(f"{version.label}: not a seccoop package (its {DOCUMENT} is not a JSON object)")
     records: dict[str, tuple[str, dict]] = {}
     with_accounts = False
     for kind in KINDS:
         items = document.get(PLURAL[kind], [])
         if not isinstance(items, list):
             raise Unreadable(f"{version.label}: {DOCUMENT}: `{PLURAL[kind]}` is not a list")
-        for record in items:
-            if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-                raise Unreadable(f"{version.label}: {DOCUMENT}: a record of `{PLURAL[kind]}` has no id")
+        for n, record in enumerate(items):
+            problem = _record_problem(record)
+            if problem is not None:
+                raise Unreadable(f"{version.label}: {DOCUMENT}: {_where(kind, n, record)}: {problem}")
             if record["id"] in records:
-                raise Unreadable(f"{version.label}: {DOCUMENT}: id {record['id']!r} names two records")
+                raise Unreadable(f"{version.label}: {DOCUMENT}: {_where(kind, n, record)}: "
+                                 "its id names two records")
             records[record["id"]] = (kind, record)
             with_accounts = with_accounts or "accounts" in record
     retired = {row["id"]: row for row in _rows(version, "data/retired_ids.csv") if row.get("id")}
     links = {_pair(row["id"], row["other"]): row.get("reason") or ""
              for row in _rows(version, "data/possibly_same.csv") if row.get("id") and row.get("other")}
-    found = descriptor.get("version")
-    return Published(version.label, found if isinstance(found, str) else None, records, retired,
-                     links, with_accounts)
+    return Published(version.label, found, records, retired, links, with_accounts)
 
 
-def _json(version: Version, rel: str) -> Any:
+def _json(version: Version, rel: str, max_depth: int | None) -> Any:
     raw = version.read(rel)
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise Unreadable(f"{version.label}: {rel} is not JSON ({exc})") from None
+        return load_json(raw, max_depth)
+    except BadJSON as exc:
+        raise Unreadable(f"{version.label}: {rel} is not JSON seccoop reads: {exc.reason}") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise Unreadable(f"{version.label}: {rel} is not JSON seccoop reads: a number too long to read") from None
+
+
+def _where(kind: str, n: int, record: Any) -> str:
+    """A record's place in the document, and its id where it is one (no other content is shown)."""
+    id_ = record.get("id") if isinstance(record, dict) else None
+    shown = f" (id {id_})" if isinstance(id_, str) and len(id_) <= 200 and _SLUG.fullmatch(id_) else ""
+    return f"`{PLURAL[kind]}[{n}]`{shown}"
+
+
+def _record_problem(record: Any) -> str | None:
+    """What keeps `record` from being compared, or None: the keys `compare` reads must have the
+    shapes it reads them as, and no value may nest too deeply or hold what no JSON text can."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    if not isinstance(record.get("id"), str):
+        return "has no id (a string)"
+    evidence = record.get("evidence")
+    if evidence is not None:
+        if not isinstance(evidence, list):
+            return "`evidence` is not a list"
+        for i, span in enumerate(evidence):
+            problem = _span_problem(span)
+            if problem is not None:
+                return f"`evidence[{i}]` {problem}"
+    if "accounts" in record:
+        accounts = record["accounts"]
+        if not isinstance(accounts, list):
+            return "`accounts` is not a list"
+        sources = set()
+        for i, account in enumerate(accounts):
+            if not isinstance(account, dict):
+                return f"`accounts[{i}]` is not a JSON object"
+            if not isinstance(account.get("source"), str):
+                return f"`accounts[{i}]` has no `source` (a string)"
+            if account["source"] in sources:
+                return f"`accounts[{i}]` is a second account of its source"
+            sources.add(account["source"])
+    return _unfit(record, MAX_DEPTH - 2)  # the document and its list of records are two levels
+
+
+def _span_problem(span: Any) -> str | None:
+    if not isinstance(span, dict):
+        return "is not a JSON object"
+    if not isinstance(span.get("source"), str):
+        return "has no `source` (a string)"
+    for key in ("start", "end"):
+        if not _is_int(span.get(key)):
+            return f"has no `{key}` (an integer)"
+    if span.get("quote") is not None and not isinstance(span["quote"], str):
+        return "has a `quote` that is neither a string nor null"
+    if span.get("id") is not None and not isinstance(span["id"], str):
+        return "has an `id` that is not a string"
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _unfit(value: Any, limit: int) -> str | None:
+    """Why `value` cannot be compared and rendered, or None: nested more than `limit` arrays and
+    objects deep (comparing recurses into them), a number that is not finite (`NaN`, `Infinity`,
+    `1e999`: Python's parser takes them, but no JSON text holds one, and NaN differs from itself),
+    or a string or key holding half of a surrogate pair (no UTF-8 text holds one; printing it
+    would fail midway). Walked once, without recursion; `type() is` as json.loads makes exact
+    types, and every value of a large document passes here."""
+    stack: list[tuple[Any, int]] = [((value,), 0)]
+    while stack:
+        item, level = stack.pop()
+        if level > limit:
+            return f"nested more than {limit} levels deep"
+        if type(item) is dict:
+            if not all(map(str.isascii, item)) and any(map(_SURROGATE.search, item)):
+                return "a key holds half of a surrogate pair (\\ud800-\\udfff), which is no text"
+            item = item.values()
+        for child in item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, level + 1))
+            elif kind is str:
+                if not child.isascii() and _SURROGATE.search(child):
+                    return "a string holds half of a surrogate pair (\\ud800-\\udfff), which is no text"
+            elif kind is float and not math.isfinite(child):
+                return "a number is not finite (NaN or Infinity)"
+    return None
 
 
 def _rows(version: Version, rel: str) -> list[dict]:
@@ -487,6 +592,12 @@ def _retirement(change: RecordChange, code=lambda text: text) -> str:
     return said
 
 
+def _table(row: dict, code=lambda text: text) -> str:
+    # the table a retired id was published in, as data/retired_ids.csv names it: a stranger's text
+    table = row.get("table") or "id"
+    return table if _SLUG.fullmatch(table) else code(_value(table))
+
+
 def _version_label(p: Published) -> str:
     return f"{p.label} (version {p.version})" if p.version else p.label
 
@@ -508,7 +619,7 @@ def render_text(diff: Diff) -> str:
         out += [f"    {_plain(line)}" for line in _detail_lines(change)]
     for row in diff.retired_ids:
         successor = f" → {_id(row['replaced_by'])}" if row.get("replaced_by") else " (withdrawn)"
-        out.append(f"> {row.get('table') or 'id'} {_id(row['id'])}{successor}")
+        out.append(f"> {_table(row)} {_id(row['id'])}{successor}")
     out += [f"+ possibly same: {_id(l['id'])} ~ {_id(l['other'])}" for l in diff.links_added]
     out += [f"- possibly same: {_id(l['id'])} ~ {_id(l['other'])}" for l in diff.links_removed]
     out.append(_summary_line(diff))
@@ -571,7 +682,7 @@ def render_markdown(diff: Diff) -> str:
     section("Added records", [line for c in diff.of("added") for line in item(c)])
     section("Removed records", [line for c in diff.of("removed") for line in item(c)])
     id_changes = [line for c in diff.of("retired") for line in item(c, _retirement(c, _code))]
-    id_changes += [f"- {row.get('table') or 'id'} {_code(_id(row['id']))} "
+    id_changes += [f"- {_table(row, _code)} {_code(_id(row['id']))} "
                    + (f"replaced by {_code(_id(row['replaced_by']))}" if row.get("replaced_by") else "withdrawn")
                    for row in diff.retired_ids]
     section("Id changes", id_changes)

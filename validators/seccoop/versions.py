@@ -11,12 +11,14 @@ every file is then read through the reading gate (docs/safety.md) as in a folder
 from __future__ import annotations
 
 import contextlib
+import lzma
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
@@ -38,6 +40,13 @@ TOTAL_LIMIT = 4 * 1024 * paths.MiB        # all members, uncompressed
 RATIO_LIMIT = 200                         # uncompressed : compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = paths.MiB                   # a small member is harmless whatever its ratio
 READ_LIMIT = MEMBER_LIMIT                 # any one published file read for a comparison
+
+# What zipfile raises on an archive whose headers or data are corrupt or of a kind it cannot read:
+# beside its own errors, those of the decompressors (bz2's is a bare OSError) and of a seek to an
+# offset a header made up (EINVAL). The archive is a regular file already open: reading it fails
+# for no reason of the environment's.
+CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError,
+           RuntimeError, OSError, zlib.error, lzma.LZMAError)
 
 GIT_TIMEOUT = 300  # seconds for one git command: a revision read never hangs a CI job
 
@@ -127,7 +136,7 @@ def _from_zip(label: str, path: Path, folder: Path) -> Version:
     with handle:
         try:
             archive = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        except CORRUPT as exc:
             raise Unreadable(f"{label}: neither a package folder nor a zip archive ({exc})") from None
         with archive:
             members = _safe_members(label, archive)
@@ -201,15 +210,15 @@ def _extract(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, folder
         raise Unreadable(f"{label}: {info.filename} is a folder, not a file")
 
     def chunks() -> Iterator[bytes]:
-        with archive.open(info) as member:
-            while chunk := member.read(paths.MiB):
-                yield chunk
+        # Only reading is caught here: a failure to write the copy (no space) is the environment's.
+        try:
+            with archive.open(info) as member:
+                while chunk := member.read(paths.MiB):
+                    yield chunk
+        except CORRUPT as exc:  # a bad CRC or stream, an unknown compression method, a truncated member
+            raise Unreadable(f"{label}: {info.filename}: cannot be read: {exc}") from None
 
-    try:
-        _write_new(folder, rel, chunks(), min(info.file_size, MEMBER_LIMIT), f"{label}: {info.filename}")
-    except (zipfile.BadZipFile, NotImplementedError, EOFError, RuntimeError) as exc:
-        # a bad CRC, an unknown compression method, a truncated member
-        raise Unreadable(f"{label}: {info.filename}: {exc}") from None
+    _write_new(folder, rel, chunks(), min(info.file_size, MEMBER_LIMIT), f"{label}: {info.filename}")
 
 
 # -- git revisions ----------------------------------------------------------------------------

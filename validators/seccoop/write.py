@@ -29,6 +29,8 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
+from .untrusted import load_json
+
 # What a run leaves in a folder while it writes; the token ties them to the run and its lock.
 TOKEN = r"(?P<token>[0-9a-f]{16})"
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.seccoop-" + TOKEN + r"\.tmp(?P<sqlite>-journal|-wal|-shm)?")
@@ -125,6 +127,8 @@ def refuse_unwritable(path: Path) -> None:
         st = os.lstat(path)
     except FileNotFoundError:
         return
+    except NotADirectoryError:
+        raise WriteRefused(f"{path}: cannot be written: a file is where a folder on its way should be") from None
     if not stat.S_ISREG(st.st_mode):
         kind = _kind(st.st_mode)
         raise WriteRefused(f"{path}: is {kind}, not a file" if kind == "a folder"
@@ -133,6 +137,28 @@ def refuse_unwritable(path: Path) -> None:
     # read-only is not ours to replace.
     if not os.access(path, os.W_OK) or not st.st_mode & stat.S_IWUSR:
         raise WriteRefused(f"{path}: is read-only")
+
+
+def _create(path: Path, flags: int) -> int:
+    """A file of this run's, created new (never through a link). Its name carries this run's fresh
+    token, so whatever is already there was planted: refused, never written through or removed."""
+    try:
+        return os.open(path, flags | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        raise WriteRefused(f"{path}: something is already there, at a name only this run of seccoop "
+                           "uses; remove it") from None
+
+
+def _refuse_planted(path: Path) -> None:
+    """Refuse (WriteRefused) a folder at a name seccoop keeps for its own temporary, lock and journal
+    files: seccoop never makes one, and a folder it did not make is not its to remove."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(mode):
+        raise WriteRefused(f"{path}: is a folder, at a name seccoop keeps for its own temporary, lock "
+                           "and journal files (seccoop never makes such a folder); remove or rename it")
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -191,7 +217,7 @@ def _journal_entries(folder: Path, journal: Path, token: str) -> list[dict] | No
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
-            doc = json.loads(f.read(1 << 24))
+            doc = load_json(f.read(1 << 24))  # anyone may have written it: depth bounded
         entries = []
         for e in doc["files"]:
             rel = Path(e["target"])
@@ -229,6 +255,11 @@ def _roll_forward(folder: Path, journal: Path, token: str) -> list[Path] | None:
             if not (stat.S_ISREG(st.st_mode) and [st.st_dev, st.st_ino, st.st_ctime_ns] ==
                     [e["dev"], e["ino"], e["ctime_ns"]] and _sha256_nofollow(e["tmp_path"]) == e["sha256"]):
                 return None
+            try:  # a folder (or a link) put where its target was is never renamed over
+                if not stat.S_ISREG(os.lstat(e["target_path"]).st_mode):
+                    return None
+            except FileNotFoundError:
+                pass
             waiting.append(e)
             continue
         try:
@@ -272,13 +303,20 @@ class Staging:
             if os.path.lexists(level):
                 break
             missing.append(level)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise WriteRefused(f"{folder}: is not a folder (a file is where it, or a folder above it, "
+                               "should be)") from None
         self._created += missing  # deepest first
         # The lock appears under its final name only once it is held, so no other run can take
         # a run that is starting for a dead one.
         lock = folder / f".seccoop-{self.token}.lock"
         pending = folder / f".seccoop-{self.token}.lock-new"
-        fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        if os.path.lexists(lock):  # the rename below would replace a file there, and fail on a folder
+            raise WriteRefused(f"{lock}: something is already there, at a name only this run of "
+                               "seccoop uses; remove it")
+        fd = _create(pending, os.O_WRONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.rename(pending, lock)
@@ -296,6 +334,8 @@ class Staging:
             if match is None and name.startswith(".seccoop-") and name.endswith(".lock-new"):
                 match = re.fullmatch(r"\.seccoop-" + TOKEN + r"\.lock-new", name)
             if match and match["token"] != self.token:
+                # Checked before anything is removed: no run is cleared halfway.
+                _refuse_planted(folder / name)
                 leftovers.setdefault(match["token"], []).append(name)
         for token, names in sorted(leftovers.items()):
             if _run_is_alive(folder, token):
@@ -308,7 +348,10 @@ class Staging:
                         self.stale.append(folder / name)
                     else:
                         self.recovered += renamed
-                    os.unlink(folder / name)
+                    try:
+                        os.unlink(folder / name)
+                    except FileNotFoundError:
+                        pass  # removed by another run clearing the same dead one
                     _fsync_folder(folder)
             for name in names:
                 if not JOURNAL.fullmatch(name):
@@ -321,7 +364,7 @@ class Staging:
         refuse_unwritable(target)
         self.prepare(target.parent)
         tmp = target.parent / f".{target.name}.seccoop-{self.token}.tmp"
-        return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), tmp
+        return _create(tmp, os.O_RDWR), tmp
 
     def reserve(self, target: Path) -> Path:
         """A temporary path beside `target`, for a writer that needs a path (SQLite), not a stream."""
@@ -400,7 +443,7 @@ class Staging:
             files.append({"tmp": tmp.name, "target": target.relative_to(folder).as_posix(), "sha256": sha256,
                           "dev": st.st_dev, "ino": st.st_ino, "ctime_ns": st.st_ctime_ns})
         journal = folder / f".seccoop-{self.token}.journal"
-        fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = _create(journal, os.O_WRONLY)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(json.dumps({"files": files}, indent=1).encode("utf-8"))
