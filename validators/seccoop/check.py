@@ -3,7 +3,6 @@ and Frictionless validation of the package as published."""
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import signal
@@ -133,16 +132,16 @@ def stale_files(package: Package, outputs) -> list[Problem]:
     """At most one problem: the derived files on disk that differ from a fresh build (missing,
     unreadable or other bytes), and the CSVs in data/ that build does not write. Said once, with
     the command that fixes it, since one edit of curated data stales many files at once."""
-    from .write import file_digest
+    from . import paths
 
     behind: dict[str, list[str]] = {"differ": [], "missing": [], "unreadable": []}
     for rel, output in outputs.items():
-        path = package.root / rel
-        if not path.exists():
-            behind["missing"].append(rel)
-        elif (digest := file_digest(path)) is None:
-            behind["unreadable"].append(rel)
-        elif digest != (output.size, output.sha256):
+        try:  # through the gate: a link, FIFO or device in a derived file's place is never read
+            digest = paths.digest(package.root / rel, package.root, max(paths.TABLE_LIMIT, output.size))
+        except paths.Refused as exc:
+            behind["missing" if exc.code == "file-missing" else "unreadable"].append(rel)
+            continue
+        if digest != (output.size, output.sha256):
             behind["differ"].append(rel)
     data_dir = package.root / "data"
     extra = [package.rel(p) for p in sorted(data_dir.glob("*.csv")) if package.rel(p) not in outputs] \
@@ -174,8 +173,15 @@ def stale_outputs(differ: list[str], missing: list[str], unreadable: list[str], 
 def _worth_a_process(package: Package) -> bool:
     """Whether the published files are large enough for Frictionless to pay for a process of its
     own (a small package is validated faster in this one)."""
-    data = package.root / "data"
-    return (sum(p.stat().st_size for p in data.glob("*.csv")) if data.is_dir() else 0) > 4_000_000
+    total = 0
+    try:
+        with os.scandir(package.root / "data") as entries:
+            for entry in entries:  # sizes of the files themselves: a link is never followed
+                if entry.name.endswith(".csv") and entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        return False
+    return total > 4_000_000
 
 
 class _Background:
@@ -305,38 +311,43 @@ def validate_published(package: Package, cache_folder: Path | None = None) -> li
 
 
 def _frictionless(package: Package) -> list[Problem]:
-    descriptor = package.descriptor
-    try:
-        doc = json.loads(descriptor.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Problem("package-descriptor", f"not readable as JSON: {exc}", file=DESCRIPTOR)]
-    if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
-        return [Problem("package-descriptor", "has no list of resources", file=DESCRIPTOR)]
+    """Frictionless's report on the package, given only what the reading gate admits: the
+    descriptor as a value seccoop read and checked, and a loader that opens every file through
+    the gate (seccoop.gated_package; docs/safety.md)."""
     from frictionless import FrictionlessException
     from frictionless import Package as FrictionlessPackage
     from frictionless import system
 
-    with system.use_context(trusted=False):
-        try:
-            fpackage = FrictionlessPackage(str(descriptor))
-        except Exception as exc:
-            return _refused(exc)
-        try:  # as `validate` checks it, once for all resources
-            fpackage.to_descriptor(validate=True)
-        except FrictionlessException as exc:
-            return [Problem("package-frictionless", f"{error.type}: {error.message}", file=DESCRIPTOR)
-                    for error in exc.to_errors()]
-    names = [resource.name for resource in fpackage.resources]
-    if len(set(names)) != len(names) or not all(names):
-        return _validate_resource(package, fpackage, None)  # Frictionless reports the names
-    # One resource at a time, each in a process of its own: Frictionless keeps what it learnt of
-    # every resource (its foreign-key lookups) until the package is done, so in one process the
-    # peak is the sum of them (1.3 GiB at 100k events), and in one each, the largest (0.7 GiB).
-    big = _worth_a_process(package)
-    problems: list[Problem] = []
-    for name in names:
-        problems += _in_background(_validate_resource, package, fpackage, name, worth_it=big)()
-    return problems
+    from .gated_package import gate_package, gated_loader_plugin
+
+    gated = gate_package(package.root)
+    if gated.descriptor is None:
+        return gated.problems
+    system.register("seccoop_gate", gated_loader_plugin(package.root))
+    try:
+        with system.use_context(trusted=False):
+            try:
+                fpackage = FrictionlessPackage(gated.descriptor, basepath=str(package.root))
+            except Exception as exc:
+                return gated.problems + _refused(exc)
+            try:  # as `validate` checks it, once for all resources
+                fpackage.to_descriptor(validate=True)
+            except FrictionlessException as exc:
+                return gated.problems + [Problem("package-frictionless", f"{error.type}: {error.message}",
+                                                 file=DESCRIPTOR) for error in exc.to_errors()]
+        names = [resource.name for resource in fpackage.resources]
+        if len(set(names)) != len(names) or not all(names):
+            return gated.problems + _validate_resource(package, fpackage, None)  # Frictionless reports the names
+        # One resource at a time, each in a process of its own: Frictionless keeps what it learnt of
+        # every resource (its foreign-key lookups) until the package is done, so in one process the
+        # peak is the sum of them (1.3 GiB at 100k events), and in one each, the largest (0.7 GiB).
+        big = _worth_a_process(package)
+        problems: list[Problem] = list(gated.problems)
+        for name in names:
+            problems += _in_background(_validate_resource, package, fpackage, name, worth_it=big)()
+        return problems
+    finally:
+        system.deregister("seccoop_gate")
 
 
 def _refused(exc: Exception) -> list[Problem]:

@@ -687,9 +687,9 @@ def _loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
 def _check_evidence(dataset: Dataset) -> list[Problem]:
     """Pin every span to offsets in its source's text and verify it there; a span of a withheld
     text that is absent is checked for everything but its words (docs/rights.md)."""
-    problems = []
     lengths = dataset.lengths
-    released = _released_spans(dataset.package) if dataset.absent else set()
+    # Read whether or not a text is absent: a file the gate refuses is reported either way.
+    released, problems = _released_spans(dataset.package)
     # An offset is one of a few thousand numbers: one int object for each, not two per span
     # (about 50 MB at 100k events).
     offsets: dict[int, int] = {}
@@ -719,15 +719,18 @@ def _check_evidence(dataset: Dataset) -> list[Problem]:
 RELEASED_SPANS = "data/curated/released-spans.txt"
 
 
-def _released_spans(package: Package) -> set[str]:
+def _released_spans(package: Package) -> tuple[set[str], list[Problem]]:
     """The span ids the last release published (verified then by curators holding the texts):
-    one a line in data/curated/released-spans.txt, written at each release (docs/versioning.md)."""
+    one a line in data/curated/released-spans.txt, written at each release (docs/versioning.md).
+    A file the gate refuses (a link, a FIFO, too large) is reported, and counts as no list."""
     try:
         raw = paths.read_file(package.root / RELEASED_SPANS, package.root, paths.CURATED_LIMIT)
-    except paths.Refused:
-        return set()
+    except paths.Refused as exc:
+        if exc.code == "file-missing":
+            return set(), []
+        return set(), [Problem(exc.code, exc.reason, file=RELEASED_SPANS)]
     return {line.strip() for line in raw.decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")}
+            if line.strip() and not line.lstrip().startswith("#")}, []
 
 
 def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> tuple | None:

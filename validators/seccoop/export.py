@@ -11,15 +11,21 @@ that fails leaves any earlier file whole.
 from __future__ import annotations
 
 import csv
+import errno
+import io
+import os
 import json
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from . import paths
 from .package import DOCUMENT, PLURAL, Package, find_package
 from .render import write_csv
-from .report import Report
+from .report import Problem, Report
+from .streams import WholeWriter
+from .untrusted import load_json
 from .write import Output, Staging
 
 FORMATS = ("csv", "json", "jsonl", "sqlite", "parquet", "html", "zip")
@@ -51,7 +57,10 @@ class Published:
 
     def __init__(self, package: Package, texts: dict[str, str]):
         self.package, self.texts = package, texts
-        self.descriptor = json.loads(package.descriptor.read_text(encoding="utf-8"))
+        # Every file is read through the gate (docs/safety.md), though the check has just read
+        # it: a file replaced since by a link or a FIFO is refused, not followed.
+        with self.open_binary(package.descriptor) as f:
+            self.descriptor = load_json(f.read())
         tables = [r for r in self.descriptor["resources"] if r["type"] == "table"]
         self.paths = {r["name"]: package.root / r["path"] for r in tables}
         self.schemas = {r["name"]: r["schema"] for r in tables}
@@ -61,6 +70,12 @@ class Published:
                       for r in tables}
         self.about[FLAT_EVENTS] = {"title": FLAT_TITLE, "description": FLAT_DESCRIPTION}
 
+    def open_text(self, path: Path):
+        return open_published(self.package, path, text=True)
+
+    def open_binary(self, path: Path):
+        return open_published(self.package, path)
+
     @property
     def names(self) -> list[str]:
         return [*self.paths, FLAT_EVENTS]
@@ -69,7 +84,7 @@ class Published:
         """A table's header and its rows as text, read one at a time."""
         if name == FLAT_EVENTS:
             return FLAT_HEADER, flat_events(self)
-        f = self.paths[name].open(encoding="utf-8", newline="")
+        f = self.open_text(self.paths[name])
         reader = csv.reader(f)
         header = next(reader)
 
@@ -82,7 +97,7 @@ class Published:
     def records(self, kinds: list[str]) -> Iterator[tuple[str, dict]]:
         """(kind plural, record) from data/seccoop.json, which holds one record a line."""
         plural = None
-        with (self.package.root / DOCUMENT).open(encoding="utf-8") as f:
+        with self.open_text(self.package.root / DOCUMENT) as f:
             for line in f:
                 if line.startswith('  "'):
                     plural = line.split('"')[1]
@@ -94,12 +109,24 @@ class Published:
         KINDS lists them."""
         kinds = {plural: kind for kind, plural in PLURAL.items()}
         kind = None
-        with (self.package.root / DOCUMENT).open("rb") as f:
+        with self.open_binary(self.package.root / DOCUMENT) as f:
             for line in f:
                 if line.startswith(b'  "'):
                     kind = kinds.get(line.split(b'"')[1].decode("utf-8"))
                 elif line.startswith(b"    {") and kind is not None:
                     yield kind, json.loads(line.strip().removesuffix(b","))
+
+
+def open_published(package: Package, path: Path, text: bool = False):
+    """A published file opened through the gate (binary, or UTF-8 text for the csv module); one
+    the gate refuses stops the export with a report naming it (exit 1)."""
+    try:
+        raw = paths.open_file(path, package.root, paths.TABLE_LIMIT)
+    except paths.Refused as exc:
+        problem = Problem(exc.code, exc.reason, file=package.rel(path))
+        raise ExportInvalid(Report(str(package.root), [problem])) from None
+    stream = io.BufferedReader(raw, 1 << 20)
+    return io.TextIOWrapper(stream, encoding="utf-8", newline="") if text else stream
 
 
 def load_published(path: str | Path | Package | None = None, cache: bool = False) -> Published:
@@ -126,10 +153,8 @@ class SourceTexts:
         self._paths: dict[str, str] | None = None
 
     def get(self, source_id: str, default=None) -> str | None:
-        from . import paths
-
         if self._paths is None:
-            with (self.package.root / "data" / "sources.csv").open(encoding="utf-8", newline="") as f:
+            with open_published(self.package, self.package.root / "data" / "sources.csv", text=True) as f:
                 self._paths = {row["id"]: row["path"] for row in csv.DictReader(f)
                                if row["text"] == "included" and row["path"]}
         path = self._paths.get(source_id)
@@ -196,7 +221,7 @@ def _table_writer(published: Published, name: str, excel_safe: bool) -> Callable
     """What writes one exported table: the published file as it is, or its rows rendered again
     (the flat view, or text cells guarded for spreadsheets)."""
     def copy(output: Output) -> None:
-        with published.paths[name].open("rb") as f:
+        with published.open_binary(published.paths[name]) as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 output.write(chunk)
 
@@ -311,7 +336,7 @@ def _check_target(out: Path, package: Package, fmt: str, chosen: list[str]) -> N
 def _write_json(published: Published, chosen: list[str], output: Output) -> None:
     """The nested document: the published file itself, or only the chosen kinds in its layout."""
     if not chosen:
-        with (published.package.root / DOCUMENT).open("rb") as f:
+        with published.open_binary(published.package.root / DOCUMENT) as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 output.write(chunk)
         return
@@ -332,8 +357,11 @@ def _write_jsonl(published: Published, kinds: list[str], output: Output) -> None
 def _emit(writers: dict[str, Callable[[Output], None]], stdout) -> list[str]:
     """Run each writer into its target: standard output ("-"), or files written atomically."""
     if "-" in writers:
-        sink = stdout or sys.stdout.buffer
+        sink = WholeWriter(stdout or sys.stdout.buffer)
         writers["-"](Output(sink))
+        # Flushed here, not at exit: a reader that closed the pipe is then seen as a closed pipe
+        # (exit 141), for every format, however small the last write.
+        sink.flush()
         return ["-"]
     with Staging() as staging:
         for path, write in writers.items():
@@ -370,7 +398,7 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
     index on each foreign-key column and full-text search where people search; and beside it
     `X.metadata.json`, Datasette's metadata for it (seccoop.sqlite_extras). With chosen tables,
     the tables they reference come too, so that every foreign key holds."""
-    from .sqlite_extras import datasette_metadata, enable_search, metadata_bytes, metadata_path
+    from .sqlite_extras import datasette_metadata, metadata_bytes, metadata_path
 
     names = chosen or published.names
     unknown = [n for n in names if n not in published.names]
@@ -381,23 +409,44 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
         # Autocommit mode with an explicit transaction: sqlite3's implicit transactions decide
         # what is an INSERT by upper-casing SQL in the C locale's rules, which some locales
         # (tr_TR) break, committing every row on its own.
-        con = sqlite3.connect(staging.reserve(out), isolation_level=None)
+        database = staging.reserve(out)
+        con = sqlite3.connect(database, isolation_level=None)
         try:
-            con.execute("PRAGMA foreign_keys = ON")
-            con.execute("BEGIN")
-            # Checked at COMMIT: a row may name one later in its own table (an event part of another).
-            con.execute("PRAGMA defer_foreign_keys = ON")
-            # Referenced tables first, so every foreign key points at a table that exists.
-            for name in ordered:
-                _sqlite_table(con, name, published)
-                enable_search(con, name, published.schemas[name])
-            con.execute("COMMIT")
+            _sqlite_fill(con, published, ordered, database)
         finally:
             con.close()
         tables = {n: {**published.about[n], "schema": published.schemas[n]} for n in ordered}
         metadata = datasette_metadata(published.descriptor, out.stem, tables)
         staging.open(metadata_path(out)).write(metadata_bytes(metadata))
         staging.commit()
+
+
+# SQLite's own result codes for a failing environment: said as the OSError every other format
+# raises for it, so the command exits 4 (docs/safety.md), not 3.
+_SQLITE_ENVIRONMENT = {"SQLITE_FULL": errno.ENOSPC, "SQLITE_READONLY": errno.EROFS,
+                       "SQLITE_READONLY_DIRECTORY": errno.EROFS, "SQLITE_PERM": errno.EACCES}
+
+
+def _sqlite_fill(con: sqlite3.Connection, published: Published, ordered: list[str], database: Path) -> None:
+    """Every table into the database in one transaction; a full disk or a read-only folder is
+    raised as the OSError it is."""
+    from .sqlite_extras import enable_search
+
+    try:
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute("BEGIN")
+        # Checked at COMMIT: a row may name one later in its own table (an event part of another).
+        con.execute("PRAGMA defer_foreign_keys = ON")
+        # Referenced tables first, so every foreign key points at a table that exists.
+        for name in ordered:
+            _sqlite_table(con, name, published)
+            enable_search(con, name, published.schemas[name])
+        con.execute("COMMIT")
+    except sqlite3.Error as exc:
+        code = _SQLITE_ENVIRONMENT.get(getattr(exc, "sqlite_errorname", ""))
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(database)) from exc
 
 
 def _dependency_order(published: Published, names: list[str]) -> list[str]:

@@ -9,6 +9,8 @@ never what the file holds.
 from __future__ import annotations
 
 import errno
+import hashlib
+import io
 import os
 import stat
 from pathlib import Path
@@ -75,15 +77,22 @@ def check_way(path: Path, root: Path) -> os.stat_result:
     return info if info is not None else os.lstat(root)
 
 
-class LimitedReader:
+class LimitedReader(io.RawIOBase):
     """A binary stream over an open regular file that refuses to yield more than `limit` bytes
-    (the file may grow after its size was checked)."""
+    (the file may grow after its size was checked). A raw stream, so that `open_text` and
+    Frictionless's loader can buffer and decode it like any file."""
 
     def __init__(self, fd: int, limit: int):
+        super().__init__()
         self._file = os.fdopen(fd, "rb", buffering=0)
         self.limit, self.count = limit, 0
 
+    def readable(self) -> bool:
+        return True
+
     def read(self, size: int = -1) -> bytes:
+        if size is None:
+            size = -1
         want = self.limit + 1 - self.count if size < 0 else min(size, self.limit + 1 - self.count)
         chunks = []
         while want > 0:
@@ -100,11 +109,32 @@ class LimitedReader:
             raise Refused("file-too-large", f"larger than {self.limit} bytes; at most that is read")
         return data
 
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seekable(self) -> bool:
+        return True  # a regular file (the gate admits nothing else); Frictionless rereads its start
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        # The limit bounds how far into the file one reads, so the count is the position.
+        self.count = self._file.seek(offset, whence)
+        return self.count
+
+    def tell(self) -> int:
+        return self.count
+
     def fileno(self) -> int:
         return self._file.fileno()
 
     def close(self) -> None:
-        self._file.close()
+        if not self.closed:
+            self._file.close()
+        super().close()
 
     def __enter__(self) -> "LimitedReader":
         return self
@@ -171,6 +201,31 @@ def read_file(path: Path, root: Path | None, limit: int) -> bytes:
             return f.read()
         except OSError as exc:
             raise Refused("file-unreadable", exc.strerror or str(exc)) from None
+
+
+def open_text(path: Path, root: Path | None, limit: int) -> io.TextIOWrapper:
+    """A file opened through the gate as UTF-8 text (newlines as they are, for the csv module)."""
+    return io.TextIOWrapper(io.BufferedReader(open_file(path, root, limit), _CHUNK), encoding="utf-8",
+                            newline="")
+
+
+def digest(path: Path, root: Path, limit: int) -> tuple[int, str]:
+    """(size, sha256) of a file read through the gate in chunks (Refused as `open_file`)."""
+    sha = hashlib.sha256()
+    with open_file(path, root, limit) as f:
+        try:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                sha.update(chunk)
+        except OSError as exc:
+            raise Refused("file-unreadable", exc.strerror or str(exc)) from None
+        return f.count, sha.hexdigest()
+
+
+def check_file(path: Path, root: Path, limit: int) -> None:
+    """Whether the gate would read `path` (a regular file within the limit, no link on the way),
+    without reading it: Refused if not. For files another reader opens through the gate later."""
+    with open_file(path, root, limit):
+        pass
 
 
 def walk(folder: Path, root: Path) -> Iterator[tuple[Path, bool]]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from . import paths
 from .package import KINDS
+from .untrusted import BadJSON, load_json
 
 SCHEMA_FILES = ("defs", *KINDS, "retired-id", "resolution", "possibly-same", "seccoop")
 CODELIST_COLUMNS = ("code", "title", "description")
@@ -44,10 +45,12 @@ class Schemas:
         self.documents: dict[str, dict] = {}
         for name in SCHEMA_FILES:
             path = folder / f"{name}.schema.json"
-            try:
-                self.documents[name] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise SchemaBroken(f"{path}: {exc}") from None
+            try:  # through the gate, from the package's root: schema/ is the package's own
+                self.documents[name] = load_json(paths.read_file(path, folder.parent, paths.DOCUMENT_LIMIT))
+            except paths.Refused as exc:
+                raise SchemaBroken(f"{path}: {exc.reason}") from None
+            except BadJSON as exc:
+                raise SchemaBroken(f"{path}: {exc.reason}") from None
             doc = self.documents[name]
             if not isinstance(doc, dict) or doc.get("$schema") != DRAFT:
                 raise SchemaBroken(f"{path}: not a JSON Schema of draft 2020-12")
@@ -59,16 +62,23 @@ class Schemas:
         self.codelists: dict[str, Codelist] = {}
         self.codelist_bytes: dict[str, bytes] = {}  # as read: the package publishes them in place
         cl_folder = folder / "codelists"
-        if not cl_folder.is_dir():
+        try:
+            listed = [(path, is_link) for path, is_link in paths.walk(cl_folder, folder.parent)
+                      if path.parent == cl_folder and path.suffix == ".csv"]
+        except paths.Refused as exc:
+            raise SchemaBroken(f"{cl_folder}: {exc.reason}") from None
+        if not listed and not cl_folder.is_dir():
             raise SchemaBroken(f"{cl_folder}: codelists folder missing")
-        for path in sorted(cl_folder.glob("*.csv")):
-            try:
-                raw = path.read_bytes()
+        for path, _ in listed:
+            try:  # a link is refused by the gate, unread
+                raw = paths.read_file(path, folder.parent, paths.DOCUMENT_LIMIT)
                 reader = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
                 if tuple(reader.fieldnames or ())[:3] != CODELIST_COLUMNS:
                     raise SchemaBroken(f"{path}: header must start with code,title,description")
                 rows = list(reader)
-            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            except paths.Refused as exc:
+                raise SchemaBroken(f"{path}: {exc.reason}") from None
+            except (UnicodeDecodeError, csv.Error) as exc:
                 raise SchemaBroken(f"{path}: {exc}") from None
             codes = [r["code"] for r in rows]
             if len(set(codes)) != len(codes) or any(not c for c in codes):
