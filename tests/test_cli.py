@@ -155,3 +155,15 @@ def test_build_refuses_a_read_only_target(base_package):
     result = run_cli("build", str(base_package))
     assert result.returncode == 1 and "read-only" in result.stderr
     assert snapshot(base_package) == before
+
+
+@pytest.mark.parametrize("written, published", [("240.0000000000000001", "240.0"), ("1.0e-400", "0.0")])
+def test_a_number_that_a_float_does_not_keep_is_refused_not_published_changed(base_package, written, published):
+    path = base_package / "data" / "curated" / "events.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("lower: 31,", f"lower: {written},"), encoding="utf-8")
+    before = snapshot(base_package)
+    result = run_cli("build", str(base_package))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (f"data/curated/events.yaml:31:30: error yaml-number-range the number {written} cannot be published as "
+            f"written: as a float it is {published}") in result.stderr
+    assert snapshot(base_package) == before

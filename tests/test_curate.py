@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,10 @@ def _clean(pkg: Path) -> None:
 
 # -- add-source: options ------------------------------------------------------------------------
 
+_NO_URL = ("is not an http:// or https:// address with a host, or holds characters a URL may not (spaces, quotes, "
+           "angle brackets, backslashes: percent-encode them)")
+
+
 @pytest.mark.parametrize("option, value, message", [
     ("--published", "2024-02-30", "--published '2024-02-30' is not a date YYYY-MM-DD on the calendar (such as 2024-01-12)"),
     ("--published", "12/01/2024", "--published '12/01/2024' is not a date YYYY-MM-DD on the calendar (such as 2024-01-12)"),
@@ -54,8 +59,14 @@ def _clean(pkg: Path) -> None:
                               "for english write --language en"),
     ("--language", "klingonese", "--language 'klingonese' is not a BCP 47 language tag (such as en, es or pt-BR); "
                                  "give the language's code, not its name"),
-    ("--url", "notaurl", "--url 'notaurl' is not an http:// or https:// address"),
-    ("--url", "https://", "--url 'https://' is not an http:// or https:// address"),
+    ("--url", "notaurl", f"--url 'notaurl' {_NO_URL}"),
+    ("--url", "https://", f"--url 'https://' {_NO_URL}"),
+    # a value that would leave an HTML attribute (the review page) or a Markdown link
+    ("--url", 'https://x.org/a"><script>alert(1)</script>', f"--url 'https://x.org/a\"><script>alert(1)</script>' "
+                                                          f"{_NO_URL}"),
+    ("--url", "https://x.org/a<b", f"--url 'https://x.org/a<b' {_NO_URL}"),
+    ("--url", "https://x.org/a\\b", f"--url 'https://x.org/a\\\\b' {_NO_URL}"),
+    ("--url", "https://x.org/a b", f"--url 'https://x.org/a b' {_NO_URL}"),
     ("--title", "  ", "--title '  ' is empty"),
     ("--title", "Two\nlines", "--title 'Two\\nlines' is not one line"),
     ("--publisher", "The\u200bDaily", "--publisher 'The\\u200bDaily' holds invisible character U+200B, which no "
@@ -71,6 +82,19 @@ def test_add_source_refuses_a_wrong_option_before_reading_or_writing(base_packag
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.endswith(f"\nError: {message}; nothing was changed\n"), result.stderr
     assert snapshot(base_package) == before
+
+
+@pytest.mark.parametrize("url", ['https://x.org/a"><script>alert(1)</script>', "https://x.org/a b",
+                                 "https://x.org/a\\b", "https://x.org/<b>", "https://user@x.org/"])
+def test_a_curated_url_is_held_to_the_same_rule_as_the_option(base_package, url):
+    """The schema says which characters a URL holds, for --url and the curated YAML alike."""
+    path = base_package / "data" / "curated" / "sources.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("url: https://example.org/beta", f"url: '{url}'"),
+                    encoding="utf-8")
+    result = run_cli("check", str(base_package), "--format", "json")
+    assert result.returncode == 1, result.stdout
+    found = [(p["code"], p["path"]) for p in json.loads(result.stdout)["errors"]]
+    assert ("schema-pattern", "$[1].url") in found and {path for _, path in found} == {"$[1].url"}, found
 
 
 def test_add_source_refuses_an_included_text_without_licence_as_a_wrong_command_line(base_package, tmp_path):
@@ -183,8 +207,9 @@ def test_a_withheld_page_that_never_states_its_title_quotes_nothing(base_package
     assert result.returncode == 0, result.stderr
     sha = hashlib.sha256(page.encode()).hexdigest()
     assert result.stdout == (
-        f"no --text given: the text is withheld (licence unknown); it stays in texts/{sha}.txt, outside git "
-        "(docs/rights.md)\n"
+        # the truth about where the text went: no git is there to take it up
+        f"no --text given: the text is withheld (licence unknown); it stays in texts/{sha}.txt (no git checkout "
+        "holds the package; docs/rights.md)\n"
         "the text holds neither a first line `date YYYY-MM-DD TITLE` nor the title: the source quotes nothing of "
         "itself, and its title and date are as you gave them\n"
         "added source `dawn-post` as texts/{sha}.txt; now record its facts in data/curated/ and run `seccoop build`; "

@@ -449,8 +449,6 @@ def _crafted(versions: Path, tmp_path: Path, edit, name: str = "crafted") -> Pat
     (_set(("events", 0, "date"), _nested(600)), True, "nested more than 62 levels deep"),
     # a half surrogate pair cannot be written as UTF-8: the JSON output stopped midway
     (_set(("events", 0, "summary"), "\ud800"), False, "half of a surrogate pair"),
-    # NaN differs from itself (a version differed from itself) and `--format json` printed NaN
-    (_set(("events", 0, "summary"), float("nan")), True, "not finite"),
 ])
 def test_a_crafted_document_is_unreadable_not_a_crash(versions, tmp_path, edit, both, words):
     crafted = _crafted(versions, tmp_path, edit)
@@ -465,7 +463,9 @@ def test_a_crafted_document_is_unreadable_not_a_crash(versions, tmp_path, edit, 
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ("[]", "its data/seccoop.json is not a JSON object"),
     ('{"events": [' + "1" * 5000 + "]}", "a number too long to read"),
-    ('{"events": [{"id": "x", "a": 1e999}]}', "not finite"),
+    ('{"events": [{"id": "x", "a": 1e999}]}', "a number too large for a float"),
+    # NaN differs from itself (a version differed from itself) and `--format json` printed NaN
+    ('{"events": [{"id": "x", "a": NaN}]}', "holds NaN, which is not a JSON number"),
 ])
 def test_a_document_that_is_no_object_or_no_json_is_unreadable(versions, tmp_path, text, words):
     crafted = shutil.copytree(versions / "new", tmp_path / "crafted")

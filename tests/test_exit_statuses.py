@@ -42,9 +42,23 @@ def test_a_failing_environment_exits_4_and_says_so(base_package, tmp_path, monke
     result = CliRunner().invoke(main, ["export", str(base_package), "--format", "csv", "--table", "events",
                                        "--out", str(out)])
     assert result.exit_code == 4, result.output
-    assert f"the environment failed" in result.stderr and words in result.stderr
+    assert f"seccoop: the environment failed: {words}; nothing was changed\n" in result.stderr  # one colon
     assert "bug in seccoop" not in result.stderr and "Traceback" not in result.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [base_package]
+
+
+def test_a_failing_environment_names_the_file_once_and_safely(base_package, monkeypatch):
+    """The file git or the disk failed on is named with one colon after it, its name shown safely."""
+    export_module = importlib.import_module("seccoop.export")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/out\x1b]0;owned\x07.csv")
+
+    monkeypatch.setattr(export_module, "export", full)
+    result = CliRunner().invoke(main, ["export", str(base_package), "--format", "csv", "--out", "x.csv"])
+    assert result.exit_code == 4, result.output
+    assert result.stderr.startswith("seccoop: the environment failed: /tmp/out\\u001b]0;owned\\u0007.csv: no space "
+                                    "left on device; nothing was changed\n"), result.stderr
 
 
 def test_a_failing_environment_in_build_exits_4_and_writes_nothing(base_package, monkeypatch):

@@ -166,6 +166,21 @@ def test_a_tampered_text_names_the_file_and_the_hash_mismatch(pkg):
     assert problem["file"] == "data/curated/sources.yaml"
     assert f"`texts/{GAMMA_SHA}.txt` has sha256 " in problem["message"]
     assert "not this source's text" in problem["message"]
+    assert "git" not in problem["hint"]  # git never held a withheld text: it cannot give it back
+
+
+def test_a_link_in_the_texts_folder_names_the_file_and_says_nothing_of_git(pkg, tmp_path):
+    path = pkg / "texts" / f"{GAMMA_SHA}.txt"
+    elsewhere = tmp_path / "gamma.txt"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    for args in ((), ("--texts", str(pkg / "texts"))):  # read from the package, and as a folder of its own
+        code, report = _check(pkg, *args)
+        assert code == 1
+        [problem] = [p for p in report["errors"] if p["code"] == "file-link"]
+        assert problem["file"] == "data/curated/sources.yaml" and problem["path"] == "$[2].sha256"
+        assert f"texts/{GAMMA_SHA}.txt` is a symbolic link" in problem["message"], problem
+        assert "git" not in problem["hint"] and "package's own files" not in problem["message"], problem
 
 
 def test_a_copy_that_differs_outside_the_quotes_verifies_by_fingerprint(pkg, tmp_path):

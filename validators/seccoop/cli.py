@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_PIPE, EXIT_USAGE
+from .streams import buffer_standard_output
+from .terminal import shown
 
 
 # errno values that mean the machine, not the data or seccoop, failed (docs/safety.md).
@@ -33,7 +35,12 @@ def _exit_statuses(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                # Flushed here, not at exit: a reader that closed the pipe is said as a closed pipe
+                # (141), also where the command exits with a status of its own.
+                sys.stdout.flush()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -48,9 +55,8 @@ def _exit_statuses(command):
                 sys.exit(EXIT_PIPE)
             if exc.errno not in _ENVIRONMENT:
                 _internal(exc)
-            where = f" {exc.filename}" if exc.filename else ""
-            _say(f"seccoop: the environment failed:{where}: {_ENVIRONMENT[exc.errno]}; "
-                 "nothing was changed")
+            where = f"{shown(str(exc.filename))}: " if exc.filename else ""
+            _say(f"seccoop: the environment failed: {where}{_ENVIRONMENT[exc.errno]}; nothing was changed")
             _say("hint: free space, or make the folder writable, and run the command again; "
                  "this is not a problem in your data or in seccoop.")
             _debug()
@@ -62,6 +68,7 @@ def _exit_statuses(command):
 
 
 def _say(message: str) -> None:
+    """A line to stderr (anything a file gave the message has passed `shown` first)."""
     try:
         click.echo(message, err=True)
     except OSError:
@@ -89,7 +96,7 @@ def _internal(exc: BaseException):
         tb = tb.tb_next
     if tb is not None:
         where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
-    _say(f"seccoop: internal error: {type(exc).__name__}: {exc}{where}")
+    _say(f"seccoop: internal error: {type(exc).__name__}: {shown(str(exc))}{where}")
     _say("hint: this is a bug in seccoop, not in your data; please report it with "
          "the command you ran (set SECCOOP_DEBUG=1 for the traceback).")
     _debug()  # the traceback only adds to the message: the status stays 3
@@ -101,7 +108,29 @@ def _texts_option(command):
     return click.option("--texts", "texts", default=None, envvar="SECCOOP_TEXTS", show_envvar=True,
                         type=click.Path(file_okay=False),
                         help="The folder of withheld texts, each as <sha256>.txt. Default: texts/ in the package "
-                             "(git-ignored).")(command)
+                             "(git-ignored). A folder inside the package's git checkout that git does not ignore "
+                             "is refused.")(command)
+
+
+def _refused(exc: BaseException) -> click.UsageError:
+    """A usage error (exit 2) saying what was refused, safe to print: messages may quote a file."""
+    return click.UsageError(shown(str(exc)))
+
+
+def _texts_checked(path, texts, allow_bundled: bool = True) -> None:
+    """A usage error where the texts folder of the package at `path` lies where git could take up
+    a text put there (docs/rights.md); nothing where no package is found: the command says so."""
+    from .package import NoPackage, Package, find_package
+    from .rights import TextsExposed, texts_standing
+
+    try:
+        found = find_package(path, allow_bundled=allow_bundled)
+    except NoPackage:
+        return
+    try:
+        texts_standing(Package(found.root, Path(texts) if texts else None))
+    except TextsExposed as exc:
+        raise _refused(exc) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,6 +142,7 @@ def main():
     PACKAGE is a package folder or its datapackage.json; by default the nearest one at or above
     the current folder (check, locate and export fall back to the copy installed with seccoop).
     """
+    buffer_standard_output()  # every byte written or a closed pipe said (docs/safety.md)
 
 
 @main.command()
@@ -140,6 +170,7 @@ def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    _texts_checked(package, texts)
     report = run_check(package, strict=strict, texts=texts, require_texts=require_texts, cache=not no_cache)
     out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:
@@ -162,16 +193,17 @@ def build(package, texts):
     from .package import NoPackage
     from .report import render_report
 
+    _texts_checked(package, texts, allow_bundled=False)
     try:
         changed = run_build(package, texts=texts)
     except NoPackage as exc:
-        raise click.UsageError(f"{exc}; run inside a seccoop checkout or pass its folder") from None
+        raise click.UsageError(f"{shown(str(exc))}; run inside a seccoop checkout or pass its folder") from None
     except BuildFailed as exc:
         click.echo(render_report(exc.report, "text"), nl=False, err=True)
         click.echo("build stopped: nothing was written", err=True)
         sys.exit(exc.report.exit_code or EXIT_INVALID)
     except WriteRefused as exc:
-        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     if changed:
         for path in changed:
@@ -199,6 +231,7 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
     """
     from .locate import locate as run_locate
     from .package import NoPackage
+    from .rights import TextsExposed
 
     if pin:
         if quote is not None:
@@ -209,17 +242,20 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
     try:
         absent: list[str] = []
         hits, near = run_locate(quote, package, source_id, width, texts, absent)
-    except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
+    except (NoPackage, TextsExposed) as exc:
+        raise _refused(exc) from None
+    # A source text is taken as received: its words and their context may hold anything.
     for hit in hits:
-        click.echo(f"{hit.source}\tstart {hit.start}\tend {hit.end}\t…{hit.before}[{quote}]{hit.after}…")
+        click.echo(f"{shown(hit.source)}\tstart {hit.start}\tend {hit.end}\t"
+                   f"…{shown(hit.before)}[{shown(quote)}]{shown(hit.after)}…")
     if not hits:
         click.echo(f"not found: {quote!r}", err=True)
         for source, text in near:
-            click.echo(f"{source} has: {text!r} (quotes, dashes or spaces differ)", err=True)
+            # repr escapes every character that does not print as itself, as `shown` does
+            click.echo(f"{shown(source)} has: {text!r} (quotes, dashes or spaces differ)", err=True)
         if absent:
             click.echo(f"not searched: {len(absent)} withheld text(s) not in the texts folder "
-                       f"({', '.join(absent[:3])}{', ...' if len(absent) > 3 else ''}); name it with --texts "
+                       f"({shown(', '.join(absent[:3]))}{', ...' if len(absent) > 3 else ''}); name it with --texts "
                        "(docs/rights.md)", err=True)
         sys.exit(EXIT_INVALID)
 
@@ -227,25 +263,26 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
 def _pin(package, texts, dry_run) -> None:
     from .locate import pin
     from .package import NoPackage, find_package, is_installed_copy
+    from .rights import TextsExposed
     from .write import WriteRefused, write_atomically
 
     try:
         if is_installed_copy(find_package(package)):
             raise click.UsageError("the copy installed with seccoop is never written to; pin in a checkout")
         results, files = pin(package, texts)
-    except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
+    except (NoPackage, TextsExposed) as exc:
+        raise _refused(exc) from None
     for r in results:
         if r.problem:
-            click.echo(f"{r.file}:{r.line}: not pinned: {r.problem}", err=True)
+            click.echo(f"{shown(r.file)}:{r.line}: not pinned: {shown(r.problem)}", err=True)
         else:
             keys = ", ".join(f"{k} {v}" for k, v in r.keys.items())
-            click.echo(f"{r.file}:{r.line}: {'would pin' if dry_run else 'pinned'} {keys}")
+            click.echo(f"{shown(r.file)}:{r.line}: {'would pin' if dry_run else 'pinned'} {keys}")
     if not dry_run and files:
         try:
             write_atomically(files)
         except WriteRefused as exc:
-            click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+            click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
             sys.exit(EXIT_INVALID)
     pinned = sum(1 for r in results if not r.problem)
     click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)"
@@ -288,19 +325,17 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
 
     try:
         written = run_export(package, fmt, tables, out, excel_safe, cache=not no_cache)
-    except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
-    except ExportRefused as exc:
-        raise click.UsageError(str(exc)) from None
+    except (NoPackage, ExportRefused) as exc:
+        raise _refused(exc) from None
     except ExportInvalid as exc:
         click.echo(render_report(exc.report, "text"), nl=False, err=True)
         click.echo("export stopped: the package does not pass `seccoop check`; nothing was written", err=True)
         sys.exit(exc.report.exit_code)
     except WriteRefused as exc:  # the --out given cannot be written as asked, whatever the format
-        raise click.UsageError(f"cannot write {exc}; nothing was changed") from None
+        raise click.UsageError(f"cannot write {shown(str(exc))}; nothing was changed") from None
     if written != ["-"]:
         for path in written:
-            click.echo(f"wrote {path}", err=True)
+            click.echo(f"wrote {shown(str(path))}", err=True)
     if fmt == "zip":  # as sha256sum prints it, so `sha256sum -c` checks the download
         from .write import file_digest
         click.echo(f"{file_digest(Path(written[0]))[1]}  {Path(written[0]).name}")
@@ -325,26 +360,26 @@ def verify(source_id, copy, package):
         pkg = find_package(package)
         spans = rights.published_spans(pkg, source_id)
     except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
+        raise _refused(exc) from None
     except paths.Refused as exc:
-        raise click.UsageError(f"data/spans.csv: {exc.reason}") from None
+        raise click.UsageError(f"data/spans.csv: {shown(exc.reason)}") from None
     if not spans:
-        raise click.UsageError(f"the package publishes no span of a source `{source_id}`")
+        raise click.UsageError(f"the package publishes no span of a source `{shown(source_id)}`")
     try:
         text = paths.read_file(Path(copy), None, paths.DOCUMENT_LIMIT).decode("utf-8")
     except paths.Refused as exc:
-        raise click.UsageError(f"{copy}: {exc.reason}") from None
+        raise click.UsageError(f"{shown(copy)}: {shown(exc.reason)}") from None
     except UnicodeDecodeError as exc:
-        raise click.UsageError(f"{copy}: not UTF-8 (byte {exc.start})") from None
+        raise click.UsageError(f"{shown(copy)}: not UTF-8 (byte {exc.start})") from None
     missing = 0
     for result in rights.verify_copy(text, spans):
-        span = result.span
+        span = result.span  # its id is read from data/spans.csv: shown safely
         if result.found_at is None:
             missing += 1
-            click.echo(f"{span['id']}\tnot found in the copy")
+            click.echo(f"{shown(span['id'])}\tnot found in the copy")
         else:
-            click.echo(f"{span['id']}\tverified at {result.found_at}")
-    click.echo(f"{len(spans) - missing} of {len(spans)} span(s) verified against {copy}")
+            click.echo(f"{shown(span['id'])}\tverified at {result.found_at}")
+    click.echo(f"{len(spans) - missing} of {len(spans)} span(s) verified against {shown(copy)}")
     sys.exit(EXIT_INVALID if missing else 0)
 
 
@@ -384,26 +419,29 @@ def add_source(document, package, source_id, title, published, language, publish
     from .write import WriteRefused
     from .curate import AddSourceRefused, BadOption, add_source as run_add
     from .package import NoPackage, Package, find_package
+    from .rights import TextsExposed
 
     try:
         pkg = find_package(package, allow_bundled=False)
         pkg = Package(pkg.root, Path(texts) if texts else None)
-        sid, seed, quoted = run_add(pkg, Path(document), source_id, language, publisher, url,
-                                    text_rights or "withheld", licence, title, published)
+        sid, seed, quoted, standing = run_add(pkg, Path(document), source_id, language, publisher, url,
+                                              text_rights or "withheld", licence, title, published)
     except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
-    except BadOption as exc:
-        raise click.UsageError(f"{exc}; nothing was changed") from None
+        raise _refused(exc) from None
+    except (BadOption, TextsExposed) as exc:
+        raise click.UsageError(f"{shown(str(exc))}; nothing was changed") from None
     except (AddSourceRefused, WriteRefused) as exc:
-        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
+    seed = shown(seed)  # in a texts folder the user named, whose name may hold anything
     if text_rights is None:
-        click.echo(f"no --text given: the text is withheld (licence {licence}); it stays in {seed}, outside git "
-                   "(docs/rights.md)")
+        click.echo(f"no --text given: the text is withheld (licence {shown(licence)}); it stays in {seed} "
+                   f"({standing}; docs/rights.md)")
     if not quoted:
         click.echo("the text holds neither a first line `date YYYY-MM-DD TITLE` nor the title: the source quotes "
                    "nothing of itself, and its title and date are as you gave them")
-    click.echo(f"added source `{sid}` as {seed}; now record its facts in data/curated/ and run `seccoop build`"
+    told = f" ({standing})" if text_rights == "withheld" else ""  # said above where no --text was given
+    click.echo(f"added source `{sid}` as {seed}{told}; now record its facts in data/curated/ and run `seccoop build`"
                + ("; pin each quote with `seccoop locate --pin`" if (text_rights or "withheld") == "withheld" else ""))
 
 
@@ -420,7 +458,7 @@ def docs(package):
     try:
         changed = write_docs(find_package(package, allow_bundled=False))
     except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
+        raise _refused(exc) from None
     for path in changed:
         click.echo(f"wrote {path}")
     if not changed:
@@ -450,8 +488,8 @@ def diff(old, new, fmt):
 
     try:
         found = run_diff(old, new)
-    except Unreadable as exc:
-        raise click.UsageError(str(exc)) from None
+    except Unreadable as exc:  # may name a member of an archive a stranger made
+        raise _refused(exc) from None
     click.echo(RENDERERS[fmt](found), nl=False)
     sys.exit(EXIT_INVALID if found.has_changes else 0)
 
@@ -479,22 +517,20 @@ def _run_identity(operation, package, first, second, dry_run, reason, version):
     try:
         plan = operation(find_package(package, allow_bundled=False), first, second,
                          reason=reason, version=version)
-    except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
-    except BadArguments as exc:
-        raise click.UsageError(str(exc)) from None
+    except (NoPackage, BadArguments) as exc:
+        raise _refused(exc) from None
     except IdentityRefused as exc:
-        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
-    for line in plan.lines(dry_run):
-        click.echo(line)
+    for line in plan.lines(dry_run):  # each names curated files and ids as written there
+        click.echo(shown(line))
     if dry_run:
         click.echo("nothing was written (--dry-run)", err=True)
         return
     try:
         apply(plan)
     except WriteRefused as exc:
-        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     click.echo("now run `seccoop build` to rebuild the derived files", err=True)
 
@@ -550,36 +586,35 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
     from .package import NoPackage, Package, find_package
     from .write import WriteRefused
 
+    _texts_checked(package, texts, allow_bundled=False)
     try:
         pkg = find_package(package, allow_bundled=False)
         removal = run_remove(Package(pkg.root, Path(texts) if texts else None), source_id,
                              reason=reason, version=version)
-    except NoPackage as exc:
-        raise click.UsageError(str(exc)) from None
-    except UnknownSource as exc:
-        raise click.UsageError(str(exc)) from None
+    except (NoPackage, UnknownSource) as exc:
+        raise _refused(exc) from None
     except RemoveRefused as exc:
-        click.echo(f"seccoop: {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: {shown(str(exc))}; nothing was changed", err=True)
         for place in exc.details:
-            click.echo(f"  {place}", err=True)
+            click.echo(f"  {shown(place)}", err=True)
         sys.exit(EXIT_INVALID)
     if dry_run:
         for line in removal.lines(dry_run=True):
-            click.echo(line)
+            click.echo(shown(line))
         click.echo("nothing was written (--dry-run)", err=True)
         return
     try:
         apply_removal(removal)
     except WriteRefused as exc:
-        click.echo(f"seccoop: cannot write {exc}; nothing was changed", err=True)
+        click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     except OSError as exc:
         if removal.delete is None or exc.filename != str(removal.delete):
             raise
-        click.echo(f"seccoop: the source's record was removed, but {removal.shown_delete} could not be deleted "
-                   f"({exc.strerror}); delete it by hand (`seccoop check` reports it as source-unlisted until then)",
-                   err=True)
+        click.echo(f"seccoop: the source's record was removed, but {shown(removal.shown_delete)} could not be "
+                   f"deleted ({exc.strerror}); delete it by hand (`seccoop check` reports it as source-unlisted "
+                   "until then)", err=True)
         sys.exit(EXIT_ENVIRONMENT)
     for line in removal.lines():
-        click.echo(line)
+        click.echo(shown(line))
     click.echo("now run `seccoop build` to rebuild the derived files", err=True)

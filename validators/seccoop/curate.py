@@ -91,9 +91,14 @@ def check_options(schemas: Schemas, source_id: str | None, title: str | None, pu
             host = parts.hostname
         except ValueError:  # an unclosed [IPv6] bracket
             parts, host = None, None
-        if parts is None or parts.scheme not in ("http", "https") or not host or \
-                any(c.isspace() or not c.isprintable() for c in url):
-            raise BadOption(f"--url {url!r} is not an http:// or https:// address")
+        # The schema's pattern says which characters a URL holds (no quote, angle bracket,
+        # backslash or space: a value that could leave an HTML attribute or a Markdown link).
+        pattern = schemas.resolve("source", "url")["pattern"]
+        if parts is None or parts.scheme not in ("http", "https") or not host or not url.isprintable() or \
+                not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), url):
+            raise BadOption(f"--url {url!r} is not an http:// or https:// address with a host, or holds "
+                            "characters a URL may not (spaces, quotes, angle brackets, backslashes: "
+                            "percent-encode them)")
     if (fault := _text_fault(licence, one_line=True)):
         raise BadOption(f"--licence {licence!r} {fault}")
     if text_rights == "included" and licence.strip().lower() == "unknown":
@@ -156,13 +161,15 @@ def _evidence(source_id: str, text: str, header: Header | None, title: str, with
 def add_source(package: Package, document: Path, source_id: str | None = None, language: str = "en",
                publisher: str | None = None, url: str | None = None, text_rights: str = "withheld",
                licence: str = "unknown", title: str | None = None,
-               published: str | None = None) -> tuple[str, str, bool]:
+               published: str | None = None) -> tuple[str, str, bool, str | None]:
     """Copy `document` byte for byte into the package and append its source record to
     data/curated/sources.yaml: title and date from its first line `date YYYY-MM-DD TITLE` or from
     `title` and `published` (docs/curating.md, section 1), rights, sha256, length and normalized
     hash, and what it quotes of itself as evidence. An included text goes to seeds/ as
     NNN_<sha256[:16]>.txt; a withheld one to the texts folder as <sha256>.txt, and its evidence is
-    pinned. Returns (source id, where the text was put, whether it has evidence)."""
+    pinned: only where git cannot take it up (rights.TextsExposed otherwise). Returns (source id,
+    where the text was put, whether it has evidence, and for a withheld text where its folder
+    stands towards git)."""
     schemas = Schemas(package.schema)
     check_options(schemas, source_id, title, published, language, publisher, url, text_rights, licence)
     try:  # the user named this file: it may lie anywhere, but must be a regular file of a sane size
@@ -209,6 +216,7 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
     if retired is not None:
         raise AddSourceRefused(f"the id `{source_id}` was retired in {retired.get('version')} ({retired.get('reason')}); "
                                "ids are never reused: give another with --id")
+    standing = None
     if text_rights == "included":
         target = package.seeds / f"{len(seeds):03d}_{digest[:16]}.txt"
         where = {"path": f"seeds/{target.name}"}
@@ -216,6 +224,7 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
         folder, _ = rights.texts_folder(package)
         target = folder / f"{digest}.txt"
         where = {}
+        standing = rights.texts_standing(package, target.name)  # before anything is written
     evidence = _evidence(source_id, text, header, title, withheld=text_rights == "withheld")
     record = {"id": source_id, "title": title, "published": published, "language": language,
               "publisher": publisher, "url": url, "text": text_rights, "licence": licence, **where,
@@ -233,7 +242,7 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
         raise WriteRefused(f"{target}: exists")
     target.parent.mkdir(parents=True, exist_ok=True)  # the texts folder, on first use
     write_atomically({target: raw, sources_file: updated})
-    return source_id, package.rel(target), bool(evidence)
+    return source_id, package.rel(target), bool(evidence), standing
 
 
 def _recorded_sources(package: Package) -> list[dict]:

@@ -17,14 +17,13 @@ import contextlib
 import csv
 import io
 import json
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from .package import DESCRIPTOR, DOCUMENT, KINDS, PLURAL
 from .untrusted import MAX_DEPTH, BadJSON, load_json
+from .terminal import shown
 from .versions import Unreadable, Version, open_version
 
 # A record's keys that are not its fields: evidence is compared span by span, and sources and
@@ -271,10 +270,9 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 def _unfit(value: Any, limit: int) -> str | None:
     """Why `value` cannot be compared and rendered, or None: nested more than `limit` arrays and
-    objects deep (comparing recurses into them), a number that is not finite (`NaN`, `Infinity`,
-    `1e999`: Python's parser takes them, but no JSON text holds one, and NaN differs from itself),
-    or a string or key holding half of a surrogate pair (no UTF-8 text holds one; printing it
-    would fail midway). Walked once, without recursion; `type() is` as json.loads makes exact
+    objects deep (comparing recurses into them), or a string or key holding half of a surrogate
+    pair (no UTF-8 text holds one; printing it would fail midway). A number that is not finite
+    never gets here: `untrusted.load_json` refuses it. Walked once, without recursion; `type() is` as json.loads makes exact
     types, and every value of a large document passes here."""
     stack: list[tuple[Any, int]] = [((value,), 0)]
     while stack:
@@ -289,11 +287,8 @@ def _unfit(value: Any, limit: int) -> str | None:
             kind = type(child)
             if kind is dict or kind is list:
                 stack.append((child, level + 1))
-            elif kind is str:
-                if not child.isascii() and _SURROGATE.search(child):
-                    return "a string holds half of a surrogate pair (\\ud800-\\udfff), which is no text"
-            elif kind is float and not math.isfinite(child):
-                return "a number is not finite (NaN or Infinity)"
+            elif kind is str and not child.isascii() and _SURROGATE.search(child):
+                return "a string holds half of a surrogate pair (\\ud800-\\udfff), which is no text"
     return None
 
 
@@ -499,14 +494,10 @@ def diff(old: str, new: str | None = None) -> Diff:
 # -- rendering --------------------------------------------------------------------------------
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._@#-]*")
-_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
 def _value(value: Any) -> str:
-    """A value as JSON on one line, with every control, format (bidi) or unassigned character
-    escaped: published data never steers a terminal or hides text."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNSAFE else c for c in text)
+    """A value as JSON on one line, every character that does not print as itself escaped
+    (seccoop.terminal): published data never steers a terminal or hides text."""
+    return shown(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def _id(id_: Any) -> str:
@@ -648,7 +639,8 @@ def render_json(diff: Diff) -> str:
            **{change: [r.as_json() for r in diff.of(change)] for change in CHANGES},
            "retired_ids": diff.retired_ids,
            "possibly_same": {"added": diff.links_added, "removed": diff.links_removed}}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    # Escaped line by line (seccoop.terminal): still the same JSON, never a raw control character.
+    return "".join(shown(line) + "\n" for line in json.dumps(doc, ensure_ascii=False, indent=2).split("\n"))
 
 
 def _code(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from sys import intern
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,6 +212,14 @@ def _scalar(node: yaml.ScalarNode) -> Any:
                 raise _Refused("yaml-number-range", f"the number {_abridged(value)} is "
                                f"{'not finite' if not math.isfinite(number) else 'not below 1e15'}",
                                node, _NUMBER_HINT)
+            # Published as the float's shortest form, the number must still be the one written:
+            # `1.50` and `.5` are, `240.0000000000000001` (published as 240.0) and `1e-400` are not.
+            # Decimal values are compared, not texts, so that notation alone never counts.
+            if not _survives(value, number):
+                raise _Refused("yaml-number-range", f"the number {_abridged(value)} cannot be published as "
+                               f"written: as a float it is {number!r}", node,
+                               f"Write {number!r} if that is the value meant; else write the number as text, "
+                               "in quotes.")
             return number
         raise _Refused("yaml-implicit-type", f"bare `{value}` is a special float in YAML 1.1", node,
                        f'Write "{value}" in quotes if it is text.')
@@ -218,6 +227,14 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         # dates stay the text written: the schema checks them as dates
         return shared_scalars.setdefault(value, value)
     raise _Refused("yaml-tag", f"tag {tag} is not accepted", node)
+
+
+def _survives(value: str, number: float) -> bool:
+    """Whether the float's shortest form denotes the decimal value written."""
+    try:
+        return Decimal(value) == Decimal(repr(number))
+    except InvalidOperation:  # an exponent beyond even Decimal's range: nothing a float keeps
+        return False
 
 
 _NUMBER_HINT = (f"Keep integers within ±{MAX_INT} and other numbers finite and below 1e15; "

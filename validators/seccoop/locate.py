@@ -69,8 +69,11 @@ def locate(quote: str, path: str | Path | None = None, source_id: str | None = N
 
 
 def _package(path, texts) -> Package:
+    """The package, with its texts folder known to lie out of git's reach (rights.TextsExposed)."""
     package = find_package(path)
-    return Package(package.root, Path(texts) if texts else None)
+    package = Package(package.root, Path(texts) if texts else None)
+    rights.texts_standing(package)
+    return package
 
 
 @dataclass(frozen=True)

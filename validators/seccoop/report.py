@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal
 
+from .terminal import shown
+
 Severity = Literal["error", "warning"]
 
 
@@ -42,11 +44,13 @@ CODES = _codes(
     ("file-too-large", "syntax", "error", "A file is larger than seccoop reads for its kind.",
      "Split a curated file into several files in data/curated/<kind>/ (for example one per source)."),
     ("file-link", "syntax", "error",
-     "A curated file or folder is a symbolic link; seccoop reads only the package's own files.",
-     "Replace the link with the file itself (git tracks the link, not what it points at)."),
+     "A curated file, a folder or a source's text is a symbolic link; seccoop reads only regular files, never "
+     "through a link.",
+     "Replace the link with the file itself: seccoop follows no link, wherever it points."),
     ("yaml-number-range", "syntax", "error",
      "A number is too large, too precise or not finite to be published the same in CSV, JSON and SQLite.",
-     "Keep integers within ±9007199254740991 and numbers finite and below 1e15; write other values as text."),
+     "Keep integers within ±9007199254740991, and numbers finite, below 1e15 and with no more digits than a float "
+     "keeps; write other values as text."),
     ("yaml-syntax", "syntax", "error",
      "The file is not valid YAML (reported where the mistake began: an unclosed bracket or quote, a bad indent).",
      "Fix the YAML at the place shown; indent with spaces, not tabs, and quote text containing ': ' or '#'."),
@@ -168,7 +172,8 @@ CODES = _codes(
     ("source-encoding", "sources", "error", "A source document is not valid UTF-8.",
      "Convert the document to UTF-8 before adding it; seeds are kept as received otherwise."),
     ("source-checksum", "sources", "error", "A source document's bytes differ from its recorded sha256.",
-     "Seeds are never edited: restore the document from git (git checkout -- seeds/), or record a new source."),
+     "Texts are never edited: put back the file the message names with the recorded bytes, or record the changed "
+     "text as a new source."),
     ("source-rights", "sources", "error", "A source's text is marked included but its licence is unknown.",
      "Name the licence that allows republishing the text, or set `text: withheld`."),
     ("source-text-missing", "sources", "error", "A withheld text is not in the texts folder (with --require-texts).",
@@ -278,19 +283,20 @@ class Report:
 def render_report(report: Report, fmt: str, max_errors: int | None = None) -> str:
     """Render a report as `text`, `json` or `github` annotations."""
     problems = report.sorted()
-    shown = problems if max_errors is None else problems[:max_errors]
-    cut = len(problems) - len(shown)
+    listed = problems if max_errors is None else problems[:max_errors]
+    cut = len(problems) - len(listed)
     if fmt == "json":
         doc = {"valid": report.valid, "package": report.package, "strict": report.strict,
                "counts": {"errors": len(report.errors), "warnings": len(report.warnings)},
                "truncated": cut, "unverified": dict(sorted(report.unverified.items())),
-               "errors": [p.as_dict() for p in shown]}
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+               "errors": [p.as_dict() for p in listed]}
+        # JSON's own escapes for what a terminal would run: the same document, line by line
+        return "".join(shown(line) + "\n" for line in json.dumps(doc, indent=2, ensure_ascii=False).split("\n"))
     if fmt == "github":
         base = _github_base(report.package)
-        lines = [_github(p, base) for p in shown]
+        lines = [_github(p, base) for p in listed]
     else:
-        lines = [_text(p) for p in shown]
+        lines = [_text(p) for p in listed]
     if cut:
         lines.append(f"... {cut} more problem(s) not shown (--max-errors {max_errors})")
     if report.unverified:
@@ -299,7 +305,8 @@ def render_report(report: Report, fmt: str, max_errors: int | None = None) -> st
                 "the texts folder (docs/rights.md)")
         lines.append(f"::notice title=seccoop::{_escape_data(said)}" if fmt == "github" else said)
     n_err, n_warn = len(report.errors), len(report.warnings)
-    summary = (f"{report.package}: valid" if report.valid else f"{report.package}: invalid") + \
+    package = shown(report.package)
+    summary = (f"{package}: valid" if report.valid else f"{package}: invalid") + \
         f" ({n_err} error(s), {n_warn} warning(s))"
     return "".join(line + "\n" for line in lines) + summary + "\n"
 
@@ -308,14 +315,15 @@ def _where(p: Problem) -> str:
     if p.file is None:
         return "seccoop"
     if p.line is None:
-        return p.file
-    return f"{p.file}:{p.line}:{p.column or 1}"
+        return shown(p.file)
+    return f"{shown(p.file)}:{p.line}:{p.column or 1}"
 
 
 def _text(p: Problem) -> str:
-    at = f" [{p.path}]" if p.path else ""
-    hint = f"\n    hint: {p.hint}" if p.hint else ""
-    return f"{_where(p)}: {p.severity} {p.code} {p.message}{at}{hint}"
+    # A message may quote a file (a key, a value, a source's words): each part is shown safely.
+    at = f" [{shown(p.path)}]" if p.path else ""
+    hint = f"\n    hint: {shown(p.hint)}" if p.hint else ""
+    return f"{_where(p)}: {p.severity} {p.code} {shown(p.message)}{at}{hint}"
 
 
 def _escape_data(s: str) -> str:
@@ -363,10 +371,10 @@ def _github_base(package: str) -> str:
 def _github(p: Problem, base: str = "") -> str:
     props = []
     if p.file:
-        props.append(f"file={_escape_property(_github_file(p.file, base))}")
+        props.append(f"file={_escape_property(shown(_github_file(p.file, base)))}")
         if p.line:
             props.append(f"line={p.line}")
             props.append(f"col={p.column or 1}")
     props.append(f"title={_escape_property(p.code)}")
-    msg = p.message + (f" [{p.path}]" if p.path else "") + (f"\nhint: {p.hint}" if p.hint else "")
+    msg = shown(p.message) + (f" [{shown(p.path)}]" if p.path else "") + (f"\nhint: {shown(p.hint)}" if p.hint else "")
     return f"::{p.severity} {','.join(props)}::{_escape_data(msg)}"

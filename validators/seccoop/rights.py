@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from . import paths
 
 TEXTS_ENV = "SECCOOP_TEXTS"
 DEFAULT_TEXTS = "texts"  # inside the checkout, git-ignored
+# A name of the kind every text of the texts folder has (`<sha256>.txt`): what git is asked about
+# when no one text is meant, so that a rule such as `texts/*.txt` counts as it would for a text.
+SOME_TEXT = "0" * 64 + ".txt"
+GIT_TIMEOUT = 60  # seconds: the question is one lookup in the ignore rules
 
 # The quotation budget of a withheld text (docs/rights.md says why these numbers): each published
 # quote at most a sentence's length, and all of them together a small share of the text.
@@ -55,6 +60,78 @@ def texts_folder(package) -> tuple[Path, Path]:
     return package.root / DEFAULT_TEXTS, package.root
 
 
+class TextsExposed(Exception):
+    """The texts folder lies in the git checkout that holds the package, and git does not ignore
+    it: a text there would be one `git add` from being committed (exit 2; docs/rights.md)."""
+
+
+def texts_standing(package, name: str = SOME_TEXT) -> str:
+    """Why a text `name` put in the texts folder stays out of git, as a command says it (`git
+    ignores it`, `outside the package's git checkout`, ...). Raises TextsExposed where it would
+    not: a folder inside the git checkout that holds the package which git does not ignore, or
+    of which git cannot say.
+
+    A package that no git checkout holds (a downloaded release folder, the copy installed with
+    seccoop) has no git to leak into: any folder is fine there."""
+    from .package import is_installed_copy
+
+    top = None if is_installed_copy(package) else _checkout(package.root.resolve())
+    if top is None:
+        return "no git checkout holds the package"
+    folder = texts_folder(package)[0].resolve()
+    try:
+        probe = (folder / name).relative_to(top).as_posix()
+    except ValueError:
+        return "outside the package's git checkout"
+    default = package.texts is None and not os.environ.get(TEXTS_ENV)
+
+    def exposed(why: str) -> TextsExposed:
+        fix = (f"add `/{DEFAULT_TEXTS}/` to the package's .gitignore, or name a folder outside the checkout with "
+               f"--texts or {TEXTS_ENV}" if default else
+               f"name a folder outside the checkout (or one git ignores) with --texts or {TEXTS_ENV}")
+        return TextsExposed(f"the texts folder {package.rel(folder)} lies inside the git checkout {top}, and git "
+                            f"{why}: a withheld text there would be one `git add` from being committed; {fix} "
+                            "(docs/rights.md)")
+
+    try:
+        # Plumbing only, in the checkout itself: never a hook, a pager or a prompt; --no-index asks
+        # the ignore rules alone, as `git add` would apply them to a new file.
+        done = subprocess.run(["git", "check-ignore", "-q", "--no-index", "--", probe], cwd=top, env=_git_env(),
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT)
+    except FileNotFoundError:  # no git here to leak into, and none to ask
+        return "git is not installed here"
+    except subprocess.TimeoutExpired:
+        raise exposed(f"did not say within {GIT_TIMEOUT} s whether it ignores it") from None
+    if done.returncode == 0:
+        return "git ignores it"
+    if done.returncode == 1:
+        raise exposed("does not ignore it")
+    said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    raise exposed(f"cannot say whether it ignores it ({said[-1] if said else done.returncode})")
+
+
+def _checkout(root: Path) -> Path | None:
+    """The top of the git work tree holding `root`: the nearest folder at or above it with a
+    `.git` (a folder; a file in a linked worktree or a submodule). A look at the file system
+    only, so that a package outside git costs no process."""
+    for folder in (root, *root.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return None
+
+
+def _git_env() -> dict[str, str]:
+    """seccoop's environment for git (versions._git_env: no prompt, no pager), without any GIT_*
+    variable of the caller's that points git at another repository, work tree, index or
+    configuration (a hook running seccoop sets some): git finds the checkout from the folder it
+    runs in."""
+    from .versions import _git_env as base
+
+    # check-ignore takes paths, not pathspecs, and refuses GIT_LITERAL_PATHSPECS outright.
+    own = {"GIT_TERMINAL_PROMPT", "GIT_PAGER"}
+    return {k: v for k, v in base().items() if not k.startswith("GIT_") or k in own}
+
+
 class TextAbsent(Exception):
     """A withheld source's text is not in the texts folder."""
 
@@ -70,7 +147,15 @@ def read_withheld(package, sha256: str) -> tuple[bytes, str]:
     except paths.Refused as exc:
         if exc.code == "file-missing":
             raise TextAbsent(shown) from None
-        raise
+        # The gate speaks of the package's own files; a text is named, and told of as one.
+        if exc.code == "file-link" and exc.link is not None and exc.link != path:
+            reason = (f"`{shown}` lies behind the symbolic link `{package.rel(exc.link)}`; a text is read "
+                      "only from the texts folder itself, never through a link")
+        elif exc.code == "file-link":
+            reason = f"`{shown}` is a symbolic link; a text is read only as a regular file, never through a link"
+        else:
+            reason = f"`{shown}`: {exc.reason}"
+        raise paths.Refused(exc.code, reason, exc.link) from None
 
 
 @dataclass(frozen=True)
