@@ -20,9 +20,9 @@ from conftest import ROOT
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
-def _export_into_closing_pipe(args: list[str], unbuffered: bool) -> tuple[int, str]:
-    """Run `seccoop export ARGS` into a pipe of one page that its reader closes after the first
-    byte: the export's next write takes part of what it is given, or fails."""
+def _into_closing_pipe(args: list[str], unbuffered: bool) -> tuple[int, str]:
+    """Run `seccoop ARGS` into a pipe of one page that its reader closes after the first byte:
+    the command's next write takes part of what it is given, or fails."""
     read, write = os.pipe()
     try:
         fcntl.fcntl(write, F_SETPIPE_SZ, 4096)
@@ -31,7 +31,7 @@ def _export_into_closing_pipe(args: list[str], unbuffered: bool) -> tuple[int, s
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONUNBUFFERED")}
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", str(ROOT), *args], stdout=write,
+    proc = subprocess.Popen([sys.executable, "-m", "seccoop", *args], stdout=write,
                             stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL)
     os.close(write)
     first = os.read(read, 1)
@@ -53,7 +53,17 @@ def test_a_reader_that_closes_the_pipe_early_is_a_closed_pipe(args, unbuffered):
     """Each output is larger than the pipe's one page: with the reader gone after one byte, the
     export cannot have written everything, so it exits 141 and says nothing (before, under
     PYTHONUNBUFFERED a CSV export exited 0 with its output cut short)."""
-    status, stderr = _export_into_closing_pipe(args, unbuffered)
+    status, stderr = _into_closing_pipe(["export", str(ROOT), *args], unbuffered)
+    assert status == 141, stderr
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("unbuffered", [True, False], ids=["raw-stdout", "buffered-stdout"])
+def test_a_long_text_report_into_a_closing_pipe_is_a_closed_pipe(built_base, unbuffered):
+    """Text printed through click (here diff's report of two different packages, several pages
+    long) is written whole or the pipe is said closed: before, under PYTHONUNBUFFERED the text
+    layer ignored a raw write's count and the command exited as if all was said."""
+    status, stderr = _into_closing_pipe(["diff", str(built_base), str(ROOT)], unbuffered)
     assert status == 141, stderr
     assert stderr == ""
 

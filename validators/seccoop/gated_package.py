@@ -75,7 +75,11 @@ def gate_package(root: Path, descriptor_name: str = "datapackage.json") -> Gated
         try:
             paths.check_file(root / resource["path"], root, paths.TABLE_LIMIT)
         except paths.Refused as exc:
-            problems.append(problem(exc.code, exc.reason, file=resource["path"]))
+            if exc.code == "file-missing":  # as Frictionless said it: a file `build` writes again
+                problems.append(problem("package-frictionless", "scheme-error: the file is missing",
+                                        file=resource["path"]))
+            else:
+                problems.append(problem(exc.code, exc.reason, file=resource["path"]))
             refused.add(resource.get("name") if isinstance(resource.get("name"), str) else resource["path"])
             continue
         kept.append(resource)
