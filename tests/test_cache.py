@@ -1,7 +1,8 @@
 """The check cache (docs/cache.md) gives exactly the answer of a cold check: random sequences of
-edits, valid and invalid, across files (some change other files' validity), each followed by a
-cached and a cold check in this process, compared problem for problem. Also: where the cache is
-off, and that a corrupt entry is never trusted."""
+edits, valid and invalid, across files (some change other files' validity, some keep a file's size
+and modification time, some damage the cache's own files), each followed by a cached and a cold
+check in this process, compared problem for problem. Also: where the cache is off, and that a
+corrupt entry is never trusted (more in tests/test_cache_trust.py)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,41 @@ EDITS = {
     "comment-at-end": lambda pkg: _append(pkg / "data" / "curated" / "events.yaml", "# checked again\n"),
     "comment-on-top": lambda pkg: _prepend(pkg / "data" / "curated" / "actors.yaml", "# who is who\n"),
     "requote": lambda pkg: _edit(pkg, "type: request", "type: 'request'", "data/curated/events.yaml"),
+    # The same size and, given back, the same modification time (as `touch -r`, an archive or an
+    # editor keeping dates would leave them): only the change time tells the new bytes apart.
+    "kept-dates-code": lambda pkg: _same_size(pkg, "type: request", "type: reqzest", "data/curated/events.yaml"),
+    "kept-dates-id": lambda pkg: _same_size(pkg, "- id: ana-vela", "- id: ana-velx", "data/curated/actors.yaml"),
+    "kept-dates-seed": lambda pkg: _same_size(pkg, "on Monday", "on Mondax", "seeds/alpha.txt"),
+    "kept-dates-derived": lambda pkg: _same_size(pkg, "alpha,source", "alphx,source", "data/records.csv"),
+    "kept-dates-codelist": lambda pkg: _same_size(pkg, "request,Appeal", "reqxest,Appeal",
+                                                  "schema/codelists/event-types.csv"),
+    # The cache's own files damaged (a full disk, a killed write, a bad sector): never trusted.
+    "cache-corrupt": lambda pkg: _damage_cache(lambda raw: raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1])
+                                               + raw[len(raw) // 2 + 1:]),
+    "cache-truncated": lambda pkg: _damage_cache(lambda raw: raw[:len(raw) // 2]),
 }
+
+
+def _same_size(pkg: Path, old: str, new: str, file: str) -> None:
+    """`old` replaced by `new`, as long, in place; the file's access and modification times then
+    set back to what they were."""
+    assert len(old.encode()) == len(new.encode())
+    path = pkg / file
+    before = path.stat()
+    raw = path.read_bytes()
+    if old.encode() in raw:
+        path.write_bytes(raw.replace(old.encode(), new.encode(), 1))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _damage_cache(damage) -> None:
+    """Every file of the check cache (SECCOOP_CACHE_DIR) damaged once (a store and its baseline's
+    name are one file)."""
+    seen = set()
+    for path in sorted((Path(os.environ["SECCOOP_CACHE_DIR"]) / "seccoop").glob("[!.]*")):
+        if path.stat().st_ino not in seen and path.stat().st_size:
+            seen.add(path.stat().st_ino)
+            path.write_bytes(damage(path.read_bytes()))
 
 
 def _append(path: Path, text: str) -> None:
@@ -108,6 +143,17 @@ def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_
         assert _answer(check(pkg, cache=True)) == _answer(cold), (edits, name)  # now from the entry
     if aged:
         assert list(own_cache.glob("seccoop/*.parsed"))
+
+
+@pytest.mark.parametrize("name", sorted(name for name in EDITS if name.startswith("kept-dates-")))
+def test_an_edit_keeping_size_and_modification_time_is_seen(built_base, tmp_path, own_cache, name):
+    """0.2.0 took a file by its size, modification time and inode: such an edit was not seen."""
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    _age(pkg)
+    assert check(pkg, cache=True).valid
+    EDITS[name](pkg)
+    cached, cold = check(pkg, cache=True), check(pkg, cache=False)
+    assert not cold.valid and _answer(cached) == _answer(cold)
 
 
 def _counting_loads(monkeypatch) -> list[str]:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import copy_package
 from seccoop import check
 from test_benchmark_generator import generate
-from test_cache import _age, _answer
+from test_cache import _age, _answer, _damage_cache
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,17 @@ def _drop_first_record(path: Path) -> None:
         path.write_text(text[:starts[0]] + text[starts[1]:], encoding="utf-8")
 
 
+def _kept_dates(path: Path, pattern: str, replace: str) -> None:
+    """The first match of `pattern` replaced by as many bytes, in place; the file's access and
+    modification times then set back: only its change time tells the edit."""
+    before = path.stat()
+    raw = path.read_bytes()
+    edited = re.sub(pattern.encode(), replace.encode(), raw, count=1, flags=re.M)
+    assert len(edited) == len(raw)
+    path.write_bytes(edited)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 def _build(pkg: Path) -> None:
     from seccoop.build import BuildFailed, build
 
@@ -131,6 +142,13 @@ EDITS = {
         "\n- id: vidado-report-2022-000011-terrorist-designation-e0\n  summary: a\n  summary: b\n"),
     "resolution": lambda pkg, base, n: _sub(pkg / "data" / "curated" / "resolutions.yaml", r"value: ", "value: X"),
     "seed": lambda pkg, base, n: _sub(sorted((pkg / "seeds").glob("*.txt"))[n], r"the", "teh"),
+    # the same size and modification time: a value edited, a code no codelist has
+    "kept-dates-summary": lambda pkg, base, n: _kept_dates(_files(pkg, "events")[n], r"(?<=summary: )\w", "Q"),
+    "kept-dates-code": lambda pkg, base, n: _kept_dates(_files(pkg, "events")[n], r"(?<=^  type: )[a-z]", "q"),
+    # the baseline's entry, store, index and kept scopes damaged: never trusted
+    "cache-corrupt": lambda pkg, base, n: _damage_cache(
+        lambda raw: raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1]) + raw[len(raw) // 2 + 1:]),
+    "cache-truncated": lambda pkg, base, n: _damage_cache(lambda raw: raw[:len(raw) // 2]),
     "build": lambda pkg, base, n: _build(pkg),
     "revert": lambda pkg, base, n: _restore(pkg, base),
 }

@@ -13,9 +13,9 @@ so that the scope of a later edit is found without reading the other files again
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import pickle
+import struct
+import sys
 import tempfile
 from array import array
 from dataclasses import dataclass, field
@@ -23,7 +23,12 @@ from pathlib import Path
 
 from .package import KINDS
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: a JSON header and the arrays' bytes, data only (2 was a pickle)
+# The arrays of an index, by attribute and type code, then its runs of bytes, as stored
+_ARRAYS = (("starts", "Q"), ("file_start", "Q"), ("file_tokens", "I"), ("token_start", "Q"),
+           ("token_files", "I"), ("id_start", "Q"), ("ids", "q"))
+_BYTES = ("blob", "kinds")
+_HEADER = struct.Struct(">Q")
 # Keys whose text values name another record (or a seed): wherever they sit in a record, so that
 # a record of any shape, even a broken one, joins what it names.
 _NAMING_KEYS = ("id", "subject", "object", "part_of", "attributed_to", "made_in", "actor", "source", "record",
@@ -174,19 +179,53 @@ class Index:
 
     # -- stored beside the check cache's baseline entry --------------------------------------
 
-    def dumps(self) -> bytes:
-        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        buffer = io.BytesIO()
-        pickle.dump((INDEX_FORMAT, state), buffer, protocol=5)
-        return buffer.getvalue()
+    def dumps(self) -> bytes | None:
+        """The index as data: the length of a JSON header (format, byte order, each array's type
+        code, item size and length; the file names and the retired ids' successors), the header,
+        and the arrays' and byte runs' bytes one after another. None where JSON would not give
+        the names back exactly."""
+        from .cache import encode
+
+        parts = [getattr(self, name).tobytes() for name, _ in _ARRAYS] + [bytes(getattr(self, name)) for name in _BYTES]
+        header = encode({"format": INDEX_FORMAT, "order": sys.byteorder,
+                         "arrays": [[name, code, getattr(self, name).itemsize] for name, code in _ARRAYS],
+                         "lengths": [len(part) for part in parts], "files": self.files,
+                         "successors": self.successors})
+        if header is None:
+            return None
+        return _HEADER.pack(len(header)) + header + b"".join(parts)
 
     @classmethod
     def loads(cls, raw: bytes) -> "Index":
-        fmt, state = pickle.loads(raw)
-        if fmt != INDEX_FORMAT:
+        """What `dumps` wrote; ValueError where it is not that."""
+        from .cache import decode
+
+        (size,) = _HEADER.unpack_from(raw)
+        header = decode(raw[_HEADER.size:_HEADER.size + size])
+        arrays = [[name, code] for name, code in _ARRAYS]
+        if header["format"] != INDEX_FORMAT or header["order"] != sys.byteorder \
+                or [a[:2] for a in header["arrays"]] != arrays:
             raise ValueError("an index of another format")
+        lengths, files, successors = header["lengths"], header["files"], header["successors"]
+        if len(lengths) != len(_ARRAYS) + len(_BYTES) or not all(type(n) is int and n >= 0 for n in lengths) \
+                or _HEADER.size + size + sum(lengths) != len(raw) or type(files) is not list \
+                or not all(type(f) is str for f in files) or type(successors) is not dict:
+            raise ValueError("not an index")
         index = cls.__new__(cls)
-        index.__dict__.update(state)
+        offset = _HEADER.size + size
+        for (name, code, itemsize), length in zip(header["arrays"], lengths):
+            values = array(code)
+            if values.itemsize != itemsize or length % itemsize:
+                raise ValueError("an index of another machine")
+            values.frombytes(raw[offset:offset + length])
+            setattr(index, name, values)
+            offset += length
+        for name, length in zip(_BYTES, lengths[len(_ARRAYS):]):
+            setattr(index, name, raw[offset:offset + length])
+            offset += length
+        if len(index.kinds) != len(files) or len(index.file_start) != len(files) + 1:
+            raise ValueError("not an index")
+        index.files, index.successors = files, successors
         return index
 
 
@@ -194,8 +233,9 @@ def save_index(path: Path, index: Index) -> str | None:
     """Write the index through a temporary file renamed into place; its sha256, or None where it
     cannot be written (no index is then no fast path, never a wrong one)."""
     raw = index.dumps()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if raw is None:
+        return None
+    try:  # the folder is the cache's, found the user's own (seccoop.cache.folder): not made here
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -211,9 +251,11 @@ def save_index(path: Path, index: Index) -> str | None:
 
 def load_index(path: Path, digest: str) -> Index | None:
     """The index at `path` if its bytes are those recorded (`digest`), else None."""
+    from .cache import read_own
+
     try:
-        raw = path.read_bytes()
-        if hashlib.sha256(raw).hexdigest() != digest:
+        raw = read_own(path)
+        if raw is None or hashlib.sha256(raw).hexdigest() != digest:
             return None
         return Index.loads(raw)
     except Exception:  # missing, corrupt or foreign: not trusted
