@@ -91,8 +91,9 @@ def run_all(commands: list[tuple[list[str], Path]]) -> list[tuple[int, str, int]
             waited, status, usage = os.wait4(pid, os.WNOHANG)
             if waited == 0:
                 if time.monotonic() - started > TIMEOUT:
-                    os.killpg(pid, signal.SIGKILL)
-                    os.wait4(pid, 0)
+                    for other in running:  # none outlives the test, the hung one included
+                        os.killpg(other, signal.SIGKILL)
+                        os.wait4(other, 0)
                     pytest.fail(f"`seccoop {' '.join(args)}` still ran after {TIMEOUT} s")
                 continue
             proc.returncode = os.waitstatus_to_exitcode(status)
