@@ -64,9 +64,9 @@ def folder(package) -> Path | None:
     if os.environ.get("CI") == "true" or is_installed_copy(package):
         return None
     try:
-        base = Path(os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        base = Path(os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or system_cache_folder())
     except RuntimeError:  # no HOME, and no home folder for this user id
-        named, where, why = "~/.cache/seccoop", None, "this user has no home folder"
+        named, where, why = "the user's cache folder", None, "this user has no home folder"
     else:
         named = base.absolute() / "seccoop"
         where, why = _own_folder(base.absolute(), package.root)
@@ -76,6 +76,19 @@ def folder(package) -> Path | None:
         refused = f"seccoop: the check cache at {shown(str(named))} is not used: {shown(why)}; checking without it"
         print(refused, file=sys.stderr, flush=True)
     return where
+
+
+def system_cache_folder() -> str:
+    """The system's folder for this user's caches, which holds `seccoop` where neither
+    SECCOOP_CACHE_DIR nor XDG_CACHE_HOME names one: `~/.cache` on Linux and the BSDs,
+    `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows (platformdirs). RuntimeError where
+    there is none (no home folder)."""
+    import platformdirs
+
+    base = platformdirs.user_cache_dir()  # no app name: the folder that holds every app's
+    if not os.path.isabs(base):  # an unexpanded `~`: older platformdirs, with no home folder
+        raise RuntimeError(f"no home folder ({base})")
+    return base
 
 
 def _own_folder(base: Path, root: Path) -> tuple[Path | None, str | None]:

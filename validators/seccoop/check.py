@@ -233,17 +233,32 @@ def _status_text(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
+def parent_death_signal():
+    """A function asking the kernel to SIGKILL this process when its parent dies (Linux's
+    `prctl(PR_SET_PDEATHSIG)`), or None where the system has no such call (macOS and the BSDs,
+    a C library without prctl, no ctypes): the worker's watchdog thread alone then ends it
+    (docs/safety.md, "Processes")."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    PR_SET_PDEATHSIG = 1
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _worker(parent: int, write: int, function, args) -> None:
     """Run in the forked child: die with the parent, send (ok, value) pickled down the pipe, exit
     without running anything of the parent's (no atexit, no buffered output flushed twice)."""
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole group: just stop
-        if sys.platform.startswith("linux"):
-            import ctypes
-
-            PR_SET_PDEATHSIG = 1
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        die_with_parent = parent_death_signal()
+        if die_with_parent is not None:
+            die_with_parent()
         if os.getppid() != parent:  # the parent died before the kernel was asked to tell us
             os._exit(1)
 

@@ -5,7 +5,7 @@ every export starts with a check; the review site's export must stay under 1 GiB
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import sys
 from typing import Any
 
@@ -47,10 +47,22 @@ def give_back() -> None:
     """Return the freed memory in the middle of the C heap to the system (glibc's malloc_trim).
     Source texts of a few kilobytes each come from that heap; once they are dropped, the holes
     they leave are seldom reused by the records' small objects (Python keeps those apart), so
-    they would stay in the process's footprint until it exits (14 MiB of it at 10k events)."""
+    they would stay in the process's footprint until it exits (14 MiB of it at 10k events).
+    Where there is no malloc_trim (macOS, Windows, musl), nothing is given back: the memory is
+    still freed for this process to reuse (docs/safety.md, "Every platform")."""
+    trim = malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (not Linux; musl; no ctypes)."""
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim): nothing to give back
-        pass
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None

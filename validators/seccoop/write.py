@@ -5,7 +5,10 @@ leaves every old file whole.
 - A temporary file is named `.<target name>.seccoop-<run token>.tmp`, and each run holds an
   exclusive `flock` on `.seccoop-<run token>.lock` in every folder it writes to, so that a later
   run can tell the leftovers of a run that died (its lock is free) from those of a run still
-  writing, and remove them.
+  writing, and remove them. Where there is no `flock` (docs/safety.md, "Every platform"): on
+  Windows a run's lock is its lock file held open (Windows removes no file a process holds open,
+  and closes every file of a process that ends), so a lock file that can be removed is a dead
+  run's; on a system with neither, no run can tell, and none removes another's leftovers.
 - A set of several files is committed through a journal (`.seccoop-<run token>.journal`): written
   and fsynced once every temporary file is, removed once every rename is done. A later writer into
   that folder rolls a dead run's journal forward, but only over temporary files that match every
@@ -19,17 +22,33 @@ is rendered, compared and written in a stream instead of held in memory.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
 import stat
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
 from .untrusted import load_json
+
+try:
+    import fcntl
+except ImportError:  # Windows (and WASI): no flock; see LOCKING
+    fcntl = None
+
+# How a run holds its lock, so that a later run can tell a dead run's leftovers from a live one's
+# (docs/safety.md, "Every platform"): "flock" (Linux, macOS, the BSDs: every POSIX system);
+# "open", Windows: the lock file held open is the lock (a file any process holds open cannot be
+# removed there, and a process that ends has all its files closed); None: a system with neither,
+# where no run removes another's leftovers.
+LOCKING = "flock" if fcntl is not None else "open" if sys.platform == "win32" else None
+# Flags that exist only on some systems: where one is missing, what it guards is done otherwise.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # missing on Windows: the name is lstat'ed, see _open_regular
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # missing on Windows, whose file system holds no FIFO
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows only: bytes as they are (no newline translation)
 
 # What a run leaves in a folder while it writes; the token ties them to the run and its lock.
 TOKEN = r"(?P<token>[0-9a-f]{16})"
@@ -141,9 +160,10 @@ def refuse_unwritable(path: Path) -> None:
 
 def _create(path: Path, flags: int) -> int:
     """A file of this run's, created new (never through a link). Its name carries this run's fresh
-    token, so whatever is already there was planted: refused, never written through or removed."""
+    token, so whatever is already there was planted: refused, never written through or removed.
+    (O_EXCL alone refuses any name that exists, a link included, where O_NOFOLLOW is missing.)"""
     try:
-        return os.open(path, flags | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
     except FileExistsError:
         raise WriteRefused(f"{path}: something is already there, at a name only this run of seccoop "
                            "uses; remove it") from None
@@ -161,7 +181,30 @@ def _refuse_planted(path: Path) -> None:
                            "and journal files (seccoop never makes such a folder); remove or rename it")
 
 
+def _open_regular(path: Path) -> int:
+    """A regular file opened for reading, never through a link at `path` itself, nor waiting on a
+    FIFO: O_NOFOLLOW and O_NONBLOCK where the system has them; elsewhere (Windows) the name is
+    lstat'ed first and the file opened must be the one lstat saw. The caller checks the type on the
+    descriptor (fstat)."""
+    if _NOFOLLOW:
+        return os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+    seen = os.lstat(path)
+    if not stat.S_ISREG(seen.st_mode):
+        raise OSError(errno.ELOOP if stat.S_ISLNK(seen.st_mode) else errno.EINVAL,
+                      f"is {_kind(seen.st_mode)}, not a regular file", str(path))
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):  # replaced since lstat
+        os.close(fd)
+        raise OSError(errno.ELOOP, "was replaced while it was opened", str(path))
+    return fd
+
+
 def _fsync_folder(folder: Path) -> None:
+    """Make the renames in `folder` durable. Windows cannot open a folder as a file (and has no
+    O_DIRECTORY): there NTFS's own journal keeps a finished rename, and nothing is done here."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -171,7 +214,7 @@ def _fsync_folder(folder: Path) -> None:
 
 def _sha256_nofollow(path: Path) -> str | None:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = _open_regular(path)
     except OSError:
         return None
     digest = hashlib.sha256()
@@ -184,7 +227,20 @@ def _sha256_nofollow(path: Path) -> str | None:
 
 
 def _run_is_alive(folder: Path, token: str) -> bool:
-    """Whether the run of `token` still holds its lock in `folder`."""
+    """Whether the run of `token` still holds its lock in `folder` (see LOCKING). Where no lock can
+    be told held from free, every run is taken as alive: its leftovers are never removed."""
+    if LOCKING is None:
+        return True
+    if LOCKING == "open":
+        # A live run holds its lock file open, and Windows refuses to remove such a file (os.open
+        # never shares the right to delete); a dead run's files were closed when it ended.
+        try:
+            os.unlink(folder / f".seccoop-{token}.lock")
+        except FileNotFoundError:
+            return False  # a run takes its lock before it writes anything, and drops it last
+        except PermissionError:
+            return True  # held open (or marked read-only: not seccoop's, and left alone too)
+        return False
     try:
         fd = os.open(folder / f".seccoop-{token}.lock", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -213,7 +269,7 @@ def _journal_entries(folder: Path, journal: Path, token: str) -> list[dict] | No
     """The journal's entries, each with its temporary and target paths, or None if it is not one
     seccoop writes (unreadable, malformed, or naming paths outside its folder)."""
     try:
-        fd = os.open(journal, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = _open_regular(journal)
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
@@ -316,6 +372,12 @@ class Staging:
         if os.path.lexists(lock):  # the rename below would replace a file there, and fail on a folder
             raise WriteRefused(f"{lock}: something is already there, at a name only this run of "
                                "seccoop uses; remove it")
+        if LOCKING != "flock":
+            # Windows: held from the moment it is made, since the open file is the lock (and an
+            # open file cannot be renamed there); elsewhere without flock, only a name.
+            self._locks[folder] = _create(lock, os.O_WRONLY)
+            self._clear_dead_runs(folder)
+            return
         fd = _create(pending, os.O_WRONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -482,8 +544,13 @@ class Staging:
                     attempt(os.unlink, path, what=path)
         self._staged = []
         for folder, fd in self._locks.items():
-            attempt(os.unlink, folder / f".seccoop-{self.token}.lock", what=folder / f".seccoop-{self.token}.lock")
-            attempt(os.close, fd)
+            lock = folder / f".seccoop-{self.token}.lock"
+            if LOCKING == "flock":
+                attempt(os.unlink, lock, what=lock)
+                attempt(os.close, fd)
+            else:  # Windows removes no open file: closed first (a run that finds it then takes it as done)
+                attempt(os.close, fd)
+                attempt(os.unlink, lock, what=lock)
         self._locks = {}
         if self._journal is None:
             for folder in self._created:
