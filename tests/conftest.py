@@ -1,4 +1,5 @@
-"""Shared test helpers: the real package, a tiny two-source package, and the real CLI."""
+"""Shared test helpers: the real package, a tiny two-source package, and the real CLI (in this
+process with click's runner, or as a process of its own where a test needs one)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,47 @@ BASE = FIXTURES / "base"
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
-    """Run the installed `seccoop` entry point as a user would, in a subprocess."""
+    """Run the installed `seccoop` entry point as a user would, in a subprocess: for what needs a
+    process of its own (signals, pipes, real file descriptors, a hang to time out, an environment
+    read at start-up such as PYTHONHASHSEED, PYTHONPATH or the locale, another hash seed than the
+    tests'). Else use `invoke`."""
     full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "seccoop", *args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, input=input, timeout=300)
+
+
+def invoke(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
+    """The same command as `run_cli`, run in this process with click's runner (a second faster):
+    the same command line, exit-status mapping and separate stdout and stderr, in the folder `cwd`
+    with `env` added to the environment for the call (TMPDIR too: Python's temporary folder is
+    found again, as a new process would). Returns what `run_cli` returns (returncode, stdout,
+    stderr). An exception that escapes the command fails the test, as its traceback would in a
+    real run. Not for an environment read only at start-up (PYTHONHASHSEED, the locale)."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from seccoop.cli import main
+
+    overrides = {"GITHUB_ACTIONS": None, **(env or {})}
+    here, tempdir = os.getcwd(), tempfile.tempdir
+    os.chdir(cwd or ROOT)
+    if "TMPDIR" in overrides:
+        tempfile.tempdir = None  # cached by the first gettempdir(): read TMPDIR again
+    try:
+        result = CliRunner().invoke(main, list(args), input=input, env=overrides, catch_exceptions=False)
+    finally:
+        os.chdir(here)
+        tempfile.tempdir = tempdir
+    return subprocess.CompletedProcess(["seccoop", *args], result.exit_code, result.stdout, result.stderr)
+
+
+def first_fast(values) -> list:
+    """The cases of a parametrized family, the first in the developer's loop and the others marked
+    `slow`: the same path again with other inputs, which the README's test command runs."""
+    values = list(values)
+    return values[:1] + [pytest.param(value, marks=pytest.mark.slow) for value in values[1:]]
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -70,11 +107,11 @@ def check_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_base(tmp_path_factory) -> Path:
-    """The tiny fixture package with the real schemas, built once by the real CLI."""
+    """The tiny fixture package with the real schemas, built once by the CLI."""
     dest = tmp_path_factory.mktemp("base") / "pkg"
     shutil.copytree(BASE, dest)
     shutil.copytree(ROOT / "schema", dest / "schema")
-    result = run_cli("build", str(dest))
+    result = invoke("build", str(dest))
     assert result.returncode == 0, result.stderr
     return dest
 

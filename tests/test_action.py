@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke
 from seccoop.report import Problem, Report, render_report
 
 ACTION = ROOT / "action.yml"
@@ -311,7 +311,7 @@ def test_github_annotations_without_a_workspace_are_relative_to_the_current_fold
 
 
 def test_the_cli_annotates_a_subfolder_package_relative_to_the_workspace(repo):
-    result = run_cli("check", "--format", "github", "datasets/seccoop", cwd=repo,
-                     env={"GITHUB_WORKSPACE": str(repo)})
+    result = invoke("check", "--format", "github", "datasets/seccoop", cwd=repo,
+                    env={"GITHUB_WORKSPACE": str(repo)})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "::error file=datasets/seccoop/data/curated/events.yaml,line=2," in result.stdout

@@ -15,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli, snapshot
+from conftest import ROOT, invoke, snapshot
 
 KINDS = ("sources", "actors", "relations", "events", "commitments")
 ACCOUNT_KINDS = KINDS[1:]
@@ -40,24 +40,24 @@ def small(tmp_path_factory):
     """A generated 20-event package, built once by the real CLI."""
     pkg = tmp_path_factory.mktemp("bench") / "pkg"
     counts = generate.generate(pkg, events=20, seed=7)
-    result = run_cli("build", str(pkg))
+    result = invoke("build", str(pkg))
     assert result.returncode == 0, result.stdout + result.stderr
     return pkg, counts
 
 
 def test_generated_package_builds_and_checks_clean(small):
     pkg, _ = small
-    result = run_cli("check", "--strict", str(pkg))
+    result = invoke("check", "--strict", str(pkg))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("valid (0 error(s), 0 warning(s))")
-    report = json.loads(run_cli("check", str(pkg), "--format", "json").stdout)
+    report = json.loads(invoke("check", str(pkg), "--format", "json").stdout)
     assert report["valid"] and report["counts"] == {"errors": 0, "warnings": 0}
 
 
 def test_generated_package_exports(small, tmp_path):
     pkg, _ = small
     out = tmp_path / "db.sqlite"
-    result = run_cli("export", str(pkg), "--format", "sqlite", "--out", str(out))
+    result = invoke("export", str(pkg), "--format", "sqlite", "--out", str(out))
     assert result.returncode == 0, result.stderr
     import sqlite3
     con = sqlite3.connect(out)

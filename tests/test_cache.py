@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, run_cli
+from conftest import copy_package, first_fast, invoke
 from seccoop import check
 
 
@@ -56,7 +56,7 @@ EDITS = {
     "seed-changed": lambda pkg: _edit(pkg, "on Monday", "on Tuesday", "seeds/alpha.txt"),
     "yaml-broken": lambda pkg: _edit(pkg, "participants:", "participants: [", "data/curated/events.yaml"),
     "same-size-rewrite": lambda pkg: _edit(pkg, "police trainers", "police trainerz", "data/curated/events.yaml"),
-    "build": lambda pkg: run_cli("build", str(pkg)),
+    "build": lambda pkg: invoke("build", str(pkg)),
     "touch": lambda pkg: os.utime(pkg / "data" / "curated" / "actors.yaml"),
     # The same records in another text: the parse is the same, the lines below may move.
     "comment-at-end": lambda pkg: _append(pkg / "data" / "curated" / "events.yaml", "# checked again\n"),
@@ -124,11 +124,26 @@ def _age(pkg: Path) -> None:
             os.utime(path, (then, then))
 
 
+PROPERTY = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+EDIT_SEQUENCES = (st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5), st.booleans())
+
+
 # SECCOOP_CACHE_EXAMPLES: how many edit sequences (a few hundred by hand: docs/cache.md).
-@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "10")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5), st.booleans())
+@pytest.mark.slow  # the property at CI size
+@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "10")), **PROPERTY)
+@given(*EDIT_SEQUENCES)
 def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_cache, edits, aged):
+    cached_is_cold(built_base, tmp_path_factory, own_cache, edits, aged)
+
+
+@settings(max_examples=1, **PROPERTY)
+@given(*EDIT_SEQUENCES)
+def test_one_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_cache, edits, aged):
+    """The same property on one example, for the developer's loop (`pytest -m "not slow"`)."""
+    cached_is_cold(built_base, tmp_path_factory, own_cache, edits, aged)
+
+
+def cached_is_cold(built_base, tmp_path_factory, own_cache, edits, aged):
     pkg = copy_package(built_base, tmp_path_factory.mktemp("cache") / "pkg")
     if aged:  # so that the stored parse of unchanged files is used
         _age(pkg)
@@ -145,7 +160,7 @@ def test_the_cached_answer_is_the_cold_answer(built_base, tmp_path_factory, own_
         assert list(own_cache.glob("seccoop/*.parsed"))
 
 
-@pytest.mark.parametrize("name", sorted(name for name in EDITS if name.startswith("kept-dates-")))
+@pytest.mark.parametrize("name", first_fast(sorted(name for name in EDITS if name.startswith("kept-dates-"))))
 def test_an_edit_keeping_size_and_modification_time_is_seen(built_base, tmp_path, own_cache, name):
     """0.2.0 took a file by its size, modification time and inode: such an edit was not seen."""
     pkg = copy_package(built_base, tmp_path / "pkg")
@@ -260,10 +275,10 @@ def test_the_cache_is_off_in_ci_and_never_inside_the_checkout(base_package, monk
 
 def test_no_cache_on_the_command_line(base_package, own_cache):
     env = {"SECCOOP_CACHE_DIR": str(own_cache), "CI": "false"}
-    result = run_cli("check", str(base_package), "--no-cache", env=env)
+    result = invoke("check", str(base_package), "--no-cache", env=env)
     assert result.returncode == 0
     assert not own_cache.exists()
-    result = run_cli("check", str(base_package), env=env)
+    result = invoke("check", str(base_package), env=env)
     # the report, Frictionless's answer, and the baseline of later edits (the package is valid)
     assert result.returncode == 0 and len(list(own_cache.glob("seccoop/*.json"))) == 3
 

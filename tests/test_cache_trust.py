@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_package, run_cli, snapshot
+from conftest import copy_package, first_fast, invoke, snapshot
 from seccoop import check
 from test_cache import EDITS, _age, _answer
 
@@ -90,7 +90,7 @@ REFUSED = [_writable_by_others, _writable_by_its_group, _another_users, _a_link,
            _through_a_link_into_the_checkout, _below_a_folder_others_can_write]
 
 
-@pytest.mark.parametrize("make", REFUSED, ids=lambda make: make.__name__.strip("_"))
+@pytest.mark.parametrize("make", first_fast(REFUSED), ids=lambda make: make.__name__.strip("_"))
 def test_a_cache_folder_not_the_users_alone_is_not_used(pkg, tmp_path, cache_on, capsys, make):
     base, watched, reason = make(tmp_path, pkg)
     cache_on(base)
@@ -109,7 +109,7 @@ def test_a_cache_folder_not_the_users_alone_is_not_used(pkg, tmp_path, cache_on,
 def test_the_notice_on_the_command_line(pkg, tmp_path):
     base, _, reason = _writable_by_others(tmp_path, pkg)
     env = {"SECCOOP_CACHE_DIR": str(base), "CI": "false"}
-    cached, cold = run_cli("check", str(pkg), env=env), run_cli("check", str(pkg), "--no-cache", env=env)
+    cached, cold = invoke("check", str(pkg), env=env), invoke("check", str(pkg), "--no-cache", env=env)
     assert cold.returncode == 1 and (cached.returncode, cached.stdout) == (cold.returncode, cold.stdout)
     notice = f"seccoop: the check cache at {base / 'seccoop'} is not used: {reason}; checking without it\n"
     assert cached.stderr == notice
@@ -169,7 +169,7 @@ def _plant_index(folder: Path, payload: bytes) -> None:
             entry.write_bytes(hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
 
 
-@pytest.mark.parametrize("folder_mode", [0o700, 0o777])
+@pytest.mark.parametrize("folder_mode", first_fast([0o700, 0o777]))
 def test_a_planted_pickle_is_never_run(built_base, tmp_path, cache_on, capsys, folder_mode):
     """A parse store and an index whose every stored value is a pickle (their sha256 recomputed),
     in the user's own folder (entries are read as JSON and arrays: the bytes do not decode) and
@@ -210,9 +210,9 @@ def test_a_forged_answer_in_a_folder_others_can_write_is_not_taken(pkg, tmp_path
         entry.write_bytes(hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
     os.chmod(folder, 0o777)
     env = {"SECCOOP_CACHE_DIR": str(tmp_path / "cache"), "CI": "false"}
-    checked = run_cli("check", str(pkg), env=env)
+    checked = invoke("check", str(pkg), env=env)
     assert checked.returncode == 1 and "is not used: it is writable by other users" in checked.stderr
-    exported = run_cli("export", str(pkg), "--format", "json", "--out", str(tmp_path / "out.json"), env=env)
+    exported = invoke("export", str(pkg), "--format", "json", "--out", str(tmp_path / "out.json"), env=env)
     assert exported.returncode == 1 and not (tmp_path / "out.json").exists()
 
 
@@ -226,8 +226,8 @@ def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
 
 
-@pytest.mark.parametrize("damage", [_corrupt, _truncate], ids=["corrupt", "truncated"])
-@pytest.mark.parametrize("suffix", [".json", ".parsed", ".index", ".scope"])
+@pytest.mark.parametrize("damage", first_fast([_corrupt, _truncate]), ids=["corrupt", "truncated"])
+@pytest.mark.parametrize("suffix", first_fast([".json", ".parsed", ".index", ".scope"]))
 def test_a_damaged_entry_is_ignored(built_base, tmp_path, cache_on, damage, suffix):
     pkg = copy_package(built_base, tmp_path / "pkg")
     _age(pkg)

@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke
 
 
 def _descriptor() -> dict:
@@ -49,7 +49,7 @@ def test_events_and_events_flat_carry_the_cameo_and_plover_mappings():
     assert events
     for e in events:
         assert (e["cameo_code"], e["plover_type"], e["plover_mode"]) == mapping[e["type"]]
-    flat = run_cli("export", "--format", "csv", "--table", "events_flat")
+    flat = invoke("export", "--format", "csv", "--table", "events_flat")
     rows = list(csv.DictReader(flat.stdout.splitlines()))
     assert [(r["id"], r["cameo_code"], r["plover_type"]) for r in rows] == \
         [(e["id"], e["cameo_code"], e["plover_type"]) for e in events]
@@ -77,7 +77,7 @@ def test_frictionless_rejects_an_event_type_missing_from_the_codelist(real_packa
 def test_the_sqlite_export_has_every_codelist_with_its_keys(tmp_path):
     import sqlite3
     out = tmp_path / "db.sqlite"
-    assert run_cli("export", "--format", "sqlite", "--out", str(out)).returncode == 0
+    assert invoke("export", "--format", "sqlite", "--out", str(out)).returncode == 0
     with sqlite3.connect(out) as db:
         assert db.execute("SELECT cameo_code FROM event_types WHERE code = 'visit'").fetchone() == ("042",)
         keys = {(row[3], row[2]) for row in db.execute("PRAGMA foreign_key_list(events)")}

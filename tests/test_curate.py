@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, snapshot
+from conftest import invoke, snapshot
 from seccoop.curate import remove_entry
 from seccoop.load import load_file
 
@@ -21,7 +21,7 @@ TITLE = "Ruritania opens a border post"
 
 
 def _add(pkg: Path, document: Path, *options: str):
-    return run_cli("add-source", str(document), "--package", str(pkg), *options)
+    return invoke("add-source", str(document), "--package", str(pkg), *options)
 
 
 def _included(pkg: Path, document: Path, *options: str):
@@ -40,9 +40,9 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _clean(pkg: Path) -> None:
-    built = run_cli("build", str(pkg))
+    built = invoke("build", str(pkg))
     assert built.returncode == 0, built.stdout + built.stderr
-    checked = run_cli("check", str(pkg))
+    checked = invoke("check", str(pkg))
     assert checked.returncode == 0 and checked.stdout.endswith("valid (0 error(s), 0 warning(s))\n"), checked.stdout
 
 
@@ -91,7 +91,7 @@ def test_a_curated_url_is_held_to_the_same_rule_as_the_option(base_package, url)
     path = base_package / "data" / "curated" / "sources.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("url: https://example.org/beta", f"url: '{url}'"),
                     encoding="utf-8")
-    result = run_cli("check", str(base_package), "--format", "json")
+    result = invoke("check", str(base_package), "--format", "json")
     assert result.returncode == 1, result.stdout
     found = [(p["code"], p["path"]) for p in json.loads(result.stdout)["errors"]]
     assert ("schema-pattern", "$[1].url") in found and {path for _, path in found} == {"$[1].url"}, found
@@ -232,7 +232,7 @@ def test_remove_source_of_an_uncited_source_retires_what_it_published(base_packa
     seed = next(p for p in (base_package / "seeds").iterdir() if p.name.startswith("002_"))
     _clean(base_package)  # published: data/sources.csv and data/spans.csv hold it
     before = snapshot(base_package)
-    dry = run_cli("remove-source", "border-post", "--package", str(base_package), "--dry-run")
+    dry = invoke("remove-source", "border-post", "--package", str(base_package), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == ("would remove source `border-post`: data/curated/sources.yaml lines 29-44\n"
                           f"would delete seeds/{seed.name}\n"
@@ -240,7 +240,7 @@ def test_remove_source_of_an_uncited_source_retires_what_it_published(base_packa
                           "would retire border-post@0-29 (spans, withdrawn) in data/curated/retired-ids.yaml\n")
     assert dry.stderr == "nothing was written (--dry-run)\n"
     assert snapshot(base_package) == before
-    result = run_cli("remove-source", "border-post", "--package", str(base_package), "--version", "0.0.2")
+    result = invoke("remove-source", "border-post", "--package", str(base_package), "--version", "0.0.2")
     assert result.returncode == 0, result.stderr
     assert result.stdout == dry.stdout.replace("would remove", "removed").replace("would delete", "deleted") \
         .replace("would retire", "retired")
@@ -272,7 +272,7 @@ def test_remove_source_keeps_every_other_line_and_leaves_a_withheld_text(base_pa
     text = "# sources, by hand\n" + text.replace("- id: second-page\n", "# the second page: keep me\n- id: second-page\n")
     sources.write_text(text, encoding="utf-8")
     old = _sources(base_package)
-    result = run_cli("remove-source", "first-page", "--package", str(base_package))  # never built: nothing published
+    result = invoke("remove-source", "first-page", "--package", str(base_package))  # never built: nothing published
     assert result.returncode == 0, result.stderr
     sha = hashlib.sha256(PAGE.encode()).hexdigest()
     assert result.stdout.splitlines()[1:] == [
@@ -288,7 +288,7 @@ def test_remove_source_keeps_every_other_line_and_leaves_a_withheld_text(base_pa
 
 def test_remove_source_refuses_a_cited_source_and_lists_its_citers(base_package):
     before = snapshot(base_package)
-    result = run_cli("remove-source", "beta", "--package", str(base_package))
+    result = invoke("remove-source", "beta", "--package", str(base_package))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0] == ("seccoop: source `beta` is cited (%d place(s) below), so it cannot be removed; remove those "
@@ -304,7 +304,7 @@ def test_remove_source_refuses_a_cited_source_and_lists_its_citers(base_package)
 ])
 def test_remove_source_of_an_unknown_id_is_a_wrong_command_line(base_package, id_, message):
     before = snapshot(base_package)
-    result = run_cli("remove-source", id_, "--package", str(base_package))
+    result = invoke("remove-source", id_, "--package", str(base_package))
     assert result.returncode == 2
     assert result.stderr.endswith(f"\nError: {message}\n")
     assert snapshot(base_package) == before
@@ -331,9 +331,9 @@ WIRE = ("Border post opens\n\nRuritanian police opened a joint border post with 
 
 def _green(pkg: Path, step: str, env: dict | None = None) -> None:
     """`seccoop build`, then `seccoop check` as the pre-commit hook runs it: both green."""
-    built = run_cli("build", str(pkg), env=env)
+    built = invoke("build", str(pkg), env=env)
     assert built.returncode == 0, (step, built.stdout + built.stderr)
-    checked = run_cli("check", str(pkg), env=env)
+    checked = invoke("check", str(pkg), env=env)
     assert checked.returncode == 0, (step, checked.stdout + checked.stderr)
     assert checked.stdout.endswith("valid (0 error(s), 0 warning(s))\n"), (step, checked.stdout)
 
@@ -345,16 +345,16 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
     _green(pkg, "a fresh clone", env)
     # 1. record the source: a page without a first line, its text withheld (the default)
     document = _write(tmp_path / "wire.txt", WIRE)
-    added = run_cli("add-source", str(document), "--package", str(pkg), "--id", "holm-wire",
-                    "--title", "Border post opens", "--published", "2024-04-03", "--language", "en", env=env)
+    added = invoke("add-source", str(document), "--package", str(pkg), "--id", "holm-wire",
+                   "--title", "Border post opens", "--published", "2024-04-03", "--language", "en", env=env)
     assert added.returncode == 0, added.stderr
     assert (pkg / "texts" / f"{hashlib.sha256(WIRE.encode()).hexdigest()}.txt").read_bytes() == WIRE.encode()
-    stale = run_cli("check", str(pkg), env=env)  # before `seccoop build`: one problem, naming the command
+    stale = invoke("check", str(pkg), env=env)  # before `seccoop build`: one problem, naming the command
     assert stale.returncode == 1 and [line.split()[2] for line in stale.stdout.splitlines()
                                       if line.startswith("seccoop: error")] == ["package-stale"], stale.stdout
     _green(pkg, "the source added", env)
     # 2. find the quotes
-    found = run_cli("locate", "Chief Inspector Lena Holm", "--package", str(pkg), env=env)
+    found = invoke("locate", "Chief Inspector Lena Holm", "--package", str(pkg), env=env)
     assert found.returncode == 0 and "holm-wire" in found.stdout, found.stdout + found.stderr
     # 3. write the source's accounts, in its own files
     (pkg / "data/curated/actors/holm-wire.yaml").write_text(
@@ -368,15 +368,15 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
         "    - {actor: ruritania, role: initiator}\n    - {actor: freedonia, role: participant}\n"
         "    - {actor: lena-holm, role: speaker}\n  evidence:\n    - source: holm-wire\n"
         "      quote: Ruritanian police opened a joint border post with Freedonia on Tuesday\n", encoding="utf-8")
-    unpinned = run_cli("build", str(pkg), env=env)  # not a step of its own: a withheld text's quotes are pinned first
+    unpinned = invoke("build", str(pkg), env=env)  # not a step of its own: a withheld text's quotes are pinned first
     assert unpinned.returncode == 1 and "evidence-unpinned" in unpinned.stderr, unpinned.stderr
     # 4. pin the withheld text's quotes (then 5. build: green), then drop the words not to be published
-    pinned = run_cli("locate", "--pin", "--package", str(pkg), env=env)
+    pinned = invoke("locate", "--pin", "--package", str(pkg), env=env)
     assert pinned.returncode == 0, pinned.stdout + pinned.stderr
     events = pkg / "data/curated/events/holm-wire.yaml"
     text = events.read_text(encoding="utf-8")
     assert "start:" in text and "sha256:" in text
-    over = run_cli("build", str(pkg), env=env)  # every quote published: more than the budget allows
+    over = invoke("build", str(pkg), env=env)  # every quote published: more than the budget allows
     assert over.returncode == 1 and "quote-budget" in over.stderr, over.stderr
     events.write_text(text.replace("      quote: Ruritanian police opened a joint border post with Freedonia on Tuesday\n",
                                    ""), encoding="utf-8")
@@ -388,5 +388,5 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
     assert "Ruritanian police opened" not in published and "Chief Inspector Lena Holm" in published
     # and without the text (a fresh clone has no texts/): still green, its spans left unverified
     (pkg / "texts" / f"{hashlib.sha256(WIRE.encode()).hexdigest()}.txt").unlink()
-    checked = run_cli("check", str(pkg), env=env)
+    checked = invoke("check", str(pkg), env=env)
     assert checked.returncode == 0 and "not verified" in checked.stdout + checked.stderr, checked.stdout

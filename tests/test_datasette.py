@@ -16,11 +16,11 @@ import urllib.request
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 
 
 def _export(package, out):
-    result = run_cli("export", str(package), "--format", "sqlite", "--out", str(out))
+    result = invoke("export", str(package), "--format", "sqlite", "--out", str(out))
     assert result.returncode == 0, result.stderr
     metadata = out.with_name(out.stem + ".metadata.json")
     assert f"wrote {metadata}" in result.stderr
@@ -79,6 +79,7 @@ def _rows(package, name):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow  # Datasette served
 def test_datasette_lists_every_table_with_its_descriptions(served):
     base, package = served
     descriptor = _descriptor(package)
@@ -102,6 +103,7 @@ def test_datasette_lists_every_table_with_its_descriptions(served):
     assert fts == {name: f"{name}_fts" for name in ("spans", "events", "commitments", "actors", "actor_aliases")}
 
 
+@pytest.mark.slow  # Datasette served
 def test_datasette_search_finds_a_quote(served):
     base, package = served
     words = ("Interior", "Minister")
@@ -117,6 +119,7 @@ def test_datasette_search_finds_a_quote(served):
     assert alias["actor"] in {row["actor"] for row in _get(base, f"/fx/actor_aliases.json?{query}")["rows"]}
 
 
+@pytest.mark.slow  # Datasette served
 def test_datasette_shows_a_links_label(served):
     base, package = served
     names = {a["id"]: a["name"] for a in _rows(package, "actors")}
@@ -157,6 +160,6 @@ def test_sqlite_metadata_beside_a_link_is_refused(base_package, tmp_path):
     decoy = tmp_path / "decoy.json"
     decoy.write_text("{}", encoding="utf-8")
     (tmp_path / "x.metadata.json").symlink_to(decoy)
-    result = run_cli("export", str(base_package), "--format", "sqlite", "--out", str(tmp_path / "x.db"))
+    result = invoke("export", str(base_package), "--format", "sqlite", "--out", str(tmp_path / "x.db"))
     assert result.returncode == 2 and "is a link" in result.stderr
     assert not (tmp_path / "x.db").exists() and decoy.read_text(encoding="utf-8") == "{}"

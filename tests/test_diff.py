@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE, ROOT, run_cli
+from conftest import BASE, ROOT, invoke
 import seccoop
 from seccoop.versions import Unreadable
 
@@ -84,7 +84,7 @@ POLICE = """\
 
 
 def _cli_ok(*args: str, cwd: Path | None = None) -> None:
-    result = run_cli(*args, cwd=cwd)
+    result = invoke(*args, cwd=cwd)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -118,7 +118,7 @@ def versions(tmp_path_factory) -> Path:
 
 
 def _diff(top: Path, *args: str, env: dict | None = None):
-    return run_cli("diff", *args, cwd=top, env=env)
+    return invoke("diff", *args, cwd=top, env=env)
 
 
 def test_text_reports_exactly_the_changes(versions):
@@ -190,7 +190,7 @@ def test_a_package_and_itself_differ_in_nothing(versions, fmt):
 
 
 def test_new_defaults_to_the_package_here(versions):
-    result = run_cli("diff", "../old", cwd=versions / "new")
+    result = invoke("diff", "../old", cwd=versions / "new")
     assert result.returncode == 1
     assert result.stdout.splitlines()[2:] == EXPECTED_TEXT.splitlines()[2:]
 
@@ -199,7 +199,7 @@ def test_a_renamed_record_is_retired_with_its_changes_not_added(versions, tmp_pa
     renamed = shutil.copytree(versions / "old", tmp_path / "renamed")
     _cli_ok("rename", "ana-vela", "ana-vela-minister", "--package", str(renamed))
     _cli_ok("build", str(renamed))
-    doc = json.loads(run_cli("diff", str(versions / "old"), str(renamed), "--format", "json").stdout)
+    doc = json.loads(invoke("diff", str(versions / "old"), str(renamed), "--format", "json").stdout)
     assert doc["added"] == [] and doc["removed"] == []
     [retired] = doc["retired"]
     assert (retired["id"], retired["how"], retired["successor"]) == ("ana-vela", "renamed", "ana-vela-minister")
@@ -222,11 +222,11 @@ def test_release_zips_give_the_same_changes_as_folders(versions, tmp_path):
     folders = json.loads(_diff(versions, "old", "new", "--format", "json").stdout)
     old_zip = _zip(versions / "old", tmp_path / "old.zip")  # datapackage.json at the root
     new_zip = _zip(versions / "new", tmp_path / "new.zip", top="seccoop-0.0.1/")  # in one top folder
-    result = run_cli("diff", str(old_zip), str(new_zip), "--format", "json", env={"TMPDIR": str(tmp_path)})
+    result = invoke("diff", str(old_zip), str(new_zip), "--format", "json", env={"TMPDIR": str(tmp_path)})
     assert result.returncode == 1, result.stderr
     assert _essence(json.loads(result.stdout)) == _essence(folders)
     assert not list(tmp_path.glob("seccoop-diff-*")), "the temporary folders are removed"
-    same = run_cli("diff", str(new_zip), str(versions / "new"))
+    same = invoke("diff", str(new_zip), str(versions / "new"))
     assert same.returncode == 0, same.stdout + same.stderr
 
 
@@ -254,7 +254,7 @@ def test_an_unsafe_archive_is_refused_whole_and_nothing_lands_outside(versions, 
     archive = _evil_zip(versions, tmp_path, add)
     work = tmp_path / "work"
     work.mkdir()
-    result = run_cli("diff", str(archive), str(versions / "new"), cwd=work, env={"TMPDIR": str(work)})
+    result = invoke("diff", str(archive), str(versions / "new"), cwd=work, env={"TMPDIR": str(work)})
     assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
     assert result.stdout == ""
@@ -291,7 +291,7 @@ def test_a_corrupt_archive_is_unreadable_not_a_crash(versions, tmp_path, method,
     archive = _corrupt_zip(versions, tmp_path / "corrupt.zip", method, where)
     work = tmp_path / "work"
     work.mkdir()
-    result = run_cli("diff", str(archive), str(versions / "new"), env={"TMPDIR": str(work)})
+    result = invoke("diff", str(archive), str(versions / "new"), env={"TMPDIR": str(work)})
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"{archive}: " in result.stderr and words in result.stderr
     assert list(work.iterdir()) == [], "the temporary folder is removed"
@@ -305,7 +305,7 @@ def test_a_file_that_is_no_archive_and_a_zip_without_a_package_are_refused(versi
         archive.writestr("a/readme.txt", "no package here")
         archive.writestr("b/datapackage.json", "{}")
     for given, words in ((text, "neither a package folder nor a zip archive"), (empty, "no datapackage.json")):
-        result = run_cli("diff", str(given), str(versions / "new"))
+        result = invoke("diff", str(given), str(versions / "new"))
         assert result.returncode == 2 and words in result.stderr, result.stderr
 
 
@@ -345,14 +345,14 @@ def test_git_revisions_give_the_same_changes_as_folders(versions, repository, tm
     for cwd, args in ((repository / "pkg", ("git:v1", "git:HEAD")),            # the package here
                       (repository, ("git:v1:pkg", "git:HEAD:pkg")),             # FOLDER from the top
                       (repository / "pkg" / "data", ("git:HEAD~1", ".."))):      # a revision and a folder
-        result = run_cli("diff", *args, "--format", "json", cwd=cwd, env=env)
+        result = invoke("diff", *args, "--format", "json", cwd=cwd, env=env)
         assert result.returncode == 1, (args, result.stderr)
         assert _essence(json.loads(result.stdout)) == folders, args
     assert not list(tmp_path.glob("seccoop-diff-*"))
-    text = run_cli("diff", "git:v1", "git:HEAD", cwd=repository / "pkg")
+    text = invoke("diff", "git:v1", "git:HEAD", cwd=repository / "pkg")
     assert text.stdout.splitlines()[0] == "--- git:v1 (version 0.0.1)"
     assert text.stdout.splitlines()[2:] == EXPECTED_TEXT.splitlines()[2:]
-    same = run_cli("diff", "git:HEAD", cwd=repository / "pkg")  # the committed package and the work tree
+    same = invoke("diff", "git:HEAD", cwd=repository / "pkg")  # the committed package and the work tree
     assert same.returncode == 0, same.stdout + same.stderr
 
 
@@ -364,14 +364,14 @@ def test_git_revisions_give_the_same_changes_as_folders(versions, repository, tm
     ("git:v1:../pkg", "inside the repository"),
 ])
 def test_a_bad_git_revision_is_a_usage_error(repository, spec, words):
-    result = run_cli("diff", spec, "git:HEAD", cwd=repository / "pkg")
+    result = invoke("diff", spec, "git:HEAD", cwd=repository / "pkg")
     assert result.returncode == 2, result.stdout + result.stderr
     assert words in result.stderr
 
 
 def test_a_revision_outside_any_checkout_is_a_usage_error(versions, tmp_path):
-    result = run_cli("diff", "git:HEAD", str(versions / "new"), cwd=tmp_path,
-                     env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    result = invoke("diff", "git:HEAD", str(versions / "new"), cwd=tmp_path,
+                    env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
     assert result.returncode == 2 and "not inside a git checkout" in result.stderr, result.stderr
 
 

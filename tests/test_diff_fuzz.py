@@ -204,12 +204,28 @@ def assert_answer(result, raw: bytes, crafted: Path, fmt: str) -> None:
         json.loads(result.stdout, parse_constant=lambda token: pytest.fail(f"{token} in the output"))
 
 
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
-@given(data=st.data(), fmt=st.sampled_from(["text", "json", "markdown"]),
-       side=st.sampled_from(["new", "old", "both"]))
+FUZZ = dict(deadline=None, database=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                   HealthCheck.data_too_large])
+DRAWS = dict(data=st.data(), fmt=st.sampled_from(["text", "json", "markdown"]),
+             side=st.sampled_from(["new", "old", "both"]))
+
+
+@pytest.mark.slow  # the property at CI size
+@settings(max_examples=150, **FUZZ)
+@given(**DRAWS)
 def test_a_crafted_document_exits_2_or_is_compared_never_3(sides, data, fmt, side):
+    crafted_document_answers(sides, data, fmt, side)
+
+
+@settings(max_examples=15, **FUZZ)
+@given(**DRAWS)
+def test_a_few_crafted_documents_exit_2_or_are_compared(sides, data, fmt, side):
+    """The same property on a few examples, for the developer's loop (`pytest -m "not slow"`)."""
+    crafted_document_answers(sides, data, fmt, side)
+
+
+def crafted_document_answers(sides, data, fmt, side):
     base, crafted, doc = sides
     raw = data.draw(edits(doc))
     (crafted / "data" / "seccoop.json").write_bytes(raw)

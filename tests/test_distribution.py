@@ -67,6 +67,7 @@ def dists(tmp_path_factory) -> dict[str, Path]:
     return {"sdist": sdists[0], "wheel": wheels[0]}
 
 
+@pytest.mark.slow  # builds the sdist and the wheel
 def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
     with tarfile.open(dists["sdist"]) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
@@ -87,6 +88,7 @@ def _members(dist: Path) -> dict[str, bytes]:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
 
 
+@pytest.mark.slow  # builds the sdist and the wheel
 @pytest.mark.parametrize("kind", ["wheel", "sdist"])
 def test_no_withheld_text_enters_the_wheel_or_the_sdist(dists, kind):
     """docs/rights.md: only included texts ship. The seed article is withheld: no member has its
@@ -107,6 +109,7 @@ def test_no_withheld_text_enters_the_wheel_or_the_sdist(dists, kind):
         assert "/texts/" not in name and not name.split("/", 1)[-1].startswith("texts/"), name
 
 
+@pytest.mark.slow  # builds the sdist and the wheel
 def test_the_metadata_has_an_spdx_licence_and_the_project_urls(dists):
     with zipfile.ZipFile(dists["wheel"]) as whl:
         meta_name = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
@@ -123,6 +126,26 @@ def test_the_metadata_has_an_spdx_licence_and_the_project_urls(dists):
     assert "](docs/" not in description and "](CHANGELOG.md)" not in description
 
 
+def test_what_the_build_reads_declares_the_licence_the_urls_and_a_readme_pypi_can_show():
+    """Before any build (the tests above build, and take minutes): pyproject.toml gives the SPDX
+    licence with its file and the project URLs the metadata carries; the README, which is the
+    description PyPI shows without the repository, links nothing relative to the repository; the
+    sdist's manifest prunes the tests and the texts folder."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").is_file() and project["readme"] == "README.md"
+    assert sorted(project["urls"]) == ["Changelog", "Homepage", "Issues", "Source"]
+    assert all(url.startswith("https://github.com/seccoop/seccoop") for url in project["urls"].values())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"\]\((?!https?://|#)[^)]*\)", readme) == []  # absolute, or an anchor in the page
+    manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8").splitlines()
+    assert "prune tests" in manifest and "prune texts" in manifest
+
+
+@pytest.mark.slow  # builds the sdist and the wheel
 @pytest.mark.parametrize("kind", ["wheel", "sdist"])
 def test_the_installed_distribution_checks_and_exports_outside_the_checkout(dists, kind, tmp_path_factory):
     home = tmp_path_factory.mktemp(f"installed-{kind}")

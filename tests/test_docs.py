@@ -12,7 +12,7 @@ import sys
 
 import yaml
 
-from conftest import ROOT, run_cli, snapshot
+from conftest import ROOT, invoke, snapshot
 from seccoop.docs import stale_docs
 from seccoop.package import Package
 
@@ -121,18 +121,18 @@ def test_action_runs_check_in_github_format():
 def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     doc = tmp_path / "gamma.txt"
     doc.write_bytes("date 2024-04-02 Ruritania: police “trainers” arrive\n\nThe trainers arrived.".encode("utf-8"))
-    result = run_cli("add-source", str(doc), "--package", str(base_package), "--text", "included",
-                     "--licence", "CC-BY-4.0")
+    result = invoke("add-source", str(doc), "--package", str(base_package), "--text", "included",
+                    "--licence", "CC-BY-4.0")
     assert result.returncode == 0, result.stderr
     seed = next(p for p in (base_package / "seeds").glob("002_*.txt"))
     assert seed.read_bytes() == doc.read_bytes()
-    assert run_cli("build", str(base_package)).returncode == 0
-    checked = run_cli("check", str(base_package))
+    assert invoke("build", str(base_package)).returncode == 0
+    checked = invoke("check", str(base_package))
     assert checked.returncode == 0, checked.stdout
     sources = (base_package / "data" / "sources.csv").read_text(encoding="utf-8")
     assert "ruritania-police-trainers-arrive-2024-04-02" in sources
     before = snapshot(base_package)
-    again = run_cli("add-source", str(doc), "--package", str(base_package))
+    again = invoke("add-source", str(doc), "--package", str(base_package))
     assert again.returncode == 1
     assert "source `ruritania-police-trainers-arrive-2024-04-02` has the same bytes" in again.stderr
     assert snapshot(base_package) == before
@@ -142,7 +142,7 @@ def test_add_source_refuses_a_document_without_its_date_line(base_package, tmp_p
     doc = tmp_path / "bad.txt"
     doc.write_text("No header here\n", encoding="utf-8")
     before = snapshot(base_package)
-    result = run_cli("add-source", str(doc), "--package", str(base_package))
+    result = invoke("add-source", str(doc), "--package", str(base_package))
     assert result.returncode == 1 and "has no first line `date YYYY-MM-DD TITLE`; give --title and --published" \
         in result.stderr
     assert snapshot(base_package) == before

@@ -16,7 +16,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, opened_for_writing, run_cli, snapshot
+from conftest import ROOT, invoke, opened_for_writing, run_cli, snapshot
 from seccoop.cli import main
 
 
@@ -75,7 +75,7 @@ def test_a_closed_pipe_exits_141_without_a_word(base_package):
     """`seccoop export --format jsonl | head -c 1`: the reader goes away first. The output is more
     than a pipe holds, so the export is still writing when it does."""
     _lengthen_a_summary(base_package)
-    assert run_cli("build", str(base_package)).returncode == 0
+    assert invoke("build", str(base_package)).returncode == 0
     shell = f"{sys.executable} -m seccoop export {base_package} --format jsonl | head -c 1 >/dev/null; " \
             "echo ${PIPESTATUS[0]} >&2"
     result = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -95,7 +95,7 @@ def test_a_closed_pipe_before_any_output_exits_141():
 def test_ctrl_c_exits_130(base_package):
     """SIGINT while the export waits to write into a full pipe that nobody reads."""
     _lengthen_a_summary(base_package)  # more than a pipe holds
-    assert run_cli("build", str(base_package)).returncode == 0
+    assert invoke("build", str(base_package)).returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -139,7 +139,7 @@ def test_debug_shows_the_traceback_and_keeps_exit_3(base_package, monkeypatch):
 ])
 def test_options_that_do_not_apply_are_refused_not_ignored(base_package, tmp_path, args, words):
     out = tmp_path / "out"
-    result = run_cli("export", str(base_package), *args, "--out", str(out))
+    result = invoke("export", str(base_package), *args, "--out", str(out))
     assert result.returncode == 2 and words in result.stderr, result.stderr
     assert not out.exists()
 
@@ -148,7 +148,7 @@ def test_options_that_do_not_apply_are_refused_not_ignored(base_package, tmp_pat
 def test_a_folder_where_a_file_should_be_is_a_usage_error_in_every_format(base_package, tmp_path, fmt):
     (tmp_path / "out").mkdir()
     args = ["--table", "events"] if fmt in ("csv", "sqlite") else []
-    result = run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(tmp_path / "out"))
+    result = invoke("export", str(base_package), "--format", fmt, *args, "--out", str(tmp_path / "out"))
     if fmt == "csv":  # one csv table into a folder writes the table into it
         assert result.returncode == 0 and (tmp_path / "out" / "events.csv").is_file(), result.stderr
     else:
@@ -159,7 +159,7 @@ def test_a_folder_where_a_file_should_be_is_a_usage_error_in_every_format(base_p
 @pytest.mark.parametrize("table", ["events", "event_participants", "quantities", "evidence", "commitment_parties"])
 def test_sqlite_export_of_one_table_brings_what_it_references(base_package, tmp_path, table):
     db = tmp_path / "one.db"
-    result = run_cli("export", str(base_package), "--format", "sqlite", "--table", table, "--out", str(db))
+    result = invoke("export", str(base_package), "--format", "sqlite", "--table", table, "--out", str(db))
     assert result.returncode == 0, result.stderr
     con = sqlite3.connect(db)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -184,11 +184,11 @@ def _lengthen_a_summary(package) -> None:
 def test_a_text_longer_than_the_csv_modules_default_limit_exports(base_package, tmp_path):
     long_summary = LONG_SUMMARY
     _lengthen_a_summary(base_package)
-    assert run_cli("build", str(base_package)).returncode == 0
+    assert invoke("build", str(base_package)).returncode == 0
     for fmt in ("csv", "sqlite", "jsonl"):
         out = tmp_path / f"out.{fmt}"
         args = ["--table", "events"] if fmt == "csv" else []
-        result = run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(out))
+        result = invoke("export", str(base_package), "--format", fmt, *args, "--out", str(out))
         assert result.returncode == 0, (fmt, result.stderr)
     assert long_summary.strip() in (tmp_path / "out.csv").read_text(encoding="utf-8")
     row = sqlite3.connect(tmp_path / "out.sqlite").execute(
@@ -217,7 +217,7 @@ def test_sqlite_export_is_one_transaction_and_the_same_bytes_in_a_turkish_locale
     probe = subprocess.run([sys.executable, "-c", "import locale; print(locale.setlocale(locale.LC_ALL, ''))"],
                            env={**os.environ, **turkish}, capture_output=True, text=True)
     assert probe.stdout.strip() == "tr_TR.UTF-8", probe.stderr
-    plain, turk = tmp_path / "c.db", tmp_path / "tr.db"
+    plain, turk = tmp_path / "c.db", tmp_path / "tr.db"  # processes of their own: the locale is read at start-up
     assert run_cli("export", str(base_package), "--format", "sqlite", "--out", str(plain),
                    env={"LC_ALL": "C.UTF-8"}).returncode == 0
     result = run_cli("export", str(base_package), "--format", "sqlite", "--out", str(turk), env=turkish)

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from conftest import run_cli, snapshot
+from conftest import invoke, run_cli, snapshot
 
 SECRET = "decoy-6f1c2a secret line that must never be read or written"
 FORMATS = [("csv", ["--table", "events"]), ("json", []), ("jsonl", []), ("sqlite", []), ("parquet", [])]
@@ -33,26 +33,28 @@ def _refused(result, *words):
 def test_a_link_as_out_is_refused_and_its_target_untouched(base_package, tmp_path, decoy, fmt, args):
     link = tmp_path / "out"
     link.symlink_to(decoy)
-    _refused(run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(link)), "is a link")
+    _refused(invoke("export", str(base_package), "--format", fmt, *args, "--out", str(link)), "is a link")
     assert link.is_symlink() and decoy.read_text(encoding="utf-8") == SECRET + "\n"
 
 
 def test_a_link_to_standard_output_is_refused(base_package, tmp_path):
     link = tmp_path / "fd1"
     link.symlink_to("/proc/self/fd/1")
+    # a process of its own: its standard output is a real file descriptor, not the test's
     _refused(run_cli("export", str(base_package), "--format", "json", "--out", str(link)), "is a link")
     assert link.is_symlink()
 
 
 @pytest.mark.parametrize("fmt, args", FORMATS)
 def test_a_device_is_refused_and_stays_a_device(base_package, fmt, args):
-    _refused(run_cli("export", str(base_package), "--format", fmt, *args, "--out", "/dev/null"), "is a device")
+    _refused(invoke("export", str(base_package), "--format", fmt, *args, "--out", "/dev/null"), "is a device")
     assert not os.path.isfile("/dev/null")
 
 
 def test_a_fifo_is_refused_at_once(base_package, tmp_path):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
+    # a process of its own, with a timeout: a hang would not hang the tests
     _refused(run_cli("export", str(base_package), "--format", "jsonl", "--out", str(fifo)), "is a FIFO")
 
 
@@ -61,7 +63,7 @@ def test_a_fifo_is_refused_at_once(base_package, tmp_path):
 def test_the_packages_own_files_are_never_an_export_target(base_package, target):
     before = snapshot(base_package)
     out = base_package / target
-    _refused(run_cli("export", str(base_package), "--format", "csv", "--table", "events", "--out", str(out)),
+    _refused(invoke("export", str(base_package), "--format", "csv", "--table", "events", "--out", str(out)),
              "the package's own files")
     assert snapshot(base_package) == before
 
@@ -69,7 +71,7 @@ def test_the_packages_own_files_are_never_an_export_target(base_package, target)
 def test_the_packages_own_folders_are_never_a_folder_target(base_package):
     before = snapshot(base_package)
     for folder, fmt in (("data", "csv"), ("seeds", "html"), ("data/curated", "csv")):
-        _refused(run_cli("export", str(base_package), "--format", fmt, "--out", str(base_package / folder)),
+        _refused(invoke("export", str(base_package), "--format", fmt, "--out", str(base_package / folder)),
                  "the package's own files")
     assert snapshot(base_package) == before
 
@@ -78,7 +80,7 @@ def test_a_link_inside_an_out_folder_is_not_followed(base_package, tmp_path, dec
     out = tmp_path / "tables"
     out.mkdir()
     (out / "events.csv").symlink_to(decoy)
-    result = run_cli("export", str(base_package), "--format", "csv", "--out", str(out))
+    result = invoke("export", str(base_package), "--format", "csv", "--out", str(out))
     _refused(result, "link")
     assert decoy.read_text(encoding="utf-8") == SECRET + "\n"
     assert sorted(p.name for p in out.iterdir()) == ["events.csv"]  # nothing else written or left

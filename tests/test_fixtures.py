@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, run_cli, snapshot
+from conftest import FIXTURES, invoke, snapshot
 
 CASES = sorted(FIXTURES.glob("*/*/case.yaml"))
 
@@ -59,12 +59,12 @@ def test_fixture_case(case_file: Path, base_package: Path):
     case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     apply_case(case, base_package)
     if case.get("build"):  # a change to curated data that is meant to be built, then checked
-        built = run_cli("build", str(base_package))
+        built = invoke("build", str(base_package))
         assert built.returncode == 0, built.stdout + built.stderr
     before = snapshot(base_package)
     expect = case["expect"]
 
-    result = run_cli("check", str(base_package), "--format", "json")
+    result = invoke("check", str(base_package), "--format", "json")
     assert "Traceback" not in result.stderr
     outside = case.get("outside") or {}
     for rel, content in outside.items():  # nothing beyond the package was read or written
@@ -92,7 +92,7 @@ def test_fixture_case(case_file: Path, base_package: Path):
     curated_errors = [p for p in got if not p[0].startswith("package-")]
     if expect["exit"] == 1 and curated_errors:
         # A build of bad data is refused with the same exit code, and writes nothing.
-        built = run_cli("build", str(base_package))
+        built = invoke("build", str(base_package))
         assert "Traceback" not in built.stderr
         assert built.returncode == 1, built.stdout + built.stderr
         assert snapshot(base_package) == before, "a refused build must write nothing"

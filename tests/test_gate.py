@@ -110,6 +110,7 @@ def assert_safe(result: tuple[int, str, int], what: str) -> None:
     assert "Traceback" not in output, f"{what}:\n{output}"
 
 
+@pytest.mark.slow  # commands by the dozen, each a process of its own
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_check_refuses_what_is_planted_at_each_file_kind(kind, built_base, tmp_path, secret_file):
     """`check --format github` with each plant at one file of this kind: refused by name, nothing
@@ -134,6 +135,7 @@ def _plant_everywhere(package: Path, how: str, secret_file: Path, but: tuple[str
             plant(package, rel, how, secret_file)
 
 
+@pytest.mark.slow  # commands by the dozen, each a process of its own
 @pytest.mark.parametrize("how", PLANTS)
 def test_every_command_refuses_plants_at_every_file_kind(how, built_base, tmp_path, secret_file):
     """build, every export and diff, with the plant at every file kind at once: none of them
@@ -161,6 +163,7 @@ def test_every_command_refuses_plants_at_every_file_kind(how, built_base, tmp_pa
     assert not any(out.iterdir()), "an export of a refused package wrote something"
 
 
+@pytest.mark.slow  # commands by the dozen, each a process of its own
 @pytest.mark.parametrize("how", PLANTS)
 def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, built_base, tmp_path,
                                                                           secret_file):

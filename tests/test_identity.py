@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BASE, ROOT, run_cli, snapshot
+from conftest import BASE, ROOT, invoke, snapshot
 from seccoop.identity import BadArguments, IdentityRefused, merge, rename
 from seccoop.package import Package
 from seccoop.yamlwrite import PatchRefused, append_records, find_scalars, patch_scalars
@@ -197,8 +197,8 @@ def assert_only_scalars_changed(before: str, after: str, old: str, new: str, pla
 
 
 def build_and_check(pkg: Path):
-    built = run_cli("build", str(pkg))
-    checked = run_cli("check", str(pkg))
+    built = invoke("build", str(pkg))
+    checked = invoke("check", str(pkg))
     return built, checked
 
 
@@ -274,7 +274,7 @@ def test_append_records_after_a_commented_empty_list():
 def test_rename_updates_every_reference_kind(linked_package):
     pkg = linked_package
     before = {name: curated(pkg, name) for name in {**CURATED, **LINKS}}
-    result = run_cli("rename", "ana-vela", "vela", "--package", str(pkg))
+    result = invoke("rename", "ana-vela", "vela", "--package", str(pkg))
     assert result.returncode == 0, result.stderr
     printed = result.stdout.splitlines()
     assert printed[-1] == "retired ana-vela (replaced by vela) in data/curated/retired-ids.yaml"
@@ -304,8 +304,8 @@ def test_rename_updates_every_reference_kind(linked_package):
 
 
 def test_rename_updates_older_successors_and_ids_of_events(package):
-    result = run_cli("rename", "ruritania", "ruritania-kingdom", "--package", str(package),
-                     "--reason", "the sources' own name", "--version", "0.3.0")
+    result = invoke("rename", "ruritania", "ruritania-kingdom", "--package", str(package),
+                    "--reason", "the sources' own name", "--version", "0.3.0")
     assert result.returncode == 0, result.stderr
     assert "data/curated/retired-ids.yaml:4:16: ruritania -> ruritania-kingdom" in result.stdout
     retired = yaml.safe_load(curated(package, "retired-ids.yaml"))
@@ -317,7 +317,7 @@ def test_rename_updates_older_successors_and_ids_of_events(package):
     assert "  replaced_by: ruritania-kingdom  # renamed\n" in curated(package, "retired-ids.yaml")
     assert "object: 'ruritania-kingdom'\n" in curated(package, "relations/alpha.yaml")
     # an event's id, and the references to it (part_of, made_in)
-    result = run_cli("rename", "vela-statement", "vela-remarks", "--package", str(package))
+    result = invoke("rename", "vela-statement", "vela-remarks", "--package", str(package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[:3] == [
         "data/curated/events/alpha.yaml:1:7: vela-statement -> vela-remarks",
@@ -327,7 +327,7 @@ def test_rename_updates_older_successors_and_ids_of_events(package):
 
 def test_rename_dry_run_writes_nothing(package):
     before = snapshot(package)
-    result = run_cli("rename", "ana-vela", "vela", "--package", str(package), "--dry-run")
+    result = invoke("rename", "ana-vela", "vela", "--package", str(package), "--dry-run")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "would change data/curated/actors/alpha.yaml:14:7: ana-vela -> vela"
@@ -347,7 +347,7 @@ def test_rename_library_returns_the_plan(package):
 def test_rename_then_check_is_clean(package):
     built, _ = build_and_check(package)
     assert built.returncode == 0, built.stderr
-    assert run_cli("rename", "ana-vela", "vela", "--package", str(package)).returncode == 0
+    assert invoke("rename", "ana-vela", "vela", "--package", str(package)).returncode == 0
     built, checked = build_and_check(package)
     assert built.returncode == 0, built.stderr
     assert checked.returncode == 0, checked.stdout
@@ -357,11 +357,11 @@ def test_first_retired_id_creates_the_register(tmp_path):
     files = {k: v for k, v in CURATED.items() if k != "retired-ids.yaml"}
     files["retired-ids.yaml"] = "# Ids never used again.\n[]\n"
     pkg = make_package(tmp_path / "pkg", files)
-    assert run_cli("rename", "riot-officers", "officers", "--package", str(pkg)).returncode == 0
+    assert invoke("rename", "riot-officers", "officers", "--package", str(pkg)).returncode == 0
     assert curated(pkg, "retired-ids.yaml") == ("# Ids never used again.\n- id: riot-officers\n  table: actors\n  replaced_by: officers\n"
                                                 "  version: 0.1.0\n  reason: renamed to officers\n")
     (pkg / "data" / "curated" / "retired-ids.yaml").unlink()
-    assert run_cli("rename", "officers", "riot-victims", "--package", str(pkg)).returncode == 0
+    assert invoke("rename", "officers", "riot-victims", "--package", str(pkg)).returncode == 0
     assert yaml.safe_load(curated(pkg, "retired-ids.yaml"))[0]["id"] == "officers"
 
 
@@ -394,7 +394,7 @@ def test_first_retired_id_creates_the_register(tmp_path):
 ])
 def test_refusals_write_nothing(package, args, status, message):
     before = snapshot(package)
-    result = run_cli(*args, "--package", str(package))
+    result = invoke(*args, "--package", str(package))
     assert result.returncode == status, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -403,7 +403,7 @@ def test_refusals_write_nothing(package, args, status, message):
 
 def test_merge_refuses_links_it_would_make_meaningless(linked_package):
     before = snapshot(linked_package)
-    result = run_cli("merge", "riot-officers", "ana-vela", "--package", str(linked_package))
+    result = invoke("merge", "riot-officers", "ana-vela", "--package", str(linked_package))
     assert result.returncode == 1
     assert "data/curated/possibly-same.yaml:1:8: links `riot-officers` and `ana-vela` as possibly the same" \
         in result.stderr
@@ -420,7 +420,7 @@ def test_refusals_as_library_errors(package):
 def test_broken_curated_file_is_refused(package):
     (package / "data" / "curated" / "events" / "beta.yaml").write_text("- id: x\n  id: y\n", encoding="utf-8")
     before = snapshot(package)
-    result = run_cli("rename", "ana-vela", "vela", "--package", str(package))
+    result = invoke("rename", "ana-vela", "vela", "--package", str(package))
     assert result.returncode == 1
     assert "data/curated/events/beta.yaml:2:3: yaml-duplicate-key" in result.stderr
     assert snapshot(package) == before
@@ -429,7 +429,7 @@ def test_broken_curated_file_is_refused(package):
 # -- merge -----------------------------------------------------------------------------------------
 
 def test_merge_updates_references_and_retires_other(package):
-    result = run_cli("merge", "freedonia", "freedonia-state", "--package", str(package))
+    result = invoke("merge", "freedonia", "freedonia-state", "--package", str(package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "data/curated/actors/beta.yaml:1:7: freedonia-state -> freedonia",
@@ -446,7 +446,7 @@ def test_merge_after_a_hand_merge_retires_the_id_left_in_references(package):
     beta = package / "data" / "curated" / "actors" / "beta.yaml"
     beta.write_text(CURATED["actors/beta.yaml"].split("- id: riot-officers")[0]
                     .replace("freedonia-state", "freedonia"), encoding="utf-8")
-    result = run_cli("merge", "freedonia", "freedonia-state", "--package", str(package))
+    result = invoke("merge", "freedonia", "freedonia-state", "--package", str(package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "data/curated/events/beta.yaml:7:15: freedonia-state -> freedonia"
 
@@ -454,7 +454,7 @@ def test_merge_after_a_hand_merge_retires_the_id_left_in_references(package):
 def test_merge_gives_a_package_that_checks_clean(package):
     built, checked = build_and_check(package)
     assert built.returncode == 0, built.stderr  # two records, before the merge
-    result = run_cli("merge", "freedonia", "freedonia-state", "--package", str(package))
+    result = invoke("merge", "freedonia", "freedonia-state", "--package", str(package))
     assert result.returncode == 0, result.stderr
     built, checked = build_and_check(package)
     assert built.returncode == 0, built.stderr
@@ -469,6 +469,6 @@ def test_merge_gives_a_package_that_checks_clean(package):
 
 
 def test_no_package_is_a_usage_error(tmp_path):
-    result = run_cli("merge", "a", "b", "--package", str(tmp_path))
+    result = invoke("merge", "a", "b", "--package", str(tmp_path))
     assert result.returncode == 2
     assert "no datapackage.json" in result.stderr

@@ -106,6 +106,7 @@ def package(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # a few dozen commands killed on a 1k-event package
 def test_killed_commands_leave_no_process_no_temporary_file_and_no_torn_file_set(package, tmp_path):
     rng = random.Random(11)
     curated = sorted((package / "data" / "curated" / "events").glob("*.yaml"))[0]

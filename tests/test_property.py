@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,9 +54,21 @@ def mutate(text: str, op: str, i: int, j: int, value: str) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # the property at CI size
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=edits())
 def test_random_edits_never_crash(built_base, ops):
+    never_crash(built_base, ops)
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=edits())
+def test_a_few_random_edits_never_crash(built_base, ops):
+    """The same property on a few examples, for the developer's loop (`pytest -m "not slow"`)."""
+    never_crash(built_base, ops)
+
+
+def never_crash(built_base, ops):
     with tempfile.TemporaryDirectory() as tmp:
         pkg = Path(tmp) / "pkg"
         shutil.copytree(built_base, pkg)

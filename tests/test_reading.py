@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, snapshot
+from conftest import invoke, run_cli, snapshot
 from seccoop.evidence import near_miss
 from seccoop.load import load_file
 
@@ -43,7 +43,7 @@ def _set_source_path(pkg: Path, path: str) -> None:
 @pytest.mark.parametrize("path", ["DECOY", "/dev/zero", "seeds/../../decoy.txt"])
 def test_locate_never_reads_a_source_path_outside_seeds(base_package, decoy, path):
     _set_source_path(base_package, str(decoy) if path == "DECOY" else path)
-    result = run_cli("locate", "more words", "--package", str(base_package))
+    result = invoke("locate", "more words", "--package", str(base_package))
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout == "" and result.stderr == "not found: 'more words'\n"
     assert_untouched(decoy, result)
@@ -52,14 +52,14 @@ def test_locate_never_reads_a_source_path_outside_seeds(base_package, decoy, pat
 def test_locate_never_reads_through_a_linked_seed(base_package, decoy):
     (base_package / "seeds/alpha.txt").unlink()
     os.symlink(decoy, base_package / "seeds/alpha.txt")
-    result = run_cli("locate", "more words", "--package", str(base_package))
+    result = invoke("locate", "more words", "--package", str(base_package))
     assert result.returncode == 1 and result.stderr == "not found: 'more words'\n"
     assert_untouched(decoy, result)
 
 
 def test_check_names_a_source_path_outside_the_package_without_reading_it(base_package, decoy):
     _set_source_path(base_package, str(decoy))
-    result = run_cli("check", str(base_package), "--format", "json")
+    result = invoke("check", str(base_package), "--format", "json")
     assert result.returncode == 1
     problem, unlisted = json.loads(result.stdout)["errors"]  # seeds/alpha.txt is now no source's text
     assert (unlisted["code"], unlisted["file"]) == ("source-unlisted", "seeds/alpha.txt")
@@ -69,17 +69,17 @@ def test_check_names_a_source_path_outside_the_package_without_reading_it(base_p
 
 
 def test_locate_still_finds_quotes_in_regular_seeds(base_package):
-    result = run_cli("locate", "with Freedonia", "--package", str(base_package))
+    result = invoke("locate", "with Freedonia", "--package", str(base_package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("alpha\tstart ")
 
 
 # -- add-source: the document named on the command line ----------------------------------------
 
-def _add(pkg: Path, document: Path | str, *options: str):
+def _add(pkg: Path, document: Path | str, *options: str, run=invoke):
     """add-source as for a text whose licence allows republishing it (into seeds/)."""
-    return run_cli("add-source", str(document), "--package", str(pkg), "--text", "included",
-                   "--licence", "CC0-1.0", *options)
+    return run("add-source", str(document), "--package", str(pkg), "--text", "included",
+               "--licence", "CC0-1.0", *options)
 
 
 @pytest.mark.parametrize("what", ["device", "fifo"])
@@ -89,7 +89,7 @@ def test_add_source_refuses_a_device_or_fifo_at_once(base_package, decoy, tmp_pa
         os.mkfifo(document)
     before = snapshot(base_package)
     started = time.monotonic()
-    result = _add(base_package, document)
+    result = _add(base_package, document, run=run_cli)  # a process of its own: a hang would not hang the tests
     assert time.monotonic() - started < 30  # no hang, no MemoryError
     assert result.returncode == 1, result.stdout + result.stderr
     kind = "a device" if what == "device" else "a FIFO"
@@ -188,7 +188,7 @@ def _add_seed(pkg: Path, text: str, quote: str) -> None:
 
 
 def _errors(pkg: Path):
-    result = run_cli("check", str(pkg), "--format", "json")
+    result = invoke("check", str(pkg), "--format", "json")
     return result.returncode, [e for e in json.loads(result.stdout)["errors"] if not e["code"].startswith("package-")]
 
 

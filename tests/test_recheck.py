@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package
+from conftest import copy_package, first_fast
 from seccoop import check
 from test_benchmark_generator import generate
 from test_cache import _age, _answer, _damage_cache
@@ -154,10 +154,26 @@ EDITS = {
 }
 
 
-@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "6")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 27)), min_size=1, max_size=5))
+PROPERTY = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+EDIT_SEQUENCES = st.lists(st.tuples(st.sampled_from(sorted(EDITS)), st.integers(0, 27)), min_size=1, max_size=5)
+
+
+@pytest.mark.slow  # the property at CI size
+@settings(max_examples=int(os.environ.get("SECCOOP_CACHE_EXAMPLES", "6")), **PROPERTY)
+@given(EDIT_SEQUENCES)
 def test_a_recheck_within_reach_is_the_cold_answer(stories, tmp_path_factory, own_cache, edits):
+    recheck_is_cold(stories, tmp_path_factory, own_cache, edits)
+
+
+@settings(max_examples=1, **PROPERTY)
+@given(EDIT_SEQUENCES)
+def test_a_recheck_after_one_random_sequence_of_edits_is_the_cold_answer(stories, tmp_path_factory, own_cache,
+                                                                         edits):
+    """The same property on one example, for the developer's loop (`pytest -m "not slow"`)."""
+    recheck_is_cold(stories, tmp_path_factory, own_cache, edits)
+
+
+def recheck_is_cold(stories, tmp_path_factory, own_cache, edits):
     pkg = copy_package(stories, tmp_path_factory.mktemp("recheck") / "pkg")
     _age(pkg)  # as a curator's files are: the baseline's store holds them
     assert check(pkg, cache=True).valid
@@ -234,8 +250,9 @@ def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_c
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
-@pytest.mark.parametrize("name", ["span-successor-cut", "quantity-successor-renamed", "resolved-subject-broken",
-                                  "refused-record", "actor-renamed", "foreign-id"])
+@pytest.mark.parametrize("name", first_fast(["span-successor-cut", "quantity-successor-renamed",
+                                              "resolved-subject-broken", "refused-record", "actor-renamed",
+                                              "foreign-id"]))
 def test_what_joins_records_beyond_their_ids_is_in_the_scope(stories, tmp_path, own_cache, name):
     """Each edit once, from a baseline: the retired span and quantity whose successor the edit
     stops publishing, the resolution naming a broken actor, the refused record hiding an event's

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke
 from seccoop.write import WriteRefused
 from seccoop.package import KINDS, PLURAL
 from seccoop.review import write_review_site
@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 # -- helpers: the exported site, its spans, and what a DOM holds ---------------------------------
 
 def export_site(package: Path, out: Path) -> Path:
-    result = run_cli("export", str(package), "--format", "html", "--out", str(out))
+    result = invoke("export", str(package), "--format", "html", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -258,7 +258,7 @@ def test_export_writes_a_self_contained_deterministic_site(base_package, tmp_pat
 
 
 def test_export_says_what_it_wrote(base_package, tmp_path):
-    result = run_cli("export", str(base_package), "--format", "html", "--out", str(tmp_path / "site"))
+    result = invoke("export", str(base_package), "--format", "html", "--out", str(tmp_path / "site"))
     assert result.returncode == 0
     for name in ("index.html", "events-1.html", "source-alpha.html", "source-beta.html"):
         assert f"wrote {tmp_path / 'site' / name}" in result.stderr
@@ -267,7 +267,7 @@ def test_export_says_what_it_wrote(base_package, tmp_path):
 def test_export_refuses_a_file_where_the_folder_should_be(base_package, tmp_path):
     target = tmp_path / "site"
     target.write_text("keep me", encoding="utf-8")
-    result = run_cli("export", str(base_package), "--format", "html", "--out", str(target))
+    result = invoke("export", str(base_package), "--format", "html", "--out", str(target))
     assert result.returncode == 2 and "is a file; this export writes a folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert target.read_text(encoding="utf-8") == "keep me"
@@ -335,6 +335,7 @@ def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, t
 
 # -- escaping and offsets, in the DOM Chromium builds ---------------------------------------------
 
+@pytest.mark.slow  # the browser
 def test_markup_in_a_source_is_shown_as_text(base_package, tmp_path, chromium):
     site = export_site(base_package, tmp_path / "site")
     markup = (site / "source-beta.html").read_text(encoding="utf-8")
@@ -346,6 +347,7 @@ def test_markup_in_a_source_is_shown_as_text(base_package, tmp_path, chromium):
     assert dom.span_text["span-event-riot-injuries-1"] == quote
 
 
+@pytest.mark.slow  # the browser
 def test_every_span_highlights_exactly_its_quote_after_an_emoji(base_package, tmp_path, chromium):
     site = export_site(base_package, tmp_path / "site")
     document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
@@ -357,6 +359,7 @@ def test_every_span_highlights_exactly_its_quote_after_an_emoji(base_package, tm
         assert doms[source].span_text.get(span_id) == quote, span_id
 
 
+@pytest.mark.slow  # the browser
 def test_carriage_returns_and_astral_characters_keep_their_offsets(tmp_path, chromium):
     text = "🚨🚨 first line\r\nsecond 🚨 line\r\n"
     quotes = ["first line\r\nsecond", "🚨 line\r", "line\r\nsecond 🚨"]
@@ -384,6 +387,7 @@ def page(chromium, tmp_path_factory):
 SHOWN_CARDS = "Array.from(document.querySelectorAll('#panel .card')).filter(c => c.offsetParent).map(c => c.id)"
 
 
+@pytest.mark.slow  # the browser
 def test_every_record_span_is_highlighted_in_the_browser(page, site_and_document):
     site, document = site_and_document
     for source in document["sources"]:
@@ -400,6 +404,7 @@ def test_every_record_span_is_highlighted_in_the_browser(page, site_and_document
             assert shown == {"text": quote, "painted": True, "focusable": True}, span_id
 
 
+@pytest.mark.slow  # the browser
 def test_clicking_nested_words_shows_every_record_they_support(page, site_and_document):
     site, _ = site_and_document
     page.open((site / "source-beta.html").as_uri())
@@ -415,6 +420,7 @@ def test_clicking_nested_words_shows_every_record_they_support(page, site_and_do
     page.screenshot(ARTIFACTS / "review.png")
 
 
+@pytest.mark.slow  # the browser
 def test_enter_on_a_focused_span_selects_it(page, site_and_document):
     site, _ = site_and_document
     page.open((site / "source-beta.html").as_uri())
@@ -425,6 +431,7 @@ def test_enter_on_a_focused_span_selects_it(page, site_and_document):
     assert "Freedonia (initiator); Ruritania (recipient)" in card
 
 
+@pytest.mark.slow  # the browser
 def test_a_quote_in_a_page_of_records_opens_its_span_in_context(page, site_and_document):
     site, _ = site_and_document
     page.open((site / "relations-1.html").as_uri())
@@ -436,6 +443,7 @@ def test_a_quote_in_a_page_of_records_opens_its_span_in_context(page, site_and_d
     assert "Ana Vela" in card and "Ruritania" in card and "Interior Minister" in card
 
 
+@pytest.mark.slow  # the browser
 def test_a_page_of_records_filters_by_type(page, site_and_document):
     site, document = site_and_document
     page.open((site / "actors-1.html").as_uri())
@@ -451,6 +459,7 @@ def test_a_page_of_records_filters_by_type(page, site_and_document):
     assert len(page.evaluate(shown)) == total
 
 
+@pytest.mark.slow  # the browser
 def test_the_index_links_every_page_of_every_kind(page, site_and_document):
     site, document = site_and_document
     page.open((site / "index.html").as_uri())
@@ -462,6 +471,7 @@ def test_the_index_links_every_page_of_every_kind(page, site_and_document):
     page.wait_for("location.href.endsWith('source-beta.html') && document.readyState === 'complete'")
 
 
+@pytest.mark.slow  # the browser
 def test_the_page_fits_a_phone(page, site_and_document):
     site, _ = site_and_document
     page.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
@@ -503,7 +513,7 @@ def two_accounts(base_package, tmp_path):
     """The fixture package with an event attested by two sources that differ on date and participants."""
     events = base_package / "data" / "curated" / "events.yaml"
     events.write_text(events.read_text(encoding="utf-8") + BETA_ACCOUNT, encoding="utf-8")
-    result = run_cli("build", str(base_package))
+    result = invoke("build", str(base_package))
     assert result.returncode == 0, result.stderr
     document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
     event = next(e for e in document["events"] if e["id"] == "vela-statement")
@@ -606,6 +616,7 @@ def test_a_card_with_one_account_stays_as_it_was(two_accounts):
     assert 'class="count"' not in card_markup(sources, "record-source-alpha")  # a source has no source count
 
 
+@pytest.mark.slow  # the browser
 def test_accounts_in_the_browser_escape_and_fit_a_phone(two_accounts, chromium, tmp_path):
     site, _ = two_accounts
     dom = dump_dom(chromium, site / "events-1.html", tmp_path / "profile")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_package, run_cli, snapshot
+from conftest import ROOT, copy_package, invoke, snapshot
 
 GAMMA = ("date 2024-04-02 Freedonia and Ruritania sign a river patrol accord\n\n"
          "The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border. "
@@ -51,7 +51,7 @@ EVENTS = """\
 
 
 def _check(pkg: Path, *args: str, env: dict | None = None) -> tuple[int, dict]:
-    result = run_cli("check", str(pkg), "--format", "json", *args, env=env)
+    result = invoke("check", str(pkg), "--format", "json", *args, env=env)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -68,7 +68,7 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     pkg = copy_package(built_base, home / "pkg")
     document = home / "gamma.txt"
     document.write_text(GAMMA, encoding="utf-8")
-    added = run_cli("add-source", str(document), "--package", str(pkg), "--id", "gamma")
+    added = invoke("add-source", str(document), "--package", str(pkg), "--id", "gamma")
     assert added.returncode == 0, added.stderr
     assert "no --text given: the text is withheld" in added.stdout
     assert (pkg / "texts" / f"{GAMMA_SHA}.txt").read_text(encoding="utf-8") == GAMMA
@@ -78,7 +78,7 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     events.write_text(EVENTS, encoding="utf-8")
     code, report = _check(pkg)
     assert _codes(report).count("evidence-unpinned") == 3, report
-    pinned = run_cli("locate", "--pin", "--package", str(pkg))
+    pinned = invoke("locate", "--pin", "--package", str(pkg))
     assert pinned.returncode == 0, pinned.stderr
     assert "pinned 3 span(s) in 1 file(s)" in pinned.stdout
     # The curator publishes only the short quote: the others keep offsets and fingerprint.
@@ -86,7 +86,7 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     kept = [line for line in text.splitlines(keepends=True)
             if not (line.strip().startswith("quote:") and "signed a joint patrol accord" != line.split(": ", 1)[1].strip())]
     events.write_text("".join(kept), encoding="utf-8")
-    built = run_cli("build", str(pkg))
+    built = invoke("build", str(pkg))
     assert built.returncode == 0, built.stderr + built.stdout
     return {"pkg": pkg, "home": home}
 
@@ -126,7 +126,7 @@ def test_without_the_text_check_is_clean_and_says_what_it_could_not_verify(pkg):
     assert report["unverified"] == {"gamma": 4}
     # Spans the last release did not publish are each a warning (an annotation in CI).
     assert {p["code"] for p in report["errors"]} == {"evidence-unverified", "event-without-participants"}
-    text = run_cli("check", str(pkg))
+    text = invoke("check", str(pkg))
     assert text.returncode == 0
     assert "4 span(s) of 1 withheld source(s) not verified: their texts are not in the texts folder" in text.stdout
     # Listed as released, they are not warned of again; the build without the text is the same bytes.
@@ -134,7 +134,7 @@ def test_without_the_text_check_is_clean_and_says_what_it_could_not_verify(pkg):
     released.write_text("".join(row["id"] + "\n" for row in _rows(pkg / "data" / "spans.csv")), encoding="utf-8")
     code, report = _check(pkg)
     assert code == 0 and report["counts"] == {"errors": 0, "warnings": 1}, report
-    built = run_cli("build", str(pkg))
+    built = invoke("build", str(pkg))
     assert built.returncode == 0 and "derived files are up to date" in built.stdout, built.stdout + built.stderr
     assert {k: v for k, v in snapshot(pkg).items() if not k.endswith("released-spans.txt")} == \
         {k: v for k, v in before.items() if not k.endswith("released-spans.txt")}
@@ -187,11 +187,11 @@ def test_a_copy_that_differs_outside_the_quotes_verifies_by_fingerprint(pkg, tmp
     copy = tmp_path / "copy.txt"
     copy.write_bytes(("Saved from the web on 3 April\r\n" + GAMMA.replace("\n", "\r\n")
                       .replace("in the capital", "in  the capital")).encode("utf-8"))
-    result = run_cli("verify", "gamma", str(copy), "--package", str(pkg))
+    result = invoke("verify", "gamma", str(copy), "--package", str(pkg))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 of 4 span(s) verified" in result.stdout
     copy.write_text(GAMMA.replace("joint patrol", "joint  patrol"), encoding="utf-8")
-    result = run_cli("verify", "gamma", str(copy), "--package", str(pkg))
+    result = invoke("verify", "gamma", str(copy), "--package", str(pkg))
     assert result.returncode == 1
     assert "2 of 4 span(s) verified" in result.stdout
 
@@ -257,12 +257,12 @@ def test_add_source_refuses_a_copy_added_twice_and_an_included_text_without_lice
     again = tmp_path / "again.txt"
     again.write_text(GAMMA.replace("\n", "\r\n") + "\n\n", encoding="utf-8")
     before = snapshot(pkg)
-    result = run_cli("add-source", str(again), "--package", str(pkg), "--id", "gamma-again")
+    result = invoke("add-source", str(again), "--package", str(pkg), "--id", "gamma-again")
     assert result.returncode == 1
     assert "source `gamma` has the same text once whitespace is normalized; nothing was changed" in result.stderr
     other = tmp_path / "other.txt"
     other.write_text("date 2024-05-01 Another accord\n\nWords.\n", encoding="utf-8")
-    result = run_cli("add-source", str(other), "--package", str(pkg), "--text", "included")
+    result = invoke("add-source", str(other), "--package", str(pkg), "--text", "included")
     assert result.returncode == 2 and "--text included needs --licence" in result.stderr
     assert snapshot(pkg) == before
 
@@ -272,25 +272,25 @@ def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path)
     though the text is present at export time."""
     out = tmp_path / "out"
     for fmt, target in (("html", out / "review"), ("csv", out / "tables"), ("sqlite", out / "db.sqlite")):
-        result = run_cli("export", str(pkg), "--format", fmt, "--out", str(target))
+        result = invoke("export", str(pkg), "--format", fmt, "--out", str(target))
         assert result.returncode == 0, result.stderr
     for fmt in ("json", "jsonl"):
-        result = run_cli("export", str(pkg), "--format", fmt)
+        result = invoke("export", str(pkg), "--format", fmt)
         assert result.returncode == 0
         (out / f"all.{fmt}").write_text(result.stdout, encoding="utf-8")
     for name in ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md"):  # a release is made from a checkout
         (pkg / name).write_bytes((ROOT / name).read_bytes())
     (pkg / "seeds" / "stray.txt").write_text(GAMMA, encoding="utf-8")  # refused by check: then removed
-    assert run_cli("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip")).returncode == 1
+    assert invoke("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip")).returncode == 1
     (pkg / "seeds" / "stray.txt").unlink()
-    result = run_cli("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip"))
+    result = invoke("export", str(pkg), "--format", "zip", "--out", str(out / "release.zip"))
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out / "release.zip") as z:
         assert not [n for n in z.namelist() if n.startswith("texts/") or n == "seeds/gamma.txt"]
         for name in z.namelist():
             assert SECRET.encode("utf-8") not in z.read(name), name
             assert hashlib.sha256(z.read(name)).hexdigest() != GAMMA_SHA, name
-    flat = run_cli("export", str(pkg), "--format", "csv", "--table", "events_flat")
+    flat = invoke("export", str(pkg), "--format", "csv", "--table", "events_flat")
     (out / "events_flat.csv").write_text(flat.stdout, encoding="utf-8")
     files = [p for p in out.rglob("*") if p.is_file()]
     assert len(files) > 20

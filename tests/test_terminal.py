@@ -8,7 +8,7 @@ import unicodedata
 
 import pytest
 
-from conftest import run_cli
+from conftest import invoke
 from seccoop.report import Problem, Report, render_report
 from seccoop.terminal import UNSAFE, shown
 
@@ -56,26 +56,26 @@ def escaping_source(base_package, tmp_path):
     document = tmp_path / "page.txt"
     document.write_text(f"date 2024-04-01 Ruritania opens a post\n\nThe post {ESCAPES} opened at dawn.\n",
                         encoding="utf-8")
-    added = run_cli("add-source", str(document), "--package", str(base_package), "--text", "included",
-                    "--licence", "CC0-1.0", "--id", "escaping")
+    added = invoke("add-source", str(document), "--package", str(base_package), "--text", "included",
+                   "--licence", "CC0-1.0", "--id", "escaping")
     assert added.returncode == 0, added.stderr
     return base_package
 
 
 def test_a_source_holding_escapes_is_accepted_as_received(escaping_source):
-    assert run_cli("build", str(escaping_source)).returncode == 0
-    checked = run_cli("check", str(escaping_source))
+    assert invoke("build", str(escaping_source)).returncode == 0
+    checked = invoke("check", str(escaping_source))
     assert checked.returncode == 0, checked.stdout
 
 
 def test_locate_prints_the_context_of_a_quote_without_its_escapes(escaping_source):
     """0.2.0 printed the context raw: the terminal took a new title."""
-    result = run_cli("locate", "opened at dawn", "--package", str(escaping_source))
+    result = invoke("locate", "opened at dawn", "--package", str(escaping_source))
     assert result.returncode == 0, result.stderr
     [line] = [line for line in result.stdout.splitlines() if line.startswith("escaping\t")]
     assert not any(c in result.stdout for c in RAW), result.stdout
     assert line.endswith("The post \\u001b]0;owned\\u0007\\u009b2J [opened at dawn]. …"), line
-    quoted = run_cli("locate", f"post {ESCAPES}", "--package", str(escaping_source))
+    quoted = invoke("locate", f"post {ESCAPES}", "--package", str(escaping_source))
     assert quoted.returncode == 0 and not any(c in quoted.stdout for c in RAW), quoted.stdout
 
 
@@ -83,7 +83,7 @@ def test_check_names_a_curated_file_with_escapes_in_its_name_safely(base_package
     (base_package / "data" / "curated" / "events").mkdir(exist_ok=True)
     (base_package / "data" / "curated" / "events" / f"{ESCAPES}.yaml").write_text("- [unclosed\n", encoding="utf-8")
     for fmt in ("text", "github", "json"):
-        result = run_cli("check", str(base_package), "--format", fmt)
+        result = invoke("check", str(base_package), "--format", fmt)
         assert result.returncode == 1, result.stdout + result.stderr
         assert "owned" in result.stdout and not any(c in result.stdout for c in RAW), (fmt, result.stdout)
 
@@ -95,5 +95,5 @@ def test_verify_prints_span_ids_from_the_published_table_safely(base_package, tm
     spans.write_text(text.replace(first_id, first_id + ESCAPES, 1), encoding="utf-8")
     copy = tmp_path / "copy.txt"
     copy.write_bytes((base_package / "seeds" / "alpha.txt").read_bytes())
-    result = run_cli("verify", "alpha", str(copy), "--package", str(base_package))
+    result = invoke("verify", "alpha", str(copy), "--package", str(base_package))
     assert first_id + "\\u001b]0;owned" in result.stdout and not any(c in result.stdout for c in RAW), result.stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, snapshot
+from conftest import invoke, snapshot
 
 WIRE = "date 2024-04-03 Border post opens\n\nChief Inspector Lena Holm opened the post.\n"
 SHA = hashlib.sha256(WIRE.encode("utf-8")).hexdigest()
@@ -48,7 +48,7 @@ def test_add_source_refuses_a_texts_folder_git_would_take_up(checkout, document)
     """0.2.0 wrote the text into data/curated/ and said it stayed "outside git"."""
     before = snapshot(checkout)
     for args, env in ((("--texts", "data/curated"), None), ((), {"SECCOOP_TEXTS": "data/curated"})):
-        result = run_cli("add-source", str(document), "--package", str(checkout), *args, env=env, cwd=checkout)
+        result = invoke("add-source", str(document), "--package", str(checkout), *args, env=env, cwd=checkout)
         assert result.returncode == 2, result.stdout + result.stderr
         assert ("Error: the texts folder data/curated lies inside the git checkout "
                 f"{checkout.resolve()}, and git does not ignore it: a withheld text there would be one `git add` "
@@ -58,7 +58,7 @@ def test_add_source_refuses_a_texts_folder_git_would_take_up(checkout, document)
 
 
 def test_add_source_into_the_ignored_default_says_git_ignores_it(checkout, document):
-    result = run_cli("add-source", str(document), "--package", str(checkout))
+    result = invoke("add-source", str(document), "--package", str(checkout))
     assert result.returncode == 0, result.stderr
     assert f"it stays in texts/{SHA}.txt (git ignores it; docs/rights.md)" in result.stdout
     assert (checkout / "texts" / f"{SHA}.txt").read_text(encoding="utf-8") == WIRE
@@ -67,8 +67,8 @@ def test_add_source_into_the_ignored_default_says_git_ignores_it(checkout, docum
 
 def test_a_folder_outside_the_checkout_is_fine_and_said_to_be(checkout, document, tmp_path):
     elsewhere = tmp_path / "my-texts"
-    result = run_cli("add-source", str(document), "--package", str(checkout), "--texts", str(elsewhere),
-                     "--text", "withheld")
+    result = invoke("add-source", str(document), "--package", str(checkout), "--texts", str(elsewhere),
+                    "--text", "withheld")
     assert result.returncode == 0, result.stderr
     assert f"added source `border-post-opens-2024-04-03` as {elsewhere}/{SHA}.txt (outside the package's git " \
            "checkout); " in result.stdout
@@ -77,8 +77,8 @@ def test_a_folder_outside_the_checkout_is_fine_and_said_to_be(checkout, document
 
 def test_a_package_no_git_checkout_holds_takes_a_folder_inside_it(base_package, document):
     """A downloaded release folder: there is no git to leak into."""
-    result = run_cli("add-source", str(document), "--package", str(base_package), "--texts",
-                     str(base_package / "my-texts"))
+    result = invoke("add-source", str(document), "--package", str(base_package), "--texts",
+                    str(base_package / "my-texts"))
     assert result.returncode == 0, result.stderr
     assert "(no git checkout holds the package; docs/rights.md)" in result.stdout
     assert (base_package / "my-texts" / f"{SHA}.txt").is_file()
@@ -88,7 +88,7 @@ def test_a_package_no_git_checkout_holds_takes_a_folder_inside_it(base_package, 
                                      ("locate", "--pin", "--package"), ("remove-source", "alpha", "--package")])
 def test_every_command_taking_texts_refuses_a_folder_git_would_take_up(checkout, command):
     before = snapshot(checkout)
-    result = run_cli(*command, str(checkout), "--texts", str(checkout / "seeds"))
+    result = invoke(*command, str(checkout), "--texts", str(checkout / "seeds"))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Error: the texts folder seeds lies inside the git checkout" in result.stderr
     assert "git does not ignore it" in result.stderr and "Traceback" not in result.stderr
@@ -97,11 +97,11 @@ def test_every_command_taking_texts_refuses_a_folder_git_would_take_up(checkout,
 
 def test_a_default_folder_git_does_not_ignore_is_refused_with_the_line_to_add(checkout):
     (checkout / ".gitignore").write_text("", encoding="utf-8")
-    result = run_cli("check", str(checkout))
+    result = invoke("check", str(checkout))
     assert result.returncode == 2
     assert "add `/texts/` to the package's .gitignore" in result.stderr
     (checkout / ".gitignore").write_text("/texts/\n", encoding="utf-8")
-    assert run_cli("check", str(checkout)).returncode == 0
+    assert invoke("check", str(checkout)).returncode == 0
 
 
 def test_git_is_asked_about_the_checkout_itself_whatever_the_caller_exported(checkout, tmp_path):
@@ -112,5 +112,5 @@ def test_git_is_asked_about_the_checkout_itself_whatever_the_caller_exported(che
     _git(other, "init", "-q")
     (other / ".git" / "info" / "exclude").write_text("*\n", encoding="utf-8")
     env = {"GIT_DIR": str(other / ".git"), "GIT_WORK_TREE": str(checkout)}
-    result = run_cli("check", str(checkout), "--texts", str(checkout / "data"), env=env)
+    result = invoke("check", str(checkout), "--texts", str(checkout / "data"), env=env)
     assert result.returncode == 2 and "git does not ignore it" in result.stderr, result.stdout + result.stderr

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from conftest import ROOT, run_cli, snapshot
+from conftest import ROOT, invoke, run_cli, snapshot
 from seccoop import read, typed
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
@@ -25,7 +25,7 @@ def _csv_rows(name):
 @pytest.fixture(scope="module")
 def parquet(tmp_path_factory):
     out = tmp_path_factory.mktemp("parquet") / "tables"
-    result = run_cli("export", "--format", "parquet", "--out", str(out))
+    result = invoke("export", "--format", "parquet", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -117,19 +117,20 @@ def test_empty_cells_are_null_and_values_survive(parquet):
 
 def test_parquet_export_is_byte_identical(parquet, tmp_path):
     again = tmp_path / "again"
+    # a process of its own (another hash seed), where the fixture ran in this one
     assert run_cli("export", "--format", "parquet", "--out", str(again)).returncode == 0
     assert snapshot(again) == snapshot(parquet)
 
 
 def test_parquet_of_chosen_tables_and_usage_errors(tmp_path):
     out = tmp_path / "two"
-    assert run_cli("export", "--format", "parquet", "--table", "events", "--table", "spans",
-                   "--out", str(out)).returncode == 0
+    assert invoke("export", "--format", "parquet", "--table", "events", "--table", "spans",
+                  "--out", str(out)).returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "spans.parquet"]
-    to_stdout = run_cli("export", "--format", "parquet")
+    to_stdout = invoke("export", "--format", "parquet")
     assert to_stdout.returncode == 2 and "--out FOLDER" in to_stdout.stderr
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    onto_file = run_cli("export", "--format", "parquet", "--out", str(tmp_path / "file"))
+    onto_file = invoke("export", "--format", "parquet", "--out", str(tmp_path / "file"))
     assert onto_file.returncode == 2 and "is a file" in onto_file.stderr
 
 
@@ -139,6 +140,7 @@ def test_parquet_without_pyarrow_is_a_usage_error_naming_the_extra(tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('No module named pyarrow')\n", encoding="utf-8")
     env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")]))}
+    # a process of its own: this one has imported pyarrow already
     result = run_cli("export", "--format", "parquet", "--out", str(tmp_path / "out"), env=env)
     assert result.returncode == 2, result.stderr
     assert "pip install 'seccoop[parquet]'" in result.stderr and "Traceback" not in result.stderr

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import disk_full_on_write, run_cli, snapshot
+from conftest import disk_full_on_write, invoke, snapshot
 
 write = importlib.import_module("seccoop.write")
 build_module = importlib.import_module("seccoop.build")
@@ -44,7 +44,7 @@ def change_a_curated_value(package: Path) -> None:
 def test_a_device_is_refused(base_package):
     with pytest.raises(write.TargetRefused, match=r"/dev/null: is a device"):
         write.check_export_target(Path("/dev/null"), base_package, folder=False)
-    result = run_cli("export", str(base_package), "--format", "json", "--out", "/dev/null")
+    result = invoke("export", str(base_package), "--format", "json", "--out", "/dev/null")
     assert result.returncode == 2 and "/dev/null: is a device" in result.stderr
 
 
@@ -67,7 +67,7 @@ def test_a_link_is_refused_and_what_it_points_at_is_untouched(base_package, tmp_
     with pytest.raises(write.TargetRefused, match=r"out: is a link"):
         write.check_export_target(link, base_package, folder=False)
     args = ["--table", "events"] if fmt == "csv" else []
-    result = run_cli("export", str(base_package), "--format", fmt, *args, "--out", str(link))
+    result = invoke("export", str(base_package), "--format", fmt, *args, "--out", str(link))
     assert result.returncode == 2 and "is a link" in result.stderr
     assert decoy.read_bytes() == DECOY and link.is_symlink()
 
@@ -99,7 +99,7 @@ def test_the_package_s_own_files_are_refused(base_package, inside, folder):
     with pytest.raises(write.TargetRefused, match=r"is inside the package's own files"):
         write.check_export_target(base_package.parent / "via" / inside, base_package, folder=folder)
     fmt = "html" if folder else "json"
-    result = run_cli("export", str(base_package), "--format", fmt, "--out", str(base_package / inside))
+    result = invoke("export", str(base_package), "--format", fmt, "--out", str(base_package / inside))
     assert result.returncode == 2 and "own files" in result.stderr
     assert snapshot(base_package) == before
 
@@ -249,7 +249,7 @@ def forge_journal(package: Path) -> Path:
 def test_a_forged_journal_renames_nothing(base_package):
     journal = forge_journal(base_package)
     before = snapshot(base_package)
-    result = run_cli("check", str(base_package))
+    result = invoke("check", str(base_package))
     assert result.returncode == 1
     assert f"{journal.name}: error package-interrupted" in result.stdout
     assert snapshot(base_package) == before  # check never writes
@@ -260,7 +260,7 @@ def test_a_forged_journal_renames_nothing(base_package):
                         "(it renamed nothing); rebuilding"]
     assert b"forged" not in (base_package / "datapackage.json").read_bytes()
     assert leftovers(base_package) == []
-    assert run_cli("check", str(base_package)).returncode == 0
+    assert invoke("check", str(base_package)).returncode == 0
 
 
 def test_a_build_killed_between_renames_is_finished_by_the_next_build(base_package, monkeypatch):
@@ -283,7 +283,7 @@ def test_a_build_killed_between_renames_is_finished_by_the_next_build(base_packa
     assert waiting  # every file but the first is still waiting
 
     before = snapshot(base_package)
-    result = run_cli("check", str(base_package))
+    result = invoke("check", str(base_package))
     assert result.returncode == 1 and f"{journals[0]}: error package-interrupted" in result.stdout
     assert snapshot(base_package) == before
 
@@ -293,7 +293,7 @@ def test_a_build_killed_between_renames_is_finished_by_the_next_build(base_packa
     assert finished == sorted(base_package.joinpath(p.parent, p.name.split(".seccoop-")[0][1:])
                               .relative_to(base_package).as_posix() for p in waiting)
     assert leftovers(base_package) == []
-    assert run_cli("check", str(base_package)).returncode == 0
+    assert invoke("check", str(base_package)).returncode == 0
 
 
 def test_an_export_killed_between_renames_is_finished_by_the_next_export_there(base_package, tmp_path,
