@@ -22,6 +22,19 @@ from conftest import FIXTURES, invoke, snapshot
 CASES = sorted(FIXTURES.glob("*/*/case.yaml"))
 
 
+def _cases():
+    """Every case; in the developer's loop (`pytest -m "not slow"`) every valid and warning case
+    and the first invalid case of each family (the name's first word: yaml, schema, evidence, ...),
+    the other invalid cases marked slow: the README's test command runs them all."""
+    families = set()
+    for path in CASES:
+        kind, name = path.parent.parent.name, path.parent.name
+        family = name.split("-")[0]
+        further = kind == "invalid" and family in families
+        families.add(family)
+        yield pytest.param(path, id=f"{kind}/{name}", marks=[pytest.mark.slow] if further else [])
+
+
 def apply_case(case: dict, pkg: Path) -> None:
     for rel, content in (case.get("outside") or {}).items():
         (pkg.parent / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +67,7 @@ def apply_case(case: dict, pkg: Path) -> None:
         os.chmod(pkg / rel, mode)
 
 
-@pytest.mark.parametrize("case_file", CASES, ids=[f"{p.parent.parent.name}/{p.parent.name}" for p in CASES])
+@pytest.mark.parametrize("case_file", list(_cases()))
 def test_fixture_case(case_file: Path, base_package: Path):
     case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     apply_case(case, base_package)
