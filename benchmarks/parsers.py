@@ -1,5 +1,5 @@
 """How fast can the curated YAML of a package be parsed, and by what? PyYAML's C composer (what
-seccoop.load does) against PyYAML's C loader, rapidyaml, and json.loads of the same data.
+seccoop.model.load does) against PyYAML's C loader, rapidyaml, and json.loads of the same data.
 
     python benchmarks/parsers.py PACKAGE [--runs N] [--only a,b,...]
 
@@ -9,11 +9,11 @@ with the RSS it had before parsing (the interpreter, the imports and the raw byt
 
 Approaches:
   pyyaml-compose     yaml.compose(text, Loader=CSafeLoader): the node tree with marks, dropped
-                     after each file (as seccoop.load does once it has constructed the values)
+                     after each file (as seccoop.model.load does once it has constructed the values)
   pyyaml-compose-kept  the same, every file's node tree kept (memory of holding the trees)
-  seccoop-construct  compose + seccoop.load._construct of each record, the tree dropped per file:
-                     the core of seccoop.load.load_file
-  seccoop-load-file  seccoop.load.load_file (reads the file; text hygiene and value checks too)
+  seccoop-construct  compose + seccoop.model.load._construct of each record, the tree dropped per file:
+                     the core of seccoop.model.load.load_file
+  seccoop-load-file  seccoop.model.load.load_file (reads the file; text hygiene and value checks too)
   pyyaml-load        yaml.load(text, Loader=CSafeLoader): values, kept (the floor of run.py)
   ryml-parse         rapidyaml parse_in_arena: the C++ tree only, no Python values
   ryml-construct     rapidyaml parse + a Python walk of the tree into dicts and lists, with the
@@ -52,7 +52,7 @@ def rss_now_kib() -> int:
     return 0
 
 
-# -- rapidyaml into Python values, as strictly as seccoop.load ------------------------------
+# -- rapidyaml into Python values, as strictly as seccoop.model.load ------------------------------
 
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 _PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
@@ -78,11 +78,11 @@ def _plain(s: str):
             return int(s)
         if _PLAIN_FLOAT.match(s):
             return float(s)
-    return s  # dates stay text, as in seccoop.load
+    return s  # dates stay text, as in seccoop.model.load
 
 
 def ryml_construct(tree, node, none):
-    """Python values of a rapidyaml node (recursive, like seccoop.load._construct)."""
+    """Python values of a rapidyaml node (recursive, like seccoop.model.load._construct)."""
     if tree.is_map(node):
         out = {}
         child = tree.first_child(node)
@@ -124,7 +124,7 @@ def run_one(approach: str, pkg: Path) -> dict:
     if approach.startswith(("pyyaml", "seccoop")):
         import yaml
     if approach.startswith("seccoop"):
-        from seccoop import load as seccoop_load
+        from seccoop.model import load as seccoop_load
     before = rss_now_kib()
     start = time.perf_counter()
     if approach == "pyyaml-compose":
@@ -168,7 +168,7 @@ def check_same_values(pkg: Path, sample: int = 200) -> None:
     """ryml-construct gives the values seccoop's loader gives (on a sample of files)."""
     import ryml
     import yaml
-    from seccoop import load as seccoop_load
+    from seccoop.model import load as seccoop_load
     for p in curated_files(pkg)[:sample]:
         root = yaml.compose(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         ours = [seccoop_load._construct(item, set()) for item in root.value]

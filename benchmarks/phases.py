@@ -92,28 +92,32 @@ def main() -> int:
 
     started = time.perf_counter()
     import yaml
-    mod = {name: importlib.import_module(f"seccoop.{name}")
-           for name in ("load", "checks", "flow", "render", "check", "tables", "package", "schemas")}
+    mod = {name.rpartition(".")[2]: importlib.import_module(f"seccoop.{name}")
+           for name in ("model.load", "checks.layers", "checks.shape", "published.flow", "published.render", "check",
+                        "published.tables", "model.package", "model.schemas", "published.freshness")}
+    mod["validation"] = importlib.import_module("seccoop.incremental.published")
+    layer_of = {"check_identity": "checks.ids", "load_retired": "checks.retired", "check_sources": "checks.sources",
+                "check_references": "checks.references", "check_evidence": "checks.spans", "check_time": "checks.dates",
+                "questions": "checks.questions"}
     imported = time.perf_counter() - started
 
     wrap(mod["flow"], "load_dataset", "load_dataset (all of the loading and checking)", memory=True)
-    wrap(mod["checks"], "load_file", "  load_file: each curated file")
+    wrap(mod["layers"], "load_file", "  load_file: each curated file")
     wrap(mod["load"], "check_text", "    text checks (decode, hygiene, NFC)")
     wrap(yaml, "compose", "    yaml.compose (C parser + Python nodes)")
     wrap(mod["load"], "_value_problems", "    value checks (whitespace, escapes)")
-    wrap(mod["checks"], "_shape_problems", "  JSON Schema validation (iter_errors)", consume=True)
-    for name in ("_check_identity", "_check_retired", "_check_sources", "_check_references",
-                 "_check_evidence", "_check_time", "_warnings"):
-        wrap(mod["checks"], name, f"  {name.lstrip('_')}", memory=True)
+    wrap(mod["layers"], "shape_problems", "  JSON Schema validation (iter_errors)", consume=True)
+    for name in layer_of:  # each layer as load_dataset calls it (imported into checks.layers)
+        wrap(mod["layers"], name, f"  {name}", memory=True)
     wrap(mod["flow"], "load_metadata", "package.yaml")
     wrap(mod["flow"], "render", "render (every derived file, streamed and hashed)", memory=True)
     wrap(mod["render"], "write_csv", "  CSV tables (rows + csv.writer)")
     wrap(mod["render"], "table_schema", "  Table Schemas")
     wrap(mod["render"], "write_document", "  the nested document (seccoop.json)")
     wrap(mod["render"], "dumps", "  json.dumps (datapackage.json)")
-    wrap(mod["check"], "stale_files", "stale_files (compare with the files on disk)", memory=True)
+    wrap(mod["freshness"], "stale_files", "stale_files (compare with the files on disk)", memory=True)
     # Timed only where it runs in this process: small packages, or one core (else it is forked).
-    wrap(mod["check"], "validate_published", "validate_published (Frictionless)", memory=True)
+    wrap(mod["validation"], "validate_published", "validate_published (Frictionless)", memory=True)
 
     if args.gc_threshold:
         gc.set_threshold(args.gc_threshold, 10, 10)

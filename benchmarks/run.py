@@ -261,7 +261,7 @@ def prepare(events: int, seed: int, out: Path, timeout: float | None) -> tuple[P
 
 def html_available() -> bool:
     try:
-        return importlib.util.find_spec("seccoop.review") is not None
+        return importlib.util.find_spec("seccoop.exports.review") is not None
     except ImportError:
         return False
 
@@ -276,7 +276,7 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
     stopped: set[str] = set()  # skipped, failed or too slow: not run again at this size
     if "html" in results:
         if not html_available():
-            results["html"]["note"] = "skipped: `seccoop export --format html` needs seccoop.review, absent in this checkout"
+            results["html"]["note"] = "skipped: `seccoop export --format html` needs seccoop.exports.review, absent in this checkout"
             stopped.add("html")
         elif html_state.get("too_slow"):
             results["html"]["note"] = f"skipped: {html_state['too_slow']}"

@@ -80,7 +80,7 @@ def disk_full_on_write(monkeypatch, n: int) -> None:
     real_fdopen, calls = os.fdopen, []
 
     def fdopen(fd, *args, **kwargs):
-        if not opened_for_writing(fd):  # reads go through os.fdopen too (seccoop.paths)
+        if not opened_for_writing(fd):  # reads go through os.fdopen too (seccoop.safety.paths)
             return real_fdopen(fd, *args, **kwargs)
         calls.append(fd)
         if len(calls) == n:

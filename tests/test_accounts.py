@@ -255,10 +255,10 @@ def test_a_few_orders_of_spans_change_no_other_spans_id(tmp_path_factory, order,
 
 
 def spans_keep_their_ids(tmp_path_factory, order, keep):
-    from seccoop.accounts import span_id
-    from seccoop.checks import load_dataset
-    from seccoop.package import Package
-    from seccoop.schemas import Schemas
+    from seccoop.checks.accounts import span_id
+    from seccoop.checks.layers import load_dataset
+    from seccoop.model.package import Package
+    from seccoop.model.schemas import Schemas
 
     pkg = tmp_path_factory.mktemp("spans")
     shutil.copytree(ROOT / "schema", pkg / "schema")

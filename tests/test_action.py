@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, invoke
-from seccoop.report import Problem, Report, render_report
+from seccoop.model.report import Problem, Report, render_report
 
 ACTION = ROOT / "action.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))

@@ -172,7 +172,7 @@ def test_an_edit_keeping_size_and_modification_time_is_seen(built_base, tmp_path
 
 
 def _counting_loads(monkeypatch) -> list[str]:
-    from seccoop import load
+    from seccoop.model import load
 
     parsed: list[str] = []
     real = load.load_file
@@ -264,8 +264,8 @@ def test_a_truncated_entry_is_rebuilt(base_package, own_cache):
 
 @pytest.mark.parametrize("env", [{"CI": "true"}, {"XDG_CACHE_HOME": "INSIDE"}])
 def test_the_cache_is_off_in_ci_and_never_inside_the_checkout(base_package, monkeypatch, tmp_path, env):
-    from seccoop import cache
-    from seccoop.package import Package
+    from seccoop.incremental import cache
+    from seccoop.model.package import Package
 
     monkeypatch.delenv("SECCOOP_CACHE_DIR", raising=False)
     for key, value in env.items():
@@ -284,8 +284,8 @@ def test_no_cache_on_the_command_line(base_package, own_cache):
 
 
 def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp_path, own_cache, monkeypatch):
-    from seccoop import flow
-    from seccoop.export import ExportInvalid, export
+    from seccoop.published import flow
+    from seccoop.exports.export import ExportInvalid, export
 
     pkg = copy_package(built_base, tmp_path / "pkg")
     assert check(pkg, cache=True).valid
@@ -309,7 +309,7 @@ def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp
 def test_old_parse_stores_are_pruned(built_base, tmp_path, own_cache):
     import time
 
-    from seccoop import cache
+    from seccoop.incremental import cache
 
     pkg = copy_package(built_base, tmp_path / "pkg")
     _age(pkg)

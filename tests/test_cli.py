@@ -123,7 +123,7 @@ def test_build_refuses_bad_data_and_writes_nothing(base_package):
 
 def test_build_failing_midway_leaves_every_old_file_whole(base_package, monkeypatch):
     """A writer that fails after staging some files: no target changes, no temporary file stays."""
-    build_module = importlib.import_module("seccoop.build")
+    build_module = importlib.import_module("seccoop.published.build")
 
     text = (base_package / "data" / "curated" / "events.yaml").read_text(encoding="utf-8")
     (base_package / "data" / "curated" / "events.yaml").write_text(

@@ -91,19 +91,20 @@ def test_seccoop_reports_it_the_same_whether_frictionless_runs_in_workers_or_not
     foreign-key lookups never add up); a small one in this process. Both say the same."""
     import importlib
 
-    from seccoop.package import Package
+    from seccoop.model.package import Package
 
-    check = importlib.import_module("seccoop.check")  # the module: `seccoop.check` is also a function
+    published = importlib.import_module("seccoop.incremental.published")
+    validation = importlib.import_module("seccoop.published.validation")
 
     events = real_package / "data" / "events.csv"
     events.write_text(events.read_text(encoding="utf-8").replace(",visit,", ",parade,", 1), encoding="utf-8")
     package = Package(real_package)
-    in_process = check.validate_published(package)
+    in_process = published.validate_published(package)
     forked = []
-    real_fork = check._in_background
-    monkeypatch.setattr(check, "_worth_a_process", lambda package: True)
-    monkeypatch.setattr(check, "_in_background", lambda *a, **kw: forked.append(a[0]) or real_fork(*a, **kw))
-    in_workers = check.validate_published(package)
+    real_fork = validation.in_background
+    monkeypatch.setattr(validation, "worth_a_process", lambda package: True)
+    monkeypatch.setattr(validation, "in_background", lambda *a, **kw: forked.append(a[0]) or real_fork(*a, **kw))
+    in_workers = published.validate_published(package)
     assert len(forked) == len(json.loads((real_package / "datapackage.json").read_text(encoding="utf-8"))["resources"])
     assert [p.as_dict() for p in in_workers] == [p.as_dict() for p in in_process]
     messages = [p.message for p in in_workers if p.file == "data/events.csv"]

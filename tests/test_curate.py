@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke, snapshot
-from seccoop.curate import remove_entry
-from seccoop.load import load_file
+from seccoop.curator.curate import remove_entry
+from seccoop.model.load import load_file
 
 PAGE = "Ruritania opens a border post\n\nRuritania opened a border post, Ruritania opens a border post said.\n"
 TITLE = "Ruritania opens a border post"

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import BASE, ROOT, invoke
 import seccoop
-from seccoop.versions import Unreadable
+from seccoop.versions.revisions import Unreadable
 
 # Between OLD and NEW: `police` added; the relation removed (not retired); `ruritania-beta`
 # retired and merged into `ruritania` (by `seccoop merge`), which gains beta's account and span;
@@ -170,7 +170,7 @@ def test_json_lists_each_change_field_by_field(versions):
 
 
 def test_the_python_api_gives_what_the_command_prints(versions):
-    from seccoop.diff import render_json
+    from seccoop.versions.diff import render_json
 
     found = seccoop.diff(versions / "old", versions / "new")
     assert found.has_changes

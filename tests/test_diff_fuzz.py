@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 import seccoop
 from conftest import run_cli
 from seccoop.cli import main
-from seccoop.versions import Unreadable
+from seccoop.versions.revisions import Unreadable
 
 KINDS = ("sources", "actors", "relations", "events", "commitments")
-MAX_DEPTH = 64  # the whole document's bound (seccoop.untrusted.MAX_DEPTH)
+MAX_DEPTH = 64  # the whole document's bound (seccoop.safety.untrusted.MAX_DEPTH)
 HALF_PAIR = re.compile(r"[\ud800-\udfff]")
 
 # Put into the serialized document in place of a marker string: what json.dumps cannot write.

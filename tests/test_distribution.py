@@ -74,10 +74,20 @@ def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
     assert not [n for n in names if n.startswith("tests/") or n.split("/")[-1] == "conftest.py"]
     for needed in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "datapackage.json",
                    "data/seccoop.json", "schema/seccoop.schema.json", "schema/codelists/event-types.csv",
-                   "validators/seccoop/cli.py"):
+                   "validators/seccoop/cli.py", "validators/seccoop/py.typed",
+                   "validators/seccoop/checks/layers.py"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py")
                 and n.count("/") == 1], "validators/ must never be a package"
+
+
+@pytest.mark.slow  # builds the sdist and the wheel
+def test_the_wheel_ships_every_subpackage_and_py_typed(dists):
+    """Type checkers read seccoop's annotations (PEP 561), and each subpackage is installed."""
+    names = set(_members(dists["wheel"]))
+    subpackages = sorted(p.parent.name for p in (Path(__file__).parents[1] / "validators/seccoop").glob("*/__init__.py"))
+    assert "seccoop/py.typed" in names
+    assert subpackages and all(f"seccoop/{sub}/__init__.py" in names for sub in subpackages), subpackages
 
 
 def _members(dist: Path) -> dict[str, bytes]:

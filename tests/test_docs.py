@@ -13,12 +13,13 @@ import sys
 import yaml
 
 from conftest import ROOT, invoke, snapshot
-from seccoop.docs import stale_docs
-from seccoop.package import Package
+from seccoop.cli import main
+from seccoop.curator.docs import stale_docs
+from seccoop.model.package import Package
 
 
 def test_generated_docs_are_fresh():
-    stale = stale_docs(Package(ROOT))
+    stale = stale_docs(Package(ROOT), main)
     assert not stale, f"{stale} are stale: run `seccoop docs` and commit the result"
 
 
@@ -41,9 +42,9 @@ def test_curated_yaml_reference_documents_every_field_and_its_examples_are_valid
     that the loader reads and the kind's schema accepts."""
     from pathlib import Path
 
-    from seccoop.accounts import RECORD_FIELDS
-    from seccoop.load import load_bytes
-    from seccoop.schemas import Schemas
+    from seccoop.checks.accounts import RECORD_FIELDS
+    from seccoop.model.load import load_bytes
+    from seccoop.model.schemas import Schemas
 
     text = (ROOT / "docs" / "curated-yaml.md").read_text(encoding="utf-8")
     schemas = Schemas(ROOT / "schema")
@@ -73,7 +74,7 @@ def test_cli_reference_names_the_program_once():
 
 
 def test_error_code_reference_lists_every_code():
-    from seccoop.report import CODES
+    from seccoop.model.report import CODES
 
     text = (ROOT / "docs" / "error-codes.md").read_text(encoding="utf-8")
     assert all(f"| `{code}` |" in text for code in CODES)

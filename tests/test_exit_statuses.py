@@ -49,7 +49,7 @@ def test_a_failing_environment_exits_4_and_says_so(base_package, tmp_path, monke
 
 def test_a_failing_environment_names_the_file_once_and_safely(base_package, monkeypatch):
     """The file git or the disk failed on is named with one colon after it, its name shown safely."""
-    export_module = importlib.import_module("seccoop.export")
+    export_module = importlib.import_module("seccoop.exports.export")
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "/tmp/out\x1b]0;owned\x07.csv")

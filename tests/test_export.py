@@ -65,7 +65,7 @@ def test_unknown_table_is_a_usage_error():
 
 
 def test_json_export_is_the_nested_document_and_validates(tmp_path):
-    from seccoop.schemas import Schemas
+    from seccoop.model.schemas import Schemas
 
     result = subprocess.run([sys.executable, "-m", "seccoop", "export", "--format", "json"], cwd=ROOT,
                             capture_output=True)
@@ -135,7 +135,7 @@ def test_excel_safe_guards_formulas_and_raw_does_not(base_package):
 
 
 def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_path, monkeypatch):
-    export_module = importlib.import_module("seccoop.export")
+    export_module = importlib.import_module("seccoop.exports.export")
 
     db = tmp_path / "exports" / "seccoop.db"
     export_module.export(base_package, "sqlite", out=str(db))
@@ -155,7 +155,7 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
 
 
 def test_interrupted_csv_folder_export_leaves_earlier_files(base_package, tmp_path, monkeypatch):
-    export_module = importlib.import_module("seccoop.export")
+    export_module = importlib.import_module("seccoop.exports.export")
 
     out = tmp_path / "tables"
     export_module.export(base_package, "csv", out=str(out))

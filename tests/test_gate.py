@@ -183,8 +183,8 @@ def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, b
 def test_the_export_reads_published_files_through_the_gate(built_base, tmp_path, secret_file):
     """An export opens every published file through the gate, whatever the check said before:
     replaced by a link after a check, a table is refused by name (exit 1), not copied out."""
-    from seccoop.export import ExportInvalid, Published, SourceTexts
-    from seccoop.package import Package
+    from seccoop.exports.export import ExportInvalid, Published, SourceTexts
+    from seccoop.model.package import Package
 
     package = copy_package(built_base, tmp_path / "pkg")
     published = Published(Package(package), SourceTexts(Package(package)))
@@ -203,8 +203,8 @@ def test_frictionless_reads_only_through_the_gate(built_base, tmp_path, secret_f
     (the foreign keys that point at it are not reported again)."""
     import json
 
-    from seccoop.check import validate_published
-    from seccoop.package import Package
+    from seccoop.incremental.published import validate_published
+    from seccoop.model.package import Package
 
     package = copy_package(built_base, tmp_path / "pkg")
     descriptor = json.loads((package / "datapackage.json").read_text())

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from conftest import BASE, ROOT, invoke, snapshot
-from seccoop.identity import BadArguments, IdentityRefused, merge, rename
-from seccoop.package import Package
-from seccoop.yamlwrite import PatchRefused, append_records, find_scalars, patch_scalars
+from seccoop.curator.identity import BadArguments, IdentityRefused, merge, rename
+from seccoop.model.package import Package
+from seccoop.curator.yamlwrite import PatchRefused, append_records, find_scalars, patch_scalars
 
 # A small package laid out as docs/accounts.md says: one file per source and kind. Freedonia has
 # two ids, one per source (`freedonia`, `freedonia-state`): the case `merge` is for. Between them

@@ -164,8 +164,8 @@ def test_a_worker_dies_with_its_parent():
     """The forked Frictionless worker is not left waiting when its parent is SIGKILLed."""
     parent = subprocess.Popen([sys.executable, "-c", (
         "import importlib, sys, time\n"
-        "check = importlib.import_module('seccoop.check')\n"
-        "worker = check._in_background(time.sleep, 120)\n"
+        "background = importlib.import_module('seccoop.safety.background')\n"
+        "worker = background.in_background(time.sleep, 120)\n"
         "print('started', flush=True)\n"
         "time.sleep(120)\n")], stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert parent.stdout.readline() == "started\n"

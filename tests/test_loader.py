@@ -6,9 +6,9 @@ import importlib
 
 import pytest
 
-from seccoop.load import load_file
+from seccoop.model.load import load_file
 
-load_module = importlib.import_module("seccoop.load")
+load_module = importlib.import_module("seccoop.model.load")
 
 
 def _load(tmp_path, text: str | bytes):

@@ -1,4 +1,4 @@
-"""The check holds every record in memory (seccoop.memory): in less of it, with the same values."""
+"""The check holds every record in memory (seccoop.model.memory): in less of it, with the same values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import pickle
 import sys
 
-from seccoop.memory import compact
+from seccoop.model.memory import compact
 
 
 def test_a_compact_record_is_the_same_plain_value_in_the_same_order():

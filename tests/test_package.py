@@ -113,7 +113,7 @@ def test_the_seed_article_is_withheld_and_recorded_by_its_fingerprint():
 
 
 def test_nested_json_validates_against_the_schemas():
-    from seccoop.schemas import Schemas
+    from seccoop.model.schemas import Schemas
 
     schemas = Schemas(ROOT / "schema")
     doc = json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))

@@ -24,10 +24,10 @@ import pytest
 
 from conftest import ROOT
 
-write = importlib.import_module("seccoop.write")
-check_module = importlib.import_module("seccoop.check")
-memory = importlib.import_module("seccoop.memory")
-cache = importlib.import_module("seccoop.cache")
+write = importlib.import_module("seccoop.safety.write")
+background_module = importlib.import_module("seccoop.safety.background")
+memory = importlib.import_module("seccoop.model.memory")
+cache = importlib.import_module("seccoop.incremental.cache")
 
 # Each export, and where it writes (a folder for csv's several tables, parquet and html).
 EXPORTS = {"csv": "csv", "json": "seccoop.json", "jsonl": "seccoop.jsonl", "sqlite": "seccoop.db",
@@ -54,10 +54,10 @@ for name in ("fork", "O_NOFOLLOW", "O_NONBLOCK", "O_DIRECTORY", "geteuid"):
         delattr(os, name)
 
 package, out = sys.argv[1], sys.argv[2]
-import seccoop  # failed on Windows: seccoop.write imported fcntl
+import seccoop  # failed on Windows: seccoop.safety.write imported fcntl
 
-write, check, memory = (importlib.import_module(f"seccoop.{m}") for m in ("write", "check", "memory"))
-said = {"locking": write.LOCKING, "prctl": check.parent_death_signal() is not None,
+write, background, memory = (importlib.import_module(f"seccoop.{m}") for m in ("safety.write", "safety.background", "model.memory"))
+said = {"locking": write.LOCKING, "prctl": background.parent_death_signal() is not None,
         "malloc_trim": memory.malloc_trim() is not None}
 memory.give_back()  # nothing to give back: no error either
 
@@ -124,10 +124,10 @@ def test_the_posix_only_measures_stay_where_they_exist():
     else:
         assert write.LOCKING == "open"
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
-        assert check_module.parent_death_signal() is not None
+        assert background_module.parent_death_signal() is not None
         assert memory.malloc_trim() is not None
     elif not sys.platform.startswith("linux"):  # macOS, Windows: the watchdog alone; no trim
-        assert check_module.parent_death_signal() is None
+        assert background_module.parent_death_signal() is None
         assert memory.malloc_trim() is None
     assert hasattr(os, "fork") == (sys.platform != "win32")
 
@@ -144,9 +144,9 @@ class NoPrctl(ctypes.CDLL):
 
 
 ctypes.CDLL = NoPrctl
-check = importlib.import_module("seccoop.check")
-assert check.parent_death_signal() is None
-worker = check._in_background(time.sleep, 120)
+background = importlib.import_module("seccoop.safety.background")
+assert background.parent_death_signal() is None
+worker = background.in_background(time.sleep, 120)
 print(worker.pid, flush=True)
 time.sleep(120)
 """
@@ -244,7 +244,7 @@ def no_cache_env(monkeypatch):
 
 
 def _folder(root: Path = ROOT) -> Path | None:
-    from seccoop.package import Package
+    from seccoop.model.package import Package
 
     return cache.folder(Package(root))
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seccoop
-from seccoop.build import BuildFailed
+from seccoop.published.build import BuildFailed
 from conftest import snapshot
 
 FILES = ["data/curated/actors.yaml", "data/curated/events.yaml", "data/curated/commitments.yaml",

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke, run_cli, snapshot
-from seccoop.evidence import near_miss
-from seccoop.load import load_file
+from seccoop.checks.evidence import near_miss
+from seccoop.model.load import load_file
 
 SECRET = "SECRET-decoy-reading-0c6f2e"
 

@@ -25,7 +25,7 @@ from test_cache import _age, _answer, _damage_cache
 def stories(tmp_path_factory) -> Path:
     """A generated package of 200 events (28 sources in stories, some joined by shared actors),
     built once."""
-    from seccoop.build import build
+    from seccoop.published.build import build
 
     pkg = tmp_path_factory.mktemp("stories") / "pkg"
     generate.generate(pkg, events=200, seed=5)
@@ -97,7 +97,7 @@ def _kept_dates(path: Path, pattern: str, replace: str) -> None:
 
 
 def _build(pkg: Path) -> None:
-    from seccoop.build import BuildFailed, build
+    from seccoop.published.build import BuildFailed, build
 
     try:
         build(pkg, notify=lambda message: None)
@@ -185,7 +185,7 @@ def recheck_is_cold(stories, tmp_path_factory, own_cache, edits):
 
 
 def _scopes(monkeypatch) -> list:
-    from seccoop import flow
+    from seccoop.published import flow
 
     seen, real = [], flow.run
 

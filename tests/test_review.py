@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, invoke
-from seccoop.write import WriteRefused
-from seccoop.package import KINDS, PLURAL
-from seccoop.review import write_review_site
+from seccoop.safety.write import WriteRefused
+from seccoop.model.package import KINDS, PLURAL
+from seccoop.exports.review import write_review_site
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -304,7 +304,7 @@ class Links(HTMLParser):
 
 
 def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, tmp_path):
-    from seccoop.export import load_published
+    from seccoop.exports.export import load_published
 
     published = load_published(base_package)
     site = tmp_path / "site"

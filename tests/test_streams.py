@@ -70,7 +70,7 @@ def test_a_long_text_report_into_a_closing_pipe_is_a_closed_pipe(built_base, unb
 
 def test_whole_writer_writes_what_a_raw_file_leaves(tmp_path):
     """A raw file's write may take part of its bytes; WholeWriter writes the rest."""
-    from seccoop.streams import WholeWriter
+    from seccoop.safety.streams import WholeWriter
 
     read, write = os.pipe()
     fcntl.fcntl(write, F_SETPIPE_SZ, 4096)

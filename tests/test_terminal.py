@@ -1,4 +1,4 @@
-"""Text from files printed safely (seccoop.terminal): a source text is taken as received, so its
+"""Text from files printed safely (seccoop.safety.terminal): a source text is taken as received, so its
 words may hold terminal escapes and bidi controls; no command prints them raw."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import unicodedata
 import pytest
 
 from conftest import invoke
-from seccoop.report import Problem, Report, render_report
-from seccoop.terminal import UNSAFE, shown
+from seccoop.model.report import Problem, Report, render_report
+from seccoop.safety.terminal import UNSAFE, shown
 
 # Retitles an xterm-like terminal (OSC 0 ... BEL), then clears it (CSI 2J as one C1 character).
 ESCAPES = "\x1b]0;owned\x07\x9b2J"

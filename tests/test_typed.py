@@ -11,7 +11,8 @@ from datetime import date
 import pytest
 
 from conftest import ROOT, invoke, run_cli, snapshot
-from seccoop import read, typed
+from seccoop import read
+from seccoop.exports import typed
 
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 TABLES = {r["name"]: r for r in DESCRIPTOR["resources"] if r["type"] == "table"}
@@ -31,7 +32,7 @@ def parquet(tmp_path_factory):
 
 
 def _fields():
-    from seccoop.export import FLAT_EVENTS, flat_schema
+    from seccoop.exports.export import FLAT_EVENTS, flat_schema
 
     schemas = {name: r["schema"] for name, r in TABLES.items()}
     schemas[FLAT_EVENTS] = flat_schema(schemas["events"])

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from conftest import disk_full_on_write, invoke, snapshot
 
-write = importlib.import_module("seccoop.write")
-build_module = importlib.import_module("seccoop.build")
-export_module = importlib.import_module("seccoop.export")
+write = importlib.import_module("seccoop.safety.write")
+build_module = importlib.import_module("seccoop.published.build")
+export_module = importlib.import_module("seccoop.exports.export")
 cli = importlib.import_module("seccoop.cli")
 
 DECOY = b"decoy: nothing may read or replace this file\n"
@@ -168,7 +168,7 @@ def test_a_file_staged_whole_is_closed_at_once_and_committed_or_removed(tmp_path
 DEAD_RUN = textwrap.dedent("""
     import importlib, os, sys
     from pathlib import Path
-    write = importlib.import_module("seccoop.write")
+    write = importlib.import_module("seccoop.safety.write")
     staging = write.Staging()
     staging.open(Path(sys.argv[1]) / "a.csv").write(b"dead run\\n")
     staging.open(Path(sys.argv[1]) / "b.csv").write(b"dead run\\n")
@@ -199,7 +199,7 @@ def test_the_next_run_removes_what_dead_runs_left_and_not_what_live_runs_write(t
 
 def disk_full_on_staged_write(monkeypatch, n: int) -> None:
     """As conftest.disk_full_on_write, counting only files opened for writing: the reading gate
-    (seccoop.paths) opens files with os.fdopen too."""
+    (seccoop.safety.paths) opens files with os.fdopen too."""
     real_fdopen, calls = os.fdopen, []
 
     def fdopen(fd, mode="r", *args, **kwargs):

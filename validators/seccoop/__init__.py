@@ -7,19 +7,20 @@ tools that check, build and export it.
     (True, 0)
 
 The command line (`seccoop check|build|export|locate|diff`) calls these same functions;
-`seccoop.read()` returns the published tables as typed pandas (or polars) DataFrames. They share
-their names with the modules that define them; `importlib.import_module("seccoop.build")` reaches
-a module. Heavy dependencies (frictionless, jsonschema) load only when a function needs them.
+`seccoop.read()` returns the published tables as typed pandas (or polars) DataFrames. The code is
+grouped by concern in subpackages (docs/architecture.md): safety, model, checks, published,
+incremental, exports, versions, curator. Heavy dependencies (frictionless, jsonschema) load only
+when a function needs them.
 """
 
 from __future__ import annotations
 
-from .build import build
-from .check import check
-from .diff import diff
-from .export import export
-from .locate import locate
-from .read import read
+from seccoop.check import check
+from seccoop.curator.locate import locate
+from seccoop.exports.export import export
+from seccoop.exports.read import read
+from seccoop.published.build import build
+from seccoop.versions.diff import diff
 
 __all__ = ["check", "build", "export", "locate", "diff", "read", "__version__"]
 

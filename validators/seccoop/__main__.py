@@ -1,5 +1,5 @@
 """`python -m seccoop` runs the command line."""
 
-from .cli import main
+from seccoop.cli import main
 
 main()

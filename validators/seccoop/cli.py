@@ -16,10 +16,16 @@ from pathlib import Path
 
 import click
 
-from .report import EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_PIPE, EXIT_USAGE
-from .streams import buffer_standard_output
-from .terminal import shown
-
+from seccoop.model.report import (
+    EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_PIPE,
+    EXIT_USAGE,
+)
+from seccoop.safety.streams import buffer_standard_output
+from seccoop.safety.terminal import shown
 
 # errno values that mean the machine, not the data or seccoop, failed (docs/safety.md).
 _ENVIRONMENT = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
@@ -120,8 +126,8 @@ def _refused(exc: BaseException) -> click.UsageError:
 def _texts_checked(path, texts, allow_bundled: bool = True) -> None:
     """A usage error where the texts folder of the package at `path` lies where git could take up
     a text put there (docs/rights.md); nothing where no package is found: the command says so."""
-    from .package import NoPackage, Package, find_package
-    from .rights import TextsExposed, texts_standing
+    from seccoop.model.package import NoPackage, Package, find_package
+    from seccoop.model.rights import TextsExposed, texts_standing
 
     try:
         found = find_package(path, allow_bundled=allow_bundled)
@@ -165,8 +171,8 @@ def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
     Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
     path with no package, 3 when seccoop's own schemas are broken or seccoop failed.
     """
-    from .check import check as run_check
-    from .report import render_report
+    from seccoop.check import check as run_check
+    from seccoop.model.report import render_report
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -188,10 +194,11 @@ def build(package, texts):
     """Rebuild the derived files (data/*.csv, data/seccoop.json, datapackage.json) from the
     curated YAML. Writes nothing unless every check passes; each file is replaced atomically.
     Works only on a checkout, never on the copy installed with seccoop."""
-    from .build import BuildFailed, build as run_build
-    from .write import WriteRefused
-    from .package import NoPackage
-    from .report import render_report
+    from seccoop.model.package import NoPackage
+    from seccoop.model.report import render_report
+    from seccoop.published.build import BuildFailed
+    from seccoop.published.build import build as run_build
+    from seccoop.safety.write import WriteRefused
 
     _texts_checked(package, texts, allow_bundled=False)
     try:
@@ -229,9 +236,9 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
     Exits 1 when the quote occurs nowhere. With --pin, pin every quote of a withheld text
     (docs/rights.md); exits 1 when a quote could not be pinned.
     """
-    from .locate import locate as run_locate
-    from .package import NoPackage
-    from .rights import TextsExposed
+    from seccoop.curator.locate import locate as run_locate
+    from seccoop.model.package import NoPackage
+    from seccoop.model.rights import TextsExposed
 
     if pin:
         if quote is not None:
@@ -261,10 +268,10 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
 
 
 def _pin(package, texts, dry_run) -> None:
-    from .locate import pin
-    from .package import NoPackage, find_package, is_installed_copy
-    from .rights import TextsExposed
-    from .write import WriteRefused, write_atomically
+    from seccoop.curator.locate import pin
+    from seccoop.model.package import NoPackage, find_package, is_installed_copy
+    from seccoop.model.rights import TextsExposed
+    from seccoop.safety.write import WriteRefused, write_atomically
 
     try:
         if is_installed_copy(find_package(package)):
@@ -318,10 +325,11 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.
     """
-    from .write import WriteRefused
-    from .export import ExportInvalid, ExportRefused, export as run_export
-    from .package import NoPackage
-    from .report import render_report
+    from seccoop.exports.export import ExportInvalid, ExportRefused
+    from seccoop.exports.export import export as run_export
+    from seccoop.model.package import NoPackage
+    from seccoop.model.report import render_report
+    from seccoop.safety.write import WriteRefused
 
     try:
         written = run_export(package, fmt, tables, out, excel_safe, cache=not no_cache)
@@ -337,7 +345,7 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
         for path in written:
             click.echo(f"wrote {shown(str(path))}", err=True)
     if fmt == "zip":  # as sha256sum prints it, so `sha256sum -c` checks the download
-        from .write import file_digest
+        from seccoop.safety.write import file_digest
         click.echo(f"{file_digest(Path(written[0]))[1]}  {Path(written[0]).name}")
 
 
@@ -353,8 +361,9 @@ def verify(source_id, copy, package):
     sha256: the copy's other bytes may differ (a header line, other line ends). Prints where each
     span was found; exits 0 when every span is verified, 1 otherwise (docs/rights.md).
     """
-    from . import paths, rights
-    from .package import NoPackage, find_package
+    from seccoop.model import rights
+    from seccoop.model.package import NoPackage, find_package
+    from seccoop.safety import paths
 
     try:
         pkg = find_package(package)
@@ -416,10 +425,11 @@ def add_source(document, package, source_id, title, published, language, publish
     cannot be added as it is (a byte-order mark, no title and date, a copy of a source already
     there) exits 1. Nothing is written unless all is well.
     """
-    from .write import WriteRefused
-    from .curate import AddSourceRefused, BadOption, add_source as run_add
-    from .package import NoPackage, Package, find_package
-    from .rights import TextsExposed
+    from seccoop.curator.curate import AddSourceRefused, BadOption
+    from seccoop.curator.curate import add_source as run_add
+    from seccoop.model.package import NoPackage, Package, find_package
+    from seccoop.model.rights import TextsExposed
+    from seccoop.safety.write import WriteRefused
 
     try:
         pkg = find_package(package, allow_bundled=False)
@@ -452,11 +462,11 @@ def docs(package):
     """Write the generated reference docs: docs/data-dictionary.md (from the schemas and
     codelists), docs/curated-yaml.md (the curated files, field by field, from the schemas),
     docs/cli.md (from --help) and docs/error-codes.md (from the error codes)."""
-    from .docs import write_docs
-    from .package import NoPackage, find_package
+    from seccoop.curator.docs import write_docs
+    from seccoop.model.package import NoPackage, find_package
 
     try:
-        changed = write_docs(find_package(package, allow_bundled=False))
+        changed = write_docs(find_package(package, allow_bundled=False), main)
     except NoPackage as exc:
         raise _refused(exc) from None
     for path in changed:
@@ -483,8 +493,9 @@ def diff(old, new, fmt):
     nearest package at or above the current folder. Exit 0 when there is no change, 1 when there
     are changes, 2 for a wrong command line or a version that holds no readable package.
     """
-    from .diff import RENDERERS, diff as run_diff
-    from .versions import Unreadable
+    from seccoop.versions.diff import RENDERERS
+    from seccoop.versions.diff import diff as run_diff
+    from seccoop.versions.revisions import Unreadable
 
     try:
         found = run_diff(old, new)
@@ -510,9 +521,9 @@ def _identity_options(command):
 
 
 def _run_identity(operation, package, first, second, dry_run, reason, version):
-    from .identity import BadArguments, IdentityRefused, apply
-    from .package import NoPackage, find_package
-    from .write import WriteRefused
+    from seccoop.curator.identity import BadArguments, IdentityRefused, apply
+    from seccoop.model.package import NoPackage, find_package
+    from seccoop.safety.write import WriteRefused
 
     try:
         plan = operation(find_package(package, allow_bundled=False), first, second,
@@ -545,7 +556,7 @@ def merge(keep, other, package, dry_run, reason, version):
     by KEEP) and update every reference to it in the curated files, in place, keeping comments and
     layout. Refused (exit 1) where ids are unknown, retired or of different kinds, or where a
     source would then give two accounts of KEEP (merge those two entries by hand first)."""
-    from .identity import merge as run_merge
+    from seccoop.curator.identity import merge as run_merge
 
     _run_identity(run_merge, package, keep, other, dry_run, reason, version)
 
@@ -559,7 +570,7 @@ def rename(old, new, package, dry_run, reason, version):
     """Give the record OLD the new id NEW: retire OLD in data/curated/retired-ids.yaml (replaced by
     NEW) and update every reference to it in the curated files, in place, keeping comments and
     layout. NEW must be a well-formed id that names nothing and was never retired."""
-    from .identity import rename as run_rename
+    from seccoop.curator.identity import rename as run_rename
 
     _run_identity(run_rename, package, old, new, dry_run, reason, version)
 
@@ -582,9 +593,10 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
     id and the ids of the spans data/spans.csv publishes of it in data/curated/retired-ids.yaml
     (withdrawn), all in one atomic write. Refused (exit 1) while anything cites it, listing each
     citing span by file and line; an id that names no source exits 2."""
-    from .curate import RemoveRefused, UnknownSource, apply_removal, remove_source as run_remove
-    from .package import NoPackage, Package, find_package
-    from .write import WriteRefused
+    from seccoop.curator.curate import RemoveRefused, UnknownSource, apply_removal
+    from seccoop.curator.curate import remove_source as run_remove
+    from seccoop.model.package import NoPackage, Package, find_package
+    from seccoop.safety.write import WriteRefused
 
     _texts_checked(package, texts, allow_bundled=False)
     try:

@@ -1,0 +1,386 @@
+"""Many sources, one dataset: the accounts of each record merged by the rules of docs/accounts.md.
+
+An account is one source's entry for a record (checked, with its evidence pinned); the merged
+record takes, field by field, what the accounts agree on, the bounds they all allow, the union of
+their sets, or a curator's resolution. A disagreement the rules cannot settle is reported at every
+account that takes part in it, until `data/curated/resolutions.yaml` settles it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from seccoop.checks.dates import date_problem
+from seccoop.checks.registers import load_register
+from seccoop.model.memory import compact
+from seccoop.model.report import Problem
+
+# The record's own fields (the curator's coding): accounts that give one agree.
+RECORD_FIELDS = {"actor": ("name", "type"), "relation": ("type", "subject", "object"),
+                 "event": ("type", "summary"), "commitment": ("action", "category")}
+# Single values each source states: accounts that give one agree.
+STATED_VALUES = {"actor": ("country", "honorific"), "relation": ("role",),
+                 "event": ("place", "country", "part_of", "attributed_to"),
+                 "commitment": ("strength", "made_in", "attributed_to", "deadline", "conditions")}
+# Sets each source states, merged as their union; a member is known by its key.
+MEMBERS = {"actor": ("aliases",), "event": ("participants", "quantities"),
+           "commitment": ("parties", "quantities")}
+ACCOUNT_KINDS = tuple(RECORD_FIELDS)
+# Events move forward in time: planned, then ongoing, then occurred.
+_EVENT_ORDER = {"planned": 0, "ongoing": 1, "occurred": 2}
+RESOLUTIONS = "resolutions.yaml"
+POSSIBLY_SAME = "possibly-same.yaml"
+
+
+def account_source(account) -> str:
+    """The source an account cites (identity checks made sure it cites one)."""
+    return account.data["evidence"][0]["source"]
+
+
+def member_key(name: str, member: Any) -> tuple:
+    if name == "aliases":
+        return (member,)
+    if name == "quantities":  # as its id says it: words and unit, as a slug
+        return (slug(member["text"] + " " + member["unit"]) or "quantity",)
+    return (member["actor"], member["role"])
+
+
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def quantity_id(record_id: str, quantity: dict) -> str:
+    """What the quantity is: its record, its words and its unit (docs/accounts.md)."""
+    return f"{record_id}@{member_key('quantities', quantity)[0]}"
+
+
+def span_id(span: dict) -> str:
+    """What the span is: its source and offsets (docs/accounts.md)."""
+    return f"{span['source']}@{span['start']}-{span['end']}"
+
+
+@dataclass(slots=True)
+class Merged:
+    """A published record: the merged fields (shaped as the kind's schema), its accounts ordered
+    by their sources' publication dates, and how many sources state each member of its sets."""
+
+    kind: str
+    data: dict
+    accounts: tuple  # not the list they were gathered in: a tuple is smaller, and there is one a record
+    # Members stated by more than one source (None: none is; most records have one account).
+    counts: dict[tuple, int] | None = None
+
+    def count(self, member: tuple) -> int:
+        return self.counts.get(member, 1) if self.counts else 1
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def sources(self) -> list[str]:
+        return [account_source(a) for a in self.accounts]
+
+
+def merge_accounts(dataset) -> list[Problem]:
+    """Merge the checked accounts of every record into `dataset.merged`; apply and check the
+    curator's resolutions and possibly-same links. Returns the problems found."""
+    published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
+    resolutions, problems = _load_resolutions(dataset)
+    groups: dict[str, dict[str, list]] = {kind: {} for kind in ACCOUNT_KINDS}
+    for kind in ACCOUNT_KINDS:
+        for account in dataset.records[kind]:
+            groups[kind].setdefault(account.id, []).append(account)
+    known = {id_: kind for kind, group in groups.items() for id_ in group}
+    for kind in ACCOUNT_KINDS:
+        # A record with an account held back by an earlier error is not merged: what it lacks
+        # would only be that error again.
+        written: dict[str, int] = {}
+        for account in dataset.shaped[kind]:
+            written[account.id] = written.get(account.id, 0) + 1
+        merged = []
+        for id_, accounts in groups[kind].items():
+            if written.get(id_, 0) != len(accounts) or id_ in dataset.withheld:
+                continue
+            accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
+            settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
+            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known,
+                                   dataset.successor)
+            problems += found
+            if record is not None:
+                merged.append(record)
+        dataset.merged[kind] = merged
+    for id_, entries in resolutions.items():
+        if id_ not in known and id_ not in dataset.withheld and not dataset.incomplete:
+            problems += [res.problem("ref-unknown", f"no actor, relation, event or commitment has id `{id_}`",
+                                     "record") for res in entries]
+    problems += _load_possibly_same(dataset, known)
+    return problems
+
+
+def _where(account, *path) -> str:
+    line, _ = account.file.locate((account.index, *path))
+    return f"{account.file.display}:{line}" if line else account.file.display
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items() if v is not None) or "empty"
+    return f"`{value}`"
+
+
+def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list[Problem]:
+    """One problem at each account that takes part in a disagreement, naming the others."""
+    out = []
+    for account, value in claims:
+        others = "; ".join(f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})"
+                           for a, v in claims if v != value)
+        out.append(account.problem(
+            "merge-conflict", f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
+            f"but {others}: {rule}", field_name,
+            hint=f"Settle it in data/curated/resolutions.yaml: `- {{record: {account.id}, field: {field_name}, "
+                 "value: ..., reason: ...}`; or correct the account that is wrong."))
+    return out
+
+
+def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]]:
+    """The value the accounts that give one agree on, and the claims when they do not."""
+    claims = [(a, a.data[field_name]) for a in accounts if a.data.get(field_name) is not None]
+    values = []
+    for _, v in claims:
+        if v not in values:
+            values.append(v)
+    return (values[0] if len(values) == 1 else None), (claims if len(values) > 1 else [])
+
+
+# Fields whose value names another record (a resolution's value follows retired ids too).
+REFERENCES = {"relation": {"subject": "actor", "object": "actor"},
+              "event": {"part_of": "event", "attributed_to": "actor"},
+              "commitment": {"made_in": "event", "attributed_to": "actor"}}
+
+
+def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, dict]:
+    """The union of each set the accounts state, and how many sources state each member; a
+    member listed twice in one account is reported there (it would repeat a table's key)."""
+    union: dict[str, dict[tuple, Any]] = {}
+    claims_of: dict[tuple, list] = {}
+    for name in MEMBERS.get(kind, ()):
+        members = union[name] = {}
+        for account in accounts:
+            own = set()
+            for i, member in enumerate(account.data.get(name) or ()):
+                key = (name, *member_key(name, member))
+                if key in own:
+                    problems.append(account.problem(
+                        "id-duplicate", f"this account lists the same member of `{name}` twice", name, i,
+                        hint="Keep one of the two entries."))
+                    continue
+                own.add(key)
+                members.setdefault(key, member)
+                claims_of.setdefault(key, []).append((account, member))
+    return union, claims_of
+
+
+def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas, known: dict,
+           successor) -> tuple["Merged | None", list[Problem]]:
+    problems: list[Problem] = []
+    if len(accounts) == 1 and not settled:
+        # Most records have one source: the record is its account as written (no copies), which
+        # keeps memory flat at 100k events.
+        account = accounts[0]
+        problems += [account.problem(
+            "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
+            hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
+                 "another account gives them).") for name in RECORD_FIELDS[kind] if account.data.get(name) is None]
+        _members(kind, accounts, problems)
+        return (None if problems else Merged(kind, account.data, (account,))), problems
+    data: dict[str, Any] = {"id": id_}
+    doc = schemas.documents[kind]["properties"]
+    applied = {}
+    for name in (*RECORD_FIELDS[kind], *STATED_VALUES[kind]):
+        value, claims = _agreed(name, accounts)
+        if name in settled:
+            # The record's own fields are the curator's words: a resolution may set them anew
+            # (a summary the later sources outdated) without any disagreement to settle.
+            applied[name] = settled.pop(name)
+            value = _settle(applied[name], bool(claims) or name in RECORD_FIELDS[kind], problems)
+        elif claims:
+            problems += _conflict(name, claims, "sources disagree")
+        elif value is None and name in RECORD_FIELDS[kind]:
+            problems.append(accounts[0].problem(
+                "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
+                hint=f"Give `{name}` in one account of the record (the record's own fields may be left out "
+                     "of the others)."))
+        data[name] = value
+    for name, rule in (("status", _status), ("date", _date)):
+        if name not in doc:
+            continue
+        value, claims = rule(kind, accounts, published)
+        if name in settled:
+            applied[name] = settled.pop(name)
+            value = _settle(applied[name], bool(claims), problems)
+        elif claims:
+            problems += _conflict(name, claims, "the status as of the latest source is not one value, or the "
+                                  "event goes back in time" if name == "status" else "no date is allowed by every account")
+        data[name] = value
+    union, claims_of = _members(kind, accounts, problems)
+    counts: dict[tuple, int] = {}
+    for name, members in union.items():
+        for key in members:
+            claims = claims_of[key]
+            if len(claims) > 1:  # most members have one source: `count` says 1 for those
+                counts[key] = len(claims)
+            if name == "quantities" and len({tuple(m.get(b) for b in ("lower", "best", "upper"))
+                                             for _, m in claims}) > 1:
+                problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
+        data[name] = list(members.values())
+    spans: dict[tuple, dict] = {}
+    for account in accounts:
+        for span in account.data["evidence"]:
+            spans.setdefault((span["source"], span["start"], span["end"]), span)
+    data["evidence"] = list(spans.values())
+    for name, res in settled.items():  # a resolution of a field the merge does not compare
+        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {a_kind(kind)}", "field"))
+    problems += _check_resolved(kind, data, applied, schemas, known, successor)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None), problems
+
+
+def a_kind(kind: str) -> str:
+    """`an actor`, `a relation`: a kind with its article, for messages."""
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, successor) -> list[Problem]:
+    """A resolution's value is held to what its field requires, as an account's would be: the
+    field's schema, a date's bounds and precision, a reference to a record of the right kind."""
+
+    problems = []
+    for name, res in applied.items():
+        value = res.data["value"]
+        target = REFERENCES.get(kind, {}).get(name)
+        if target and isinstance(value, str):
+            value = data[name] = successor(value)
+            if known.get(value) != target:
+                problems.append(res.problem(
+                    "ref-unknown" if value not in known else "ref-wrong-kind",
+                    f"`{value}` is not {a_kind(target)}, but `{name}` names one", "value"))
+        if value is None and name in RECORD_FIELDS[kind]:
+            problems.append(res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own "
+                                        "field", "value"))
+        elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
+            problems.append(res.problem("schema-invalid", why, "value"))
+    if problems or not applied:  # a record no resolution touched holds its accounts' checked values
+        return problems
+    validator = schemas.validators[kind]
+    # The schema validators read plain values: resolved spans (`Span`) as the dicts they were
+    # written as (`length` is computed by the evidence check, not written).
+    data = {**data, "evidence": [{k: v for k, v in span.as_dict().items() if k != "length"}
+                                 for span in data["evidence"]]}
+    if validator.is_valid(data):
+        return problems
+    for error in validator.detailed.iter_errors(data):
+        field_name = error.absolute_path[0] if error.absolute_path else None
+        if field_name in applied:
+            problems.append(applied[field_name].problem(
+                "schema-invalid", f"not a value `{field_name}` can take: {error.message}", "value",
+                hint="Write the value as the field is written in an account (docs/data-dictionary.md)."))
+    return problems
+
+
+def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
+    if not needed:
+        problems.append(resolution.problem(
+            "resolution-unneeded", f"the accounts of `{resolution.data['record']}` do not disagree on "
+            f"`{resolution.data['field']}`; this resolution settles nothing", "field"))
+    return resolution.data["value"]
+
+
+def _status(kind: str, accounts: list, published: dict):
+    """The status as of the latest source; for an event, one that never goes back in time: no
+    source of a later date gives an earlier stage than a source of an earlier date."""
+    latest = published[account_source(accounts[-1])]
+    last = [(a, a.data["status"]) for a in accounts if published[account_source(a)] == latest]
+    if len({v for _, v in last}) > 1:
+        return None, last
+    if kind == "event":
+        furthest = None  # the account of an earlier date at the latest stage so far
+        for date in sorted({published[account_source(a)] for a in accounts}):
+            group = [a for a in accounts if published[account_source(a)] == date
+                     and a.data["status"] in _EVENT_ORDER]
+            back = [a for a in group if furthest and _EVENT_ORDER[a.data["status"]] < _EVENT_ORDER[furthest.data["status"]]]
+            if back:
+                return None, [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
+            for a in group:
+                if furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]:
+                    furthest = a
+    return last[0][1], []
+
+
+def _date(kind: str, accounts: list, published: dict):
+    """The bounds every account allows (docs/accounts.md); claims when none is."""
+    dates = [a.data["date"] for a in accounts]
+    if all(d == dates[0] for d in dates):
+        return dict(dates[0]), []
+    earliest = max((d["earliest"] for d in dates if d.get("earliest")), default=None)
+    latest = min((d["latest"] for d in dates if d.get("latest")), default=None)
+    if earliest and latest and earliest > latest:
+        return None, [(a, a.data["date"]) for a in accounts]
+    precision = "day" if earliest and earliest == latest else "range" if earliest and latest else "open"
+    return {"earliest": earliest, "latest": latest, "precision": precision}, []
+
+
+def _load_resolutions(dataset) -> tuple[dict[str, list], list[Problem]]:
+    """data/curated/resolutions.yaml, by the id of the record each settles (a retired id followed
+    to its successor), one resolution per field."""
+
+    entries, problems = load_register(dataset, RESOLUTIONS, "resolution")
+    out: dict[str, list] = {}
+    seen = set()
+    for entry in entries:
+        record = dataset.successor(entry.data["record"])
+        key = (record, entry.data["field"])
+        if key in seen:
+            problems.append(entry.problem("id-duplicate", f"`{key[1]}` of `{record}` is resolved twice",
+                                          "field", hint="Keep one resolution of a field, in one place."))
+            continue
+        seen.add(key)
+        out.setdefault(record, []).append(entry)
+    return out, problems
+
+
+def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
+
+    entries, problems = load_register(dataset, POSSIBLY_SAME, "possibly-same")
+    linked: set[frozenset] = set()
+    for entry in entries:
+        data = entry.data
+        ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
+        missing = [(name, v) for name, v in zip(("id", "other"), ids) if v not in known]
+        for name, value in missing:
+            problems.append(entry.problem("ref-unknown", f"no actor, relation, event or commitment has id "
+                                          f"`{value}`", name))
+        if missing:
+            continue
+        if ids[0] == ids[1]:
+            problems.append(entry.problem("schema-invalid", f"`{ids[0]}` is linked to itself", "other"))
+        elif known[ids[0]] != known[ids[1]]:
+            problems.append(entry.problem("ref-wrong-kind", f"`{ids[0]}` is a {known[ids[0]]} but `{ids[1]}` "
+                                          f"is a {known[ids[1]]}; only records of one kind may be the same", "other"))
+        elif frozenset(ids) in linked:  # a link is a pair, in either order
+            problems.append(entry.problem("id-duplicate", f"`{ids[0]}` and `{ids[1]}` are linked already",
+                                          "other", hint="Keep one of the two links."))
+        else:
+            linked.add(frozenset(ids))
+            dataset.possibly_same.append({"id": ids[0], "other": ids[1], "reason": data["reason"]})
+    return problems
+
+
+def quantities_of(record: Merged | Any) -> Iterable[tuple[str, dict]]:
+    for quantity in record.data.get("quantities") or ():
+        yield quantity_id(record.data["id"], quantity), quantity

@@ -1,0 +1,137 @@
+"""References: every id a record names is a record of the kind the field expects."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator
+
+from seccoop.checks.records import Dataset, Record
+from seccoop.model.load import json_path
+from seccoop.model.package import KINDS, PLURAL
+from seccoop.model.report import Problem
+
+# Which fields point at which kind of record.
+_REFERENCES = {
+    "relation": (("subject", "actor"), ("object", "actor")),
+    "event": (("part_of", "event"), ("attributed_to", "actor"), ("participants[].actor", "actor")),
+    "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
+}
+
+
+
+def refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
+    """(path, id, expected kind) of every reference a record makes, evidence sources included."""
+    data = record.data
+    for spec, expected in _REFERENCES.get(record.kind, ()):
+        if spec.endswith("[].actor"):
+            list_name = spec.split("[")[0]
+            for i, item in enumerate(data.get(list_name) or ()):
+                yield (list_name, i, "actor"), item["actor"], expected
+        elif data.get(spec) is not None:
+            yield (spec,), data[spec], expected
+    for i, span in enumerate(data["evidence"]):
+        yield ("evidence", i, "source"), span["source"], "source"
+
+
+
+def _set(data: dict, path: tuple, value: Any) -> None:
+    for step in path[:-1]:
+        data = data[step]
+    data[path[-1]] = value
+
+
+
+def check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
+    problems = []
+    known: dict[str, list[str]] = {}
+    for kind in KINDS:
+        kept = []
+        for record in dataset.records[kind]:
+            ok = True
+            for path, ref, expected in refs(record):
+                if ref in dataset.successors and dataset.successors[ref] is not None:
+                    ref = dataset.successors[ref]  # same as: a reference follows the successor
+                    _set(record.data, path, ref)
+                target = by_id.get(ref)
+                if target is None and (ref in dataset.withheld or expected in dataset.incomplete):
+                    ok = False  # the record's own error, or its file's, was reported
+                elif target is None:
+                    problems.append(_ref_unknown(dataset, known, record, path, ref, expected))
+                    ok = False
+                elif target.kind != expected or (expected == "source" and ref not in dataset.rights):
+                    if target.kind != expected:
+                        problems.append(record.problem(
+                            "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+                    ok = False  # a source whose document failed its checks was reported already
+            if kind == "source" and any(s["source"] != record.id for s in record.data["evidence"]):
+                i = next(i for i, s in enumerate(record.data["evidence"]) if s["source"] != record.id)
+                problems.append(record.problem("evidence-source-self",
+                                               f"source `{record.id}` cites `{record.data['evidence'][i]['source']}`",
+                                               "evidence", i, "source"))
+                ok = False
+            if ok:
+                kept.append(record)
+        dataset.records[kind] = kept
+    return problems
+
+
+
+def _ref_unknown(dataset: Dataset, known: dict[str, list[str]], record: Record, path: tuple, ref: str,
+                 expected: str) -> Problem:
+    """`ref-unknown`, with the nearest ids of the kind expected as a hint (`known` caches them)."""
+    ids = known.get(expected)
+    if ids is None:  # with a scope, the ids beyond it count too, as a whole check lists them
+        ids = known[expected] = [r.id for r in dataset.records[expected]] + \
+            (dataset.scope.outside_ids(expected) if dataset.scope is not None else [])
+    close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
+    hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
+        f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+    return record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint)
+
+
+
+def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> list[Problem]:
+    """The references of a record held back by its shape that lie outside what is wrong with it:
+    a bad code and a dangling reference on one record are independent, so both are reported in
+    one run. A reference inside a part the schema refused is that part's problem, not reported."""
+    problems: list[Problem] = []
+    known: dict[str, list[str]] = {}
+    for record, wrong in broken:
+        root = json_path((record.index,))
+        covered = {p for p in wrong if p and p != root}  # a missing or extra field is the record's own
+
+        def inside(path: tuple) -> bool:
+            where = json_path((record.index, *path))
+            return any(where == p or where.startswith(p + ".") or where.startswith(p + "[") for p in covered)
+
+        for path, ref, expected in loose_refs(record):
+            if inside(path) or ref in dataset.withheld or expected in dataset.incomplete:
+                continue
+            ref = dataset.successor(ref)
+            target = by_id.get(ref)
+            if target is None and ref not in dataset.withheld:
+                problems.append(_ref_unknown(dataset, known, record, path, ref, expected))
+            elif target is not None and target.kind != expected:
+                problems.append(record.problem(
+                    "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+    return problems
+
+
+
+def loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
+    """`refs` of a record whose shape may be wrong: only the references written as text where
+    the schema puts them."""
+    data = record.data
+    for spec, expected in _REFERENCES.get(record.kind, ()):
+        if spec.endswith("[].actor"):
+            list_name = spec.split("[")[0]
+            items = data.get(list_name)
+            for i, item in enumerate(items if isinstance(items, list) else ()):
+                if isinstance(item, dict) and isinstance(item.get("actor"), str):
+                    yield (list_name, i, "actor"), item["actor"], expected
+        elif isinstance(data.get(spec), str):
+            yield (spec,), data[spec], expected
+    spans = data.get("evidence")
+    for i, span in enumerate(spans if isinstance(spans, list) else ()):
+        if isinstance(span, dict) and isinstance(span.get("source"), str):
+            yield ("evidence", i, "source"), span["source"], "source"

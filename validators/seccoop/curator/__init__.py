@@ -1,0 +1,1 @@
+"""The curator's commands: adding and removing sources, ids and their changes, `locate`, and the generated docs."""

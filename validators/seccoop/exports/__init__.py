@@ -1,0 +1,1 @@
+"""The exports of the published package, one format each, and `seccoop.read()`."""

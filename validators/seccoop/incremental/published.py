@@ -1,0 +1,33 @@
+"""Frictionless's answer on the published files, reused while they are unchanged (docs/cache.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seccoop.model.package import Package
+from seccoop.model.report import Problem
+from seccoop.published.validation import validate, worth_a_process
+from seccoop.safety.background import in_background
+
+
+def published_problems(package: Package, cache_folder: Path | None) -> list[Problem]:
+    """`validate_published`, in a process of its own where the package is large enough, waited for."""
+    return in_background(validate_published, package, cache_folder, worth_it=worth_a_process(package))()
+
+
+def validate_published(package: Package, cache_folder: Path | None = None) -> list[Problem]:
+    """Frictionless validation of the package as it is on disk: descriptor, types, constraints,
+    primary and foreign keys, bytes and hashes. With a `cache_folder`, the answer for the same
+    published files (descriptor and every file it names, unchanged) is reused (docs/cache.md)."""
+    if cache_folder is None:
+        return validate(package)
+    from seccoop.incremental import cache
+
+    entry = cache.Entry(cache_folder, cache.key(package, "frictionless"))
+    started, before = cache.now_ns(), cache.published_inputs(package)
+    answer = entry.load(package, before)
+    if answer is not None:
+        return [Problem(**p) for p in answer]
+    problems = validate(package)
+    entry.save(package, lambda: cache.published_inputs(package), before, started, [p.as_dict() for p in problems])
+    return problems

@@ -1,0 +1,258 @@
+"""What an edit can reach: the curated files (and register entries) that share an id with it, and
+with those, and so on (docs/cache.md, "Re-checking only what an edit can reach").
+
+Every check across records meets other records through an id: a reference, an account of the
+same record, the source a span cites, the seed a source names, the file named for a source. A
+record's **tokens** are those ids. The curated files and register entries joined by shared
+tokens, from the files an edit changed, are the edit's **scope**: checked alone, they give every
+problem of theirs that a check of the whole package gives, and they render the same rows. The
+**index** keeps each curated file's tokens from a check that found the package valid and fresh,
+so that the scope of a later edit is found without reading the other files again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import sys
+import tempfile
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seccoop.model.package import KINDS
+
+INDEX_FORMAT = 3  # 3: a JSON header and the arrays' bytes, data only (2 was a pickle)
+# The arrays of an index, by attribute and type code, then its runs of bytes, as stored
+_ARRAYS = (("starts", "Q"), ("file_start", "Q"), ("file_tokens", "I"), ("token_start", "Q"),
+           ("token_files", "I"), ("id_start", "Q"), ("ids", "q"))
+_BYTES = ("blob", "kinds")
+_HEADER = struct.Struct(">Q")
+
+
+@dataclass
+class Scope:
+    """The part of a package a check is limited to: curated files of records (in the order a
+    whole check loads them), entries of the registers by index, and the seeds named; `outside`
+    gives the ids, by kind, of the records beyond it (for the hints of an unknown reference)."""
+
+    files: dict[str, int]
+    registers: dict[str, set[int]]
+    seeds: set[str]
+    outside: object = None  # callable(kind) -> list of ids, or None
+    # register file name -> (CuratedFile, problems) as loaded once for the scope's runs
+    loaded: dict = field(default_factory=dict)
+
+    def outside_ids(self, kind: str) -> list[str]:
+        return self.outside(kind) if self.outside is not None else []
+
+
+class Index:
+    """Each curated file's tokens and ids, from a check of the whole package, in flat arrays that
+    load at once: the tokens sorted, as one run of UTF-8 bytes (found by bisection, decoded only
+    when used), and for each file and each token, its neighbours."""
+
+    def __init__(self, files: list[str], kinds: list[str], tokens_of: list[set[str]],
+                 ids_of: list[list[str | None]], successors: dict[str, str | None]):
+        tokens = sorted(set().union(*tokens_of)) if tokens_of else []
+        position = {t: i for i, t in enumerate(tokens)}
+        encoded = [t.encode("utf-8", "surrogatepass") for t in tokens]  # the same order as the texts
+        self.blob = b"".join(encoded)
+        self.starts = array("Q", [0])
+        for raw in encoded:
+            self.starts.append(self.starts[-1] + len(raw))
+        self.files, self.successors = files, successors
+        self.kinds = bytes(KINDS.index(kind) for kind in kinds)
+        self.file_start, self.file_tokens = array("Q", [0]), array("I")
+        by_token: list[list[int]] = [[] for _ in tokens]
+        for n, found in enumerate(tokens_of):
+            ordered = sorted(position[t] for t in found)
+            self.file_tokens.extend(ordered)
+            self.file_start.append(len(self.file_tokens))
+            for t in ordered:
+                by_token[t].append(n)
+        self.token_start, self.token_files = array("Q", [0]), array("I")
+        for nodes in by_token:
+            self.token_files.extend(nodes)
+            self.token_start.append(len(self.token_files))
+        # each file's record ids in order (-1: a record without one): its structure, and the ids
+        # beyond a scope for the hints of an unknown reference
+        self.id_start, self.ids = array("Q", [0]), array("q")
+        for ids in ids_of:
+            self.ids.extend(-1 if id_ is None else position[id_] for id_ in ids)
+            self.id_start.append(len(self.ids))
+
+    def number(self, rel: str) -> int | None:
+        numbers = self.__dict__.get("_by_name")
+        if numbers is None:
+            numbers = self.__dict__["_by_name"] = {rel: n for n, rel in enumerate(self.files)}
+        return numbers.get(rel)
+
+    def text(self, t: int) -> str:
+        return self.blob[self.starts[t]:self.starts[t + 1]].decode("utf-8", "surrogatepass")
+
+    def token(self, text: str) -> int | None:
+        key = text.encode("utf-8", "surrogatepass")
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.blob[self.starts[mid]:self.starts[mid + 1]] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        found = lo < len(self.starts) - 1 and self.blob[self.starts[lo]:self.starts[lo + 1]] == key
+        return lo if found else None
+
+    def tokens_of(self, n: int) -> list[str]:
+        return [self.text(t) for t in self.file_tokens[self.file_start[n]:self.file_start[n + 1]]]
+
+    def files_with(self, text: str) -> list[int]:
+        t = self.token(text)
+        return [] if t is None else list(self.token_files[self.token_start[t]:self.token_start[t + 1]])
+
+    def structure(self, n: int) -> list[str | None]:
+        """The ids of a file's records, in order, as written (None: a record without one)."""
+        return [None if t < 0 else self.text(t) for t in self.ids[self.id_start[n]:self.id_start[n + 1]]]
+
+    def outside(self, inside: set[int]):
+        """A function giving, by kind, the ids (as published: retired ids followed) of the records
+        in files not `inside`, with as many entries as accounts, as a whole check lists them."""
+        def ids(kind: str) -> list[str]:
+            code = KINDS.index(kind)
+            found = []
+            for n, of_kind in enumerate(self.kinds):
+                if of_kind == code and n not in inside:
+                    found += [id_ for id_ in self.structure(n) if id_ is not None]
+            return [self.successors.get(id_) or id_ for id_ in found]
+        return ids
+
+    # -- stored beside the check cache's baseline entry --------------------------------------
+
+    def dumps(self) -> bytes | None:
+        """The index as data: the length of a JSON header (format, byte order, each array's type
+        code, item size and length; the file names and the retired ids' successors), the header,
+        and the arrays' and byte runs' bytes one after another. None where JSON would not give
+        the names back exactly."""
+        from seccoop.incremental.cache import encode
+
+        parts = [getattr(self, name).tobytes() for name, _ in _ARRAYS] + [bytes(getattr(self, name)) for name in _BYTES]
+        header = encode({"format": INDEX_FORMAT, "order": sys.byteorder,
+                         "arrays": [[name, code, getattr(self, name).itemsize] for name, code in _ARRAYS],
+                         "lengths": [len(part) for part in parts], "files": self.files,
+                         "successors": self.successors})
+        if header is None:
+            return None
+        return _HEADER.pack(len(header)) + header + b"".join(parts)
+
+    @classmethod
+    def loads(cls, raw: bytes) -> "Index":
+        """What `dumps` wrote; ValueError where it is not that."""
+        from seccoop.incremental.cache import decode
+
+        (size,) = _HEADER.unpack_from(raw)
+        header = decode(raw[_HEADER.size:_HEADER.size + size])
+        arrays = [[name, code] for name, code in _ARRAYS]
+        if header["format"] != INDEX_FORMAT or header["order"] != sys.byteorder \
+                or [a[:2] for a in header["arrays"]] != arrays:
+            raise ValueError("an index of another format")
+        lengths, files, successors = header["lengths"], header["files"], header["successors"]
+        if len(lengths) != len(_ARRAYS) + len(_BYTES) or not all(type(n) is int and n >= 0 for n in lengths) \
+                or _HEADER.size + size + sum(lengths) != len(raw) or type(files) is not list \
+                or not all(type(f) is str for f in files) or type(successors) is not dict:
+            raise ValueError("not an index")
+        index = cls.__new__(cls)
+        offset = _HEADER.size + size
+        for (name, code, itemsize), length in zip(header["arrays"], lengths):
+            values = array(code)
+            if values.itemsize != itemsize or length % itemsize:
+                raise ValueError("an index of another machine")
+            values.frombytes(raw[offset:offset + length])
+            setattr(index, name, values)
+            offset += length
+        for name, length in zip(_BYTES, lengths[len(_ARRAYS):]):
+            setattr(index, name, raw[offset:offset + length])
+            offset += length
+        if len(index.kinds) != len(files) or len(index.file_start) != len(files) + 1:
+            raise ValueError("not an index")
+        index.files, index.successors = files, successors
+        return index
+
+
+def save_index(path: Path, index: Index) -> str | None:
+    """Write the index through a temporary file renamed into place; its sha256, or None where it
+    cannot be written (no index is then no fast path, never a wrong one)."""
+    raw = index.dumps()
+    if raw is None:
+        return None
+    try:  # the folder is the cache's, found the user's own (seccoop.incremental.cache.folder): not made here
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        return None
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_index(path: Path, digest: str) -> Index | None:
+    """The index at `path` if its bytes are those recorded (`digest`), else None."""
+    from seccoop.incremental.cache import read_own
+
+    try:
+        raw = read_own(path)
+        if raw is None or hashlib.sha256(raw).hexdigest() != digest:
+            return None
+        return Index.loads(raw)
+    except Exception:  # missing, corrupt or foreign: not trusted
+        return None
+
+
+def reach(index: Index, changed: dict[str, set[str]], registers: dict[str, list[tuple[int, set[str]]]],
+          limit: int) -> tuple[set[int], dict[str, set[int]], set[str]] | None:
+    """The files (by number) and register entries joined to the `changed` files (rel -> their
+    tokens now) by shared tokens, with every token among them; None beyond `limit` files."""
+    by_token_entry: dict[str, list[tuple[str, int]]] = {}
+    for name, entries in registers.items():
+        for i, tokens in entries:
+            for t in tokens:
+                by_token_entry.setdefault(t, []).append((name, i))
+    entry_tokens = {(name, i): tokens for name, entries in registers.items() for i, tokens in entries}
+    new_tokens = {index.number(rel): tokens for rel, tokens in changed.items()}
+    with_new: dict[str, list[int]] = {}
+    for n, tokens in new_tokens.items():
+        for t in tokens:
+            with_new.setdefault(t, []).append(n)
+    files: set[int] = set()
+    entries: dict[str, set[int]] = {name: set() for name in registers}
+    seen: set[str] = set()
+    pending_files = list(new_tokens)
+    pending_tokens: list[str] = []
+    while pending_files or pending_tokens:
+        while pending_files:
+            n = pending_files.pop()
+            if n in files:
+                continue
+            files.add(n)
+            if len(files) > limit:
+                return None
+            pending_tokens += index.tokens_of(n)
+            pending_tokens += new_tokens.get(n, ())
+        while pending_tokens:
+            t = pending_tokens.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            pending_files += [n for n in index.files_with(t) if n not in files]
+            pending_files += [n for n in with_new.get(t, ()) if n not in files]
+            for name, i in by_token_entry.get(t, ()):
+                if i not in entries[name]:
+                    entries[name].add(i)
+                    pending_tokens += entry_tokens[(name, i)]
+    return files, entries, seen
+
+

@@ -1,0 +1,132 @@
+"""Render the derived files (CSV tables, the nested JSON, datapackage.json) from checked records.
+
+Pure and streaming: the same dataset writes the same bytes (no clock, no unordered sets), one
+row or record at a time, into `Output`s that count and hash them, so `check` compares a fresh
+build with the committed files without holding either in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Any, Callable, Iterable
+
+from seccoop.checks.records import Dataset
+from seccoop.model.load import load_file
+from seccoop.model.package import DESCRIPTOR, DOCUMENT, PLURAL, Package
+from seccoop.model.report import Problem
+from seccoop.published.tables import (
+    TABLES,
+    codelist_resources,
+    document_records,
+    table_schema,
+)
+from seccoop.safety.write import Output
+
+PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+PACKAGE_FIELDS = ("name", "id", "title", "description", "version", "created", "homepage", "keywords",
+                  "licenses", "contributors")
+_FLUSH_ROWS = 2000
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_csv(output: Output, header: list[str], rows: Iterable) -> None:
+    """A CSV table: UTF-8, a header, LF line ends, empty cells for missing values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([_cell(v) for v in row])
+        if n % _FLUSH_ROWS == 0:
+            output.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
+    output.write(buffer.getvalue().encode("utf-8"))
+
+
+def dumps(doc: Any) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_document(output: Output, dataset: Dataset) -> None:
+    """data/seccoop.json: one record a line (compact, diff-friendly, and encoded by json's C
+    encoder one record at a time)."""
+    records = document_records(dataset)
+    pending = next(records, None)
+    output.write(b"{")
+    for i, plural in enumerate(PLURAL.values()):
+        output.write(f'\n  "{plural}": ['.encode())
+        first = True
+        while pending is not None and pending[0] == plural:
+            line = ("\n    " if first else ",\n    ") + json.dumps(pending[1], ensure_ascii=False)
+            output.write(line.encode("utf-8"))
+            first = False
+            pending = next(records, None)
+        output.write(b"]" if first else b"\n  ]")
+        output.write(b"," if i < len(PLURAL) - 1 else b"\n}\n")
+
+
+def load_metadata(package: Package) -> tuple[dict, list[Problem]]:
+    """The release metadata in data/curated/package.yaml (name, version, created, licences...)."""
+    path = package.curated / "package.yaml"
+    cf, problems = load_file(path, package.rel(path), records=False, root=package.root)
+    if any(p.severity == "error" for p in problems):
+        return {}, problems
+    if not isinstance(cf.data, dict):
+        return {}, problems + [Problem("yaml-not-records", "package.yaml must be a mapping of release metadata",
+                                       file=cf.display, line=1, column=1)]
+    missing = [k for k in ("name", "title", "version", "created", "licenses") if k not in cf.data]
+    if missing:
+        return {}, problems + [Problem("schema-required", f"missing field `{missing[0]}`", file=cf.display,
+                                       line=1, column=1)]
+    return cf.data, problems
+
+
+def _resource(name: str, path: str, output: Output, **extra) -> dict:
+    return {"name": name, "path": path, **extra, "bytes": output.size, "hash": "sha256:" + output.sha256}
+
+
+def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -> dict[str, Output]:
+    """Write every derived file of the package into `open_output(path)` (paths relative to the
+    package root); return the outputs by path."""
+    outputs: dict[str, Output] = {}
+    resources = []
+    for table in TABLES:
+        output = outputs[table.path] = open_output(table.path)
+        write_csv(output, [c.name for c in table.columns], table.rows(dataset))
+        resources.append(_resource(
+            table.name, table.path, output, type="table", title=table.title, description=table.description,
+            format="csv", mediatype="text/csv", encoding="utf-8", schema=table_schema(table, dataset.schemas)))
+    for name, path, title, description, schema in codelist_resources(dataset.schemas):
+        raw = dataset.schemas.codelist_bytes[path.rsplit("/", 1)[1]]
+        resources.append({"name": name, "path": path, "type": "table", "title": title, "description": description,
+                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
+                          "bytes": len(raw), "hash": "sha256:" + hashlib.sha256(raw).hexdigest()})
+    output = outputs[DOCUMENT] = open_output(DOCUMENT)
+    write_document(output, dataset)
+    resources.append(_resource(
+        "seccoop", DOCUMENT, output, type="json", title="All records, nested",
+        description="Every record of the package in one JSON document, shaped as schema/seccoop.schema.json: "
+                    "sources, actors, relations, events and commitments, each with its evidence spans, and "
+                    "each record with its sources and every source's account of it (docs/accounts.md).",
+        format="json", mediatype="application/json", encoding="utf-8"))
+    descriptor: dict[str, Any] = {"$schema": PROFILE}
+    descriptor.update({k: meta[k] for k in PACKAGE_FIELDS if k in meta})
+    descriptor["sources"] = [
+        {"title": r.data["title"], **({"path": r.data["path"]} if r.data.get("path") else {}),
+         "version": r.data["published"], **({"url": r.data["url"]} if r.data.get("url") else {})}
+        for r in dataset.records["source"]
+    ]
+    descriptor["resources"] = resources
+    outputs[DESCRIPTOR] = open_output(DESCRIPTOR)
+    outputs[DESCRIPTOR].write(dumps(descriptor))
+    return outputs

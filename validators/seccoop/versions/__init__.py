@@ -1,0 +1,1 @@
+"""Versions of the package (a folder, a git revision, a release archive) and `diff` between two."""
