@@ -36,8 +36,13 @@ def main() -> None:
     package = Path(args.package).resolve()
     bindir = Path(sys.executable).parent
     seccoop = [str(bindir / "seccoop"), "check", str(package)]
-    frictionless = [shutil.which("frictionless", path=str(bindir)) or "frictionless",
-                    "validate", "--type", "package", str(package / "datapackage.json")]
+    frictionless = [
+        shutil.which("frictionless", path=str(bindir)) or "frictionless",
+        "validate",
+        "--type",
+        "package",
+        str(package / "datapackage.json"),
+    ]
     timed(seccoop, package), timed(frictionless, package)  # warm the file cache and bytecode
     ours, theirs = [], []
     for _ in range(args.runs):

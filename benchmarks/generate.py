@@ -81,66 +81,220 @@ P_REPEAT_OWN = 0.15  # a later account repeats the record's own fields (name/typ
 # A few disagreements only a curator can settle, each resolved in data/curated/resolutions.yaml:
 # every Nth later account that could disagree on the field does.
 CONFLICT_EVERY = {"place": 20, "strength": 50, "country": 40}
-FOLLOW_DESCRIPTORS = {"person": "quoted again this week", "state": "named again in this report",
-                      "government": "which answered questions", "government-body": "which confirmed the figures",
-                      "military": "which sent more troops", "legislature": "which met again",
-                      "political-party": "which issued a statement", "criminal-group": "blamed once more",
-                      "collective": "as officials confirmed", "international-organization": "which met again",
-                      "organization": "which published new figures"}
+FOLLOW_DESCRIPTORS = {
+    "person": "quoted again this week",
+    "state": "named again in this report",
+    "government": "which answered questions",
+    "government-body": "which confirmed the figures",
+    "military": "which sent more troops",
+    "legislature": "which met again",
+    "political-party": "which issued a statement",
+    "criminal-group": "blamed once more",
+    "collective": "as officials confirmed",
+    "international-organization": "which met again",
+    "organization": "which published new figures",
+}
 
-SYLLABLES = ("ba", "ce", "da", "de", "do", "fa", "ga", "ha", "ka", "ki", "la", "le", "li", "lo", "ma",
-             "me", "mi", "na", "ne", "no", "pa", "pe", "ra", "re", "ri", "ro", "sa", "se", "so", "ta",
-             "te", "to", "va", "ve", "vi", "za", "zo", "ran", "tor", "vel", "mar", "sol", "ber", "lin")
+SYLLABLES = (
+    "ba",
+    "ce",
+    "da",
+    "de",
+    "do",
+    "fa",
+    "ga",
+    "ha",
+    "ka",
+    "ki",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "ma",
+    "me",
+    "mi",
+    "na",
+    "ne",
+    "no",
+    "pa",
+    "pe",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "sa",
+    "se",
+    "so",
+    "ta",
+    "te",
+    "to",
+    "va",
+    "ve",
+    "vi",
+    "za",
+    "zo",
+    "ran",
+    "tor",
+    "vel",
+    "mar",
+    "sol",
+    "ber",
+    "lin",
+)
 ACCENTED = ("José", "Inés", "Ramón", "Léa", "Zoë", "Óscar", "Núñez", "Müller")  # NFC text, as in sources
-COUNTRIES = (("Ecuador", "EC"), ("Colombia", "CO"), ("Peru", "PE"), ("Mexico", "MX"), ("Brazil", "BR"),
-             ("Panama", "PA"), ("Guatemala", "GT"), ("Honduras", "HN"), ("Chile", "CL"), ("Spain", "ES"),
-             ("the United States", "US"), ("Canada", "CA"), ("Italy", "IT"), ("the Netherlands", "NL"),
-             ("Costa Rica", "CR"), ("El Salvador", "SV"), ("Bolivia", "BO"), ("Paraguay", "PY"))
+COUNTRIES = (
+    ("Ecuador", "EC"),
+    ("Colombia", "CO"),
+    ("Peru", "PE"),
+    ("Mexico", "MX"),
+    ("Brazil", "BR"),
+    ("Panama", "PA"),
+    ("Guatemala", "GT"),
+    ("Honduras", "HN"),
+    ("Chile", "CL"),
+    ("Spain", "ES"),
+    ("the United States", "US"),
+    ("Canada", "CA"),
+    ("Italy", "IT"),
+    ("the Netherlands", "NL"),
+    ("Costa Rica", "CR"),
+    ("El Salvador", "SV"),
+    ("Bolivia", "BO"),
+    ("Paraguay", "PY"),
+)
 HONORIFICS = ("General", "Minister", "President", "Colonel", "Commissioner", "Prosecutor", "Admiral")
-BODIES = ("Ministry of the Interior", "National Police", "Attorney General’s Office", "Customs Service",
-          "Prison Service", "Financial Intelligence Unit", "Coast Guard", "Ministry of Defense",
-          "Anti-Narcotics Directorate", "Border Police")
+BODIES = (
+    "Ministry of the Interior",
+    "National Police",
+    "Attorney General’s Office",
+    "Customs Service",
+    "Prison Service",
+    "Financial Intelligence Unit",
+    "Coast Guard",
+    "Ministry of Defense",
+    "Anti-Narcotics Directorate",
+    "Border Police",
+)
 GROUP_NOUNS = ("gang", "cartel", "clan", "network", "brotherhood", "faction")
-COLLECTIVE_NOUNS = ("prison guards", "police officers", "inmates", "advisers", "prosecutors", "soldiers",
-                    "customs agents", "judges", "detectives", "diplomats")
+COLLECTIVE_NOUNS = (
+    "prison guards",
+    "police officers",
+    "inmates",
+    "advisers",
+    "prosecutors",
+    "soldiers",
+    "customs agents",
+    "judges",
+    "detectives",
+    "diplomats",
+)
 ORG_NOUNS = ("Foundation", "Observatory", "Institute", "Monitor", "Network", "Centre")
 ACTOR_TYPES = (  # (type, weight), close to the real mix
-    ("person", 6), ("state", 3), ("government", 2), ("government-body", 4), ("military", 2),
-    ("legislature", 1), ("political-party", 1), ("criminal-group", 3), ("collective", 5),
-    ("international-organization", 1), ("organization", 2))
+    ("person", 6),
+    ("state", 3),
+    ("government", 2),
+    ("government-body", 4),
+    ("military", 2),
+    ("legislature", 1),
+    ("political-party", 1),
+    ("criminal-group", 3),
+    ("collective", 5),
+    ("international-organization", 1),
+    ("organization", 2),
+)
 EVENT_TYPES = {
-    "public-statement": ("said it would act against", "speaker"), "request": ("asked for help from", "initiator"),
-    "consultation": ("held talks with", "participant"), "visit": ("travelled to meet", "initiator"),
+    "public-statement": ("said it would act against", "speaker"),
+    "request": ("asked for help from", "initiator"),
+    "consultation": ("held talks with", "participant"),
+    "visit": ("travelled to meet", "initiator"),
     "cooperation": ("launched a joint operation with", "participant"),
-    "intelligence-sharing": ("shared intelligence with", "participant"), "aid": ("delivered equipment to", "initiator"),
+    "intelligence-sharing": ("shared intelligence with", "participant"),
+    "aid": ("delivered equipment to", "initiator"),
     "emergency-declaration": ("declared a state of emergency affecting", "initiator"),
     "terrorist-designation": ("designated as terrorists the members of", "initiator"),
-    "arrest": ("arrested suspects linked to", "initiator"), "seizure": ("took control of a prison held by", "initiator"),
-    "violence": ("attacked a convoy of", "initiator"), "hostage-taking": ("took hostages from", "initiator"),
+    "arrest": ("arrested suspects linked to", "initiator"),
+    "seizure": ("took control of a prison held by", "initiator"),
+    "violence": ("attacked a convoy of", "initiator"),
+    "hostage-taking": ("took hostages from", "initiator"),
 }
-SECOND_ROLE = {"public-statement": "target", "request": "recipient", "consultation": "participant",
-               "visit": "recipient", "cooperation": "participant", "intelligence-sharing": "participant",
-               "aid": "beneficiary", "emergency-declaration": "target", "terrorist-designation": "target",
-               "arrest": "target", "seizure": "victim", "violence": "victim", "hostage-taking": "victim"}
+SECOND_ROLE = {
+    "public-statement": "target",
+    "request": "recipient",
+    "consultation": "participant",
+    "visit": "recipient",
+    "cooperation": "participant",
+    "intelligence-sharing": "participant",
+    "aid": "beneficiary",
+    "emergency-declaration": "target",
+    "terrorist-designation": "target",
+    "arrest": "target",
+    "seizure": "victim",
+    "violence": "victim",
+    "hostage-taking": "victim",
+}
 EVENT_STATUSES = (("occurred", 60), ("ongoing", 10), ("planned", 25), ("reported", 5))
-RELATION_TYPES = (("head-of", "the head of"), ("spokesperson-of", "the spokesperson of"),
-                  ("member-of", "a member of"), ("part-of", "a unit of"), ("official-of", "an official of"))
-CATEGORIES = (("strategic-cooperation", "work with"), ("law-enforcement-cooperation", "coordinate police work with"),
-              ("personnel-deployment", "send officers to"), ("intelligence-sharing", "share intelligence with"),
-              ("prison-reform", "help reform the prisons of"), ("accountability", "prosecute the leaders of"),
-              ("security-assistance", "fund training for"), ("domestic-security", "restore order against"))
-STRENGTHS = (("aim", "aims to"), ("plan", "plans to"), ("pledge", "vowed to"), ("firm-commitment", "committed funds to"),
-             ("agreement", "agreed to"))
-COMMITMENT_STATUSES = ("announced", "announced", "announced", "in-progress", "stalled", "fulfilled",
-                       "partially-fulfilled", "broken", "withdrawn")
-DESCRIPTORS = {"person": "who attended the talks", "state": "a country of the region",
-               "government": "which hosted the talks", "government-body": "which leads the investigation",
-               "military": "which deployed troops", "legislature": "which debated the new law",
-               "political-party": "which is in opposition", "criminal-group": "a feared armed group",
-               "collective": "according to officials", "international-organization": "a body of member states",
-               "organization": "a watchdog group"}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+RELATION_TYPES = (
+    ("head-of", "the head of"),
+    ("spokesperson-of", "the spokesperson of"),
+    ("member-of", "a member of"),
+    ("part-of", "a unit of"),
+    ("official-of", "an official of"),
+)
+CATEGORIES = (
+    ("strategic-cooperation", "work with"),
+    ("law-enforcement-cooperation", "coordinate police work with"),
+    ("personnel-deployment", "send officers to"),
+    ("intelligence-sharing", "share intelligence with"),
+    ("prison-reform", "help reform the prisons of"),
+    ("accountability", "prosecute the leaders of"),
+    ("security-assistance", "fund training for"),
+    ("domestic-security", "restore order against"),
+)
+STRENGTHS = (
+    ("aim", "aims to"),
+    ("plan", "plans to"),
+    ("pledge", "vowed to"),
+    ("firm-commitment", "committed funds to"),
+    ("agreement", "agreed to"),
+)
+COMMITMENT_STATUSES = (
+    "announced",
+    "announced",
+    "announced",
+    "in-progress",
+    "stalled",
+    "fulfilled",
+    "partially-fulfilled",
+    "broken",
+    "withdrawn",
+)
+DESCRIPTORS = {
+    "person": "who attended the talks",
+    "state": "a country of the region",
+    "government": "which hosted the talks",
+    "government-body": "which leads the investigation",
+    "military": "which deployed troops",
+    "legislature": "which debated the new law",
+    "political-party": "which is in opposition",
+    "criminal-group": "a feared armed group",
+    "collective": "according to officials",
+    "international-organization": "a body of member states",
+    "organization": "a watchdog group",
+}
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 # -- YAML text -------------------------------------------------------------------------------
@@ -158,10 +312,19 @@ def scalar(value, flow: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     s = value
-    plain = (s and s == s.strip() and _PLAIN_START.match(s) and ": " not in s and " #" not in s
-             and not s.endswith(":") and "\n" not in s and '"' not in s and "'" not in s[:1]
-             and not (flow and any(c in s for c in ",[]{}"))
-             and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == "tag:yaml.org,2002:str")
+    plain = (
+        s
+        and s == s.strip()
+        and _PLAIN_START.match(s)
+        and ": " not in s
+        and " #" not in s
+        and not s.endswith(":")
+        and "\n" not in s
+        and '"' not in s
+        and "'" not in s[:1]
+        and not (flow and any(c in s for c in ",[]{}"))
+        and _RESOLVER.resolve(yaml.ScalarNode, s, (True, False)) == "tag:yaml.org,2002:str"
+    )
     return s if plain else json.dumps(s, ensure_ascii=False)
 
 
@@ -200,6 +363,7 @@ def file_yaml(comment: str, records: list[dict]) -> str:
 
 # -- names and dates -------------------------------------------------------------------------
 
+
 def slug(text: str) -> str:
     out = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("’", "")).strip("-")
     return out or "x"
@@ -207,6 +371,7 @@ def slug(text: str) -> str:
 
 def ascii_slug(text: str) -> str:
     import unicodedata
+
     return slug(unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode())
 
 
@@ -251,6 +416,7 @@ class Namer:
 
 
 # -- one source ------------------------------------------------------------------------------
+
 
 @dataclass
 class SourceOut:
@@ -355,7 +521,7 @@ class _Spans:
         pinned = 0
         for s, offset in self.pending:
             quote = s["quote"]
-            assert text[offset: offset + len(quote)] == quote, (self.sid, quote)
+            assert text[offset : offset + len(quote)] == quote, (self.sid, quote)
             first = text.find(quote)
             if first != offset or text.find(quote, first + 1) != -1:
                 s["start"] = offset
@@ -402,7 +568,7 @@ def _intersect(a: tuple, b: tuple) -> tuple:
     return early, late
 
 
-def _once(quote: str, doc: "_Text", spans: "_Spans", namer: Namer) -> str:
+def _once(quote: str, doc: _Text, spans: _Spans, namer: Namer) -> str:
     """`quote`, or, where it would occur twice in the document (two look-alike records: one
     committer's two pledges to one partner, one pair of actors tied twice), `quote` with a word
     put in that no other quote of the source has, so that it needs no `start`."""
@@ -418,8 +584,16 @@ def _words(*texts: str) -> set[str]:
     return {w for t in texts if t for w in re.findall(r"[A-Z][a-z]+", t)}
 
 
-def make_source(seed: int, index: int, n_events: int, previous: list[Actor], published: dt.date | None = None,
-                later: int = 0, pending: list[tuple[str, dict]] = (), counters: dict | None = None) -> SourceOut:
+def make_source(
+    seed: int,
+    index: int,
+    n_events: int,
+    previous: list[Actor],
+    published: dt.date | None = None,
+    later: int = 0,
+    pending: list[tuple[str, dict]] = (),
+    counters: dict | None = None,
+) -> SourceOut:
     """One source: its document, the records it states first, and its accounts of the records in
     `pending` (stated first by earlier sources of its story). It plans, for each new record, which
     of the `later` sources of its story will give an account of it too. Deterministic given seed,
@@ -453,13 +627,22 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
     header = f"date {iso(published)} {title}"
     header_at = doc.add(header)
     doc.add("\n\n")
-    source_record = {"id": sid, "title": title, "published": iso(published), "language": "en",
-                     "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
-                     "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
-                     # generated words, the project's own: shipped like any included text
-                     "text": "included", "licence": "CC0-1.0",
-                     "path": f"seeds/{sid}.txt", "sha256": None, "length": None, "normalized_sha256": None,
-                     "evidence": [spans.span(header, header_at)]}
+    source_record = {
+        "id": sid,
+        "title": title,
+        "published": iso(published),
+        "language": "en",
+        "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
+        "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
+        # generated words, the project's own: shipped like any included text
+        "text": "included",
+        "licence": "CC0-1.0",
+        "path": f"seeds/{sid}.txt",
+        "sha256": None,
+        "length": None,
+        "normalized_sha256": None,
+        "evidence": [spans.span(header, header_at)],
+    }
 
     # Actors: each introduced once, in words no later sentence repeats (its first quote).
     # The first four kinds are ones the records below need at least one of.
@@ -475,7 +658,9 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
     for actor in actors:
         if actor.aliases:
             alias = actor.aliases[0]
-            at = doc.quote(f"{actor.name[0].upper()}{actor.name[1:]}, ", f"also called {alias}", ", was named in the report. ")
+            at = doc.quote(
+                f"{actor.name[0].upper()}{actor.name[1:]}, ", f"also called {alias}", ", was named in the report. "
+            )
             if rng.random() < 0.9:
                 actor_spans[actor.id].append(spans.span(f"also called {alias}", at))
         elif rng.random() < P_ACTOR_SECOND_SPAN:
@@ -507,19 +692,36 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
         s_actor, o_actor = actors[subject], actors[obj]
         sentence = _once(f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}", doc, spans, namer)
         at = doc.quote("", sentence, ". ")
-        date = ({"earliest": iso(published), "latest": iso(published), "precision": "day"} if rng.random() < 0.8
-                else {"earliest": None, "latest": iso(published), "precision": "open"})
-        rec = {"id": f"{s_actor.id}-{rtype}-{o_actor.id.rsplit('-', 1)[0]}-r{r}", "type": rtype,
-               "subject": s_actor.id, "object": o_actor.id}
+        date = (
+            {"earliest": iso(published), "latest": iso(published), "precision": "day"}
+            if rng.random() < 0.8
+            else {"earliest": None, "latest": iso(published), "precision": "open"}
+        )
+        rec = {
+            "id": f"{s_actor.id}-{rtype}-{o_actor.id.rsplit('-', 1)[0]}-r{r}",
+            "type": rtype,
+            "subject": s_actor.id,
+            "object": o_actor.id,
+        }
         if rng.random() < P_RELATION_ROLE:
             rec["role"] = phrase.split(" ", 1)[1]
         rec["date"] = date
         rec["evidence"] = [spans.span(sentence, at)]
         relations.append(rec)
-        plan("relations", {"id": rec["id"], "own": {k: rec[k] for k in ("type", "subject", "object")},
-                           "role": rec.get("role"), "phrase": phrase, "date": (date["earliest"], date["latest"]),
-                           "first_date": date, "s_name": s_actor.name, "o_name": o_actor.name,
-                           "words": _words(s_actor.name, o_actor.name)})
+        plan(
+            "relations",
+            {
+                "id": rec["id"],
+                "own": {k: rec[k] for k in ("type", "subject", "object")},
+                "role": rec.get("role"),
+                "phrase": phrase,
+                "date": (date["earliest"], date["latest"]),
+                "first_date": date,
+                "s_name": s_actor.name,
+                "o_name": o_actor.name,
+                "words": _words(s_actor.name, o_actor.name),
+            },
+        )
     doc.add("\n\n")
 
     events = []
@@ -535,8 +737,9 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
         who = []
         for _ in range(n_part):
             who.append(pick({w for w in who}))
-        participants = [{"actor": actors[n].id, "role": first_role if i == 0 else SECOND_ROLE[etype]}
-                        for i, n in enumerate(who)]
+        participants = [
+            {"actor": actors[n].id, "role": first_role if i == 0 else SECOND_ROLE[etype]} for i, n in enumerate(who)
+        ]
         names = [actors[n].name for n in who]
         if previous and who and rng.random() < P_CROSS_SOURCE:
             other = rng.choice(previous)
@@ -556,8 +759,7 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
             unit = rng.choice(("people detained", "officers injured", "kilograms of cocaine", "weapons seized"))
             sentence += f", with {qtext} {unit}"
             lower = n + 1 if qtext.startswith("Over") else n
-            quantities.append({"text": qtext, "lower": lower,
-                               **({"best": n} if qtext == f"{n}" else {}), "unit": unit})
+            quantities.append({"text": qtext, "lower": lower, **({"best": n} if qtext == f"{n}" else {}), "unit": unit})
         at = doc.quote("", sentence, ". ")
         summary = f"{lead[0].upper()}{lead[1:]} {verb} the authorities of {where}."
         rec["summary"] = summary
@@ -583,12 +785,25 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
                 ev.append(spans.span(third, doc.quote("Officials said ", third, ". ")))
         rec["evidence"] = ev
         events.append(rec)
-        plan("events", {"id": eid, "own": {"type": etype, "summary": summary}, "verb": verb, "status": status,
-                        "date": (date["earliest"], date["latest"]), "first_date": date, "where": where,
-                        "place": rec.get("place"), "country": rec.get("country"), "part_of": part_of,
-                        "attributed_to": rec.get("attributed_to"),
-                        "participants": [(p["actor"], p["role"], nm) for p, nm in zip(participants, names)],
-                        "quantities": quantities, "words": _words(where, *names)})
+        plan(
+            "events",
+            {
+                "id": eid,
+                "own": {"type": etype, "summary": summary},
+                "verb": verb,
+                "status": status,
+                "date": (date["earliest"], date["latest"]),
+                "first_date": date,
+                "where": where,
+                "place": rec.get("place"),
+                "country": rec.get("country"),
+                "part_of": part_of,
+                "attributed_to": rec.get("attributed_to"),
+                "participants": [(p["actor"], p["role"], nm) for p, nm in zip(participants, names)],
+                "quantities": quantities,
+                "words": _words(where, *names),
+            },
+        )
     doc.add("\n\n")
 
     commitments = []
@@ -615,18 +830,31 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
         at = doc.quote("", sentence, ". ")
         parties = [{"actor": actors[committer].id, "role": "committer"}]
         if partner is not None:
-            role = {"intelligence-sharing": "partner", "accountability": "target", "domestic-security": "target",
-                    "personnel-deployment": "beneficiary"}.get(category, rng.choice(("partner", "beneficiary")))
+            role = {
+                "intelligence-sharing": "partner",
+                "accountability": "target",
+                "domestic-security": "target",
+                "personnel-deployment": "beneficiary",
+            }.get(category, rng.choice(("partner", "beneficiary")))
             parties.append({"actor": actors[partner].id, "role": role})
         status = rng.choice(COMMITMENT_STATUSES)
-        rec = {"id": f"{actors[committer].id}-{category}-c{c}", "action": action, "category": category,
-               "strength": strength, "status": status, "parties": parties}
+        rec = {
+            "id": f"{actors[committer].id}-{category}-c{c}",
+            "action": action,
+            "category": category,
+            "strength": strength,
+            "status": status,
+            "parties": parties,
+        }
         if events and rng.random() < P_MADE_IN:
             rec["made_in"] = rng.choice(events)["id"]
         if persons and rng.random() < P_ATTRIBUTED:
             rec["attributed_to"] = actors[rng.choice(persons)].id
-        rec["date"] = ({"earliest": None, "latest": iso(published), "precision": "open"} if rng.random() < 0.8
-                       else {"earliest": iso(published), "latest": iso(published), "precision": "day"})
+        rec["date"] = (
+            {"earliest": None, "latest": iso(published), "precision": "open"}
+            if rng.random() < 0.8
+            else {"earliest": iso(published), "latest": iso(published), "precision": "day"}
+        )
         if deadline:
             rec["deadline"] = iso(deadline)
         if rng.random() < P_CONDITIONS:
@@ -639,12 +867,24 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
             ev.append(spans.span(more, doc.quote("Observers said ", more, ". ")))
         rec["evidence"] = ev
         commitments.append(rec)
-        plan("commitments", {"id": rec["id"], "own": {"action": action, "category": category}, "lead": lead,
-                             "strength": strength, "status": status, "parties": parties,
-                             "date": (rec["date"]["earliest"], rec["date"]["latest"]), "first_date": rec["date"],
-                             "made_in": rec.get("made_in"), "deadline": rec.get("deadline"),
-                             "conditions": rec.get("conditions"), "quantities": quantities,
-                             "words": _words(lead, action)})
+        plan(
+            "commitments",
+            {
+                "id": rec["id"],
+                "own": {"action": action, "category": category},
+                "lead": lead,
+                "strength": strength,
+                "status": status,
+                "parties": parties,
+                "date": (rec["date"]["earliest"], rec["date"]["latest"]),
+                "first_date": rec["date"],
+                "made_in": rec.get("made_in"),
+                "deadline": rec.get("deadline"),
+                "conditions": rec.get("conditions"),
+                "quantities": quantities,
+                "words": _words(lead, action),
+            },
+        )
     doc.add("\n")
 
     # Accounts of records that earlier sources of the story stated first.
@@ -681,12 +921,26 @@ def make_source(seed: int, index: int, n_events: int, previous: list[Actor], pub
             rec["country"] = actor.country
         rec["evidence"] = actor_spans[actor.id]
         actor_records.append(rec)
-        plan("actors", {"id": actor.id, "own": {"name": actor.name, "type": actor.type}, "name": actor.name,
-                        "aliases": list(actor.aliases), "honorific": actor.honorific, "country": actor.country,
-                        "descriptor": FOLLOW_DESCRIPTORS[actor.type], "words": _words(actor.name, *actor.aliases)})
-    records = {"sources": [source_record], "actors": actor_records + later_accounts["actors"],
-               "relations": relations + later_accounts["relations"], "events": events + later_accounts["events"],
-               "commitments": commitments + later_accounts["commitments"]}
+        plan(
+            "actors",
+            {
+                "id": actor.id,
+                "own": {"name": actor.name, "type": actor.type},
+                "name": actor.name,
+                "aliases": list(actor.aliases),
+                "honorific": actor.honorific,
+                "country": actor.country,
+                "descriptor": FOLLOW_DESCRIPTORS[actor.type],
+                "words": _words(actor.name, *actor.aliases),
+            },
+        )
+    records = {
+        "sources": [source_record],
+        "actors": actor_records + later_accounts["actors"],
+        "relations": relations + later_accounts["relations"],
+        "events": events + later_accounts["events"],
+        "commitments": commitments + later_accounts["commitments"],
+    }
     return SourceOut(sid, text, records, actors, pinned, plans, resolutions, per_record)
 
 
@@ -723,8 +977,9 @@ class _Follow:
     def _resolve(self, st: dict, name: str, value, reasons: dict) -> None:
         keep_first = self.rng.random() < 0.5
         chosen, by = (st[name], st["by"][name]) if keep_first else (value, self.sid)
-        self.resolutions.append({"record": st["id"], "field": name, "value": chosen,
-                                 "reason": reasons[keep_first].format(by=by)})
+        self.resolutions.append(
+            {"record": st["id"], "field": name, "value": chosen, "reason": reasons[keep_first].format(by=by)}
+        )
         st["settled"].add(name)
 
     def actors(self, st: dict) -> dict:
@@ -747,9 +1002,15 @@ class _Follow:
             name, code = rng.choice([c for c in COUNTRIES if c[1] != st["country"]])
             rec["country"] = code
             quote += f", based in {name}"
-            self._resolve(st, "country", code, {
-                True: "{by} names the country the actor is based in; the other source names where it was seen.",
-                False: "{by} is the later report and names where the actor is now based."})
+            self._resolve(
+                st,
+                "country",
+                code,
+                {
+                    True: "{by} names the country the actor is based in; the other source names where it was seen.",
+                    False: "{by} is the later report and names where the actor is now based.",
+                },
+            )
         elif st["country"] and rng.random() < 0.5:
             rec["country"] = st["country"]
         elif not st["country"] and rng.random() < 0.1:
@@ -787,11 +1048,17 @@ class _Follow:
                 day = dt.date.fromisoformat(late)
                 if pub >= day:
                     status = "occurred"
-                    date = ({"earliest": late, "latest": late, "precision": "day"} if rng.random() < 0.6
-                            else {"earliest": None, "latest": self.pub, "precision": "open"})
+                    date = (
+                        {"earliest": late, "latest": late, "precision": "day"}
+                        if rng.random() < 0.6
+                        else {"earliest": None, "latest": self.pub, "precision": "open"}
+                    )
                 else:
-                    date = ({"earliest": late, "latest": late, "precision": "day"} if rng.random() < 0.5
-                            else {"earliest": self.pub, "latest": None, "precision": "open"})
+                    date = (
+                        {"earliest": late, "latest": late, "precision": "day"}
+                        if rng.random() < 0.5
+                        else {"earliest": self.pub, "latest": None, "precision": "open"}
+                    )
             else:  # planned from a date on, no day yet: this source gives the day, or still waits
                 start = dt.date.fromisoformat(early)
                 r = rng.random()
@@ -812,8 +1079,9 @@ class _Follow:
                 date = {"earliest": None, "latest": self.pub, "precision": "open"}
             elif r < 0.75:  # this source gives the day
                 end = dt.date.fromisoformat(late)
-                first = max(dt.date.fromisoformat(early) if early else end - dt.timedelta(days=30),
-                            end - dt.timedelta(days=30))
+                first = max(
+                    dt.date.fromisoformat(early) if early else end - dt.timedelta(days=30), end - dt.timedelta(days=30)
+                )
                 day = iso(first + dt.timedelta(days=rng.randint(0, (end - first).days)))
                 date = {"earliest": day, "latest": day, "precision": "day"}
             else:
@@ -822,8 +1090,13 @@ class _Follow:
         rec["date"] = date
         st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
         tense = {"planned": "will ", "ongoing": "continue to ", "reported": "reportedly "}.get(status, "")
-        when = (f"On {spoken(dt.date.fromisoformat(date['earliest']))}" if date["earliest"]
-                else "Earlier" if status != "planned" else "Soon")
+        when = (
+            f"On {spoken(dt.date.fromisoformat(date['earliest']))}"
+            if date["earliest"]
+            else "Earlier"
+            if status != "planned"
+            else "Soon"
+        )
         participants, names = [], []
         for actor, role, name in st["participants"]:
             if rng.random() < 0.7:
@@ -841,9 +1114,15 @@ class _Follow:
             other = self.namer.word()
             rec["place"] = other
             quote += f" in {other}"
-            self._resolve(st, "place", other, {
-                True: "{by} names where the event took place; the other source names where the officials sat.",
-                False: "{by} reported from the scene; the other source names the authorities' seat."})
+            self._resolve(
+                st,
+                "place",
+                other,
+                {
+                    True: "{by} names where the event took place; the other source names where the officials sat.",
+                    False: "{by} reported from the scene; the other source names the authorities' seat.",
+                },
+            )
         elif st["place"] and rng.random() < 0.5:
             rec["place"] = st["place"]
             if st["country"] and rng.random() < 0.7:
@@ -908,14 +1187,21 @@ class _Follow:
         if st["conditions"] and rng.random() < 0.5:
             rec["conditions"] = st["conditions"]
         if conflict:
-            self._resolve(st, "strength", strength, {
-                True: "{by} quotes the committer's own words; the other source paraphrases them.",
-                False: "{by} is the later report and quotes the signed text."})
+            self._resolve(
+                st,
+                "strength",
+                strength,
+                {
+                    True: "{by} quotes the committer's own words; the other source paraphrases them.",
+                    False: "{by} is the later report and quotes the signed text.",
+                },
+            )
         rec["evidence"] = self._say(quote)
         return rec
 
 
 # -- the package -----------------------------------------------------------------------------
+
 
 def events_per_source(events: int) -> list[int]:
     """How many new events each source states (the rest of its event accounts are of events an
@@ -955,8 +1241,19 @@ def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict
     counts = {kind: 0 for kind in KINDS}  # records (an id told by several sources counts once)
     counts.update({f"{kind[:-1]}_accounts": 0 for kind in KINDS[1:]})
     counts.update({f"multi_source_{kind}": 0 for kind in KINDS[1:]})
-    counts.update(accounts_per_record={}, resolutions=0, evidence_spans=0, pinned_spans=0, participants=0,
-                  parties=0, quantities=0, aliases=0, seed_bytes=0, curated_bytes=0, files=0)
+    counts.update(
+        accounts_per_record={},
+        resolutions=0,
+        evidence_spans=0,
+        pinned_spans=0,
+        participants=0,
+        parties=0,
+        quantities=0,
+        aliases=0,
+        seed_bytes=0,
+        curated_bytes=0,
+        files=0,
+    )
     histogram: dict[int, int] = {}
     per_source = events_per_source(events)
     n_sources = len(per_source)
@@ -970,8 +1267,16 @@ def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict
         length = min(STORY, n_sources - story * STORY)
         if position == 0:
             dates = story_dates(seed, story, length)
-        src = make_source(seed, index, n_events, previous, published=dates[position],
-                          later=length - 1 - position, pending=pending.pop(index, []), counters=counters)
+        src = make_source(
+            seed,
+            index,
+            n_events,
+            previous,
+            published=dates[position],
+            later=length - 1 - position,
+            pending=pending.pop(index, []),
+            counters=counters,
+        )
         for offset, kind, state in src.plans:
             pending.setdefault(index + offset, []).append((kind, state))
         for kind, numbers in src.accounts_per_record.items():
@@ -1001,8 +1306,15 @@ def generate(out: Path, events: int, seed: int = 0, force: bool = False) -> dict
                 counts["quantities"] += len(r.get("quantities", ()))
                 counts["aliases"] += len(r.get("aliases", ()))
     assert not pending, sorted(pending)
-    data = (file_yaml("Disagreements between sources that the merge rules cannot settle, settled by a curator "
-                      "(synthetic benchmark data; docs/accounts.md).", resolutions) if resolutions else "[]\n")
+    data = (
+        file_yaml(
+            "Disagreements between sources that the merge rules cannot settle, settled by a curator "
+            "(synthetic benchmark data; docs/accounts.md).",
+            resolutions,
+        )
+        if resolutions
+        else "[]\n"
+    )
     (curated / "resolutions.yaml").write_bytes(data.encode("utf-8"))
     counts["resolutions"] = len(resolutions)
     counts["curated_bytes"] += len(data.encode("utf-8"))

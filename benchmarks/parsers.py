@@ -36,8 +36,16 @@ import sys
 import time
 from pathlib import Path
 
-APPROACHES = ("pyyaml-compose", "pyyaml-compose-kept", "seccoop-construct", "seccoop-load-file", "pyyaml-load", "ryml-parse",
-              "ryml-construct", "json-loads")
+APPROACHES = (
+    "pyyaml-compose",
+    "pyyaml-compose-kept",
+    "seccoop-construct",
+    "seccoop-load-file",
+    "pyyaml-load",
+    "ryml-parse",
+    "ryml-construct",
+    "json-loads",
+)
 
 
 def curated_files(pkg: Path) -> list[Path]:
@@ -110,6 +118,7 @@ def ryml_construct(tree, node, none):
 
 # -- one approach, in this process -----------------------------------------------------------
 
+
 def run_one(approach: str, pkg: Path) -> dict:
     files = curated_files(pkg)
     raw = [p.read_bytes() for p in files]
@@ -117,6 +126,7 @@ def run_one(approach: str, pkg: Path) -> dict:
     kept: list = []
     if approach == "json-loads":
         import yaml
+
         docs = [json.dumps(yaml.load(t, Loader=yaml.CSafeLoader), ensure_ascii=False) for t in texts]
         texts = docs
     if approach.startswith("ryml"):
@@ -160,15 +170,22 @@ def run_one(approach: str, pkg: Path) -> dict:
     else:
         raise SystemExit(f"unknown approach {approach}")
     elapsed = time.perf_counter() - start
-    return {"approach": approach, "files": len(files), "bytes": sum(map(len, raw)), "seconds": elapsed,
-            "rss_before_kib": before}
+    return {
+        "approach": approach,
+        "files": len(files),
+        "bytes": sum(map(len, raw)),
+        "seconds": elapsed,
+        "rss_before_kib": before,
+    }
 
 
 def check_same_values(pkg: Path, sample: int = 200) -> None:
     """ryml-construct gives the values seccoop's loader gives (on a sample of files)."""
     import ryml
     import yaml
+
     from seccoop.model import load as seccoop_load
+
     for p in curated_files(pkg)[:sample]:
         root = yaml.compose(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         ours = [seccoop_load._construct(item, set()) for item in root.value]
@@ -190,6 +207,7 @@ def main() -> int:
     approaches = [a.strip() for a in args.only.split(",")] if args.only else list(APPROACHES)
     try:
         import ryml  # noqa: F401
+
         check_same_values(args.package)
         print("ryml-construct gives the same values as seccoop's loader (sampled files)")
     except ImportError:
@@ -219,9 +237,11 @@ def main() -> int:
         if not runs:
             continue
         med = statistics.median(r["seconds"] for r in runs)
-        print(f"| {a} | {med:.2f} | {min(r['seconds'] for r in runs):.2f} | {med / base:.2f}x | "
-              f"{size / 2**20 / med:.1f} | {max(r['peak_kib'] for r in runs) / 1024:.0f} | "
-              f"{max(r['rss_before_kib'] for r in runs) / 1024:.0f} |")
+        print(
+            f"| {a} | {med:.2f} | {min(r['seconds'] for r in runs):.2f} | {med / base:.2f}x | "
+            f"{size / 2**20 / med:.1f} | {max(r['peak_kib'] for r in runs) / 1024:.0f} | "
+            f"{max(r['rss_before_kib'] for r in runs) / 1024:.0f} |"
+        )
     return 0
 
 

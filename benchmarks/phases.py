@@ -92,13 +92,32 @@ def main() -> int:
 
     started = time.perf_counter()
     import yaml
-    mod = {name.rpartition(".")[2]: importlib.import_module(f"seccoop.{name}")
-           for name in ("model.load", "checks.layers", "checks.shape", "published.flow", "published.render", "check",
-                        "published.tables", "model.package", "model.schemas", "published.freshness")}
+
+    mod = {
+        name.rpartition(".")[2]: importlib.import_module(f"seccoop.{name}")
+        for name in (
+            "model.load",
+            "checks.layers",
+            "checks.shape",
+            "published.flow",
+            "published.render",
+            "check",
+            "published.tables",
+            "model.package",
+            "model.schemas",
+            "published.freshness",
+        )
+    }
     mod["validation"] = importlib.import_module("seccoop.incremental.published")
-    layer_of = {"check_identity": "checks.ids", "load_retired": "checks.retired", "check_sources": "checks.sources",
-                "check_references": "checks.references", "check_evidence": "checks.spans", "check_time": "checks.dates",
-                "questions": "checks.questions"}
+    layer_of = {
+        "check_identity": "checks.ids",
+        "load_retired": "checks.retired",
+        "check_sources": "checks.sources",
+        "check_references": "checks.references",
+        "check_evidence": "checks.spans",
+        "check_time": "checks.dates",
+        "questions": "checks.questions",
+    }
     imported = time.perf_counter() - started
 
     wrap(mod["flow"], "load_dataset", "load_dataset (all of the loading and checking)", memory=True)
@@ -131,12 +150,19 @@ def main() -> int:
     rss, hwm = mem()
 
     load_total = TIME.get("  load_file: each curated file", 0.0)
-    parts = sum(TIME.get(k, 0.0) for k in ("    text checks (decode, hygiene, NFC)",
-                                           "    yaml.compose (C parser + Python nodes)",
-                                           "    value checks (whitespace, escapes)"))
+    parts = sum(
+        TIME.get(k, 0.0)
+        for k in (
+            "    text checks (decode, hygiene, NFC)",
+            "    yaml.compose (C parser + Python nodes)",
+            "    value checks (whitespace, escapes)",
+        )
+    )
     print(f"package: {package.root}")
-    print(f"imports: {imported:.2f} s;  check_package: {total:.2f} s;  problems: {len(problems)} "
-          f"({len(errors)} errors);  peak RSS {hwm / 1024:.0f} MiB, RSS at the end {rss / 1024:.0f} MiB")
+    print(
+        f"imports: {imported:.2f} s;  check_package: {total:.2f} s;  problems: {len(problems)} "
+        f"({len(errors)} errors);  peak RSS {hwm / 1024:.0f} MiB, RSS at the end {rss / 1024:.0f} MiB"
+    )
     print()
     print("| step | calls | seconds | share of check | RSS after (MiB) | peak so far (MiB) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
@@ -144,13 +170,17 @@ def main() -> int:
         m = MEMORY.get(label)
         rss_after = f"{m[0] / 1024:.0f} | {m[1] / 1024:.0f}" if m else " | "
         print(f"| {label} | {CALLS[label]:,} | {TIME[label]:.2f} | {TIME[label] / total:.0%} | {rss_after} |")
-    print(f"| _construct and the rest of load_file (by difference) | | {load_total - parts:.2f} | "
-          f"{(load_total - parts) / total:.0%} | | |")
+    print(
+        f"| _construct and the rest of load_file (by difference) | | {load_total - parts:.2f} | "
+        f"{(load_total - parts) / total:.0%} | | |"
+    )
     print()
     gc_total = sum(GC_TIME.values())
-    print(f"cyclic GC: {gc_total:.2f} s ({gc_total / total:.0%} of check_package) in "
-          + ", ".join(f"gen{g}: {GC_COUNT[g]:,} runs, {GC_TIME[g]:.2f} s" for g in sorted(GC_TIME))
-          + f"; threshold {gc.get_threshold()}")
+    print(
+        f"cyclic GC: {gc_total:.2f} s ({gc_total / total:.0%} of check_package) in "
+        + ", ".join(f"gen{g}: {GC_COUNT[g]:,} runs, {GC_TIME[g]:.2f} s" for g in sorted(GC_TIME))
+        + f"; threshold {gc.get_threshold()}"
+    )
     if errors:
         print("errors:", *[str(p) for p in errors[:5]], sep="\n  ")
         return 1

@@ -59,8 +59,7 @@ def main() -> int:
     assert b"summary: " in original, f"{edited} has no summary to edit"
     first = original.split(b"\n\n- id: ", 1)[0]  # the comment line and the first record
     added = original + b"\n" + first.split(b"\n", 1)[1].replace(b"- id: ", b"- id: added-", 1) + b"\n"
-    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "comment": [], "value": [], "error": [],
-                                     "added": []}
+    times: dict[str, list[float]] = {"cold": [], "unchanged": [], "comment": [], "value": [], "error": [], "added": []}
     with tempfile.TemporaryDirectory(prefix="seccoop-recheck-") as cache:
         env = {**os.environ, "SECCOOP_CACHE_DIR": cache}
         env.pop("CI", None)
@@ -86,11 +85,14 @@ def main() -> int:
     print("| check | median s | range s | vs cold |")
     print("| --- | ---: | ---: | ---: |")
     cold = statistics.median(times["cold"])
-    for name, label in (("cold", "cold (`--no-cache`)"), ("unchanged", "nothing changed"),
-                        ("comment", "after a comment added to one curated file"),
-                        ("value", "after a value changed in one curated file"),
-                        ("error", "after a code changed to an unknown one (an error)"),
-                        ("added", "after a record added to one curated file")):
+    for name, label in (
+        ("cold", "cold (`--no-cache`)"),
+        ("unchanged", "nothing changed"),
+        ("comment", "after a comment added to one curated file"),
+        ("value", "after a value changed in one curated file"),
+        ("error", "after a code changed to an unknown one (an error)"),
+        ("added", "after a record added to one curated file"),
+    ):
         values = times[name]
         med = statistics.median(values)
         print(f"| {label} | {med:.2f} | {min(values):.2f} - {max(values):.2f} | {med / cold:.2f}x |")

@@ -56,8 +56,8 @@ import generate  # noqa: E402  (benchmarks/generate.py)
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 TARGET_EXPORT = 1.3  # issue 14: every export within 1.3x the time of a cold check
-TARGET_HTML = 1024 ** 3  # issue 14: the html export under 1 GiB (whole process tree)
-GIB = 1024 ** 3
+TARGET_HTML = 1024**3  # issue 14: the html export under 1 GiB (whole process tree)
+GIB = 1024**3
 # The targets of issue 12 (issue 6's, with memory counted for the whole process tree), at the
 # largest size.
 TARGET_RATIO = 1.5  # seccoop check within 1.5x the sum of the two floors
@@ -87,21 +87,52 @@ def commands(pkg: Path, work: Path) -> list[Command]:
     # Cold: the check cache (docs/cache.md) would answer a repeated run at once; benchmarks/recheck.py
     # measures it. Exports start with the same check, cold too, except `html-warm`: the review site
     # as a curator makes it, after a `seccoop check` (its answer then comes from the cache).
-    out = [Command("check", "seccoop check", [seccoop, "check", str(pkg), "--no-cache"]),
-           Command("build", "seccoop build (up to date)", [seccoop, "build", str(pkg)])]
-    for fmt, target in (("csv", "csv"), ("json", "seccoop.json"), ("jsonl", "seccoop.jsonl"),
-                        ("sqlite", "seccoop.sqlite"), ("parquet", "parquet"), ("zip", "seccoop.zip"), ("html", "html")):
-        out.append(Command(fmt, f"seccoop export --format {fmt}",
-                           [seccoop, "export", str(pkg), "--format", fmt, "--out", str(exp / target), "--no-cache"],
-                           exp / target))
-    out.append(Command("html-warm", "seccoop export --format html, after a check (cache)",
-                       [seccoop, "export", str(pkg), "--format", "html", "--out", str(exp / "html-warm")],
-                       exp / "html-warm", before=[seccoop, "check", str(pkg)]))
-    out.append(Command("frictionless", "frictionless validate --type package",
-                       [tool("frictionless"), "validate", "--type", "package", str(pkg / "datapackage.json")],
-                       floor=True))
-    out.append(Command("yaml", "PyYAML CSafeLoader parse (floor)",
-                       [sys.executable, str(HERE / "yaml_floor.py"), str(pkg)], floor=True))
+    out = [
+        Command("check", "seccoop check", [seccoop, "check", str(pkg), "--no-cache"]),
+        Command("build", "seccoop build (up to date)", [seccoop, "build", str(pkg)]),
+    ]
+    for fmt, target in (
+        ("csv", "csv"),
+        ("json", "seccoop.json"),
+        ("jsonl", "seccoop.jsonl"),
+        ("sqlite", "seccoop.sqlite"),
+        ("parquet", "parquet"),
+        ("zip", "seccoop.zip"),
+        ("html", "html"),
+    ):
+        out.append(
+            Command(
+                fmt,
+                f"seccoop export --format {fmt}",
+                [seccoop, "export", str(pkg), "--format", fmt, "--out", str(exp / target), "--no-cache"],
+                exp / target,
+            )
+        )
+    out.append(
+        Command(
+            "html-warm",
+            "seccoop export --format html, after a check (cache)",
+            [seccoop, "export", str(pkg), "--format", "html", "--out", str(exp / "html-warm")],
+            exp / "html-warm",
+            before=[seccoop, "check", str(pkg)],
+        )
+    )
+    out.append(
+        Command(
+            "frictionless",
+            "frictionless validate --type package",
+            [tool("frictionless"), "validate", "--type", "package", str(pkg / "datapackage.json")],
+            floor=True,
+        )
+    )
+    out.append(
+        Command(
+            "yaml",
+            "PyYAML CSafeLoader parse (floor)",
+            [sys.executable, str(HERE / "yaml_floor.py"), str(pkg)],
+            floor=True,
+        )
+    )
     return out
 
 
@@ -117,7 +148,7 @@ def _proc_stat(pid: str) -> tuple[int, int, int] | None:
             data = f.read()
     except OSError:  # gone since the listing
         return None
-    fields = data[data.rfind(b")") + 2:].split()  # after the command name, which may hold spaces
+    fields = data[data.rfind(b")") + 2 :].split()  # after the command name, which may hold spaces
     return int(fields[1]), int(fields[3]), int(fields[21]) * PAGE
 
 
@@ -175,8 +206,7 @@ def measure(argv: list[str], log: Path, timeout: float | None) -> dict:
     tree_ok = Path("/proc/self/stat").exists()
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO,
-                                start_new_session=True)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True)
         sampler = TreeMemory(proc.pid) if tree_ok else None
         if sampler:
             sampler.start()
@@ -200,8 +230,7 @@ def measure(argv: list[str], log: Path, timeout: float | None) -> dict:
             sampler.done.set()
             sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    run = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
-           "exit": proc.returncode}
+    run = {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss, "exit": proc.returncode}
     if sampler:
         # never below the largest single process, which a sample between two peaks may miss
         run["tree_kib"] = max(sampler.peak // 1024, usage.ru_maxrss)
@@ -219,11 +248,11 @@ def log_tail(log: Path, lines: int = 15) -> str:
 
 # -- the package of one size -----------------------------------------------------------------
 
+
 def fingerprint() -> str:
     """What a cached package depends on: the generator, the schemas and package.yaml."""
     h = hashlib.sha256()
-    paths = [HERE / "generate.py", REPO / "data" / "curated" / "package.yaml",
-             *sorted((REPO / "schema").rglob("*"))]
+    paths = [HERE / "generate.py", REPO / "data" / "curated" / "package.yaml", *sorted((REPO / "schema").rglob("*"))]
     for p in paths:
         if p.is_file():
             h.update(p.relative_to(REPO).as_posix().encode() + b"\0" + p.read_bytes())
@@ -240,8 +269,13 @@ def prepare(events: int, seed: int, out: Path, timeout: float | None) -> tuple[P
         print(f"[{events}] generating {pkg} ...", flush=True)
         start = time.perf_counter()
         counts = generate.generate(pkg, events, seed, force=True)
-        meta = {"fingerprint": fp, "events": events, "seed": seed, "counts": counts,
-                "generate_s": round(time.perf_counter() - start, 2)}
+        meta = {
+            "fingerprint": fp,
+            "events": events,
+            "seed": seed,
+            "counts": counts,
+            "generate_s": round(time.perf_counter() - start, 2),
+        }
         meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     else:
         print(f"[{events}] using cached {pkg}", flush=True)
@@ -266,9 +300,17 @@ def html_available() -> bool:
         return False
 
 
-def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out: Path,
-               timeout: float | None, html_budget: float, html_state: dict,
-               extra: tuple[set[str], int] = (set(), 0)) -> dict:
+def bench_size(
+    events: int,
+    seed: int,
+    repeats: int,
+    only: set[str] | None,
+    out: Path,
+    timeout: float | None,
+    html_budget: float,
+    html_state: dict,
+    extra: tuple[set[str], int] = (set(), 0),
+) -> dict:
     pkg, meta = prepare(events, seed, out, timeout)
     work = pkg.parent
     cmds = [c for c in commands(pkg, work) if only is None or c.key in only]
@@ -276,7 +318,9 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
     stopped: set[str] = set()  # skipped, failed or too slow: not run again at this size
     if "html" in results:
         if not html_available():
-            results["html"]["note"] = "skipped: `seccoop export --format html` needs seccoop.exports.review, absent in this checkout"
+            results["html"]["note"] = (
+                "skipped: `seccoop export --format html` needs seccoop.exports.review, absent in this checkout"
+            )
             stopped.add("html")
         elif html_state.get("too_slow"):
             results["html"]["note"] = f"skipped: {html_state['too_slow']}"
@@ -299,9 +343,11 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
             run = measure(c.argv, log, timeout)
             res["runs"].append(run)
             status = "ok" if run["exit"] == 0 else f"FAILED (exit {run['exit']})"
-            print(f"[{events}] round {round_no}/{total} {c.label:40s} {run['wall']:8.2f} s "
-                  f"{tree_kib(run) / 1024:7.0f} MiB tree {run['rss_kib'] / 1024:7.0f} MiB max-rss  {status}",
-                  flush=True)
+            print(
+                f"[{events}] round {round_no}/{total} {c.label:40s} {run['wall']:8.2f} s "
+                f"{tree_kib(run) / 1024:7.0f} MiB tree {run['rss_kib'] / 1024:7.0f} MiB max-rss  {status}",
+                flush=True,
+            )
             if run["exit"] != 0:
                 res["note"] = f"failed (exit {run['exit']}): {log_tail(log, 3)}"
                 stopped.add(c.key)
@@ -312,16 +358,25 @@ def bench_size(events: int, seed: int, repeats: int, only: set[str] | None, out:
                 check = results.get("check", {}).get("runs")
                 budget = max(html_budget, 5 * check[0]["wall"]) if check else html_budget
                 if run["wall"] > budget:
-                    html_state["too_slow"] = (f"took {run['wall']:.0f} s at {events} events "
-                                              f"(over the budget of {budget:.0f} s); not run at larger sizes")
+                    html_state["too_slow"] = (
+                        f"took {run['wall']:.0f} s at {events} events "
+                        f"(over the budget of {budget:.0f} s); not run at larger sizes"
+                    )
                     res["note"] = html_state["too_slow"]
                     stopped.add("html")
-    return {"events": events, "seed": seed, "date": dt.date.today().isoformat(), "commit": commit(),
-            "repeats": repeats if not extra_rounds else f"{repeats} (+{extra_rounds} for {', '.join(sorted(extra_keys))})",
-            "package": meta, "commands": results}
+    return {
+        "events": events,
+        "seed": seed,
+        "date": dt.date.today().isoformat(),
+        "commit": commit(),
+        "repeats": repeats if not extra_rounds else f"{repeats} (+{extra_rounds} for {', '.join(sorted(extra_keys))})",
+        "package": meta,
+        "commands": results,
+    }
 
 
 # -- machine and report ----------------------------------------------------------------------
+
 
 def machine() -> dict:
     info = {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
@@ -332,7 +387,7 @@ def machine() -> dict:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
-                info["mem_gib"] = round(int(line.split()[1]) / 1024 ** 2, 1)
+                info["mem_gib"] = round(int(line.split()[1]) / 1024**2, 1)
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 info["cpu"] = line.split(":", 1)[1].strip()
@@ -340,6 +395,7 @@ def machine() -> dict:
     except OSError:
         pass
     from importlib.metadata import PackageNotFoundError, version
+
     versions = {}
     for dist, name in (("PyYAML", "yaml"), ("jsonschema", "jsonschema"), ("frictionless", "frictionless")):
         try:
@@ -348,6 +404,7 @@ def machine() -> dict:
             versions[name] = "?"
     try:
         import yaml
+
         versions["libyaml"] = bool(getattr(yaml, "__with_libyaml__", False))
     except ImportError:
         pass
@@ -364,10 +421,16 @@ def commit() -> str:
     if CODE_LABEL:
         return CODE_LABEL
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "validators", "schema"], cwd=REPO,
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "validators", "schema"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
     except OSError:
         return "?"
     return (head or "?") + (" (with local changes)" if dirty else "")
@@ -419,28 +482,45 @@ def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
     label = size_label(big)
     if check and fr and ya:
         ratio = check / (fr + ya)
-        rows.append((f"`seccoop check` at {label} within {TARGET_RATIO}x the floors (frictionless + YAML parse)",
-                     f"{fmt_s(check)} s vs {fmt_s(fr)} + {fmt_s(ya)} = {fmt_s(fr + ya)} s: **{ratio:.2f}x**",
-                     "met" if ratio <= TARGET_RATIO else "**missed**"))
+        rows.append(
+            (
+                f"`seccoop check` at {label} within {TARGET_RATIO}x the floors (frictionless + YAML parse)",
+                f"{fmt_s(check)} s vs {fmt_s(fr)} + {fmt_s(ya)} = {fmt_s(fr + ya)} s: **{ratio:.2f}x**",
+                "met" if ratio <= TARGET_RATIO else "**missed**",
+            )
+        )
     if "check" in res and res["check"]["runs"]:
         peak = tree_peak(res["check"]["runs"])
         one = max(r["rss_kib"] for r in res["check"]["runs"]) * 1024
         if peak is None:
-            rows.append((f"peak memory of `seccoop check`'s whole process tree at {label} at most "
-                         f"{TARGET_TREE / GIB:.1f} GiB", f"not measured (these runs have only ru_maxrss: "
-                         f"{one / GIB:.2f} GiB, the largest single process)", "–"))
+            rows.append(
+                (
+                    f"peak memory of `seccoop check`'s whole process tree at {label} at most "
+                    f"{TARGET_TREE / GIB:.1f} GiB",
+                    f"not measured (these runs have only ru_maxrss: {one / GIB:.2f} GiB, the largest single process)",
+                    "–",
+                )
+            )
         else:
-            rows.append((f"peak memory of `seccoop check`'s whole process tree at {label} at most "
-                         f"{TARGET_TREE / GIB:.1f} GiB (the Frictionless worker included)",
-                         f"**{peak * 1024 / GIB:.2f} GiB** (largest single process {one / GIB:.2f} GiB)",
-                         "met" if peak * 1024 <= TARGET_TREE else "**missed**"))
+            rows.append(
+                (
+                    f"peak memory of `seccoop check`'s whole process tree at {label} at most "
+                    f"{TARGET_TREE / GIB:.1f} GiB (the Frictionless worker included)",
+                    f"**{peak * 1024 / GIB:.2f} GiB** (largest single process {one / GIB:.2f} GiB)",
+                    "met" if peak * 1024 <= TARGET_TREE else "**missed**",
+                )
+            )
         peaks = [(tree_peak(c["runs"]), c["label"]) for c in res.values() if c["runs"] and not c["floor"]]
         peaks = [(kib, name) for kib, name in peaks if kib is not None]
         if peaks:
             worst = max(peaks)
-            rows.append((f"for information: the largest whole-tree peak of any seccoop command at {label}",
-                         f"{worst[1]}, {worst[0] * 1024 / GIB:.2f} GiB",
-                         "within 1.5 GiB" if worst[0] * 1024 <= TARGET_TREE else "over 1.5 GiB"))
+            rows.append(
+                (
+                    f"for information: the largest whole-tree peak of any seccoop command at {label}",
+                    f"{worst[1]}, {worst[0] * 1024 / GIB:.2f} GiB",
+                    "within 1.5 GiB" if worst[0] * 1024 <= TARGET_TREE else "over 1.5 GiB",
+                )
+            )
     # Issue 14: every export within 1.3x a cold check's time, and the html export under 1 GiB.
     for key in ("csv", "json", "jsonl", "sqlite", "parquet", "zip", "html", "html-warm"):
         c = res.get(key)
@@ -452,14 +532,25 @@ def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
         if key.startswith("html") and peak is not None:
             measured += f"; peak **{peak * 1024 / GIB:.2f} GiB**"
             verdict = "met" if verdict == "met" and peak * 1024 < TARGET_HTML else "**missed**"
-        rows.append((f"`seccoop export --format {key.split('-')[0]}`{' after a check' if key == 'html-warm' else ''} "
-                     f"at {label} within {TARGET_EXPORT}x a cold check"
-                     + (" and under 1 GiB" if key.startswith("html") else ""), measured, verdict))
+        rows.append(
+            (
+                f"`seccoop export --format {key.split('-')[0]}`{' after a check' if key == 'html-warm' else ''} "
+                f"at {label} within {TARGET_EXPORT}x a cold check"
+                + (" and under 1 GiB" if key.startswith("html") else ""),
+                measured,
+                verdict,
+            )
+        )
     small = big // 10
     if small in by_size and check and med(small, "check"):
         growth = check / med(small, "check")
-        rows.append((f"growth of `seccoop check`, time({label}) / time({size_label(small)}) <= {TARGET_GROWTH}",
-                     f"**{growth:.1f}x**", "met" if growth <= TARGET_GROWTH else "**missed**"))
+        rows.append(
+            (
+                f"growth of `seccoop check`, time({label}) / time({size_label(small)}) <= {TARGET_GROWTH}",
+                f"**{growth:.1f}x**",
+                "met" if growth <= TARGET_GROWTH else "**missed**",
+            )
+        )
     return rows
 
 
@@ -475,16 +566,22 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             labels.setdefault(k, c["label"])
     v = info.get("versions", {})
     commits = ", ".join(sorted({by_size[s].get("commit", "?") for s in sizes}))
-    lines = [f"Measured with `benchmarks/run.py` on {', '.join(sorted({by_size[s]['date'] for s in sizes}))}, "
-             f"seccoop at commit {commits}. "
-             f"Machine: {info.get('nproc')} cores (nproc), {info.get('mem_gib')} GiB memory (MemTotal), "
-             f"{info.get('cpu', 'unknown CPU')}; shared and noisy. Python {info.get('python')}, "
-             f"PyYAML {v.get('yaml')} (libyaml: {v.get('libyaml')}), jsonschema {v.get('jsonschema')}, "
-             f"frictionless {v.get('frictionless')}.", ""]
-    lines += ["**Packages** (synthetic, `benchmarks/generate.py`, seed "
-              f"{first['seed']}; one curated file per source and kind)", "",
-              "| events | sources | actors | relations | commitments | accounts | records with 2-4 accounts | resolutions | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"Measured with `benchmarks/run.py` on {', '.join(sorted({by_size[s]['date'] for s in sizes}))}, "
+        f"seccoop at commit {commits}. "
+        f"Machine: {info.get('nproc')} cores (nproc), {info.get('mem_gib')} GiB memory (MemTotal), "
+        f"{info.get('cpu', 'unknown CPU')}; shared and noisy. Python {info.get('python')}, "
+        f"PyYAML {v.get('yaml')} (libyaml: {v.get('libyaml')}), jsonschema {v.get('jsonschema')}, "
+        f"frictionless {v.get('frictionless')}.",
+        "",
+    ]
+    lines += [
+        "**Packages** (synthetic, `benchmarks/generate.py`, seed "
+        f"{first['seed']}; one curated file per source and kind)",
+        "",
+        "| events | sources | actors | relations | commitments | accounts | records with 2-4 accounts | resolutions | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for s in sizes:
         m = by_size[s]["package"]
         c = m["counts"]
@@ -497,16 +594,29 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             resolutions = f"{c['resolutions']:,}"
         else:
             accounts, multi, resolutions = "–", "–", "–"
-        lines.append(f"| {s:,} | {c['sources']:,} | {c['actors']:,} | {c['relations']:,} | {c['commitments']:,} | "
-                     f"{accounts} | {multi} | {resolutions} | "
-                     f"{c['evidence_spans']:,} | {c['curated_bytes'] / 2**20:.1f} MiB | {c['files'] + 6:,} | "
-                     f"{c['seed_bytes'] / 2**20:.1f} MiB | {m.get('generate_s', 0):.1f} s | "
-                     f"{fmt_s(ib.get('wall'))} s, {fmt_mib(tree_kib(ib) if ib else None)} MiB |")
+        lines.append(
+            f"| {s:,} | {c['sources']:,} | {c['actors']:,} | {c['relations']:,} | {c['commitments']:,} | "
+            f"{accounts} | {multi} | {resolutions} | "
+            f"{c['evidence_spans']:,} | {c['curated_bytes'] / 2**20:.1f} MiB | {c['files'] + 6:,} | "
+            f"{c['seed_bytes'] / 2**20:.1f} MiB | {m.get('generate_s', 0):.1f} s | "
+            f"{fmt_s(ib.get('wall'))} s, {fmt_mib(tree_kib(ib) if ib else None)} MiB |"
+        )
     runs = ", ".join(f"{size_label(s)}: {by_size[s]['repeats']}" for s in sizes)
-    lines += ["", f"**Wall time**, median of the runs (runs per size: {runs}), seconds", "",
-              "| " + " | ".join(["command", *(size_label(s) for s in sizes),
-                                  *(f"{size_label(b)}/{size_label(a)}" for a, b in zip(sizes, sizes[1:]))]) + " |",
-              "| --- | " + " | ".join("---:" for _ in range(2 * len(sizes) - 1)) + " |"]
+    lines += [
+        "",
+        f"**Wall time**, median of the runs (runs per size: {runs}), seconds",
+        "",
+        "| "
+        + " | ".join(
+            [
+                "command",
+                *(size_label(s) for s in sizes),
+                *(f"{size_label(b)}/{size_label(a)}" for a, b in zip(sizes, sizes[1:])),
+            ]
+        )
+        + " |",
+        "| --- | " + " | ".join("---:" for _ in range(2 * len(sizes) - 1)) + " |",
+    ]
     notes = []
     for k in keys:
         row, meds = [], []
@@ -519,14 +629,22 @@ def report(by_size: dict[int, dict], info: dict) -> str:
                 notes.append(f"{labels[k]} at {size_label(s)}: {c['note']}")
         growth = [f"{b / a:.1f}x" if a and b else "–" for a, b in zip(meds, meds[1:])]
         lines.append("| " + " | ".join([labels[k], *row, *growth]) + " |")
-    lines += ["", "**Peak memory**, largest of the runs, MiB: the **whole process tree** (the summed RSS of the "
-              f"command and every process it starts, sampled every {SAMPLE_EVERY * 1000:.0f} ms) and, after it, "
-              "the largest single process (ru_maxrss); and **CPU time** (user + system of the command and its "
-              "children, median, s)", "",
-              "| command | " + " | ".join(f"{size_label(s)} tree" for s in sizes) + " | " +
-              " | ".join(f"{size_label(s)} one" for s in sizes) + " | " +
-              " | ".join(f"{size_label(s)} CPU" for s in sizes) + " |",
-              "| --- | " + " | ".join("---:" for _ in sizes * 3) + " |"]
+    lines += [
+        "",
+        "**Peak memory**, largest of the runs, MiB: the **whole process tree** (the summed RSS of the "
+        f"command and every process it starts, sampled every {SAMPLE_EVERY * 1000:.0f} ms) and, after it, "
+        "the largest single process (ru_maxrss); and **CPU time** (user + system of the command and its "
+        "children, median, s)",
+        "",
+        "| command | "
+        + " | ".join(f"{size_label(s)} tree" for s in sizes)
+        + " | "
+        + " | ".join(f"{size_label(s)} one" for s in sizes)
+        + " | "
+        + " | ".join(f"{size_label(s)} CPU" for s in sizes)
+        + " |",
+        "| --- | " + " | ".join("---:" for _ in sizes * 3) + " |",
+    ]
     for k in keys:
         tree, mem, cpu = [], [], []
         for s in sizes:
@@ -536,9 +654,13 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             mem.append(fmt_mib(max(r["rss_kib"] for r in ok)) if ok else "–")
             cpu.append(fmt_s(median(ok, "cpu")) if ok else "–")
         lines.append(f"| {labels[k]} | " + " | ".join(tree) + " | " + " | ".join(mem) + " | " + " | ".join(cpu) + " |")
-    lines += ["", "**Spread** (min – max wall time of the runs, s)", "",
-              "| command | " + " | ".join(size_label(s) for s in sizes) + " |",
-              "| --- | " + " | ".join("---:" for _ in sizes) + " |"]
+    lines += [
+        "",
+        "**Spread** (min – max wall time of the runs, s)",
+        "",
+        "| command | " + " | ".join(size_label(s) for s in sizes) + " |",
+        "| --- | " + " | ".join("---:" for _ in sizes) + " |",
+    ]
     for k in keys:
         cells = []
         for s in sizes:
@@ -546,8 +668,13 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             ok = [r["wall"] for r in (c["runs"] if c else []) if r["exit"] == 0]
             cells.append(f"{fmt_s(min(ok))} – {fmt_s(max(ok))}" if ok else "–")
         lines.append(f"| {labels[k]} | " + " | ".join(cells) + " |")
-    lines += ["", "**Ratio of `seccoop check` to the sum of the floors** (frictionless validate + YAML parse)", "",
-              "| " + " | ".join(size_label(s) for s in sizes) + " |", "| " + " | ".join("---:" for _ in sizes) + " |"]
+    lines += [
+        "",
+        "**Ratio of `seccoop check` to the sum of the floors** (frictionless validate + YAML parse)",
+        "",
+        "| " + " | ".join(size_label(s) for s in sizes) + " |",
+        "| " + " | ".join("---:" for _ in sizes) + " |",
+    ]
     cells = []
     for s in sizes:
         c = by_size[s]["commands"]
@@ -587,26 +714,49 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1k,10k,100k", help="event counts, comma-separated (default 1k,10k,100k)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each command per size (default 3)")
-    parser.add_argument("--repeats-at", action="append", default=[], metavar="SIZE=N",
-                        help="runs at one size, e.g. 100k=1 (repeatable)")
-    parser.add_argument("--extra-runs", action="append", default=[], metavar="SIZE:KEYS=N",
-                        help="after the rounds, N more rounds of some commands only, e.g. "
-                             "100k:check,frictionless,yaml=2 (repeatable)")
+    parser.add_argument(
+        "--repeats-at", action="append", default=[], metavar="SIZE=N", help="runs at one size, e.g. 100k=1 (repeatable)"
+    )
+    parser.add_argument(
+        "--extra-runs",
+        action="append",
+        default=[],
+        metavar="SIZE:KEYS=N",
+        help="after the rounds, N more rounds of some commands only, e.g. 100k:check,frictionless,yaml=2 (repeatable)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--code-label", default=None,
-                        help="say which seccoop code was measured (e.g. when PYTHONPATH points at a snapshot)")
-    parser.add_argument("--only", default=None,
-                        help="commands to time, comma-separated: check,build,csv,json,jsonl,sqlite,parquet,zip,html,html-warm,"
-                             "frictionless,yaml")
-    parser.add_argument("--out", type=Path, default=HERE / "out", help="cache and results folder (default benchmarks/out)")
+    parser.add_argument(
+        "--code-label",
+        default=None,
+        help="say which seccoop code was measured (e.g. when PYTHONPATH points at a snapshot)",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="commands to time, comma-separated: check,build,csv,json,jsonl,sqlite,parquet,zip,html,html-warm,"
+        "frictionless,yaml",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "out", help="cache and results folder (default benchmarks/out)"
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one command may take (default 3600)")
-    parser.add_argument("--html-budget", type=float, default=600,
-                        help="html export slower than this (or 5x check) at a size is not run at larger sizes")
-    parser.add_argument("--no-merge", action="store_true",
-                        help="tabulate only this run's sizes (default: also stored results of other sizes)")
+    parser.add_argument(
+        "--html-budget",
+        type=float,
+        default=600,
+        help="html export slower than this (or 5x check) at a size is not run at larger sizes",
+    )
+    parser.add_argument(
+        "--no-merge",
+        action="store_true",
+        help="tabulate only this run's sizes (default: also stored results of other sizes)",
+    )
     parser.add_argument("--no-readme", action="store_true", help="print the tables; leave README.md alone")
-    parser.add_argument("--report-only", action="store_true",
-                        help="run nothing: tabulate the stored results of --sizes (and write README.md)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: tabulate the stored results of --sizes (and write README.md)",
+    )
     args = parser.parse_args(argv)
     global CODE_LABEL
     CODE_LABEL = args.code_label
@@ -627,9 +777,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {info.get('nproc')} cores, {info.get('mem_gib')} GiB, {info.get('cpu', '?')}", flush=True)
     html_state: dict = {}
     by_size: dict[int, dict] = {}
-    for events in ([] if args.report_only else sizes):
-        result = bench_size(events, args.seed, repeats_at.get(events, args.repeats), only, args.out,
-                            args.timeout, args.html_budget, html_state, extra_runs.get(events, (set(), 0)))
+    for events in [] if args.report_only else sizes:
+        result = bench_size(
+            events,
+            args.seed,
+            repeats_at.get(events, args.repeats),
+            only,
+            args.out,
+            args.timeout,
+            args.html_budget,
+            html_state,
+            extra_runs.get(events, (set(), 0)),
+        )
         result["machine"] = info
         (results_dir / f"events-{events}-seed-{args.seed}.json").write_text(json.dumps(result, indent=2) + "\n")
         by_size[events] = result

@@ -41,22 +41,33 @@ def main(argv: list[str] | None = None) -> int:
             order = ["old", "new"] if n % 2 == 0 else ["new", "old"]
             for side in order:
                 os.environ["PYTHONPATH"] = str(sides[side])
-                run = measure([sys.executable, "-m", "seccoop", "check", "--no-cache", str(args.package)], log,
-                              args.timeout)
+                run = measure(
+                    [sys.executable, "-m", "seccoop", "check", "--no-cache", str(args.package)], log, args.timeout
+                )
                 if run["exit"] != 0:
                     sys.exit(f"{side}: check exited {run['exit']}:\n{log.read_text()[-2000:]}")
                 runs[side].append(run)
                 print(f"round {n + 1} {side}: {run['wall']:.2f} s, {fmt_mib(tree_kib(run))} MiB", flush=True)
             os.environ.pop("PYTHONPATH", None)
-            runs["frictionless"].append(measure([tool("frictionless"), "validate", "--type", "package",
-                                                 str(args.package / "datapackage.json")], log, args.timeout))
+            runs["frictionless"].append(
+                measure(
+                    [tool("frictionless"), "validate", "--type", "package", str(args.package / "datapackage.json")],
+                    log,
+                    args.timeout,
+                )
+            )
     print("\n| check (cold) | median wall | median whole-tree peak | rounds |")
     print("| --- | ---: | ---: | ---: |")
-    for side, label in (("old", f"old ({sides['old']})"), ("new", f"new ({sides['new']})"),
-                        ("frictionless", "frictionless validate (floor)")):
+    for side, label in (
+        ("old", f"old ({sides['old']})"),
+        ("new", f"new ({sides['new']})"),
+        ("frictionless", "frictionless validate (floor)"),
+    ):
         walls = [r["wall"] for r in runs[side]]
         peaks = [tree_kib(r) for r in runs[side]]
-        print(f"| {label} | {statistics.median(walls):.2f} s | {fmt_mib(statistics.median(peaks))} MiB | {len(walls)} |")
+        print(
+            f"| {label} | {statistics.median(walls):.2f} s | {fmt_mib(statistics.median(peaks))} MiB | {len(walls)} |"
+        )
     return 0
 
 

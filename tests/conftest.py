@@ -24,8 +24,15 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input:
     tests'). Else use `invoke`."""
     full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "seccoop", *args], cwd=cwd or ROOT, env=full_env,
-                          capture_output=True, text=True, input=input, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "seccoop", *args],
+        cwd=cwd or ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
 
 
 def invoke(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None):
@@ -72,6 +79,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 def opened_for_writing(fd: int) -> bool:
     import fcntl
+
     return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY
 
 

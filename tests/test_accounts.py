@@ -14,67 +14,122 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import ROOT, invoke, run_cli, snapshot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TEXTS = {
-    "gamma": (" date 2024-04-01 Ruritanian police chief to visit Freedonia\n\n"
-              "Ruritania's police chief Oskar Brandt will visit Freedonia next week, the interior ministry said. "
-              "Brandt will meet border officials."),
-    "delta": (" date 2024-04-10 Brandt arrives in Freedonia\n\n"
-              "Police chief O. Brandt arrived in Freedonia on Tuesday with two deputies. "
-              "He met Freedonia's interior minister."),
-    "epsilon": (" date 2024-04-12 Freedonia hosts Ruritanian police\n\n"
-                "Commissioner Brandt held talks in Freedonia on 9 April, officials said."),
+    "gamma": (
+        " date 2024-04-01 Ruritanian police chief to visit Freedonia\n\n"
+        "Ruritania's police chief Oskar Brandt will visit Freedonia next week, the interior ministry said. "
+        "Brandt will meet border officials."
+    ),
+    "delta": (
+        " date 2024-04-10 Brandt arrives in Freedonia\n\n"
+        "Police chief O. Brandt arrived in Freedonia on Tuesday with two deputies. "
+        "He met Freedonia's interior minister."
+    ),
+    "epsilon": (
+        " date 2024-04-12 Freedonia hosts Ruritanian police\n\n"
+        "Commissioner Brandt held talks in Freedonia on 9 April, officials said."
+    ),
 }
 
 SOURCES = [
-    {"id": name, "title": text.split("\n", 1)[0].split(" ", 3)[3], "published": text.split(" ")[2],
-     "language": "en", "text": "included", "licence": "CC0-1.0", "path": f"seeds/{name}.txt",
-     "sha256": hashlib.sha256(text.encode()).hexdigest(), "length": len(text),
-     "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
-     "evidence": [{"source": name, "quote": text.split("\n", 1)[0].strip()}]}
+    {
+        "id": name,
+        "title": text.split("\n", 1)[0].split(" ", 3)[3],
+        "published": text.split(" ")[2],
+        "language": "en",
+        "text": "included",
+        "licence": "CC0-1.0",
+        "path": f"seeds/{name}.txt",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "length": len(text),
+        "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
+        "evidence": [{"source": name, "quote": text.split("\n", 1)[0].strip()}],
+    }
     for name, text in TEXTS.items()
 ]
 
 ACCOUNTS = {
     "actors/gamma.yaml": [
-        {"id": "oskar-brandt", "name": "Oskar Brandt", "type": "person", "honorific": "police chief",
-         "aliases": ["Oskar Brandt"], "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}]},
-        {"id": "freedonia", "name": "Freedonia", "type": "state",
-         "evidence": [{"source": "gamma", "quote": "Freedonia next week"}]},
+        {
+            "id": "oskar-brandt",
+            "name": "Oskar Brandt",
+            "type": "person",
+            "honorific": "police chief",
+            "aliases": ["Oskar Brandt"],
+            "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}],
+        },
+        {
+            "id": "freedonia",
+            "name": "Freedonia",
+            "type": "state",
+            "evidence": [{"source": "gamma", "quote": "Freedonia next week"}],
+        },
     ],
     "actors/delta.yaml": [
-        {"id": "oskar-brandt", "aliases": ["O. Brandt"], "honorific": "police chief",
-         "evidence": [{"source": "delta", "quote": "Police chief O. Brandt"}]},
-        {"id": "brandt-deputies", "name": "two deputies", "type": "collective",
-         "evidence": [{"source": "delta", "quote": "two deputies"}]},
+        {
+            "id": "oskar-brandt",
+            "aliases": ["O. Brandt"],
+            "honorific": "police chief",
+            "evidence": [{"source": "delta", "quote": "Police chief O. Brandt"}],
+        },
+        {
+            "id": "brandt-deputies",
+            "name": "two deputies",
+            "type": "collective",
+            "evidence": [{"source": "delta", "quote": "two deputies"}],
+        },
         {"id": "freedonia", "evidence": [{"source": "delta", "quote": "arrived in Freedonia"}]},
     ],
     "actors/epsilon.yaml": [
-        {"id": "brandt", "name": "Commissioner Brandt", "type": "person", "honorific": "Commissioner",
-         "evidence": [{"source": "epsilon", "quote": "Commissioner Brandt"}]},
+        {
+            "id": "brandt",
+            "name": "Commissioner Brandt",
+            "type": "person",
+            "honorific": "Commissioner",
+            "evidence": [{"source": "epsilon", "quote": "Commissioner Brandt"}],
+        },
         {"id": "freedonia", "evidence": [{"source": "epsilon", "quote": "talks in Freedonia"}]},
     ],
     "events/gamma.yaml": [
-        {"id": "brandt-visit-freedonia", "type": "visit", "summary": "Oskar Brandt visits Freedonia.",
-         "status": "planned", "date": {"earliest": "2024-04-08", "latest": "2024-04-14", "precision": "range"},
-         "participants": [{"actor": "oskar-brandt", "role": "initiator"}, {"actor": "freedonia", "role": "recipient"}],
-         "evidence": [{"source": "gamma", "quote": "will visit Freedonia next week"}]},
+        {
+            "id": "brandt-visit-freedonia",
+            "type": "visit",
+            "summary": "Oskar Brandt visits Freedonia.",
+            "status": "planned",
+            "date": {"earliest": "2024-04-08", "latest": "2024-04-14", "precision": "range"},
+            "participants": [
+                {"actor": "oskar-brandt", "role": "initiator"},
+                {"actor": "freedonia", "role": "recipient"},
+            ],
+            "evidence": [{"source": "gamma", "quote": "will visit Freedonia next week"}],
+        },
     ],
     "events/delta.yaml": [
-        {"id": "brandt-visit-freedonia", "status": "occurred",
-         "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
-         "participants": [{"actor": "oskar-brandt", "role": "initiator"},
-                          {"actor": "brandt-deputies", "role": "initiator"}],
-         "evidence": [{"source": "delta", "quote": "arrived in Freedonia on Tuesday with two deputies"}]},
+        {
+            "id": "brandt-visit-freedonia",
+            "status": "occurred",
+            "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
+            "participants": [
+                {"actor": "oskar-brandt", "role": "initiator"},
+                {"actor": "brandt-deputies", "role": "initiator"},
+            ],
+            "evidence": [{"source": "delta", "quote": "arrived in Freedonia on Tuesday with two deputies"}],
+        },
     ],
     "events/epsilon.yaml": [
-        {"id": "brandt-talks-freedonia", "type": "consultation", "summary": "Brandt held talks in Freedonia.",
-         "status": "occurred", "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
-         "participants": [{"actor": "brandt", "role": "initiator"}, {"actor": "freedonia", "role": "recipient"}],
-         "evidence": [{"source": "epsilon", "quote": "held talks in Freedonia on 9 April"}]},
+        {
+            "id": "brandt-talks-freedonia",
+            "type": "consultation",
+            "summary": "Brandt held talks in Freedonia.",
+            "status": "occurred",
+            "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
+            "participants": [{"actor": "brandt", "role": "initiator"}, {"actor": "freedonia", "role": "recipient"}],
+            "evidence": [{"source": "epsilon", "quote": "held talks in Freedonia on 9 April"}],
+        },
     ],
 }
 
@@ -116,16 +171,30 @@ def test_every_account_is_kept_and_the_record_follows_the_rules(three):
     # The merged visit: the day both accounts allow, the status as of the later source, the union
     # of participants with the number of sources stating each.
     visit = next(r for r in _rows(three, "events") if r["id"] == "brandt-visit-freedonia")
-    assert (visit["status"], visit["date_earliest"], visit["date_latest"], visit["date_precision"],
-            visit["source_count"]) == ("occurred", "2024-04-09", "2024-04-09", "day", "2")
-    members = {(r["actor"], r["role"]): r["source_count"] for r in _rows(three, "event_participants")
-               if r["event"] == "brandt-visit-freedonia"}
-    assert members == {("oskar-brandt", "initiator"): "2", ("freedonia", "recipient"): "1",
-                       ("brandt-deputies", "initiator"): "1"}
+    assert (
+        visit["status"],
+        visit["date_earliest"],
+        visit["date_latest"],
+        visit["date_precision"],
+        visit["source_count"],
+    ) == ("occurred", "2024-04-09", "2024-04-09", "day", "2")
+    members = {
+        (r["actor"], r["role"]): r["source_count"]
+        for r in _rows(three, "event_participants")
+        if r["event"] == "brandt-visit-freedonia"
+    }
+    assert members == {
+        ("oskar-brandt", "initiator"): "2",
+        ("freedonia", "recipient"): "1",
+        ("brandt-deputies", "initiator"): "1",
+    }
     # Each source's account as that source gave it.
     accounts = {r["source"]: r for r in _rows(three, "account_events") if r["event"] == "brandt-visit-freedonia"}
-    assert (accounts["gamma"]["status"], accounts["gamma"]["date_earliest"], accounts["gamma"]["date_latest"]) == \
-        ("planned", "2024-04-08", "2024-04-14")
+    assert (accounts["gamma"]["status"], accounts["gamma"]["date_earliest"], accounts["gamma"]["date_latest"]) == (
+        "planned",
+        "2024-04-08",
+        "2024-04-14",
+    )
     assert (accounts["delta"]["status"], accounts["delta"]["summary"]) == ("occurred", "")
     said = {(r["source"], r["actor"]) for r in _rows(three, "account_event_participants")}
     assert ("delta", "brandt-deputies") in said and ("gamma", "freedonia") in said
@@ -134,24 +203,39 @@ def test_every_account_is_kept_and_the_record_follows_the_rules(three):
     assert {("oskar-brandt", "gamma", "Oskar Brandt"), ("oskar-brandt", "delta", "O. Brandt")} <= aliases
     document = json.loads((three / "data" / "seccoop.json").read_text(encoding="utf-8"))
     event = next(e for e in document["events"] if e["id"] == "brandt-visit-freedonia")
-    assert event["sources"] == ["gamma", "delta"] and [a["status"] for a in event["accounts"]] == ["planned", "occurred"]
+    assert event["sources"] == ["gamma", "delta"] and [a["status"] for a in event["accounts"]] == [
+        "planned",
+        "occurred",
+    ]
     assert all("@" in span["id"] for span in event["evidence"])
 
 
 def test_a_disagreement_the_rules_cannot_settle_is_reported_at_both_places_until_resolved(three):
     path = three / "data" / "curated" / "actors" / "delta.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
+        encoding="utf-8",
+    )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
     conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
     assert sorted((p["file"], p["line"]) for p in conflicts) == [
-        ("data/curated/actors/delta.yaml", 4), ("data/curated/actors/gamma.yaml", 4)], report["errors"]
+        ("data/curated/actors/delta.yaml", 4),
+        ("data/curated/actors/gamma.yaml", 4),
+    ], report["errors"]
     for p in conflicts:
         assert "resolutions.yaml" in p["hint"] and "oskar-brandt" in p["message"]
     assert {p["code"] for p in report["errors"]} == {"merge-conflict"}
-    _dump(three / "data" / "curated" / "resolutions.yaml", [
-        {"record": "oskar-brandt", "field": "honorific", "value": "police chief",
-         "reason": "gamma and delta both call him police chief; Chief inspector is delta's later wording."}])
+    _dump(
+        three / "data" / "curated" / "resolutions.yaml",
+        [
+            {
+                "record": "oskar-brandt",
+                "field": "honorific",
+                "value": "police chief",
+                "reason": "gamma and delta both call him police chief; Chief inspector is delta's later wording.",
+            }
+        ],
+    )
     assert invoke("build", str(three)).returncode == 0
     actor = next(r for r in _rows(three, "actors") if r["id"] == "oskar-brandt")
     assert actor["honorific"] == "police chief"
@@ -160,29 +244,49 @@ def test_a_disagreement_the_rules_cannot_settle_is_reported_at_both_places_until
 
 
 def test_merging_two_ids_of_one_actor_checks_clean_with_the_retired_id_recorded(three):
-    merged = invoke("merge", "oskar-brandt", "brandt", "--package", str(three), "--reason",
-                    "epsilon's Commissioner Brandt is the police chief of gamma and delta")
+    merged = invoke(
+        "merge",
+        "oskar-brandt",
+        "brandt",
+        "--package",
+        str(three),
+        "--reason",
+        "epsilon's Commissioner Brandt is the police chief of gamma and delta",
+    )
     assert merged.returncode == 0, merged.stderr
     # A merge makes epsilon's honorific disagree with the others': settled once, in one place.
-    _dump(three / "data" / "curated" / "resolutions.yaml", [
-        {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
-        {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"}])
+    _dump(
+        three / "data" / "curated" / "resolutions.yaml",
+        [
+            {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
+            {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"},
+        ],
+    )
     built = invoke("build", str(three))
     assert built.returncode == 0, built.stderr
     assert invoke("check", str(three)).returncode == 0
     retired = {r["id"]: r["replaced_by"] for r in _rows(three, "retired_ids")}
     assert retired == {"brandt": "oskar-brandt"}
     assert "brandt" not in {r["id"] for r in _rows(three, "actors")}
-    assert {r["source"] for r in _rows(three, "account_actors") if r["actor"] == "oskar-brandt"} == \
-        {"gamma", "delta", "epsilon"}
+    assert {r["source"] for r in _rows(three, "account_actors") if r["actor"] == "oskar-brandt"} == {
+        "gamma",
+        "delta",
+        "epsilon",
+    }
 
 
 def test_an_account_written_with_a_retired_id_follows_its_successor(three):
-    _dump(three / "data" / "curated" / "retired-ids.yaml", [
-        {"id": "brandt", "replaced_by": "oskar-brandt", "version": "0.0.2", "reason": "same person"}])
-    _dump(three / "data" / "curated" / "resolutions.yaml", [
-        {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
-        {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"}])
+    _dump(
+        three / "data" / "curated" / "retired-ids.yaml",
+        [{"id": "brandt", "replaced_by": "oskar-brandt", "version": "0.0.2", "reason": "same person"}],
+    )
+    _dump(
+        three / "data" / "curated" / "resolutions.yaml",
+        [
+            {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
+            {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"},
+        ],
+    )
     before = snapshot(three / "data" / "curated")
     assert invoke("build", str(three)).returncode == 0
     assert snapshot(three / "data" / "curated") == before  # no other source's file had to change
@@ -190,14 +294,27 @@ def test_an_account_written_with_a_retired_id_follows_its_successor(three):
     assert {r["actor"] for r in talks} == {"oskar-brandt", "freedonia"}
 
 
-@pytest.mark.parametrize("rel, old, new, code, field", [
-    # A source of 2024-04-10 cannot report as done what it dates after its publication.
-    ("events/delta.yaml", "earliest: '2024-04-09'\n    latest: '2024-04-09'",
-     "earliest: '2024-04-11'\n    latest: '2024-04-11'", "time-after-source", "earliest"),
-    # An occurred event cannot end after its source was published.
-    ("events/epsilon.yaml", "latest: '2024-04-09'\n    precision: day", "latest: '2030-06-30'\n    precision: range",
-     "time-after-source", "latest"),
-])
+@pytest.mark.parametrize(
+    "rel, old, new, code, field",
+    [
+        # A source of 2024-04-10 cannot report as done what it dates after its publication.
+        (
+            "events/delta.yaml",
+            "earliest: '2024-04-09'\n    latest: '2024-04-09'",
+            "earliest: '2024-04-11'\n    latest: '2024-04-11'",
+            "time-after-source",
+            "earliest",
+        ),
+        # An occurred event cannot end after its source was published.
+        (
+            "events/epsilon.yaml",
+            "latest: '2024-04-09'\n    precision: day",
+            "latest: '2030-06-30'\n    precision: range",
+            "time-after-source",
+            "latest",
+        ),
+    ],
+)
 def test_dates_are_bounded_by_each_accounts_own_source(three, rel, old, new, code, field):
     path = three / "data" / "curated" / rel
     text = path.read_text(encoding="utf-8")
@@ -209,10 +326,19 @@ def test_dates_are_bounded_by_each_accounts_own_source(three, rel, old, new, cod
 
 
 def test_a_relation_dated_after_its_source_is_refused(three):
-    _dump(three / "data" / "curated" / "relations" / "gamma.yaml", [
-        {"id": "brandt-heads-police", "type": "head-of", "subject": "oskar-brandt", "object": "freedonia",
-         "date": {"earliest": "2024-05-01", "latest": None, "precision": "open"},
-         "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}]}])
+    _dump(
+        three / "data" / "curated" / "relations" / "gamma.yaml",
+        [
+            {
+                "id": "brandt-heads-police",
+                "type": "head-of",
+                "subject": "oskar-brandt",
+                "object": "freedonia",
+                "date": {"earliest": "2024-05-01", "latest": None, "precision": "open"},
+                "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}],
+            }
+        ],
+    )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
     assert [(p["code"], p["path"]) for p in report["errors"]] == [("time-after-source", "$[0].date.earliest")]
     assert "gamma" in report["errors"][0]["message"]
@@ -222,20 +348,36 @@ def test_an_account_citing_two_sources_or_in_another_sources_file_is_refused(thr
     accounts = yaml.safe_load((three / "data" / "curated" / "events" / "delta.yaml").read_text(encoding="utf-8"))
     accounts[0]["evidence"].append({"source": "epsilon", "quote": "held talks in Freedonia"})
     _dump(three / "data" / "curated" / "events" / "delta.yaml", accounts)
-    _dump(three / "data" / "curated" / "events" / "gamma.yaml", ACCOUNTS["events/gamma.yaml"] + [
-        {"id": "brandt-talks-freedonia", "status": "occurred",
-         "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
-         "evidence": [{"source": "epsilon", "quote": "officials said"}]}])
+    _dump(
+        three / "data" / "curated" / "events" / "gamma.yaml",
+        ACCOUNTS["events/gamma.yaml"]
+        + [
+            {
+                "id": "brandt-talks-freedonia",
+                "status": "occurred",
+                "date": {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"},
+                "evidence": [{"source": "epsilon", "quote": "officials said"}],
+            }
+        ],
+    )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
     got = sorted((p["code"], p["file"]) for p in report["errors"])
-    assert got == [("account-file", "data/curated/events/gamma.yaml"),
-                   ("account-sources", "data/curated/events/delta.yaml")], report["errors"]
+    assert got == [
+        ("account-file", "data/curated/events/gamma.yaml"),
+        ("account-sources", "data/curated/events/delta.yaml"),
+    ], report["errors"]
 
 
 # -- span ids are what the spans are ------------------------------------------------------------
 
-QUOTES = ["police chief Oskar Brandt", "will visit Freedonia next week", "the interior ministry said",
-          "Brandt will meet border officials", "next week", "Ruritania's police chief"]
+QUOTES = [
+    "police chief Oskar Brandt",
+    "will visit Freedonia next week",
+    "the interior ministry said",
+    "Brandt will meet border officials",
+    "next week",
+    "Ruritania's police chief",
+]
 
 
 @pytest.mark.slow  # the property at CI size
@@ -268,9 +410,17 @@ def spans_keep_their_ids(tmp_path_factory, order, keep):
     _dump(curated / "sources.yaml", [s for s in SOURCES if s["id"] == "gamma"])
     for kind in ("actors", "relations", "events", "commitments"):
         _dump(curated / f"{kind}.yaml", [])
-    _dump(curated / "actors" / "gamma.yaml", [
-        {"id": "oskar-brandt", "name": "Oskar Brandt", "type": "person",
-         "evidence": [{"source": "gamma", "quote": q} for q in list(order)[:keep]]}])
+    _dump(
+        curated / "actors" / "gamma.yaml",
+        [
+            {
+                "id": "oskar-brandt",
+                "name": "Oskar Brandt",
+                "type": "person",
+                "evidence": [{"source": "gamma", "quote": q} for q in list(order)[:keep]],
+            }
+        ],
+    )
     dataset, problems = load_dataset(Package(pkg), Schemas(pkg / "schema"))
     assert [p for p in problems if p.severity == "error"] == []
     ids = {span["quote"]: span_id(span) for span in dataset.merged["actor"][0].data["evidence"]}
@@ -281,25 +431,32 @@ def spans_keep_their_ids(tmp_path_factory, order, keep):
 
 # -- what a careful reviewer tried ---------------------------------------------------------------
 
+
 def _errors(pkg: Path) -> list[tuple[str, str, str]]:
     result = invoke("check", str(pkg), "--format", "json")
     assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
-    return sorted((p["code"], p["file"], p["path"]) for p in json.loads(result.stdout)["errors"]
-                  if p["severity"] == "error")
+    return sorted(
+        (p["code"], p["file"], p["path"]) for p in json.loads(result.stdout)["errors"] if p["severity"] == "error"
+    )
 
 
-@pytest.mark.parametrize("field, value, code", [
-    ("date", "2024-04-09", "schema-invalid"),                                   # not a date's shape
-    ("date", {"earliest": "2024-04-20", "latest": "2024-04-01", "precision": "range"}, "schema-invalid"),
-    ("date", {"earliest": "2024-04-09", "latest": "2024-04-10", "precision": "day"}, "schema-invalid"),
-    ("summary", None, "schema-type"),                                            # the record's own field
-    ("status", "occurred-ish", "schema-invalid"),                                # not a code
-    ("attributed_to", "no-such-actor", "ref-unknown"),
-    ("attributed_to", "brandt-talks-freedonia", "ref-wrong-kind"),
-])
+@pytest.mark.parametrize(
+    "field, value, code",
+    [
+        ("date", "2024-04-09", "schema-invalid"),  # not a date's shape
+        ("date", {"earliest": "2024-04-20", "latest": "2024-04-01", "precision": "range"}, "schema-invalid"),
+        ("date", {"earliest": "2024-04-09", "latest": "2024-04-10", "precision": "day"}, "schema-invalid"),
+        ("summary", None, "schema-type"),  # the record's own field
+        ("status", "occurred-ish", "schema-invalid"),  # not a code
+        ("attributed_to", "no-such-actor", "ref-unknown"),
+        ("attributed_to", "brandt-talks-freedonia", "ref-wrong-kind"),
+    ],
+)
 def test_a_resolution_is_held_to_what_its_field_requires(three, field, value, code):
-    _dump(three / "data" / "curated" / "resolutions.yaml", [
-        {"record": "brandt-visit-freedonia", "field": field, "value": value, "reason": "a test"}])
+    _dump(
+        three / "data" / "curated" / "resolutions.yaml",
+        [{"record": "brandt-visit-freedonia", "field": field, "value": value, "reason": "a test"}],
+    )
     before = snapshot(three / "data")
     assert (code, "data/curated/resolutions.yaml", "$[0].value") in _errors(three)
     assert invoke("build", str(three)).returncode == 1
@@ -321,17 +478,25 @@ def test_quantities_are_one_member_by_their_id_and_a_member_twice_in_one_account
 
 
 def test_a_possibly_same_link_is_a_pair_in_either_order(three):
-    _dump(three / "data" / "curated" / "possibly-same.yaml", [
-        {"id": "brandt", "other": "oskar-brandt", "reason": "same surname, same visit"},
-        {"id": "oskar-brandt", "other": "brandt", "reason": "the other way round"}])
+    _dump(
+        three / "data" / "curated" / "possibly-same.yaml",
+        [
+            {"id": "brandt", "other": "oskar-brandt", "reason": "same surname, same visit"},
+            {"id": "oskar-brandt", "other": "brandt", "reason": "the other way round"},
+        ],
+    )
     assert _errors(three) == [("id-duplicate", "data/curated/possibly-same.yaml", "$[1].other")]
 
 
 def test_a_cycle_of_retired_ids_is_reported_once_in_a_stable_order(three):
-    _dump(three / "data" / "curated" / "retired-ids.yaml", [
-        {"id": "old-a", "replaced_by": "old-b", "version": "0.0.2", "reason": "a test"},
-        {"id": "old-b", "replaced_by": "old-c", "version": "0.0.2", "reason": "a test"},
-        {"id": "old-c", "replaced_by": "old-a", "version": "0.0.2", "reason": "a test"}])
+    _dump(
+        three / "data" / "curated" / "retired-ids.yaml",
+        [
+            {"id": "old-a", "replaced_by": "old-b", "version": "0.0.2", "reason": "a test"},
+            {"id": "old-b", "replaced_by": "old-c", "version": "0.0.2", "reason": "a test"},
+            {"id": "old-c", "replaced_by": "old-a", "version": "0.0.2", "reason": "a test"},
+        ],
+    )
     messages = set()
     for seed in ("1", "3"):
         # a process each: the hash seed is read at start-up
@@ -363,8 +528,10 @@ def test_a_file_named_for_a_source_holds_its_accounts_only_in_subfolders_too(thr
 def test_merge_sees_accounts_written_with_a_retired_id_of_the_record(three):
     """delta's account of `brandt-old` is an account of `brandt`: merging `brandt` into
     `oskar-brandt` would give delta two accounts of one record, so the merge is refused."""
-    _dump(three / "data" / "curated" / "retired-ids.yaml", [
-        {"id": "brandt-old", "replaced_by": "brandt", "version": "0.0.2", "reason": "a test"}])
+    _dump(
+        three / "data" / "curated" / "retired-ids.yaml",
+        [{"id": "brandt-old", "replaced_by": "brandt", "version": "0.0.2", "reason": "a test"}],
+    )
     path = three / "data" / "curated" / "actors" / "delta.yaml"
     accounts = yaml.safe_load(path.read_text(encoding="utf-8"))
     accounts.append({"id": "brandt-old", "evidence": [{"source": "delta", "quote": "He met"}]})

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, invoke
+
 from seccoop.model.report import Problem, Report, render_report
 
 ACTION = ROOT / "action.yml"
@@ -46,15 +46,18 @@ def run(*args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 # -- the linters -------------------------------------------------------------------------------
 
+
 def test_zizmor_offline_finds_nothing_of_medium_or_high_severity():
     zizmor = tool("zizmor")
     assert zizmor, "zizmor is missing: pip install -e '.[test]'"
     result = run(zizmor, "--offline", "--format", "json", "action.yml", ".github")
     assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr  # 10+: findings, judged below
     findings = json.loads(result.stdout)
-    bad = [(f["ident"], f["determinations"]["severity"], f["desc"],
-            [loc["symbolic"]["key"] for loc in f["locations"]][:1])
-           for f in findings if f["determinations"]["severity"] in ("Medium", "High") and not f["ignored"]]
+    bad = [
+        (f["ident"], f["determinations"]["severity"], f["desc"], [loc["symbolic"]["key"] for loc in f["locations"]][:1])
+        for f in findings
+        if f["determinations"]["severity"] in ("Medium", "High") and not f["ignored"]
+    ]
     assert bad == [], bad
 
 
@@ -70,11 +73,15 @@ def test_actionlint_passes_on_the_workflows():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("schema,path", [
-    ("vendor.github-actions", ACTION),
-    *[("vendor.github-workflows", w) for w in WORKFLOWS],
-    ("vendor.dependabot", DEPENDABOT),
-], ids=lambda v: v.name if isinstance(v, Path) else v)
+@pytest.mark.parametrize(
+    "schema,path",
+    [
+        ("vendor.github-actions", ACTION),
+        *[("vendor.github-workflows", w) for w in WORKFLOWS],
+        ("vendor.dependabot", DEPENDABOT),
+    ],
+    ids=lambda v: v.name if isinstance(v, Path) else v,
+)
 def test_check_jsonschema_accepts_the_action_and_workflows(schema, path):
     result = run(tool("check-jsonschema"), "--builtin-schema", schema, path.relative_to(ROOT))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -94,8 +101,9 @@ def test_check_jsonschema_follows_the_refs_into_the_other_schemas(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     shutil.copytree(ROOT / "schema", tmp_path / "schema")
-    result = run(tool("check-jsonschema"), "--schemafile", tmp_path / "schema" / "seccoop.schema.json", bad,
-                 cwd=tmp_path.parent)
+    result = run(
+        tool("check-jsonschema"), "--schemafile", tmp_path / "schema" / "seccoop.schema.json", bad, cwd=tmp_path.parent
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Not A Slug" in result.stdout and "Unresolvable" not in result.stdout + result.stderr
 
@@ -110,6 +118,7 @@ def test_no_schema_has_an_id_so_refs_resolve_against_the_files():
 
 
 # -- the action's and workflows' shape ---------------------------------------------------------
+
 
 def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -168,6 +177,7 @@ def test_ci_tests_python_3_11_to_3_13_and_runs_the_ci_script():
 
 # -- running the action's check step -------------------------------------------------------------
 
+
 def _check_step() -> dict:
     return next(s for s in _load(ACTION)["runs"]["steps"] if s["name"] == "seccoop check")
 
@@ -185,8 +195,9 @@ def repo(built_base, tmp_path) -> Path:
     return root
 
 
-def _run_check_step(repo: Path, tmp_path: Path, package: str, strict: str = "false",
-                    require_texts: str = "false", texts: str = ""):
+def _run_check_step(
+    repo: Path, tmp_path: Path, package: str, strict: str = "false", require_texts: str = "false", texts: str = ""
+):
     """The action's `seccoop check` step, as the runner runs it: its script under bash, its inputs
     in its env, seccoop in $RUNNER_TEMP/seccoop-action-venv (here: this test's seccoop)."""
     runner_temp = tmp_path / "runner-temp"
@@ -199,10 +210,13 @@ def _run_check_step(repo: Path, tmp_path: Path, package: str, strict: str = "fal
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(RUNNER_TEMP=str(runner_temp), GITHUB_WORKSPACE=str(repo), GITHUB_ACTIONS="true")
     for key, value in step["env"].items():
-        env[key] = {"${{ inputs.package }}": package, "${{ inputs.strict }}": strict,
-                    "${{ inputs.require-texts }}": require_texts, "${{ inputs.texts }}": texts}[value]
-    return subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
-                          timeout=300)
+        env[key] = {
+            "${{ inputs.package }}": package,
+            "${{ inputs.strict }}": strict,
+            "${{ inputs.require-texts }}": require_texts,
+            "${{ inputs.texts }}": texts,
+        }[value]
+    return subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_the_action_requires_texts_when_asked(repo, tmp_path):
@@ -218,8 +232,10 @@ def test_the_action_requires_texts_when_asked(repo, tmp_path):
     assert "::notice title=seccoop::65 span(s) of 1 withheld source(s) not verified" in relaxed.stdout
     strict = _run_check_step(repo, tmp_path / "b", "real", require_texts="true")
     assert strict.returncode == 1
-    assert any(line.startswith("::error file=real/data/curated/sources.yaml,") and "source-text-missing" in line
-               for line in strict.stdout.splitlines()), strict.stdout
+    assert any(
+        line.startswith("::error file=real/data/curated/sources.yaml,") and "source-text-missing" in line
+        for line in strict.stdout.splitlines()
+    ), strict.stdout
     bad = _run_check_step(repo, tmp_path / "c", "real", require_texts="yes")
     assert bad.returncode == 2 and "input require-texts must be true or false" in bad.stdout
 
@@ -229,8 +245,9 @@ def test_the_action_annotates_files_relative_to_the_repository_root(repo, tmp_pa
     assert result.returncode == 1, result.stdout + result.stderr
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert annotations, result.stdout
-    assert any(line.startswith("::error file=datasets/seccoop/data/curated/events.yaml,line=2,")
-               for line in annotations), annotations
+    assert any(
+        line.startswith("::error file=datasets/seccoop/data/curated/events.yaml,line=2,") for line in annotations
+    ), annotations
     files = [m.group(1) for line in annotations if (m := re.search(r"file=([^,:]+)", line))]
     assert files and all(f.startswith("datasets/seccoop/") for f in files), files
     assert all((repo / f).is_file() for f in files), files
@@ -255,20 +272,28 @@ def test_a_package_path_that_looks_like_an_option_stays_a_path(repo, tmp_path):
 
 # -- the rendering itself ------------------------------------------------------------------------
 
+
 def _report(package: str) -> Report:
-    return Report(package, [Problem("codelist-unknown", "bad code", file="data/curated/events.yaml", line=2,
-                                    column=9),
-                            Problem("package-stale", "stale", file="data/events.csv"),
-                            Problem("internal-error", "no file")])
+    return Report(
+        package,
+        [
+            Problem("codelist-unknown", "bad code", file="data/curated/events.yaml", line=2, column=9),
+            Problem("package-stale", "stale", file="data/events.csv"),
+            Problem("internal-error", "no file"),
+        ],
+    )
 
 
-@pytest.mark.parametrize("package,prefix", [
-    ("datasets/seccoop", "datasets/seccoop/"),
-    ("datasets/seccoop/datapackage.json", "datasets/seccoop/"),
-    ("./datasets/../datasets/seccoop/", "datasets/seccoop/"),
-    (".", ""),
-    ("{workspace}/datasets/seccoop", "datasets/seccoop/"),
-])
+@pytest.mark.parametrize(
+    "package,prefix",
+    [
+        ("datasets/seccoop", "datasets/seccoop/"),
+        ("datasets/seccoop/datapackage.json", "datasets/seccoop/"),
+        ("./datasets/../datasets/seccoop/", "datasets/seccoop/"),
+        (".", ""),
+        ("{workspace}/datasets/seccoop", "datasets/seccoop/"),
+    ],
+)
 def test_github_annotations_prefix_the_package_folder(package, prefix, tmp_path, monkeypatch):
     workspace = tmp_path / "ws"
     (workspace / "datasets" / "seccoop").mkdir(parents=True)
@@ -281,7 +306,7 @@ def test_github_annotations_prefix_the_package_folder(package, prefix, tmp_path,
         "%0Ahint: Use one of the codes in schema/codelists/ (the message lists the nearest).",
         f"::error file={prefix}data/events.csv,title=package-stale::stale"
         "%0Ahint: Run `seccoop build` and commit what it writes with the curated files; delete CSVs in data/ it does "
-            "not write.",
+        "not write.",
     ]
 
 
@@ -311,7 +336,6 @@ def test_github_annotations_without_a_workspace_are_relative_to_the_current_fold
 
 
 def test_the_cli_annotates_a_subfolder_package_relative_to_the_workspace(repo):
-    result = invoke("check", "--format", "github", "datasets/seccoop", cwd=repo,
-                    env={"GITHUB_WORKSPACE": str(repo)})
+    result = invoke("check", "--format", "github", "datasets/seccoop", cwd=repo, env={"GITHUB_WORKSPACE": str(repo)})
     assert result.returncode == 1, result.stdout + result.stderr
     assert "::error file=datasets/seccoop/data/curated/events.yaml,line=2," in result.stdout

@@ -14,14 +14,17 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT, invoke, snapshot
 
 KINDS = ("sources", "actors", "relations", "events", "commitments")
 ACCOUNT_KINDS = KINDS[1:]
 # The record's own fields (docs/accounts.md): any account may give them, one at least does.
-OWN = {"actors": ("name", "type"), "relations": ("type", "subject", "object"),
-       "events": ("type", "summary"), "commitments": ("action", "category")}
+OWN = {
+    "actors": ("name", "type"),
+    "relations": ("type", "subject", "object"),
+    "events": ("type", "summary"),
+    "commitments": ("action", "category"),
+}
 
 
 def _load_generator():
@@ -60,6 +63,7 @@ def test_generated_package_exports(small, tmp_path):
     result = invoke("export", str(pkg), "--format", "sqlite", "--out", str(out))
     assert result.returncode == 0, result.stderr
     import sqlite3
+
     con = sqlite3.connect(out)
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 20
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -78,8 +82,11 @@ def accounts_by_id(pkg):
 
 def published_dates(pkg):
     curated = pkg / "data" / "curated"
-    return {r["id"]: r["published"] for p in (curated / "sources").glob("*.yaml")
-            for r in yaml.safe_load(p.read_text(encoding="utf-8"))}
+    return {
+        r["id"]: r["published"]
+        for p in (curated / "sources").glob("*.yaml")
+        for r in yaml.safe_load(p.read_text(encoding="utf-8"))
+    }
 
 
 def test_counts_and_proportions_follow_the_real_data(small):
@@ -93,8 +100,10 @@ def test_counts_and_proportions_follow_the_real_data(small):
     assert 7 * sources <= counts["event_accounts"] <= 15 * sources
     assert 6 * sources <= counts["commitment_accounts"] <= 12 * sources
     assert 55 * sources <= counts["evidence_spans"] <= 90 * sources
-    tables = {name: (pkg / "data" / f"{name}.csv").read_text(encoding="utf-8").count("\n") - 1
-              for name in ("events", "actors", "relations", "commitments", "account_events", "spans")}
+    tables = {
+        name: (pkg / "data" / f"{name}.csv").read_text(encoding="utf-8").count("\n") - 1
+        for name in ("events", "actors", "relations", "commitments", "account_events", "spans")
+    }
     assert tables["events"] == 20 and tables["actors"] == counts["actors"]
     assert tables["relations"] == counts["relations"] and tables["commitments"] == counts["commitments"]
     assert tables["account_events"] == counts["event_accounts"]
@@ -184,8 +193,9 @@ def test_disagreements_that_need_a_curator_are_resolved(small):
 def test_curated_yaml_is_split_one_file_per_source(small):
     pkg, _ = small
     curated = pkg / "data" / "curated"
-    source_ids = sorted(r["id"] for p in (curated / "sources").glob("*.yaml")
-                        for r in yaml.safe_load(p.read_text(encoding="utf-8")))
+    source_ids = sorted(
+        r["id"] for p in (curated / "sources").glob("*.yaml") for r in yaml.safe_load(p.read_text(encoding="utf-8"))
+    )
     assert len(source_ids) == 3
     for kind in KINDS:
         assert yaml.safe_load((curated / f"{kind}.yaml").read_text(encoding="utf-8")) == []
@@ -197,6 +207,7 @@ def test_curated_yaml_is_split_one_file_per_source(small):
 def test_sources_match_their_documents_and_quotes_occur_once(small):
     pkg, _ = small
     import hashlib
+
     curated = pkg / "data" / "curated"
     texts = {}
     for path in (curated / "sources").glob("*.yaml"):
@@ -214,7 +225,7 @@ def test_sources_match_their_documents_and_quotes_occur_once(small):
                 for span in record["evidence"]:
                     text = texts[span["source"]]
                     if "start" in span:
-                        assert text[span["start"]:].startswith(span["quote"])
+                        assert text[span["start"] :].startswith(span["quote"])
                     else:
                         assert text.count(span["quote"]) == 1, span["quote"]
 
@@ -233,15 +244,24 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path):
 def test_command_line_refuses_to_overwrite_without_force(tmp_path):
     out = tmp_path / "pkg"
     script = str(ROOT / "benchmarks" / "generate.py")
-    first = subprocess.run([sys.executable, script, "--events", "12", "--seed", "1", "--out", str(out)],
-                           capture_output=True, text=True, timeout=120)
+    first = subprocess.run(
+        [sys.executable, script, "--events", "12", "--seed", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["events"] == 12
-    again = subprocess.run([sys.executable, script, "--events", "12", "--out", str(out)],
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, script, "--events", "12", "--out", str(out)], capture_output=True, text=True, timeout=120
+    )
     assert again.returncode == 2 and "--force" in again.stderr
-    forced = subprocess.run([sys.executable, script, "--events", "1k", "--out", str(out), "--force"],
-                            capture_output=True, text=True, timeout=120)
+    forced = subprocess.run(
+        [sys.executable, script, "--events", "1k", "--out", str(out), "--force"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert forced.returncode == 0 and json.loads(forced.stdout)["events"] == 1000
 
 

@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import copy_package, first_fast, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, first_fast, invoke
 from seccoop import check
 
 
@@ -40,19 +40,28 @@ def _edit(pkg: Path, old: str, new: str, file: str) -> None:
 
 # Each edit is a change a curator (or a stranger's pull request) could make.
 EDITS = {
-    "quote-not-in-source": lambda pkg: _edit(pkg, "quote: Interior Minister Ana Vela said on Monday",
-                                              "quote: Interior Minister Ana Vela said on Sunday",
-                                              "data/curated/events.yaml"),
-    "remove-referenced-actor": lambda pkg: _edit(pkg, "- id: ana-vela", "- id: ana-vela-gone",
-                                                  "data/curated/actors.yaml"),
-    "duplicate-id": lambda pkg: _edit(pkg, "- id: freedonia-request", "- id: vela-statement",
-                                       "data/curated/events.yaml"),
+    "quote-not-in-source": lambda pkg: _edit(
+        pkg,
+        "quote: Interior Minister Ana Vela said on Monday",
+        "quote: Interior Minister Ana Vela said on Sunday",
+        "data/curated/events.yaml",
+    ),
+    "remove-referenced-actor": lambda pkg: _edit(
+        pkg, "- id: ana-vela", "- id: ana-vela-gone", "data/curated/actors.yaml"
+    ),
+    "duplicate-id": lambda pkg: _edit(
+        pkg, "- id: freedonia-request", "- id: vela-statement", "data/curated/events.yaml"
+    ),
     "bad-code": lambda pkg: _edit(pkg, "type: request", "type: parade", "data/curated/events.yaml"),
-    "valid-summary": lambda pkg: _edit(pkg, "Freedonia asked Ruritania for police trainers.",
-                                        "Freedonia asked Ruritania to send police trainers.",
-                                        "data/curated/events.yaml"),
+    "valid-summary": lambda pkg: _edit(
+        pkg,
+        "Freedonia asked Ruritania for police trainers.",
+        "Freedonia asked Ruritania to send police trainers.",
+        "data/curated/events.yaml",
+    ),
     "derived-file": lambda pkg: (pkg / "data" / "records.csv").write_text(
-        (pkg / "data" / "records.csv").read_text(encoding="utf-8") + "extra,actor,1\n", encoding="utf-8"),
+        (pkg / "data" / "records.csv").read_text(encoding="utf-8") + "extra,actor,1\n", encoding="utf-8"
+    ),
     "seed-changed": lambda pkg: _edit(pkg, "on Monday", "on Tuesday", "seeds/alpha.txt"),
     "yaml-broken": lambda pkg: _edit(pkg, "participants:", "participants: [", "data/curated/events.yaml"),
     "same-size-rewrite": lambda pkg: _edit(pkg, "police trainers", "police trainerz", "data/curated/events.yaml"),
@@ -68,12 +77,14 @@ EDITS = {
     "kept-dates-id": lambda pkg: _same_size(pkg, "- id: ana-vela", "- id: ana-velx", "data/curated/actors.yaml"),
     "kept-dates-seed": lambda pkg: _same_size(pkg, "on Monday", "on Mondax", "seeds/alpha.txt"),
     "kept-dates-derived": lambda pkg: _same_size(pkg, "alpha,source", "alphx,source", "data/records.csv"),
-    "kept-dates-codelist": lambda pkg: _same_size(pkg, "request,Appeal", "reqxest,Appeal",
-                                                  "schema/codelists/event-types.csv"),
+    "kept-dates-codelist": lambda pkg: _same_size(
+        pkg, "request,Appeal", "reqxest,Appeal", "schema/codelists/event-types.csv"
+    ),
     # The cache's own files damaged (a full disk, a killed write, a bad sector): never trusted.
-    "cache-corrupt": lambda pkg: _damage_cache(lambda raw: raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1])
-                                               + raw[len(raw) // 2 + 1:]),
-    "cache-truncated": lambda pkg: _damage_cache(lambda raw: raw[:len(raw) // 2]),
+    "cache-corrupt": lambda pkg: _damage_cache(
+        lambda raw: raw[: len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1]) + raw[len(raw) // 2 + 1 :]
+    ),
+    "cache-truncated": lambda pkg: _damage_cache(lambda raw: raw[: len(raw) // 2]),
 }
 
 
@@ -193,8 +204,13 @@ def test_an_edit_parses_again_only_the_file_it_changed(built_base, tmp_path, own
     EDITS["valid-summary"](pkg)
     _age(pkg)
     cached = check(pkg, cache=True)
-    assert [p for p in parsed if "/curated/" in p and p.count("/") == 2 and not p.endswith(
-        ("package.yaml", "retired-ids.yaml", "resolutions.yaml"))] == ["data/curated/events.yaml"]
+    assert [
+        p
+        for p in parsed
+        if "/curated/" in p
+        and p.count("/") == 2
+        and not p.endswith(("package.yaml", "retired-ids.yaml", "resolutions.yaml"))
+    ] == ["data/curated/events.yaml"]
     assert [p.code for p in cached.problems] == ["package-stale"]
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
@@ -284,8 +300,8 @@ def test_no_cache_on_the_command_line(base_package, own_cache):
 
 
 def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp_path, own_cache, monkeypatch):
-    from seccoop.published import flow
     from seccoop.exports.export import ExportInvalid, export
+    from seccoop.published import flow
 
     pkg = copy_package(built_base, tmp_path / "pkg")
     assert check(pkg, cache=True).valid

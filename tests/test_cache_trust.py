@@ -14,10 +14,10 @@ import struct
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_package, first_fast, invoke, snapshot
-from seccoop import check
 from test_cache import EDITS, _age, _answer
+
+from seccoop import check
 
 
 @pytest.fixture
@@ -36,6 +36,7 @@ def cache_on(monkeypatch):
 
     def use(base: Path) -> None:
         monkeypatch.setenv("SECCOOP_CACHE_DIR", str(base))
+
     return use
 
 
@@ -86,8 +87,14 @@ def _below_a_folder_others_can_write(tmp: Path, pkg: Path):
     return tmp / "shared", tmp / "shared", "a folder on its way, is writable by other users"
 
 
-REFUSED = [_writable_by_others, _writable_by_its_group, _another_users, _a_link,
-           _through_a_link_into_the_checkout, _below_a_folder_others_can_write]
+REFUSED = [
+    _writable_by_others,
+    _writable_by_its_group,
+    _another_users,
+    _a_link,
+    _through_a_link_into_the_checkout,
+    _below_a_folder_others_can_write,
+]
 
 
 @pytest.mark.parametrize("make", first_fast(REFUSED), ids=lambda make: make.__name__.strip("_"))

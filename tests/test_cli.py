@@ -7,9 +7,9 @@ import json
 import stat
 
 import pytest
+from conftest import disk_full_on_write, invoke, snapshot
 
 import seccoop
-from conftest import disk_full_on_write, invoke, snapshot
 
 
 def _break(pkg, count=3):
@@ -43,8 +43,10 @@ def test_text_format_names_file_line_column_code_and_hint(base_package):
     result = invoke("check", str(base_package))
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert "data/curated/actors.yaml:3:9: error codelist-unknown `stat` is not a code of actor-types.csv" \
+    assert (
+        "data/curated/actors.yaml:3:9: error codelist-unknown `stat` is not a code of actor-types.csv"
         " (field type) [$[0].type]" in lines
+    )
     assert any("Did you mean `state`" in line for line in lines)
     assert lines[-1].endswith("invalid (3 error(s), 0 warning(s))")
 
@@ -81,8 +83,11 @@ def test_max_errors_says_how_many_were_cut(base_package):
 
 def test_strict_makes_warnings_fail(base_package):
     path = base_package / "data" / "curated" / "actors" / "extra.yaml"
-    path.write_text("- id: police\n  name: Police\n  type: collective\n  evidence:\n"
-                    "    - source: alpha\n      quote: Police arrested 12 suspects\n", encoding="utf-8")
+    path.write_text(
+        "- id: police\n  name: Police\n  type: collective\n  evidence:\n"
+        "    - source: alpha\n      quote: Police arrested 12 suspects\n",
+        encoding="utf-8",
+    )
     assert invoke("build", str(base_package)).returncode == 0
     assert invoke("check", str(base_package)).returncode == 0
     strict = invoke("check", str(base_package), "--strict")
@@ -127,7 +132,8 @@ def test_build_failing_midway_leaves_every_old_file_whole(base_package, monkeypa
 
     text = (base_package / "data" / "curated" / "events.yaml").read_text(encoding="utf-8")
     (base_package / "data" / "curated" / "events.yaml").write_text(
-        text.replace("Over 30 officers were injured", "More than 30 officers were injured"), encoding="utf-8")
+        text.replace("Over 30 officers were injured", "More than 30 officers were injured"), encoding="utf-8"
+    )
     before = snapshot(base_package)
     disk_full_on_write(monkeypatch, 2)
     with pytest.raises(OSError):
@@ -148,7 +154,8 @@ def test_build_refuses_a_folder_where_a_file_should_be(base_package):
 def test_build_refuses_a_read_only_target(base_package):
     text = (base_package / "data" / "curated" / "events.yaml").read_text(encoding="utf-8")
     (base_package / "data" / "curated" / "events.yaml").write_text(
-        text.replace("in the riots.", "in riots."), encoding="utf-8")
+        text.replace("in the riots.", "in riots."), encoding="utf-8"
+    )
     target = base_package / "data" / "events.csv"
     target.chmod(stat.S_IRUSR)
     before = snapshot(base_package)
@@ -164,6 +171,8 @@ def test_a_number_that_a_float_does_not_keep_is_refused_not_published_changed(ba
     before = snapshot(base_package)
     result = invoke("build", str(base_package))
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (f"data/curated/events.yaml:31:30: error yaml-number-range the number {written} cannot be published as "
-            f"written: as a float it is {published}") in result.stderr
+    assert (
+        f"data/curated/events.yaml:31:30: error yaml-number-range the number {written} cannot be published as "
+        f"written: as a float it is {published}"
+    ) in result.stderr
     assert snapshot(base_package) == before

@@ -31,13 +31,22 @@ def test_every_codelist_is_a_resource_read_in_place():
 
 def test_every_coded_column_is_a_foreign_key_to_its_codelist():
     resources = {r["name"]: r for r in _descriptor()["resources"]}
-    pointing = {(r["name"], fk["fields"][0]): fk["reference"]["resource"]
-                for r in resources.values() if "schema" in r for fk in r["schema"].get("foreignKeys", ())}
-    for table, column, codelist in (("events", "type", "event_types"), ("events", "status", "event_statuses"),
-                                    ("event_participants", "role", "participant_roles"),
-                                    ("commitments", "strength", "commitment_strengths"),
-                                    ("actors", "type", "actor_types"), ("relations", "type", "relation_types"),
-                                    ("sources", "text", "text_rights"), ("account_events", "type", "event_types")):
+    pointing = {
+        (r["name"], fk["fields"][0]): fk["reference"]["resource"]
+        for r in resources.values()
+        if "schema" in r
+        for fk in r["schema"].get("foreignKeys", ())
+    }
+    for table, column, codelist in (
+        ("events", "type", "event_types"),
+        ("events", "status", "event_statuses"),
+        ("event_participants", "role", "participant_roles"),
+        ("commitments", "strength", "commitment_strengths"),
+        ("actors", "type", "actor_types"),
+        ("relations", "type", "relation_types"),
+        ("sources", "text", "text_rights"),
+        ("account_events", "type", "event_types"),
+    ):
         assert pointing[(table, column)] == codelist, (table, column)
 
 
@@ -51,8 +60,9 @@ def test_events_and_events_flat_carry_the_cameo_and_plover_mappings():
         assert (e["cameo_code"], e["plover_type"], e["plover_mode"]) == mapping[e["type"]]
     flat = invoke("export", "--format", "csv", "--table", "events_flat")
     rows = list(csv.DictReader(flat.stdout.splitlines()))
-    assert [(r["id"], r["cameo_code"], r["plover_type"]) for r in rows] == \
-        [(e["id"], e["cameo_code"], e["plover_type"]) for e in events]
+    assert [(r["id"], r["cameo_code"], r["plover_type"]) for r in rows] == [
+        (e["id"], e["cameo_code"], e["plover_type"]) for e in events
+    ]
     with open(ROOT / "data" / "account_events.csv", newline="", encoding="utf-8") as f:
         assert "cameo_code" not in next(csv.reader(f))  # an account's type is the record's
 
@@ -65,8 +75,13 @@ def test_frictionless_rejects_an_event_type_missing_from_the_codelist(real_packa
         if resource["name"] == "events":
             del resource["bytes"], resource["hash"]
     (real_package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--type", "package", "--json",
-                             "datapackage.json"], cwd=real_package, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "frictionless", "validate", "--type", "package", "--json", "datapackage.json"],
+        cwd=real_package,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(result.stdout)
     assert report["valid"] is False
     errors = [e for task in report["tasks"] for e in task["errors"] if task["name"] == "events"]
@@ -76,14 +91,17 @@ def test_frictionless_rejects_an_event_type_missing_from_the_codelist(real_packa
 
 def test_the_sqlite_export_has_every_codelist_with_its_keys(tmp_path):
     import sqlite3
+
     out = tmp_path / "db.sqlite"
     assert invoke("export", "--format", "sqlite", "--out", str(out)).returncode == 0
     with sqlite3.connect(out) as db:
         assert db.execute("SELECT cameo_code FROM event_types WHERE code = 'visit'").fetchone() == ("042",)
         keys = {(row[3], row[2]) for row in db.execute("PRAGMA foreign_key_list(events)")}
         assert ("type", "event_types") in keys
-        assert db.execute("SELECT count(*) FROM events JOIN event_types ON events.type = event_types.code"
-                          ).fetchone()[0] == db.execute("SELECT count(*) FROM events").fetchone()[0]
+        assert (
+            db.execute("SELECT count(*) FROM events JOIN event_types ON events.type = event_types.code").fetchone()[0]
+            == db.execute("SELECT count(*) FROM events").fetchone()[0]
+        )
 
 
 def test_seccoop_reports_it_the_same_whether_frictionless_runs_in_workers_or_not(real_package, monkeypatch):

@@ -15,7 +15,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from conftest import invoke
 
 
@@ -45,8 +44,23 @@ def served(base_package, tmp_path):
     metadata = _export(base_package, db)
     port = _free_port()
     log = (tmp_path / "datasette.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(db), "-m", str(metadata),
-                               "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(db),
+            "-m",
+            str(metadata),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -56,8 +70,9 @@ def served(base_package, tmp_path):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("datasette did not start: "
-                                         + (tmp_path / "datasette.log").read_text(errors="replace"))
+                    raise AssertionError(
+                        "datasette did not start: " + (tmp_path / "datasette.log").read_text(errors="replace")
+                    )
                 time.sleep(0.2)
         yield base, base_package
     finally:
@@ -134,13 +149,19 @@ def test_every_foreign_key_column_has_an_index(base_package, tmp_path):
     tables = [r["name"] for r in _descriptor(base_package)["resources"] if r["type"] == "table"]
     checked = 0
     for table in tables:
-        leading = {con.execute(f'PRAGMA index_info("{index[1]}")').fetchone()[2]
-                   for index in con.execute(f'PRAGMA index_list("{table}")')}
+        leading = {
+            con.execute(f'PRAGMA index_info("{index[1]}")').fetchone()[2]
+            for index in con.execute(f'PRAGMA index_list("{table}")')
+        }
         for fk in con.execute(f'PRAGMA foreign_key_list("{table}")'):
             assert fk[3] in leading, f"{table}.{fk[3]} has no index"
             checked += 1
-    declared = sum(len(fk["fields"]) for r in _descriptor(base_package)["resources"] if r["type"] == "table"
-                   for fk in r["schema"].get("foreignKeys", ()))
+    declared = sum(
+        len(fk["fields"])
+        for r in _descriptor(base_package)["resources"]
+        if r["type"] == "table"
+        for fk in r["schema"].get("foreignKeys", ())
+    )
     assert checked == declared > 0
 
 

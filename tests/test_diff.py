@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import BASE, ROOT, invoke
+
 import seccoop
 from seccoop.versions.revisions import Unreadable
 
@@ -109,8 +109,11 @@ def versions(tmp_path_factory) -> Path:
     with (curated / "actors.yaml").open("a", encoding="utf-8") as f:
         f.write(POLICE)
     (curated / "relations.yaml").write_text("[]\n", encoding="utf-8")
-    _replace(curated / "events.yaml", "summary: Freedonia asked Ruritania for police trainers.",
-             "summary: Freedonia asked Ruritania to send police trainers.")
+    _replace(
+        curated / "events.yaml",
+        "summary: Freedonia asked Ruritania for police trainers.",
+        "summary: Freedonia asked Ruritania to send police trainers.",
+    )
     _replace(curated / "commitments.yaml", "      start: 64\n", "      start: 250\n")  # its other occurrence
     _cli_ok("merge", "ruritania", "ruritania-beta", "--package", str(new))
     _cli_ok("build", str(new))
@@ -144,26 +147,46 @@ def test_json_lists_each_change_field_by_field(versions):
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
     assert doc["changes"] is True
-    assert doc["summary"] == {"added": 1, "removed": 1, "retired": 1, "changed": 3, "retired_ids": 0,
-                              "links_added": 0, "links_removed": 0}
+    assert doc["summary"] == {
+        "added": 1,
+        "removed": 1,
+        "retired": 1,
+        "changed": 3,
+        "retired_ids": 0,
+        "links_added": 0,
+        "links_removed": 0,
+    }
     assert [(r["kind"], r["id"]) for r in doc["added"]] == [("actor", "police")]
     assert doc["added"][0]["record"]["evidence"][0]["quote"] == "Police arrested 12 suspects"
     assert [(r["kind"], r["id"]) for r in doc["removed"]] == [("relation", "vela-official-of-ruritania")]
     [retired] = doc["retired"]
-    assert (retired["id"], retired["how"], retired["replaced_by"], retired["successor"]) == \
-        ("ruritania-beta", "merged", "ruritania", "ruritania")
+    assert (retired["id"], retired["how"], retired["replaced_by"], retired["successor"]) == (
+        "ruritania-beta",
+        "merged",
+        "ruritania",
+        "ruritania",
+    )
     changed = {r["id"]: r for r in doc["changed"]}
     assert list(changed) == ["ruritania", "freedonia-request", "ruritania-share-intelligence"]
     assert changed["ruritania"]["fields"] == []
     assert changed["ruritania"]["accounts"] == [{"source": "beta", "change": "added", "fields": []}]
     assert [(e["change"], e["new"]["id"]) for e in changed["ruritania"]["evidence"]] == [("added", "beta@61-90")]
-    assert changed["freedonia-request"]["fields"] == [{
-        "field": "summary", "old": "Freedonia asked Ruritania for police trainers.",
-        "new": "Freedonia asked Ruritania to send police trainers."}]
+    assert changed["freedonia-request"]["fields"] == [
+        {
+            "field": "summary",
+            "old": "Freedonia asked Ruritania for police trainers.",
+            "new": "Freedonia asked Ruritania to send police trainers.",
+        }
+    ]
     assert changed["freedonia-request"]["evidence"] == [] == changed["freedonia-request"]["accounts"]
     [moved] = changed["ruritania-share-intelligence"]["evidence"]
     assert moved["change"] == "moved" and moved["source"] == "alpha"
-    assert (moved["old"]["start"], moved["old"]["end"], moved["new"]["start"], moved["new"]["end"]) == (64, 97, 250, 283)
+    assert (moved["old"]["start"], moved["old"]["end"], moved["new"]["start"], moved["new"]["end"]) == (
+        64,
+        97,
+        250,
+        283,
+    )
     assert moved["old"]["quote"] == moved["new"]["quote"] == "Ruritania will share intelligence"
     assert changed["ruritania-share-intelligence"]["fields"] == []
     assert doc["retired_ids"] == [] and doc["possibly_same"] == {"added": [], "removed": []}
@@ -174,8 +197,10 @@ def test_the_python_api_gives_what_the_command_prints(versions):
 
     found = seccoop.diff(versions / "old", versions / "new")
     assert found.has_changes
-    assert json.loads(render_json(found))["summary"] == \
-        json.loads(_diff(versions, "old", "new", "--format", "json").stdout)["summary"]
+    assert (
+        json.loads(render_json(found))["summary"]
+        == json.loads(_diff(versions, "old", "new", "--format", "json").stdout)["summary"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
@@ -210,6 +235,7 @@ def test_a_renamed_record_is_retired_with_its_changes_not_added(versions, tmp_pa
 
 # -- zip archives ---------------------------------------------------------------------------
 
+
 def _zip(folder: Path, target: Path, top: str = "") -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
@@ -243,13 +269,16 @@ def _link_member(archive: zipfile.ZipFile) -> None:
     archive.writestr(info, "/etc/passwd")
 
 
-@pytest.mark.parametrize("add, words", [
-    (lambda a: a.writestr("../evil", "x"), "a path with `..`"),
-    (lambda a: a.writestr("data/../../evil", "x"), "a path with `..`"),
-    (lambda a: a.writestr("/tmp/evil", "x"), "an absolute path"),
-    (_link_member, "a link"),
-    (lambda a: a.writestr("data/bomb.bin", bytes(20 * 1024 * 1024)), "a zip bomb"),
-])
+@pytest.mark.parametrize(
+    "add, words",
+    [
+        (lambda a: a.writestr("../evil", "x"), "a path with `..`"),
+        (lambda a: a.writestr("data/../../evil", "x"), "a path with `..`"),
+        (lambda a: a.writestr("/tmp/evil", "x"), "an absolute path"),
+        (_link_member, "a link"),
+        (lambda a: a.writestr("data/bomb.bin", bytes(20 * 1024 * 1024)), "a zip bomb"),
+    ],
+)
 def test_an_unsafe_archive_is_refused_whole_and_nothing_lands_outside(versions, tmp_path, add, words):
     archive = _evil_zip(versions, tmp_path, add)
     work = tmp_path / "work"
@@ -273,7 +302,7 @@ def _corrupt_zip(versions: Path, target: Path, method: int, where: str) -> Path:
         info = archive.getinfo("data/seccoop.json")
     if where == "data":
         start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 20
-        raw[start:start + 40] = bytes(b ^ 0x5A for b in raw[start:start + 40])
+        raw[start : start + 40] = bytes(b ^ 0x5A for b in raw[start : start + 40])
     else:
         central = raw.rindex(b"PK\x01\x02")  # the last member's entry: data/seccoop.json
         raw[central + 6] = 99  # version needed to extract: 9.9
@@ -281,12 +310,15 @@ def _corrupt_zip(versions: Path, target: Path, method: int, where: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize("method, where, words", [
-    (zipfile.ZIP_DEFLATED, "data", "while decompressing data"),  # zlib.error
-    (zipfile.ZIP_BZIP2, "data", "Invalid data stream"),          # a bare OSError
-    (zipfile.ZIP_LZMA, "data", "Corrupt input data"),            # lzma.LZMAError
-    (zipfile.ZIP_DEFLATED, "version", "zip file version 9.9"),   # NotImplementedError
-])
+@pytest.mark.parametrize(
+    "method, where, words",
+    [
+        (zipfile.ZIP_DEFLATED, "data", "while decompressing data"),  # zlib.error
+        (zipfile.ZIP_BZIP2, "data", "Invalid data stream"),  # a bare OSError
+        (zipfile.ZIP_LZMA, "data", "Corrupt input data"),  # lzma.LZMAError
+        (zipfile.ZIP_DEFLATED, "version", "zip file version 9.9"),  # NotImplementedError
+    ],
+)
 def test_a_corrupt_archive_is_unreadable_not_a_crash(versions, tmp_path, method, where, words):
     archive = _corrupt_zip(versions, tmp_path / "corrupt.zip", method, where)
     work = tmp_path / "work"
@@ -311,10 +343,26 @@ def test_a_file_that_is_no_archive_and_a_zip_without_a_package_are_refused(versi
 
 # -- git revisions --------------------------------------------------------------------------
 
+
 def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=seccoop tests", "-c", "user.email=tests@example.org",
-                           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-                          cwd=repo, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=seccoop tests",
+            "-c",
+            "user.email=tests@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
@@ -342,9 +390,11 @@ def repository(versions, tmp_path_factory) -> Path:
 def test_git_revisions_give_the_same_changes_as_folders(versions, repository, tmp_path):
     folders = _essence(json.loads(_diff(versions, "old", "new", "--format", "json").stdout))
     env = {"TMPDIR": str(tmp_path)}
-    for cwd, args in ((repository / "pkg", ("git:v1", "git:HEAD")),            # the package here
-                      (repository, ("git:v1:pkg", "git:HEAD:pkg")),             # FOLDER from the top
-                      (repository / "pkg" / "data", ("git:HEAD~1", ".."))):      # a revision and a folder
+    for cwd, args in (
+        (repository / "pkg", ("git:v1", "git:HEAD")),  # the package here
+        (repository, ("git:v1:pkg", "git:HEAD:pkg")),  # FOLDER from the top
+        (repository / "pkg" / "data", ("git:HEAD~1", "..")),
+    ):  # a revision and a folder
         result = invoke("diff", *args, "--format", "json", cwd=cwd, env=env)
         assert result.returncode == 1, (args, result.stderr)
         assert _essence(json.loads(result.stdout)) == folders, args
@@ -356,13 +406,16 @@ def test_git_revisions_give_the_same_changes_as_folders(versions, repository, tm
     assert same.returncode == 0, same.stdout + same.stderr
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("git:no-such-revision", "unknown git revision"),
-    ("git:--output=/tmp/x", "not a git revision"),
-    ("git:", "not a git revision"),
-    ("git:v1:nowhere", "no datapackage.json"),
-    ("git:v1:../pkg", "inside the repository"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("git:no-such-revision", "unknown git revision"),
+        ("git:--output=/tmp/x", "not a git revision"),
+        ("git:", "not a git revision"),
+        ("git:v1:nowhere", "no datapackage.json"),
+        ("git:v1:../pkg", "inside the repository"),
+    ],
+)
 def test_a_bad_git_revision_is_a_usage_error(repository, spec, words):
     result = invoke("diff", spec, "git:HEAD", cwd=repository / "pkg")
     assert result.returncode == 2, result.stdout + result.stderr
@@ -370,12 +423,14 @@ def test_a_bad_git_revision_is_a_usage_error(repository, spec, words):
 
 
 def test_a_revision_outside_any_checkout_is_a_usage_error(versions, tmp_path):
-    result = invoke("diff", "git:HEAD", str(versions / "new"), cwd=tmp_path,
-                    env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)})
+    result = invoke(
+        "diff", "git:HEAD", str(versions / "new"), cwd=tmp_path, env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
+    )
     assert result.returncode == 2 and "not inside a git checkout" in result.stderr, result.stderr
 
 
 # -- what is no package ---------------------------------------------------------------------
+
 
 def test_a_missing_path_or_a_folder_without_a_package_is_a_usage_error(versions, tmp_path):
     for args in (("missing", "new"), ("old", str(tmp_path)), ("old", "new", "--format", "yaml")):
@@ -412,6 +467,7 @@ def test_unreadable_is_what_the_api_raises(tmp_path):
 
 # -- crafted documents (docs/safety.md, "Reading untrusted JSON") -----------------------------
 
+
 def _nested(levels: int) -> dict:
     value: dict = {}
     for _ in range(levels):
@@ -425,6 +481,7 @@ def _set(path: tuple, value):
         for key in where:
             doc = doc[key]
         doc[last] = value
+
     return edit
 
 
@@ -440,16 +497,19 @@ def _crafted(versions: Path, tmp_path: Path, edit, name: str = "crafted") -> Pat
 
 # Each crashed 0.2.0 (exit 3, or output no JSON reader takes): now a usage error naming the
 # version, the file and the record, and what is wrong with it.
-@pytest.mark.parametrize("edit, both, words", [
-    (_set(("events", 0, "evidence"), 5), False, "`evidence` is not a list"),
-    (_set(("events", 0, "accounts"), 7), False, "`accounts` is not a list"),
-    (_set(("events", 0, "accounts", 0, "source"), ["alpha"]), False, "`accounts[0]` has no `source` (a string)"),
-    (_set(("events", 0, "evidence", 0, "start"), "114"), False, "`evidence[0]` has no `start` (an integer)"),
-    # deep on both sides: comparing recursed into both until Python's stack ran out
-    (_set(("events", 0, "date"), _nested(600)), True, "nested more than 62 levels deep"),
-    # a half surrogate pair cannot be written as UTF-8: the JSON output stopped midway
-    (_set(("events", 0, "summary"), "\ud800"), False, "half of a surrogate pair"),
-])
+@pytest.mark.parametrize(
+    "edit, both, words",
+    [
+        (_set(("events", 0, "evidence"), 5), False, "`evidence` is not a list"),
+        (_set(("events", 0, "accounts"), 7), False, "`accounts` is not a list"),
+        (_set(("events", 0, "accounts", 0, "source"), ["alpha"]), False, "`accounts[0]` has no `source` (a string)"),
+        (_set(("events", 0, "evidence", 0, "start"), "114"), False, "`evidence[0]` has no `start` (an integer)"),
+        # deep on both sides: comparing recursed into both until Python's stack ran out
+        (_set(("events", 0, "date"), _nested(600)), True, "nested more than 62 levels deep"),
+        # a half surrogate pair cannot be written as UTF-8: the JSON output stopped midway
+        (_set(("events", 0, "summary"), "\ud800"), False, "half of a surrogate pair"),
+    ],
+)
 def test_a_crafted_document_is_unreadable_not_a_crash(versions, tmp_path, edit, both, words):
     crafted = _crafted(versions, tmp_path, edit)
     for fmt in ("text", "json"):
@@ -459,14 +519,17 @@ def test_a_crafted_document_is_unreadable_not_a_crash(versions, tmp_path, edit, 
         assert words in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("text, words", [
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ("[]", "its data/seccoop.json is not a JSON object"),
-    ('{"events": [' + "1" * 5000 + "]}", "a number too long to read"),
-    ('{"events": [{"id": "x", "a": 1e999}]}', "a number too large for a float"),
-    # NaN differs from itself (a version differed from itself) and `--format json` printed NaN
-    ('{"events": [{"id": "x", "a": NaN}]}', "holds NaN, which is not a JSON number"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("[]", "its data/seccoop.json is not a JSON object"),
+        ('{"events": [' + "1" * 5000 + "]}", "a number too long to read"),
+        ('{"events": [{"id": "x", "a": 1e999}]}', "a number too large for a float"),
+        # NaN differs from itself (a version differed from itself) and `--format json` printed NaN
+        ('{"events": [{"id": "x", "a": NaN}]}', "holds NaN, which is not a JSON number"),
+    ],
+)
 def test_a_document_that_is_no_object_or_no_json_is_unreadable(versions, tmp_path, text, words):
     crafted = shutil.copytree(versions / "new", tmp_path / "crafted")
     (crafted / "data" / "seccoop.json").write_text(text, encoding="utf-8")
@@ -475,11 +538,14 @@ def test_a_document_that_is_no_object_or_no_json_is_unreadable(versions, tmp_pat
     assert str(crafted) in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("descriptor, words", [
-    (json.dumps(_nested(100)), "nested more than 64 levels deep"),
-    ('{"version": "\\ud800"}', "`version`: a string holds half of a surrogate pair"),
-    ("[1]", "its datapackage.json is not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "descriptor, words",
+    [
+        (json.dumps(_nested(100)), "nested more than 64 levels deep"),
+        ('{"version": "\\ud800"}', "`version`: a string holds half of a surrogate pair"),
+        ("[1]", "its datapackage.json is not a JSON object"),
+    ],
+)
 def test_a_crafted_descriptor_is_unreadable(versions, tmp_path, descriptor, words):
     crafted = shutil.copytree(versions / "new", tmp_path / "crafted")
     (crafted / "datapackage.json").write_text(descriptor, encoding="utf-8")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import seccoop
-from conftest import run_cli
 from seccoop.cli import main
 from seccoop.versions.revisions import Unreadable
 
@@ -30,12 +30,17 @@ MAX_DEPTH = 64  # the whole document's bound (seccoop.safety.untrusted.MAX_DEPTH
 HALF_PAIR = re.compile(r"[\ud800-\udfff]")
 
 # Put into the serialized document in place of a marker string: what json.dumps cannot write.
-RAW = {"@@deep@@": "[" * 100_000 + "]" * 100_000,  # past any parser's stack
-       "@@huge@@": "7" * 5000,                       # more digits than Python converts to an int
-       "@@1e999@@": "1e999", "@@-Infinity@@": "-Infinity", "@@NaN@@": "NaN"}
+RAW = {
+    "@@deep@@": "[" * 100_000 + "]" * 100_000,  # past any parser's stack
+    "@@huge@@": "7" * 5000,  # more digits than Python converts to an int
+    "@@1e999@@": "1e999",
+    "@@-Infinity@@": "-Infinity",
+    "@@NaN@@": "NaN",
+}
 
 
 # -- what the answer must be, said independently of seccoop.diff -------------------------------
+
 
 def expected(raw: bytes) -> set[int]:
     """{2} for a document diff must refuse, {0, 1} for one it must compare."""
@@ -68,8 +73,10 @@ def well_formed(doc) -> bool:
                 return False
             if "accounts" in record:
                 accounts = record["accounts"]
-                if not (isinstance(accounts, list) and all(isinstance(a, dict) and isinstance(a.get("source"), str)
-                                                           for a in accounts)):
+                if not (
+                    isinstance(accounts, list)
+                    and all(isinstance(a, dict) and isinstance(a.get("source"), str) for a in accounts)
+                ):
                     return False
                 if len({a["source"] for a in accounts}) != len(accounts):
                     return False
@@ -82,9 +89,14 @@ def span_ok(span) -> bool:
     def is_int(v):
         return isinstance(v, int) and not isinstance(v, bool)
 
-    return (isinstance(span, dict) and isinstance(span.get("source"), str) and is_int(span.get("start"))
-            and is_int(span.get("end")) and isinstance(span.get("quote"), (str, type(None)))
-            and isinstance(span.get("id"), (str, type(None))))
+    return (
+        isinstance(span, dict)
+        and isinstance(span.get("source"), str)
+        and is_int(span.get("start"))
+        and is_int(span.get("end"))
+        and isinstance(span.get("quote"), (str, type(None)))
+        and isinstance(span.get("id"), (str, type(None)))
+    )
 
 
 def nodes(value):
@@ -113,6 +125,7 @@ def plain(value) -> bool:
 
 # -- crafting ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sides(built_base, tmp_path_factory) -> tuple[Path, Path, dict]:
     """The built fixture package (OLD), a copy whose data/seccoop.json each example replaces, and
@@ -134,12 +147,23 @@ def paths(value, here=()) -> list[tuple]:
     return out
 
 
-scalars = (st.none() | st.booleans() | st.integers() | st.integers(-10**300, 10**300)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8)
-           | st.sampled_from(["\ud800", "a\udfffb", "é", "\u202e", "1", "alpha", "", *RAW]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.text(max_size=6) | st.sampled_from(["source", "id", "\udc80"]),
-                                        inner, max_size=3), max_leaves=6)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(10**300), 10**300)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8)
+    | st.sampled_from(["\ud800", "a\udfffb", "é", "\u202e", "1", "alpha", "", *RAW])
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=6) | st.sampled_from(["source", "id", "\udc80"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
 
 
 def nested(levels: int, leaf) -> object:
@@ -158,8 +182,11 @@ def edits(draw, doc: dict):
         where = draw(st.sampled_from(paths(doc)))
         # Deep values nest either far below any parser's limit or far above it, so that whether
         # the document parses at all never depends on the stack depth it is parsed at.
-        new = draw(st.one_of(values, st.builds(nested, st.integers(1, 80), scalars), st.just("@@deep@@"),
-                             st.sampled_from(every_id)))
+        new = draw(
+            st.one_of(
+                values, st.builds(nested, st.integers(1, 80), scalars), st.just("@@deep@@"), st.sampled_from(every_id)
+            )
+        )
         op = draw(st.sampled_from(["replace", "replace", "remove", "add"]))
         parent = doc
         for key in where[:-1]:
@@ -204,11 +231,14 @@ def assert_answer(result, raw: bytes, crafted: Path, fmt: str) -> None:
         json.loads(result.stdout, parse_constant=lambda token: pytest.fail(f"{token} in the output"))
 
 
-FUZZ = dict(deadline=None, database=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                   HealthCheck.data_too_large])
-DRAWS = dict(data=st.data(), fmt=st.sampled_from(["text", "json", "markdown"]),
-             side=st.sampled_from(["new", "old", "both"]))
+FUZZ = dict(
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+DRAWS = dict(
+    data=st.data(), fmt=st.sampled_from(["text", "json", "markdown"]), side=st.sampled_from(["new", "old", "both"])
+)
 
 
 @pytest.mark.slow  # the property at CI size
@@ -270,12 +300,15 @@ def test_each_crafted_document_is_unreadable_in_process(sides, name):
         assert_answer(result, raw, crafted, fmt)
 
 
-@pytest.mark.parametrize("raw, words", [
-    (b'{"events": [{"id": "e", "x": "\xff"}]}', "not UTF-8"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (json.dumps({"events": [{"id": "e", "evidence": 5}]}).encode(), "`evidence` is not a list"),
-    (b'{"events": [{"id": "e", "n": ' + b"7" * 5000 + b"}]}", "a number too long to read"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (b'{"events": [{"id": "e", "x": "\xff"}]}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (json.dumps({"events": [{"id": "e", "evidence": 5}]}).encode(), "`evidence` is not a list"),
+        (b'{"events": [{"id": "e", "n": ' + b"7" * 5000 + b"}]}", "a number too long to read"),
+    ],
+)
 def test_the_real_command_answers_as_the_runner(sides, tmp_path, raw, words):
     base, _, _ = sides
     crafted = shutil.copytree(base, tmp_path / "crafted")

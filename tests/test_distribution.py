@@ -18,23 +18,36 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 # Never copied into the build folder: git's and the tools' own, and what earlier builds left.
-IGNORED = (".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-           ".hypothesis", "artifacts", "out", "*.py[cod]", "texts")
+IGNORED = (
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "artifacts",
+    "out",
+    "*.py[cod]",
+    "texts",
+)
 
 # A withheld text the tests own, put where a curator's checkout holds withheld texts (texts/, as
 # the seed article's sha256 names it) and, by mistake, into seeds/: neither copy may ship.
-WITHHELD = ("date 2024-01-12 A text the tests own\n\n"
-            "This sentence of a withheld text is never published by any artefact of seccoop.\n")
+WITHHELD = (
+    "date 2024-01-12 A text the tests own\n\n"
+    "This sentence of a withheld text is never published by any artefact of seccoop.\n"
+)
 SENTENCE = "This sentence of a withheld text is never published by any artefact of seccoop."
 
 
 def _run(args, cwd: Path, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                            timeout=timeout, env=env)
+    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     assert result.returncode == 0, f"{args}: exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
@@ -43,8 +56,7 @@ def _clean_env() -> dict:
     """The environment of a user outside any checkout: no venv, no GitHub Actions, no PYTHONPATH."""
     drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "GITHUB_ACTIONS", "PYTHONSAFEPATH"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(str(ROOT)))
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT)))
     return env
 
 
@@ -55,8 +67,11 @@ def dists(tmp_path_factory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("dist")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*IGNORED), symlinks=True)
-    seed_sha = next(line.split(": ")[1] for line in (ROOT / "data/curated/sources.yaml").read_text().splitlines()
-                    if line.strip().startswith("sha256: "))
+    seed_sha = next(
+        line.split(": ")[1]
+        for line in (ROOT / "data/curated/sources.yaml").read_text().splitlines()
+        if line.strip().startswith("sha256: ")
+    )
     (source / "texts").mkdir()
     (source / "texts" / f"{seed_sha}.txt").write_text(WITHHELD, encoding="utf-8")
     (source / "seeds" / "stray.txt").write_text(WITHHELD, encoding="utf-8")
@@ -72,20 +87,32 @@ def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
     with tarfile.open(dists["sdist"]) as tar:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     assert not [n for n in names if n.startswith("tests/") or n.split("/")[-1] == "conftest.py"]
-    for needed in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "datapackage.json",
-                   "data/seccoop.json", "schema/seccoop.schema.json", "schema/codelists/event-types.csv",
-                   "validators/seccoop/cli.py", "validators/seccoop/py.typed",
-                   "validators/seccoop/checks/layers.py"):
+    for needed in (
+        "pyproject.toml",
+        "setup.py",
+        "README.md",
+        "LICENSE",
+        "datapackage.json",
+        "data/seccoop.json",
+        "schema/seccoop.schema.json",
+        "schema/codelists/event-types.csv",
+        "validators/seccoop/cli.py",
+        "validators/seccoop/py.typed",
+        "validators/seccoop/checks/layers.py",
+    ):
         assert needed in names, needed
-    assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py")
-                and n.count("/") == 1], "validators/ must never be a package"
+    assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py") and n.count("/") == 1], (
+        "validators/ must never be a package"
+    )
 
 
 @pytest.mark.slow  # builds the sdist and the wheel
 def test_the_wheel_ships_every_subpackage_and_py_typed(dists):
     """Type checkers read seccoop's annotations (PEP 561), and each subpackage is installed."""
     names = set(_members(dists["wheel"]))
-    subpackages = sorted(p.parent.name for p in (Path(__file__).parents[1] / "validators/seccoop").glob("*/__init__.py"))
+    subpackages = sorted(
+        p.parent.name for p in (Path(__file__).parents[1] / "validators/seccoop").glob("*/__init__.py")
+    )
     assert "seccoop/py.typed" in names
     assert subpackages and all(f"seccoop/{sub}/__init__.py" in names for sub in subpackages), subpackages
 
@@ -105,6 +132,7 @@ def test_no_withheld_text_enters_the_wheel_or_the_sdist(dists, kind):
     sha256 or its normalized hash; the tests' own withheld text, planted in texts/ and seeds/, is
     in no member."""
     import hashlib
+
     sources = (ROOT / "data" / "sources.csv").read_text(encoding="utf-8")
     members = _members(dists[kind])
     assert len(members) > 50

@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import yaml
-
 from conftest import ROOT, invoke, snapshot
+
 from seccoop.cli import main
 from seccoop.curator.docs import stale_docs
 from seccoop.model.package import Package
@@ -121,9 +121,10 @@ def test_action_runs_check_in_github_format():
 
 def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     doc = tmp_path / "gamma.txt"
-    doc.write_bytes("date 2024-04-02 Ruritania: police “trainers” arrive\n\nThe trainers arrived.".encode("utf-8"))
-    result = invoke("add-source", str(doc), "--package", str(base_package), "--text", "included",
-                    "--licence", "CC-BY-4.0")
+    doc.write_bytes("date 2024-04-02 Ruritania: police “trainers” arrive\n\nThe trainers arrived.".encode())
+    result = invoke(
+        "add-source", str(doc), "--package", str(base_package), "--text", "included", "--licence", "CC-BY-4.0"
+    )
     assert result.returncode == 0, result.stderr
     seed = next(p for p in (base_package / "seeds").glob("002_*.txt"))
     assert seed.read_bytes() == doc.read_bytes()
@@ -144,6 +145,8 @@ def test_add_source_refuses_a_document_without_its_date_line(base_package, tmp_p
     doc.write_text("No header here\n", encoding="utf-8")
     before = snapshot(base_package)
     result = invoke("add-source", str(doc), "--package", str(base_package))
-    assert result.returncode == 1 and "has no first line `date YYYY-MM-DD TITLE`; give --title and --published" \
-        in result.stderr
+    assert (
+        result.returncode == 1
+        and "has no first line `date YYYY-MM-DD TITLE`; give --title and --published" in result.stderr
+    )
     assert snapshot(base_package) == before

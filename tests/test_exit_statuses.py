@@ -15,8 +15,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, invoke, opened_for_writing, run_cli, snapshot
+
 from seccoop.cli import main
 
 
@@ -33,14 +33,20 @@ def _fail_writes(monkeypatch, code: int) -> None:
     monkeypatch.setattr(os, "fdopen", fdopen)
 
 
-@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "no space left on device"),
-                                         (errno.EROFS, "read-only file system"),
-                                         (errno.EACCES, "permission denied")])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        (errno.ENOSPC, "no space left on device"),
+        (errno.EROFS, "read-only file system"),
+        (errno.EACCES, "permission denied"),
+    ],
+)
 def test_a_failing_environment_exits_4_and_says_so(base_package, tmp_path, monkeypatch, code, words):
     out = tmp_path / "out.csv"
     _fail_writes(monkeypatch, code)
-    result = CliRunner().invoke(main, ["export", str(base_package), "--format", "csv", "--table", "events",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["export", str(base_package), "--format", "csv", "--table", "events", "--out", str(out)]
+    )
     assert result.exit_code == 4, result.output
     assert f"seccoop: the environment failed: {words}; nothing was changed\n" in result.stderr  # one colon
     assert "bug in seccoop" not in result.stderr and "Traceback" not in result.stderr
@@ -57,8 +63,10 @@ def test_a_failing_environment_names_the_file_once_and_safely(base_package, monk
     monkeypatch.setattr(export_module, "export", full)
     result = CliRunner().invoke(main, ["export", str(base_package), "--format", "csv", "--out", "x.csv"])
     assert result.exit_code == 4, result.output
-    assert result.stderr.startswith("seccoop: the environment failed: /tmp/out\\u001b]0;owned\\u0007.csv: no space "
-                                    "left on device; nothing was changed\n"), result.stderr
+    assert result.stderr.startswith(
+        "seccoop: the environment failed: /tmp/out\\u001b]0;owned\\u0007.csv: no space "
+        "left on device; nothing was changed\n"
+    ), result.stderr
 
 
 def test_a_failing_environment_in_build_exits_4_and_writes_nothing(base_package, monkeypatch):
@@ -76,8 +84,10 @@ def test_a_closed_pipe_exits_141_without_a_word(base_package):
     than a pipe holds, so the export is still writing when it does."""
     _lengthen_a_summary(base_package)
     assert invoke("build", str(base_package)).returncode == 0
-    shell = f"{sys.executable} -m seccoop export {base_package} --format jsonl | head -c 1 >/dev/null; " \
-            "echo ${PIPESTATUS[0]} >&2"
+    shell = (
+        f"{sys.executable} -m seccoop export {base_package} --format jsonl | head -c 1 >/dev/null; "
+        "echo ${PIPESTATUS[0]} >&2"
+    )
     result = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True, timeout=120)
     *rest, status = result.stderr.strip().splitlines()
     assert status == "141", result.stderr
@@ -85,8 +95,12 @@ def test_a_closed_pipe_exits_141_without_a_word(base_package):
 
 
 def test_a_closed_pipe_before_any_output_exits_141():
-    proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", "--format", "json"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seccoop", "export", "--format", "json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # closed before seccoop writes a byte
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 141 and err == b"", err
@@ -96,8 +110,11 @@ def test_ctrl_c_exits_130(base_package):
     """SIGINT while the export waits to write into a full pipe that nobody reads."""
     _lengthen_a_summary(base_package)  # more than a pipe holds
     assert invoke("build", str(base_package)).returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not _blocked_writing(proc.pid):
         time.sleep(0.1)
@@ -131,12 +148,15 @@ def test_debug_shows_the_traceback_and_keeps_exit_3(base_package, monkeypatch):
     assert debug.exit_code == 3 and "Traceback" in debug.stderr
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--format", "sqlite", "--excel-safe"], "--excel-safe applies to csv only"),
-    (["--format", "json", "--excel-safe"], "--excel-safe applies to csv only"),
-    (["--format", "jsonl", "--excel-safe"], "--excel-safe applies to csv only"),
-    (["--format", "html", "--table", "events"], "--table does not apply"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--format", "sqlite", "--excel-safe"], "--excel-safe applies to csv only"),
+        (["--format", "json", "--excel-safe"], "--excel-safe applies to csv only"),
+        (["--format", "jsonl", "--excel-safe"], "--excel-safe applies to csv only"),
+        (["--format", "html", "--table", "events"], "--table does not apply"),
+    ],
+)
 def test_options_that_do_not_apply_are_refused_not_ignored(base_package, tmp_path, args, words):
     out = tmp_path / "out"
     result = invoke("export", str(base_package), *args, "--out", str(out))
@@ -177,8 +197,10 @@ LONG_SUMMARY = ("Officers were injured in the riots. " * 4000).strip()  # 144,00
 def _lengthen_a_summary(package) -> None:
     path = package / "data" / "curated" / "events.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("summary: Over 30 officers were injured in the riots.",
-                                 f"summary: {LONG_SUMMARY}"), encoding="utf-8")
+    path.write_text(
+        text.replace("summary: Over 30 officers were injured in the riots.", f"summary: {LONG_SUMMARY}"),
+        encoding="utf-8",
+    )
 
 
 def test_a_text_longer_than_the_csv_modules_default_limit_exports(base_package, tmp_path):
@@ -191,8 +213,11 @@ def test_a_text_longer_than_the_csv_modules_default_limit_exports(base_package, 
         result = invoke("export", str(base_package), "--format", fmt, *args, "--out", str(out))
         assert result.returncode == 0, (fmt, result.stderr)
     assert long_summary.strip() in (tmp_path / "out.csv").read_text(encoding="utf-8")
-    row = sqlite3.connect(tmp_path / "out.sqlite").execute(
-        "SELECT summary FROM events WHERE id = 'riot-injuries'").fetchone()
+    row = (
+        sqlite3.connect(tmp_path / "out.sqlite")
+        .execute("SELECT summary FROM events WHERE id = 'riot-injuries'")
+        .fetchone()
+    )
     assert row == (long_summary.strip(),)
 
 
@@ -202,8 +227,7 @@ def _turkish_locale(tmp_path) -> dict | None:
         return None
     folder = tmp_path / "locales"
     folder.mkdir()
-    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")],
-                          capture_output=True)
+    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")], capture_output=True)
     if not (folder / "tr_TR.UTF-8").exists():
         return None
     return {"LOCPATH": str(folder), "LC_ALL": "tr_TR.UTF-8"}
@@ -214,12 +238,20 @@ def test_sqlite_export_is_one_transaction_and_the_same_bytes_in_a_turkish_locale
     if turkish is None:
         pytest.skip("localedef or the tr_TR locale source is not on this machine")
     # The locale really is in force for Python, where sqlite3's implicit transactions go wrong.
-    probe = subprocess.run([sys.executable, "-c", "import locale; print(locale.setlocale(locale.LC_ALL, ''))"],
-                           env={**os.environ, **turkish}, capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import locale; print(locale.setlocale(locale.LC_ALL, ''))"],
+        env={**os.environ, **turkish},
+        capture_output=True,
+        text=True,
+    )
     assert probe.stdout.strip() == "tr_TR.UTF-8", probe.stderr
     plain, turk = tmp_path / "c.db", tmp_path / "tr.db"  # processes of their own: the locale is read at start-up
-    assert run_cli("export", str(base_package), "--format", "sqlite", "--out", str(plain),
-                   env={"LC_ALL": "C.UTF-8"}).returncode == 0
+    assert (
+        run_cli(
+            "export", str(base_package), "--format", "sqlite", "--out", str(plain), env={"LC_ALL": "C.UTF-8"}
+        ).returncode
+        == 0
+    )
     result = run_cli("export", str(base_package), "--format", "sqlite", "--out", str(turk), env=turkish)
     assert result.returncode == 0, result.stderr
     assert turk.read_bytes() == plain.read_bytes()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import csv
+import importlib
 import io
 import json
 import os
@@ -13,11 +13,13 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, disk_full_on_write, invoke, run_cli, snapshot
 
-PATHS = {r["name"]: r["path"] for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
-         if r["type"] == "table"}
+PATHS = {
+    r["name"]: r["path"]
+    for r in json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    if r["type"] == "table"
+}
 TABLES = list(PATHS)
 
 
@@ -27,8 +29,11 @@ def _published_rows(name):
 
 
 def test_csv_export_of_one_table_is_the_published_table():
-    result = subprocess.run([sys.executable, "-m", "seccoop", "export", "--format", "csv", "--table", "events"],
-                            cwd=ROOT, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop", "export", "--format", "csv", "--table", "events"],
+        cwd=ROOT,
+        capture_output=True,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == (ROOT / "data" / "events.csv").read_bytes()
 
@@ -42,8 +47,9 @@ def test_csv_export_of_all_tables_reads_back_through_frictionless(tmp_path):
     result = invoke("export", "--format", "csv", "--out", str(out))
     assert result.returncode == 0, result.stderr
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["resources"] = [dict(r, path=f"{r['name']}.csv") for r in descriptor["resources"]
-                               if r["type"] == "table"]
+    descriptor["resources"] = [
+        dict(r, path=f"{r['name']}.csv") for r in descriptor["resources"] if r["type"] == "table"
+    ]
     (out / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     exported = Package(str(out / "datapackage.json"))
     assert exported.validate().valid
@@ -67,8 +73,9 @@ def test_unknown_table_is_a_usage_error():
 def test_json_export_is_the_nested_document_and_validates(tmp_path):
     from seccoop.model.schemas import Schemas
 
-    result = subprocess.run([sys.executable, "-m", "seccoop", "export", "--format", "json"], cwd=ROOT,
-                            capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop", "export", "--format", "json"], cwd=ROOT, capture_output=True
+    )
     assert result.stdout == (ROOT / "data" / "seccoop.json").read_bytes()
     doc = json.loads(result.stdout)
     assert not list(Schemas(ROOT / "schema").validators["seccoop"].iter_errors(doc))
@@ -122,8 +129,12 @@ def test_invalid_package_exports_nothing(base_package, tmp_path):
 def test_excel_safe_guards_formulas_and_raw_does_not(base_package):
     path = base_package / "data" / "curated" / "events.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("summary: Freedonia asked Ruritania for police trainers.",
-                                 "summary: \"=HYPERLINK(\\\"x\\\") Freedonia asked\""), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "summary: Freedonia asked Ruritania for police trainers.", 'summary: "=HYPERLINK(\\"x\\") Freedonia asked"'
+        ),
+        encoding="utf-8",
+    )
     assert invoke("build", str(base_package)).returncode == 0
     raw = invoke("export", str(base_package), "--format", "csv", "--table", "events")
     safe = invoke("export", str(base_package), "--format", "csv", "--table", "events", "--excel-safe")
@@ -179,25 +190,45 @@ def test_export_to_a_folder_where_a_file_should_be(tmp_path):
 def test_installed_wheel_exports_its_bundled_package_outside_a_checkout(tmp_path):
     """A non-editable install carries the published package: export works from any folder."""
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                    "-w", str(wheels), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     target = tmp_path / "site"
     wheel = next(wheels.glob("seccoop-*.whl"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    where = subprocess.run([sys.executable, "-c", "import seccoop, pathlib; print(pathlib.Path(seccoop.__file__).parent)"],
-                           cwd=outside, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run(
+        [sys.executable, "-c", "import seccoop, pathlib; print(pathlib.Path(seccoop.__file__).parent)"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert where.startswith(str(target))
-    result = subprocess.run([sys.executable, "-m", "seccoop", "export", "--format", "csv", "--table", "events"],
-                            cwd=outside, env=env, capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop", "export", "--format", "csv", "--table", "events"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == (ROOT / "data" / "events.csv").read_bytes()
-    check = subprocess.run([sys.executable, "-m", "seccoop", "check"], cwd=outside, env=env, capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "seccoop", "check"], cwd=outside, env=env, capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
-    build = subprocess.run([sys.executable, "-m", "seccoop", "build"], cwd=outside, env=env, capture_output=True, text=True)
+    build = subprocess.run(
+        [sys.executable, "-m", "seccoop", "build"], cwd=outside, env=env, capture_output=True, text=True
+    )
     assert build.returncode == 2  # build acts only on a checkout
 
 

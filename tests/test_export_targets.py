@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import invoke, run_cli, snapshot
 
 SECRET = "decoy-6f1c2a secret line that must never be read or written"
@@ -58,21 +57,34 @@ def test_a_fifo_is_refused_at_once(base_package, tmp_path):
     _refused(run_cli("export", str(base_package), "--format", "jsonl", "--out", str(fifo)), "is a FIFO")
 
 
-@pytest.mark.parametrize("target", ["data/curated/actors.yaml", "datapackage.json", "data/events.csv",
-                                    "seeds/alpha.txt", "schema/actor.schema.json", "data/curated/new.csv"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "data/curated/actors.yaml",
+        "datapackage.json",
+        "data/events.csv",
+        "seeds/alpha.txt",
+        "schema/actor.schema.json",
+        "data/curated/new.csv",
+    ],
+)
 def test_the_packages_own_files_are_never_an_export_target(base_package, target):
     before = snapshot(base_package)
     out = base_package / target
-    _refused(invoke("export", str(base_package), "--format", "csv", "--table", "events", "--out", str(out)),
-             "the package's own files")
+    _refused(
+        invoke("export", str(base_package), "--format", "csv", "--table", "events", "--out", str(out)),
+        "the package's own files",
+    )
     assert snapshot(base_package) == before
 
 
 def test_the_packages_own_folders_are_never_a_folder_target(base_package):
     before = snapshot(base_package)
     for folder, fmt in (("data", "csv"), ("seeds", "html"), ("data/curated", "csv")):
-        _refused(invoke("export", str(base_package), "--format", fmt, "--out", str(base_package / folder)),
-                 "the package's own files")
+        _refused(
+            invoke("export", str(base_package), "--format", fmt, "--out", str(base_package / folder)),
+            "the package's own files",
+        )
     assert snapshot(base_package) == before
 
 

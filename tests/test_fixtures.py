@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, invoke, snapshot
 
 CASES = sorted(FIXTURES.glob("*/*/case.yaml"))
@@ -54,6 +53,7 @@ def apply_case(case: dict, pkg: Path) -> None:
         path = pkg / rel
         if path.is_dir():
             import shutil
+
             shutil.rmtree(path)
         else:
             path.unlink()
@@ -91,10 +91,12 @@ def test_fixture_case(case_file: Path, base_package: Path):
     assert got == want, json.dumps(report["errors"], indent=1, ensure_ascii=False)
     for want_problem in expect.get("problems", ()):
         if "message" in want_problem:  # the words a curator reads, where the case names them
-            assert any(want_problem["message"] in p["message"] + " " + (p["hint"] or "")
-                       for p in report["errors"] if (p["code"], p["file"], p["line"]) ==
-                       (want_problem["code"], want_problem.get("file"), want_problem.get("line"))), \
-                (want_problem, report["errors"])
+            assert any(
+                want_problem["message"] in p["message"] + " " + (p["hint"] or "")
+                for p in report["errors"]
+                if (p["code"], p["file"], p["line"])
+                == (want_problem["code"], want_problem.get("file"), want_problem.get("line"))
+            ), (want_problem, report["errors"])
     for problem in report["errors"]:
         assert problem["message"] and problem["hint"], problem
         if problem["line"] is not None:

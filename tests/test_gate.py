@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, copy_package
+from conftest import copy_package
 
 SECRET = "SECCOOP_GATE_SECRET=s3cr3t-7f2a9c"
 TIMEOUT = 90  # seconds; a healthy run of the tiny package takes one or two
@@ -82,9 +81,15 @@ def run_all(commands: list[tuple[list[str], Path]]) -> list[tuple[int, str, int]
             n, (args, cwd) = pending.pop(0)
             out = cwd.parent / f".out-{n}-{time.monotonic_ns()}"
             with open(out, "wb") as sink:
-                proc = subprocess.Popen([sys.executable, "-m", "seccoop", *args], cwd=cwd, env=env,
-                                        stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "seccoop", *args],
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             running[proc.pid] = (n, proc, out, time.monotonic(), args)
         time.sleep(0.05)
         for pid, (n, proc, out, started, args) in list(running.items()):
@@ -149,10 +154,18 @@ def test_every_command_refuses_plants_at_every_file_kind(how, built_base, tmp_pa
     commands = [
         (["check", "--format", "github", "--no-cache", "."], package),
         (["build", "."], package),
-        *[(["export", ".", "--no-cache", "--format", fmt, *target], package) for fmt, target in (
-            ("csv", ["--out", str(out / "csv")]), ("json", []), ("jsonl", []),
-            ("sqlite", ["--out", str(out / "x.db")]), ("parquet", ["--out", str(out / "parquet")]),
-            ("html", ["--out", str(out / "site")]), ("zip", ["--out", str(out / "x.zip")]))],
+        *[
+            (["export", ".", "--no-cache", "--format", fmt, *target], package)
+            for fmt, target in (
+                ("csv", ["--out", str(out / "csv")]),
+                ("json", []),
+                ("jsonl", []),
+                ("sqlite", ["--out", str(out / "x.db")]),
+                ("parquet", ["--out", str(out / "parquet")]),
+                ("html", ["--out", str(out / "site")]),
+                ("zip", ["--out", str(out / "x.zip")]),
+            )
+        ],
         (["diff", str(old), "."], package),
         (["diff", ".", str(old)], package),
     ]
@@ -165,8 +178,7 @@ def test_every_command_refuses_plants_at_every_file_kind(how, built_base, tmp_pa
 
 @pytest.mark.slow  # commands by the dozen, each a process of its own
 @pytest.mark.parametrize("how", PLANTS)
-def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, built_base, tmp_path,
-                                                                          secret_file):
+def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, built_base, tmp_path, secret_file):
     """The published files are read through the gate by the export and by diff too, not only by
     the check: a package whose check passed (cached), then a table, the document and the
     descriptor replaced, is refused by name."""
@@ -247,8 +259,9 @@ def test_a_texts_folder_link_is_refused(tmp_path, real_package, secret_file):
     sha = next(line for line in sources if ",withheld," in line).split(",")
     sha256 = next(cell for cell in sha if len(cell) == 64)
     (texts / f"{sha256}.txt").symlink_to(secret_file)
-    result = run_cli("check", "--no-cache", "--format", "github", "--texts", str(texts), str(real_package),
-                     env={"CI": "true"})
+    result = run_cli(
+        "check", "--no-cache", "--format", "github", "--texts", str(texts), str(real_package), env={"CI": "true"}
+    )
     assert "s3cr3t" not in result.stdout + result.stderr
     assert result.returncode == 1, result.stdout + result.stderr
     assert "symbolic link" in result.stdout

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BASE, ROOT, invoke, snapshot
+
 from seccoop.curator.identity import BadArguments, IdentityRefused, merge, rename
-from seccoop.model.package import Package
 from seccoop.curator.yamlwrite import PatchRefused, append_records, find_scalars, patch_scalars
+from seccoop.model.package import Package
 
 # A small package laid out as docs/accounts.md says: one file per source and kind. Freedonia has
 # two ids, one per source (`freedonia`, `freedonia-state`): the case `merge` is for. Between them
@@ -191,8 +191,8 @@ def assert_only_scalars_changed(before: str, after: str, old: str, new: str, pla
         expected = b
         for c in sorted(at, reverse=True):
             quote = b[c - 1] if b[c - 1] in "'\"" else ""
-            assert b[c - 1:].startswith(quote + old + quote), (n, c, b)
-            expected = expected[:c - 1] + quote + new + quote + expected[c - 1 + len(old) + 2 * len(quote):]
+            assert b[c - 1 :].startswith(quote + old + quote), (n, c, b)
+            expected = expected[: c - 1] + quote + new + quote + expected[c - 1 + len(old) + 2 * len(quote) :]
         assert a == expected, (n, b, a)
 
 
@@ -221,13 +221,16 @@ TEXT = """\
 
 
 def test_patch_scalars_changes_only_the_scalars():
-    changes = [((0, "participants", 0, "actor"), "vela"), ((0, "participants", 1, "actor"), "ruritania-kingdom"),
-               ((0, "attributed_to"), "vela"), ((0, "aliases", 1), "A. Vela, minister")]
+    changes = [
+        ((0, "participants", 0, "actor"), "vela"),
+        ((0, "participants", 1, "actor"), "ruritania-kingdom"),
+        ((0, "attributed_to"), "vela"),
+        ((0, "aliases", 1), "A. Vela, minister"),
+    ]
     out = patch_scalars(TEXT, changes)
-    assert out == TEXT.replace("{actor: ana-vela,", "{actor: vela,") \
-        .replace("'ruritania'", "'ruritania-kingdom'") \
-        .replace('"ana-vela"', '"vela"') \
-        .replace("'A. Vela'", "'A. Vela, minister'")
+    assert out == TEXT.replace("{actor: ana-vela,", "{actor: vela,").replace(
+        "'ruritania'", "'ruritania-kingdom'"
+    ).replace('"ana-vela"', '"vela"').replace("'A. Vela'", "'A. Vela, minister'")
     data = yaml.safe_load(out)
     assert data[0]["aliases"] == ["Ana Vela", "A. Vela, minister"]
 
@@ -242,7 +245,7 @@ def test_patch_scalars_quotes_what_plain_would_misread():
 def test_patch_scalars_keeps_unicode_and_tags():
     text = "- quote: “We will share” 🚨\n  id: !!str &a old  # x\n  n: 3\n"
     out = patch_scalars(text, [((0, "id"), "new-id"), ((0, "n"), 4), ((0, "quote"), "🚨 it’s: here")])
-    assert out == "- quote: \"🚨 it’s: here\"\n  id: !!str &a new-id  # x\n  n: 4\n"
+    assert out == '- quote: "🚨 it’s: here"\n  id: !!str &a new-id  # x\n  n: 4\n'
 
 
 def test_patch_scalars_finds_lines_and_columns():
@@ -270,6 +273,7 @@ def test_append_records_after_a_commented_empty_list():
 
 
 # -- rename ----------------------------------------------------------------------------------------
+
 
 def test_rename_updates_every_reference_kind(linked_package):
     pkg = linked_package
@@ -300,20 +304,41 @@ def test_rename_updates_every_reference_kind(linked_package):
         elif name != "retired-ids.yaml":
             assert curated(pkg, name) == text, name
     assert curated(pkg, "retired-ids.yaml") == before["retired-ids.yaml"] + (
-        "\n- id: ana-vela\n  table: actors\n  replaced_by: vela\n  version: 0.1.0\n  reason: renamed to vela\n")
+        "\n- id: ana-vela\n  table: actors\n  replaced_by: vela\n  version: 0.1.0\n  reason: renamed to vela\n"
+    )
 
 
 def test_rename_updates_older_successors_and_ids_of_events(package):
-    result = invoke("rename", "ruritania", "ruritania-kingdom", "--package", str(package),
-                    "--reason", "the sources' own name", "--version", "0.3.0")
+    result = invoke(
+        "rename",
+        "ruritania",
+        "ruritania-kingdom",
+        "--package",
+        str(package),
+        "--reason",
+        "the sources' own name",
+        "--version",
+        "0.3.0",
+    )
     assert result.returncode == 0, result.stderr
     assert "data/curated/retired-ids.yaml:4:16: ruritania -> ruritania-kingdom" in result.stdout
     retired = yaml.safe_load(curated(package, "retired-ids.yaml"))
     assert retired == [
-        {"id": "ruritania-state", "table": "actors", "replaced_by": "ruritania-kingdom", "version": "0.0.1",
-         "reason": "renamed to the name the sources use"},
-        {"id": "ruritania", "table": "actors", "replaced_by": "ruritania-kingdom", "version": "0.3.0",
-         "reason": "the sources' own name"}]
+        {
+            "id": "ruritania-state",
+            "table": "actors",
+            "replaced_by": "ruritania-kingdom",
+            "version": "0.0.1",
+            "reason": "renamed to the name the sources use",
+        },
+        {
+            "id": "ruritania",
+            "table": "actors",
+            "replaced_by": "ruritania-kingdom",
+            "version": "0.3.0",
+            "reason": "the sources' own name",
+        },
+    ]
     assert "  replaced_by: ruritania-kingdom  # renamed\n" in curated(package, "retired-ids.yaml")
     assert "object: 'ruritania-kingdom'\n" in curated(package, "relations/alpha.yaml")
     # an event's id, and the references to it (part_of, made_in)
@@ -322,7 +347,8 @@ def test_rename_updates_older_successors_and_ids_of_events(package):
     assert result.stdout.splitlines()[:3] == [
         "data/curated/events/alpha.yaml:1:7: vela-statement -> vela-remarks",
         "data/curated/events/alpha.yaml:17:12: vela-statement -> vela-remarks",
-        "data/curated/commitments/alpha.yaml:9:12: vela-statement -> vela-remarks"]
+        "data/curated/commitments/alpha.yaml:9:12: vela-statement -> vela-remarks",
+    ]
 
 
 def test_rename_dry_run_writes_nothing(package):
@@ -339,8 +365,13 @@ def test_rename_dry_run_writes_nothing(package):
 def test_rename_library_returns_the_plan(package):
     plan = rename(Package(package), "riot-officers", "officers")
     assert [str(c) for c in plan.changes] == ["data/curated/actors/beta.yaml:5:7: riot-officers -> officers"]
-    assert plan.retired == {"id": "riot-officers", "table": "actors", "replaced_by": "officers", "version": "0.1.0",
-                            "reason": "renamed to officers"}
+    assert plan.retired == {
+        "id": "riot-officers",
+        "table": "actors",
+        "replaced_by": "officers",
+        "version": "0.1.0",
+        "reason": "renamed to officers",
+    }
     assert sorted(p.name for p in plan.files) == ["beta.yaml", "retired-ids.yaml"]
 
 
@@ -358,8 +389,10 @@ def test_first_retired_id_creates_the_register(tmp_path):
     files["retired-ids.yaml"] = "# Ids never used again.\n[]\n"
     pkg = make_package(tmp_path / "pkg", files)
     assert invoke("rename", "riot-officers", "officers", "--package", str(pkg)).returncode == 0
-    assert curated(pkg, "retired-ids.yaml") == ("# Ids never used again.\n- id: riot-officers\n  table: actors\n  replaced_by: officers\n"
-                                                "  version: 0.1.0\n  reason: renamed to officers\n")
+    assert curated(pkg, "retired-ids.yaml") == (
+        "# Ids never used again.\n- id: riot-officers\n  table: actors\n  replaced_by: officers\n"
+        "  version: 0.1.0\n  reason: renamed to officers\n"
+    )
     (pkg / "data" / "curated" / "retired-ids.yaml").unlink()
     assert invoke("rename", "officers", "riot-victims", "--package", str(pkg)).returncode == 0
     assert yaml.safe_load(curated(pkg, "retired-ids.yaml"))[0]["id"] == "officers"
@@ -367,31 +400,49 @@ def test_first_retired_id_creates_the_register(tmp_path):
 
 # -- refusals ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, status, message", [
-    (["rename", "nobody", "somebody"], 1, "OLD `nobody`: no actor, relation, event or commitment has this id"),
-    (["rename", "ana-vela", "ruritania"], 1, "NEW `ruritania` already names an actor; to make them one record, "
-                                              "run `seccoop merge ruritania ana-vela`"),
-    (["rename", "ana-vela", "alpha"], 1, "NEW `alpha` already names a source"),
-    (["rename", "ana-vela", "vela-statement"], 1, "NEW `vela-statement` already names an event"),
-    (["rename", "ana-vela", "Ana_Vela"], 2, "NEW `Ana_Vela` is not an id"),
-    (["rename", "ana-vela", "ana-vela"], 2, "OLD and NEW are the same id"),
-    (["rename", "ruritania-state", "ruritania-realm"], 1, "OLD `ruritania-state` is already retired"),
-    (["rename", "ana-vela", "ruritania-state"], 1, "NEW `ruritania-state` was retired in 0.0.1"),
-    (["rename", "alpha", "alpha-source"], 1, "OLD `alpha` is a source"),
-    (["rename", "ana-vela", "vela", "--version", "2"], 2, "--version '2' is not a version X.Y.Z"),
-    (["rename", "ana-vela", "vela", "--reason", " "], 2, "--reason is empty"),
-    (["merge", "ruritania", "nobody"], 1, "OTHER `nobody`: no actor, relation, event or commitment has this id"),
-    (["merge", "nobody", "ruritania"], 1, "KEEP `nobody`: no actor"),
-    (["merge", "ruritania", "ruritania"], 2, "KEEP and OTHER are the same id"),
-    (["merge", "ruritania", "vela-statement"], 1, "KEEP `ruritania` is an actor and OTHER `vela-statement` "
-                                                  "is an event: only records of one kind can be the same"),
-    (["merge", "ruritania-state", "freedonia"], 1, "KEEP `ruritania-state` is already retired (in 0.0.1, "
-                                                   "replaced by `ruritania`); name `ruritania` instead"),
-    (["merge", "freedonia", "ana-vela"], 1, "after the merge, source `alpha` would give two accounts of "
-                                            "`freedonia`: data/curated/actors/alpha.yaml:8:7 (`freedonia`) and "
-                                            "data/curated/actors/alpha.yaml:14:7 (`ana-vela`); merge those two "
-                                            "entries into one under `freedonia` by hand first"),
-])
+
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["rename", "nobody", "somebody"], 1, "OLD `nobody`: no actor, relation, event or commitment has this id"),
+        (
+            ["rename", "ana-vela", "ruritania"],
+            1,
+            "NEW `ruritania` already names an actor; to make them one record, run `seccoop merge ruritania ana-vela`",
+        ),
+        (["rename", "ana-vela", "alpha"], 1, "NEW `alpha` already names a source"),
+        (["rename", "ana-vela", "vela-statement"], 1, "NEW `vela-statement` already names an event"),
+        (["rename", "ana-vela", "Ana_Vela"], 2, "NEW `Ana_Vela` is not an id"),
+        (["rename", "ana-vela", "ana-vela"], 2, "OLD and NEW are the same id"),
+        (["rename", "ruritania-state", "ruritania-realm"], 1, "OLD `ruritania-state` is already retired"),
+        (["rename", "ana-vela", "ruritania-state"], 1, "NEW `ruritania-state` was retired in 0.0.1"),
+        (["rename", "alpha", "alpha-source"], 1, "OLD `alpha` is a source"),
+        (["rename", "ana-vela", "vela", "--version", "2"], 2, "--version '2' is not a version X.Y.Z"),
+        (["rename", "ana-vela", "vela", "--reason", " "], 2, "--reason is empty"),
+        (["merge", "ruritania", "nobody"], 1, "OTHER `nobody`: no actor, relation, event or commitment has this id"),
+        (["merge", "nobody", "ruritania"], 1, "KEEP `nobody`: no actor"),
+        (["merge", "ruritania", "ruritania"], 2, "KEEP and OTHER are the same id"),
+        (
+            ["merge", "ruritania", "vela-statement"],
+            1,
+            "KEEP `ruritania` is an actor and OTHER `vela-statement` "
+            "is an event: only records of one kind can be the same",
+        ),
+        (
+            ["merge", "ruritania-state", "freedonia"],
+            1,
+            "KEEP `ruritania-state` is already retired (in 0.0.1, replaced by `ruritania`); name `ruritania` instead",
+        ),
+        (
+            ["merge", "freedonia", "ana-vela"],
+            1,
+            "after the merge, source `alpha` would give two accounts of "
+            "`freedonia`: data/curated/actors/alpha.yaml:8:7 (`freedonia`) and "
+            "data/curated/actors/alpha.yaml:14:7 (`ana-vela`); merge those two "
+            "entries into one under `freedonia` by hand first",
+        ),
+    ],
+)
 def test_refusals_write_nothing(package, args, status, message):
     before = snapshot(package)
     result = invoke(*args, "--package", str(package))
@@ -405,8 +456,10 @@ def test_merge_refuses_links_it_would_make_meaningless(linked_package):
     before = snapshot(linked_package)
     result = invoke("merge", "riot-officers", "ana-vela", "--package", str(linked_package))
     assert result.returncode == 1
-    assert "data/curated/possibly-same.yaml:1:8: links `riot-officers` and `ana-vela` as possibly the same" \
+    assert (
+        "data/curated/possibly-same.yaml:1:8: links `riot-officers` and `ana-vela` as possibly the same"
         in result.stderr
+    )
     assert snapshot(linked_package) == before
 
 
@@ -428,24 +481,34 @@ def test_broken_curated_file_is_refused(package):
 
 # -- merge -----------------------------------------------------------------------------------------
 
+
 def test_merge_updates_references_and_retires_other(package):
     result = invoke("merge", "freedonia", "freedonia-state", "--package", str(package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "data/curated/actors/beta.yaml:1:7: freedonia-state -> freedonia",
         "data/curated/events/beta.yaml:7:15: freedonia-state -> freedonia",
-        "retired freedonia-state (replaced by freedonia) in data/curated/retired-ids.yaml"]
+        "retired freedonia-state (replaced by freedonia) in data/curated/retired-ids.yaml",
+    ]
     assert curated(package, "actors/beta.yaml") == CURATED["actors/beta.yaml"].replace(
-        "- id: freedonia-state\n", "- id: freedonia\n")
+        "- id: freedonia-state\n", "- id: freedonia\n"
+    )
     assert yaml.safe_load(curated(package, "retired-ids.yaml"))[-1] == {
-        "id": "freedonia-state", "table": "actors", "replaced_by": "freedonia", "version": "0.1.0", "reason": "merged into freedonia"}
+        "id": "freedonia-state",
+        "table": "actors",
+        "replaced_by": "freedonia",
+        "version": "0.1.0",
+        "reason": "merged into freedonia",
+    }
 
 
 def test_merge_after_a_hand_merge_retires_the_id_left_in_references(package):
     # The curator merged freedonia-state's account into freedonia's by hand; references remain
     beta = package / "data" / "curated" / "actors" / "beta.yaml"
-    beta.write_text(CURATED["actors/beta.yaml"].split("- id: riot-officers")[0]
-                    .replace("freedonia-state", "freedonia"), encoding="utf-8")
+    beta.write_text(
+        CURATED["actors/beta.yaml"].split("- id: riot-officers")[0].replace("freedonia-state", "freedonia"),
+        encoding="utf-8",
+    )
     result = invoke("merge", "freedonia", "freedonia-state", "--package", str(package))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "data/curated/events/beta.yaml:7:15: freedonia-state -> freedonia"
@@ -464,8 +527,9 @@ def test_merge_gives_a_package_that_checks_clean(package):
     assert actors["freedonia"]["source_count"] == "2" and "freedonia-state" not in actors
     accounts = csv.DictReader((package / "data" / "account_actors.csv").open(encoding="utf-8"))
     assert sorted(row["source"] for row in accounts if row["actor"] == "freedonia") == ["alpha", "beta"]
-    assert "freedonia-state,actors,freedonia,0.1.0,merged into freedonia" in \
-        (package / "data" / "retired_ids.csv").read_text(encoding="utf-8")
+    assert "freedonia-state,actors,freedonia,0.1.0,merged into freedonia" in (
+        package / "data" / "retired_ids.csv"
+    ).read_text(encoding="utf-8")
 
 
 def test_no_package_is_a_usage_error(tmp_path):

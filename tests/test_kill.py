@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, snapshot
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -24,8 +23,14 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 KILLS_PER_EXPORT = 4
 KILLS_OF_BUILD = 6
 KILLS_OF_CHECK = 4
-EXPORTS = {"csv": "tables", "json": "seccoop.json", "jsonl": "seccoop.jsonl", "sqlite": "seccoop.db", "parquet": "parquet",
-           "html": "site"}
+EXPORTS = {
+    "csv": "tables",
+    "json": "seccoop.json",
+    "jsonl": "seccoop.jsonl",
+    "sqlite": "seccoop.db",
+    "parquet": "parquet",
+    "html": "site",
+}
 
 
 def seccoop(*args: str) -> list[str]:
@@ -89,8 +94,11 @@ def digests(path: Path) -> dict[str, str]:
 
 def derived(package: Path) -> dict[str, str]:
     files = snapshot(package)
-    return {k: v for k, v in files.items() if k == "datapackage.json" or (k.startswith("data/") and "/" not in k[5:]
-                                                                          and ".seccoop-" not in k)}
+    return {
+        k: v
+        for k, v in files.items()
+        if k == "datapackage.json" or (k.startswith("data/") and "/" not in k[5:] and ".seccoop-" not in k)
+    }
 
 
 def journal_in(folder: Path) -> bool:
@@ -100,8 +108,20 @@ def journal_in(folder: Path) -> bool:
 @pytest.fixture(scope="module")
 def package(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("kill") / "pkg"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", "1000", "--seed", "0",
-                    "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--events",
+            "1000",
+            "--seed",
+            "0",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     run_whole(seccoop("build", str(out)))
     return out
 
@@ -149,8 +169,10 @@ def test_killed_commands_leave_no_process_no_temporary_file_and_no_torn_file_set
         target = tmp_path / name
         seen = []
         for _ in range(KILLS_PER_EXPORT):
-            run_killed(seccoop("export", str(package), "--format", fmt, "--out", str(target)),
-                       rng.uniform(0.1, took_export[fmt]))
+            run_killed(
+                seccoop("export", str(package), "--format", fmt, "--out", str(target)),
+                rng.uniform(0.1, took_export[fmt]),
+            )
             seen.append((digests(target), target.is_dir() and journal_in(target)))
         run_whole(seccoop("export", str(package), "--format", fmt, "--out", str(target)))
         new = digests(target)
@@ -162,12 +184,22 @@ def test_killed_commands_leave_no_process_no_temporary_file_and_no_torn_file_set
 
 def test_a_worker_dies_with_its_parent():
     """The forked Frictionless worker is not left waiting when its parent is SIGKILLed."""
-    parent = subprocess.Popen([sys.executable, "-c", (
-        "import importlib, sys, time\n"
-        "background = importlib.import_module('seccoop.safety.background')\n"
-        "worker = background.in_background(time.sleep, 120)\n"
-        "print('started', flush=True)\n"
-        "time.sleep(120)\n")], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import importlib, sys, time\n"
+                "background = importlib.import_module('seccoop.safety.background')\n"
+                "worker = background.in_background(time.sleep, 120)\n"
+                "print('started', flush=True)\n"
+                "time.sleep(120)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     assert parent.stdout.readline() == "started\n"
     assert len(group_members(parent.pid)) == 2
     parent.send_signal(signal.SIGKILL)

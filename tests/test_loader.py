@@ -24,8 +24,10 @@ def test_values_keep_the_text_written(tmp_path):
 
 
 def test_billion_laughs_is_refused_not_expanded(tmp_path):
-    bomb = "- a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" \
-           "  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    bomb = (
+        "- a: &a [x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    )
     cf, problems = _load(tmp_path, bomb)
     assert [p.code for p in problems] == ["yaml-alias"] and cf.records == []
 
@@ -48,20 +50,34 @@ def test_positions_count_from_one_in_code_points(tmp_path):
     assert [(p.code, p.line, p.column) for p in problems] == [("text-invisible", 2, 12)]
 
 
-@pytest.mark.parametrize("written, value", [("0.1", 0.1), ("1.50", 1.5), (".5", 0.5), ("+1.0", 1.0), ("-0.0", -0.0),
-                                            ("1.5e+2", 150.0), ("0.30000000000000004", 0.30000000000000004),
-                                            ("123456789012345.6", 123456789012345.6)])
+@pytest.mark.parametrize(
+    "written, value",
+    [
+        ("0.1", 0.1),
+        ("1.50", 1.5),
+        (".5", 0.5),
+        ("+1.0", 1.0),
+        ("-0.0", -0.0),
+        ("1.5e+2", 150.0),
+        ("0.30000000000000004", 0.30000000000000004),
+        ("123456789012345.6", 123456789012345.6),
+    ],
+)
 def test_a_number_a_float_keeps_is_read_in_any_notation(tmp_path, written, value):
     cf, problems = _load(tmp_path, f"- {{id: a, x: {written}}}\n")
     assert not problems and cf.records == [(0, {"id": "a", "x": value})]
 
 
-@pytest.mark.parametrize("written, published", [
-    ("240.0000000000000001", "240.0"),  # 0.2.0 published it as 240.0
-    ("0.1000000000000000055511151231257827", "0.1"),  # nearer the float than `0.1`, and still not it
-    ("1.0e-400", "0.0"), ("2.5e-324", "5e-324"),  # too small for a float
-    ("1.0e-99999999999999999999", "0.0"),  # beyond even Decimal's exponents
-])
+@pytest.mark.parametrize(
+    "written, published",
+    [
+        ("240.0000000000000001", "240.0"),  # 0.2.0 published it as 240.0
+        ("0.1000000000000000055511151231257827", "0.1"),  # nearer the float than `0.1`, and still not it
+        ("1.0e-400", "0.0"),
+        ("2.5e-324", "5e-324"),  # too small for a float
+        ("1.0e-99999999999999999999", "0.0"),  # beyond even Decimal's exponents
+    ],
+)
 def test_a_number_a_float_does_not_keep_is_refused(tmp_path, written, published):
     cf, problems = _load(tmp_path, f"- {{id: a, x: {written}}}\n")
     assert [(p.code, p.line, p.column) for p in problems] == [("yaml-number-range", 1, 14)] and cf.records == []

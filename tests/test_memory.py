@@ -10,9 +10,14 @@ from seccoop.model.memory import compact
 
 
 def test_a_compact_record_is_the_same_plain_value_in_the_same_order():
-    record = {"id": "e1", "type": "visit", "date": {"earliest": "2024-01-11", "latest": None, "precision": "day"},
-              "participants": [{"role": "initiator", "actor": "a1"}, {"actor": "a2", "role": "target"}],
-              "evidence": [], "quantities": [{"text": "three", "best": 3.0}]}
+    record = {
+        "id": "e1",
+        "type": "visit",
+        "date": {"earliest": "2024-01-11", "latest": None, "precision": "day"},
+        "participants": [{"role": "initiator", "actor": "a1"}, {"actor": "a2", "role": "target"}],
+        "evidence": [],
+        "quantities": [{"text": "three", "best": 3.0}],
+    }
     kept = compact(record)
     assert kept == record and type(kept) is dict
     assert json.dumps(kept) == json.dumps(record)  # key order too: the curator's, kept

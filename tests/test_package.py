@@ -8,7 +8,6 @@ import json
 import shutil
 
 import pytest
-
 from conftest import ROOT, invoke, run_cli, snapshot
 
 
@@ -59,10 +58,15 @@ def _text_of(source: dict) -> str | None:
     if source["text"] == "included":
         raw = (ROOT / source["path"]).read_bytes()
     else:
-        candidates = [ROOT / "texts" / f"{source['sha256']}.txt",
-                      *(ROOT.parent / "shared" / "seeds").glob("*.txt")]
-        raw = next((p.read_bytes() for p in candidates
-                    if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == source["sha256"]), None)
+        candidates = [ROOT / "texts" / f"{source['sha256']}.txt", *(ROOT.parent / "shared" / "seeds").glob("*.txt")]
+        raw = next(
+            (
+                p.read_bytes()
+                for p in candidates
+                if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == source["sha256"]
+            ),
+            None,
+        )
         if raw is None:
             return None
     assert hashlib.sha256(raw).hexdigest() == source["sha256"]
@@ -96,7 +100,11 @@ def test_every_evidence_span_is_its_source_text():
             assert record["id"] and record["evidence"], (kind, record)
             for span in record["evidence"]:
                 row = published[span["id"]]
-                assert (span["quote"] or "", span["sha256"], span["length"]) == (row["quote"], row["sha256"], int(row["length"]))
+                assert (span["quote"] or "", span["sha256"], span["length"]) == (
+                    row["quote"],
+                    row["sha256"],
+                    int(row["length"]),
+                )
 
 
 def test_the_seed_article_is_withheld_and_recorded_by_its_fingerprint():
@@ -123,8 +131,18 @@ def test_nested_json_validates_against_the_schemas():
 
 def test_descriptor_has_what_users_need():
     dp = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-    for key in ("$schema", "name", "id", "version", "title", "description", "created", "licenses",
-                "sources", "contributors"):
+    for key in (
+        "$schema",
+        "name",
+        "id",
+        "version",
+        "title",
+        "description",
+        "created",
+        "licenses",
+        "sources",
+        "contributors",
+    ):
         assert dp.get(key), key
     names = {r["name"] for r in dp["resources"]}
     for resource in dp["resources"]:
@@ -140,7 +158,8 @@ def test_descriptor_has_what_users_need():
             for fk in schema.get("foreignKeys", ()):
                 assert fk["reference"]["resource"] in names
     assert {"type": "json", "path": "data/seccoop.json"}.items() <= next(
-        r for r in dp["resources"] if r["name"] == "seccoop").items()
+        r for r in dp["resources"] if r["name"] == "seccoop"
+    ).items()
 
 
 # Every link column of every table is a declared foreign key: changing any one value to an id that
@@ -163,8 +182,9 @@ def test_every_link_is_a_checked_foreign_key(table, column, real_package):
         rows = list(csv.reader(f))
     col = rows[0].index(column)
     if len(rows) == 1:  # a table with no rows yet (possibly_same): give it one, valid but for the link
-        rows.append([dict(id="laura-richardson", other="laura-richardson", reason="a test").get(h, "")
-                     for h in rows[0]])
+        rows.append(
+            [dict(id="laura-richardson", other="laura-richardson", reason="a test").get(h, "") for h in rows[0]]
+        )
     rows[1][col] = "no-such-record"  # an empty (nullable) link is checked as soon as it is filled
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
@@ -182,10 +202,15 @@ def test_every_id_published_by_0_1_0_is_present_or_retired():
     """Migrations keep faith with users: each id of 0.1.0 (listed once, from its published tables)
     still names what it named, or is retired with what replaced it."""
     retired = {(r["id"], r["table"]): r["replaced_by"] for r in _rows("retired_ids")}
-    present = {"sources": {r["id"] for r in _rows("sources")}, "actors": {r["id"] for r in _rows("actors")},
-               "relations": {r["id"] for r in _rows("relations")}, "events": {r["id"] for r in _rows("events")},
-               "commitments": {r["id"] for r in _rows("commitments")}, "evidence": set(),
-               "quantities": {r["id"] for r in _rows("quantities")}}
+    present = {
+        "sources": {r["id"] for r in _rows("sources")},
+        "actors": {r["id"] for r in _rows("actors")},
+        "relations": {r["id"] for r in _rows("relations")},
+        "events": {r["id"] for r in _rows("events")},
+        "commitments": {r["id"] for r in _rows("commitments")},
+        "evidence": set(),
+        "quantities": {r["id"] for r in _rows("quantities")},
+    }
     spans = {r["id"] for r in _rows("spans")}
     listed = (ROOT / "tests" / "fixtures" / "published-ids-0.1.0.txt").read_text(encoding="utf-8").split("\n")
     for line in filter(None, listed):

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 write = importlib.import_module("seccoop.safety.write")
@@ -30,8 +29,15 @@ memory = importlib.import_module("seccoop.model.memory")
 cache = importlib.import_module("seccoop.incremental.cache")
 
 # Each export, and where it writes (a folder for csv's several tables, parquet and html).
-EXPORTS = {"csv": "csv", "json": "seccoop.json", "jsonl": "seccoop.jsonl", "sqlite": "seccoop.db",
-           "parquet": "parquet", "html": "site", "zip": "seccoop.zip"}
+EXPORTS = {
+    "csv": "csv",
+    "json": "seccoop.json",
+    "jsonl": "seccoop.jsonl",
+    "sqlite": "seccoop.db",
+    "parquet": "parquet",
+    "html": "site",
+    "zip": "seccoop.zip",
+}
 
 HIDDEN = r'''
 import ctypes, importlib, json, os, sys
@@ -79,9 +85,14 @@ print(json.dumps(said))
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if write.TEMPORARY.fullmatch(p.name) or write.LOCK.fullmatch(p.name)
-                  or write.JOURNAL.fullmatch(p.name) or p.name.endswith(".lock-new"))
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if write.TEMPORARY.fullmatch(p.name)
+        or write.LOCK.fullmatch(p.name)
+        or write.JOURNAL.fullmatch(p.name)
+        or p.name.endswith(".lock-new")
+    )
 
 
 def test_check_read_and_every_export_without_fcntl_prctl_malloc_trim_or_fork(tmp_path):
@@ -90,9 +101,15 @@ def test_check_read_and_every_export_without_fcntl_prctl_malloc_trim_or_fork(tmp
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "XDG_CACHE_HOME")}
     # The cache on, in a folder of this test's: its folder rules run without user ids too.
     env.update(SECCOOP_CACHE_DIR=str(tmp_path / "cache"), CI="false")
-    done = subprocess.run([sys.executable, "-c", HIDDEN, str(ROOT), str(out), json.dumps(EXPORTS)],
-                          cwd=tmp_path, env=env, capture_output=True, encoding="utf-8", errors="replace",
-                          timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-c", HIDDEN, str(ROOT), str(out), json.dumps(EXPORTS)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     said = json.loads(done.stdout.splitlines()[-1])
     # Each measure is gone, and seccoop knows it: no lock on POSIX without flock, the lock file
@@ -117,6 +134,7 @@ def test_check_read_and_every_export_without_fcntl_prctl_malloc_trim_or_fork(tmp
 
 
 # -- what each platform keeps ------------------------------------------------------------------
+
 
 def test_the_posix_only_measures_stay_where_they_exist():
     if sys.platform != "win32":
@@ -168,8 +186,9 @@ def test_without_prctl_the_watchdog_alone_ends_a_worker_whose_parent_died():
     change and exits (docs/safety.md, "Processes")."""
     import signal
 
-    parent = subprocess.Popen([sys.executable, "-c", WATCHED], stdout=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", WATCHED], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         worker = int(parent.stdout.readline())
     finally:
@@ -215,8 +234,10 @@ def test_without_a_lock_no_run_removes_what_another_left(tmp_path, monkeypatch):
     cannot tell a dead run from a live one: it leaves their files, and still writes its own."""
     monkeypatch.setattr(write, "LOCKING", None)
     dead = _dead_run(tmp_path)
-    assert write.write_atomically({tmp_path / "a.csv": b"a\n", tmp_path / "b.csv": b"b\n"}) == \
-        [tmp_path / "a.csv", tmp_path / "b.csv"]
+    assert write.write_atomically({tmp_path / "a.csv": b"a\n", tmp_path / "b.csv": b"b\n"}) == [
+        tmp_path / "a.csv",
+        tmp_path / "b.csv",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*dead, "a.csv", "b.csv"])
 
 
@@ -236,6 +257,7 @@ def test_a_link_is_never_followed_where_o_nofollow_is_missing(tmp_path, monkeypa
 
 
 # -- the cache folder ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def no_cache_env(monkeypatch):

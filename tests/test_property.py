@@ -9,28 +9,70 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seccoop
 from seccoop.published.build import BuildFailed
-from conftest import snapshot
 
-FILES = ["data/curated/actors.yaml", "data/curated/events.yaml", "data/curated/commitments.yaml",
-         "data/curated/sources.yaml", "data/curated/relations.yaml"]
-ODD_VALUES = ["no", "yes", "on", "~", "null", "[]", "{}", "012", "1.10", "0x1F", "1:20", "2024-13-45",
-              "2024-02-01", "-1", "99999999999999999999", "''", '"x"', "&a x", "*a", "!!str x", "{a: 1}",
-              "[a, [b]]", "|", ">-", "- x", "#", "'", '"', "é", "\u200b", "ruritania", "alpha", "committer"]
+FILES = [
+    "data/curated/actors.yaml",
+    "data/curated/events.yaml",
+    "data/curated/commitments.yaml",
+    "data/curated/sources.yaml",
+    "data/curated/relations.yaml",
+]
+ODD_VALUES = [
+    "no",
+    "yes",
+    "on",
+    "~",
+    "null",
+    "[]",
+    "{}",
+    "012",
+    "1.10",
+    "0x1F",
+    "1:20",
+    "2024-13-45",
+    "2024-02-01",
+    "-1",
+    "99999999999999999999",
+    "''",
+    '"x"',
+    "&a x",
+    "*a",
+    "!!str x",
+    "{a: 1}",
+    "[a, [b]]",
+    "|",
+    ">-",
+    "- x",
+    "#",
+    "'",
+    '"',
+    "é",
+    "\u200b",
+    "ruritania",
+    "alpha",
+    "committer",
+]
 
 
 @st.composite
 def edits(draw):
     ops = []
     for _ in range(draw(st.integers(1, 3))):
-        ops.append((draw(st.sampled_from(FILES)),
-                    draw(st.sampled_from(["delete", "duplicate", "swap", "value", "key", "indent"])),
-                    draw(st.integers(0, 10_000)), draw(st.integers(0, 10_000)),
-                    draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12))))
+        ops.append(
+            (
+                draw(st.sampled_from(FILES)),
+                draw(st.sampled_from(["delete", "duplicate", "swap", "value", "key", "indent"])),
+                draw(st.integers(0, 10_000)),
+                draw(st.integers(0, 10_000)),
+                draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12)),
+            )
+        )
     return ops
 
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke, run_cli, snapshot
+
 from seccoop.checks.evidence import near_miss
 from seccoop.model.load import load_file
 
@@ -34,11 +34,13 @@ def assert_untouched(decoy: Path, *results) -> None:
 
 def _set_source_path(pkg: Path, path: str) -> None:
     sources = pkg / "data/curated/sources.yaml"
-    sources.write_text(sources.read_text(encoding="utf-8").replace("path: seeds/alpha.txt", f"path: {path}"),
-                       encoding="utf-8")
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("path: seeds/alpha.txt", f"path: {path}"), encoding="utf-8"
+    )
 
 
 # -- locate follows check's rules ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["DECOY", "/dev/zero", "seeds/../../decoy.txt"])
 def test_locate_never_reads_a_source_path_outside_seeds(base_package, decoy, path):
@@ -76,10 +78,12 @@ def test_locate_still_finds_quotes_in_regular_seeds(base_package):
 
 # -- add-source: the document named on the command line ----------------------------------------
 
+
 def _add(pkg: Path, document: Path | str, *options: str, run=invoke):
     """add-source as for a text whose licence allows republishing it (into seeds/)."""
-    return run("add-source", str(document), "--package", str(pkg), "--text", "included",
-               "--licence", "CC0-1.0", *options)
+    return run(
+        "add-source", str(document), "--package", str(pkg), "--text", "included", "--licence", "CC0-1.0", *options
+    )
 
 
 @pytest.mark.parametrize("what", ["device", "fifo"])
@@ -106,19 +110,24 @@ def test_add_source_refuses_a_document_over_the_limit(base_package, tmp_path):
     before = snapshot(base_package)
     result = _add(base_package, document)
     assert result.returncode == 1
-    assert result.stderr == (f"seccoop: {document}: 67108865 bytes; at most 67108864 are read; "
-                             "nothing was changed\n")
+    assert result.stderr == (f"seccoop: {document}: 67108865 bytes; at most 67108864 are read; nothing was changed\n")
     assert snapshot(base_package) == before
 
 
-@pytest.mark.parametrize("option, value, message", [
-    ("--language", 'en\n  url: "javascript:alert(1)"',
-     "--language 'en\\n  url: \"javascript:alert(1)\"' is not a BCP 47 language tag (such as en, es or pt-BR)"),
-    ("--language", "en\n", "--language 'en\\n' is not a BCP 47 language tag (such as en, es or pt-BR)"),
-    ("--url", "javascript:alert(1)", "--url 'javascript:alert(1)' is not an http:// or https:// address"),
-    ("--url", "https://example.org/a b", "--url 'https://example.org/a b' is not an http:// or https:// address"),
-    ("--id", "Not A Slug", "--id 'Not A Slug' is not an id"),
-])
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        (
+            "--language",
+            'en\n  url: "javascript:alert(1)"',
+            "--language 'en\\n  url: \"javascript:alert(1)\"' is not a BCP 47 language tag (such as en, es or pt-BR)",
+        ),
+        ("--language", "en\n", "--language 'en\\n' is not a BCP 47 language tag (such as en, es or pt-BR)"),
+        ("--url", "javascript:alert(1)", "--url 'javascript:alert(1)' is not an http:// or https:// address"),
+        ("--url", "https://example.org/a b", "--url 'https://example.org/a b' is not an http:// or https:// address"),
+        ("--id", "Not A Slug", "--id 'Not A Slug' is not an id"),
+    ],
+)
 def test_add_source_refuses_an_option_that_would_change_the_yaml(base_package, tmp_path, option, value, message):
     document = tmp_path / "doc.txt"
     document.write_text(" date 2024-04-01 Gamma news\nbody\n", encoding="utf-8")
@@ -136,8 +145,16 @@ def test_add_source_emits_its_record_after_the_curators_text(base_package, tmp_p
     title = 'Gamma: "no" #1 — Pérez says: yes'
     document = tmp_path / "doc.txt"
     document.write_text(f" date 2024-04-01 {title}\nbody\n", encoding="utf-8")
-    result = _add(base_package, document, "--id", "gamma", "--publisher", 'The "Daily": no\n  url: x',
-                  "--url", "https://example.org/g?a=1&b=#x")
+    result = _add(
+        base_package,
+        document,
+        "--id",
+        "gamma",
+        "--publisher",
+        'The "Daily": no\n  url: x',
+        "--url",
+        "https://example.org/g?a=1&b=#x",
+    )
     assert result.returncode == 0, result.stderr
     text = sources.read_text(encoding="utf-8")
     assert text.startswith(original)
@@ -145,13 +162,22 @@ def test_add_source_emits_its_record_after_the_curators_text(base_package, tmp_p
     assert problems == []
     seed = next(p for p in (base_package / "seeds").iterdir() if p.name.startswith("002_"))
     assert [r for _, r in cf.records][-1] == {
-        "id": "gamma", "title": title, "published": "2024-04-01", "language": "en",
-        "publisher": 'The "Daily": no\n  url: x', "url": "https://example.org/g?a=1&b=#x",
-        "text": "included", "licence": "CC0-1.0",
-        "path": f"seeds/{seed.name}", "sha256": hashlib.sha256(document.read_bytes()).hexdigest(),
+        "id": "gamma",
+        "title": title,
+        "published": "2024-04-01",
+        "language": "en",
+        "publisher": 'The "Daily": no\n  url: x',
+        "url": "https://example.org/g?a=1&b=#x",
+        "text": "included",
+        "licence": "CC0-1.0",
+        "path": f"seeds/{seed.name}",
+        "sha256": hashlib.sha256(document.read_bytes()).hexdigest(),
         "length": len(document.read_text(encoding="utf-8")),
-        "normalized_sha256": hashlib.sha256(" ".join(document.read_text(encoding="utf-8").split()).encode()).hexdigest(),
-        "evidence": [{"source": "gamma", "quote": f"date 2024-04-01 {title}"}]}
+        "normalized_sha256": hashlib.sha256(
+            " ".join(document.read_text(encoding="utf-8").split()).encode()
+        ).hexdigest(),
+        "evidence": [{"source": "gamma", "quote": f"date 2024-04-01 {title}"}],
+    }
 
 
 def test_add_source_refuses_a_linked_seeds_folder(base_package, decoy, tmp_path):
@@ -164,27 +190,33 @@ def test_add_source_refuses_a_linked_seeds_folder(base_package, decoy, tmp_path)
     before = snapshot(outside)
     result = _add(base_package, document)
     assert result.returncode == 1
-    assert result.stderr == ("seccoop: seeds: it is a symbolic link; seccoop reads only the "
-                             "package's own files; nothing was changed\n")
+    assert result.stderr == (
+        "seccoop: seeds: it is a symbolic link; seccoop reads only the package's own files; nothing was changed\n"
+    )
     assert snapshot(outside) == before
     assert_untouched(decoy, result)
 
 
 # -- evidence: split characters, normalization, speed ------------------------------------------
 
+
 def _add_seed(pkg: Path, text: str, quote: str) -> None:
     """A third source whose document is `text`, and an actor that quotes `quote` from it."""
     raw = text.encode("utf-8")
     (pkg / "seeds/gamma.txt").write_bytes(raw)
     with (pkg / "data/curated/sources.yaml").open("a", encoding="utf-8") as f:
-        f.write(f'- id: gamma\n  title: Gamma\n  published: "2024-04-01"\n  language: es\n'
-                f'  path: seeds/gamma.txt\n  sha256: {hashlib.sha256(raw).hexdigest()}\n'
-                f'  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n'
-                f'  text: included\n  licence: CC0-1.0\n  length: {len(text)}\n'
-                f'  normalized_sha256: {hashlib.sha256(" ".join(text.split()).encode()).hexdigest()}\n')
+        f.write(
+            f'- id: gamma\n  title: Gamma\n  published: "2024-04-01"\n  language: es\n'
+            f"  path: seeds/gamma.txt\n  sha256: {hashlib.sha256(raw).hexdigest()}\n"
+            f"  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n"
+            f"  text: included\n  licence: CC0-1.0\n  length: {len(text)}\n"
+            f"  normalized_sha256: {hashlib.sha256(' '.join(text.split()).encode()).hexdigest()}\n"
+        )
     with (pkg / "data/curated/actors.yaml").open("a", encoding="utf-8") as f:
-        f.write(f"- id: perez\n  name: Pérez\n  type: person\n  evidence:\n"
-                f"    - source: gamma\n      quote: {json.dumps(quote, ensure_ascii=False)}\n")
+        f.write(
+            f"- id: perez\n  name: Pérez\n  type: person\n  evidence:\n"
+            f"    - source: gamma\n      quote: {json.dumps(quote, ensure_ascii=False)}\n"
+        )
 
 
 def _errors(pkg: Path):
@@ -192,11 +224,17 @@ def _errors(pkg: Path):
     return result.returncode, [e for e in json.loads(result.stdout)["errors"] if not e["code"].startswith("package-")]
 
 
-@pytest.mark.parametrize("quote, side, hint", [
-    ("The Pe", "ends", "Quote the whole character 'é': the source has 'The Pé' here; or end the quote before it."),
-    ("\u0301rez said", "starts",
-     "Quote the whole character 'é': the source has 'érez said' here; or start the quote after it."),
-])
+@pytest.mark.parametrize(
+    "quote, side, hint",
+    [
+        ("The Pe", "ends", "Quote the whole character 'é': the source has 'The Pé' here; or end the quote before it."),
+        (
+            "\u0301rez said",
+            "starts",
+            "Quote the whole character 'é': the source has 'érez said' here; or start the quote after it.",
+        ),
+    ],
+)
 def test_a_quote_that_splits_a_letter_from_its_accent_is_refused(base_package, quote, side, hint):
     _add_seed(base_package, " date 2024-04-01 Gamma\nThe Pe\u0301rez said so.", quote)
     status, errors = _errors(base_package)
@@ -214,8 +252,10 @@ def test_a_seed_in_nfd_gets_a_normalization_hint(base_package):
     [error] = errors
     assert (error["code"], error["file"], error["line"]) == ("evidence-not-found", "data/curated/actors.yaml", 31)
     assert "another Unicode normalization" in error["message"]
-    assert error["hint"] == ("The source's exact words are 'The Pe\u0301rez said'; write the quote as "
-                             '"The Pe\\u0301rez said" (the escapes keep the curated file in NFC).')
+    assert error["hint"] == (
+        "The source's exact words are 'The Pe\u0301rez said'; write the quote as "
+        '"The Pe\\u0301rez said" (the escapes keep the curated file in NFC).'
+    )
 
 
 def test_near_miss_folds_a_large_text_once():
@@ -231,18 +271,22 @@ def test_near_miss_folds_a_large_text_once():
 
 # -- the loader: positions of refused values -----------------------------------------------------
 
+
 def _load(tmp_path, text: str):
     path = tmp_path / "actors.yaml"
     path.write_text(text, encoding="utf-8")
     return load_file(path, "actors.yaml", root=tmp_path)
 
 
-@pytest.mark.parametrize("value, message", [
-    ("9007199254740992", "the integer 9007199254740992 is outside ±9007199254740991"),
-    ("-9007199254740992", "the integer -9007199254740992 is outside ±9007199254740991"),
-    ("1.0e+400", "the number 1.0e+400 is not finite"),
-    ("-1.0e+15", "the number -1.0e+15 is not below 1e15"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("9007199254740992", "the integer 9007199254740992 is outside ±9007199254740991"),
+        ("-9007199254740992", "the integer -9007199254740992 is outside ±9007199254740991"),
+        ("1.0e+400", "the number 1.0e+400 is not finite"),
+        ("-1.0e+15", "the number -1.0e+15 is not below 1e15"),
+    ],
+)
 def test_numbers_out_of_range_are_refused_at_their_place(tmp_path, value, message):
     cf, problems = _load(tmp_path, f"- id: a\n  n: [1, {value}]\n")
     assert [(p.code, p.line, p.column, p.message) for p in problems] == [("yaml-number-range", 2, 10, message)]
@@ -251,7 +295,7 @@ def test_numbers_out_of_range_are_refused_at_their_place(tmp_path, value, messag
 
 def test_numbers_in_range_are_kept(tmp_path):
     cf, problems = _load(tmp_path, "- {id: a, n: 9007199254740991, m: -9007199254740991, x: 999999999999999.9}\n")
-    assert problems == [] and cf.records[0][1]["n"] == 2 ** 53 - 1
+    assert problems == [] and cf.records[0][1]["n"] == 2**53 - 1
 
 
 def test_an_alias_is_reported_where_it_is_used(tmp_path):
@@ -268,5 +312,6 @@ def test_a_linked_curated_file_is_refused_unread(tmp_path, decoy):
     os.symlink(decoy, tmp_path / "actors.yaml")
     cf, problems = load_file(tmp_path / "actors.yaml", "actors.yaml", root=tmp_path)
     assert [(p.code, p.message) for p in problems] == [
-        ("file-link", "it is a symbolic link; seccoop reads only the package's own files")]
+        ("file-link", "it is a symbolic link; seccoop reads only the package's own files")
+    ]
     assert cf.records == [] and SECRET not in cf.text

@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_package, first_fast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import copy_package, first_fast
-from seccoop import check
 from test_benchmark_generator import generate
 from test_cache import _age, _answer, _damage_cache
+
+from seccoop import check
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,14 @@ def stories(tmp_path_factory) -> Path:
         "  version: 0.2.0\n  reason: quote extended\n\n"
         f"- id: {FIRST}-intelligence-sharing-e0@over-374-people\n  table: quantities\n"
         f"  replaced_by: {FIRST}-intelligence-sharing-e0@over-374-people-detained\n  version: 0.2.0\n"
-        "  reason: unit named\n", encoding="utf-8")
+        "  reason: unit named\n",
+        encoding="utf-8",
+    )
     with (curated / "resolutions.yaml").open("a", encoding="utf-8") as f:
-        f.write("\n- record: mama-doliran-000000-part-of-lane-kitara-r0\n  field: subject\n"
-                "  value: nasol-vedelin-000025\n  reason: the curator's reading\n")
+        f.write(
+            "\n- record: mama-doliran-000000-part-of-lane-kitara-r0\n  field: subject\n"
+            "  value: nasol-vedelin-000025\n  reason: the curator's reading\n"
+        )
     _sub(curated / "events" / "vidado-report-2022-000011.yaml", r"  participants:\n(    - .*\n)+?(?=  evidence:)", "")
     build(pkg, notify=lambda message: None)
     return pkg
@@ -82,7 +86,7 @@ def _drop_first_record(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     starts = [m.start() for m in re.finditer(r"^- id: ", text, re.M)]
     if len(starts) > 1:
-        path.write_text(text[:starts[0]] + text[starts[1]:], encoding="utf-8")
+        path.write_text(text[: starts[0]] + text[starts[1] :], encoding="utf-8")
 
 
 def _kept_dates(path: Path, pattern: str, replace: str) -> None:
@@ -121,25 +125,38 @@ EDITS = {
     "comment": lambda pkg, base, n: _files(pkg, "actors")[n].open("a", encoding="utf-8").write("# seen\n"),
     # another story's actor, event or id: stories joined, accounts of one record from two stories
     "foreign-participant": lambda pkg, base, n: _sub(
-        _files(pkg, "events")[n], r"\{actor: [a-z0-9-]+,", f"{{actor: {_first_id(_files(pkg, 'actors')[n + 14])},"),
+        _files(pkg, "events")[n], r"\{actor: [a-z0-9-]+,", f"{{actor: {_first_id(_files(pkg, 'actors')[n + 14])},"
+    ),
     "foreign-id": lambda pkg, base, n: _sub(
-        _files(pkg, "events")[n], r"^- id: \S+", f"- id: {_first_id(_files(pkg, 'events')[n + 14])}"),
+        _files(pkg, "events")[n], r"^- id: \S+", f"- id: {_first_id(_files(pkg, 'events')[n + 14])}"
+    ),
     "foreign-part-of": lambda pkg, base, n: _sub(
-        _files(pkg, "events")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'events')[n + 1])}\n  type: "),
+        _files(pkg, "events")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'events')[n + 1])}\n  type: "
+    ),
     # references elsewhere break: an actor renamed, a record dropped
     "actor-renamed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"^- id: (\S+)", r"- id: \1-gone"),
     "record-dropped": lambda pkg, base, n: _drop_first_record(_files(pkg, "events")[n]),
     "yaml-broken": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"participants:", "participants: ["),
     # what the package's registers and warnings hang on, changed from a file they do not name
     "span-successor-cut": lambda pkg, base, n: _sub(
-        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r", with Over 374 people detained$", ""),
+        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r", with Over 374 people detained$", ""
+    ),
     "quantity-successor-renamed": lambda pkg, base, n: _sub(
-        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r"unit: people detained\}", "unit: people held}"),
-    "resolved-subject-broken": lambda pkg, base, n: [_sub(
-        pkg / "data" / "curated" / "actors" / f"{name}.yaml", r"(- id: nasol-vedelin-000025\n(  .*\n)*?  type: )person",
-        r"\1persn") for name in ("mivito-report-2013-000025", "sosoga-report-2013-000026")],
-    "refused-record": lambda pkg, base, n: _files(pkg, "events")[n].open("a", encoding="utf-8").write(
-        "\n- id: vidado-report-2022-000011-terrorist-designation-e0\n  summary: a\n  summary: b\n"),
+        pkg / "data" / "curated" / "events" / f"{FIRST}.yaml", r"unit: people detained\}", "unit: people held}"
+    ),
+    "resolved-subject-broken": lambda pkg, base, n: [
+        _sub(
+            pkg / "data" / "curated" / "actors" / f"{name}.yaml",
+            r"(- id: nasol-vedelin-000025\n(  .*\n)*?  type: )person",
+            r"\1persn",
+        )
+        for name in ("mivito-report-2013-000025", "sosoga-report-2013-000026")
+    ],
+    "refused-record": lambda pkg, base, n: (
+        _files(pkg, "events")[n]
+        .open("a", encoding="utf-8")
+        .write("\n- id: vidado-report-2022-000011-terrorist-designation-e0\n  summary: a\n  summary: b\n")
+    ),
     "resolution": lambda pkg, base, n: _sub(pkg / "data" / "curated" / "resolutions.yaml", r"value: ", "value: X"),
     "seed": lambda pkg, base, n: _sub(sorted((pkg / "seeds").glob("*.txt"))[n], r"the", "teh"),
     # the same size and modification time: a value edited, a code no codelist has
@@ -147,8 +164,9 @@ EDITS = {
     "kept-dates-code": lambda pkg, base, n: _kept_dates(_files(pkg, "events")[n], r"(?<=^  type: )[a-z]", "q"),
     # the baseline's entry, store, index and kept scopes damaged: never trusted
     "cache-corrupt": lambda pkg, base, n: _damage_cache(
-        lambda raw: raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1]) + raw[len(raw) // 2 + 1:]),
-    "cache-truncated": lambda pkg, base, n: _damage_cache(lambda raw: raw[:len(raw) // 2]),
+        lambda raw: raw[: len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 1]) + raw[len(raw) // 2 + 1 :]
+    ),
+    "cache-truncated": lambda pkg, base, n: _damage_cache(lambda raw: raw[: len(raw) // 2]),
     "build": lambda pkg, base, n: _build(pkg),
     "revert": lambda pkg, base, n: _restore(pkg, base),
 }
@@ -167,8 +185,7 @@ def test_a_recheck_within_reach_is_the_cold_answer(stories, tmp_path_factory, ow
 
 @settings(max_examples=1, **PROPERTY)
 @given(EDIT_SEQUENCES)
-def test_a_recheck_after_one_random_sequence_of_edits_is_the_cold_answer(stories, tmp_path_factory, own_cache,
-                                                                         edits):
+def test_a_recheck_after_one_random_sequence_of_edits_is_the_cold_answer(stories, tmp_path_factory, own_cache, edits):
     """The same property on one example, for the developer's loop (`pytest -m "not slow"`)."""
     recheck_is_cold(stories, tmp_path_factory, own_cache, edits)
 
@@ -209,8 +226,11 @@ def test_a_value_edit_checks_its_story_only(stories, tmp_path, own_cache, monkey
     # the stories the edited file's ids reach, as they were and as they are: not the others
     assert len(scopes) == 2 and all(s is not None for s in scopes)
     files = set(scopes[0].files)
-    everything = {package_rel(p) for plural in ("sources", "actors", "relations", "events", "commitments")
-                  for p in _files(pkg, plural)}
+    everything = {
+        package_rel(p)
+        for plural in ("sources", "actors", "relations", "events", "commitments")
+        for p in _files(pkg, plural)
+    }
     assert package_rel(edited) in files and files < everything
     [stale] = [p for p in cached.problems if p.code == "package-stale"]
     assert "data/events.csv" in stale.message
@@ -250,9 +270,19 @@ def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_c
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
-@pytest.mark.parametrize("name", first_fast(["span-successor-cut", "quantity-successor-renamed",
-                                              "resolved-subject-broken", "refused-record", "actor-renamed",
-                                              "foreign-id"]))
+@pytest.mark.parametrize(
+    "name",
+    first_fast(
+        [
+            "span-successor-cut",
+            "quantity-successor-renamed",
+            "resolved-subject-broken",
+            "refused-record",
+            "actor-renamed",
+            "foreign-id",
+        ]
+    ),
+)
 def test_what_joins_records_beyond_their_ids_is_in_the_scope(stories, tmp_path, own_cache, name):
     """Each edit once, from a baseline: the retired span and quantity whose successor the edit
     stops publishing, the resolution naming a broken actor, the refused record hiding an event's

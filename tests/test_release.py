@@ -40,9 +40,18 @@ def test_the_archive_holds_what_a_downloader_needs_and_nothing_else(tmp_path):
         infos = z.infolist()
         names = [i.filename for i in infos]
     assert names == sorted(names) and len(names) == len(set(names))
-    for needed in ("datapackage.json", "data/events.csv", "data/spans.csv", "data/seccoop.json",
-                   "schema/event.schema.json", "schema/codelists/event-types.csv", "README.md", "LICENSE",
-                   "CITATION.cff", "CHANGELOG.md"):
+    for needed in (
+        "datapackage.json",
+        "data/events.csv",
+        "data/spans.csv",
+        "data/seccoop.json",
+        "schema/event.schema.json",
+        "schema/codelists/event-types.csv",
+        "README.md",
+        "LICENSE",
+        "CITATION.cff",
+        "CHANGELOG.md",
+    ):
         assert needed in names, needed
     # No curated YAML, no texts folder, no build output; the seed article is withheld.
     assert not [n for n in names if n.startswith(("data/curated/", "texts/", "tests/", "validators/", "seeds/"))]

@@ -18,19 +18,28 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, invoke
-from seccoop.safety.write import WriteRefused
-from seccoop.model.package import KINDS, PLURAL
+
 from seccoop.exports.review import write_review_site
+from seccoop.model.package import KINDS, PLURAL
+from seccoop.safety.write import WriteRefused
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 # -- helpers: the exported site, its spans, and what a DOM holds ---------------------------------
+
 
 def export_site(package: Path, out: Path) -> Path:
     result = invoke("export", str(package), "--format", "html", "--out", str(out))
@@ -95,21 +104,24 @@ def chromium() -> str:
     if path is None:
         why = "Chromium is not installed (needed for the browser tests); install it: apt-get install chromium"
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{why}. CI=true: a browser test skipped in CI would go unnoticed, so it fails.",
-                        pytrace=False)
+            pytest.fail(f"{why}. CI=true: a browser test skipped in CI would go unnoticed, so it fails.", pytrace=False)
         pytest.skip(why)
     return path
 
 
 def dump_dom(chromium: str, page: Path, profile: Path) -> str:
     """The DOM after the page's scripts ran. Bytes, not text mode: a carriage return must survive."""
-    result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                            capture_output=True, timeout=120)
+    result = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")[-2000:]
     return result.stdout.decode("utf-8")
 
 
 # -- a DevTools protocol client, standard library only ------------------------------------------
+
 
 class DevTools:
     """Just enough of the Chrome DevTools Protocol, over a minimal RFC 6455 websocket, to drive a page."""
@@ -119,9 +131,10 @@ class DevTools:
         host, port = host_port.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=30)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\n"
-                          f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-                          .encode())
+        self.sock.sendall(
+            f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
         response = b""
         while b"\r\n\r\n" not in response:
             response += self.sock.recv(1)
@@ -201,8 +214,14 @@ class DevTools:
 
     def press_enter(self) -> None:
         for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
-                      **({"text": "\r"} if kind == "keyDown" else {}))
+            self.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key="Enter",
+                code="Enter",
+                windowsVirtualKeyCode=13,
+                **({"text": "\r"} if kind == "keyDown" else {}),
+            )
 
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -212,9 +231,19 @@ class DevTools:
 @contextmanager
 def browser(chromium: str, profile: Path):
     """A headless Chromium on a blank page, driven over DevTools; ended (its process group) on exit."""
-    process = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                                "--window-size=1280,900", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--window-size=1280,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     devtools = None
     try:
         port_file = profile / "DevToolsActivePort"
@@ -240,12 +269,21 @@ def browser(chromium: str, profile: Path):
 
 # -- the files -------------------------------------------------------------------------------
 
+
 def test_export_writes_a_self_contained_deterministic_site(base_package, tmp_path):
     first = export_site(base_package, tmp_path / "first")
     second = export_site(base_package, tmp_path / "second")
     names = sorted(p.name for p in first.iterdir())
-    assert names == ["actors-1.html", "commitments-1.html", "events-1.html", "index.html", "relations-1.html",
-                     "source-alpha.html", "source-beta.html", "sources-1.html"]
+    assert names == [
+        "actors-1.html",
+        "commitments-1.html",
+        "events-1.html",
+        "index.html",
+        "relations-1.html",
+        "source-alpha.html",
+        "source-beta.html",
+        "sources-1.html",
+    ]
     assert sorted(p.name for p in second.iterdir()) == names
     for name in names:
         markup = (first / name).read_text(encoding="utf-8")
@@ -335,6 +373,7 @@ def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, t
 
 # -- escaping and offsets, in the DOM Chromium builds ---------------------------------------------
 
+
 @pytest.mark.slow  # the browser
 def test_markup_in_a_source_is_shown_as_text(base_package, tmp_path, chromium):
     site = export_site(base_package, tmp_path / "site")
@@ -351,8 +390,10 @@ def test_markup_in_a_source_is_shown_as_text(base_package, tmp_path, chromium):
 def test_every_span_highlights_exactly_its_quote_after_an_emoji(base_package, tmp_path, chromium):
     site = export_site(base_package, tmp_path / "site")
     document = json.loads((base_package / "data" / "seccoop.json").read_text(encoding="utf-8"))
-    doms = {s["id"]: PageParts(dump_dom(chromium, site / f"source-{s['id']}.html", tmp_path / f"profile-{s['id']}"))
-            for s in document["sources"]}
+    doms = {
+        s["id"]: PageParts(dump_dom(chromium, site / f"source-{s['id']}.html", tmp_path / f"profile-{s['id']}"))
+        for s in document["sources"]
+    }
     spans = list(evidence_spans(document))
     assert any("🚨" in quote for _, _, quote in spans)  # the fixture really has a span with an emoji before it
     for span_id, source, quote in spans:
@@ -371,6 +412,7 @@ def test_carriage_returns_and_astral_characters_keep_their_offsets(tmp_path, chr
 
 
 # -- the page in a real browser -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def site_and_document(built_base, tmp_path_factory):
@@ -448,8 +490,10 @@ def test_a_page_of_records_filters_by_type(page, site_and_document):
     site, document = site_and_document
     page.open((site / "actors-1.html").as_uri())
     shown = "Array.from(document.querySelectorAll('.card')).filter(c => c.offsetParent).map(c => c.id)"
-    choose = ("(id, value) => { const s = document.getElementById(id); s.value = value; "
-              "s.dispatchEvent(new Event('change')); }")
+    choose = (
+        "(id, value) => { const s = document.getElementById(id); s.value = value; "
+        "s.dispatchEvent(new Event('change')); }"
+    )
     total = len(document["actors"])
     assert page.evaluate(shown) == [f"record-actor-{a['id']}" for a in document["actors"]]
     page.evaluate(f"({choose})('filter-type', 'state')")
@@ -467,7 +511,7 @@ def test_the_index_links_every_page_of_every_kind(page, site_and_document):
     assert links == [f"{PLURAL[k]}-1.html" for k in KINDS]
     page.click('a[href="sources-1.html"]')
     page.wait_for("location.href.endsWith('sources-1.html') && document.readyState === 'complete'")
-    page.click('#record-source-beta .label a')
+    page.click("#record-source-beta .label a")
     page.wait_for("location.href.endsWith('source-beta.html') && document.readyState === 'complete'")
 
 
@@ -585,13 +629,16 @@ def test_a_card_shows_each_sources_account_side_by_side(two_accounts):
         assert "merged" in date[0][1]
         assert [text for text, _ in participants] == [
             "Ana Vela (speaker); Ruritania (initiator); Freedonia (recipient)",
-            "≠ Ana Vela (speaker); Ruritania (initiator)", "≠ Ana Vela (speaker); Freedonia (recipient)"], page
+            "≠ Ana Vela (speaker); Ruritania (initiator)",
+            "≠ Ana Vela (speaker); Freedonia (recipient)",
+        ], page
         # only beta states the place: no disagreement, alpha's cell says so
         assert [text for text, _ in card.rows["place"]] == [HOSTILE, "not stated", HOSTILE], page
         assert "status" not in card.rows and "summary" not in card.rows and "type" not in card.rows, page
         # each column links to its source's page at that source's spans
-        assert ('<a href="source-alpha.html#span-event-vela-statement-1">Ruritania and Freedonia to share '
-                'intelligence</a>') in markup
+        assert (
+            '<a href="source-alpha.html#span-event-vela-statement-1">Ruritania and Freedonia to share intelligence</a>'
+        ) in markup
         assert '<a href="source-beta.html#span-event-vela-statement-2">Freedonia asks for help 🚨</a>' in markup
         # the hostile value is text, everywhere: no markup of it survives
         assert HOSTILE not in markup and "<img" not in markup, page

@@ -12,14 +12,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_package, invoke, snapshot
 
-GAMMA = ("date 2024-04-02 Freedonia and Ruritania sign a river patrol accord\n\n"
-         "The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border. "
-         "The accord will start in May, said the Freedonian minister. "
-         "Smugglers had moved cargo across the dark river for years, according to officials on both banks. "
-         "A second meeting of the two ministers is planned for the autumn, in the capital of Ruritania.\n")
+GAMMA = (
+    "date 2024-04-02 Freedonia and Ruritania sign a river patrol accord\n\n"
+    "The ministers of Freedonia and Ruritania signed a joint patrol accord on the river border. "
+    "The accord will start in May, said the Freedonian minister. "
+    "Smugglers had moved cargo across the dark river for years, according to officials on both banks. "
+    "A second meeting of the two ministers is planned for the autumn, in the capital of Ruritania.\n"
+)
 # Words of the withheld text that no published quote holds: found in no artefact.
 SECRET = "Smugglers had moved cargo across the dark river for years"
 GAMMA_SHA = hashlib.sha256(GAMMA.encode("utf-8")).hexdigest()
@@ -83,8 +84,11 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     assert "pinned 3 span(s) in 1 file(s)" in pinned.stdout
     # The curator publishes only the short quote: the others keep offsets and fingerprint.
     text = events.read_text(encoding="utf-8")
-    kept = [line for line in text.splitlines(keepends=True)
-            if not (line.strip().startswith("quote:") and "signed a joint patrol accord" != line.split(": ", 1)[1].strip())]
+    kept = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not (line.strip().startswith("quote:") and line.split(": ", 1)[1].strip() != "signed a joint patrol accord")
+    ]
     events.write_text("".join(kept), encoding="utf-8")
     built = invoke("build", str(pkg))
     assert built.returncode == 0, built.stderr + built.stdout
@@ -111,8 +115,10 @@ def test_the_published_tables_hold_fingerprints_and_only_published_words(pkg):
         assert int(row["length"]) == end - start
         assert row["sha256"] == hashlib.sha256(GAMMA[start:end].encode("utf-8")).hexdigest()
     published = sorted(row["quote"] for row in spans.values() if row["quote"])
-    assert published == ["date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
-                         "signed a joint patrol accord"]
+    assert published == [
+        "date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
+        "signed a joint patrol accord",
+    ]
     source = next(row for row in _rows(pkg / "data" / "sources.csv") if row["id"] == "gamma")
     assert (source["text"], source["licence"], source["path"]) == ("withheld", "unknown", "")
     assert int(source["length"]) == len(GAMMA) and source["sha256"] == GAMMA_SHA
@@ -136,8 +142,9 @@ def test_without_the_text_check_is_clean_and_says_what_it_could_not_verify(pkg):
     assert code == 0 and report["counts"] == {"errors": 0, "warnings": 1}, report
     built = invoke("build", str(pkg))
     assert built.returncode == 0 and "derived files are up to date" in built.stdout, built.stdout + built.stderr
-    assert {k: v for k, v in snapshot(pkg).items() if not k.endswith("released-spans.txt")} == \
-        {k: v for k, v in before.items() if not k.endswith("released-spans.txt")}
+    assert {k: v for k, v in snapshot(pkg).items() if not k.endswith("released-spans.txt")} == {
+        k: v for k, v in before.items() if not k.endswith("released-spans.txt")
+    }
 
 
 def test_require_texts_makes_a_missing_text_an_error(pkg):
@@ -185,8 +192,12 @@ def test_a_link_in_the_texts_folder_names_the_file_and_says_nothing_of_git(pkg, 
 
 def test_a_copy_that_differs_outside_the_quotes_verifies_by_fingerprint(pkg, tmp_path):
     copy = tmp_path / "copy.txt"
-    copy.write_bytes(("Saved from the web on 3 April\r\n" + GAMMA.replace("\n", "\r\n")
-                      .replace("in the capital", "in  the capital")).encode("utf-8"))
+    copy.write_bytes(
+        (
+            "Saved from the web on 3 April\r\n"
+            + GAMMA.replace("\n", "\r\n").replace("in the capital", "in  the capital")
+        ).encode("utf-8")
+    )
     result = invoke("verify", "gamma", str(copy), "--package", str(pkg))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 of 4 span(s) verified" in result.stdout
@@ -216,7 +227,9 @@ def test_a_long_published_quote_fails_on_its_own(pkg):
     end = GAMMA.index("both banks.") + len("both banks.")
     assert end - start > 200
     events = pkg / "data" / "curated" / "events" / "gamma.yaml"
-    events.write_text(events.read_text(encoding="utf-8") + f"""\
+    events.write_text(
+        events.read_text(encoding="utf-8")
+        + f"""\
 - id: accord-and-smuggling
   type: cooperation
   status: occurred
@@ -227,20 +240,24 @@ def test_a_long_published_quote_fails_on_its_own(pkg):
     - source: gamma
       quote: {GAMMA[start:end]}
       start: {start}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     code, report = _check(pkg)
     assert code == 1
     problems = [p for p in report["errors"] if p["code"] == "quote-budget"]
     [long] = [p for p in problems if p["file"] == "data/curated/events/gamma.yaml"]
     assert long["path"] == "$[2].evidence[0].quote"
-    assert long["message"] == (f"the quote is {end - start} code points long; a published quote of a withheld "
-                               "text is at most 200")
+    assert long["message"] == (
+        f"the quote is {end - start} code points long; a published quote of a withheld text is at most 200"
+    )
 
 
 def test_an_included_text_needs_a_known_licence(pkg):
     sources = pkg / "data" / "curated" / "sources.yaml"
-    sources.write_text(sources.read_text(encoding="utf-8").replace("licence: CC0-1.0", "licence: unknown", 1),
-                       encoding="utf-8")
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("licence: CC0-1.0", "licence: unknown", 1), encoding="utf-8"
+    )
     code, report = _check(pkg)
     assert code == 1 and "source-rights" in _codes(report)
 
@@ -298,8 +315,10 @@ def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path)
         assert SECRET.encode("utf-8") not in path.read_bytes(), path
     with sqlite3.connect(out / "db.sqlite") as db:
         quotes = [q for (q,) in db.execute("SELECT quote FROM spans WHERE source = 'gamma'")]
-    assert sorted(q for q in quotes if q) == ["date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
-                                               "signed a joint patrol accord"]
+    assert sorted(q for q in quotes if q) == [
+        "date 2024-04-02 Freedonia and Ruritania sign a river patrol accord",
+        "signed a joint patrol accord",
+    ]
     page = (out / "review" / "source-gamma.html").read_text(encoding="utf-8")
     assert "The text of this source is withheld" in page
     assert "[words withheld: 90 characters, sha256 " in page and "[words withheld: 96 characters, sha256 " in page
@@ -310,5 +329,6 @@ def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path)
 
 def _rows(path: Path) -> list[dict]:
     import csv
+
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))

@@ -6,9 +6,8 @@ import csv
 import json
 
 import pytest
-from jsonschema import Draft202012Validator
-
 from conftest import ROOT
+from jsonschema import Draft202012Validator
 
 SCHEMAS = sorted((ROOT / "schema").glob("*.schema.json"))
 

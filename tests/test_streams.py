@@ -14,7 +14,6 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
 
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -31,8 +30,13 @@ def _into_closing_pipe(args: list[str], unbuffered: bool) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "PYTHONUNBUFFERED")}
     if unbuffered:
         env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.Popen([sys.executable, "-m", "seccoop", *args], stdout=write,
-                            stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seccoop", *args],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(write)
     first = os.read(read, 1)
     os.close(read)
@@ -42,13 +46,17 @@ def _into_closing_pipe(args: list[str], unbuffered: bool) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("unbuffered", [True, False], ids=["raw-stdout", "buffered-stdout"])
-@pytest.mark.parametrize("args", [
-    ["--format", "csv", "--table", "spans"],
-    ["--format", "csv", "--table", "spans", "--excel-safe"],  # rows rendered again, as events_flat
-    ["--format", "csv", "--table", "retired_ids"],
-    ["--format", "json"],
-    ["--format", "jsonl"],
-], ids=lambda a: "-".join(a[1::2]) + ("-excel-safe" if "--excel-safe" in a else ""))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "csv", "--table", "spans"],
+        ["--format", "csv", "--table", "spans", "--excel-safe"],  # rows rendered again, as events_flat
+        ["--format", "csv", "--table", "retired_ids"],
+        ["--format", "json"],
+        ["--format", "jsonl"],
+    ],
+    ids=lambda a: "-".join(a[1::2]) + ("-excel-safe" if "--excel-safe" in a else ""),
+)
 def test_a_reader_that_closes_the_pipe_early_is_a_closed_pipe(args, unbuffered):
     """Each output is larger than the pipe's one page: with the reader gone after one byte, the
     export cannot have written everything, so it exits 141 and says nothing (before, under

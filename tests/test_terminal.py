@@ -7,8 +7,8 @@ import json
 import unicodedata
 
 import pytest
-
 from conftest import invoke
+
 from seccoop.model.report import Problem, Report, render_report
 from seccoop.safety.terminal import UNSAFE, shown
 
@@ -17,17 +17,20 @@ ESCAPES = "\x1b]0;owned\x07\x9b2J"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("plain words, «quoted», 🚨 and a\u00a0no-break space", "plain words, «quoted», 🚨 and a\u00a0no-break space"),
-    (ESCAPES, "\\u001b]0;owned\\u0007\\u009b2J"),
-    ("two\nlines\tand a tab\r", "two\\u000alines\\u0009and a tab\\u000d"),
-    ("abc\u202edcba\u200b\u2066", "abc\\u202edcba\\u200b\\u2066"),  # bidi override, zero width, isolate
-    ("a\u2028b\u2029c", "a\\u2028b\\u2029c"),
-    ("private \ue000 and unassigned \u0378", "private \\ue000 and unassigned \\u0378"),
-    ("beyond the plane: \U000f0000", "beyond the plane: \\udb80\\udc00"),
-    ("a lone surrogate \ud800", "a lone surrogate \\ud800"),
-    ("a backslash \\ stays", "a backslash \\ stays"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("plain words, «quoted», 🚨 and a\u00a0no-break space", "plain words, «quoted», 🚨 and a\u00a0no-break space"),
+        (ESCAPES, "\\u001b]0;owned\\u0007\\u009b2J"),
+        ("two\nlines\tand a tab\r", "two\\u000alines\\u0009and a tab\\u000d"),
+        ("abc\u202edcba\u200b\u2066", "abc\\u202edcba\\u200b\\u2066"),  # bidi override, zero width, isolate
+        ("a\u2028b\u2029c", "a\\u2028b\\u2029c"),
+        ("private \ue000 and unassigned \u0378", "private \\ue000 and unassigned \\u0378"),
+        ("beyond the plane: \U000f0000", "beyond the plane: \\udb80\\udc00"),
+        ("a lone surrogate \ud800", "a lone surrogate \\ud800"),
+        ("a backslash \\ stays", "a backslash \\ stays"),
+    ],
+)
 def test_shown_escapes_what_does_not_print_as_itself(text, expected):
     assert shown(text) == expected
     assert not [c for c in shown(text) if unicodedata.category(c) in UNSAFE]
@@ -39,8 +42,15 @@ def test_shown_json_is_still_the_same_json(value):
 
 
 def test_the_report_escapes_messages_and_file_names_in_every_format():
-    problem = Problem("evidence-not-found", f"the quote {ESCAPES} does not occur", file=f"data/curated/{ESCAPES}.yaml",
-                      line=3, column=5, path="$[0].evidence[0].quote", hint=f"The source has: \u202e{ESCAPES}")
+    problem = Problem(
+        "evidence-not-found",
+        f"the quote {ESCAPES} does not occur",
+        file=f"data/curated/{ESCAPES}.yaml",
+        line=3,
+        column=5,
+        path="$[0].evidence[0].quote",
+        hint=f"The source has: \u202e{ESCAPES}",
+    )
     report = Report(f"pkg{ESCAPES}", [problem])
     for fmt in ("text", "github", "json"):
         out = render_report(report, fmt)
@@ -54,10 +64,21 @@ def test_the_report_escapes_messages_and_file_names_in_every_format():
 def escaping_source(base_package, tmp_path):
     """An included source whose text holds a terminal escape, added as a curator would."""
     document = tmp_path / "page.txt"
-    document.write_text(f"date 2024-04-01 Ruritania opens a post\n\nThe post {ESCAPES} opened at dawn.\n",
-                        encoding="utf-8")
-    added = invoke("add-source", str(document), "--package", str(base_package), "--text", "included",
-                   "--licence", "CC0-1.0", "--id", "escaping")
+    document.write_text(
+        f"date 2024-04-01 Ruritania opens a post\n\nThe post {ESCAPES} opened at dawn.\n", encoding="utf-8"
+    )
+    added = invoke(
+        "add-source",
+        str(document),
+        "--package",
+        str(base_package),
+        "--text",
+        "included",
+        "--licence",
+        "CC0-1.0",
+        "--id",
+        "escaping",
+    )
     assert added.returncode == 0, added.stderr
     return base_package
 

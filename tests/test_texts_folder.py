@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke, snapshot
 
 WIRE = "date 2024-04-03 Border post opens\n\nChief Inspector Lena Holm opened the post.\n"
@@ -20,8 +19,9 @@ SHA = hashlib.sha256(WIRE.encode("utf-8")).hexdigest()
 
 def _git(repo: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    done = subprocess.run(["git", "-c", "init.defaultBranch=main", *args], cwd=repo, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -50,9 +50,11 @@ def test_add_source_refuses_a_texts_folder_git_would_take_up(checkout, document)
     for args, env in ((("--texts", "data/curated"), None), ((), {"SECCOOP_TEXTS": "data/curated"})):
         result = invoke("add-source", str(document), "--package", str(checkout), *args, env=env, cwd=checkout)
         assert result.returncode == 2, result.stdout + result.stderr
-        assert ("Error: the texts folder data/curated lies inside the git checkout "
-                f"{checkout.resolve()}, and git does not ignore it: a withheld text there would be one `git add` "
-                "from being committed") in result.stderr
+        assert (
+            "Error: the texts folder data/curated lies inside the git checkout "
+            f"{checkout.resolve()}, and git does not ignore it: a withheld text there would be one `git add` "
+            "from being committed"
+        ) in result.stderr
         assert snapshot(checkout) == before
     assert not any(SHA in line for line in _untracked(checkout))
 
@@ -67,25 +69,37 @@ def test_add_source_into_the_ignored_default_says_git_ignores_it(checkout, docum
 
 def test_a_folder_outside_the_checkout_is_fine_and_said_to_be(checkout, document, tmp_path):
     elsewhere = tmp_path / "my-texts"
-    result = invoke("add-source", str(document), "--package", str(checkout), "--texts", str(elsewhere),
-                    "--text", "withheld")
+    result = invoke(
+        "add-source", str(document), "--package", str(checkout), "--texts", str(elsewhere), "--text", "withheld"
+    )
     assert result.returncode == 0, result.stderr
-    assert f"added source `border-post-opens-2024-04-03` as {elsewhere}/{SHA}.txt (outside the package's git " \
-           "checkout); " in result.stdout
+    assert (
+        f"added source `border-post-opens-2024-04-03` as {elsewhere}/{SHA}.txt (outside the package's git "
+        "checkout); " in result.stdout
+    )
     assert (elsewhere / f"{SHA}.txt").is_file()
 
 
 def test_a_package_no_git_checkout_holds_takes_a_folder_inside_it(base_package, document):
     """A downloaded release folder: there is no git to leak into."""
-    result = invoke("add-source", str(document), "--package", str(base_package), "--texts",
-                    str(base_package / "my-texts"))
+    result = invoke(
+        "add-source", str(document), "--package", str(base_package), "--texts", str(base_package / "my-texts")
+    )
     assert result.returncode == 0, result.stderr
     assert "(no git checkout holds the package; docs/rights.md)" in result.stdout
     assert (base_package / "my-texts" / f"{SHA}.txt").is_file()
 
 
-@pytest.mark.parametrize("command", [("check",), ("build",), ("locate", "Lena Holm", "--package"),
-                                     ("locate", "--pin", "--package"), ("remove-source", "alpha", "--package")])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("check",),
+        ("build",),
+        ("locate", "Lena Holm", "--package"),
+        ("locate", "--pin", "--package"),
+        ("remove-source", "alpha", "--package"),
+    ],
+)
 def test_every_command_taking_texts_refuses_a_folder_git_would_take_up(checkout, command):
     before = snapshot(checkout)
     result = invoke(*command, str(checkout), "--texts", str(checkout / "seeds"))

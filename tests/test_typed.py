@@ -9,8 +9,8 @@ import os
 from datetime import date
 
 import pytest
-
 from conftest import ROOT, invoke, run_cli, snapshot
+
 from seccoop import read
 from seccoop.exports import typed
 
@@ -54,8 +54,14 @@ def test_pandas_reads_each_column_with_its_declared_type(parquet):
     import pandas as pd
     import pyarrow as pa
 
-    expected = {"date": pa.date32(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-                "string": pa.string(), "code": pa.dictionary(pa.int32(), pa.string())}
+    expected = {
+        "date": pa.date32(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "string": pa.string(),
+        "code": pa.dictionary(pa.int32(), pa.string()),
+    }
     frames, plain = {}, {}
     for name, field in _fields():
         if name not in frames:
@@ -71,8 +77,14 @@ def test_pandas_reads_each_column_with_its_declared_type(parquet):
 def test_polars_reads_each_column_with_its_declared_type(parquet):
     import polars as pl
 
-    expected = {"date": pl.Date, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean,
-                "string": pl.String, "code": pl.Categorical}
+    expected = {
+        "date": pl.Date,
+        "integer": pl.Int64,
+        "number": pl.Float64,
+        "boolean": pl.Boolean,
+        "string": pl.String,
+        "code": pl.Categorical,
+    }
     frames = {}
     for name, field in _fields():
         if name not in frames:
@@ -86,8 +98,14 @@ def test_duckdb_reads_each_column_with_its_declared_type(parquet):
     import duckdb
 
     # DuckDB reads a dictionary-encoded column as the text it encodes.
-    expected = {"date": "DATE", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN",
-                "string": "VARCHAR", "code": "VARCHAR"}
+    expected = {
+        "date": "DATE",
+        "integer": "BIGINT",
+        "number": "DOUBLE",
+        "boolean": "BOOLEAN",
+        "string": "VARCHAR",
+        "code": "VARCHAR",
+    }
     types = {}
     for name, field in _fields():
         if name not in types:
@@ -125,8 +143,10 @@ def test_parquet_export_is_byte_identical(parquet, tmp_path):
 
 def test_parquet_of_chosen_tables_and_usage_errors(tmp_path):
     out = tmp_path / "two"
-    assert invoke("export", "--format", "parquet", "--table", "events", "--table", "spans",
-                  "--out", str(out)).returncode == 0
+    assert (
+        invoke("export", "--format", "parquet", "--table", "events", "--table", "spans", "--out", str(out)).returncode
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "spans.parquet"]
     to_stdout = invoke("export", "--format", "parquet")
     assert to_stdout.returncode == 2 and "--out FOLDER" in to_stdout.stderr
@@ -150,6 +170,7 @@ def test_parquet_without_pyarrow_is_a_usage_error_naming_the_extra(tmp_path):
 
 # -- seccoop.read() ----------------------------------------------------------------------------
 
+
 def test_read_gives_pandas_the_declared_dtype_of_every_column():
     import pandas as pd
 
@@ -168,8 +189,10 @@ def test_read_gives_pandas_the_declared_dtype_of_every_column():
             elif kind == "string":
                 assert isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA, where
             else:
-                assert str(dtype) == {"date": "datetime64[s]", "integer": "Int64", "number": "Float64",
-                                      "boolean": "boolean"}[kind], where
+                assert (
+                    str(dtype)
+                    == {"date": "datetime64[s]", "integer": "Int64", "number": "Float64", "boolean": "boolean"}[kind]
+                ), where
 
 
 def test_read_gives_polars_the_declared_dtype_of_every_column():
@@ -180,9 +203,17 @@ def test_read_gives_polars_the_declared_dtype_of_every_column():
         assert frames[name].height == _csv_rows(name)
         for field in resource["schema"]["fields"]:
             kind = typed.kind(field)
-            expected = pl.Enum(field["constraints"]["enum"]) if kind == "code" else {
-                "date": pl.Date, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean,
-                "string": pl.String}[kind]
+            expected = (
+                pl.Enum(field["constraints"]["enum"])
+                if kind == "code"
+                else {
+                    "date": pl.Date,
+                    "integer": pl.Int64,
+                    "number": pl.Float64,
+                    "boolean": pl.Boolean,
+                    "string": pl.String,
+                }[kind]
+            )
             assert frames[name].schema[field["name"]] == expected, (name, field["name"])
 
 
@@ -197,14 +228,28 @@ def test_read_keeps_empty_as_missing_and_codes_as_codes():
 
 
 def test_typed_columns_read_declared_types_not_guesses():
-    schema = {"fields": [{"name": "id", "type": "string"},
-                         {"name": "country", "type": "string", "constraints": {"enum": ["NA", "EC"]}},
-                         {"name": "n", "type": "integer"}, {"name": "on", "type": "date"},
-                         {"name": "ok", "type": "boolean"}]}
-    values = typed.columns("t", schema, ["id", "country", "n", "on", "ok"],
-                           [["007", "NA", "", "2024-01-12", "true"], ["", "", "3", "", "0"]])
-    assert values == {"id": ["007", None], "country": ["NA", None], "n": [None, 3],
-                      "on": [date(2024, 1, 12), None], "ok": [True, False]}
+    schema = {
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "country", "type": "string", "constraints": {"enum": ["NA", "EC"]}},
+            {"name": "n", "type": "integer"},
+            {"name": "on", "type": "date"},
+            {"name": "ok", "type": "boolean"},
+        ]
+    }
+    values = typed.columns(
+        "t",
+        schema,
+        ["id", "country", "n", "on", "ok"],
+        [["007", "NA", "", "2024-01-12", "true"], ["", "", "3", "", "0"]],
+    )
+    assert values == {
+        "id": ["007", None],
+        "country": ["NA", None],
+        "n": [None, 3],
+        "on": [date(2024, 1, 12), None],
+        "ok": [True, False],
+    }
     with pytest.raises(ValueError, match=r"t: row 2, column n: 'x' is not an integer"):
         typed.columns("t", schema, ["id", "country", "n", "on", "ok"], [["a", "EC", "x", "", ""]])
     with pytest.raises(ValueError, match="not one of its codes"):

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from conftest import disk_full_on_write, invoke, snapshot
+from conftest import invoke, snapshot
 
 write = importlib.import_module("seccoop.safety.write")
 build_module = importlib.import_module("seccoop.published.build")
@@ -35,11 +34,13 @@ def leftovers(folder: Path) -> list[str]:
 def change_a_curated_value(package: Path) -> None:
     path = package / "data" / "curated" / "events.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Over 30 officers were injured", "More than 30 officers were injured"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("Over 30 officers were injured", "More than 30 officers were injured"), encoding="utf-8"
+    )
 
 
 # -- export targets --------------------------------------------------------------------------------
+
 
 def test_a_device_is_refused(base_package):
     with pytest.raises(write.TargetRefused, match=r"/dev/null: is a device"):
@@ -53,8 +54,12 @@ def test_a_fifo_is_refused_without_hanging(base_package, tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(write.TargetRefused, match=r"pipe: is a FIFO"):
         write.check_export_target(fifo, base_package, folder=False)
-    result = subprocess.run([sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl",
-                             "--out", str(fifo)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl", "--out", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "is a FIFO" in result.stderr
 
 
@@ -86,10 +91,19 @@ def test_staging_never_replaces_a_link_or_a_special_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decoy.txt", "fifo.csv", "link.csv"]
 
 
-@pytest.mark.parametrize("inside, folder", [
-    ("data/curated/events.yaml", False), ("data/curated", True), ("data/events.csv", False),
-    ("datapackage.json", False), ("seeds/alpha.txt", False), ("seeds/new.json", False),
-    ("schema/new.json", False), ("data", True)])
+@pytest.mark.parametrize(
+    "inside, folder",
+    [
+        ("data/curated/events.yaml", False),
+        ("data/curated", True),
+        ("data/events.csv", False),
+        ("datapackage.json", False),
+        ("seeds/alpha.txt", False),
+        ("seeds/new.json", False),
+        ("schema/new.json", False),
+        ("data", True),
+    ],
+)
 def test_the_package_s_own_files_are_refused(base_package, inside, folder):
     before = snapshot(base_package)
     with pytest.raises(write.TargetRefused, match=r"is inside the package's own files"):
@@ -114,6 +128,7 @@ def test_ordinary_targets_pass(base_package, tmp_path):
 
 # -- temporary files -------------------------------------------------------------------------------
 
+
 def test_cleanup_runs_to_the_end_when_close_fails(tmp_path):
     staging = write.Staging()
     outputs = [staging.open(tmp_path / f"{n}.csv") for n in range(3)]
@@ -137,12 +152,11 @@ def test_a_failure_reports_itself_not_the_cleanup(tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_unlink(path, *args, **kwargs)
 
-    with pytest.raises(KeyboardInterrupt) as raised:
-        with write.Staging() as staging:
-            staging.open(tmp_path / "0.csv").write(b"a\n")
-            staging.open(tmp_path / "1.csv").write(b"b\n")
-            monkeypatch.setattr(os, "unlink", unlink)
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt) as raised, write.Staging() as staging:
+        staging.open(tmp_path / "0.csv").write(b"a\n")
+        staging.open(tmp_path / "1.csv").write(b"b\n")
+        monkeypatch.setattr(os, "unlink", unlink)
+        raise KeyboardInterrupt
     monkeypatch.undo()
     notes = "\n".join(raised.value.__notes__)
     assert "could not remove" in notes and ".0.csv.seccoop-" in notes
@@ -157,10 +171,9 @@ def test_a_file_staged_whole_is_closed_at_once_and_committed_or_removed(tmp_path
         assert all(output.file.closed for _, _, output in staging._staged)  # no descriptor held per file
         staging.commit()
     assert (tmp_path / "kept.html").read_bytes() == b"new\n" and (tmp_path / "added.html").read_bytes() == b"added\n"
-    with pytest.raises(KeyboardInterrupt):
-        with write.Staging() as staging:
-            staging.write(tmp_path / "kept.html", b"newer\n")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), write.Staging() as staging:
+        staging.write(tmp_path / "kept.html", b"newer\n")
+        raise KeyboardInterrupt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["added.html", "kept.html"]
     assert (tmp_path / "kept.html").read_bytes() == b"new\n"
 
@@ -231,6 +244,7 @@ def test_a_full_disk_midway_leaves_no_temporary_file_and_no_folder_it_made(base_
 
 # -- commits through a journal ---------------------------------------------------------------------
 
+
 def forge_journal(package: Path) -> Path:
     """A journal and a temporary file as a pull request could commit them: right names, right
     sha256, even the device and inode, but not the change time only this machine can give."""
@@ -240,9 +254,23 @@ def forge_journal(package: Path) -> Path:
     tmp.write_bytes(forged)
     st = os.lstat(tmp)
     journal = package / f".seccoop-{token}.journal"
-    journal.write_text(json.dumps({"files": [
-        {"tmp": tmp.name, "target": "datapackage.json", "sha256": hashlib.sha256(forged).hexdigest(),
-         "dev": st.st_dev, "ino": st.st_ino, "ctime_ns": st.st_ctime_ns - 1}]}), encoding="utf-8")
+    journal.write_text(
+        json.dumps(
+            {
+                "files": [
+                    {
+                        "tmp": tmp.name,
+                        "target": "datapackage.json",
+                        "sha256": hashlib.sha256(forged).hexdigest(),
+                        "dev": st.st_dev,
+                        "ino": st.st_ino,
+                        "ctime_ns": st.st_ctime_ns - 1,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     return journal
 
 
@@ -256,8 +284,9 @@ def test_a_forged_journal_renames_nothing(base_package):
 
     messages: list[str] = []
     build_module.build(base_package, notify=messages.append)
-    assert messages == [f"removed {journal.name}: a journal that matches no interrupted build here "
-                        "(it renamed nothing); rebuilding"]
+    assert messages == [
+        f"removed {journal.name}: a journal that matches no interrupted build here (it renamed nothing); rebuilding"
+    ]
     assert b"forged" not in (base_package / "datapackage.json").read_bytes()
     assert leftovers(base_package) == []
     assert invoke("check", str(base_package)).returncode == 0
@@ -290,14 +319,15 @@ def test_a_build_killed_between_renames_is_finished_by_the_next_build(base_packa
     messages: list[str] = []
     assert build_module.build(base_package, notify=messages.append) == []  # the journal did it all
     finished = sorted(m.removeprefix("finished an interrupted build: ") for m in messages)
-    assert finished == sorted(base_package.joinpath(p.parent, p.name.split(".seccoop-")[0][1:])
-                              .relative_to(base_package).as_posix() for p in waiting)
+    assert finished == sorted(
+        base_package.joinpath(p.parent, p.name.split(".seccoop-")[0][1:]).relative_to(base_package).as_posix()
+        for p in waiting
+    )
     assert leftovers(base_package) == []
     assert invoke("check", str(base_package)).returncode == 0
 
 
-def test_an_export_killed_between_renames_is_finished_by_the_next_export_there(base_package, tmp_path,
-                                                                            monkeypatch):
+def test_an_export_killed_between_renames_is_finished_by_the_next_export_there(base_package, tmp_path, monkeypatch):
     out = tmp_path / "tables"
     export_module.export(base_package, "csv", out=str(out))
     old = snapshot(out)
@@ -319,8 +349,9 @@ def test_an_export_killed_between_renames_is_finished_by_the_next_export_there(b
 
     staging = write.Staging()
     staging.prepare(out)
-    assert staging.recovered and set(staging.recovered) <= {out / f"{t}.csv" for t in export_module.load_published(
-        base_package).names}
+    assert staging.recovered and set(staging.recovered) <= {
+        out / f"{t}.csv" for t in export_module.load_published(base_package).names
+    }
     staging.abort()
     assert leftovers(out) == []
     fresh = tmp_path / "fresh"
@@ -340,9 +371,17 @@ def plant_folder(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", [f"data/.events.csv.seccoop-{DEAD}.tmp", f"data/.seccoop-{DEAD}.lock",
-                                  f"data/.seccoop-{DEAD}.journal", f".seccoop-{DEAD}.journal",
-                                  f"data/.seccoop-{DEAD}.lock-new", f"data/.x.db.seccoop-{DEAD}.tmp-wal"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"data/.events.csv.seccoop-{DEAD}.tmp",
+        f"data/.seccoop-{DEAD}.lock",
+        f"data/.seccoop-{DEAD}.journal",
+        f".seccoop-{DEAD}.journal",
+        f"data/.seccoop-{DEAD}.lock-new",
+        f"data/.x.db.seccoop-{DEAD}.tmp-wal",
+    ],
+)
 def test_a_folder_planted_at_a_dead_run_s_name_is_refused_and_kept(base_package, name):
     """Clearing a dead run's leftovers unlinked it: IsADirectoryError, exit 3. A folder is never
     seccoop's (it makes none there) and not its to remove: the build is refused (exit 1), naming it,
@@ -373,15 +412,19 @@ def test_anything_at_a_name_of_this_run_s_own_is_refused(tmp_path, name):
     """A name with the run's own fresh token can only have been planted: refused, never written
     through, replaced or removed (it was FileExistsError or IsADirectoryError, exit 3)."""
     staging = write.Staging()
-    planted = plant_folder(tmp_path / {"lock": f".seccoop-{staging.token}.lock",
-                                       "tmp": f".a.csv.seccoop-{staging.token}.tmp",
-                                       "journal": f".seccoop-{staging.token}.journal"}[name])
+    planted = plant_folder(
+        tmp_path
+        / {
+            "lock": f".seccoop-{staging.token}.lock",
+            "tmp": f".a.csv.seccoop-{staging.token}.tmp",
+            "journal": f".seccoop-{staging.token}.journal",
+        }[name]
+    )
     (tmp_path / "a.csv").write_bytes(b"old\n")
-    with pytest.raises(write.WriteRefused, match=f"{planted}: something is already there"):
-        with staging:
-            staging.open(tmp_path / "a.csv").write(b"new\n")
-            staging.open(tmp_path / "b.csv").write(b"new\n")  # two files: committed through a journal
-            staging.commit()
+    with pytest.raises(write.WriteRefused, match=f"{planted}: something is already there"), staging:
+        staging.open(tmp_path / "a.csv").write(b"new\n")
+        staging.open(tmp_path / "b.csv").write(b"new\n")  # two files: committed through a journal
+        staging.commit()
     assert (tmp_path / "a.csv").read_bytes() == b"old\n" and not (tmp_path / "b.csv").exists()
     assert leftovers(tmp_path) == [planted.name] and (planted / "keep").read_bytes() == DECOY
 
@@ -393,8 +436,9 @@ def test_a_journal_nested_too_deeply_is_stale_not_a_crash(base_package):
     journal.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     messages: list[str] = []
     build_module.build(base_package, notify=messages.append)
-    assert messages == [f"removed {journal.name}: a journal that matches no interrupted build here "
-                        "(it renamed nothing); rebuilding"]
+    assert messages == [
+        f"removed {journal.name}: a journal that matches no interrupted build here (it renamed nothing); rebuilding"
+    ]
     assert leftovers(base_package) == []
 
 
@@ -432,6 +476,7 @@ def test_a_folder_put_where_an_interrupted_build_renames_is_never_renamed_over(b
     messages: list[str] = []
     with pytest.raises(write.WriteRefused, match=f"{target}: is a folder, not a file"):
         build_module.build(base_package, notify=messages.append)
-    assert messages == [f"removed {journal.name}: a journal that matches no interrupted build here "
-                        "(it renamed nothing); rebuilding"]
+    assert messages == [
+        f"removed {journal.name}: a journal that matches no interrupted build here (it renamed nothing); rebuilding"
+    ]
     assert (target / "keep").read_bytes() == DECOY and leftovers(base_package) == []

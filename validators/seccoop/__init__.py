@@ -28,5 +28,6 @@ __all__ = ["check", "build", "export", "locate", "diff", "read", "__version__"]
 def __getattr__(name):
     if name == "__version__":
         from importlib.metadata import version
+
         return version("seccoop")
     raise AttributeError(name)

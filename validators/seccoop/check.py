@@ -10,8 +10,13 @@ from seccoop.model.report import Problem, Report
 from seccoop.model.schemas import SchemaBroken
 
 
-def check(path: str | Path | None = None, strict: bool = False, texts: str | Path | None = None,
-          require_texts: bool = False, cache: bool = False) -> Report:
+def check(
+    path: str | Path | None = None,
+    strict: bool = False,
+    texts: str | Path | None = None,
+    require_texts: bool = False,
+    cache: bool = False,
+) -> Report:
     """Check a package (a folder or its datapackage.json; default: the nearest one, else the bundled
     copy) and return a report of every problem found. `texts` names the folder of withheld texts
     (docs/rights.md); with `require_texts`, a withheld text missing there is an error. With
@@ -64,8 +69,9 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
         after = list_inputs()  # once for every entry: at 100k events, 82k files to stat
         entry.save(package, lambda: after, before, started, answer, parsed.digests)
         parsed.save(lambda: after, before, keep=(recheck.baseline_store(where, package, texts),))
-        recheck.save_baseline(package, where, texts, lambda: after, before, started, problems, unverified,
-                              outcome, parsed)
+        recheck.save_baseline(
+            package, where, texts, lambda: after, before, started, problems, unverified, outcome, parsed
+        )
     finally:
         parsed.discard()
     return problems, unverified
@@ -76,8 +82,11 @@ def _cold(package: Package, cache_folder: Path | None, parsed=None):
     from seccoop.checks.accounts import span_id
 
     problems, outcome = verify(package, cache_folder=cache_folder, parsed=parsed)
-    unverified = {source: len({span_id(span) for span in spans})
-                  for source, spans in outcome.dataset.unverified.items()} if outcome else {}
+    unverified = (
+        {source: len({span_id(span) for span in spans}) for source, spans in outcome.dataset.unverified.items()}
+        if outcome
+        else {}
+    )
     return problems, unverified, outcome
 
 
@@ -108,5 +117,3 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
     if outcome.outputs is not None:
         problems += stale_files(package, outcome.outputs)
     return problems + published, outcome
-
-

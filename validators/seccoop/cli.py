@@ -28,9 +28,13 @@ from seccoop.safety.streams import buffer_standard_output
 from seccoop.safety.terminal import shown
 
 # errno values that mean the machine, not the data or seccoop, failed (docs/safety.md).
-_ENVIRONMENT = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-                errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
-                errno.EPERM: "operation not permitted"}
+_ENVIRONMENT = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
 
 
 def _exit_statuses(command):
@@ -63,8 +67,10 @@ def _exit_statuses(command):
                 _internal(exc)
             where = f"{shown(str(exc.filename))}: " if exc.filename else ""
             _say(f"seccoop: the environment failed: {where}{_ENVIRONMENT[exc.errno]}; nothing was changed")
-            _say("hint: free space, or make the folder writable, and run the command again; "
-                 "this is not a problem in your data or in seccoop.")
+            _say(
+                "hint: free space, or make the folder writable, and run the command again; "
+                "this is not a problem in your data or in seccoop."
+            )
             _debug()
             sys.exit(EXIT_ENVIRONMENT)
         except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
@@ -103,19 +109,27 @@ def _internal(exc: BaseException):
     if tb is not None:
         where = f" at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno}"
     _say(f"seccoop: internal error: {type(exc).__name__}: {shown(str(exc))}{where}")
-    _say("hint: this is a bug in seccoop, not in your data; please report it with "
-         "the command you ran (set SECCOOP_DEBUG=1 for the traceback).")
+    _say(
+        "hint: this is a bug in seccoop, not in your data; please report it with "
+        "the command you ran (set SECCOOP_DEBUG=1 for the traceback)."
+    )
     _debug()  # the traceback only adds to the message: the status stays 3
     sys.exit(EXIT_INTERNAL)
 
 
 def _texts_option(command):
     """--texts DIR (or SECCOOP_TEXTS): where withheld texts are found, as <sha256>.txt (docs/rights.md)."""
-    return click.option("--texts", "texts", default=None, envvar="SECCOOP_TEXTS", show_envvar=True,
-                        type=click.Path(file_okay=False),
-                        help="The folder of withheld texts, each as <sha256>.txt. Default: texts/ in the package "
-                             "(git-ignored). A folder inside the package's git checkout that git does not ignore "
-                             "is refused.")(command)
+    return click.option(
+        "--texts",
+        "texts",
+        default=None,
+        envvar="SECCOOP_TEXTS",
+        show_envvar=True,
+        type=click.Path(file_okay=False),
+        help="The folder of withheld texts, each as <sha256>.txt. Default: texts/ in the package "
+        "(git-ignored). A folder inside the package's git checkout that git does not ignore "
+        "is refused.",
+    )(command)
 
 
 def _refused(exc: BaseException) -> click.UsageError:
@@ -153,17 +167,32 @@ def main():
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default=None,
-              help="Report format. Default: github when GITHUB_ACTIONS=true, else text.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Report format. Default: github when GITHUB_ACTIONS=true, else text.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@click.option("--max-errors", type=click.IntRange(min=1), default=None,
-              help="Show at most N problems; the report says how many more there are.")
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Show at most N problems; the report says how many more there are.",
+)
 @_texts_option
-@click.option("--require-texts", is_flag=True,
-              help="A withheld text missing from the texts folder is an error (exit 1), not a span left unverified.")
-@click.option("--no-cache", is_flag=True,
-              help="Check everything cold: reuse nothing an earlier check proved (the cache is off anyway under "
-                   "CI=true and for the copy installed with seccoop; docs/cache.md).")
+@click.option(
+    "--require-texts",
+    is_flag=True,
+    help="A withheld text missing from the texts folder is an error (exit 1), not a span left unverified.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check everything cold: reuse nothing an earlier check proved (the cache is off anyway under "
+    "CI=true and for the copy installed with seccoop; docs/cache.md).",
+)
 @_exit_statuses
 def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
@@ -224,8 +253,12 @@ def build(package, texts):
 @click.option("--source", "source_id", default=None, help="Only this source id.")
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--context", "width", default=30, show_default=True, help="Characters of context each side.")
-@click.option("--pin", is_flag=True, help="Instead of searching QUOTE: write start, end and sha256 into the curated "
-              "YAML for every quote of a withheld text that lacks them (the text must be in the texts folder).")
+@click.option(
+    "--pin",
+    is_flag=True,
+    help="Instead of searching QUOTE: write start, end and sha256 into the curated "
+    "YAML for every quote of a withheld text that lacks them (the text must be in the texts folder).",
+)
 @click.option("--dry-run", is_flag=True, help="With --pin: print what would be written, write nothing.")
 @_texts_option
 @_exit_statuses
@@ -253,17 +286,22 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
         raise _refused(exc) from None
     # A source text is taken as received: its words and their context may hold anything.
     for hit in hits:
-        click.echo(f"{shown(hit.source)}\tstart {hit.start}\tend {hit.end}\t"
-                   f"…{shown(hit.before)}[{shown(quote)}]{shown(hit.after)}…")
+        click.echo(
+            f"{shown(hit.source)}\tstart {hit.start}\tend {hit.end}\t"
+            f"…{shown(hit.before)}[{shown(quote)}]{shown(hit.after)}…"
+        )
     if not hits:
         click.echo(f"not found: {quote!r}", err=True)
         for source, text in near:
             # repr escapes every character that does not print as itself, as `shown` does
             click.echo(f"{shown(source)} has: {text!r} (quotes, dashes or spaces differ)", err=True)
         if absent:
-            click.echo(f"not searched: {len(absent)} withheld text(s) not in the texts folder "
-                       f"({shown(', '.join(absent[:3]))}{', ...' if len(absent) > 3 else ''}); name it with --texts "
-                       "(docs/rights.md)", err=True)
+            click.echo(
+                f"not searched: {len(absent)} withheld text(s) not in the texts folder "
+                f"({shown(', '.join(absent[:3]))}{', ...' if len(absent) > 3 else ''}); name it with --texts "
+                "(docs/rights.md)",
+                err=True,
+            )
         sys.exit(EXIT_INVALID)
 
 
@@ -292,31 +330,52 @@ def _pin(package, texts, dry_run) -> None:
             click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
             sys.exit(EXIT_INVALID)
     pinned = sum(1 for r in results if not r.problem)
-    click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)"
-               if pinned else "every quote of the withheld texts here is pinned")
+    click.echo(
+        f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)"
+        if pinned
+        else "every quote of the withheld texts here is pinned"
+    )
     if any(r.problem for r in results):
         sys.exit(EXIT_INVALID)
 
 
 @main.command()
 @click.argument("package", required=False, type=click.Path(dir_okay=True, file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html", "zip"]),
-              required=True,
-              help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database "
-                   "(X.db, and X.metadata.json for `datasette X.db -m X.metadata.json`); parquet: a folder "
-                   "of typed tables (needs seccoop[parquet]); html: a review site; zip: the release archive "
-                   "(from a checkout; its sha256 is printed).")
-@click.option("--table", "tables", multiple=True, metavar="NAME",
-              help="A table (csv, sqlite, parquet) or record kind (json, jsonl) to export; repeat for several. "
-                   "Default: all. `events_flat` is one row per event with participants and quotes. "
-                   "sqlite adds the tables a chosen table references, so every foreign key holds.")
-@click.option("--out", default=None, metavar="PATH",
-              help="File, or folder for several CSV tables, parquet and html. Default or `-`: standard output.")
-@click.option("--excel-safe/--raw", default=False, show_default=True,
-              help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
-                   "do not run them as formulas. Off by default: the raw data is never altered unless asked.")
-@click.option("--no-cache", is_flag=True,
-              help="Run the check cold, as `seccoop check --no-cache` does (docs/cache.md).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html", "zip"]),
+    required=True,
+    help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database "
+    "(X.db, and X.metadata.json for `datasette X.db -m X.metadata.json`); parquet: a folder "
+    "of typed tables (needs seccoop[parquet]); html: a review site; zip: the release archive "
+    "(from a checkout; its sha256 is printed).",
+)
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    metavar="NAME",
+    help="A table (csv, sqlite, parquet) or record kind (json, jsonl) to export; repeat for several. "
+    "Default: all. `events_flat` is one row per event with participants and quotes. "
+    "sqlite adds the tables a chosen table references, so every foreign key holds.",
+)
+@click.option(
+    "--out",
+    default=None,
+    metavar="PATH",
+    help="File, or folder for several CSV tables, parquet and html. Default or `-`: standard output.",
+)
+@click.option(
+    "--excel-safe/--raw",
+    default=False,
+    show_default=True,
+    help="csv: prefix text cells that start with = + - @ tab or CR with ' so spreadsheets "
+    "do not run them as formulas. Off by default: the raw data is never altered unless asked.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Run the check cold, as `seccoop check --no-cache` does (docs/cache.md)."
+)
 @_exit_statuses
 def export(package, fmt, tables, out, excel_safe, no_cache):
     """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site or
@@ -346,6 +405,7 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
             click.echo(f"wrote {shown(str(path))}", err=True)
     if fmt == "zip":  # as sha256sum prints it, so `sha256sum -c` checks the download
         from seccoop.safety.write import file_digest
+
         click.echo(f"{file_digest(Path(written[0]))[1]}  {Path(written[0]).name}")
 
 
@@ -396,25 +456,40 @@ def verify(source_id, copy, package):
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--id", "source_id", default=None, help="Source id (default: a slug of the title and date).")
-@click.option("--title", default=None,
-              help="The title as the page gives it; needed where the document has no first line "
-                   "`date YYYY-MM-DD TITLE` (where it has one, it must agree).")
-@click.option("--published", default=None, metavar="YYYY-MM-DD",
-              help="The publication date as the page gives it; needed where the document has no first line "
-                   "`date YYYY-MM-DD TITLE` (where it has one, it must agree).")
+@click.option(
+    "--title",
+    default=None,
+    help="The title as the page gives it; needed where the document has no first line "
+    "`date YYYY-MM-DD TITLE` (where it has one, it must agree).",
+)
+@click.option(
+    "--published",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The publication date as the page gives it; needed where the document has no first line "
+    "`date YYYY-MM-DD TITLE` (where it has one, it must agree).",
+)
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text (en, es, pt-BR).")
 @click.option("--publisher", default=None, help="Who published it, where known.")
 @click.option("--url", default=None, help="Where it was published (http:// or https://), where known.")
-@click.option("--text", "text_rights", type=click.Choice(["included", "withheld"]), default=None,
-              help="What may be shipped of the text: included (its licence allows republishing; kept in seeds/) or "
-                   "withheld (kept in the texts folder only). Not given: withheld, and the command says so.")
-@click.option("--licence", default="unknown", show_default=True,
-              help="The rights statement as known: an SPDX id (CC-BY-4.0), a licence's name or URL, "
-                   "`all rights reserved`, or unknown. --text included needs a known licence.")
+@click.option(
+    "--text",
+    "text_rights",
+    type=click.Choice(["included", "withheld"]),
+    default=None,
+    help="What may be shipped of the text: included (its licence allows republishing; kept in seeds/) or "
+    "withheld (kept in the texts folder only). Not given: withheld, and the command says so.",
+)
+@click.option(
+    "--licence",
+    default="unknown",
+    show_default=True,
+    help="The rights statement as known: an SPDX id (CC-BY-4.0), a licence's name or URL, "
+    "`all rights reserved`, or unknown. --text included needs a known licence.",
+)
 @_texts_option
 @_exit_statuses
-def add_source(document, package, source_id, title, published, language, publisher, url, text_rights, licence,
-               texts):
+def add_source(document, package, source_id, title, published, language, publisher, url, text_rights, licence, texts):
     """Add a source DOCUMENT: copy it byte for byte into the package and record it in
     data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, or from
     --title and --published where it has none; rights, sha256, length, and what it quotes of itself
@@ -434,8 +509,18 @@ def add_source(document, package, source_id, title, published, language, publish
     try:
         pkg = find_package(package, allow_bundled=False)
         pkg = Package(pkg.root, Path(texts) if texts else None)
-        sid, seed, quoted, standing = run_add(pkg, Path(document), source_id, language, publisher, url,
-                                              text_rights or "withheld", licence, title, published)
+        sid, seed, quoted, standing = run_add(
+            pkg,
+            Path(document),
+            source_id,
+            language,
+            publisher,
+            url,
+            text_rights or "withheld",
+            licence,
+            title,
+            published,
+        )
     except NoPackage as exc:
         raise _refused(exc) from None
     except (BadOption, TextsExposed) as exc:
@@ -445,14 +530,20 @@ def add_source(document, package, source_id, title, published, language, publish
         sys.exit(EXIT_INVALID)
     seed = shown(seed)  # in a texts folder the user named, whose name may hold anything
     if text_rights is None:
-        click.echo(f"no --text given: the text is withheld (licence {shown(licence)}); it stays in {seed} "
-                   f"({standing}; docs/rights.md)")
+        click.echo(
+            f"no --text given: the text is withheld (licence {shown(licence)}); it stays in {seed} "
+            f"({standing}; docs/rights.md)"
+        )
     if not quoted:
-        click.echo("the text holds neither a first line `date YYYY-MM-DD TITLE` nor the title: the source quotes "
-                   "nothing of itself, and its title and date are as you gave them")
+        click.echo(
+            "the text holds neither a first line `date YYYY-MM-DD TITLE` nor the title: the source quotes "
+            "nothing of itself, and its title and date are as you gave them"
+        )
     told = f" ({standing})" if text_rights == "withheld" else ""  # said above where no --text was given
-    click.echo(f"added source `{sid}` as {seed}{told}; now record its facts in data/curated/ and run `seccoop build`"
-               + ("; pin each quote with `seccoop locate --pin`" if (text_rights or "withheld") == "withheld" else ""))
+    click.echo(
+        f"added source `{sid}` as {seed}{told}; now record its facts in data/curated/ and run `seccoop build`"
+        + ("; pin each quote with `seccoop locate --pin`" if (text_rights or "withheld") == "withheld" else "")
+    )
 
 
 @main.command()
@@ -478,9 +569,14 @@ def docs(package):
 @main.command()
 @click.argument("old")
 @click.argument("new", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="text: one line a change; json: the changes as data; "
-                                      "markdown: sections to paste into CHANGELOG.md.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: one line a change; json: the changes as data; markdown: sections to paste into CHANGELOG.md.",
+)
 @_exit_statuses
 def diff(old, new, fmt):
     """Show what changed between two published versions of a package: records added, removed,
@@ -507,15 +603,27 @@ def diff(old, new, fmt):
 
 def _identity_options(command):
     """The options `merge` and `rename` share."""
-    for option in reversed((
-            click.option("--package", "package", default=None, type=click.Path(),
-                         help="The package (default: nearest)."),
+    for option in reversed(
+        (
+            click.option(
+                "--package", "package", default=None, type=click.Path(), help="The package (default: nearest)."
+            ),
             click.option("--dry-run", is_flag=True, help="Print what would change; write nothing."),
-            click.option("--reason", default=None,
-                         help="Why, for retired-ids.yaml (default: `merged into KEEP` / `renamed to NEW`)."),
-            click.option("--version", "version", default=None, metavar="X.Y.Z",
-                         help="The release that retires the id (default: the package's version with "
-                              "the minor number bumped, 0.1.0 -> 0.2.0)."))):
+            click.option(
+                "--reason",
+                default=None,
+                help="Why, for retired-ids.yaml (default: `merged into KEEP` / `renamed to NEW`).",
+            ),
+            click.option(
+                "--version",
+                "version",
+                default=None,
+                metavar="X.Y.Z",
+                help="The release that retires the id (default: the package's version with "
+                "the minor number bumped, 0.1.0 -> 0.2.0).",
+            ),
+        )
+    ):
         command = option(command)
     return command
 
@@ -526,8 +634,7 @@ def _run_identity(operation, package, first, second, dry_run, reason, version):
     from seccoop.safety.write import WriteRefused
 
     try:
-        plan = operation(find_package(package, allow_bundled=False), first, second,
-                         reason=reason, version=version)
+        plan = operation(find_package(package, allow_bundled=False), first, second, reason=reason, version=version)
     except (NoPackage, BadArguments) as exc:
         raise _refused(exc) from None
     except IdentityRefused as exc:
@@ -579,11 +686,17 @@ def rename(old, new, package, dry_run, reason, version):
 @click.argument("source_id", metavar="SOURCE")
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write and delete nothing.")
-@click.option("--reason", default=None,
-              help="Why, for retired-ids.yaml (default: `withdrawn: the source was removed`).")
-@click.option("--version", "version", default=None, metavar="X.Y.Z",
-              help="The release that retires the ids (default: the package's version with the minor number "
-                   "bumped, 0.1.0 -> 0.2.0).")
+@click.option(
+    "--reason", default=None, help="Why, for retired-ids.yaml (default: `withdrawn: the source was removed`)."
+)
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    metavar="X.Y.Z",
+    help="The release that retires the ids (default: the package's version with the minor number "
+    "bumped, 0.1.0 -> 0.2.0).",
+)
 @_texts_option
 @_exit_statuses
 def remove_source(source_id, package, dry_run, reason, version, texts):
@@ -601,8 +714,9 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
     _texts_checked(package, texts, allow_bundled=False)
     try:
         pkg = find_package(package, allow_bundled=False)
-        removal = run_remove(Package(pkg.root, Path(texts) if texts else None), source_id,
-                             reason=reason, version=version)
+        removal = run_remove(
+            Package(pkg.root, Path(texts) if texts else None), source_id, reason=reason, version=version
+        )
     except (NoPackage, UnknownSource) as exc:
         raise _refused(exc) from None
     except RemoveRefused as exc:
@@ -623,9 +737,12 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
     except OSError as exc:
         if removal.delete is None or exc.filename != str(removal.delete):
             raise
-        click.echo(f"seccoop: the source's record was removed, but {shown(removal.shown_delete)} could not be "
-                   f"deleted ({exc.strerror}); delete it by hand (`seccoop check` reports it as source-unlisted "
-                   "until then)", err=True)
+        click.echo(
+            f"seccoop: the source's record was removed, but {shown(removal.shown_delete)} could not be "
+            f"deleted ({exc.strerror}); delete it by hand (`seccoop check` reports it as source-unlisted "
+            "until then)",
+            err=True,
+        )
         sys.exit(EXIT_ENVIRONMENT)
     for line in removal.lines():
         click.echo(shown(line))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from seccoop.checks.dates import date_problem
 from seccoop.checks.registers import load_register
@@ -19,15 +20,21 @@ from seccoop.model.memory import compact
 from seccoop.model.report import Problem
 
 # The record's own fields (the curator's coding): accounts that give one agree.
-RECORD_FIELDS = {"actor": ("name", "type"), "relation": ("type", "subject", "object"),
-                 "event": ("type", "summary"), "commitment": ("action", "category")}
+RECORD_FIELDS = {
+    "actor": ("name", "type"),
+    "relation": ("type", "subject", "object"),
+    "event": ("type", "summary"),
+    "commitment": ("action", "category"),
+}
 # Single values each source states: accounts that give one agree.
-STATED_VALUES = {"actor": ("country", "honorific"), "relation": ("role",),
-                 "event": ("place", "country", "part_of", "attributed_to"),
-                 "commitment": ("strength", "made_in", "attributed_to", "deadline", "conditions")}
+STATED_VALUES = {
+    "actor": ("country", "honorific"),
+    "relation": ("role",),
+    "event": ("place", "country", "part_of", "attributed_to"),
+    "commitment": ("strength", "made_in", "attributed_to", "deadline", "conditions"),
+}
 # Sets each source states, merged as their union; a member is known by its key.
-MEMBERS = {"actor": ("aliases",), "event": ("participants", "quantities"),
-           "commitment": ("parties", "quantities")}
+MEMBERS = {"actor": ("aliases",), "event": ("participants", "quantities"), "commitment": ("parties", "quantities")}
 ACCOUNT_KINDS = tuple(RECORD_FIELDS)
 # Events move forward in time: planned, then ongoing, then occurred.
 _EVENT_ORDER = {"planned": 0, "ongoing": 1, "occurred": 2}
@@ -108,16 +115,17 @@ def merge_accounts(dataset) -> list[Problem]:
                 continue
             accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
             settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
-            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known,
-                                   dataset.successor)
+            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known, dataset.successor)
             problems += found
             if record is not None:
                 merged.append(record)
         dataset.merged[kind] = merged
     for id_, entries in resolutions.items():
         if id_ not in known and id_ not in dataset.withheld and not dataset.incomplete:
-            problems += [res.problem("ref-unknown", f"no actor, relation, event or commitment has id `{id_}`",
-                                     "record") for res in entries]
+            problems += [
+                res.problem("ref-unknown", f"no actor, relation, event or commitment has id `{id_}`", "record")
+                for res in entries
+            ]
     problems += _load_possibly_same(dataset, known)
     return problems
 
@@ -137,13 +145,19 @@ def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list
     """One problem at each account that takes part in a disagreement, naming the others."""
     out = []
     for account, value in claims:
-        others = "; ".join(f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})"
-                           for a, v in claims if v != value)
-        out.append(account.problem(
-            "merge-conflict", f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
-            f"but {others}: {rule}", field_name,
-            hint=f"Settle it in data/curated/resolutions.yaml: `- {{record: {account.id}, field: {field_name}, "
-                 "value: ..., reason: ...}`; or correct the account that is wrong."))
+        others = "; ".join(
+            f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})" for a, v in claims if v != value
+        )
+        out.append(
+            account.problem(
+                "merge-conflict",
+                f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
+                f"but {others}: {rule}",
+                field_name,
+                hint=f"Settle it in data/curated/resolutions.yaml: `- {{record: {account.id}, field: {field_name}, "
+                "value: ..., reason: ...}`; or correct the account that is wrong.",
+            )
+        )
     return out
 
 
@@ -158,9 +172,11 @@ def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]
 
 
 # Fields whose value names another record (a resolution's value follows retired ids too).
-REFERENCES = {"relation": {"subject": "actor", "object": "actor"},
-              "event": {"part_of": "event", "attributed_to": "actor"},
-              "commitment": {"made_in": "event", "attributed_to": "actor"}}
+REFERENCES = {
+    "relation": {"subject": "actor", "object": "actor"},
+    "event": {"part_of": "event", "attributed_to": "actor"},
+    "commitment": {"made_in": "event", "attributed_to": "actor"},
+}
 
 
 def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, dict]:
@@ -175,9 +191,15 @@ def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, 
             for i, member in enumerate(account.data.get(name) or ()):
                 key = (name, *member_key(name, member))
                 if key in own:
-                    problems.append(account.problem(
-                        "id-duplicate", f"this account lists the same member of `{name}` twice", name, i,
-                        hint="Keep one of the two entries."))
+                    problems.append(
+                        account.problem(
+                            "id-duplicate",
+                            f"this account lists the same member of `{name}` twice",
+                            name,
+                            i,
+                            hint="Keep one of the two entries.",
+                        )
+                    )
                     continue
                 own.add(key)
                 members.setdefault(key, member)
@@ -185,17 +207,25 @@ def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, 
     return union, claims_of
 
 
-def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas, known: dict,
-           successor) -> tuple["Merged | None", list[Problem]]:
+def _merge(
+    kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas, known: dict, successor
+) -> tuple[Merged | None, list[Problem]]:
     problems: list[Problem] = []
     if len(accounts) == 1 and not settled:
         # Most records have one source: the record is its account as written (no copies), which
         # keeps memory flat at 100k events.
         account = accounts[0]
-        problems += [account.problem(
-            "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
-            hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
-                 "another account gives them).") for name in RECORD_FIELDS[kind] if account.data.get(name) is None]
+        problems += [
+            account.problem(
+                "merge-missing",
+                f"no account of `{id_}` gives `{name}`",
+                "id",
+                hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
+                "another account gives them).",
+            )
+            for name in RECORD_FIELDS[kind]
+            if account.data.get(name) is None
+        ]
         _members(kind, accounts, problems)
         return (None if problems else Merged(kind, account.data, (account,))), problems
     data: dict[str, Any] = {"id": id_}
@@ -211,10 +241,15 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
         elif claims:
             problems += _conflict(name, claims, "sources disagree")
         elif value is None and name in RECORD_FIELDS[kind]:
-            problems.append(accounts[0].problem(
-                "merge-missing", f"no account of `{id_}` gives `{name}`", "id",
-                hint=f"Give `{name}` in one account of the record (the record's own fields may be left out "
-                     "of the others)."))
+            problems.append(
+                accounts[0].problem(
+                    "merge-missing",
+                    f"no account of `{id_}` gives `{name}`",
+                    "id",
+                    hint=f"Give `{name}` in one account of the record (the record's own fields may be left out "
+                    "of the others).",
+                )
+            )
         data[name] = value
     for name, rule in (("status", _status), ("date", _date)):
         if name not in doc:
@@ -224,8 +259,13 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
             applied[name] = settled.pop(name)
             value = _settle(applied[name], bool(claims), problems)
         elif claims:
-            problems += _conflict(name, claims, "the status as of the latest source is not one value, or the "
-                                  "event goes back in time" if name == "status" else "no date is allowed by every account")
+            problems += _conflict(
+                name,
+                claims,
+                "the status as of the latest source is not one value, or the event goes back in time"
+                if name == "status"
+                else "no date is allowed by every account",
+            )
         data[name] = value
     union, claims_of = _members(kind, accounts, problems)
     counts: dict[tuple, int] = {}
@@ -234,8 +274,10 @@ def _merge(kind: str, id_: str, accounts: list, settled: dict, published: dict, 
             claims = claims_of[key]
             if len(claims) > 1:  # most members have one source: `count` says 1 for those
                 counts[key] = len(claims)
-            if name == "quantities" and len({tuple(m.get(b) for b in ("lower", "best", "upper"))
-                                             for _, m in claims}) > 1:
+            if (
+                name == "quantities"
+                and len({tuple(m.get(b) for b in ("lower", "best", "upper")) for _, m in claims}) > 1
+            ):
                 problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
         data[name] = list(members.values())
     spans: dict[tuple, dict] = {}
@@ -267,12 +309,17 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
         if target and isinstance(value, str):
             value = data[name] = successor(value)
             if known.get(value) != target:
-                problems.append(res.problem(
-                    "ref-unknown" if value not in known else "ref-wrong-kind",
-                    f"`{value}` is not {a_kind(target)}, but `{name}` names one", "value"))
+                problems.append(
+                    res.problem(
+                        "ref-unknown" if value not in known else "ref-wrong-kind",
+                        f"`{value}` is not {a_kind(target)}, but `{name}` names one",
+                        "value",
+                    )
+                )
         if value is None and name in RECORD_FIELDS[kind]:
-            problems.append(res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own "
-                                        "field", "value"))
+            problems.append(
+                res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own field", "value")
+            )
         elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
             problems.append(res.problem("schema-invalid", why, "value"))
     if problems or not applied:  # a record no resolution touched holds its accounts' checked values
@@ -280,24 +327,36 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
     validator = schemas.validators[kind]
     # The schema validators read plain values: resolved spans (`Span`) as the dicts they were
     # written as (`length` is computed by the evidence check, not written).
-    data = {**data, "evidence": [{k: v for k, v in span.as_dict().items() if k != "length"}
-                                 for span in data["evidence"]]}
+    data = {
+        **data,
+        "evidence": [{k: v for k, v in span.as_dict().items() if k != "length"} for span in data["evidence"]],
+    }
     if validator.is_valid(data):
         return problems
     for error in validator.detailed.iter_errors(data):
         field_name = error.absolute_path[0] if error.absolute_path else None
         if field_name in applied:
-            problems.append(applied[field_name].problem(
-                "schema-invalid", f"not a value `{field_name}` can take: {error.message}", "value",
-                hint="Write the value as the field is written in an account (docs/data-dictionary.md)."))
+            problems.append(
+                applied[field_name].problem(
+                    "schema-invalid",
+                    f"not a value `{field_name}` can take: {error.message}",
+                    "value",
+                    hint="Write the value as the field is written in an account (docs/data-dictionary.md).",
+                )
+            )
     return problems
 
 
 def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
     if not needed:
-        problems.append(resolution.problem(
-            "resolution-unneeded", f"the accounts of `{resolution.data['record']}` do not disagree on "
-            f"`{resolution.data['field']}`; this resolution settles nothing", "field"))
+        problems.append(
+            resolution.problem(
+                "resolution-unneeded",
+                f"the accounts of `{resolution.data['record']}` do not disagree on "
+                f"`{resolution.data['field']}`; this resolution settles nothing",
+                "field",
+            )
+        )
     return resolution.data["value"]
 
 
@@ -311,9 +370,10 @@ def _status(kind: str, accounts: list, published: dict):
     if kind == "event":
         furthest = None  # the account of an earlier date at the latest stage so far
         for date in sorted({published[account_source(a)] for a in accounts}):
-            group = [a for a in accounts if published[account_source(a)] == date
-                     and a.data["status"] in _EVENT_ORDER]
-            back = [a for a in group if furthest and _EVENT_ORDER[a.data["status"]] < _EVENT_ORDER[furthest.data["status"]]]
+            group = [a for a in accounts if published[account_source(a)] == date and a.data["status"] in _EVENT_ORDER]
+            back = [
+                a for a in group if furthest and _EVENT_ORDER[a.data["status"]] < _EVENT_ORDER[furthest.data["status"]]
+            ]
             if back:
                 return None, [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
             for a in group:
@@ -346,8 +406,14 @@ def _load_resolutions(dataset) -> tuple[dict[str, list], list[Problem]]:
         record = dataset.successor(entry.data["record"])
         key = (record, entry.data["field"])
         if key in seen:
-            problems.append(entry.problem("id-duplicate", f"`{key[1]}` of `{record}` is resolved twice",
-                                          "field", hint="Keep one resolution of a field, in one place."))
+            problems.append(
+                entry.problem(
+                    "id-duplicate",
+                    f"`{key[1]}` of `{record}` is resolved twice",
+                    "field",
+                    hint="Keep one resolution of a field, in one place.",
+                )
+            )
             continue
         seen.add(key)
         out.setdefault(record, []).append(entry)
@@ -363,18 +429,31 @@ def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
         ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
         missing = [(name, v) for name, v in zip(("id", "other"), ids) if v not in known]
         for name, value in missing:
-            problems.append(entry.problem("ref-unknown", f"no actor, relation, event or commitment has id "
-                                          f"`{value}`", name))
+            problems.append(
+                entry.problem("ref-unknown", f"no actor, relation, event or commitment has id `{value}`", name)
+            )
         if missing:
             continue
         if ids[0] == ids[1]:
             problems.append(entry.problem("schema-invalid", f"`{ids[0]}` is linked to itself", "other"))
         elif known[ids[0]] != known[ids[1]]:
-            problems.append(entry.problem("ref-wrong-kind", f"`{ids[0]}` is a {known[ids[0]]} but `{ids[1]}` "
-                                          f"is a {known[ids[1]]}; only records of one kind may be the same", "other"))
+            problems.append(
+                entry.problem(
+                    "ref-wrong-kind",
+                    f"`{ids[0]}` is a {known[ids[0]]} but `{ids[1]}` "
+                    f"is a {known[ids[1]]}; only records of one kind may be the same",
+                    "other",
+                )
+            )
         elif frozenset(ids) in linked:  # a link is a pair, in either order
-            problems.append(entry.problem("id-duplicate", f"`{ids[0]}` and `{ids[1]}` are linked already",
-                                          "other", hint="Keep one of the two links."))
+            problems.append(
+                entry.problem(
+                    "id-duplicate",
+                    f"`{ids[0]}` and `{ids[1]}` are linked already",
+                    "other",
+                    hint="Keep one of the two links.",
+                )
+            )
         else:
             linked.add(frozenset(ids))
             dataset.possibly_same.append({"id": ids[0], "other": ids[1], "reason": data["reason"]})

@@ -9,10 +9,16 @@ from seccoop.model.report import Problem
 
 # Roles no actor plays together in one event: who starts an event is not who it is directed at,
 # aimed against or harms, and whom it is meant to help is not whom it is aimed against or harms.
-EXCLUSIVE_ROLES = tuple(frozenset(pair) for pair in (
-    ("initiator", "recipient"), ("initiator", "target"), ("initiator", "victim"),
-    ("beneficiary", "target"), ("beneficiary", "victim"),
-))
+EXCLUSIVE_ROLES = tuple(
+    frozenset(pair)
+    for pair in (
+        ("initiator", "recipient"),
+        ("initiator", "target"),
+        ("initiator", "victim"),
+        ("beneficiary", "target"),
+        ("beneficiary", "victim"),
+    )
+)
 
 
 def check_coherence(dataset) -> list[Problem]:
@@ -36,7 +42,7 @@ def _part_of_cycles(dataset) -> list[Problem]:
             node = parent[node]
         if node not in at:
             continue  # the chain ends in an event that is part of nothing
-        cycle = chain[at[node]:]
+        cycle = chain[at[node] :]
         if frozenset(cycle) in reported:
             continue
         reported.add(frozenset(cycle))
@@ -44,10 +50,15 @@ def _part_of_cycles(dataset) -> list[Problem]:
         cycle = cycle[first:] + cycle[:first]
         account = _stating(events[cycle[0]], "part_of")
         shown = " → ".join(f"`{e}`" for e in (*cycle, cycle[0]))
-        problems.append(account.problem(
-            "event-part-of-cycle", f"the event is part of itself: {shown}", "part_of",
-            hint="An event is part of a larger one, never of itself, even through others: remove or change "
-                 "`part_of` on one of them."))
+        problems.append(
+            account.problem(
+                "event-part-of-cycle",
+                f"the event is part of itself: {shown}",
+                "part_of",
+                hint="An event is part of a larger one, never of itself, even through others: remove or change "
+                "`part_of` on one of them.",
+            )
+        )
     return problems
 
 
@@ -63,13 +74,24 @@ def _exclusive_roles(dataset) -> list[Problem]:
                     continue
                 first, second = sorted(pair)
                 # at the account that gives the actor the second of the two roles
-                where = next(((a, i) for a in record.accounts
-                              for i, p in enumerate(a.data.get("participants") or ())
-                              if p["actor"] == actor and p["role"] == second), None)
+                where = next(
+                    (
+                        (a, i)
+                        for a in record.accounts
+                        for i, p in enumerate(a.data.get("participants") or ())
+                        if p["actor"] == actor and p["role"] == second
+                    ),
+                    None,
+                )
                 account, index = where if where else (record.accounts[0], None)
                 path = ("participants", index, "role") if index is not None else ("participants",)
-                problems.append(account.problem(
-                    "participant-roles-exclusive", f"`{actor}` is both {first} and {second} of this event",
-                    *path, hint=f"One actor is rarely both {first} and {second} of one event: check that the "
-                                "source says so, or give the other part to another actor."))
+                problems.append(
+                    account.problem(
+                        "participant-roles-exclusive",
+                        f"`{actor}` is both {first} and {second} of this event",
+                        *path,
+                        hint=f"One actor is rarely both {first} and {second} of one event: check that the "
+                        "source says so, or give the other part to another actor.",
+                    )
+                )
     return problems

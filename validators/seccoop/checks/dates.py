@@ -9,13 +9,15 @@ from seccoop.model.report import Problem
 
 def _precision_fits(date: dict) -> bool:
     earliest, latest = date.get("earliest"), date.get("latest")
-    return {"day": earliest is not None and earliest == latest,
-            "range": earliest is not None and latest is not None,
-            "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
-            "year": bool(earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01"
-                         and latest[5:] == "12-31"),
-            "open": earliest is None or latest is None}.get(date.get("precision"), False)
-
+    return {
+        "day": earliest is not None and earliest == latest,
+        "range": earliest is not None and latest is not None,
+        "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
+        "year": bool(
+            earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01" and latest[5:] == "12-31"
+        ),
+        "open": earliest is None or latest is None,
+    }.get(date.get("precision"), False)
 
 
 def date_problem(date: dict) -> str | None:
@@ -29,7 +31,6 @@ def date_problem(date: dict) -> str | None:
     return None
 
 
-
 def check_time(dataset: Dataset) -> list[Problem]:
     """Dates as bounds, and each account within what its own source could know when it was
     published (docs/accounts.md, "Dates per source")."""
@@ -40,28 +41,53 @@ def check_time(dataset: Dataset) -> list[Problem]:
             date = record.data["date"]
             earliest, latest, precision = date.get("earliest"), date.get("latest"), date["precision"]
             if earliest and latest and earliest > latest:
-                problems.append(record.problem("time-bounds-order", f"earliest {earliest} is after latest {latest}",
-                                               "date", "earliest"))
+                problems.append(
+                    record.problem(
+                        "time-bounds-order", f"earliest {earliest} is after latest {latest}", "date", "earliest"
+                    )
+                )
                 continue
             if not _precision_fits(date):
-                problems.append(record.problem("time-precision", f"precision `{precision}` does not fit "
-                                               f"earliest {earliest} and latest {latest}", "date", "precision"))
+                problems.append(
+                    record.problem(
+                        "time-precision",
+                        f"precision `{precision}` does not fit earliest {earliest} and latest {latest}",
+                        "date",
+                        "precision",
+                    )
+                )
             source = record.data["evidence"][0]["source"]
             cited = published[source]
             status = record.data.get("status")
             what = {"commitment": "made", "relation": "stated"}.get(kind, status)
             starts_by_source = kind != "event" or status in ("occurred", "ongoing")
             if starts_by_source and earliest and earliest > cited:
-                problems.append(record.problem(
-                    "time-after-source", f"{kind} {what} is dated from {earliest}, after its source {source} "
-                    f"was published ({cited})", "date", "earliest"))
+                problems.append(
+                    record.problem(
+                        "time-after-source",
+                        f"{kind} {what} is dated from {earliest}, after its source {source} was published ({cited})",
+                        "date",
+                        "earliest",
+                    )
+                )
             elif kind == "event" and status == "occurred" and latest and latest > cited:
-                problems.append(record.problem(
-                    "time-after-source", f"event occurred is dated up to {latest}, after its source {source} "
-                    f"was published ({cited}): what a source reports as done ended by then", "date", "latest",
-                    hint=f"Set latest to {cited} at most, or make the status planned or ongoing."))
+                problems.append(
+                    record.problem(
+                        "time-after-source",
+                        f"event occurred is dated up to {latest}, after its source {source} "
+                        f"was published ({cited}): what a source reports as done ended by then",
+                        "date",
+                        "latest",
+                        hint=f"Set latest to {cited} at most, or make the status planned or ongoing.",
+                    )
+                )
             if kind == "event" and status == "planned" and latest and latest < cited:
-                problems.append(record.problem(
-                    "time-planned-in-past", f"planned event ends by {latest}, before its source {source} "
-                    f"was published ({cited})", "date", "latest"))
+                problems.append(
+                    record.problem(
+                        "time-planned-in-past",
+                        f"planned event ends by {latest}, before its source {source} was published ({cited})",
+                        "date",
+                        "latest",
+                    )
+                )
     return problems

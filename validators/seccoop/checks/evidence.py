@@ -13,17 +13,44 @@ import unicodedata
 from dataclasses import dataclass
 
 # Characters curators commonly type in place of the ones a source has.
-_LOOKALIKE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
-    "\u2026": ".",
-})
+_LOOKALIKE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u200a": " ",
+        "\u2026": ".",
+    }
+)
 # Every kind of whitespace folds to a plain space, one character for one, so offsets still match.
-_FOLD = {**_LOOKALIKE, **str.maketrans(dict.fromkeys(
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-    "\u2008\u2028\u2029\u205f\u3000", " "))}
+_FOLD = {
+    **_LOOKALIKE,
+    **str.maketrans(
+        dict.fromkeys(
+            "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+            "\u2008\u2028\u2029\u205f\u3000",
+            " ",
+        )
+    ),
+}
 _SPACE_RUN = re.compile(" {2,}")
 
 
@@ -66,8 +93,8 @@ class Occurrence:
     end: int
 
     def context(self, text: str, width: int = 30) -> tuple[str, str]:
-        before = text[max(0, self.start - width): self.start]
-        after = text[self.end: self.end + width]
+        before = text[max(0, self.start - width) : self.start]
+        after = text[self.end : self.end + width]
         return before.replace("\n", " "), after.replace("\n", " ")
 
 
@@ -91,7 +118,7 @@ class _Folded:
         folded = text.translate(_FOLD)
         pieces, self._at, self._shift, last, shift = [], [0], [0], 0, 0
         for m in _SPACE_RUN.finditer(folded):
-            pieces.append(folded[last:m.start() + 1])
+            pieces.append(folded[last : m.start() + 1])
             last = m.end()
             shift += m.end() - m.start() - 1
             self._at.append(m.end() - shift)  # from here on, text offset = folded offset + shift
@@ -133,14 +160,20 @@ def near_miss(text: str, quote: str) -> str | None:
         wanted = _fold(variant)
         found = folded.find(wanted) if wanted else None
         if found is not None:
-            return text[found[0]: found[1]]
+            return text[found[0] : found[1]]
     return None
 
 
 def _spelled(text: str) -> str:
     """Text as a YAML double-quoted string that spells every combining mark as an escape."""
-    return '"' + "".join(f"\\u{ord(c):04x}" if unicodedata.combining(c) else
-                         "\\\"" if c == '"' else "\\\\" if c == "\\" else c for c in text) + '"'
+    return (
+        '"'
+        + "".join(
+            f"\\u{ord(c):04x}" if unicodedata.combining(c) else '\\"' if c == '"' else "\\\\" if c == "\\" else c
+            for c in text
+        )
+        + '"'
+    )
 
 
 def _is_mark(ch: str) -> bool:
@@ -163,10 +196,14 @@ def _split_character(text: str, start: int, end: int) -> SpanResult | None:
         last += 1
     whole = text[first:last]
     parts = " + ".join(f"U+{ord(c):04X}" for c in whole)
-    return SpanResult(None, None, "evidence-split-character",
-                      f"the quote {side} inside the character {whole!r} ({parts})",
-                      f"Quote the whole character {whole!r}: the source has {text[min(first, start):max(last, end)]!r} "
-                      f"here; or {'start the quote after' if side == 'starts' else 'end the quote before'} it.")
+    return SpanResult(
+        None,
+        None,
+        "evidence-split-character",
+        f"the quote {side} inside the character {whole!r} ({parts})",
+        f"Quote the whole character {whole!r}: the source has {text[min(first, start) : max(last, end)]!r} "
+        f"here; or {'start the quote after' if side == 'starts' else 'end the quote before'} it.",
+    )
 
 
 @dataclass(frozen=True)
@@ -185,33 +222,43 @@ def resolve(text: str, quote: str, start: int | None) -> SpanResult:
     if not quote:  # the schema refuses empty quotes; an API caller gets a plain answer
         return SpanResult(None, None, "evidence-not-found", "the quote is empty")
     if start is not None:
-        if text[start: start + len(quote)] == quote:
+        if text[start : start + len(quote)] == quote:
             return _split_character(text, start, start + len(quote)) or SpanResult(start, start + len(quote))
         found = occurrences(text, quote, limit=20)
         offsets = ", ".join(str(o.start) for o in found)
-        hint = (f"The quote occurs at start {offsets}." if found
-                else "The quote does not occur anywhere in the source.")
-        return SpanResult(None, None, "evidence-offset",
-                          f"the source text at start {start} is not the quote", hint)
+        hint = f"The quote occurs at start {offsets}." if found else "The quote does not occur anywhere in the source."
+        return SpanResult(None, None, "evidence-offset", f"the source text at start {start} is not the quote", hint)
     found = occurrences(text, quote, limit=20)
     if len(found) == 1:
         return _split_character(text, found[0].start, found[0].end) or SpanResult(found[0].start, found[0].end)
     if found:
         offsets = ", ".join(str(o.start) for o in found)
-        return SpanResult(None, None, "evidence-ambiguous",
-                          f"the quote occurs {len(found)} times (start {offsets})",
-                          f"Add `start:` with one of {offsets}; `seccoop locate` shows each in context.")
+        return SpanResult(
+            None,
+            None,
+            "evidence-ambiguous",
+            f"the quote occurs {len(found)} times (start {offsets})",
+            f"Add `start:` with one of {offsets}; `seccoop locate` shows each in context.",
+        )
     close = near_miss(text, quote)
     if close is not None and unicodedata.normalize("NFC", close) == unicodedata.normalize("NFC", quote):
-        return SpanResult(None, None, "evidence-not-found",
-                          "the quote does not occur in the source exactly: the source writes it in "
-                          "another Unicode normalization (accents as separate combining marks)",
-                          f"The source's exact words are {close!r}; write the quote as {_spelled(close)} "
-                          "(the escapes keep the curated file in NFC).")
+        return SpanResult(
+            None,
+            None,
+            "evidence-not-found",
+            "the quote does not occur in the source exactly: the source writes it in "
+            "another Unicode normalization (accents as separate combining marks)",
+            f"The source's exact words are {close!r}; write the quote as {_spelled(close)} "
+            "(the escapes keep the curated file in NFC).",
+        )
     if close is not None:
-        return SpanResult(None, None, "evidence-not-found",
-                          "the quote does not occur in the source exactly",
-                          f"The source has: {close!r} (quotes, dashes or spaces differ). Copy it exactly.")
+        return SpanResult(
+            None,
+            None,
+            "evidence-not-found",
+            "the quote does not occur in the source exactly",
+            f"The source has: {close!r} (quotes, dashes or spaces differ). Copy it exactly.",
+        )
     return SpanResult(None, None, "evidence-not-found", "the quote does not occur in the source")
 
 

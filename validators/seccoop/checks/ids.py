@@ -30,56 +30,88 @@ def check_identity(dataset: Dataset) -> tuple[dict[str, Record], list[Problem]]:
             if written in dataset.successors:
                 successor = dataset.successors[written]
                 if successor is not None and written_kind.get(successor, kind) != kind:
-                    problems.append(record.problem(
-                        "ref-wrong-kind", f"`{written}` is retired as the same as `{successor}`, which is "
-                        f"{a_kind(written_kind[successor])}; "
-                        f"this account is of {a_kind(kind)}", "id",
-                        hint="Fix replaced_by in data/curated/retired-ids.yaml, or the id of this account."))
+                    problems.append(
+                        record.problem(
+                            "ref-wrong-kind",
+                            f"`{written}` is retired as the same as `{successor}`, which is "
+                            f"{a_kind(written_kind[successor])}; "
+                            f"this account is of {a_kind(kind)}",
+                            "id",
+                            hint="Fix replaced_by in data/curated/retired-ids.yaml, or the id of this account.",
+                        )
+                    )
                     continue
                 if successor is None or kind == "source":
                     entry = next(r for r in dataset.retired if r.id == written)
-                    problems.append(record.problem(
-                        "id-retired", f"id `{written}` was retired in {entry.data['version']} "
-                        f"({entry.data['reason']}); ids are never reused", "id"))
+                    problems.append(
+                        record.problem(
+                            "id-retired",
+                            f"id `{written}` was retired in {entry.data['version']} "
+                            f"({entry.data['reason']}); ids are never reused",
+                            "id",
+                        )
+                    )
                     continue
                 record.data["id"] = dataset.successors[written]  # same as: the successor's account
             if kind != "source":
                 sources = list(dict.fromkeys(span["source"] for span in record.data["evidence"]))
                 if len(sources) > 1:
                     i = next(i for i, span in enumerate(record.data["evidence"]) if span["source"] != sources[0])
-                    problems.append(record.problem(
-                        "account-sources", f"this account of `{record.id}` cites {sources[0]} and "
-                        f"{sources[1]}; an account states what one source says", "evidence", i, "source",
-                        hint=f"Move the spans of {sources[1]} into an account of `{record.id}` in "
-                             f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml."))
+                    problems.append(
+                        record.problem(
+                            "account-sources",
+                            f"this account of `{record.id}` cites {sources[0]} and "
+                            f"{sources[1]}; an account states what one source says",
+                            "evidence",
+                            i,
+                            "source",
+                            hint=f"Move the spans of {sources[1]} into an account of `{record.id}` in "
+                            f"data/curated/{PLURAL[kind]}/{sources[1]}.yaml.",
+                        )
+                    )
                     continue
                 # A file named for a source holds that source's accounts only (other names are free).
                 # (cheapest test first: almost every account is in its own source's file)
                 stem = record.file.path.stem
                 home = stem != sources[0] and stem in source_ids and record.file.path.is_relative_to(folder)
                 if home:
-                    problems.append(record.problem(
-                        "account-file", f"an account citing {sources[0]} is in {record.file.display}, the file "
-                        f"of source `{record.file.path.stem}`", "evidence", 0, "source",
-                        hint=f"Move it to data/curated/{PLURAL[kind]}/{sources[0]}.yaml: each source's "
-                             "accounts live in that source's own files."))
+                    problems.append(
+                        record.problem(
+                            "account-file",
+                            f"an account citing {sources[0]} is in {record.file.display}, the file "
+                            f"of source `{record.file.path.stem}`",
+                            "evidence",
+                            0,
+                            "source",
+                            hint=f"Move it to data/curated/{PLURAL[kind]}/{sources[0]}.yaml: each source's "
+                            "accounts live in that source's own files.",
+                        )
+                    )
                     continue
                 twice = given.get((record.id, sources[0]))
                 if twice is not None:
                     line, _ = twice.file.locate((twice.index, "id"))
-                    problems.append(record.problem(
-                        "id-duplicate", f"{sources[0]} already gives an account of `{record.id}` at "
-                        f"{twice.file.display}:{line}", "id",
-                        hint="One account per record and source: merge the two entries into one."))
+                    problems.append(
+                        record.problem(
+                            "id-duplicate",
+                            f"{sources[0]} already gives an account of `{record.id}` at {twice.file.display}:{line}",
+                            "id",
+                            hint="One account per record and source: merge the two entries into one.",
+                        )
+                    )
                     continue
                 given[(record.id, sources[0])] = record
             first = by_id.get(record.id)
             if first is not None and (first.kind != kind or kind == "source"):
                 line, _ = first.file.locate((first.index, "id"))
-                problems.append(record.problem(
-                    "id-duplicate", f"id `{record.id}` is already used by {a_kind(first.kind)} "
-                    f"at {first.file.display}:{line}", "id",
-                    hint="An id names one record of one kind; pick a new id (ids are never reused)."))
+                problems.append(
+                    record.problem(
+                        "id-duplicate",
+                        f"id `{record.id}` is already used by {a_kind(first.kind)} at {first.file.display}:{line}",
+                        "id",
+                        hint="An id names one record of one kind; pick a new id (ids are never reused).",
+                    )
+                )
                 continue
             by_id.setdefault(record.id, record)
             kept.append(record)

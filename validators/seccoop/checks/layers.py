@@ -25,8 +25,9 @@ from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
 
 
-def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
-                 parsed=None, scope=None) -> tuple[Dataset, list[Problem]]:
+def load_dataset(
+    package: Package, schemas: Schemas, keep_texts: bool = True, parsed=None, scope=None
+) -> tuple[Dataset, list[Problem]]:
     """Load every curated file of a package and check it layer by layer. Records with a problem
     are held back from later layers (and their ids remembered, so that references to them are
     not reported again); what remains can be published. Without `keep_texts`, the sources'
@@ -67,8 +68,16 @@ def load_dataset(package: Package, schemas: Schemas, keep_texts: bool = True,
                     broken.append((record, {p.path for p in shape}))
             cf.records = []  # the Records hold them now; at 100k events the pairs weigh ~30 MB
     shared_scalars.clear()  # the records hold the shared strings themselves now
-    dataset = Dataset(package, schemas, records, {}, withheld, incomplete,
-                      {kind: list(rs) for kind, rs in records.items()}, scope=scope)
+    dataset = Dataset(
+        package,
+        schemas,
+        records,
+        {},
+        withheld,
+        incomplete,
+        {kind: list(rs) for kind, rs in records.items()},
+        scope=scope,
+    )
     problems += load_retired(dataset)
     by_id, found = check_identity(dataset)
     problems += found
@@ -94,5 +103,6 @@ def _curated_files(package: Package, kind: str, scope) -> list:
     if scope is None:
         return package.curated_files(kind)
 
-    return [package.root / rel for rel, _ in sorted(scope.files.items(), key=lambda item: item[1])
-            if kind_of(rel) == kind]
+    return [
+        package.root / rel for rel, _ in sorted(scope.files.items(), key=lambda item: item[1]) if kind_of(rel) == kind
+    ]

@@ -29,7 +29,6 @@ class Record:
         return self.file.problem(code, message, (self.index, *path), key=key, **kw)
 
 
-
 @dataclass
 class Dataset:
     """Every record of a package by kind (in curated order), and the text of every source."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from seccoop.checks.records import Dataset, Record
 from seccoop.model.load import json_path
@@ -16,7 +17,6 @@ _REFERENCES = {
     "event": (("part_of", "event"), ("attributed_to", "actor"), ("participants[].actor", "actor")),
     "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
 }
-
 
 
 def refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
@@ -33,12 +33,10 @@ def refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
         yield ("evidence", i, "source"), span["source"], "source"
 
 
-
 def _set(data: dict, path: tuple, value: Any) -> None:
     for step in path[:-1]:
         data = data[step]
     data[path[-1]] = value
-
 
 
 def check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem]:
@@ -60,14 +58,25 @@ def check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem
                     ok = False
                 elif target.kind != expected or (expected == "source" and ref not in dataset.rights):
                     if target.kind != expected:
-                        problems.append(record.problem(
-                            "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+                        problems.append(
+                            record.problem(
+                                "ref-wrong-kind",
+                                f"`{ref}` is a {target.kind}, but this field needs a {expected}",
+                                *path,
+                            )
+                        )
                     ok = False  # a source whose document failed its checks was reported already
             if kind == "source" and any(s["source"] != record.id for s in record.data["evidence"]):
                 i = next(i for i, s in enumerate(record.data["evidence"]) if s["source"] != record.id)
-                problems.append(record.problem("evidence-source-self",
-                                               f"source `{record.id}` cites `{record.data['evidence'][i]['source']}`",
-                                               "evidence", i, "source"))
+                problems.append(
+                    record.problem(
+                        "evidence-source-self",
+                        f"source `{record.id}` cites `{record.data['evidence'][i]['source']}`",
+                        "evidence",
+                        i,
+                        "source",
+                    )
+                )
                 ok = False
             if ok:
                 kept.append(record)
@@ -75,19 +84,22 @@ def check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem
     return problems
 
 
-
-def _ref_unknown(dataset: Dataset, known: dict[str, list[str]], record: Record, path: tuple, ref: str,
-                 expected: str) -> Problem:
+def _ref_unknown(
+    dataset: Dataset, known: dict[str, list[str]], record: Record, path: tuple, ref: str, expected: str
+) -> Problem:
     """`ref-unknown`, with the nearest ids of the kind expected as a hint (`known` caches them)."""
     ids = known.get(expected)
     if ids is None:  # with a scope, the ids beyond it count too, as a whole check lists them
-        ids = known[expected] = [r.id for r in dataset.records[expected]] + \
-            (dataset.scope.outside_ids(expected) if dataset.scope is not None else [])
+        ids = known[expected] = [r.id for r in dataset.records[expected]] + (
+            dataset.scope.outside_ids(expected) if dataset.scope is not None else []
+        )
     close = difflib.get_close_matches(ref, ids, n=3, cutoff=0.6)
-    hint = f"Did you mean {', '.join(f'`{c}`' for c in close)}?" if close else \
-        f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+    hint = (
+        f"Did you mean {', '.join(f'`{c}`' for c in close)}?"
+        if close
+        else f"No {expected} has this id; add it to data/curated/{PLURAL[expected]}.yaml."
+    )
     return record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint)
-
 
 
 def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> list[Problem]:
@@ -112,10 +124,12 @@ def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> 
             if target is None and ref not in dataset.withheld:
                 problems.append(_ref_unknown(dataset, known, record, path, ref, expected))
             elif target is not None and target.kind != expected:
-                problems.append(record.problem(
-                    "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path))
+                problems.append(
+                    record.problem(
+                        "ref-wrong-kind", f"`{ref}` is a {target.kind}, but this field needs a {expected}", *path
+                    )
+                )
     return problems
-
 
 
 def loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:

@@ -10,9 +10,7 @@ from seccoop.model.report import Problem
 RETIRED = "retired-ids.yaml"
 
 
-
 _RECORD_TABLES = ("records", "sources", "actors", "relations", "events", "commitments")
-
 
 
 def load_retired(dataset: Dataset) -> list[Problem]:
@@ -38,11 +36,16 @@ def load_retired(dataset: Dataset) -> list[Problem]:
         path, here = [entry.id], replaced[entry.id]
         while here in replaced:
             if here in path:
-                cycle = path[path.index(here):]
+                cycle = path[path.index(here) :]
                 if not in_cycle & set(cycle):  # one report for one cycle
-                    problems.append(entry.problem(
-                        "id-retired", f"retired ids replace each other in a cycle ({' -> '.join([*cycle, here])})",
-                        "replaced_by", hint="Point replaced_by at an id in use."))
+                    problems.append(
+                        entry.problem(
+                            "id-retired",
+                            f"retired ids replace each other in a cycle ({' -> '.join([*cycle, here])})",
+                            "replaced_by",
+                            hint="Point replaced_by at an id in use.",
+                        )
+                    )
                 in_cycle.update(cycle)
                 here = None
                 break
@@ -52,7 +55,6 @@ def load_retired(dataset: Dataset) -> list[Problem]:
     # Accounts and references written with an id of the cycle were reported with the cycle.
     dataset.withheld.update((id_, "retired-id") for id_ in in_cycle)
     return problems
-
 
 
 def check_successors(dataset: Dataset) -> list[Problem]:

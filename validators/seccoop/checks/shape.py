@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from seccoop.checks.records import Record
 from seccoop.model.load import json_path
@@ -32,7 +33,6 @@ def shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Prob
         yield record.problem("schema-invalid", validator.fast_message(record.data))
 
 
-
 def _offset_types(record: Record) -> Iterator[Problem]:
     """Offsets are whole numbers: JSON Schema counts 1.0 as an integer, but text is not indexed by it."""
     evidence = record.data.get("evidence")
@@ -40,10 +40,14 @@ def _offset_types(record: Record) -> Iterator[Problem]:
         for name in ("start", "end"):
             value = span.get(name) if isinstance(span, dict) else None
             if isinstance(value, float):
-                yield record.problem("schema-type", f"{_describe(value)} where integer is expected",
-                                     "evidence", i, name, hint="Write an offset as a whole number, "
-                                     "without a decimal point (`seccoop locate` lists them).")
-
+                yield record.problem(
+                    "schema-type",
+                    f"{_describe(value)} where integer is expected",
+                    "evidence",
+                    i,
+                    name,
+                    hint="Write an offset as a whole number, without a decimal point (`seccoop locate` lists them).",
+                )
 
 
 def _best(error):
@@ -52,7 +56,6 @@ def _best(error):
         branches = [e for e in error.context if e.schema.get("type") != "null"]
         error = min(branches or error.context, key=lambda e: len(e.schema_path))
     return error
-
 
 
 def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
@@ -65,17 +68,26 @@ def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
         allowed = list(error.schema.get("properties", {}))
         extra = sorted(set(value) - set(allowed))[0]
         close = difflib.get_close_matches(extra, allowed, n=1)
-        hint = f"Did you mean `{close[0]}`? Allowed fields: {', '.join(allowed)}." if close \
+        hint = (
+            f"Did you mean `{close[0]}`? Allowed fields: {', '.join(allowed)}."
+            if close
             else f"Allowed fields: {', '.join(allowed)}."
-        return record.problem("schema-additional-property", f"unknown field `{extra}`", *path, extra,
-                              key=True, hint=hint)
+        )
+        return record.problem(
+            "schema-additional-property", f"unknown field `{extra}`", *path, extra, key=True, hint=hint
+        )
     if kind == "enum" and "codelist" in error.schema:
         codes = [c for c in error.validator_value if c is not None]
         close = difflib.get_close_matches(str(value), codes, n=3, cutoff=0.5)
-        hint = (f"Did you mean {', '.join(f'`{c}`' for c in close)}? " if close else "") + \
-            f"Codes are listed in schema/codelists/{error.schema['codelist']}."
-        return record.problem("codelist-unknown", f"`{value}` is not a code of {error.schema['codelist']}"
-                              f"{f' (field {field_name})' if field_name else ''}", *path, hint=hint)
+        hint = (
+            f"Did you mean {', '.join(f'`{c}`' for c in close)}? " if close else ""
+        ) + f"Codes are listed in schema/codelists/{error.schema['codelist']}."
+        return record.problem(
+            "codelist-unknown",
+            f"`{value}` is not a code of {error.schema['codelist']}{f' (field {field_name})' if field_name else ''}",
+            *path,
+            hint=hint,
+        )
     if kind == "pattern" and path == ("id",):
         return record.problem("id-pattern", f"id `{value}` is not a lowercase slug", *path)
     if kind == "pattern":
@@ -92,7 +104,6 @@ def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
     if kind == "contains":
         return record.problem("schema-committer", "no party has role `committer`", *path)
     return record.problem("schema-invalid", f"{error.message} (at {where})", *path)
-
 
 
 def _describe(value: Any) -> str:

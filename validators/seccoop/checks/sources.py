@@ -21,7 +21,6 @@ class SourceUnreadable(Exception):
         self.code, self.message = code, message
 
 
-
 def read_source(package: Package, rel: str) -> bytes:
     """The bytes of a source's document: a regular file directly in seeds/, with no link on the
     way, read through the gate. Raises SourceUnreadable."""
@@ -32,12 +31,10 @@ def read_source(package: Package, rel: str) -> bytes:
         return paths.read_file(package.root / rel, package.root, paths.SOURCE_LIMIT)
     except paths.Refused as exc:
         if exc.code == "file-link":
-            raise SourceUnreadable("source-path", f"`{rel}` is not a file directly in seeds/: "
-                                   f"{exc.reason}") from None
+            raise SourceUnreadable("source-path", f"`{rel}` is not a file directly in seeds/: {exc.reason}") from None
         if exc.code == "file-missing":
             raise SourceUnreadable("source-missing", f"`{rel}` does not exist") from None
         raise SourceUnreadable(exc.code, f"`{rel}` cannot be read: {exc.reason}") from None
-
 
 
 def check_sources(dataset: Dataset) -> list[Problem]:
@@ -50,22 +47,37 @@ def check_sources(dataset: Dataset) -> list[Problem]:
     for record in dataset.records["source"]:
         data = record.data
         if data["text"] == "included" and data["licence"].strip().lower() == "unknown":
-            problems.append(record.problem(
-                "source-rights", "the text is included, but its licence is unknown", "licence",
-                hint="Name the licence that allows republishing the text, or set `text: withheld` "
-                     "(docs/rights.md)."))
+            problems.append(
+                record.problem(
+                    "source-rights",
+                    "the text is included, but its licence is unknown",
+                    "licence",
+                    hint="Name the licence that allows republishing the text, or set `text: withheld` "
+                    "(docs/rights.md).",
+                )
+            )
             continue
         if data["text"] == "included" and data.get("path") is None:
-            problems.append(record.problem(
-                "source-path", "an included text needs its path in seeds/", "text",
-                hint="Add `path: seeds/NAME` (the file the text is kept in), or set `text: withheld` "
-                     "(docs/rights.md)."))
+            problems.append(
+                record.problem(
+                    "source-path",
+                    "an included text needs its path in seeds/",
+                    "text",
+                    hint="Add `path: seeds/NAME` (the file the text is kept in), or set `text: withheld` "
+                    "(docs/rights.md).",
+                )
+            )
             continue
         if data["text"] == "withheld" and data.get("path") is not None:
-            problems.append(record.problem(
-                "source-path", "a withheld text has no path: it is found in the texts folder by its sha256", "path",
-                hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "
-                     "(docs/rights.md)."))
+            problems.append(
+                record.problem(
+                    "source-path",
+                    "a withheld text has no path: it is found in the texts folder by its sha256",
+                    "path",
+                    hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "
+                    "(docs/rights.md).",
+                )
+            )
             continue
         try:
             if data["text"] == "included":
@@ -77,10 +89,15 @@ def check_sources(dataset: Dataset) -> list[Problem]:
             dataset.absent.add(record.id)
             kept.append(record)
             if package.require_texts:
-                problems.append(record.problem(
-                    "source-text-missing", f"the withheld text is not in the texts folder (`{exc}`)", "sha256",
-                    hint=f"Put the text there as `{data['sha256']}.txt` (or name the folder with --texts or "
-                         f"{rights.TEXTS_ENV}); without --require-texts its spans are left unverified."))
+                problems.append(
+                    record.problem(
+                        "source-text-missing",
+                        f"the withheld text is not in the texts folder (`{exc}`)",
+                        "sha256",
+                        hint=f"Put the text there as `{data['sha256']}.txt` (or name the folder with --texts or "
+                        f"{rights.TEXTS_ENV}); without --require-texts its spans are left unverified.",
+                    )
+                )
             continue
         except SourceUnreadable as exc:
             problems.append(record.problem(exc.code, exc.message, "path"))
@@ -90,34 +107,65 @@ def check_sources(dataset: Dataset) -> list[Problem]:
             continue
         digest = hashlib.sha256(raw).hexdigest()
         if digest != data["sha256"]:
-            message = (f"`{shown}` has sha256 {digest}, not the recorded one" if data["text"] == "included" else
-                       f"`{shown}` has sha256 {digest}: the file is not this source's text (changed or replaced)")
+            message = (
+                f"`{shown}` has sha256 {digest}, not the recorded one"
+                if data["text"] == "included"
+                else f"`{shown}` has sha256 {digest}: the file is not this source's text (changed or replaced)"
+            )
             problems.append(record.problem("source-checksum", message, "sha256"))
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(record.problem("source-encoding", f"`{shown}` is not UTF-8 (byte {exc.start})",
-                                           "path" if data["text"] == "included" else "sha256"))
+            problems.append(
+                record.problem(
+                    "source-encoding",
+                    f"`{shown}` is not UTF-8 (byte {exc.start})",
+                    "path" if data["text"] == "included" else "sha256",
+                )
+            )
             continue
         if len(text) != data["length"]:
-            problems.append(record.problem("source-length", f"the text is {len(text)} code points long, "
-                                           f"not {data['length']}", "length", hint=f"Write `length: {len(text)}`."))
+            problems.append(
+                record.problem(
+                    "source-length",
+                    f"the text is {len(text)} code points long, not {data['length']}",
+                    "length",
+                    hint=f"Write `length: {len(text)}`.",
+                )
+            )
             continue
         if (normalized := rights.normalized_sha256(text)) != data["normalized_sha256"]:
-            problems.append(record.problem("source-checksum", "normalized_sha256 is not the text's",
-                                           "normalized_sha256", hint=f"Write `normalized_sha256: {normalized}`."))
+            problems.append(
+                record.problem(
+                    "source-checksum",
+                    "normalized_sha256 is not the text's",
+                    "normalized_sha256",
+                    hint=f"Write `normalized_sha256: {normalized}`.",
+                )
+            )
             continue
         # The first line `date YYYY-MM-DD TITLE` is optional; where it is there, the record agrees
         # with it (docs/curating.md, section 1). Without it, title and date are the curator's.
         header = read_header(text)
         if header is not None:
             if header.date != data["published"]:
-                problems.append(record.problem("source-header", f"published `{data['published']}` "
-                                               f"but the document says `{header.date}`", "published"))
+                problems.append(
+                    record.problem(
+                        "source-header",
+                        f"published `{data['published']}` but the document says `{header.date}`",
+                        "published",
+                    )
+                )
             if header.title != data["title"]:
-                problems.append(record.problem("source-header", "title differs from the document's first line",
-                                               "title", hint=f"The document's title is: {header.title!r}"))
+                problems.append(
+                    record.problem(
+                        "source-header",
+                        "title differs from the document's first line",
+                        "title",
+                        hint=f"The document's title is: {header.title!r}",
+                    )
+                )
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
@@ -125,7 +173,6 @@ def check_sources(dataset: Dataset) -> list[Problem]:
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
     return problems
-
 
 
 def unlisted_seeds(dataset: Dataset) -> list[Problem]:
@@ -140,5 +187,8 @@ def unlisted_seeds(dataset: Dataset) -> list[Problem]:
         return []  # no seeds/ (or it is not a folder): a source naming a path there is reported
     if dataset.scope is not None:  # only the seeds named in the part checked can have lost their source
         entries = [e for e in entries if f"seeds/{e.name}" in dataset.scope.seeds]
-    return [Problem("source-unlisted", "is not the text of an included source", file=f"seeds/{e.name}")
-            for e in entries if f"seeds/{e.name}" not in named and e.name != "README.md"]
+    return [
+        Problem("source-unlisted", "is not the text of an included source", file=f"seeds/{e.name}")
+        for e in entries
+        if f"seeds/{e.name}" not in named and e.name != "README.md"
+    ]

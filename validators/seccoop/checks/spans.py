@@ -32,21 +32,33 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
                     problems.append(record.problem(code, message, "evidence", i, *where, hint=hint))
                     resolved = False
                 elif span["source"] in dataset.absent and span_id(span) not in released:
-                    problems.append(record.problem(
-                        "evidence-unverified", f"span {span_id(span)} is new since the last release and its "
-                        "text is not here to verify it", "evidence", i, "start"))
+                    problems.append(
+                        record.problem(
+                            "evidence-unverified",
+                            f"span {span_id(span)} is new since the last release and its text is not here to verify it",
+                            "evidence",
+                            i,
+                            "start",
+                        )
+                    )
                 elif (cut := _word_cut(dataset, span)) is not None:
-                    problems.append(record.problem("evidence-word-cut", cut[0], "evidence", i,
-                                                   "quote" if span["quote"] is not None else "start", hint=cut[1]))
+                    problems.append(
+                        record.problem(
+                            "evidence-word-cut",
+                            cut[0],
+                            "evidence",
+                            i,
+                            "quote" if span["quote"] is not None else "start",
+                            hint=cut[1],
+                        )
+                    )
             if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
     return problems + check_budget(dataset)
 
 
-
 RELEASED_SPANS = "data/curated/released-spans.txt"
-
 
 
 def released_spans(package: Package) -> tuple[set[str], list[Problem]]:
@@ -59,9 +71,11 @@ def released_spans(package: Package) -> tuple[set[str], list[Problem]]:
         if exc.code == "file-missing":
             return set(), []
         return set(), [Problem(exc.code, exc.reason, file=RELEASED_SPANS)]
-    return {line.strip() for line in raw.decode("utf-8", "replace").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")}, []
-
+    return {
+        line.strip()
+        for line in raw.decode("utf-8", "replace").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    }, []
 
 
 def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> tuple | None:
@@ -70,9 +84,13 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
     source, quote = span["source"], span.get("quote")
     withheld = dataset.rights[source] == "withheld"
     if withheld and "start" not in span:
-        return ("evidence-unpinned", "a quote of a withheld text needs its `start`", ("quote",),
-                "Run `seccoop locate --pin` with the text in the texts folder: it writes start, end and "
-                "sha256, so ids and tables never need the text (docs/rights.md).")
+        return (
+            "evidence-unpinned",
+            "a quote of a withheld text needs its `start`",
+            ("quote",),
+            "Run `seccoop locate --pin` with the text in the texts folder: it writes start, end and "
+            "sha256, so ids and tables never need the text (docs/rights.md).",
+        )
     text = dataset.texts.get(source)
     if quote is not None and text is not None:
         result = resolve(text, quote, span.get("start"))
@@ -86,21 +104,38 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
         if end <= start:
             return "evidence-offset", f"end {end} is not after start {start}", ("end",), None
     if span.get("end", end) != end:
-        return ("evidence-offset", f"end {span['end']} is not where the quote ends ({end})", ("end",),
-                "Remove `end:`; build computes it.")
+        return (
+            "evidence-offset",
+            f"end {span['end']} is not where the quote ends ({end})",
+            ("end",),
+            "Remove `end:`; build computes it.",
+        )
     if end > length:
-        return ("evidence-offset", f"end {end} lies past the end of the text ({length} code points)", ("end",),
-                "Pin the span again with `seccoop locate --pin`.")
+        return (
+            "evidence-offset",
+            f"end {end} lies past the end of the text ({length} code points)",
+            ("end",),
+            "Pin the span again with `seccoop locate --pin`.",
+        )
     if quote is None and text is not None:
         quote_at = text[start:end]
         if rights.fingerprint(quote_at) != span["sha256"]:
             found = rights.verify_copy(text, [{"start": start, "end": end, "sha256": span["sha256"]}])[0].found_at
-            return ("evidence-fingerprint", f"the text from {start} to {end} does not have this sha256", ("sha256",),
-                    f"Its words are at start {found}: write `start: {found}` and `end: {found + end - start}`."
-                    if found is not None else "No words of this length in the text have it: pin the quote again.")
+            return (
+                "evidence-fingerprint",
+                f"the text from {start} to {end} does not have this sha256",
+                ("sha256",),
+                f"Its words are at start {found}: write `start: {found}` and `end: {found + end - start}`."
+                if found is not None
+                else "No words of this length in the text have it: pin the quote again.",
+            )
     if quote is not None and "sha256" in span and (digest := rights.fingerprint(quote)) != span["sha256"]:
-        return ("evidence-fingerprint", "sha256 is not the quote's fingerprint", ("sha256",),
-                f"The quote's sha256 is {digest}; remove `sha256:` or pin it again.")
+        return (
+            "evidence-fingerprint",
+            "sha256 is not the quote's fingerprint",
+            ("sha256",),
+            f"The quote's sha256 is {digest}; remove `sha256:` or pin it again.",
+        )
     if text is None:
         dataset.unverified.setdefault(source, []).append(span)
     start, end = offsets.setdefault(start, start), offsets.setdefault(end, end)
@@ -111,7 +146,6 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
     return None
 
 
-
 def _word_cut(dataset: Dataset, span) -> tuple[str, str] | None:
     """(message, hint) for a span that starts or ends inside a word of its text. The hint gives
     the whole words, or for a withheld text only their offsets (a report may be public)."""
@@ -119,13 +153,15 @@ def _word_cut(dataset: Dataset, span) -> tuple[str, str] | None:
     if text is None or (found := word_cut(text, span["start"], span["end"])) is None:
         return None
     start, end = found
-    sides = " and ".join(side for side, cut in (("starts", start != span["start"]), ("ends", end != span["end"]))
-                         if cut)
+    sides = " and ".join(
+        side for side, cut in (("starts", start != span["start"]), ("ends", end != span["end"])) if cut
+    )
     if dataset.rights[span["source"]] == "included":
         return f"the quote {sides} inside a word", f"Quote the whole words: {text[start:end]!r}."
-    return (f"the quote {sides} inside a word",
-            f"The whole words run from {start} to {end}: pin the quote again over them.")
-
+    return (
+        f"the quote {sides} inside a word",
+        f"The whole words run from {start} to {end}: pin the quote again over them.",
+    )
 
 
 def check_budget(dataset: Dataset) -> list[Problem]:
@@ -139,11 +175,18 @@ def check_budget(dataset: Dataset) -> list[Problem]:
                 if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
                     continue
                 if span["length"] > rights.MAX_QUOTE:
-                    problems.append(record.problem(
-                        "quote-budget", f"the quote is {span['length']} code points long; a published quote of a "
-                        f"withheld text is at most {rights.MAX_QUOTE}", "evidence", i, "quote",
-                        hint="Quote fewer words, or delete `quote:` once the span is pinned: its offsets and "
-                             "sha256 stay published and verifiable (docs/rights.md)."))
+                    problems.append(
+                        record.problem(
+                            "quote-budget",
+                            f"the quote is {span['length']} code points long; a published quote of a "
+                            f"withheld text is at most {rights.MAX_QUOTE}",
+                            "evidence",
+                            i,
+                            "quote",
+                            hint="Quote fewer words, or delete `quote:` once the span is pinned: its offsets and "
+                            "sha256 stay published and verifiable (docs/rights.md).",
+                        )
+                    )
                 published.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
     for source in dataset.records["source"]:
         spans = published.get(source.id)
@@ -156,12 +199,19 @@ def check_budget(dataset: Dataset) -> list[Problem]:
         allowed = int(rights.MAX_SHARE * source.data["length"])
         if covered > allowed:
             longest = sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0]))[:3]
-            where = "; ".join(f"{r.file.display}:{r.file.locate((r.index, 'evidence', i, 'quote'))[0]} "
-                              f"({end - start})" for (start, end), (r, i) in longest)
-            problems.append(source.problem(
-                "quote-budget", f"the published quotes of this withheld text cover {covered} of its "
-                f"{source.data['length']} code points ({covered / source.data['length']:.0%}); the budget is "
-                f"{rights.MAX_SHARE:.0%} ({allowed})", "text",
-                hint=f"Choose which quotes to publish: delete `quote:` from others once pinned (their offsets and "
-                     f"sha256 stay published). The longest: {where}."))
+            where = "; ".join(
+                f"{r.file.display}:{r.file.locate((r.index, 'evidence', i, 'quote'))[0]} ({end - start})"
+                for (start, end), (r, i) in longest
+            )
+            problems.append(
+                source.problem(
+                    "quote-budget",
+                    f"the published quotes of this withheld text cover {covered} of its "
+                    f"{source.data['length']} code points ({covered / source.data['length']:.0%}); the budget is "
+                    f"{rights.MAX_SHARE:.0%} ({allowed})",
+                    "text",
+                    hint=f"Choose which quotes to publish: delete `quote:` from others once pinned (their offsets and "
+                    f"sha256 stay published). The longest: {where}.",
+                )
+            )
     return problems

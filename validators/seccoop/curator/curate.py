@@ -52,12 +52,32 @@ def _slug(text: str) -> str:
 
 
 # The record's fields that come from the command line, by the option that gives them.
-_OPTIONS = {"id": "--id", "title": "--title", "published": "--published", "language": "--language",
-            "publisher": "--publisher", "url": "--url", "text": "--text", "licence": "--licence"}
+_OPTIONS = {
+    "id": "--id",
+    "title": "--title",
+    "published": "--published",
+    "language": "--language",
+    "publisher": "--publisher",
+    "url": "--url",
+    "text": "--text",
+    "licence": "--licence",
+}
 # Language names curators type for a tag, and the tag meant.
-_LANGUAGE_NAMES = {"english": "en", "spanish": "es", "espanol": "es", "español": "es", "portuguese": "pt",
-                   "português": "pt", "french": "fr", "français": "fr", "german": "de", "italian": "it",
-                   "arabic": "ar", "russian": "ru", "chinese": "zh"}
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "spanish": "es",
+    "espanol": "es",
+    "español": "es",
+    "portuguese": "pt",
+    "português": "pt",
+    "french": "fr",
+    "français": "fr",
+    "german": "de",
+    "italian": "it",
+    "arabic": "ar",
+    "russian": "ru",
+    "chinese": "zh",
+}
 
 
 def _text_fault(value: str, one_line: bool) -> str | None:
@@ -67,8 +87,11 @@ def _text_fault(value: str, one_line: bool) -> str | None:
         return "is empty"
     if one_line and ("\n" in value or "\r" in value):
         return "is not one line"
-    for pattern, what in ((_CONTROL, "control character"), (_INVISIBLE, "invisible character"),
-                          (_NONCHARACTER, "character")):
+    for pattern, what in (
+        (_CONTROL, "control character"),
+        (_INVISIBLE, "invisible character"),
+        (_NONCHARACTER, "character"),
+    ):
         found = pattern.search(value.replace("\n", ""))
         if found:
             return f"holds {what} U+{ord(found.group()):04X}, which no curated text may"
@@ -77,15 +100,25 @@ def _text_fault(value: str, one_line: bool) -> str | None:
     return None
 
 
-def check_options(schemas: Schemas, source_id: str | None, title: str | None, published: str | None,
-                  language: str, publisher: str | None, url: str | None, text_rights: str,
-                  licence: str) -> None:
+def check_options(
+    schemas: Schemas,
+    source_id: str | None,
+    title: str | None,
+    published: str | None,
+    language: str,
+    publisher: str | None,
+    url: str | None,
+    text_rights: str,
+    licence: str,
+) -> None:
     """Each value given on the command line, checked before the document is read and anything is
     written; BadOption names the option and shows the value given."""
     id_pattern = schemas.resolve("source", "id")["pattern"]
     if source_id is not None and not re.fullmatch(id_pattern.removeprefix("^").removesuffix("$"), source_id):
-        raise BadOption(f"--id {source_id!r} is not an id: lowercase letters and digits in words joined by "
-                        "single hyphens (such as gamma-news-2024-04-01)")
+        raise BadOption(
+            f"--id {source_id!r} is not an id: lowercase letters and digits in words joined by "
+            "single hyphens (such as gamma-news-2024-04-01)"
+        )
     if title is not None and (fault := _text_fault(title, one_line=True)):
         raise BadOption(f"--title {title!r} {fault}")
     if published is not None and not calendar_date(published):
@@ -93,9 +126,13 @@ def check_options(schemas: Schemas, source_id: str | None, title: str | None, pu
     pattern = schemas.resolve("source", "language")["pattern"]
     if not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), language):
         meant = _LANGUAGE_NAMES.get(language.strip().lower())
-        hint = (f"; for {language.strip()} write --language {meant}" if meant else
-                "; give the language's code, not its name" if language.strip().isalpha() and len(language.strip()) > 3
-                else "")
+        hint = (
+            f"; for {language.strip()} write --language {meant}"
+            if meant
+            else "; give the language's code, not its name"
+            if language.strip().isalpha() and len(language.strip()) > 3
+            else ""
+        )
         raise BadOption(f"--language {language!r} is not a BCP 47 language tag (such as en, es or pt-BR){hint}")
     if publisher is not None and (fault := _text_fault(publisher, one_line=False)):
         raise BadOption(f"--publisher {publisher!r} {fault}")
@@ -108,16 +145,25 @@ def check_options(schemas: Schemas, source_id: str | None, title: str | None, pu
         # The schema's pattern says which characters a URL holds (no quote, angle bracket,
         # backslash or space: a value that could leave an HTML attribute or a Markdown link).
         pattern = schemas.resolve("source", "url")["pattern"]
-        if parts is None or parts.scheme not in ("http", "https") or not host or not url.isprintable() or \
-                not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), url):
-            raise BadOption(f"--url {url!r} is not an http:// or https:// address with a host, or holds "
-                            "characters a URL may not (spaces, quotes, angle brackets, backslashes: "
-                            "percent-encode them)")
-    if (fault := _text_fault(licence, one_line=True)):
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not host
+            or not url.isprintable()
+            or not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), url)
+        ):
+            raise BadOption(
+                f"--url {url!r} is not an http:// or https:// address with a host, or holds "
+                "characters a URL may not (spaces, quotes, angle brackets, backslashes: "
+                "percent-encode them)"
+            )
+    if fault := _text_fault(licence, one_line=True):
         raise BadOption(f"--licence {licence!r} {fault}")
     if text_rights == "included" and licence.strip().lower() == "unknown":
-        raise BadOption("--text included needs --licence naming the licence that allows republishing "
-                        "the text (such as CC-BY-4.0); a text whose licence is unknown is withheld")
+        raise BadOption(
+            "--text included needs --licence naming the licence that allows republishing "
+            "the text (such as CC-BY-4.0); a text whose licence is unknown is withheld"
+        )
 
 
 def _check_record(schemas: Schemas, record: dict) -> None:
@@ -140,19 +186,25 @@ def _metadata(document: Path, text: str, title: str | None, published: str | Non
             raise AddSourceRefused(
                 f"{document}: the first line reads {line!r}, which looks like the line `date YYYY-MM-DD TITLE` "
                 f"but is not one: {fault}. The document is kept byte for byte, so either add a copy whose first "
-                "line is right, or give --title and --published (the line is then the document's own text)")
+                "line is right, or give --title and --published (the line is then the document's own text)"
+            )
         missing = [option for option, value in (("--title", title), ("--published", published)) if value is None]
         if missing:
             raise AddSourceRefused(
                 f"{document}: has no first line `date YYYY-MM-DD TITLE`; give {' and '.join(missing)} "
-                "as the page states them")
+                "as the page states them"
+            )
         return title, published, None
     if published is not None and published != header.date:
-        raise AddSourceRefused(f"--published {published} disagrees with the document's first line, which gives "
-                               f"{header.date}; leave --published out, or add a copy whose first line is right")
+        raise AddSourceRefused(
+            f"--published {published} disagrees with the document's first line, which gives "
+            f"{header.date}; leave --published out, or add a copy whose first line is right"
+        )
     if title is not None and title != header.title:
-        raise AddSourceRefused(f"--title {title!r} disagrees with the document's first line, which gives "
-                               f"{header.title!r}; leave --title out, or add a copy whose first line is right")
+        raise AddSourceRefused(
+            f"--title {title!r} disagrees with the document's first line, which gives "
+            f"{header.title!r}; leave --title out, or add a copy whose first line is right"
+        )
     return header.title, header.date, header
 
 
@@ -172,10 +224,18 @@ def _evidence(source_id: str, text: str, header: Header | None, title: str, with
     return [span]
 
 
-def add_source(package: Package, document: Path, source_id: str | None = None, language: str = "en",
-               publisher: str | None = None, url: str | None = None, text_rights: str = "withheld",
-               licence: str = "unknown", title: str | None = None,
-               published: str | None = None) -> tuple[str, str, bool, str | None]:
+def add_source(
+    package: Package,
+    document: Path,
+    source_id: str | None = None,
+    language: str = "en",
+    publisher: str | None = None,
+    url: str | None = None,
+    text_rights: str = "withheld",
+    licence: str = "unknown",
+    title: str | None = None,
+    published: str | None = None,
+) -> tuple[str, str, bool, str | None]:
     """Copy `document` byte for byte into the package and append its source record to
     data/curated/sources.yaml: title and date from its first line `date YYYY-MM-DD TITLE` or from
     `title` and `published` (docs/curating.md, section 1), rights, sha256, length and normalized
@@ -193,9 +253,11 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
     if raw.startswith(BOM):
         # Offsets count code points of the exact text: a reader that drops the BOM (most do)
         # would see every offset one too far. The curator saves a copy without it instead.
-        raise AddSourceRefused(f"{document}: starts with a byte-order mark (BOM, bytes EF BB BF); readers that "
-                               "drop it and readers that keep it would count every offset differently. Save the "
-                               "document as UTF-8 without BOM and add that copy")
+        raise AddSourceRefused(
+            f"{document}: starts with a byte-order mark (BOM, bytes EF BB BF); readers that "
+            "drop it and readers that keep it would count every offset differently. Save the "
+            "document as UTF-8 without BOM and add that copy"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -228,8 +290,10 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
         raise AddSourceRefused(f"a source with id `{source_id}` exists; give another with --id")
     retired = _retired(package).get(source_id)
     if retired is not None:
-        raise AddSourceRefused(f"the id `{source_id}` was retired in {retired.get('version')} ({retired.get('reason')}); "
-                               "ids are never reused: give another with --id")
+        raise AddSourceRefused(
+            f"the id `{source_id}` was retired in {retired.get('version')} ({retired.get('reason')}); "
+            "ids are never reused: give another with --id"
+        )
     standing = None
     if text_rights == "included":
         target = package.seeds / f"{len(seeds):03d}_{digest[:16]}.txt"
@@ -240,10 +304,21 @@ def add_source(package: Package, document: Path, source_id: str | None = None, l
         where = {}
         standing = rights.texts_standing(package, target.name)  # before anything is written
     evidence = _evidence(source_id, text, header, title, withheld=text_rights == "withheld")
-    record = {"id": source_id, "title": title, "published": published, "language": language,
-              "publisher": publisher, "url": url, "text": text_rights, "licence": licence, **where,
-              "sha256": digest, "length": len(text), "normalized_sha256": normalized,
-              **({"evidence": evidence} if evidence else {})}
+    record = {
+        "id": source_id,
+        "title": title,
+        "published": published,
+        "language": language,
+        "publisher": publisher,
+        "url": url,
+        "text": text_rights,
+        "licence": licence,
+        **where,
+        "sha256": digest,
+        "length": len(text),
+        "normalized_sha256": normalized,
+        **({"evidence": evidence} if evidence else {}),
+    }
     _check_record(schemas, record)
     updated = append_records(cf.text, [record]).encode("utf-8")
     # What will be on disk must load, strictly, as exactly the records meant.
@@ -279,6 +354,7 @@ def _retired(package: Package) -> dict[str, dict]:
 
 # -- remove-source ---------------------------------------------------------------------------------
 
+
 class RemoveRefused(Exception):
     """The source cannot be removed as things are (exit 1); nothing was written. `details` lists
     what stands in the way, one place a line."""
@@ -311,23 +387,30 @@ class Removal:
 
     def lines(self, dry_run: bool = False) -> list[str]:
         would = "would " if dry_run else ""
-        out = [f"{'would remove' if dry_run else 'removed'} source `{self.source_id}`: {self.entry_file} "
-               f"lines {self.first_line}-{self.last_line}"]
+        out = [
+            f"{'would remove' if dry_run else 'removed'} source `{self.source_id}`: {self.entry_file} "
+            f"lines {self.first_line}-{self.last_line}"
+        ]
         if self.delete is not None:
             out.append(f"{would}delete {self.shown_delete}" if dry_run else f"deleted {self.shown_delete}")
         if self.left is not None:
-            out.append(f"{'would leave' if dry_run else 'left'} {self.left} in the texts folder: it is yours, and "
-                       "seccoop never deletes it; delete it yourself if no copy is needed")
+            out.append(
+                f"{'would leave' if dry_run else 'left'} {self.left} in the texts folder: it is yours, and "
+                "seccoop never deletes it; delete it yourself if no copy is needed"
+            )
         for entry in self.retired:
-            out.append(f"{'would retire' if dry_run else 'retired'} {entry['id']} ({entry['table']}, withdrawn) "
-                       f"in {self.retired_file}")
+            out.append(
+                f"{'would retire' if dry_run else 'retired'} {entry['id']} ({entry['table']}, withdrawn) "
+                f"in {self.retired_file}"
+            )
         if not self.retired:
             out.append("no id to retire: data/sources.csv does not publish this source")
         return out
 
 
-def remove_source(package: Package, source_id: str, *, reason: str | None = None,
-                  version: str | None = None) -> Removal:
+def remove_source(
+    package: Package, source_id: str, *, reason: str | None = None, version: str | None = None
+) -> Removal:
     """Plan the removal of a source that no account cites (RemoveRefused otherwise, listing each
     citing span by file and line): its entry's lines leave its curated file, every other line
     kept; its ids (the source, and each span data/spans.csv publishes of it) are retired as
@@ -349,37 +432,46 @@ def remove_source(package: Package, source_id: str, *, reason: str | None = None
         if not entries:
             _unknown(curated, source_id)
         if len(entries) > 1:
-            raise RemoveRefused(f"source `{source_id}` is written {len(entries)} times "
-                                f"({', '.join(f.where((i, 'id')) for f, i in entries)}); fix the curated files first")
+            raise RemoveRefused(
+                f"source `{source_id}` is written {len(entries)} times "
+                f"({', '.join(f.where((i, 'id')) for f, i in entries)}); fix the curated files first"
+            )
         f, index = entries[0]
         record = f.data[index]
         citers = _citers(curated, source_id)
         if citers:
-            raise RemoveRefused(f"source `{source_id}` is cited ({len(citers)} place(s) below), so it cannot be "
-                                "removed; remove those spans (or their records) first", citers)
+            raise RemoveRefused(
+                f"source `{source_id}` is cited ({len(citers)} place(s) below), so it cannot be "
+                "removed; remove those spans (or their records) first",
+                citers,
+            )
         version = identity._version(package, version)
         try:
             new_text, first, last = remove_entry(f.cf.text, index)
         except PatchRefused as exc:
             raise RemoveRefused(f"{f.display}: the entry cannot be removed in place: {exc}") from None
         removal = Removal(source_id, f.display, first, last, retired_file=package.rel(curated.retired_path))
-        removal.files[f.cf.path] = _verified(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1:])
+        removal.files[f.cf.path] = _verified(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1 :])
         published_spans = _published(package, "spans.csv", lambda row: row.get("source") == source_id)
         if _published(package, "sources.csv", lambda row: row.get("id") == source_id):
             why = reason or "withdrawn: the source was removed"
-            wanted = [(source_id, "sources", why)] + [(span, "spans", reason or f"withdrawn: its source "
-                                                       f"`{source_id}` was removed") for span in published_spans]
+            wanted = [(source_id, "sources", why)] + [
+                (span, "spans", reason or f"withdrawn: its source `{source_id}` was removed")
+                for span in published_spans
+            ]
             taken = {(e.get("id"), e.get("table", "records")) for e in curated.retired.values()}
             retired_file = next((g for g in curated.files if g.kind == "retired"), None)
             for id_, table, why in wanted:
                 if (id_, table) not in taken:
-                    removal.retired.append(_retired_entry(package, {"id": id_, "table": table, "version": version,
-                                                                    "reason": why}))
+                    removal.retired.append(
+                        _retired_entry(package, {"id": id_, "table": table, "version": version, "reason": why})
+                    )
             if removal.retired:
                 old = retired_file.cf.text if retired_file is not None else ""
                 data = list(retired_file.data) if retired_file is not None else []
                 removal.files[curated.retired_path] = _verified(
-                    package, curated.retired_path, append_records(old, removal.retired), data + removal.retired)
+                    package, curated.retired_path, append_records(old, removal.retired), data + removal.retired
+                )
     except BadArguments as exc:
         raise UnknownSource(str(exc)) from None
     except IdentityRefused as exc:
@@ -408,8 +500,9 @@ def apply_removal(removal: Removal) -> None:
 def _unknown(curated, source_id: str) -> None:
     entry = curated.retired.get(source_id)
     if entry is not None:
-        raise UnknownSource(f"`{source_id}` was retired in {entry.get('version')} ({entry.get('reason')}); "
-                            "it names no source")
+        raise UnknownSource(
+            f"`{source_id}` was retired in {entry.get('version')} ({entry.get('reason')}); it names no source"
+        )
     kinds = sorted(curated.kinds(source_id))
     if kinds:
         raise UnknownSource(f"`{source_id}` is {'an' if kinds[0][0] in 'aeiou' else 'a'} {kinds[0]}, not a source")
@@ -432,8 +525,9 @@ def _citers(curated, source_id: str) -> list[str]:
             elif f.kind == "retired":
                 successor = record.get("replaced_by")
                 if isinstance(successor, str) and (successor == source_id or successor.startswith(f"{source_id}@")):
-                    found.append(f"{f.where((i, 'replaced_by'))} (retired id `{record.get('id')}` is replaced by "
-                                 f"`{successor}`)")
+                    found.append(
+                        f"{f.where((i, 'replaced_by'))} (retired id `{record.get('id')}` is replaced by `{successor}`)"
+                    )
     return found
 
 
@@ -476,8 +570,9 @@ def remove_entry(text: str, index: int) -> tuple[str, int, int]:
     end = dash_line(root.value[index + 1]) if index + 1 < len(root.value) else len(lines)
     while end > first + 1:
         previous = lines[end - 1]
-        if previous.strip() and not (previous.lstrip().startswith("#")
-                                     and len(previous) - len(previous.lstrip()) <= indent):
+        if previous.strip() and not (
+            previous.lstrip().startswith("#") and len(previous) - len(previous.lstrip()) <= indent
+        ):
             break
         end -= 1  # a blank line or a comment at the list's indent: it belongs to what follows
     entry = (first + 1, end)  # its own lines, from 1

@@ -25,11 +25,14 @@ def _cell(value) -> str:
 
 
 def data_dictionary(schemas: Schemas) -> str:
-    out = [GENERATED, "# Data dictionary\n",
-           "Every published table, its fields and their allowed codes. Types are Frictionless Table Schema "
-           "types; *required* means the cell is never empty. The nested JSON (`data/seccoop.json`) has the "
-           "same fields, shaped as `schema/seccoop.schema.json`, with every source's account of each record. "
-           "How records merge their sources' accounts: [accounts.md](accounts.md).\n"]
+    out = [
+        GENERATED,
+        "# Data dictionary\n",
+        "Every published table, its fields and their allowed codes. Types are Frictionless Table Schema "
+        "types; *required* means the cell is never empty. The nested JSON (`data/seccoop.json`) has the "
+        "same fields, shaped as `schema/seccoop.schema.json`, with every source's account of each record. "
+        "How records merge their sources' accounts: [accounts.md](accounts.md).\n",
+    ]
     out.append("## Tables\n")
     for table in TABLES:
         out.append(f"- [`{table.name}`](#{table.name.replace('_', '-')}): {table.description}")
@@ -39,8 +42,10 @@ def data_dictionary(schemas: Schemas) -> str:
         out.append(f"### {table.name}\n")
         out.append(f"`{table.path}`: {table.description}\n")
         out.append(f"Primary key: {', '.join(f'`{k}`' for k in schema['primaryKey'])}.")
-        links = [f"`{fk['fields'][0]}` → `{fk['reference']['resource']}.{fk['reference']['fields'][0]}`"
-                 for fk in schema.get("foreignKeys", ())]
+        links = [
+            f"`{fk['fields'][0]}` → `{fk['reference']['resource']}.{fk['reference']['fields'][0]}`"
+            for fk in schema.get("foreignKeys", ())
+        ]
         if links:
             out.append(f"Links: {'; '.join(links)}.")
         out.append("\n| field | type | required | description | constraints | example |")
@@ -52,24 +57,33 @@ def data_dictionary(schemas: Schemas) -> str:
             enum = c.pop("enum", None)
             notes = [f"{k}: `{_cell(v)}`" for k, v in c.items()]
             if enum:
-                notes.append(f"one of the codes below ({len(enum)})" if len(enum) > 20 else
-                             "one of " + ", ".join(f"`{e}`" for e in enum))
+                notes.append(
+                    f"one of the codes below ({len(enum)})"
+                    if len(enum) > 20
+                    else "one of " + ", ".join(f"`{e}`" for e in enum)
+                )
             example = field.get("example")
-            out.append(f"| `{field['name']}` | {field['type']} | {required} | **{_cell(field['title'])}.** "
-                       f"{_cell(field['description'])} | {'; '.join(notes)} | "
-                       f"{'' if example is None else '`' + _cell(example) + '`'} |")
+            out.append(
+                f"| `{field['name']}` | {field['type']} | {required} | **{_cell(field['title'])}.** "
+                f"{_cell(field['description'])} | {'; '.join(notes)} | "
+                f"{'' if example is None else '`' + _cell(example) + '`'} |"
+            )
         out.append("")
     out.append("## Codelists\n")
-    out.append("Each codelist is a CSV in `schema/codelists/`, the single source of truth, and a table of the "
-               "package read in place (the resource named after its file: `event-types.csv` is `event_types`); "
-               "each coded column above is a foreign key to it, and each schema enum equals its codelist (a test "
-               "checks it).\n")
+    out.append(
+        "Each codelist is a CSV in `schema/codelists/`, the single source of truth, and a table of the "
+        "package read in place (the resource named after its file: `event-types.csv` is `event_types`); "
+        "each coded column above is a foreign key to it, and each schema enum equals its codelist (a test "
+        "checks it).\n"
+    )
     for name, path, title, description, schema in codelist_resources(schemas):
         codelist = schemas.codelists[path.rsplit("/", 1)[1]]
         out.append(f"### {name}\n\n`{path}`: {_cell(description)}\n")
         out.append("| column | meaning |\n| --- | --- |")
-        out += [f"| `{field['name']}` | **{_cell(field['title'])}.** {_cell(field['description'])} |"
-                for field in schema["fields"]]
+        out += [
+            f"| `{field['name']}` | **{_cell(field['title'])}.** {_cell(field['description'])} |"
+            for field in schema["fields"]
+        ]
         out.append("")
         if codelist.name == "countries.csv":
             out.append(f"ISO 3166-1 alpha-2 codes ({len(codelist.rows)}); see the CSV.\n")
@@ -78,8 +92,10 @@ def data_dictionary(schemas: Schemas) -> str:
         out.append("| code | title | description |" + "".join(f" {k} |" for k in extra))
         out.append("| --- | --- | --- |" + " --- |" * len(extra))
         for row in codelist.rows:
-            out.append(f"| `{row['code']}` | {_cell(row['title'])} | {_cell(row['description'])} |"
-                       + "".join(f" {_cell(row[k])} |" for k in extra))
+            out.append(
+                f"| `{row['code']}` | {_cell(row['title'])} | {_cell(row['description'])} |"
+                + "".join(f" {_cell(row[k])} |" for k in extra)
+            )
         out.append("")
     out.append("## Record schemas\n")
     for kind in KINDS:
@@ -91,10 +107,12 @@ def data_dictionary(schemas: Schemas) -> str:
 
 # --- the curated YAML a curator writes, field by field (docs/curated-yaml.md) ---------------------
 
-_CURATED_FILES = {"source": ("data/curated/sources.yaml", " (and `sources/*.yaml`), written by `seccoop add-source`"),
-                  "resolution": ("data/curated/resolutions.yaml", ""),
-                  "possibly-same": ("data/curated/possibly-same.yaml", ""),
-                  "retired-id": ("data/curated/retired-ids.yaml", ", written by `seccoop merge` and `seccoop rename`")}
+_CURATED_FILES = {
+    "source": ("data/curated/sources.yaml", " (and `sources/*.yaml`), written by `seccoop add-source`"),
+    "resolution": ("data/curated/resolutions.yaml", ""),
+    "possibly-same": ("data/curated/possibly-same.yaml", ""),
+    "retired-id": ("data/curated/retired-ids.yaml", ", written by `seccoop merge` and `seccoop rename`"),
+}
 _NESTED = ("date_bounds", "evidence_span", "participant", "party", "quantity")
 _PLAIN = re.compile(r"[A-Za-z][\w .,/()'’-]*")
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
@@ -105,24 +123,27 @@ def curated_yaml(schemas: Schemas) -> str:
     (the record's own or stated by each source, accounts.RECORD_FIELDS), whether it is required,
     how it is written, and an example entry built from the schemas' examples."""
     defs = schemas.documents["defs"]["$defs"]
-    out = [GENERATED, "# Curated YAML, field by field\n",
-           "What a curator writes in `data/curated/`: each file is a YAML list of entries. For the record kinds "
-           "(actor, relation, event, commitment) an entry is one source's **account** of a record, in that "
-           "source's own file `data/curated/<kinds>/<source-id>.yaml`, with evidence from that source only "
-           "([accounts.md](accounts.md)). Generated by `seccoop docs` from `schema/*.schema.json`; the published "
-           "tables are in the [data dictionary](data-dictionary.md), the workflow in the "
-           "[curator's guide](curating.md).\n",
-           "Whose a field is:\n",
-           "- **the record's own**: your coding in the dataset's words. Give it in one account of the record "
-           "(usually the first source's) and leave it out of the others; accounts that give it must agree, and "
-           "one must give it (`merge-missing`).",
-           "- **stated by each source**: write it as this account's source gives it; the published record merges "
-           "the accounts ([the merge rules](accounts.md#merging-field-by-field)). *Required* means required in "
-           "every account.\n",
-           "Text may be bare or quoted; quote it where it holds `: ` or ` #`, starts with a character YAML "
-           "treats specially, or reads as another type (`\"no\"`, `\"1.10\"`). Dates are `YYYY-MM-DD`, bare or "
-           "quoted. `null` (or leaving the field out) means the source does not say.\n",
-           "## Contents\n"]
+    out = [
+        GENERATED,
+        "# Curated YAML, field by field\n",
+        "What a curator writes in `data/curated/`: each file is a YAML list of entries. For the record kinds "
+        "(actor, relation, event, commitment) an entry is one source's **account** of a record, in that "
+        "source's own file `data/curated/<kinds>/<source-id>.yaml`, with evidence from that source only "
+        "([accounts.md](accounts.md)). Generated by `seccoop docs` from `schema/*.schema.json`; the published "
+        "tables are in the [data dictionary](data-dictionary.md), the workflow in the "
+        "[curator's guide](curating.md).\n",
+        "Whose a field is:\n",
+        "- **the record's own**: your coding in the dataset's words. Give it in one account of the record "
+        "(usually the first source's) and leave it out of the others; accounts that give it must agree, and "
+        "one must give it (`merge-missing`).",
+        "- **stated by each source**: write it as this account's source gives it; the published record merges "
+        "the accounts ([the merge rules](accounts.md#merging-field-by-field)). *Required* means required in "
+        "every account.\n",
+        "Text may be bare or quoted; quote it where it holds `: ` or ` #`, starts with a character YAML "
+        'treats specially, or reads as another type (`"no"`, `"1.10"`). Dates are `YYYY-MM-DD`, bare or '
+        "quoted. `null` (or leaving the field out) means the source does not say.\n",
+        "## Contents\n",
+    ]
     sections = [*KINDS, *_NESTED, "resolution", "possibly-same", "retired-id"]
     for name in sections:
         title = (defs[name] if name in _NESTED else schemas.documents[name])["title"]
@@ -131,8 +152,9 @@ def curated_yaml(schemas: Schemas) -> str:
     for kind in KINDS:
         doc = schemas.documents[kind]
         plural = PLURAL[kind]
-        path, note = _CURATED_FILES.get(kind, (f"data/curated/{plural}/<source-id>.yaml",
-                                               f" (or `data/curated/{plural}.yaml`)"))
+        path, note = _CURATED_FILES.get(
+            kind, (f"data/curated/{plural}/<source-id>.yaml", f" (or `data/curated/{plural}.yaml`)")
+        )
         out += [f"## {doc['title']}\n", f"`{path}`{note}. {_cell(doc['description'])}\n"]
         out += _field_table(schemas, doc, kind)
         out += ["", "Example:\n", "```yaml", *_yaml_entry(_example(schemas, doc, top=True)), "```\n"]
@@ -153,8 +175,10 @@ def curated_yaml(schemas: Schemas) -> str:
 
 def _field_table(schemas: Schemas, doc: dict, kind: str | None) -> list[str]:
     accounts = kind is not None and kind in RECORD_FIELDS
-    out = ["| field | written as | required | " + ("whose | " if accounts else "") + "description |",
-           "| --- | --- | --- | " + ("--- | " if accounts else "") + "--- |"]
+    out = [
+        "| field | written as | required | " + ("whose | " if accounts else "") + "description |",
+        "| --- | --- | --- | " + ("--- | " if accounts else "") + "--- |",
+    ]
     required = set(doc.get("required", ()))
     for name, prop in doc["properties"].items():
         node = _deref(schemas, prop)
@@ -162,15 +186,23 @@ def _field_table(schemas: Schemas, doc: dict, kind: str | None) -> list[str]:
             need, whose = "in one account", "the record's own"
         else:
             need = "yes" if name in required else ""
-            whose = ("the record's id" if name == "id" else "this source's spans" if name == "evidence"
-                     else "stated by each source")
+            whose = (
+                "the record's id"
+                if name == "id"
+                else "this source's spans"
+                if name == "evidence"
+                else "stated by each source"
+            )
         anyof = [b for b in doc.get("anyOf", ()) if "required" in b]
         if anyof and name not in required and any(name in b["required"] for b in anyof):
             need = "one of: " + " or ".join(" + ".join(f"`{f}`" for f in b["required"]) for b in anyof)
         title = prop.get("title") or node.get("title", name)
         description = prop.get("description") or node.get("description", "")
-        out.append(f"| `{name}` | {_written_as(schemas, prop)} | {need} | " + (f"{whose} | " if accounts else "")
-                   + f"**{_cell(title)}.** {_cell(description)} |")
+        out.append(
+            f"| `{name}` | {_written_as(schemas, prop)} | {need} | "
+            + (f"{whose} | " if accounts else "")
+            + f"**{_cell(title)}.** {_cell(description)} |"
+        )
     return out
 
 
@@ -209,9 +241,11 @@ def _written_as(schemas: Schemas, prop: dict) -> str:
     elif types == "array":
         item = node.get("items", {})
         item_ref = item.get("$ref", "").rsplit("/", 1)[-1]
-        shapes = {"participant": "`[{actor: ID, role: CODE}]`: [participants](#participant)",
-                  "party": "`[{actor: ID, role: CODE}]`: [parties](#party)",
-                  "quantity": "`[{text: WORDS, lower: N, best: N, upper: N, unit: WORDS}]`: [quantities](#quantity)"}
+        shapes = {
+            "participant": "`[{actor: ID, role: CODE}]`: [participants](#participant)",
+            "party": "`[{actor: ID, role: CODE}]`: [parties](#party)",
+            "quantity": "`[{text: WORDS, lower: N, best: N, upper: N, unit: WORDS}]`: [quantities](#quantity)",
+        }
         text = shapes.get(item_ref, "a list of text, `[WORDS, ...]`")
     elif types == "integer":
         text = "integer"
@@ -242,8 +276,7 @@ def _example(schemas: Schemas, node: dict, top: bool = False):
     if "properties" in node:
         out = {}
         for name, prop in node["properties"].items():
-            if top and _deref(schemas, prop).get("title") == "Evidence span" or (
-                    top and name == "evidence"):
+            if top and _deref(schemas, prop).get("title") == "Evidence span" or (top and name == "evidence"):
                 span = _deref(schemas, schemas.documents["defs"]["$defs"]["evidence_span"])["properties"]
                 out[name] = [{"source": span["source"]["examples"][0], "quote": span["quote"]["examples"][0]}]
                 continue
@@ -262,8 +295,13 @@ def _yaml_scalar(value, flow: bool = False) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    plain = (_PLAIN.fullmatch(text) and text.lower() not in _YAML11_WORDS and ": " not in text
-             and " #" not in text and not (flow and any(c in text for c in ",[]{}")))
+    plain = (
+        _PLAIN.fullmatch(text)
+        and text.lower() not in _YAML11_WORDS
+        and ": " not in text
+        and " #" not in text
+        and not (flow and any(c in text for c in ",[]{}"))
+    )
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 
@@ -301,8 +339,7 @@ def cli_reference(main: click.Group) -> str:
     given, not imported: it sits above the modules it calls)."""
     out = [GENERATED, "# Command-line reference\n", "The output of `seccoop --help` and of each command's `--help`.\n"]
     # The same context settings as a real run (-h as well as --help), at a fixed width.
-    ctx = click.Context(main, info_name="seccoop", terminal_width=100, max_content_width=100,
-                        **main.context_settings)
+    ctx = click.Context(main, info_name="seccoop", terminal_width=100, max_content_width=100, **main.context_settings)
     out += ["## seccoop\n", "```text", main.get_help(ctx), "```\n"]
     for name in sorted(main.list_commands(ctx)):
         command = main.get_command(ctx, name)
@@ -312,21 +349,24 @@ def cli_reference(main: click.Group) -> str:
 
 
 def error_codes() -> str:
-    out = [GENERATED, "# Error codes\n",
-           "Every problem `seccoop check` reports has one of these stable codes. Layers run in this order; "
-           "`internal` problems are seccoop's own (exit 3), the rest are in the package's files (exit 1). "
-           "Each report line is `path:line:col: severity code message`, followed by a hint.\n",
-           "## Report formats\n",
-           "- `--format text` (default): `path:line:col: severity code message [json-path]` and an indented "
-           "`hint:` line; `path: severity code message` where no line applies (a stale CSV); a last line "
-           "`PACKAGE: valid|invalid (N error(s), M warning(s))`. Lines and columns count from 1.",
-           "- `--format json`: one object: `valid` (bool), `package`, `strict`, `counts` (`errors`, "
-           "`warnings`), `truncated` (how many `--max-errors` left out) and `errors`: every problem, "
-           "warnings included, each `{file, line, column, path, code, severity, message, hint}` "
-           "(`line`, `column`, `path` null where they do not apply).",
-           "- `--format github` (automatic when `GITHUB_ACTIONS=true` and no `--format` is given): "
-           "`::error file=...,line=...,col=...,title=CODE::message` workflow commands (`::warning` for "
-           "warnings), escaped as GitHub requires, then the summary line.\n"]
+    out = [
+        GENERATED,
+        "# Error codes\n",
+        "Every problem `seccoop check` reports has one of these stable codes. Layers run in this order; "
+        "`internal` problems are seccoop's own (exit 3), the rest are in the package's files (exit 1). "
+        "Each report line is `path:line:col: severity code message`, followed by a hint.\n",
+        "## Report formats\n",
+        "- `--format text` (default): `path:line:col: severity code message [json-path]` and an indented "
+        "`hint:` line; `path: severity code message` where no line applies (a stale CSV); a last line "
+        "`PACKAGE: valid|invalid (N error(s), M warning(s))`. Lines and columns count from 1.",
+        "- `--format json`: one object: `valid` (bool), `package`, `strict`, `counts` (`errors`, "
+        "`warnings`), `truncated` (how many `--max-errors` left out) and `errors`: every problem, "
+        "warnings included, each `{file, line, column, path, code, severity, message, hint}` "
+        "(`line`, `column`, `path` null where they do not apply).",
+        "- `--format github` (automatic when `GITHUB_ACTIONS=true` and no `--format` is given): "
+        "`::error file=...,line=...,col=...,title=CODE::message` workflow commands (`::warning` for "
+        "warnings), escaped as GitHub requires, then the summary line.\n",
+    ]
     for layer in LAYERS:
         codes = [c for c in CODES.values() if c.layer == layer]
         if not codes:
@@ -342,6 +382,7 @@ def document_schema(documents: dict[str, dict]) -> dict:
     each merged record with its fields (by reference), its published spans, `source_count`,
     `sources`, and `accounts`, each account with its source, the fields as that source gives
     them and its spans by id (docs/accounts.md)."""
+
     def ref(kind: str, name: str) -> dict:
         return {"$ref": f"{kind}.schema.json#/properties/{name}"}
 
@@ -350,55 +391,97 @@ def document_schema(documents: dict[str, dict]) -> dict:
     for kind in KINDS:
         doc, plural = documents[kind], PLURAL[kind]
         fields = {name: ref(kind, name) for name in doc["properties"] if name != "evidence"}
-        fields["evidence"] = {"type": "array", "minItems": 1, "title": "Evidence",
-                              "description": "Every span that states the record, with its id and offsets.",
-                              "items": {"$ref": "defs.schema.json#/$defs/published_span"}}
+        fields["evidence"] = {
+            "type": "array",
+            "minItems": 1,
+            "title": "Evidence",
+            "description": "Every span that states the record, with its id and offsets.",
+            "items": {"$ref": "defs.schema.json#/$defs/published_span"},
+        }
         required = list(doc["required"])
         if kind == "source":  # always published; empty for a document that states no title of its own
-            fields["evidence"].update(minItems=0, description="The spans where the document states its own "
-                                      "title and date (its first line, or its title); empty where it states neither.")
+            fields["evidence"].update(
+                minItems=0,
+                description="The spans where the document states its own "
+                "title and date (its first line, or its title); empty where it states neither.",
+            )
             required += [] if "evidence" in required else ["evidence"]
         if kind != "source":
             required += [f for f in RECORD_FIELDS[kind] if f not in required]
-            fields["source_count"] = {"type": "integer", "minimum": 1, "title": "Source count",
-                                      "description": "How many sources give an account of the record "
-                                                     "(not a claim that they are independent)."}
-            fields["sources"] = {"type": "array", "minItems": 1, "title": "Sources",
-                                 "description": "Ids of the sources that give an account of the record.",
-                                 "items": {"$ref": "defs.schema.json#/$defs/id"}}
-            fields["accounts"] = {"type": "array", "minItems": 1, "title": "Accounts",
-                                  "description": "What each source says about the record, as it says it.",
-                                  "items": {"$ref": f"#/$defs/{kind}_account"}}
+            fields["source_count"] = {
+                "type": "integer",
+                "minimum": 1,
+                "title": "Source count",
+                "description": "How many sources give an account of the record "
+                "(not a claim that they are independent).",
+            }
+            fields["sources"] = {
+                "type": "array",
+                "minItems": 1,
+                "title": "Sources",
+                "description": "Ids of the sources that give an account of the record.",
+                "items": {"$ref": "defs.schema.json#/$defs/id"},
+            }
+            fields["accounts"] = {
+                "type": "array",
+                "minItems": 1,
+                "title": "Accounts",
+                "description": "What each source says about the record, as it says it.",
+                "items": {"$ref": f"#/$defs/{kind}_account"},
+            }
             required += ["source_count", "sources", "accounts"]
-            account = {"source": {"$ref": "defs.schema.json#/$defs/id", "title": "Source",
-                                  "description": "Id of the source whose account this is."}}
+            account = {
+                "source": {
+                    "$ref": "defs.schema.json#/$defs/id",
+                    "title": "Source",
+                    "description": "Id of the source whose account this is.",
+                }
+            }
             account.update({name: ref(kind, name) for name in doc["properties"] if name not in ("id", "evidence")})
-            account["evidence"] = {"type": "array", "minItems": 1, "title": "Evidence",
-                                   "description": "Ids of the account's spans (the record's `evidence`).",
-                                   "items": {"$ref": "defs.schema.json#/$defs/published_id"}}
+            account["evidence"] = {
+                "type": "array",
+                "minItems": 1,
+                "title": "Evidence",
+                "description": "Ids of the account's spans (the record's `evidence`).",
+                "items": {"$ref": "defs.schema.json#/$defs/published_id"},
+            }
             defs[f"{kind}_account"] = {
-                "type": "object", "additionalProperties": False, "title": f"{kind.title()} account",
+                "type": "object",
+                "additionalProperties": False,
+                "title": f"{kind.title()} account",
                 "required": ["source", *[f for f in doc["required"] if f not in ("id", "evidence")], "evidence"],
-                "properties": account}
-        properties[plural] = {"type": "array", "title": plural.title(), "description": f"Every {kind} record.",
-                              "items": {"type": "object", "additionalProperties": False, "required": required,
-                                        "properties": fields}}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "seccoop document",
-            "description": "The nested document data/seccoop.json: every record of the package by kind, merged "
-                           "from its sources' accounts, with every account and every evidence span "
-                           "(docs/accounts.md). Generated by `seccoop docs` from the record schemas.",
-            "type": "object", "additionalProperties": False, "required": list(PLURAL.values()),
-            "properties": properties, "$defs": defs}
+                "properties": account,
+            }
+        properties[plural] = {
+            "type": "array",
+            "title": plural.title(),
+            "description": f"Every {kind} record.",
+            "items": {"type": "object", "additionalProperties": False, "required": required, "properties": fields},
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "seccoop document",
+        "description": "The nested document data/seccoop.json: every record of the package by kind, merged "
+        "from its sources' accounts, with every account and every evidence span "
+        "(docs/accounts.md). Generated by `seccoop docs` from the record schemas.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(PLURAL.values()),
+        "properties": properties,
+        "$defs": defs,
+    }
 
 
 def render_docs(package: Package, commands: click.Group) -> dict[str, bytes]:
     schemas = Schemas(package.schema)
     document = json.dumps(document_schema(schemas.documents), indent=2, ensure_ascii=False) + "\n"
-    return {"schema/seccoop.schema.json": document.encode("utf-8"),
-            "docs/data-dictionary.md": data_dictionary(schemas).encode("utf-8"),
-            "docs/curated-yaml.md": curated_yaml(schemas).encode("utf-8"),
-            "docs/cli.md": cli_reference(commands).encode("utf-8"),
-            "docs/error-codes.md": error_codes().encode("utf-8")}
+    return {
+        "schema/seccoop.schema.json": document.encode("utf-8"),
+        "docs/data-dictionary.md": data_dictionary(schemas).encode("utf-8"),
+        "docs/curated-yaml.md": curated_yaml(schemas).encode("utf-8"),
+        "docs/cli.md": cli_reference(commands).encode("utf-8"),
+        "docs/error-codes.md": error_codes().encode("utf-8"),
+    }
 
 
 def write_docs(package: Package, commands: click.Group) -> list[str]:
@@ -420,4 +503,3 @@ def stale_docs(package: Package, commands: click.Group) -> list[str]:
             return None
 
     return [rel for rel, data in render_docs(package, commands).items() if committed(rel) != data]
-

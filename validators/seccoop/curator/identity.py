@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from seccoop.curator.yamlwrite import (
     PatchRefused,
@@ -41,10 +42,14 @@ REFERENCES = {
     "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
 }
 # A resolution's `value` is an id where it settles one of these fields.
-RESOLVED_IDS = {"subject": "actor", "object": "actor", "part_of": "event", "made_in": "event",
-                "attributed_to": "actor"}
-_ARTICLE = {"actor": "an actor", "relation": "a relation", "event": "an event",
-            "commitment": "a commitment", "source": "a source"}
+RESOLVED_IDS = {"subject": "actor", "object": "actor", "part_of": "event", "made_in": "event", "attributed_to": "actor"}
+_ARTICLE = {
+    "actor": "an actor",
+    "relation": "a relation",
+    "event": "an event",
+    "commitment": "a commitment",
+    "source": "a source",
+}
 
 
 class IdentityRefused(Exception):
@@ -86,8 +91,9 @@ class Plan:
         """What the commands print, one line per change and one for the retired id."""
         prefix = "would change " if dry_run else ""
         out = [prefix + str(c) for c in self.changes]
-        out.append(f"{'would retire' if dry_run else 'retired'} {self.old} (replaced by {self.new}) "
-                   f"in {self.retired_file}")
+        out.append(
+            f"{'would retire' if dry_run else 'retired'} {self.old} (replaced by {self.new}) in {self.retired_file}"
+        )
         return out
 
 
@@ -97,6 +103,7 @@ def apply(plan: Plan) -> list[Path]:
 
 
 # -- reading the curated files --------------------------------------------------------------------
+
 
 @dataclass
 class _File:
@@ -122,12 +129,14 @@ def _read(package: Package, path: Path, kind: str) -> _File | None:
     if errors:
         p = errors[0]
         where = ":".join(str(x) for x in (p.file, p.line, p.column) if x is not None)
-        raise IdentityRefused(f"{where}: {p.code} {p.message}; fix the curated files first "
-                              "(`seccoop check` lists every problem)")
+        raise IdentityRefused(
+            f"{where}: {p.code} {p.message}; fix the curated files first (`seccoop check` lists every problem)"
+        )
     data = cf.data if cf.data is not None else []
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise IdentityRefused(f"{display}: not a list of records; fix the curated files first "
-                              "(`seccoop check` lists every problem)")
+        raise IdentityRefused(
+            f"{display}: not a list of records; fix the curated files first (`seccoop check` lists every problem)"
+        )
     return _File(cf, kind, data)
 
 
@@ -155,7 +164,7 @@ class _Curated:
         return found
 
     @classmethod
-    def read(cls, package: Package) -> "_Curated":
+    def read(cls, package: Package) -> _Curated:
         files, accounts = [], {}
         for kind in ("source", *RECORD_KINDS):
             for path in package.curated_files(kind):
@@ -181,9 +190,14 @@ class _Curated:
 
     def referred(self, id_: str) -> set[str]:
         """The kinds of record that the references written with `id_` expect."""
-        return {target for f in self.files if f.kind in RECORD_KINDS
-                for i, record in enumerate(f.data)
-                for _, target, value in _references(f.kind, record) if value == id_}
+        return {
+            target
+            for f in self.files
+            if f.kind in RECORD_KINDS
+            for i, record in enumerate(f.data)
+            for _, target, value in _references(f.kind, record)
+            if value == id_
+        }
 
 
 def _references(kind: str, record: dict) -> Iterator[tuple[tuple, str, Any]]:
@@ -208,10 +222,14 @@ def _scalars_naming(curated: _Curated, old: str, kind: str) -> dict[int, list[tu
             if f.kind == kind and record.get("id") == old:
                 paths.append((i, "id"))
             if f.kind in RECORD_KINDS:
-                paths += [(i, *p) for p, target, value in _references(f.kind, record)
-                          if target == kind and value == old]
-            elif f.kind == "retired" and record.get("replaced_by") == old \
-                    and record.get("table", PLURAL[kind]) == PLURAL[kind]:
+                paths += [
+                    (i, *p) for p, target, value in _references(f.kind, record) if target == kind and value == old
+                ]
+            elif (
+                f.kind == "retired"
+                and record.get("replaced_by") == old
+                and record.get("table", PLURAL[kind]) == PLURAL[kind]
+            ):
                 paths.append((i, "replaced_by"))
             elif f.kind == "possibly-same":
                 paths += [(i, k) for k in ("id", "other") if record.get(k) == old]
@@ -227,16 +245,21 @@ def _scalars_naming(curated: _Curated, old: str, kind: str) -> dict[int, list[tu
 
 # -- what may be merged or renamed ----------------------------------------------------------------
 
+
 def _not_retired(curated: _Curated, id_: str, what: str) -> None:
     entry = curated.retired.get(id_)
     if entry is None:
         return
     successor = entry.get("replaced_by")
     if successor:
-        raise IdentityRefused(f"{what} `{id_}` is already retired (in {entry.get('version')}, replaced by "
-                              f"`{successor}`); name `{successor}` instead")
-    raise IdentityRefused(f"{what} `{id_}` is already retired (in {entry.get('version')}, withdrawn: "
-                          f"{entry.get('reason')}); it names no record")
+        raise IdentityRefused(
+            f"{what} `{id_}` is already retired (in {entry.get('version')}, replaced by "
+            f"`{successor}`); name `{successor}` instead"
+        )
+    raise IdentityRefused(
+        f"{what} `{id_}` is already retired (in {entry.get('version')}, withdrawn: "
+        f"{entry.get('reason')}); it names no record"
+    )
 
 
 def _record_kind(curated: _Curated, id_: str, what: str, *, references_enough: bool = False) -> str:
@@ -245,15 +268,17 @@ def _record_kind(curated: _Curated, id_: str, what: str, *, references_enough: b
     _not_retired(curated, id_, what)
     kinds = curated.kinds(id_)
     if "source" in kinds:
-        raise IdentityRefused(f"{what} `{id_}` is a source; merge and rename act on actors, relations, "
-                              "events and commitments")
+        raise IdentityRefused(
+            f"{what} `{id_}` is a source; merge and rename act on actors, relations, events and commitments"
+        )
     if not kinds and references_enough:
         kinds = curated.referred(id_)
     if not kinds:
         raise IdentityRefused(f"{what} `{id_}`: no actor, relation, event or commitment has this id")
     if len(kinds) > 1:
-        raise IdentityRefused(f"{what} `{id_}` names records of several kinds "
-                              f"({', '.join(sorted(kinds))}); fix the curated files first")
+        raise IdentityRefused(
+            f"{what} `{id_}` names records of several kinds ({', '.join(sorted(kinds))}); fix the curated files first"
+        )
     return kinds.pop()
 
 
@@ -268,8 +293,9 @@ def _version(package: Package, version: str | None) -> str:
     current = cf.data.get("version") if isinstance(cf.data, dict) else None
     match = VERSION.fullmatch(current) if isinstance(current, str) else None
     if match is None or any(p.severity == "error" for p in problems):
-        raise IdentityRefused(f"{package.rel(path)} gives no version X.Y.Z to retire the id in; "
-                              "give one with --version")
+        raise IdentityRefused(
+            f"{package.rel(path)} gives no version X.Y.Z to retire the id in; give one with --version"
+        )
     return f"{match[1]}.{int(match[2]) + 1}.0"
 
 
@@ -280,24 +306,28 @@ def _check_reason(reason: str | None) -> None:
 
 # -- the operations -------------------------------------------------------------------------------
 
-def rename(package: Package, old: str, new: str, *, reason: str | None = None,
-           version: str | None = None) -> Plan:
+
+def rename(package: Package, old: str, new: str, *, reason: str | None = None, version: str | None = None) -> Plan:
     """Give the record `old` the id `new`: retire `old` (replaced by `new`) and update every
     curated reference to it. `new` must be a well-formed id that names nothing and was never
     retired."""
     if old == new:
         raise BadArguments(f"OLD and NEW are the same id `{old}`")
     if not ID.fullmatch(new):
-        raise BadArguments(f"NEW `{new}` is not an id: lowercase letters and digits in words joined "
-                           "by single hyphens (such as us-delegation-visit)")
+        raise BadArguments(
+            f"NEW `{new}` is not an id: lowercase letters and digits in words joined "
+            "by single hyphens (such as us-delegation-visit)"
+        )
     _check_reason(reason)
     version = _version(package, version)
     curated = _Curated.read(package)
     kind = _record_kind(curated, old, "OLD")
     if new in curated.retired:
         entry = curated.retired[new]
-        raise IdentityRefused(f"NEW `{new}` was retired in {entry.get('version')} ({entry.get('reason')}); "
-                              "ids are never reused: choose another")
+        raise IdentityRefused(
+            f"NEW `{new}` was retired in {entry.get('version')} ({entry.get('reason')}); "
+            "ids are never reused: choose another"
+        )
     taken = curated.kinds(new)
     if taken:
         what = _ARTICLE[sorted(taken)[0]]
@@ -306,8 +336,7 @@ def rename(package: Package, old: str, new: str, *, reason: str | None = None,
     return _plan(curated, old, new, kind, reason or f"renamed to {new}", version, merging=False)
 
 
-def merge(package: Package, keep: str, other: str, *, reason: str | None = None,
-          version: str | None = None) -> Plan:
+def merge(package: Package, keep: str, other: str, *, reason: str | None = None, version: str | None = None) -> Plan:
     """Make `other` the same record as `keep`: retire `other` (replaced by `keep`) and update every
     curated reference to it, so its accounts become accounts of `keep`. Refused where a source
     would then give two accounts of `keep`: a curator merges those two entries by hand first."""
@@ -320,16 +349,21 @@ def merge(package: Package, keep: str, other: str, *, reason: str | None = None,
     # OTHER may be left only in references, once its accounts were merged into KEEP's by hand
     other_kind = _record_kind(curated, other, "OTHER", references_enough=True)
     if kind != other_kind:
-        raise IdentityRefused(f"KEEP `{keep}` is {_ARTICLE[kind]} and OTHER `{other}` is "
-                              f"{_ARTICLE[other_kind]}: only records of one kind can be the same")
+        raise IdentityRefused(
+            f"KEEP `{keep}` is {_ARTICLE[kind]} and OTHER `{other}` is "
+            f"{_ARTICLE[other_kind]}: only records of one kind can be the same"
+        )
     _refuse_collisions(curated, keep, other)
     return _plan(curated, other, keep, kind, reason or f"merged into {keep}", version, merging=True)
 
 
 def _account_sources(record: dict) -> set[str]:
     evidence = record.get("evidence")
-    return {span.get("source") for span in (evidence if isinstance(evidence, list) else [])
-            if isinstance(span, dict) and isinstance(span.get("source"), str)}
+    return {
+        span.get("source")
+        for span in (evidence if isinstance(evidence, list) else [])
+        if isinstance(span, dict) and isinstance(span.get("source"), str)
+    }
 
 
 def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
@@ -344,7 +378,8 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
                     f"after the merge, source `{sorted(common)[0]}` would give two accounts of `{keep}`: "
                     f"{g.where((j, 'id'))} (`{keep}`) and {f.where((i, 'id'))} (`{other}`); merge those "
                     f"two entries into one under `{keep}` by hand first, keeping every field of both, then "
-                    f"run `seccoop merge {keep} {other}` again")
+                    f"run `seccoop merge {keep} {other}` again"
+                )
     rename_ = {other: keep}
     for f in curated.files:
         if f.kind == "resolutions":
@@ -355,7 +390,8 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
                     raise IdentityRefused(
                         f"after the merge, `{keep}` would have two resolutions of `{key[1]}`: "
                         f"{f.where((seen[key], 'record'))} and {f.where((i, 'record'))}; keep one of them "
-                        "(remove the other) first")
+                        "(remove the other) first"
+                    )
                 seen.setdefault(key, i)
         elif f.kind == "possibly-same":
             pairs: dict[frozenset, int] = {}
@@ -364,19 +400,21 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
                 if {r.get("id"), r.get("other")} == {keep, other}:
                     raise IdentityRefused(
                         f"{f.where((i, 'id'))}: links `{keep}` and `{other}` as possibly the same, and "
-                        "this merge makes them one record; remove that entry first")
+                        "this merge makes them one record; remove that entry first"
+                    )
                 if keep in pair and pair in pairs:
                     raise IdentityRefused(
                         f"after the merge, {f.where((pairs[pair], 'id'))} and {f.where((i, 'id'))} would "
-                        "link the same two records; remove one of them first")
+                        "link the same two records; remove one of them first"
+                    )
                 pairs.setdefault(pair, i)
 
 
-def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version: str,
-          merging: bool) -> Plan:
+def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version: str, merging: bool) -> Plan:
     package = curated.package
-    entry = _retired_entry(package, {"id": old, "table": PLURAL[kind], "replaced_by": new,
-                                     "version": version, "reason": reason})
+    entry = _retired_entry(
+        package, {"id": old, "table": PLURAL[kind], "replaced_by": new, "version": version, "reason": reason}
+    )
     plan = Plan(old, new, entry, package.rel(curated.retired_path))
     targets = _scalars_naming(curated, old, kind)
     retired_file = next((f for f in curated.files if f.kind == "retired"), None)
@@ -398,8 +436,9 @@ def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version
             text, expected = append_records(text, [entry]), expected + [entry]
         plan.files[f.cf.path] = _verified(package, f.cf.path, text, expected)
     if retired_file is None:  # the first id this package retires
-        plan.files[curated.retired_path] = _verified(package, curated.retired_path,
-                                                     append_records("", [entry]), [entry])
+        plan.files[curated.retired_path] = _verified(
+            package, curated.retired_path, append_records("", [entry]), [entry]
+        )
     return plan
 
 
@@ -409,8 +448,9 @@ def _retired_entry(package: Package, entry: dict) -> dict:
     schemas = Schemas(package.schema)
     entry = {k: v for k, v in entry.items() if k in schemas.documents["retired-id"].get("properties", entry)}
     for error in schemas.validators["retired-id"].iter_errors(entry):
-        raise IdentityRefused(f"the entry for {package.rel(package.curated / RETIRED)} would not be valid: "
-                              f"{error.message}")
+        raise IdentityRefused(
+            f"the entry for {package.rel(package.curated / RETIRED)} would not be valid: {error.message}"
+        )
     return entry
 
 

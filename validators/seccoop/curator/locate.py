@@ -50,9 +50,14 @@ def _texts(package: Package, source_id: str | None = None, absent: list | None =
                 continue
 
 
-def locate(quote: str, path: str | Path | None = None, source_id: str | None = None,
-           width: int = 30, texts: str | None = None,
-           absent: list | None = None) -> tuple[list[Hit], list[tuple[str, str]]]:
+def locate(
+    quote: str,
+    path: str | Path | None = None,
+    source_id: str | None = None,
+    width: int = 30,
+    texts: str | None = None,
+    absent: list | None = None,
+) -> tuple[list[Hit], list[tuple[str, str]]]:
     """Every occurrence of `quote` in the package's sources, and, when there is none, the source
     text that differs from it only in quotes, dashes or spaces. Withheld sources whose text is not
     in the texts folder are not searched: their ids are added to `absent`."""
@@ -100,21 +105,44 @@ def pin(path: str | Path | None = None, texts: str | None = None) -> tuple[list[
             additions = []
             for index, record in cf.records:
                 for i, span in enumerate(record.get("evidence") or ()):
-                    if not isinstance(span, dict) or span.get("source") not in withheld or \
-                            not isinstance(span.get("quote"), str) or all(k in span for k in ("start", "end", "sha256")):
+                    if (
+                        not isinstance(span, dict)
+                        or span.get("source") not in withheld
+                        or not isinstance(span.get("quote"), str)
+                        or all(k in span for k in ("start", "end", "sha256"))
+                    ):
                         continue
                     where = (index, "evidence", i)
                     line = cf.locate((*where, "quote"))[0]
                     found = resolve(withheld[span["source"]], span["quote"], span.get("start"))
                     if found.code is not None:
-                        results.append(Pinned(cf.display, line, {}, f"{found.code}: {found.message}"
-                                              + (f" ({found.hint})" if found.hint else "")))
+                        results.append(
+                            Pinned(
+                                cf.display,
+                                line,
+                                {},
+                                f"{found.code}: {found.message}" + (f" ({found.hint})" if found.hint else ""),
+                            )
+                        )
                         continue
-                    keys = {k: v for k, v in (("start", found.start), ("end", found.end),
-                                                ("sha256", rights.fingerprint(span["quote"]))) if k not in span}
+                    keys = {
+                        k: v
+                        for k, v in (
+                            ("start", found.start),
+                            ("end", found.end),
+                            ("sha256", rights.fingerprint(span["quote"])),
+                        )
+                        if k not in span
+                    }
                     if span.get("end", found.end) != found.end:
-                        results.append(Pinned(cf.display, line, {}, f"end {span['end']} is not where the quote "
-                                              f"ends ({found.end}): remove it and pin again"))
+                        results.append(
+                            Pinned(
+                                cf.display,
+                                line,
+                                {},
+                                f"end {span['end']} is not where the quote ends ({found.end}): remove it and pin again",
+                            )
+                        )
                         continue
                     additions.append((where, keys))
                     results.append(Pinned(cf.display, line, keys))

@@ -33,8 +33,9 @@ class _CuratorDumper(yaml.SafeDumper):
 
 def emit_records(records: list[dict]) -> str:
     """Records as a YAML list, one key a line in the order given, text never folded across lines."""
-    return yaml.dump(records, Dumper=_CuratorDumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=1 << 30)
+    return yaml.dump(
+        records, Dumper=_CuratorDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1 << 30
+    )
 
 
 def append_records(text: str, records: list[dict]) -> str:
@@ -52,6 +53,7 @@ def append_records(text: str, records: list[dict]) -> str:
 
 
 # -- patching scalars in place ------------------------------------------------------------------
+
 
 class PatchRefused(ValueError):
     """A change that cannot be made by replacing one scalar's text, or a patch that would not
@@ -103,7 +105,7 @@ def find_scalars(text: str, paths: list[tuple]) -> list[Scalar]:
     for path in paths:
         node, flow = _node_at(root, path)
         start, end = node.start_mark.index, node.end_mark.index
-        if text[start:start + 1] in ("&", "!"):
+        if text[start : start + 1] in ("&", "!"):
             # A tag or anchor is part of the node: the scalar's own text is its token's.
             if tokens is None:
                 tokens = [t for t in yaml.scan(text, Loader=_Loader) if isinstance(t, yaml.ScalarToken)]
@@ -112,8 +114,7 @@ def find_scalars(text: str, paths: list[tuple]) -> list[Scalar]:
             start = mark.index
         else:
             mark = node.start_mark
-        found.append(Scalar(path, start, end, mark.line + 1, mark.column + 1, node.style or None,
-                            flow, node.value))
+        found.append(Scalar(path, start, end, mark.line + 1, mark.column + 1, node.style or None, flow, node.value))
     return found
 
 
@@ -129,14 +130,17 @@ def emit_scalar(value: Any, style: str | None = None, flow: bool = False) -> str
     (`'` or `"`) where that can hold it, else double-quoted by yaml's emitter."""
     if isinstance(value, str):
         analysis = _emitter().analyze_scalar(value)
-        plain_ok = (analysis.allow_flow_plain if flow else analysis.allow_block_plain)
-        if style is None and plain_ok and not analysis.multiline and \
-                Resolver().resolve(yaml.ScalarNode, value, (True, False)) == _STR:
+        plain_ok = analysis.allow_flow_plain if flow else analysis.allow_block_plain
+        if (
+            style is None
+            and plain_ok
+            and not analysis.multiline
+            and Resolver().resolve(yaml.ScalarNode, value, (True, False)) == _STR
+        ):
             return value
         if style == "'" and analysis.allow_single_quoted and not analysis.multiline:
             return "'" + value.replace("'", "''") + "'"
-        out = yaml.dump(value, Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True,
-                        width=1 << 30)
+        out = yaml.dump(value, Dumper=yaml.SafeDumper, default_style='"', allow_unicode=True, width=1 << 30)
     elif value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
         out = yaml.safe_dump(value, width=1 << 30)
     else:
@@ -144,8 +148,7 @@ def emit_scalar(value: Any, style: str | None = None, flow: bool = False) -> str
     out = out.removesuffix("\n...\n").removesuffix("\n")
     if style != "'" and out.startswith('"'):
         # PyYAML escapes every character beyond U+FFFF, printable or not: an emoji stays one
-        out = _ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] and chr(int(m[1], 16)).isprintable()
-                          else m[0], out)
+        out = _ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] and chr(int(m[1], 16)).isprintable() else m[0], out)
     if "\n" in out:  # pragma: no cover - the emitter folds nothing at this width
         raise PatchRefused(f"{value!r} does not fit on one line")
     return out
@@ -198,8 +201,9 @@ def patch_scalars(text: str, changes: list[tuple[tuple, Any]]) -> str:
     edits = []
     for spot, (path, value) in zip(spots, changes):
         if spot.style in ("|", ">"):
-            raise PatchRefused(f"line {spot.line}, column {spot.column}: a block scalar ({spot.style}); "
-                               "change it by hand")
+            raise PatchRefused(
+                f"line {spot.line}, column {spot.column}: a block scalar ({spot.style}); change it by hand"
+            )
         written = emit_scalar(value, spot.style, spot.flow)
         alone = yaml.compose(written, Loader=_Loader)
         if yaml.load(written, Loader=_Loader) != value or type(yaml.load(written, Loader=_Loader)) is not type(value):
@@ -230,8 +234,11 @@ def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
     for path, keys in additions:
         node = root
         for step in path:
-            node = node.value[step] if isinstance(node, yaml.SequenceNode) else \
-                next(v for k, v in node.value if k.value == step)
+            node = (
+                node.value[step]
+                if isinstance(node, yaml.SequenceNode)
+                else next(v for k, v in node.value if k.value == step)
+            )
         if not isinstance(node, yaml.MappingNode) or not node.value:
             raise PatchRefused(f"{_where(path)}: not a mapping")
         if any(k.value in keys for k, _ in node.value):
@@ -247,7 +254,7 @@ def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
             indent = " " * node.value[0][0].start_mark.column
             at = last.end_mark.index
             line_end = text.find("\n", at)
-            if re.fullmatch(r"[ \t]*(#.*)?", text[at: len(text) if line_end == -1 else line_end]):
+            if re.fullmatch(r"[ \t]*(#.*)?", text[at : len(text) if line_end == -1 else line_end]):
                 at = len(text) if line_end == -1 else line_end  # after a comment on the same line
             written = "".join(f"\n{indent}{k}: {emit_scalar(v)}" for k, v in keys.items())
         edits.append((at, written))

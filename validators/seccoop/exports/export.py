@@ -17,8 +17,8 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from seccoop.model.package import DOCUMENT, PLURAL, Package, find_package
 from seccoop.model.report import Problem, Report
@@ -66,8 +66,7 @@ class Published:
         self.schemas = {r["name"]: r["schema"] for r in tables}
         self.schemas[FLAT_EVENTS] = flat_schema(self.schemas["events"])
         # Each table's title and description, for formats that carry them (sqlite, parquet).
-        self.about = {r["name"]: {"title": r.get("title", ""), "description": r.get("description", "")}
-                      for r in tables}
+        self.about = {r["name"]: {"title": r.get("title", ""), "description": r.get("description", "")} for r in tables}
         self.about[FLAT_EVENTS] = {"title": FLAT_TITLE, "description": FLAT_DESCRIPTION}
 
     def open_text(self, path: Path):
@@ -155,19 +154,39 @@ class SourceTexts:
     def get(self, source_id: str, default=None) -> str | None:
         if self._paths is None:
             with open_published(self.package, self.package.root / "data" / "sources.csv", text=True) as f:
-                self._paths = {row["id"]: row["path"] for row in csv.DictReader(f)
-                               if row["text"] == "included" and row["path"]}
+                self._paths = {
+                    row["id"]: row["path"] for row in csv.DictReader(f) if row["text"] == "included" and row["path"]
+                }
         path = self._paths.get(source_id)
         if path is None:
             return default
         return paths.read_file(self.package.root / path, self.package.root, paths.DOCUMENT_LIMIT).decode("utf-8")
 
 
-FLAT_HEADER = ["id", "type", "cameo_code", "plover_type", "plover_mode", "status", "date_earliest", "date_latest", "date_precision", "place", "country",
-               "summary", "participants", "attributed_to", "source_count", "sources", "quotes"]
+FLAT_HEADER = [
+    "id",
+    "type",
+    "cameo_code",
+    "plover_type",
+    "plover_mode",
+    "status",
+    "date_earliest",
+    "date_latest",
+    "date_precision",
+    "place",
+    "country",
+    "summary",
+    "participants",
+    "attributed_to",
+    "source_count",
+    "sources",
+    "quotes",
+]
 FLAT_TITLE = "Events, flat"
-FLAT_DESCRIPTION = ("One row per event with its dates, type, participants, sources and quotes: a first look. "
-                    "Several values in one cell are joined by ' | ' in table order.")
+FLAT_DESCRIPTION = (
+    "One row per event with its dates, type, participants, sources and quotes: a first look. "
+    "Several values in one cell are joined by ' | ' in table order."
+)
 # The flat view's own columns; the others are the events table's, described there.
 FLAT_FIELDS = {
     "participants": "Each participant's name and role, as 'name (role)', joined by ' | '.",
@@ -181,13 +200,18 @@ def flat_schema(events: dict) -> dict:
     """The Table Schema of the flat view: the events table's fields where it shows them, text
     for the columns it joins from other tables."""
     fields = {f["name"]: f for f in events["fields"]}
-    return {"fields": [{"name": n, "type": "string", "description": FLAT_FIELDS[n]} if n in FLAT_FIELDS
-                       else fields[n] for n in FLAT_HEADER]}
+    return {
+        "fields": [
+            {"name": n, "type": "string", "description": FLAT_FIELDS[n]} if n in FLAT_FIELDS else fields[n]
+            for n in FLAT_HEADER
+        ]
+    }
 
 
 def flat_events(published: Published) -> Iterator[list[str]]:
     """The analyst's first view: one row per event with its dates, type, participants and quotes.
     Several participants, sources or quotes share one cell, joined by " | " in table order."""
+
     def table(name):
         header, rows = published.rows(name)
         return (dict(zip(header, row)) for row in rows)
@@ -206,10 +230,25 @@ def flat_events(published: Published) -> Iterator[list[str]]:
             quotes.setdefault(event, []).append((span["source"], span["quote"]))
     for e in table("events"):
         spans = quotes.get(e["id"], [])
-        yield [e["id"], e["type"], e["cameo_code"], e["plover_type"], e["plover_mode"], e["status"], e["date_earliest"], e["date_latest"], e["date_precision"],
-               e["place"], e["country"], e["summary"], JOIN.join(participants.get(e["id"], [])),
-               names.get(e["attributed_to"], ""), e["source_count"], JOIN.join(dict.fromkeys(s for s, _ in spans)),
-               JOIN.join(q for _, q in spans if q)]  # a withheld text's unpublished words are not shown
+        yield [
+            e["id"],
+            e["type"],
+            e["cameo_code"],
+            e["plover_type"],
+            e["plover_mode"],
+            e["status"],
+            e["date_earliest"],
+            e["date_latest"],
+            e["date_precision"],
+            e["place"],
+            e["country"],
+            e["summary"],
+            JOIN.join(participants.get(e["id"], [])),
+            names.get(e["attributed_to"], ""),
+            e["source_count"],
+            JOIN.join(dict.fromkeys(s for s, _ in spans)),
+            JOIN.join(q for _, q in spans if q),
+        ]  # a withheld text's unpublished words are not shown
 
 
 def guard_formula(cell: str) -> str:
@@ -220,6 +259,7 @@ def guard_formula(cell: str) -> str:
 def _table_writer(published: Published, name: str, excel_safe: bool) -> Callable[[Output], None]:
     """What writes one exported table: the published file as it is, or its rows rendered again
     (the flat view, or text cells guarded for spreadsheets)."""
+
     def copy(output: Output) -> None:
         with published.open_binary(published.paths[name]) as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -235,8 +275,15 @@ def _table_writer(published: Published, name: str, excel_safe: bool) -> Callable
     return rewrite if excel_safe or name == FLAT_EVENTS else copy
 
 
-def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: str | None = None,
-           excel_safe: bool = False, stdout=None, cache: bool = False) -> list[str]:
+def export(
+    path: str | Path | None,
+    fmt: str,
+    tables: Iterable[str] = (),
+    out: str | None = None,
+    excel_safe: bool = False,
+    stdout=None,
+    cache: bool = False,
+) -> list[str]:
     """Export a checked package. Returns the paths written ("-" for standard output). With `cache`,
     the check it starts with may come from the check cache (docs/cache.md)."""
     if fmt not in FORMATS:
@@ -246,13 +293,15 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
         raise ExportRefused(f"--excel-safe applies to csv only (it guards spreadsheet cells); not to {fmt}")
     if fmt == "parquet":
         from seccoop.exports.typed import MissingExtra, require
+
         try:
             require("pyarrow.parquet", "parquet", "the parquet export")
         except MissingExtra as exc:  # a format this install cannot write: a usage error, before any work
             raise ExportRefused(str(exc)) from None
     if tables and fmt in ("html", "zip"):
-        raise ExportRefused(f"{fmt} exports the whole {'review site' if fmt == 'html' else 'release'}; "
-                            "--table does not apply to it")
+        raise ExportRefused(
+            f"{fmt} exports the whole {'review site' if fmt == 'html' else 'release'}; --table does not apply to it"
+        )
     package = find_package(path)
     chosen = list(dict.fromkeys(tables))
     to_stdout = out in (None, "-")
@@ -263,8 +312,10 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
         if to_stdout:
             raise ExportRefused("zip needs --out FILE (the release archive)")
         from seccoop.exports.release import NotACheckout, write_release
+
         try:
             from seccoop.exports.release import members
+
             members(package.root)  # a checkout's files are all there, before anything is written
         except NotACheckout as exc:
             raise ExportRefused(str(exc)) from None
@@ -276,8 +327,9 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
         if unknown:
             raise ExportRefused(f"no table {unknown[0]!r}; tables: {', '.join(published.names)}")
         folder = Path(out)
-        return _emit({str(folder / f"{n}.parquet"): _parquet_writer(published, n) for n in chosen or published.names},
-                     stdout)
+        return _emit(
+            {str(folder / f"{n}.parquet"): _parquet_writer(published, n) for n in chosen or published.names}, stdout
+        )
     if fmt == "csv":
         unknown = [t for t in chosen if t not in published.names]
         if unknown:
@@ -298,17 +350,20 @@ def export(path: str | Path | None, fmt: str, tables: Iterable[str] = (), out: s
     if fmt == "json":
         return _emit({"-" if to_stdout else out: lambda output: _write_json(published, chosen, output)}, stdout)
     if fmt == "jsonl":
-        return _emit({"-" if to_stdout else out: lambda output: _write_jsonl(published, chosen or kinds, output)},
-                     stdout)
+        return _emit(
+            {"-" if to_stdout else out: lambda output: _write_jsonl(published, chosen or kinds, output)}, stdout
+        )
     if fmt == "sqlite":
         if to_stdout:
             raise ExportRefused("sqlite needs --out FILE (a database cannot go to standard output)")
         write_sqlite(published, Path(out), chosen)
         from seccoop.exports.sqlite_extras import metadata_path
+
         return [out, str(metadata_path(Path(out)))]
     if to_stdout:
         raise ExportRefused("html needs --out FOLDER")
     from seccoop.exports.review import write_review_site
+
     return write_review_site(published, published.texts, Path(out))
 
 
@@ -328,6 +383,7 @@ def _check_target(out: Path, package: Package, fmt: str, chosen: list[str]) -> N
         check_export_target(out, package.root, folder)
         if fmt == "sqlite":  # its Datasette metadata is written beside it, under the same rules
             from seccoop.exports.sqlite_extras import metadata_path
+
             check_export_target(metadata_path(out), package.root, False)
     except TargetRefused as exc:
         raise ExportRefused(str(exc)) from None
@@ -374,6 +430,7 @@ def _parquet_writer(published: Published, name: str) -> Callable[[Output], None]
     """What writes one table as Parquet, typed from its Table Schema (seccoop.exports.typed). The same
     table gives the same bytes: no clock in the file, the codelist as each code column's
     dictionary, and pyarrow's version (in the footer's `created_by`) the only thing that varies."""
+
     def write(output: Output) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -427,8 +484,12 @@ def write_sqlite(published: Published, out: Path, chosen: list[str]) -> None:
 
 # SQLite's own result codes for a failing environment: said as the OSError every other format
 # raises for it, so the command exits 4 (docs/safety.md), not 3.
-_SQLITE_ENVIRONMENT = {"SQLITE_FULL": errno.ENOSPC, "SQLITE_READONLY": errno.EROFS,
-                       "SQLITE_READONLY_DIRECTORY": errno.EROFS, "SQLITE_PERM": errno.EACCES}
+_SQLITE_ENVIRONMENT = {
+    "SQLITE_FULL": errno.ENOSPC,
+    "SQLITE_READONLY": errno.EROFS,
+    "SQLITE_READONLY_DIRECTORY": errno.EROFS,
+    "SQLITE_PERM": errno.EACCES,
+}
 
 
 def _sqlite_fill(con: sqlite3.Connection, published: Published, ordered: list[str], database: Path) -> None:
@@ -495,8 +556,10 @@ def _sqlite_table(con: sqlite3.Connection, name: str, published: Published) -> N
     index_foreign_keys(con, name, schema)
     types = [f["type"] for f in schema["fields"]]
     convert = [_converter(t) for t in types]
-    con.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" for _ in header)})',
-                    ([c(v) for c, v in zip(convert, row)] for row in rows))
+    con.executemany(
+        f'INSERT INTO "{name}" VALUES ({", ".join("?" for _ in header)})',
+        ([c(v) for c, v in zip(convert, row)] for row in rows),
+    )
 
 
 def _converter(ftype: str):

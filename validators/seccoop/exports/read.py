@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from seccoop.exports import typed
 from seccoop.model.package import find_package
@@ -21,8 +21,7 @@ csv.field_size_limit(2**31 - 1)
 LIBRARIES = {"pandas": typed.pandas_frame, "polars": typed.polars_frame}
 
 
-def read(path: str | Path | None = None, tables: Iterable[str] | None = None,
-         library: str = "pandas") -> dict:
+def read(path: str | Path | None = None, tables: Iterable[str] | None = None, library: str = "pandas") -> dict:
     """The package's tables (all, or those named) as {name: DataFrame}, in the descriptor's
     order: pandas (default) or polars DataFrames with the types the Table Schemas declare.
 

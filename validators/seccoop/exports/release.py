@@ -38,10 +38,14 @@ def members(root: Path) -> list[str]:
         raise NotACheckout(f"{root}: no {', '.join(missing)}; a release archive is made from a checkout")
     found |= set(READER_FILES)
     schema = root / "schema"
-    found |= {p.relative_to(root).as_posix() for p, is_link in paths.walk(schema, root)
-              if not is_link and p.suffix in (".json", ".csv")}
-    with io.StringIO(paths.read_file(root / "data" / "sources.csv", root, paths.DOCUMENT_LIMIT).decode("utf-8"),
-                     newline="") as f:
+    found |= {
+        p.relative_to(root).as_posix()
+        for p, is_link in paths.walk(schema, root)
+        if not is_link and p.suffix in (".json", ".csv")
+    }
+    with io.StringIO(
+        paths.read_file(root / "data" / "sources.csv", root, paths.DOCUMENT_LIMIT).decode("utf-8"), newline=""
+    ) as f:
         found |= {row["path"] for row in csv.DictReader(f) if row["text"] == "included" and row["path"]}
     return sorted(found)
 

@@ -36,9 +36,10 @@ import marshal
 import re
 import tempfile
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import Protocol
 
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.safety.write import Staging, WriteRefused
@@ -113,6 +114,7 @@ def record_key(kind: str, id_: str) -> str:
 
 # -- describing records ------------------------------------------------------------------------
 
+
 def when(date: dict | None) -> str:
     """Date bounds in words: a day, a month, a year, a range, or one open bound."""
     if not date:
@@ -140,50 +142,95 @@ def _quantities(quantities: list[dict]) -> str:
 
 
 def _source(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
-    return r["title"], "", [("published", r["published"]), ("language", r["language"]),
-                            ("publisher", r.get("publisher")), ("url", r.get("url"))]
+    return (
+        r["title"],
+        "",
+        [
+            ("published", r["published"]),
+            ("language", r["language"]),
+            ("publisher", r.get("publisher")),
+            ("url", r.get("url")),
+        ],
+    )
 
 
 def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
-    return r["name"], r["type"], [("type", r["type"]), ("honorific", r.get("honorific")),
-                                  ("aliases", "; ".join(r.get("aliases") or [])), ("country", r.get("country"))]
+    return (
+        r["name"],
+        r["type"],
+        [
+            ("type", r["type"]),
+            ("honorific", r.get("honorific")),
+            ("aliases", "; ".join(r.get("aliases") or [])),
+            ("country", r.get("country")),
+        ],
+    )
 
 
 def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
     subject, obj = names.get(r["subject"], r["subject"]), names.get(r["object"], r["object"])
-    return f"{subject} {r['type']} {obj}", r["type"], [
-        ("type", r["type"]), ("subject", subject), ("object", obj), ("role", r.get("role")),
-        ("date", when(r.get("date")))]
+    return (
+        f"{subject} {r['type']} {obj}",
+        r["type"],
+        [
+            ("type", r["type"]),
+            ("subject", subject),
+            ("object", obj),
+            ("role", r.get("role")),
+            ("date", when(r.get("date"))),
+        ],
+    )
 
 
 def _event(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
-    return r["summary"], r["type"], [
-        ("type", r["type"]), ("status", r["status"]), ("date", when(r.get("date"))),
-        ("participants", _roles(r.get("participants"), names)), ("place", r.get("place")),
-        ("country", r.get("country")), ("part of", r.get("part_of")),
-        ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
-        ("quantities", _quantities(r.get("quantities")))]
+    return (
+        r["summary"],
+        r["type"],
+        [
+            ("type", r["type"]),
+            ("status", r["status"]),
+            ("date", when(r.get("date"))),
+            ("participants", _roles(r.get("participants"), names)),
+            ("place", r.get("place")),
+            ("country", r.get("country")),
+            ("part of", r.get("part_of")),
+            ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+            ("quantities", _quantities(r.get("quantities"))),
+        ],
+    )
 
 
 def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
-    return r["action"], r["category"], [
-        ("category", r["category"]), ("strength", r["strength"]), ("status", r["status"]),
-        ("date", when(r.get("date"))), ("deadline", r.get("deadline")),
-        ("parties", _roles(r.get("parties"), names)), ("made in", r.get("made_in")),
-        ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
-        ("conditions", r.get("conditions")), ("quantities", _quantities(r.get("quantities")))]
+    return (
+        r["action"],
+        r["category"],
+        [
+            ("category", r["category"]),
+            ("strength", r["strength"]),
+            ("status", r["status"]),
+            ("date", when(r.get("date"))),
+            ("deadline", r.get("deadline")),
+            ("parties", _roles(r.get("parties"), names)),
+            ("made in", r.get("made_in")),
+            ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+            ("conditions", r.get("conditions")),
+            ("quantities", _quantities(r.get("quantities"))),
+        ],
+    )
 
 
-DESCRIBE = {"source": _source, "actor": _actor, "relation": _relation, "event": _event,
-            "commitment": _commitment}
+DESCRIBE = {"source": _source, "actor": _actor, "relation": _relation, "event": _event, "commitment": _commitment}
 
 
 def _quantities_in_full(quantities: list[dict]) -> str:
     """Quantities with their bounds: two accounts may give the same words with different numbers."""
     out = []
     for q in quantities or []:
-        bounds = [f"{word} {q[key]}" for key, word in (("lower", "at least"), ("best", "best"), ("upper", "at most"))
-                  if q.get(key) is not None]
+        bounds = [
+            f"{word} {q[key]}"
+            for key, word in (("lower", "at least"), ("best", "best"), ("upper", "at most"))
+            if q.get(key) is not None
+        ]
         out.append(f"{q['text']} ({q['unit']}{': ' + ', '.join(bounds) if bounds else ''})")
     return "; ".join(out)
 
@@ -196,19 +243,45 @@ def _name(names: dict[str, str]):
 # A record's own fields may be left out of every account but one (docs/accounts.md): an account that
 # leaves one out says nothing about it. The stated fields are what each source says.
 ACCOUNT_FIELDS = {
-    "actor": [("name", "name", True), ("type", "type", True), ("aliases", "aliases", False),
-              ("country", "country", False), ("honorific", "honorific", False)],
-    "relation": [("type", "type", True), ("subject", "subject", True), ("object", "object", True),
-                 ("role", "role", False), ("date", "date", False)],
-    "event": [("type", "type", True), ("summary", "summary", True), ("status", "status", False),
-              ("date", "date", False), ("participants", "participants", False), ("place", "place", False),
-              ("country", "country", False), ("part of", "part_of", False),
-              ("attributed to", "attributed_to", False), ("quantities", "quantities", False)],
-    "commitment": [("action", "action", True), ("category", "category", True), ("strength", "strength", False),
-                   ("status", "status", False), ("date", "date", False), ("deadline", "deadline", False),
-                   ("parties", "parties", False), ("made in", "made_in", False),
-                   ("attributed to", "attributed_to", False), ("conditions", "conditions", False),
-                   ("quantities", "quantities", False)],
+    "actor": [
+        ("name", "name", True),
+        ("type", "type", True),
+        ("aliases", "aliases", False),
+        ("country", "country", False),
+        ("honorific", "honorific", False),
+    ],
+    "relation": [
+        ("type", "type", True),
+        ("subject", "subject", True),
+        ("object", "object", True),
+        ("role", "role", False),
+        ("date", "date", False),
+    ],
+    "event": [
+        ("type", "type", True),
+        ("summary", "summary", True),
+        ("status", "status", False),
+        ("date", "date", False),
+        ("participants", "participants", False),
+        ("place", "place", False),
+        ("country", "country", False),
+        ("part of", "part_of", False),
+        ("attributed to", "attributed_to", False),
+        ("quantities", "quantities", False),
+    ],
+    "commitment": [
+        ("action", "action", True),
+        ("category", "category", True),
+        ("strength", "strength", False),
+        ("status", "status", False),
+        ("date", "date", False),
+        ("deadline", "deadline", False),
+        ("parties", "parties", False),
+        ("made in", "made_in", False),
+        ("attributed to", "attributed_to", False),
+        ("conditions", "conditions", False),
+        ("quantities", "quantities", False),
+    ],
 }
 SETS = {"aliases", "participants", "parties", "quantities"}  # merged as a union: order does not matter
 
@@ -238,8 +311,9 @@ def _shown(key: str, value: object, names: dict[str, str]) -> str:
     return str(value)
 
 
-def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[str, str],
-                      sources: dict[str, dict]) -> AccountsView | None:
+def describe_accounts(
+    kind: str, record: dict, spans: list[Span], names: dict[str, str], sources: dict[str, dict]
+) -> AccountsView | None:
     """Each source's account side by side, with the fields on which they differ; None for one account."""
     accounts = record.get("accounts") or []
     if len(accounts) < 2:
@@ -248,9 +322,14 @@ def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[st
     columns = []
     for account in accounts:
         source = sources.get(account["source"], {})
-        columns.append(AccountColumn(account["source"], source.get("title") or account["source"],
-                                     source.get("published") or "",
-                                     tuple(by_span_id[i] for i in account.get("evidence") or [] if i in by_span_id)))
+        columns.append(
+            AccountColumn(
+                account["source"],
+                source.get("title") or account["source"],
+                source.get("published") or "",
+                tuple(by_span_id[i] for i in account.get("evidence") or [] if i in by_span_id),
+            )
+        )
     rows = []
     for name, key, own in ACCOUNT_FIELDS[kind]:
         merged = _comparable(key, record.get(key))
@@ -260,21 +339,26 @@ def describe_accounts(kind: str, record: dict, spans: list[Span], names: dict[st
             continue  # an account that leaves out the record's own field does not disagree
         if not own and len(set(given)) <= 1 and given[0] == merged:
             continue
-        rows.append(AccountRow(
-            name, _shown(key, record.get(key), names),
-            tuple(None if g is None else _shown(key, a.get(key), names) for g, a in zip(given, accounts)),
-            tuple(g is not None and g != merged for g in given), len(set(stated)) > 1))
+        rows.append(
+            AccountRow(
+                name,
+                _shown(key, record.get(key), names),
+                tuple(None if g is None else _shown(key, a.get(key), names) for g, a in zip(given, accounts)),
+                tuple(g is not None and g != merged for g in given),
+                len(set(stated)) > 1,
+            )
+        )
     return AccountsView(tuple(columns), tuple(rows))
 
 
-def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None,
-             page: str) -> RecordView:
+def describe(kind: str, record: dict, names: dict[str, str], sources: dict[str, dict] | None, page: str) -> RecordView:
     """A record as the site shows it; `page` is the page of records that lists it."""
     label, type_, facts = DESCRIBE[kind](record, names)
     key = record_key(kind, record["id"])
-    spans = [Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"],
-                  e.get("sha256", ""))
-             for n, e in enumerate(record["evidence"], start=1)]
+    spans = [
+        Span(f"span-{kind}-{record['id']}-{n}", key, e["source"], e["start"], e["end"], e["quote"], e.get("sha256", ""))
+        for n, e in enumerate(record["evidence"], start=1)
+    ]
     if kind == "source":
         return RecordView(kind, record["id"], type_, label, facts, spans, page=page)
     accounts = describe_accounts(kind, record, spans, names, sources or {})
@@ -312,48 +396,71 @@ def render_accounts(accounts: AccountsView) -> str:
         first = f'<a href="{span_href(column.spans[0][1])}">{title}</a>' if column.spans else title
         quotes = ", ".join(f'<a href="{span_href(span)}">{n}</a>' for n, span in column.spans)
         noun = "quotes" if len(column.spans) > 1 else "quote"
-        where = " · ".join(part for part in (esc(column.source), esc(column.published),
-                                             f"{noun} {quotes}" if quotes else "") if part)
-        heads.append(f'<th scope="col" data-source="{esc(column.source)}">{first} '
-                     f'<span class="where">{where}</span></th>')
+        where = " · ".join(
+            part for part in (esc(column.source), esc(column.published), f"{noun} {quotes}" if quotes else "") if part
+        )
+        heads.append(
+            f'<th scope="col" data-source="{esc(column.source)}">{first} <span class="where">{where}</span></th>'
+        )
     rows = []
     for row in accounts.rows:
         cells = "".join(
-            '<td class="unstated">not stated</td>' if text is None
-            else (f'<td class="differs"><span class="flag" title="not the merged value">≠</span> {esc(text)}</td>'
-                  if differs else f"<td>{esc(text)}</td>")
-            for text, differs in zip(row.cells, row.differs))
+            '<td class="unstated">not stated</td>'
+            if text is None
+            else (
+                f'<td class="differs"><span class="flag" title="not the merged value">≠</span> {esc(text)}</td>'
+                if differs
+                else f"<td>{esc(text)}</td>"
+            )
+            for text, differs in zip(row.cells, row.differs)
+        )
         flag = ' <span class="flag">sources differ</span>' if row.disagree else ""
         marked = ' class="disagree"' if row.disagree else ""
-        rows.append(f'<tr{marked}><th scope="row">{esc(row.name)}{flag}</th>'
-                    f'<td class="merged">{esc(row.merged) if row.merged else "—"}</td>{cells}</tr>')
+        rows.append(
+            f'<tr{marked}><th scope="row">{esc(row.name)}{flag}</th>'
+            f'<td class="merged">{esc(row.merged) if row.merged else "—"}</td>{cells}</tr>'
+        )
     if not rows:
-        rows.append(f'<tr><td colspan="{len(accounts.columns) + 2}">'
-                    f"The sources agree on every field they state.</td></tr>")
-    return (f'<div class="accounts"><table>\n<caption>{counted(len(accounts.columns), "account")} side by side: '
-            f"the fields where they differ (≠ not the merged value)</caption>\n"
-            f'<thead><tr><th scope="col">field</th><th scope="col" class="merged">merged record</th>'
-            f'{"".join(heads)}</tr></thead>\n'
-            f'<tbody>{"".join(rows)}</tbody>\n</table></div>\n')
+        rows.append(
+            f'<tr><td colspan="{len(accounts.columns) + 2}">The sources agree on every field they state.</td></tr>'
+        )
+    return (
+        f'<div class="accounts"><table>\n<caption>{counted(len(accounts.columns), "account")} side by side: '
+        f"the fields where they differ (≠ not the merged value)</caption>\n"
+        f'<thead><tr><th scope="col">field</th><th scope="col" class="merged">merged record</th>'
+        f"{''.join(heads)}</tr></thead>\n"
+        f"<tbody>{''.join(rows)}</tbody>\n</table></div>\n"
+    )
 
 
 def render_card(record: RecordView) -> str:
     """One record: kind, id (linking to the index), how many sources give an account of it, label, facts,
     each source's account side by side (when there are several), and its quotes linking into their sources."""
     facts = "".join(f"<dt>{esc(name)}</dt><dd>{esc(text)}</dd>" for name, text in record.facts if text)
-    quotes = "".join(f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}">{render_quote(s)}</a> '
-                     f'<span class="where">{esc(s.source)} {s.start}–{s.end}</span></li>' for s in record.spans)
-    count = (f' <span class="count">{counted(record.source_count, "source")}</span>'
-             if record.source_count is not None else "")
+    quotes = "".join(
+        f'<li data-span="{esc(s.id)}"><a href="{span_href(s)}">{render_quote(s)}</a> '
+        f'<span class="where">{esc(s.source)} {s.start}–{s.end}</span></li>'
+        for s in record.spans
+    )
+    count = (
+        f' <span class="count">{counted(record.source_count, "source")}</span>'
+        if record.source_count is not None
+        else ""
+    )
     accounts = render_accounts(record.accounts) if record.accounts else ""
     # A source's card is where the index's pages reach its full text.
-    label = (f'<a href="source-{esc(record.id)}.html">{esc(record.label)}</a>' if record.kind == "source"
-             else esc(record.label))
-    return (f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
-            f'data-type="{esc(record.type)}">\n'
-            f'<h3><span class="kind">{esc(record.kind)}</span> <a href="{esc(record.page)}#{esc(record.key)}">'
-            f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{label}</p>\n'
-            f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n')
+    label = (
+        f'<a href="source-{esc(record.id)}.html">{esc(record.label)}</a>'
+        if record.kind == "source"
+        else esc(record.label)
+    )
+    return (
+        f'<article class="card" id="{esc(record.key)}" data-kind="{esc(record.kind)}" '
+        f'data-type="{esc(record.type)}">\n'
+        f'<h3><span class="kind">{esc(record.kind)}</span> <a href="{esc(record.page)}#{esc(record.key)}">'
+        f'{esc(record.id)}</a>{count}</h3>\n<p class="label">{label}</p>\n'
+        f'<dl>{facts}</dl>\n{accounts}<ol class="evidence">{quotes}</ol>\n</article>\n'
+    )
 
 
 def render_quote(span: Span) -> str:
@@ -361,8 +468,10 @@ def render_quote(span: Span) -> str:
     length and fingerprint (verifiable against a copy of the source: docs/rights.md)."""
     if span.quote is not None:
         return f"<q>{esc(span.quote)}</q>"
-    return (f'<span class="withheld">[words withheld: {counted(span.end - span.start, "character")}, '
-            f'sha256 {esc(span.sha256[:12])}…]</span>')
+    return (
+        f'<span class="withheld">[words withheld: {counted(span.end - span.start, "character")}, '
+        f"sha256 {esc(span.sha256[:12])}…]</span>"
+    )
 
 
 def render_withheld(spans: list[Span]) -> str:
@@ -375,8 +484,10 @@ def render_withheld(spans: list[Span]) -> str:
     for (start, end), same in sorted(by_place.items()):
         anchors = "".join(f'<span class="anchor" id="{esc(s.id)}"></span>' for s in same)
         ids = esc(" ".join(s.id for s in same))
-        items.append(f'<li>{anchors}<mark class="seg" tabindex="0" role="button" data-depth="1" data-spans="{ids}">'
-                     f'{render_quote(same[0])}</mark> <span class="where">{start}–{end}</span></li>')
+        items.append(
+            f'<li>{anchors}<mark class="seg" tabindex="0" role="button" data-depth="1" data-spans="{ids}">'
+            f'{render_quote(same[0])}</mark> <span class="where">{start}–{end}</span></li>'
+        )
     return f'<ol class="withheld-spans">{"".join(items)}</ol>'
 
 
@@ -396,8 +507,10 @@ def render_text(text: str, spans: list[Span]) -> str:
         covering = [s.id for s in sorted(active, key=order.__getitem__)]
         words = esc(text[start:end])
         if covering:
-            parts.append(f'<mark class="seg" tabindex="0" role="button" data-depth="{min(len(covering), MAX_DEPTH)}"'
-                         f' data-spans="{esc(" ".join(covering))}">{words}</mark>')
+            parts.append(
+                f'<mark class="seg" tabindex="0" role="button" data-depth="{min(len(covering), MAX_DEPTH)}"'
+                f' data-spans="{esc(" ".join(covering))}">{words}</mark>'
+            )
         else:
             parts.append(words)
     return "".join(parts)
@@ -425,11 +538,13 @@ def render_page(title: str, body: str, script: str, data: dict | None = None) ->
     """A whole page; `script` empty: a page that runs none."""
     data_block = f'<script type="application/json" id="review-data">{script_data(data)}</script>\n' if data else ""
     script_block = f"<script>{script}</script>\n" if script else ""
-    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(script)}">\n'
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}"
-            f"{data_block}{script_block}</body>\n</html>\n").encode("utf-8")
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(script)}">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}"
+        f"{data_block}{script_block}</body>\n</html>\n"
+    ).encode()
 
 
 def render_source_nav(previous: dict | None, following: dict | None) -> str:
@@ -440,7 +555,7 @@ def render_source_nav(previous: dict | None, following: dict | None) -> str:
         links.append(f'<a href="source-{esc(previous["id"])}.html" rel="prev">← {esc(previous["id"])}</a>')
     if following:
         links.append(f'<a href="source-{esc(following["id"])}.html" rel="next">{esc(following["id"])} →</a>')
-    return f'<nav>{" · ".join(links)}</nav>\n'
+    return f"<nav>{' · '.join(links)}</nav>\n"
 
 
 @dataclass(frozen=True)
@@ -456,36 +571,44 @@ def hidden(card: str) -> str:
     return card.replace("<article ", "<article hidden ", 1)
 
 
-def source_page(source: dict, text: str | None, cited: list[CitedRecord], previous: dict | None,
-                following: dict | None) -> bytes:
+def source_page(
+    source: dict, text: str | None, cited: list[CitedRecord], previous: dict | None, following: dict | None
+) -> bytes:
     """A source's full text with its spans highlighted, beside a panel of the records they support."""
     spans = [s for r in cited for s in r.spans if s.source == source["id"]]
     if source.get("text") == "withheld":
-        shown = (f'<p class="legend">The text of this source is withheld: its licence does not allow '
-                 f"republishing it (licence: {esc(source.get('licence', 'unknown'))}). Its spans are listed in the "
-                 f"order of the text, each with its published words or its length and fingerprint, which a copy "
-                 f"of the article verifies (`seccoop verify`).</p>\n{render_withheld(spans)}")
+        shown = (
+            f'<p class="legend">The text of this source is withheld: its licence does not allow '
+            f"republishing it (licence: {esc(source.get('licence', 'unknown'))}). Its spans are listed in the "
+            f"order of the text, each with its published words or its length and fingerprint, which a copy "
+            f"of the article verifies (`seccoop verify`).</p>\n{render_withheld(spans)}"
+        )
     else:
         shown = render_text(text, spans)
-    body = (f"<header>\n{render_source_nav(previous, following)}<h1>{esc(source['title'])}</h1>\n"
-            f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
-            f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
-            f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
-            f"Select them (click, or Tab then Enter) to see the records they support.</p>\n</header>\n"
-            f'<main class="review">\n<section class="source" aria-label="Source text">'
-            f'<div class="source-text" lang="{esc(source["language"])}">{shown}</div></section>\n'
-            f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
-            f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
-            + "".join(hidden(r.card) for r in cited) + "</aside>\n</main>\n")
+    body = (
+        f"<header>\n{render_source_nav(previous, following)}<h1>{esc(source['title'])}</h1>\n"
+        f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
+        f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
+        f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
+        f"Select them (click, or Tab then Enter) to see the records they support.</p>\n</header>\n"
+        f'<main class="review">\n<section class="source" aria-label="Source text">'
+        f'<div class="source-text" lang="{esc(source["language"])}">{shown}</div></section>\n'
+        f'<aside id="panel" aria-live="polite" aria-label="Records for the selected words">\n'
+        f'<h2>Selected evidence</h2>\n<p id="panel-hint">Nothing selected yet: select highlighted words.</p>\n'
+        + "".join(hidden(r.card) for r in cited)
+        + "</aside>\n</main>\n"
+    )
     return render_page(source["title"], body, SOURCE_SCRIPT, {"spans": {s.id: s.record for s in spans}})
 
 
 def render_filters(types: list[str], count: int) -> str:
     """The type filter of one page of records (a page holds one kind)."""
     options = "".join(f'<option value="{esc(t)}">{esc(t)}</option>' for t in types)
-    return (f'<form class="filters" role="search">\n'
-            f'<label>Type <select id="filter-type"><option value="">all types</option>{options}</select></label>\n'
-            f'<output id="shown" aria-live="polite">{counted(count, "record")}</output>\n</form>\n')
+    return (
+        f'<form class="filters" role="search">\n'
+        f'<label>Type <select id="filter-type"><option value="">all types</option>{options}</select></label>\n'
+        f'<output id="shown" aria-live="polite">{counted(count, "record")}</output>\n</form>\n'
+    )
 
 
 @dataclass(frozen=True)
@@ -513,17 +636,23 @@ def records_page(page: RecordsPage, cards: list[str], types: list[str], followin
     """One page of a kind's records, with a filter by type, and links to the index and the pages beside it."""
     links = ['<a href="index.html">All records and sources</a>']
     if page.number > 1:
-        links.append(f'<a href="{page_name(page.kind, page.number - 1)}" rel="prev">← {esc(PLURAL[page.kind])} '
-                     f"page {page.number - 1}</a>")
+        links.append(
+            f'<a href="{page_name(page.kind, page.number - 1)}" rel="prev">← {esc(PLURAL[page.kind])} '
+            f"page {page.number - 1}</a>"
+        )
     if following:
-        links.append(f'<a href="{page_name(page.kind, page.number + 1)}" rel="next">{esc(PLURAL[page.kind])} '
-                     f"page {page.number + 1} →</a>")
+        links.append(
+            f'<a href="{page_name(page.kind, page.number + 1)}" rel="next">{esc(PLURAL[page.kind])} '
+            f"page {page.number + 1} →</a>"
+        )
     title = f"{PLURAL[page.kind].capitalize()} {page.first}–{page.last}"
     filters = render_filters(types, len(cards)) if types else ""
-    body = (f'<header>\n<nav>{" · ".join(links)}</nav>\n<h1>{esc(title)}</h1>\n'
-            f'<p class="meta">Page {page.number} of the {esc(PLURAL[page.kind])}: '
-            f"{counted(len(cards), 'record')}. Each quote links to its words in the source.</p>\n</header>\n"
-            f'<main>\n{filters}<div class="cards">\n' + "".join(cards) + "</div>\n</main>\n")
+    body = (
+        f"<header>\n<nav>{' · '.join(links)}</nav>\n<h1>{esc(title)}</h1>\n"
+        f'<p class="meta">Page {page.number} of the {esc(PLURAL[page.kind])}: '
+        f"{counted(len(cards), 'record')}. Each quote links to its words in the source.</p>\n</header>\n"
+        f'<main>\n{filters}<div class="cards">\n' + "".join(cards) + "</div>\n</main>\n"
+    )
     return render_page(f"{title} · seccoop review", body, PAGE_SCRIPT if types else "")
 
 
@@ -537,18 +666,25 @@ def index_page(pages: list[RecordsPage], types: dict[str, dict[str, int]], page_
         if not counts[kind]:
             continue
         by_type = ", ".join(f"{esc(t)} {n}" for t, n in sorted(types.get(kind, {}).items()))
-        items = "".join(f'<li><a href="{p.name}">{p.first}–{p.last}</a> '
-                        f'<span class="where">{esc(p.first_id)} … {esc(p.last_id)}</span></li>\n'
-                        for p in pages if p.kind == kind)
-        sections.append(f'<section>\n<h2 id="{esc(PLURAL[kind])}">{esc(PLURAL[kind].capitalize())} '
-                        f'<span class="count">{counted(counts[kind], "record")}</span></h2>\n'
-                        + (f'<p class="where">By type: {by_type}</p>\n' if by_type else "")
-                        + f'<ol class="pages">\n{items}</ol>\n</section>\n')
+        items = "".join(
+            f'<li><a href="{p.name}">{p.first}–{p.last}</a> '
+            f'<span class="where">{esc(p.first_id)} … {esc(p.last_id)}</span></li>\n'
+            for p in pages
+            if p.kind == kind
+        )
+        sections.append(
+            f'<section>\n<h2 id="{esc(PLURAL[kind])}">{esc(PLURAL[kind].capitalize())} '
+            f'<span class="count">{counted(counts[kind], "record")}</span></h2>\n'
+            + (f'<p class="where">By type: {by_type}</p>\n' if by_type else "")
+            + f'<ol class="pages">\n{items}</ol>\n</section>\n'
+        )
     total = sum(counts.values())
-    body = (f"<header>\n<h1>seccoop review</h1>\n<p class=\"meta\">{counted(total, 'record')} from "
-            f"{counted(counts['source'], 'source')}, listed by kind in pages of up to {page_size}; each page "
-            f"filters its records by type. A source's card links to its full text; each quote links to its "
-            f"words in the source.</p>\n</header>\n<main>\n" + "".join(sections) + "</main>\n")
+    body = (
+        f'<header>\n<h1>seccoop review</h1>\n<p class="meta">{counted(total, "record")} from '
+        f"{counted(counts['source'], 'source')}, listed by kind in pages of up to {page_size}; each page "
+        f"filters its records by type. A source's card links to its full text; each quote links to its "
+        f"words in the source.</p>\n</header>\n<main>\n" + "".join(sections) + "</main>\n"
+    )
     return render_page("seccoop review", body, "")
 
 
@@ -572,8 +708,9 @@ class RecordStore(Protocol):
 SOURCE_FIELDS = ("id", "title", "published", "language", "text", "licence")  # what the site shows of a source
 
 
-def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: Path,
-                      page_size: int = PAGE_SIZE) -> list[str]:
+def write_review_site(
+    records: RecordStore | dict, texts: dict[str, str], out: Path, page_size: int = PAGE_SIZE
+) -> list[str]:
     """Write the review site into folder `out`; return the paths written (as strings).
 
     `records` is the published data read one record at a time (`export.Published`), or a nested
@@ -633,8 +770,9 @@ def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: P
                     page_types.add(view.type)
                     counts = types.setdefault(kind, {})
                     counts[view.type] = counts.get(view.type, 0) + 1
-                entry = marshal.dumps((card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256)
-                                              for s in view.spans]))
+                entry = marshal.dumps(
+                    (card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256) for s in view.spans])
+                )
                 where = spool.tell()
                 spool.write(entry)
                 for source_id in dict.fromkeys(s.source for s in view.spans):
@@ -653,8 +791,10 @@ def write_review_site(records: RecordStore | dict, texts: dict[str, str], out: P
                     cited.append(CitedRecord(card, tuple(Span(*span) for span in spans)))
                 previous = sources[i - 1] if i else None
                 following = sources[i + 1] if i + 1 < len(sources) else None
-                emit(f"source-{source['id']}.html",
-                     source_page(source, texts.get(source["id"]), cited, previous, following))
+                emit(
+                    f"source-{source['id']}.html",
+                    source_page(source, texts.get(source["id"]), cited, previous, following),
+                )
 
         staging.write(out / "index.html", index_page(pages, types, page_size))
         written.insert(0, str(out / "index.html"))

@@ -66,16 +66,19 @@ def enable_search(con: sqlite3.Connection, name: str, schema: dict) -> str | Non
         return None
     fts, cols = f"{name}_fts", ", ".join(_q(c) for c in columns)
     # unicode61 with diacritics removed: "policia" finds "Policía".
-    con.execute(f"CREATE VIRTUAL TABLE {_q(fts)} USING FTS5 (\n    {cols},\n    "
-                f"tokenize='unicode61 remove_diacritics 2',\n    content=[{name}]\n)")
+    con.execute(
+        f"CREATE VIRTUAL TABLE {_q(fts)} USING FTS5 (\n    {cols},\n    "
+        f"tokenize='unicode61 remove_diacritics 2',\n    content=[{name}]\n)"
+    )
     con.execute(f"INSERT INTO {_q(fts)} (rowid, {cols}) SELECT rowid, {cols} FROM {_q(name)}")
     new = ", ".join(f"new.{_q(c)}" for c in columns)
     old = ", ".join(f"old.{_q(c)}" for c in columns)
     delete = f"INSERT INTO {_q(fts)} ({_q(fts)}, rowid, {cols}) VALUES('delete', old.rowid, {old});"
     insert = f"INSERT INTO {_q(fts)} (rowid, {cols}) VALUES (new.rowid, {new});"
     for event, body in (("insert", insert), ("delete", delete), ("update", delete + "\n  " + insert)):
-        con.execute(f"CREATE TRIGGER {_q(f'{name}_a{event[0]}')} AFTER {event.upper()} ON {_q(name)} BEGIN\n"
-                    f"  {body}\nEND")
+        con.execute(
+            f"CREATE TRIGGER {_q(f'{name}_a{event[0]}')} AFTER {event.upper()} ON {_q(name)} BEGIN\n  {body}\nEND"
+        )
     return fts
 
 
@@ -100,17 +103,21 @@ def datasette_metadata(descriptor: dict, database: str, tables: dict[str, dict])
         "description": descriptor.get("description", ""),
         "license": licence.get("title") or licence.get("name", ""),
         "license_url": licence.get("path", ""),
-        "source": f"{descriptor.get('name', database)} data package" + (f", version {version}" if version else "")
-                  + "; each record's source documents are in the sources table",
+        "source": f"{descriptor.get('name', database)} data package"
+        + (f", version {version}" if version else "")
+        + "; each record's source documents are in the sources table",
         "source_url": descriptor.get("homepage") or descriptor.get("id", ""),
         "databases": {database: {"tables": {}}},
     }
     out = {k: v for k, v in out.items() if v != ""}
     for name, table in tables.items():
         schema = table["schema"]
-        entry = {"title": table.get("title") or name, "description": table.get("description", ""),
-                 "label_column": label_column(schema),
-                 "columns": {f["name"]: f.get("description", "") for f in schema["fields"]}}
+        entry = {
+            "title": table.get("title") or name,
+            "description": table.get("description", ""),
+            "label_column": label_column(schema),
+            "columns": {f["name"]: f.get("description", "") for f in schema["fields"]},
+        }
         if searchable_columns(name, schema):
             entry["fts_table"], entry["fts_pk"] = f"{name}_fts", "rowid"
         out["databases"][database]["tables"][name] = entry

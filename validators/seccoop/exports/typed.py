@@ -13,8 +13,9 @@ missing one is reported with the extra that installs it (`MissingExtra`).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 # Table Schema's default spellings of a boolean (https://datapackage.org/standard/table-schema/).
 _TRUE, _FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
@@ -30,8 +31,9 @@ def require(module: str, extra: str, feature: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise MissingExtra(f"{feature} needs {module.split('.')[0]}, which is not installed: "
-                           f"pip install 'seccoop[{extra}]'") from None
+        raise MissingExtra(
+            f"{feature} needs {module.split('.')[0]}, which is not installed: pip install 'seccoop[{extra}]'"
+        ) from None
 
 
 def kind(field: dict) -> str:
@@ -56,8 +58,7 @@ def _boolean(text: str) -> bool:
     raise ValueError(f"{text!r} is not a boolean")
 
 
-_PARSE = {"date": date.fromisoformat, "integer": int, "number": float, "boolean": _boolean,
-          "string": str, "code": str}
+_PARSE = {"date": date.fromisoformat, "integer": int, "number": float, "boolean": _boolean, "string": str, "code": str}
 
 
 def columns(table: str, schema: dict, header: list[str], rows: Iterable[list[str]]) -> dict[str, list[Any]]:
@@ -82,8 +83,10 @@ def columns(table: str, schema: dict, header: list[str], rows: Iterable[list[str
             try:
                 value = parse[i](text)
             except ValueError:
-                raise ValueError(f"{table}: row {number}, column {names[i]}: {text!r} is not "
-                                 f"a{'n' if kinds[i][0] in 'aeiou' else ''} {kinds[i]}") from None
+                raise ValueError(
+                    f"{table}: row {number}, column {names[i]}: {text!r} is not "
+                    f"a{'n' if kinds[i][0] in 'aeiou' else ''} {kinds[i]}"
+                ) from None
             if allowed[i] is not None and value not in allowed[i]:
                 raise ValueError(f"{table}: row {number}, column {names[i]}: {text!r} is not one of its codes")
             out[i].append(value)
@@ -92,8 +95,10 @@ def columns(table: str, schema: dict, header: list[str], rows: Iterable[list[str
 
 # -- Arrow (Parquet) ---------------------------------------------------------------------------
 
-def arrow_table(table: str, schema: dict, header: list[str], rows: Iterable[list[str]],
-                title: str = "", description: str = ""):
+
+def arrow_table(
+    table: str, schema: dict, header: list[str], rows: Iterable[list[str]], title: str = "", description: str = ""
+):
     """A pyarrow Table with the declared types: date32, int64, float64, bool, dictionary-encoded
     strings for codes (the dictionary is the codelist, in its declared order), string. Each field
     carries its description, and the table its title and description, as Arrow metadata."""
@@ -116,11 +121,17 @@ def arrow_table(table: str, schema: dict, header: list[str], rows: Iterable[list
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata=meta))
 
 
-_ARROW = {"date": lambda pa: pa.date32(), "integer": lambda pa: pa.int64(), "number": lambda pa: pa.float64(),
-          "boolean": lambda pa: pa.bool_(), "string": lambda pa: pa.string()}
+_ARROW = {
+    "date": lambda pa: pa.date32(),
+    "integer": lambda pa: pa.int64(),
+    "number": lambda pa: pa.float64(),
+    "boolean": lambda pa: pa.bool_(),
+    "string": lambda pa: pa.string(),
+}
 
 
 # -- pandas and polars -------------------------------------------------------------------------
+
 
 def pandas_frame(table: str, schema: dict, header: list[str], rows: Iterable[list[str]]):
     """A pandas DataFrame with the declared dtypes: datetime64[s] for dates (seconds, not
@@ -137,8 +148,13 @@ def pandas_frame(table: str, schema: dict, header: list[str], rows: Iterable[lis
     return pd.DataFrame(data, columns=[f["name"] for f in schema["fields"]])
 
 
-_PANDAS = {"date": lambda pd: "datetime64[s]", "integer": lambda pd: "Int64", "number": lambda pd: "Float64", "boolean": lambda pd: "boolean",
-           "string": lambda pd: pd.StringDtype()}
+_PANDAS = {
+    "date": lambda pd: "datetime64[s]",
+    "integer": lambda pd: "Int64",
+    "number": lambda pd: "Float64",
+    "boolean": lambda pd: "boolean",
+    "string": lambda pd: pd.StringDtype(),
+}
 
 
 def polars_frame(table: str, schema: dict, header: list[str], rows: Iterable[list[str]]):
@@ -154,5 +170,10 @@ def polars_frame(table: str, schema: dict, header: list[str], rows: Iterable[lis
     return pl.DataFrame(series)
 
 
-_POLARS = {"date": lambda pl: pl.Date, "integer": lambda pl: pl.Int64, "number": lambda pl: pl.Float64,
-           "boolean": lambda pl: pl.Boolean, "string": lambda pl: pl.String}
+_POLARS = {
+    "date": lambda pl: pl.Date,
+    "integer": lambda pl: pl.Int64,
+    "number": lambda pl: pl.Float64,
+    "boolean": lambda pl: pl.Boolean,
+    "string": lambda pl: pl.String,
+}

@@ -211,8 +211,14 @@ def code_identity() -> str:
         here = Path(__file__).resolve().parent
         for path in sorted(here.rglob("*.py")):
             digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        versions = (sys.version, yaml.__version__, str(getattr(yaml, "__with_libyaml__", False)),
-                    _version("jsonschema"), _version("jsonschema-rs", "jsonschema_rs"), _version("frictionless"))
+        versions = (
+            sys.version,
+            yaml.__version__,
+            str(getattr(yaml, "__with_libyaml__", False)),
+            _version("jsonschema"),
+            _version("jsonschema-rs", "jsonschema_rs"),
+            _version("frictionless"),
+        )
         digest.update("\0".join(versions).encode())
         _CODE = digest.hexdigest()
     return _CODE
@@ -287,7 +293,7 @@ def inputs(package, texts: Path | None) -> dict[str, tuple]:
 
 def _path_of(package, name: str) -> Path:
     if name.startswith("texts:"):
-        return Path(name[len("texts:"):])
+        return Path(name[len("texts:") :])
     return package.root / name
 
 
@@ -321,7 +327,7 @@ class Entry:
         self.path = where / f"{key}.json"
         self.key = key
 
-    def load(self, package, current: dict[str, tuple], parsed: "ParsedFiles | None" = None):
+    def load(self, package, current: dict[str, tuple], parsed: ParsedFiles | None = None):
         """The answer stored for exactly `current`, else None. With `parsed`, also the answer
         stored for inputs that differ only in curated files that parse to the same records and
         problems as before (an added comment, a reformatted line), where no problem of the answer
@@ -368,19 +374,32 @@ class Entry:
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None
 
-    def save(self, package, list_inputs, before: dict[str, tuple], started_ns: int, answer,
-             digests: dict[str, str] | None = None) -> None:
+    def save(
+        self,
+        package,
+        list_inputs,
+        before: dict[str, tuple],
+        started_ns: int,
+        answer,
+        digests: dict[str, str] | None = None,
+    ) -> None:
         """Store `answer` for the inputs seen `before` the run (`list_inputs()` lists them again),
         unless one changed during it, with the parse digest of each curated file (`digests`)."""
         if list_inputs() != before:
             return  # a file changed while the check ran: the answer may be of neither version
-        files = {name: [*identity, _content(package, name) if is_racy(identity, started_ns) else None]
-                 for name, identity in before.items()}
+        files = {
+            name: [*identity, _content(package, name) if is_racy(identity, started_ns) else None]
+            for name, identity in before.items()
+        }
         # The sha256 of the body's bytes, then the body: encoded once, by json's C encoder (at 100k
         # events a body lists 82k files: `json.dump` to a file, or a second encoding to hash it,
         # took seconds)
-        write_blob(self.path, json.dumps({"format": FORMAT, "key": self.key, "files": files,
-                                          "digests": digests or {}, "answer": answer}).encode())
+        write_blob(
+            self.path,
+            json.dumps(
+                {"format": FORMAT, "key": self.key, "files": files, "digests": digests or {}, "answer": answer}
+            ).encode(),
+        )
 
 
 def read_blob(path: Path) -> bytes | None:
@@ -449,8 +468,9 @@ def published_inputs(package) -> dict[str, tuple]:
 
 
 def key(package, *parts) -> str:
-    return hashlib.sha256("\0".join([str(FORMAT), code_identity(), str(package.root.absolute()),
-                                     *map(str, parts)]).encode()).hexdigest()
+    return hashlib.sha256(
+        "\0".join([str(FORMAT), code_identity(), str(package.root.absolute()), *map(str, parts)]).encode()
+    ).hexdigest()
 
 
 def now_ns() -> int:
@@ -523,8 +543,7 @@ def parse_of(blob: bytes, path: Path, rel: str, root: Path):
     from seccoop.model.report import Problem
 
     records, withheld, parsed, data, found = decode(blob)
-    if type(records) is not list or type(withheld) is not list or type(parsed) is not bool \
-            or type(found) is not list:
+    if type(records) is not list or type(withheld) is not list or type(parsed) is not bool or type(found) is not list:
         raise ValueError("not a parse")
     pairs = []
     for record in records:
@@ -624,7 +643,7 @@ class ParsedFiles:
         content = file_digest(path) if identity is not None and is_racy(identity, self.started) else None
         cf = blob = None
         old = self._record(rel) if identity is not None else None
-        if old is not None and tuple(old[:len(_MISSING)]) == tuple(identity):
+        if old is not None and tuple(old[: len(_MISSING)]) == tuple(identity):
             then = old[len(_MISSING)]
             if then is None:  # settled when stored: any change since would have changed its identity
                 same = content is None
@@ -727,7 +746,11 @@ class BaselineParses(ParsedFiles):
 
     def load(self, path: Path, rel: str, root: Path):
         old, then = self._record(rel), self.files.get(rel)
-        if old is None or then is None or (tuple(old[:len(_MISSING)]), old[len(_MISSING)]) != (tuple(then[0]), then[1]):
+        if (
+            old is None
+            or then is None
+            or (tuple(old[: len(_MISSING)]), old[len(_MISSING)]) != (tuple(then[0]), then[1])
+        ):
             raise NotStored(rel)
         blob = self._slice(old)
         if blob is None:
@@ -777,12 +800,15 @@ def _prune(where: Path, keep: tuple[Path, ...]) -> None:
                     scopes.append((info.st_mtime_ns, entry.path))
                 elif entry.name.endswith(".index") and entry.path not in {str(k.with_suffix(".index")) for k in keep}:
                     indexes.append((info.st_mtime_ns, entry.path))  # a baseline's (seccoop.incremental.scope)
-                elif entry.name.startswith((".parsed-", ".index-", ".entry-")) and entry.name.endswith(".tmp") \
-                        and now - info.st_mtime > _TMP_AGE_S:
+                elif (
+                    entry.name.startswith((".parsed-", ".index-", ".entry-"))
+                    and entry.name.endswith(".tmp")
+                    and now - info.st_mtime > _TMP_AGE_S
+                ):
                     os.unlink(entry.path)
-        for _, path in sorted(stores, reverse=True)[_STORES_KEPT - 1:]:
+        for _, path in sorted(stores, reverse=True)[_STORES_KEPT - 1 :]:
             os.unlink(path)
-        for _, path in sorted(indexes, reverse=True)[_STORES_KEPT - 1:]:
+        for _, path in sorted(indexes, reverse=True)[_STORES_KEPT - 1 :]:
             os.unlink(path)
         for _, path in sorted(scopes, reverse=True)[_SCOPES_KEPT:]:
             os.unlink(path)

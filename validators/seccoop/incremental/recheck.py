@@ -43,8 +43,9 @@ def baseline_store(where: Path, package: Package, texts) -> Path:
     return where / f"{baseline_key(package, texts)}.parsed"
 
 
-def save_baseline(package: Package, where: Path, texts, list_inputs, before, started, problems, unverified,
-                  outcome, parsed) -> None:
+def save_baseline(
+    package: Package, where: Path, texts, list_inputs, before, started, problems, unverified, outcome, parsed
+) -> None:
     """Keep a check of the whole package as the baseline of later edits, if it found no error
     (no error: the package valid and its derived files fresh)."""
     from seccoop.incremental import cache, scope
@@ -56,8 +57,13 @@ def save_baseline(package: Package, where: Path, texts, list_inputs, before, sta
     if not parsed.path.exists() or not cache.link_baseline(parsed.path, store):
         return
     rels = list(parsed.tokens)
-    index = scope.Index(rels, [kind_of(rel) for rel in rels], [parsed.tokens[r] for r in rels],
-                        [parsed.ids[r] for r in rels], dict(outcome.dataset.successors))
+    index = scope.Index(
+        rels,
+        [kind_of(rel) for rel in rels],
+        [parsed.tokens[r] for r in rels],
+        [parsed.ids[r] for r in rels],
+        dict(outcome.dataset.successors),
+    )
     digest = scope.save_index(where / f"{key}.index", index)
     if digest is None:
         return
@@ -81,8 +87,9 @@ def within_reach(package: Package, where: Path, texts, current: dict[str, tuple]
     if not changed:
         return [Problem(**p) for p in answer["problems"]], answer["unverified"], digests
 
-    if not all(name.startswith("data/curated/") and name.endswith((".yaml", ".yml")) and kind_of(name)
-               for name in changed):
+    if not all(
+        name.startswith("data/curated/") and name.endswith((".yaml", ".yml")) and kind_of(name) for name in changed
+    ):
         return None  # only curated files of records: registers, seeds and the rest are read whole
     try:
         return _from_baseline(package, where, key, files, digests, answer, changed, parsed)
@@ -129,8 +136,13 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
         named = successor.split("@", 1)[0] if isinstance(successor, str) else None  # a record, or a span's source
         if named is not None and not index.files_with(named) and not any(named in t for t in now.values()):
             return None
-    part = scope.Scope({index.files[n]: n for n in numbers}, entries,
-                       {t for t in tokens if t.startswith("seeds/")}, index.outside(numbers), loaded)
+    part = scope.Scope(
+        {index.files[n]: n for n in numbers},
+        entries,
+        {t for t in tokens if t.startswith("seeds/")},
+        index.outside(numbers),
+        loaded,
+    )
     try:
         # compiled once for both runs; the baseline, which read these same files, checked them
         schemas = Schemas(package.schema, proven=True)
@@ -169,8 +181,7 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
     from seccoop.checks.accounts import span_id
 
     unverified = {s: n for s, n in answer["unverified"].items() if s not in tokens}
-    unverified.update({source: len({span_id(span) for span in spans})
-                       for source, spans in dataset.unverified.items()})
+    unverified.update({source: len({span_id(span) for span in spans}) for source, spans in dataset.unverified.items()})
     return problems, unverified, {**digests, **parsed.digests}
 
 
@@ -193,12 +204,19 @@ def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_
             return json.loads(stored), lambda: None
         except ValueError:
             pass
-    then = run(package, keep_texts=False, parsed=cache.BaselineParses(where / f"{key}.parsed", parsed_key, files),
-               scope=part, schemas=schemas)
+    then = run(
+        package,
+        keep_texts=False,
+        parsed=cache.BaselineParses(where / f"{key}.parsed", parsed_key, files),
+        scope=part,
+        schemas=schemas,
+    )
     if then.outputs is None:
         return None, lambda: None
-    found = {"problems": [p.as_dict() for p in then.problems],
-             "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()}}
+    found = {
+        "problems": [p.as_dict() for p in then.problems],
+        "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()},
+    }
     return found, lambda: cache.write_blob(memo, json.dumps(found).encode())
 
 
@@ -207,7 +225,7 @@ def _entry_of(path: str | None) -> int | None:
     if not path or not path.startswith("$["):
         return None
     try:
-        return int(path[2:path.index("]")])
+        return int(path[2 : path.index("]")])
     except ValueError:
         return None
 

@@ -25,8 +25,15 @@ from seccoop.model.package import KINDS
 
 INDEX_FORMAT = 3  # 3: a JSON header and the arrays' bytes, data only (2 was a pickle)
 # The arrays of an index, by attribute and type code, then its runs of bytes, as stored
-_ARRAYS = (("starts", "Q"), ("file_start", "Q"), ("file_tokens", "I"), ("token_start", "Q"),
-           ("token_files", "I"), ("id_start", "Q"), ("ids", "q"))
+_ARRAYS = (
+    ("starts", "Q"),
+    ("file_start", "Q"),
+    ("file_tokens", "I"),
+    ("token_start", "Q"),
+    ("token_files", "I"),
+    ("id_start", "Q"),
+    ("ids", "q"),
+)
 _BYTES = ("blob", "kinds")
 _HEADER = struct.Struct(">Q")
 
@@ -53,8 +60,14 @@ class Index:
     load at once: the tokens sorted, as one run of UTF-8 bytes (found by bisection, decoded only
     when used), and for each file and each token, its neighbours."""
 
-    def __init__(self, files: list[str], kinds: list[str], tokens_of: list[set[str]],
-                 ids_of: list[list[str | None]], successors: dict[str, str | None]):
+    def __init__(
+        self,
+        files: list[str],
+        kinds: list[str],
+        tokens_of: list[set[str]],
+        ids_of: list[list[str | None]],
+        successors: dict[str, str | None],
+    ):
         tokens = sorted(set().union(*tokens_of)) if tokens_of else []
         position = {t: i for i, t in enumerate(tokens)}
         encoded = [t.encode("utf-8", "surrogatepass") for t in tokens]  # the same order as the texts
@@ -90,34 +103,35 @@ class Index:
         return numbers.get(rel)
 
     def text(self, t: int) -> str:
-        return self.blob[self.starts[t]:self.starts[t + 1]].decode("utf-8", "surrogatepass")
+        return self.blob[self.starts[t] : self.starts[t + 1]].decode("utf-8", "surrogatepass")
 
     def token(self, text: str) -> int | None:
         key = text.encode("utf-8", "surrogatepass")
         lo, hi = 0, len(self.starts) - 1
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.blob[self.starts[mid]:self.starts[mid + 1]] < key:
+            if self.blob[self.starts[mid] : self.starts[mid + 1]] < key:
                 lo = mid + 1
             else:
                 hi = mid
-        found = lo < len(self.starts) - 1 and self.blob[self.starts[lo]:self.starts[lo + 1]] == key
+        found = lo < len(self.starts) - 1 and self.blob[self.starts[lo] : self.starts[lo + 1]] == key
         return lo if found else None
 
     def tokens_of(self, n: int) -> list[str]:
-        return [self.text(t) for t in self.file_tokens[self.file_start[n]:self.file_start[n + 1]]]
+        return [self.text(t) for t in self.file_tokens[self.file_start[n] : self.file_start[n + 1]]]
 
     def files_with(self, text: str) -> list[int]:
         t = self.token(text)
-        return [] if t is None else list(self.token_files[self.token_start[t]:self.token_start[t + 1]])
+        return [] if t is None else list(self.token_files[self.token_start[t] : self.token_start[t + 1]])
 
     def structure(self, n: int) -> list[str | None]:
         """The ids of a file's records, in order, as written (None: a record without one)."""
-        return [None if t < 0 else self.text(t) for t in self.ids[self.id_start[n]:self.id_start[n + 1]]]
+        return [None if t < 0 else self.text(t) for t in self.ids[self.id_start[n] : self.id_start[n + 1]]]
 
     def outside(self, inside: set[int]):
         """A function giving, by kind, the ids (as published: retired ids followed) of the records
         in files not `inside`, with as many entries as accounts, as a whole check lists them."""
+
         def ids(kind: str) -> list[str]:
             code = KINDS.index(kind)
             found = []
@@ -125,6 +139,7 @@ class Index:
                 if of_kind == code and n not in inside:
                     found += [id_ for id_ in self.structure(n) if id_ is not None]
             return [self.successors.get(id_) or id_ for id_ in found]
+
         return ids
 
     # -- stored beside the check cache's baseline entry --------------------------------------
@@ -137,29 +152,43 @@ class Index:
         from seccoop.incremental.cache import encode
 
         parts = [getattr(self, name).tobytes() for name, _ in _ARRAYS] + [bytes(getattr(self, name)) for name in _BYTES]
-        header = encode({"format": INDEX_FORMAT, "order": sys.byteorder,
-                         "arrays": [[name, code, getattr(self, name).itemsize] for name, code in _ARRAYS],
-                         "lengths": [len(part) for part in parts], "files": self.files,
-                         "successors": self.successors})
+        header = encode(
+            {
+                "format": INDEX_FORMAT,
+                "order": sys.byteorder,
+                "arrays": [[name, code, getattr(self, name).itemsize] for name, code in _ARRAYS],
+                "lengths": [len(part) for part in parts],
+                "files": self.files,
+                "successors": self.successors,
+            }
+        )
         if header is None:
             return None
         return _HEADER.pack(len(header)) + header + b"".join(parts)
 
     @classmethod
-    def loads(cls, raw: bytes) -> "Index":
+    def loads(cls, raw: bytes) -> Index:
         """What `dumps` wrote; ValueError where it is not that."""
         from seccoop.incremental.cache import decode
 
         (size,) = _HEADER.unpack_from(raw)
-        header = decode(raw[_HEADER.size:_HEADER.size + size])
+        header = decode(raw[_HEADER.size : _HEADER.size + size])
         arrays = [[name, code] for name, code in _ARRAYS]
-        if header["format"] != INDEX_FORMAT or header["order"] != sys.byteorder \
-                or [a[:2] for a in header["arrays"]] != arrays:
+        if (
+            header["format"] != INDEX_FORMAT
+            or header["order"] != sys.byteorder
+            or [a[:2] for a in header["arrays"]] != arrays
+        ):
             raise ValueError("an index of another format")
         lengths, files, successors = header["lengths"], header["files"], header["successors"]
-        if len(lengths) != len(_ARRAYS) + len(_BYTES) or not all(type(n) is int and n >= 0 for n in lengths) \
-                or _HEADER.size + size + sum(lengths) != len(raw) or type(files) is not list \
-                or not all(type(f) is str for f in files) or type(successors) is not dict:
+        if (
+            len(lengths) != len(_ARRAYS) + len(_BYTES)
+            or not all(type(n) is int and n >= 0 for n in lengths)
+            or _HEADER.size + size + sum(lengths) != len(raw)
+            or type(files) is not list
+            or not all(type(f) is str for f in files)
+            or type(successors) is not dict
+        ):
             raise ValueError("not an index")
         index = cls.__new__(cls)
         offset = _HEADER.size + size
@@ -167,11 +196,11 @@ class Index:
             values = array(code)
             if values.itemsize != itemsize or length % itemsize:
                 raise ValueError("an index of another machine")
-            values.frombytes(raw[offset:offset + length])
+            values.frombytes(raw[offset : offset + length])
             setattr(index, name, values)
             offset += length
-        for name, length in zip(_BYTES, lengths[len(_ARRAYS):]):
-            setattr(index, name, raw[offset:offset + length])
+        for name, length in zip(_BYTES, lengths[len(_ARRAYS) :]):
+            setattr(index, name, raw[offset : offset + length])
             offset += length
         if len(index.kinds) != len(files) or len(index.file_start) != len(files) + 1:
             raise ValueError("not an index")
@@ -212,8 +241,9 @@ def load_index(path: Path, digest: str) -> Index | None:
         return None
 
 
-def reach(index: Index, changed: dict[str, set[str]], registers: dict[str, list[tuple[int, set[str]]]],
-          limit: int) -> tuple[set[int], dict[str, set[int]], set[str]] | None:
+def reach(
+    index: Index, changed: dict[str, set[str]], registers: dict[str, list[tuple[int, set[str]]]], limit: int
+) -> tuple[set[int], dict[str, set[int]], set[str]] | None:
     """The files (by number) and register entries joined to the `changed` files (rel -> their
     tokens now) by shared tokens, with every token among them; None beyond `limit` files."""
     by_token_entry: dict[str, list[tuple[str, int]]] = {}
@@ -254,5 +284,3 @@ def reach(index: Index, changed: dict[str, set[str]], registers: dict[str, list[
                     entries[name].add(i)
                     pending_tokens += entry_tokens[(name, i)]
     return files, entries, seen
-
-

@@ -7,11 +7,22 @@ from pathlib import Path
 
 # Keys whose text values name another record (or a seed): wherever they sit in a record, so that
 # a record of any shape, even a broken one, joins what it names.
-_NAMING_KEYS = ("id", "subject", "object", "part_of", "attributed_to", "made_in", "actor", "source", "record",
-                "other", "replaced_by", "path")
+_NAMING_KEYS = (
+    "id",
+    "subject",
+    "object",
+    "part_of",
+    "attributed_to",
+    "made_in",
+    "actor",
+    "source",
+    "record",
+    "other",
+    "replaced_by",
+    "path",
+)
 _REFERENCE_FIELDS = ("subject", "object", "part_of", "attributed_to", "made_in")
 _LISTS = ("participants", "parties", "evidence")
-
 
 
 def record_tokens(data) -> set[str]:
@@ -39,7 +50,6 @@ def record_tokens(data) -> set[str]:
     return found
 
 
-
 def file_tokens(rel: str, records, refused=()) -> set[str]:
     """The tokens of a curated file of records: its records', the ids of records the loader
     refused (they hold back records of the same id elsewhere), and the name of a file in a kind's
@@ -52,9 +62,9 @@ def file_tokens(rel: str, records, refused=()) -> set[str]:
     return found
 
 
-
 def file_ids(records) -> list[str]:
     """The ids of a file's records in order, as written: where they differ, records were added,
     removed or reordered."""
-    return [data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None
-            for _, data in records]
+    return [
+        data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None for _, data in records
+    ]

@@ -41,18 +41,23 @@ _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 _PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
 # Numbers every published format holds exactly (docs/safety.md): JSON readers, JavaScript and
 # SQLite REAL lose integers beyond 2^53 - 1, and a float must print the same everywhere.
-MAX_INT = 2 ** 53 - 1
+MAX_INT = 2**53 - 1
 MAX_FLOAT = 1e15
 
 # Characters no curated text needs: C0/C1 controls except tab and newline, and invisible or
 # bidirectional formatting characters that make text read differently from what it holds.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 # Unicode noncharacters (U+FDD0..U+FDEF and the last two code points of every plane) are not
 # text; the line and paragraph separators break lines in JavaScript and some editors only.
-_NONCHARACTER = re.compile("[\u2028\u2029\ufdd0-\ufdef" + "".join(
-    f"{chr(plane * 0x10000 + 0xfffe)}{chr(plane * 0x10000 + 0xffff)}" for plane in range(17)) + "]")
+_NONCHARACTER = re.compile(
+    "[\u2028\u2029\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
 
 
 @dataclass
@@ -113,8 +118,9 @@ class CuratedFile:
 
     def problem(self, code: str, message: str, path: tuple = (), key: bool = False, **kw) -> Problem:
         line, column = self.locate(path, key=key)
-        return Problem(code, message, file=self.display, line=line, column=column,
-                       path=json_path(path) if path else None, **kw)
+        return Problem(
+            code, message, file=self.display, line=line, column=column, path=json_path(path) if path else None, **kw
+        )
 
 
 def json_path(path: tuple) -> str:
@@ -143,11 +149,13 @@ def check_text(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
         good = raw[: exc.start].decode("utf-8")
         line = good.count("\n") + 1
         col = len(good) - (good.rfind("\n") + 1) + 1
-        return None, [Problem("text-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
-                              file=display, line=line, column=col)]
+        return None, [
+            Problem("text-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", file=display, line=line, column=col)
+        ]
     if text.startswith("\ufeff"):
-        problems.append(Problem("text-bom", "the file starts with a byte-order mark (U+FEFF)",
-                                file=display, line=1, column=1))
+        problems.append(
+            Problem("text-bom", "the file starts with a byte-order mark (U+FEFF)", file=display, line=1, column=1)
+        )
         text = text[1:]
     if "\r" in text:
         at("text-crlf", text.index("\r"), "carriage return (CR) in line end; use LF only")
@@ -156,15 +164,16 @@ def check_text(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
         break
     for m in _INVISIBLE.finditer(text):
         ch = m.group()
-        at("text-invisible", m.start(), f"invisible character U+{ord(ch):04X} "
-           f"({unicodedata.name(ch, 'unnamed')})")
+        at("text-invisible", m.start(), f"invisible character U+{ord(ch):04X} ({unicodedata.name(ch, 'unnamed')})")
     for m in _NONCHARACTER.finditer(text):
         ch = m.group()
-        at("text-noncharacter", m.start(), f"character U+{ord(ch):04X} "
-           f"({unicodedata.name(ch, 'a noncharacter')}) is not text")
+        at(
+            "text-noncharacter",
+            m.start(),
+            f"character U+{ord(ch):04X} ({unicodedata.name(ch, 'a noncharacter')}) is not text",
+        )
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        offset = next(i for i, line in _lines_with_offsets(text)
-                      if not unicodedata.is_normalized("NFC", line))
+        offset = next(i for i, line in _lines_with_offsets(text) if not unicodedata.is_normalized("NFC", line))
         at("text-not-nfc", offset, "text is not in Unicode NFC")
     return text, problems
 
@@ -193,36 +202,54 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if tag == _T + "bool":
         if value in _BOOL_WORDS:
             return value.lower() == "true"
-        raise _Refused("yaml-implicit-type", f"bare `{value}` is a boolean in YAML 1.1", node,
-                       f'Write "{value}" in quotes if it is text, or true/false.')
+        raise _Refused(
+            "yaml-implicit-type",
+            f"bare `{value}` is a boolean in YAML 1.1",
+            node,
+            f'Write "{value}" in quotes if it is text, or true/false.',
+        )
     if tag == _T + "int":
         if _DECIMAL_INT.match(value):
             # Length first: int() of a few thousand digits is refused by Python, and slow before
             if len(value.lstrip("+-")) > 16 or abs(number := int(value)) > MAX_INT:
-                raise _Refused("yaml-number-range", f"the integer {_abridged(value)} is outside "
-                               f"±{MAX_INT}", node, _NUMBER_HINT)
+                raise _Refused(
+                    "yaml-number-range", f"the integer {_abridged(value)} is outside ±{MAX_INT}", node, _NUMBER_HINT
+                )
             return number
-        raise _Refused("yaml-implicit-type", f"bare `{value}` is read as a number in YAML 1.1 "
-                       "(octal, hexadecimal, sexagesimal or with underscores)", node,
-                       f'Write "{value}" in quotes if it is text, or a plain decimal number.')
+        raise _Refused(
+            "yaml-implicit-type",
+            f"bare `{value}` is read as a number in YAML 1.1 (octal, hexadecimal, sexagesimal or with underscores)",
+            node,
+            f'Write "{value}" in quotes if it is text, or a plain decimal number.',
+        )
     if tag == _T + "float":
         if _PLAIN_FLOAT.match(value):
             number = float(value)
             if not math.isfinite(number) or abs(number) >= MAX_FLOAT:
-                raise _Refused("yaml-number-range", f"the number {_abridged(value)} is "
-                               f"{'not finite' if not math.isfinite(number) else 'not below 1e15'}",
-                               node, _NUMBER_HINT)
+                raise _Refused(
+                    "yaml-number-range",
+                    f"the number {_abridged(value)} is "
+                    f"{'not finite' if not math.isfinite(number) else 'not below 1e15'}",
+                    node,
+                    _NUMBER_HINT,
+                )
             # Published as the float's shortest form, the number must still be the one written:
             # `1.50` and `.5` are, `240.0000000000000001` (published as 240.0) and `1e-400` are not.
             # Decimal values are compared, not texts, so that notation alone never counts.
             if not _survives(value, number):
-                raise _Refused("yaml-number-range", f"the number {_abridged(value)} cannot be published as "
-                               f"written: as a float it is {number!r}", node,
-                               f"Write {number!r} if that is the value meant; else write the number as text, "
-                               "in quotes.")
+                raise _Refused(
+                    "yaml-number-range",
+                    f"the number {_abridged(value)} cannot be published as written: as a float it is {number!r}",
+                    node,
+                    f"Write {number!r} if that is the value meant; else write the number as text, in quotes.",
+                )
             return number
-        raise _Refused("yaml-implicit-type", f"bare `{value}` is a special float in YAML 1.1", node,
-                       f'Write "{value}" in quotes if it is text.')
+        raise _Refused(
+            "yaml-implicit-type",
+            f"bare `{value}` is a special float in YAML 1.1",
+            node,
+            f'Write "{value}" in quotes if it is text.',
+        )
     if tag == _T + "timestamp":
         # dates stay the text written: the schema checks them as dates
         return shared_scalars.setdefault(value, value)
@@ -237,8 +264,10 @@ def _survives(value: str, number: float) -> bool:
         return False
 
 
-_NUMBER_HINT = (f"Keep integers within ±{MAX_INT} and other numbers finite and below 1e15; "
-                'write a value beyond that as text, in quotes.')
+_NUMBER_HINT = (
+    f"Keep integers within ±{MAX_INT} and other numbers finite and below 1e15; "
+    "write a value beyond that as text, in quotes."
+)
 
 
 def _abridged(value: str) -> str:
@@ -268,12 +297,20 @@ def _construct(node: Any, seen: set[int], depth: int = 0) -> Any:
         if key_node.tag == _T + "merge":
             raise _Refused("yaml-merge-key", "merge key (<<) is not accepted", key_node)
         if key_node.tag != _T + "str":
-            raise _Refused("yaml-key-type", f"key `{key_node.value}` is not a string", key_node,
-                           f'Quote the key ("{key_node.value}":) or spell the field name.')
+            raise _Refused(
+                "yaml-key-type",
+                f"key `{key_node.value}` is not a string",
+                key_node,
+                f'Quote the key ("{key_node.value}":) or spell the field name.',
+            )
         key = intern(key_node.value)
         if key in out:
-            raise _Refused("yaml-duplicate-key", f"duplicate key `{key}`", key_node,
-                           "Delete or rename one of the two keys; YAML tools keep only the last.")
+            raise _Refused(
+                "yaml-duplicate-key",
+                f"duplicate key `{key}`",
+                key_node,
+                "Delete or rename one of the two keys; YAML tools keep only the last.",
+            )
         out[key] = _construct(value_node, seen, depth + 1)
     return out
 
@@ -287,8 +324,13 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
             found.append(cf.problem("text-whitespace", f"`{value}` has leading or trailing whitespace", path))
         bad = _CONTROL.search(value) or _INVISIBLE.search(value) or _NONCHARACTER.search(value)
         if bad and bad.group() not in cf.text:  # written as an escape; a literal one was reported
-            code = "text-control" if _CONTROL.match(bad.group()) else \
-                "text-invisible" if _INVISIBLE.match(bad.group()) else "text-noncharacter"
+            code = (
+                "text-control"
+                if _CONTROL.match(bad.group())
+                else "text-invisible"
+                if _INVISIBLE.match(bad.group())
+                else "text-noncharacter"
+            )
             found.append(cf.problem(code, f"the value holds character U+{ord(bad.group()):04X}", path))
     elif isinstance(value, dict):
         for k, v in value.items():
@@ -299,8 +341,7 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
     return found
 
 
-def load_file(path: Path, display: str, records: bool = True, *,
-              root: Path) -> tuple[CuratedFile, list[Problem]]:
+def load_file(path: Path, display: str, records: bool = True, *, root: Path) -> tuple[CuratedFile, list[Problem]]:
     """Read one curated file into records (or, with `records=False`, into one value of any shape),
     or problems saying why it cannot be read. The file is read through the gate (`seccoop.safety.paths`)
     from `root`, the package root."""
@@ -312,8 +353,9 @@ def load_file(path: Path, display: str, records: bool = True, *,
     return load_bytes(raw, path, display, records, root)
 
 
-def load_bytes(raw: bytes, path: Path, display: str, records: bool = True,
-               root: Path | None = None) -> tuple[CuratedFile, list[Problem]]:
+def load_bytes(
+    raw: bytes, path: Path, display: str, records: bool = True, root: Path | None = None
+) -> tuple[CuratedFile, list[Problem]]:
     """`load_file` on bytes already read: also how seccoop verifies YAML it is about to write."""
     cf = CuratedFile(path, display, folder=root)
     text, problems = check_text(raw, display)
@@ -347,8 +389,15 @@ def load_bytes(raw: bytes, path: Path, display: str, records: bool = True,
             cf._root = None
             return cf, problems + _value_problems(cf, data, ())
         # Not parsed as records: the ids it may hold are unknown, so references are not judged.
-        return cf, problems + [Problem("yaml-not-records", f"the file holds a {_yaml_kind(data)}, not a list of records",
-                                       file=display, line=1, column=1)]
+        return cf, problems + [
+            Problem(
+                "yaml-not-records",
+                f"the file holds a {_yaml_kind(data)}, not a list of records",
+                file=display,
+                line=1,
+                column=1,
+            )
+        ]
     cf.parsed = True
     # Each record on its own, so that one bad record does not hide the others.
     seen: set[int] = set()
@@ -360,9 +409,16 @@ def load_bytes(raw: bytes, path: Path, display: str, records: bool = True,
             cf.withheld += _node_id(item)
             continue
         if not isinstance(record, dict):
-            problems.append(Problem("yaml-not-records", f"item {i + 1} is a {_yaml_kind(record)}, not a record (mapping)",
-                                    file=display, line=item.start_mark.line + 1,
-                                    column=item.start_mark.column + 1, path=json_path((i,))))
+            problems.append(
+                Problem(
+                    "yaml-not-records",
+                    f"item {i + 1} is a {_yaml_kind(record)}, not a record (mapping)",
+                    file=display,
+                    line=item.start_mark.line + 1,
+                    column=item.start_mark.column + 1,
+                    path=json_path((i,)),
+                )
+            )
             continue
         value_problems = _value_problems(cf, record, (i,))
         problems += value_problems
@@ -384,8 +440,9 @@ class _Aliases:
 
     def first_within(self, node: Any) -> Any:
         if self._marks is None:
-            self._marks = [e.start_mark for e in yaml.parse(self.text, Loader=_Loader)
-                           if isinstance(e, yaml.AliasEvent)]
+            self._marks = [
+                e.start_mark for e in yaml.parse(self.text, Loader=_Loader) if isinstance(e, yaml.AliasEvent)
+            ]
         start, end = node.start_mark.index, node.end_mark.index
         return next((m for m in self._marks if start <= m.index < end), None)
 
@@ -407,5 +464,12 @@ def _node_id(node: Any) -> list[str]:
 
 
 def _yaml_kind(value: Any) -> str:
-    return {dict: "mapping", list: "list", str: "string", type(None): "null", bool: "boolean",
-            int: "number", float: "number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        type(None): "null",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+    }.get(type(value), type(value).__name__)

@@ -8,8 +8,13 @@ from pathlib import Path
 from seccoop.safety import paths
 
 KINDS = ("source", "actor", "relation", "event", "commitment")
-PLURAL = {"source": "sources", "actor": "actors", "relation": "relations", "event": "events",
-          "commitment": "commitments"}
+PLURAL = {
+    "source": "sources",
+    "actor": "actors",
+    "relation": "relations",
+    "event": "events",
+    "commitment": "commitments",
+}
 DESCRIPTOR = "datapackage.json"
 DOCUMENT = "data/seccoop.json"
 
@@ -59,8 +64,7 @@ class Package:
         files = [self.curated / f"{plural}.yaml"]
         folder = self.curated / plural
         try:
-            files += [p for p, is_link in paths.walk(folder, self.root)
-                      if is_link or p.suffix in (".yaml", ".yml")]
+            files += [p for p, is_link in paths.walk(folder, self.root) if is_link or p.suffix in (".yaml", ".yml")]
         except paths.Refused as exc:
             if exc.link == folder:
                 files.append(folder)

@@ -87,18 +87,29 @@ def texts_standing(package, name: str = SOME_TEXT) -> str:
     default = package.texts is None and not os.environ.get(TEXTS_ENV)
 
     def exposed(why: str) -> TextsExposed:
-        fix = (f"add `/{DEFAULT_TEXTS}/` to the package's .gitignore, or name a folder outside the checkout with "
-               f"--texts or {TEXTS_ENV}" if default else
-               f"name a folder outside the checkout (or one git ignores) with --texts or {TEXTS_ENV}")
-        return TextsExposed(f"the texts folder {package.rel(folder)} lies inside the git checkout {top}, and git "
-                            f"{why}: a withheld text there would be one `git add` from being committed; {fix} "
-                            "(docs/rights.md)")
+        fix = (
+            f"add `/{DEFAULT_TEXTS}/` to the package's .gitignore, or name a folder outside the checkout with "
+            f"--texts or {TEXTS_ENV}"
+            if default
+            else f"name a folder outside the checkout (or one git ignores) with --texts or {TEXTS_ENV}"
+        )
+        return TextsExposed(
+            f"the texts folder {package.rel(folder)} lies inside the git checkout {top}, and git "
+            f"{why}: a withheld text there would be one `git add` from being committed; {fix} "
+            "(docs/rights.md)"
+        )
 
     try:
         # Plumbing only, in the checkout itself: never a hook, a pager or a prompt; --no-index asks
         # the ignore rules alone, as `git add` would apply them to a new file.
-        done = subprocess.run(["git", "check-ignore", "-q", "--no-index", "--", probe], cwd=top, env=_git_env(),
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT)
+        done = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", "--", probe],
+            cwd=top,
+            env=_git_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+        )
     except FileNotFoundError:  # no git here to leak into, and none to ask
         return "git is not installed here"
     except subprocess.TimeoutExpired:
@@ -148,8 +159,10 @@ def read_withheld(package, sha256: str) -> tuple[bytes, str]:
             raise TextAbsent(shown) from None
         # The gate speaks of the package's own files; a text is named, and told of as one.
         if exc.code == "file-link" and exc.link is not None and exc.link != path:
-            reason = (f"`{shown}` lies behind the symbolic link `{package.rel(exc.link)}`; a text is read "
-                      "only from the texts folder itself, never through a link")
+            reason = (
+                f"`{shown}` lies behind the symbolic link `{package.rel(exc.link)}`; a text is read "
+                "only from the texts folder itself, never through a link"
+            )
         elif exc.code == "file-link":
             reason = f"`{shown}` is a symbolic link; a text is read only as a regular file, never through a link"
         else:
@@ -175,11 +188,11 @@ def verify_copy(text: str, spans: list[dict]) -> list[CopyCheck]:
         length, wanted = span["end"] - span["start"], span["sha256"]
         found = None
         guess = span["start"] + shift
-        if 0 <= guess and fingerprint(text[guess: guess + length]) == wanted:
+        if guess >= 0 and fingerprint(text[guess : guess + length]) == wanted:
             found = guess
         else:
             for at in range(0, max(0, len(text) - length) + 1):
-                if fingerprint(text[at: at + length]) == wanted:
+                if fingerprint(text[at : at + length]) == wanted:
                     found = at
                     break
         if found is not None:
@@ -196,5 +209,14 @@ def published_spans(package, source_id: str) -> list[dict]:
 
     raw = paths.read_file(package.root / "data" / "spans.csv", package.root, paths.CURATED_LIMIT)
     rows = csv.DictReader(io.StringIO(raw.decode("utf-8")))
-    return [{"id": r["id"], "start": int(r["start"]), "end": int(r["end"]), "sha256": r["sha256"],
-             "quote": r["quote"] or None} for r in rows if r["source"] == source_id]
+    return [
+        {
+            "id": r["id"],
+            "start": int(r["start"]),
+            "end": int(r["end"]),
+            "sha256": r["sha256"],
+            "quote": r["quote"] or None,
+        }
+        for r in rows
+        if r["source"] == source_id
+    ]

@@ -63,8 +63,11 @@ class Schemas:
         self.codelist_bytes: dict[str, bytes] = {}  # as read: the package publishes them in place
         cl_folder = folder / "codelists"
         try:
-            listed = [(path, is_link) for path, is_link in paths.walk(cl_folder, folder.parent)
-                      if path.parent == cl_folder and path.suffix == ".csv"]
+            listed = [
+                (path, is_link)
+                for path, is_link in paths.walk(cl_folder, folder.parent)
+                if path.parent == cl_folder and path.suffix == ".csv"
+            ]
         except paths.Refused as exc:
             raise SchemaBroken(f"{cl_folder}: {exc.reason}") from None
         if not listed and not cl_folder.is_dir():
@@ -101,7 +104,7 @@ class Schemas:
                     raise SchemaBroken(f"{name}.schema.json: enum differs from codelists/{listed}")
 
     @cached_property
-    def validators(self) -> dict[str, "ShapeValidator"]:
+    def validators(self) -> dict[str, ShapeValidator]:
         """One compiled validator per record kind and for the document, with formats checked."""
         from jsonschema import Draft202012Validator, FormatChecker
         from jsonschema.exceptions import SchemaError
@@ -118,13 +121,15 @@ class Schemas:
             except SchemaError as exc:
                 raise SchemaBroken(f"{name}.schema.json: {exc.message}") from None
             standalone = self.inlined(doc)
-            out[name] = ShapeValidator(Draft202012Validator(standalone, format_checker=checker),
-                                       _fast_validator(standalone))
+            out[name] = ShapeValidator(
+                Draft202012Validator(standalone, format_checker=checker), _fast_validator(standalone)
+            )
         return out
 
     def inlined(self, doc: dict) -> dict:
         """A schema that stands alone: every $ref replaced by `allOf: [target]` (same meaning), so
         that validation never resolves a reference. seccoop's schemas refer to no cycle."""
+
         def walk(node, home):
             if isinstance(node, list):
                 return [walk(v, home) for v in node]
@@ -199,8 +204,9 @@ def _fast_validator(schema: dict):
         import jsonschema_rs
     except ImportError:  # the pure-Python validator alone gives the same answers, slower
         return None
-    return jsonschema_rs.validator_for(schema, validate_formats=True,
-                                       formats={"uri": lambda v: _is_web_url(v), "date": _is_date})
+    return jsonschema_rs.validator_for(
+        schema, validate_formats=True, formats={"uri": lambda v: _is_web_url(v), "date": _is_date}
+    )
 
 
 def _is_date(value: object) -> bool:

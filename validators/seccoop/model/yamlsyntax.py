@@ -27,8 +27,7 @@ _STRUCTURE = re.compile(r"\s*(-\s+)*[A-Za-z_][\w.-]*:(\s|$)|\s*-\s")
 # A key line: indentation (with any "- " of a list item), the key, its colon.
 _FIELD = re.compile(r"(\s*(?:-\s+)?)([A-Za-z_][\w.-]*):(?:\s|$)")
 _KEY = re.compile(r"(\s*(?:-\s+)*)([^\s#'\"{\[][^:#]*?):(\s|$)")
-_FLOW = {"while parsing a flow sequence": ("list", "[", "]"),
-         "while parsing a flow mapping": ("mapping", "{", "}")}
+_FLOW = {"while parsing a flow sequence": ("list", "[", "]"), "while parsing a flow mapping": ("mapping", "{", "}")}
 
 
 @dataclass
@@ -49,13 +48,19 @@ def syntax_problem(text: str, exc: yaml.MarkedYAMLError, display: str) -> Proble
     found = _cause(text, exc, mark, stop)
     if found is None:
         if "\t" in text and ("\\t" in repr(exc.problem) or "tab character" in (exc.problem or "")):
-            return Problem("yaml-syntax", f"line {stop.line} is indented with a tab: indent with spaces",
-                           file=display, line=stop.line, column=stop.column,
-                           hint=f"YAML indents with spaces only. {gave_up}")
+            return Problem(
+                "yaml-syntax",
+                f"line {stop.line} is indented with a tab: indent with spaces",
+                file=display,
+                line=stop.line,
+                column=stop.column,
+                hint=f"YAML indents with spaces only. {gave_up}",
+            )
         return Problem("yaml-syntax", said, file=display, line=stop.line, column=stop.column)
     at, message, hint = found
-    return Problem("yaml-syntax", message, file=display, line=at.line, column=at.column,
-                   hint=f"{hint} {gave_up}".strip())
+    return Problem(
+        "yaml-syntax", message, file=display, line=at.line, column=at.column, hint=f"{hint} {gave_up}".strip()
+    )
 
 
 def _cause(text: str, exc: yaml.MarkedYAMLError, mark, stop: _At):
@@ -64,41 +69,64 @@ def _cause(text: str, exc: yaml.MarkedYAMLError, mark, stop: _At):
     if context == "while scanning a quoted scalar" and exc.context_mark is not None:
         opened = _at(exc.context_mark)
         q = text[exc.context_mark.index] if exc.context_mark.index < len(text) else '"'
-        return opened, (f"the text opened here with {q!r} is not closed: add {q!r} where the text ends"), \
-            f"The quote runs on to the end of the file. {_escape_hint(q)}"
+        return (
+            opened,
+            (f"the text opened here with {q!r} is not closed: add {q!r} where the text ends"),
+            f"The quote runs on to the end of the file. {_escape_hint(q)}",
+        )
     quoted = _quoted_before(text, mark.index)
     for token in quoted:  # a quote that swallowed lines of YAML was not closed on its own line
         start, end = token.start_mark, token.end_mark
-        inner = text[start.index:end.index].split("\n")[1:]
+        inner = text[start.index : end.index].split("\n")[1:]
         if start.line != end.line and any(_STRUCTURE.match(line) for line in inner):
             q = text[start.index]
-            return _at(start), (f"the text opened here with {q!r} is not closed on its line: it runs on to "
-                                f"the {q!r} at line {end.line + 1}, column {end.column}; add {q!r} where the text "
-                                f"ends"), _escape_hint(q)
+            return (
+                _at(start),
+                (
+                    f"the text opened here with {q!r} is not closed on its line: it runs on to "
+                    f"the {q!r} at line {end.line + 1}, column {end.column}; add {q!r} where the text "
+                    f"ends"
+                ),
+                _escape_hint(q),
+            )
     if quoted:
         last = quoted[-1]
-        between = text[last.end_mark.index:mark.index]
-        if last.end_mark.line == mark.line and not between.strip() and mark.index < len(text) \
-                and text[mark.index] not in ",]}:#\n":
+        between = text[last.end_mark.index : mark.index]
+        if (
+            last.end_mark.line == mark.line
+            and not between.strip()
+            and mark.index < len(text)
+            and text[mark.index] not in ",]}:#\n"
+        ):
             q = text[last.start_mark.index]
-            return _at(last.start_mark), (
-                f"the text opened here with {q!r} ends at the {q!r} at line {last.end_mark.line + 1}, column "
-                f"{last.end_mark.column}, yet more follows: add {q!r} where this text should end"), \
-                f"If that {q!r} is part of the text, {_escape_hint(q)[0].lower()}{_escape_hint(q)[1:]} " \
-                "Text after a closing quote belongs inside the quotes."
+            return (
+                _at(last.start_mark),
+                (
+                    f"the text opened here with {q!r} ends at the {q!r} at line {last.end_mark.line + 1}, column "
+                    f"{last.end_mark.column}, yet more follows: add {q!r} where this text should end"
+                ),
+                f"If that {q!r} is part of the text, {_escape_hint(q)[0].lower()}{_escape_hint(q)[1:]} "
+                "Text after a closing quote belongs inside the quotes.",
+            )
     if context in _FLOW and exc.context_mark is not None:
         what, opener, closer = _FLOW[context]
         lines = text.split("\n")
-        last = next((n for n in range(mark.line - 1, exc.context_mark.line - 1, -1)
-                     if lines[n].split("#")[0].strip()), None)
-        where = (f"at the end of line {last + 1}" if last is not None else
-                 f"before line {stop.line}, column {stop.column}")
-        return _at(exc.context_mark), (f"the {what} opened here with {opener!r} is not closed: add {closer!r} "
-                                       f"after its last item, {where}"), \
-            f"If the {what} goes on where the parser gave up, a ',' is missing there instead."
+        last = next(
+            (n for n in range(mark.line - 1, exc.context_mark.line - 1, -1) if lines[n].split("#")[0].strip()), None
+        )
+        where = (
+            f"at the end of line {last + 1}" if last is not None else f"before line {stop.line}, column {stop.column}"
+        )
+        return (
+            _at(exc.context_mark),
+            (f"the {what} opened here with {opener!r} is not closed: add {closer!r} after its last item, {where}"),
+            f"If the {what} goes on where the parser gave up, a ',' is missing there instead.",
+        )
     problem = exc.problem or ""
     if problem.startswith("mapping values are not allowed") or problem in (
-            "did not find expected key", "did not find expected '-' indicator"):
+        "did not find expected key",
+        "did not find expected '-' indicator",
+    ):
         return _block_cause(text, mark, stop)
     return None
 
@@ -107,32 +135,48 @@ def _block_cause(text: str, mark, stop: _At):
     lines = text.split("\n")
     line = lines[mark.line] if mark.line < len(lines) else ""
     key = _KEY.match(line)
-    if key and mark.column > key.end(2) and text[mark.index:mark.index + 1] == ":":
+    if key and mark.column > key.end(2) and text[mark.index : mark.index + 1] == ":":
         # a second ': ' on a key's line: the value holds it, unquoted
         value_at = key.end()
         value = line[value_at:].split(" #")[0].rstrip()
         quoted = '"' + value + '"' if '"' not in value else "'" + value.replace("'", "''") + "'"
-        return _At(mark.line + 1, value_at + 1), (
-            f"the value of `{key.group(2).strip()}` holds ': ', which YAML reads as a new key: put the "
-            f"value in quotes, {quoted}"), ""
+        return (
+            _At(mark.line + 1, value_at + 1),
+            (
+                f"the value of `{key.group(2).strip()}` holds ': ', which YAML reads as a new key: put the "
+                f"value in quotes, {quoted}"
+            ),
+            "",
+        )
     this = _FIELD.match(line)
     if this is None:  # not a key line: no indentation to compare
         return None
     indent = len(this.group(1))
-    above = next(((n, lines[n]) for n in range(mark.line - 1, -1, -1)
-                  if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
+    above = next(
+        (
+            (n, lines[n])
+            for n in range(mark.line - 1, -1, -1)
+            if lines[n].strip() and not lines[n].lstrip().startswith("#")
+        ),
+        None,
+    )
     prev_key = _FIELD.match(above[1]) if above else None
     if prev_key is None:
         return None
     n, prev_indent, name = above[0], len(prev_key.group(1)), prev_key.group(2)
     deeper = indent > prev_indent
-    if indent == prev_indent or (deeper and not above[1][prev_key.end():].split("#")[0].strip()):
+    if indent == prev_indent or (deeper and not above[1][prev_key.end() :].split("#")[0].strip()):
         return None  # deeper under a key with no value is nesting, not a mistake
-    message = (f"`{this.group(2)}` is indented {indent} space(s), {'more' if deeper else 'less'} than `{name}` "
-               f"on line {n + 1} ({prev_indent}): indent it {prev_indent} space(s) if it belongs with `{name}`")
-    hint = ("Keys of one mapping start in the same column; a line indented more than a key that already "
-            "has a value reads as more of that value." if deeper else
-            "Keys of one mapping start in the same column; a key indented between two levels belongs to neither.")
+    message = (
+        f"`{this.group(2)}` is indented {indent} space(s), {'more' if deeper else 'less'} than `{name}` "
+        f"on line {n + 1} ({prev_indent}): indent it {prev_indent} space(s) if it belongs with `{name}`"
+    )
+    hint = (
+        "Keys of one mapping start in the same column; a line indented more than a key that already "
+        "has a value reads as more of that value."
+        if deeper
+        else "Keys of one mapping start in the same column; a key indented between two levels belongs to neither."
+    )
     return _At(mark.line + 1, indent + 1), message, hint
 
 
@@ -151,8 +195,11 @@ def _quoted_before(text: str, index: int) -> list:
 
 
 def _escape_hint(q: str) -> str:
-    return ("A '\"' inside text in double quotes is written \\\"." if q == '"' else
-            "A ' inside text in single quotes is written ''.")
+    return (
+        "A '\"' inside text in double quotes is written \\\"."
+        if q == '"'
+        else "A ' inside text in single quotes is written ''."
+    )
 
 
 def _at(mark) -> _At:

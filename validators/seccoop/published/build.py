@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from seccoop.model.report import Problem, Report
 from seccoop.safety.write import Staging, WriteRefused
@@ -18,8 +18,9 @@ class BuildFailed(Exception):
         self.report = report
 
 
-def build(path: str | Path | None = None, notify: Callable[[str], None] | None = None,
-          texts: str | Path | None = None) -> list[str]:
+def build(
+    path: str | Path | None = None, notify: Callable[[str], None] | None = None, texts: str | Path | None = None
+) -> list[str]:
     """Check the curated data of a checkout and write its derived files (data/*.csv,
     data/seccoop.json, datapackage.json). Returns the paths that changed. Raises BuildFailed
     when the data has errors, and WriteRefused when a target cannot be written; either way
@@ -44,8 +45,10 @@ def build(path: str | Path | None = None, notify: Callable[[str], None] | None =
         for target in staging.recovered:
             notify(f"finished an interrupted build: {package.rel(target)}")
         for journal in staging.stale:
-            notify(f"removed {package.rel(journal)}: a journal that matches no interrupted build here "
-                   f"(it renamed nothing); rebuilding")
+            notify(
+                f"removed {package.rel(journal)}: a journal that matches no interrupted build here "
+                f"(it renamed nothing); rebuilding"
+            )
         try:
             outcome = run(package, lambda rel: staging.open(package.root / rel), keep_texts=False)
         except SchemaBroken as exc:

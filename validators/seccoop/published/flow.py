@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from seccoop.checks.layers import load_dataset
 from seccoop.checks.records import Dataset
@@ -23,8 +23,14 @@ class Outcome:
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
 
 
-def run(package: Package, open_output: Callable[[str], Output] = lambda rel: Output(),
-        keep_texts: bool = True, parsed=None, scope=None, schemas: Schemas | None = None) -> Outcome:
+def run(
+    package: Package,
+    open_output: Callable[[str], Output] = lambda rel: Output(),
+    keep_texts: bool = True,
+    parsed=None,
+    scope=None,
+    schemas: Schemas | None = None,
+) -> Outcome:
     """Load and check everything curated and, if nothing is wrong, render the derived files into
     `open_output(path)` (by default only counted and hashed). Raises SchemaBroken when seccoop's
     own schemas are unusable. Without `keep_texts`, `dataset.texts` is empty at the end. `parsed`

@@ -60,8 +60,11 @@ def gate_package(root: Path, descriptor_name: str = "datapackage.json") -> Gated
         return GatedPackage(None, [problem("package-descriptor", "has no list of resources")])
     problems = []
     if doc.get("$schema", PROFILE) != PROFILE or "profile" in doc:
-        problems.append(problem("package-descriptor", f"names a profile other than {PROFILE}; "
-                                "seccoop reads no profile from elsewhere"))
+        problems.append(
+            problem(
+                "package-descriptor", f"names a profile other than {PROFILE}; seccoop reads no profile from elsewhere"
+            )
+        )
     refused: set[str] = set()
     kept = []
     for n, resource in enumerate(doc["resources"]):
@@ -76,8 +79,9 @@ def gate_package(root: Path, descriptor_name: str = "datapackage.json") -> Gated
             paths.check_file(root / resource["path"], root, paths.TABLE_LIMIT)
         except paths.Refused as exc:
             if exc.code == "file-missing":  # as Frictionless said it: a file `build` writes again
-                problems.append(problem("package-frictionless", "scheme-error: the file is missing",
-                                        file=resource["path"]))
+                problems.append(
+                    problem("package-frictionless", "scheme-error: the file is missing", file=resource["path"])
+                )
             else:
                 problems.append(problem(exc.code, exc.reason, file=resource["path"]))
             refused.add(resource.get("name") if isinstance(resource.get("name"), str) else resource["path"])
@@ -97,8 +101,14 @@ def _resource_fault(resource: Any) -> str | None:
     path = resource.get("path")
     if not isinstance(path, str) or not path:
         return "has no `path` naming one file of the package"
-    if ("\\" in path or ":" in path or path.startswith("/") or posixpath.normpath(path) != path
-            or path.startswith("..") or "\0" in path):
+    if (
+        "\\" in path
+        or ":" in path
+        or path.startswith("/")
+        or posixpath.normpath(path) != path
+        or path.startswith("..")
+        or "\0" in path
+    ):
         return f"`path` {path!r} is not a relative path inside the package"
     for key in _FORBIDDEN:
         if key in resource:
@@ -120,9 +130,15 @@ def _without_keys_to(resource: dict, refused: set[str]) -> dict:
     schema = resource.get("schema")
     if not refused or not isinstance(schema, dict) or not isinstance(schema.get("foreignKeys"), list):
         return resource
-    keys = [fk for fk in schema["foreignKeys"]
-            if not (isinstance(fk, dict) and isinstance(fk.get("reference"), dict)
-                    and fk["reference"].get("resource") in refused)]
+    keys = [
+        fk
+        for fk in schema["foreignKeys"]
+        if not (
+            isinstance(fk, dict)
+            and isinstance(fk.get("reference"), dict)
+            and fk["reference"].get("resource") in refused
+        )
+    ]
     return {**resource, "schema": {**schema, "foreignKeys": keys}}
 
 

@@ -11,7 +11,8 @@ import csv
 import hashlib
 import io
 import json
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from seccoop.checks.records import Dataset
 from seccoop.model.load import load_file
@@ -26,8 +27,18 @@ from seccoop.published.tables import (
 from seccoop.safety.write import Output
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-PACKAGE_FIELDS = ("name", "id", "title", "description", "version", "created", "homepage", "keywords",
-                  "licenses", "contributors")
+PACKAGE_FIELDS = (
+    "name",
+    "id",
+    "title",
+    "description",
+    "version",
+    "created",
+    "homepage",
+    "keywords",
+    "licenses",
+    "contributors",
+)
 _FLUSH_ROWS = 2000
 
 
@@ -82,12 +93,20 @@ def load_metadata(package: Package) -> tuple[dict, list[Problem]]:
     if any(p.severity == "error" for p in problems):
         return {}, problems
     if not isinstance(cf.data, dict):
-        return {}, problems + [Problem("yaml-not-records", "package.yaml must be a mapping of release metadata",
-                                       file=cf.display, line=1, column=1)]
+        return {}, problems + [
+            Problem(
+                "yaml-not-records",
+                "package.yaml must be a mapping of release metadata",
+                file=cf.display,
+                line=1,
+                column=1,
+            )
+        ]
     missing = [k for k in ("name", "title", "version", "created", "licenses") if k not in cf.data]
     if missing:
-        return {}, problems + [Problem("schema-required", f"missing field `{missing[0]}`", file=cf.display,
-                                       line=1, column=1)]
+        return {}, problems + [
+            Problem("schema-required", f"missing field `{missing[0]}`", file=cf.display, line=1, column=1)
+        ]
     return cf.data, problems
 
 
@@ -103,27 +122,63 @@ def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -
     for table in TABLES:
         output = outputs[table.path] = open_output(table.path)
         write_csv(output, [c.name for c in table.columns], table.rows(dataset))
-        resources.append(_resource(
-            table.name, table.path, output, type="table", title=table.title, description=table.description,
-            format="csv", mediatype="text/csv", encoding="utf-8", schema=table_schema(table, dataset.schemas)))
+        resources.append(
+            _resource(
+                table.name,
+                table.path,
+                output,
+                type="table",
+                title=table.title,
+                description=table.description,
+                format="csv",
+                mediatype="text/csv",
+                encoding="utf-8",
+                schema=table_schema(table, dataset.schemas),
+            )
+        )
     for name, path, title, description, schema in codelist_resources(dataset.schemas):
         raw = dataset.schemas.codelist_bytes[path.rsplit("/", 1)[1]]
-        resources.append({"name": name, "path": path, "type": "table", "title": title, "description": description,
-                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema,
-                          "bytes": len(raw), "hash": "sha256:" + hashlib.sha256(raw).hexdigest()})
+        resources.append(
+            {
+                "name": name,
+                "path": path,
+                "type": "table",
+                "title": title,
+                "description": description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": schema,
+                "bytes": len(raw),
+                "hash": "sha256:" + hashlib.sha256(raw).hexdigest(),
+            }
+        )
     output = outputs[DOCUMENT] = open_output(DOCUMENT)
     write_document(output, dataset)
-    resources.append(_resource(
-        "seccoop", DOCUMENT, output, type="json", title="All records, nested",
-        description="Every record of the package in one JSON document, shaped as schema/seccoop.schema.json: "
-                    "sources, actors, relations, events and commitments, each with its evidence spans, and "
-                    "each record with its sources and every source's account of it (docs/accounts.md).",
-        format="json", mediatype="application/json", encoding="utf-8"))
+    resources.append(
+        _resource(
+            "seccoop",
+            DOCUMENT,
+            output,
+            type="json",
+            title="All records, nested",
+            description="Every record of the package in one JSON document, shaped as schema/seccoop.schema.json: "
+            "sources, actors, relations, events and commitments, each with its evidence spans, and "
+            "each record with its sources and every source's account of it (docs/accounts.md).",
+            format="json",
+            mediatype="application/json",
+            encoding="utf-8",
+        )
+    )
     descriptor: dict[str, Any] = {"$schema": PROFILE}
     descriptor.update({k: meta[k] for k in PACKAGE_FIELDS if k in meta})
     descriptor["sources"] = [
-        {"title": r.data["title"], **({"path": r.data["path"]} if r.data.get("path") else {}),
-         "version": r.data["published"], **({"url": r.data["url"]} if r.data.get("url") else {})}
+        {
+            "title": r.data["title"],
+            **({"path": r.data["path"]} if r.data.get("path") else {}),
+            "version": r.data["published"],
+            **({"url": r.data["url"]} if r.data.get("url") else {}),
+        }
         for r in dataset.records["source"]
     ]
     descriptor["resources"] = resources

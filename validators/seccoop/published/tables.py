@@ -6,8 +6,9 @@ again here: this module only says which schema field each column shows and how t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from seccoop.checks.accounts import RECORD_FIELDS, account_source, quantity_id, span_id
 from seccoop.checks.records import Dataset
@@ -55,14 +56,24 @@ _PUBLISHED_ID = {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*(#[0-9]+|@
 
 
 def _count(what: str) -> Column:
-    return Column("source_count", None, None, "Source count",
-                  f"How many sources state {what} (an account each); not a claim that they are independent, "
-                  "which wire copies make unknowable.", required=True, spec=_COUNT)
+    return Column(
+        "source_count",
+        None,
+        None,
+        "Source count",
+        f"How many sources state {what} (an account each); not a claim that they are independent, "
+        "which wire copies make unknowable.",
+        required=True,
+        spec=_COUNT,
+    )
 
 
 def _date(kind: str) -> tuple[Column, ...]:
-    return (_c("date_earliest", kind, "date.earliest"), _c("date_latest", kind, "date.latest"),
-            _c("date_precision", kind, "date.precision"))
+    return (
+        _c("date_earliest", kind, "date.earliest"),
+        _c("date_latest", kind, "date.latest"),
+        _c("date_precision", kind, "date.precision"),
+    )
 
 
 def _date_values(data: dict) -> tuple:
@@ -73,6 +84,7 @@ def _date_values(data: dict) -> tuple:
 # -- rows of one record (merged or one account) ------------------------------------------------
 # Each yields the rows a record gives a table; the merged tables add `source_count`, the account
 # tables put the account's source after the record's id (see `_merged`, `_per_account`).
+
 
 def _actor_rows(kind, d):
     yield d["id"], d.get("name"), d.get("type"), d.get("country"), d.get("honorific")
@@ -88,8 +100,17 @@ def _relation_rows(kind, d):
 
 
 def _event_rows(kind, d):
-    yield (d["id"], d.get("type"), d["status"], d.get("summary"), *_date_values(d), d.get("place"),
-           d.get("country"), d.get("part_of"), d.get("attributed_to"))
+    yield (
+        d["id"],
+        d.get("type"),
+        d["status"],
+        d.get("summary"),
+        *_date_values(d),
+        d.get("place"),
+        d.get("country"),
+        d.get("part_of"),
+        d.get("attributed_to"),
+    )
 
 
 def _participant_rows(kind, d):
@@ -98,8 +119,18 @@ def _participant_rows(kind, d):
 
 
 def _commitment_rows(kind, d):
-    yield (d["id"], d.get("action"), d.get("category"), d["strength"], d["status"], d.get("made_in"),
-           d.get("attributed_to"), *_date_values(d), d.get("deadline"), d.get("conditions"))
+    yield (
+        d["id"],
+        d.get("action"),
+        d.get("category"),
+        d["strength"],
+        d["status"],
+        d.get("made_in"),
+        d.get("attributed_to"),
+        *_date_values(d),
+        d.get("deadline"),
+        d.get("conditions"),
+    )
 
 
 def _party_rows(kind, d):
@@ -116,16 +147,19 @@ def _quantity_rows(kind, d):
 def _merged(kinds: tuple[str, ...], record_rows, member) -> Callable:
     """Rows of the merged records, each with the number of sources that state it (the record,
     or with `member`, the member of its set that the row shows)."""
+
     def rows(ds):
         for kind in kinds:
             for record in ds.merged[kind]:
                 for row in record_rows(kind, record.data):
                     yield (*row, record.count(member(row)) if member else len(record.accounts))
+
     return rows
 
 
 def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
     """Rows of every account, each with its source after the record's (or member's) id."""
+
     def rows(ds):
         for kind in kinds:
             for record in ds.merged[kind]:
@@ -133,15 +167,26 @@ def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
                     source = account_source(account)
                     for row in record_rows(kind, account.data):
                         yield (row[0], source, *row[1:])
+
     return rows
 
 
 # The merged record and member tables, each with what its account table is derived from.
-_RECORD_TABLES: list[tuple["Table", tuple[str, ...], Callable]] = []
+_RECORD_TABLES: list[tuple[Table, tuple[str, ...], Callable]] = []
 
 
-def _record_table(kinds: tuple[str, ...], record_rows, name: str, title: str, description: str,
-                  columns: tuple, key: tuple, member=None, merged_only: tuple = (), add=None) -> "Table":
+def _record_table(
+    kinds: tuple[str, ...],
+    record_rows,
+    name: str,
+    title: str,
+    description: str,
+    columns: tuple,
+    key: tuple,
+    member=None,
+    merged_only: tuple = (),
+    add=None,
+) -> Table:
     """A merged record or member table, registered with what its account table derives from.
     `merged_only` columns (after source_count) are the merged table's alone, filled by `add`."""
     rows = _merged(kinds, record_rows, member)
@@ -153,8 +198,20 @@ def _record_table(kinds: tuple[str, ...], record_rows, name: str, title: str, de
 def _sources(ds):
     for r in ds.records["source"]:
         d = r.data
-        yield (d["id"], d["title"], d["published"], d["language"], d.get("publisher"), d.get("url"), d["text"],
-               d["licence"], d.get("path"), d["sha256"], d["length"], d["normalized_sha256"])
+        yield (
+            d["id"],
+            d["title"],
+            d["published"],
+            d["language"],
+            d.get("publisher"),
+            d.get("url"),
+            d["text"],
+            d["licence"],
+            d.get("path"),
+            d["sha256"],
+            d["length"],
+            d["normalized_sha256"],
+        )
 
 
 def _records(ds):
@@ -188,8 +245,15 @@ def _spans(ds):
                 of_source = seen[span["source"]] = set()
             if offsets not in of_source:
                 of_source.add(offsets)
-                yield (span_id(span), span["source"], span["start"], span["end"], span["length"],
-                       span_sha256(span), span["quote"])
+                yield (
+                    span_id(span),
+                    span["source"],
+                    span["start"],
+                    span["end"],
+                    span["length"],
+                    span_sha256(span),
+                    span["quote"],
+                )
 
 
 def _evidence(ds):
@@ -213,26 +277,45 @@ def _retired(ds):
 # What the event type codelist maps each event to (schema/codelists/event-types.csv): on the
 # merged events, so that GDELT users join on them; an account's type is the record's.
 _EVENT_TYPE_MAPPINGS = (
-    Column("cameo_code", None, None, "CAMEO code", "The CAMEO code of the event's type (from "
-           "event_types.cameo_code), for joining with CAMEO-coded data such as GDELT; empty where none fits."),
-    Column("plover_type", None, None, "PLOVER type", "The PLOVER event type of the event's type (from "
-           "event_types.plover_type); empty where none fits."),
-    Column("plover_mode", None, None, "PLOVER mode", "The PLOVER mode of the event's type (from "
-           "event_types.plover_mode); empty where none fits."),
+    Column(
+        "cameo_code",
+        None,
+        None,
+        "CAMEO code",
+        "The CAMEO code of the event's type (from "
+        "event_types.cameo_code), for joining with CAMEO-coded data such as GDELT; empty where none fits.",
+    ),
+    Column(
+        "plover_type",
+        None,
+        None,
+        "PLOVER type",
+        "The PLOVER event type of the event's type (from event_types.plover_type); empty where none fits.",
+    ),
+    Column(
+        "plover_mode",
+        None,
+        None,
+        "PLOVER mode",
+        "The PLOVER mode of the event's type (from event_types.plover_mode); empty where none fits.",
+    ),
 )
 _MERGED_ONLY = {c.name for c in _EVENT_TYPE_MAPPINGS}
 
 
 def _with_type_mappings(rows):
     def with_mappings(ds):
-        mapping = {r["code"]: tuple(r.get(c.name) or None for c in _EVENT_TYPE_MAPPINGS)
-                   for r in ds.schemas.codelists["event-types.csv"].rows}
+        mapping = {
+            r["code"]: tuple(r.get(c.name) or None for c in _EVENT_TYPE_MAPPINGS)
+            for r in ds.schemas.codelists["event-types.csv"].rows
+        }
         for row in rows(ds):
             yield (*row, *mapping.get(row[1], (None,) * len(_EVENT_TYPE_MAPPINGS)))
+
     return with_mappings
 
 
-def _account_table(table: "Table", kinds: tuple[str, ...], record_rows) -> "Table":
+def _account_table(table: Table, kinds: tuple[str, ...], record_rows) -> Table:
     """The account table of a record or member table: its columns, the record's own fields
     optional (an account may leave them out), the account's source after the first column, and
     no source_count; keyed by the record's key and the source (docs/accounts.md)."""
@@ -243,112 +326,330 @@ def _account_table(table: "Table", kinds: tuple[str, ...], record_rows) -> "Tabl
     elif first.name == "id":
         first = _link(kind, kind, kind.title(), f"Id of the {kind} ({table.name}.id) this account is of.")
     own = RECORD_FIELDS.get(kind, ())
-    rest = [Column(c.name, c.kind, c.field, c.title, c.description, c.link,
-                   False if c.field in own else c.required, c.spec) for c in rest]
-    source = _link("source", "source", "Source", "Id of the source whose account this row is (sources.id).",
-                   required=True)
+    rest = [
+        Column(c.name, c.kind, c.field, c.title, c.description, c.link, False if c.field in own else c.required, c.spec)
+        for c in rest
+    ]
+    source = _link(
+        "source", "source", "Source", "Id of the source whose account this row is (sources.id).", required=True
+    )
     key = tuple(first.name if k == "id" else k for k in table.primary_key) + ("source",)
-    return Table(f"account_{table.name}", f"Accounts: {table.title.lower()}",
-                 f"{table.description} As each source states it: one row per source (docs/accounts.md).",
-                 (first, source, *rest), key, _per_account(kinds, record_rows))
+    return Table(
+        f"account_{table.name}",
+        f"Accounts: {table.title.lower()}",
+        f"{table.description} As each source states it: one row per source (docs/accounts.md).",
+        (first, source, *rest),
+        key,
+        _per_account(kinds, record_rows),
+    )
 
 
 ACTORS = _record_table(
-    ("actor",), _actor_rows, "actors", "Actors", "People, organizations, states, government bodies, groups and unnamed collectives.",
-    (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")), ("id",))
+    ("actor",),
+    _actor_rows,
+    "actors",
+    "Actors",
+    "People, organizations, states, government bodies, groups and unnamed collectives.",
+    (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
+    ("id",),
+)
 ACTOR_ALIASES = _record_table(
-    ("actor",), _alias_rows, "actor_aliases", "Actor aliases", "Other names of actors, as written in sources (one row per alias).",
-    (_link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-     Column("alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True),
-     _count("the alias")),
-    ("actor", "alias"), member=lambda row: ("aliases", row[1]))
+    ("actor",),
+    _alias_rows,
+    "actor_aliases",
+    "Actor aliases",
+    "Other names of actors, as written in sources (one row per alias).",
+    (
+        _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+        Column(
+            "alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True
+        ),
+        _count("the alias"),
+    ),
+    ("actor", "alias"),
+    member=lambda row: ("aliases", row[1]),
+)
 RELATIONS = _record_table(
-    ("relation",), _relation_rows, "relations", "Relations", "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
-    (_c("id", "relation"), _c("type", "relation"), _c("subject", "relation", link="actor"),
-     _c("object", "relation", link="actor"), _c("role", "relation"), *_date("relation"), _count("the relation")),
-    ("id",))
+    ("relation",),
+    _relation_rows,
+    "relations",
+    "Relations",
+    "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
+    (
+        _c("id", "relation"),
+        _c("type", "relation"),
+        _c("subject", "relation", link="actor"),
+        _c("object", "relation", link="actor"),
+        _c("role", "relation"),
+        *_date("relation"),
+        _count("the relation"),
+    ),
+    ("id",),
+)
 EVENTS = _record_table(
-    ("event",), _event_rows, "events", "Events", "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
-    (*(_c(n, "event") for n in ("id", "type", "status", "summary")), *_date("event"),
-     _c("place", "event"), _c("country", "event"), _c("part_of", "event", link="event"),
-     _c("attributed_to", "event", link="actor"), _count("the event")),
-    ("id",), merged_only=_EVENT_TYPE_MAPPINGS, add=_with_type_mappings)
+    ("event",),
+    _event_rows,
+    "events",
+    "Events",
+    "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
+    (
+        *(_c(n, "event") for n in ("id", "type", "status", "summary")),
+        *_date("event"),
+        _c("place", "event"),
+        _c("country", "event"),
+        _c("part_of", "event", link="event"),
+        _c("attributed_to", "event", link="actor"),
+        _count("the event"),
+    ),
+    ("id",),
+    merged_only=_EVENT_TYPE_MAPPINGS,
+    add=_with_type_mappings,
+)
 EVENT_PARTICIPANTS = _record_table(
-    ("event",), _participant_rows, "event_participants", "Event participants", "Which actors take part in each event, and in what role.",
-    (_link("event", "event", "Event", "Id of the event (events.id)."),
-     _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
-     _c("role", "event", "participants.role"), _count("that the actor takes part in this role")),
-    ("event", "actor", "role"), member=lambda row: ("participants", row[1], row[2]))
+    ("event",),
+    _participant_rows,
+    "event_participants",
+    "Event participants",
+    "Which actors take part in each event, and in what role.",
+    (
+        _link("event", "event", "Event", "Id of the event (events.id)."),
+        _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
+        _c("role", "event", "participants.role"),
+        _count("that the actor takes part in this role"),
+    ),
+    ("event", "actor", "role"),
+    member=lambda row: ("participants", row[1], row[2]),
+)
 COMMITMENTS = _record_table(
-    ("commitment",), _commitment_rows, "commitments", "Commitments", "Actions actors state they will take, aim, plan or vow to take.",
-    (*(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
-     _c("made_in", "commitment", link="event"), _c("attributed_to", "commitment", link="actor"),
-     *_date("commitment"), _c("deadline", "commitment"), _c("conditions", "commitment"),
-     _count("the commitment")),
-    ("id",))
+    ("commitment",),
+    _commitment_rows,
+    "commitments",
+    "Commitments",
+    "Actions actors state they will take, aim, plan or vow to take.",
+    (
+        *(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
+        _c("made_in", "commitment", link="event"),
+        _c("attributed_to", "commitment", link="actor"),
+        *_date("commitment"),
+        _c("deadline", "commitment"),
+        _c("conditions", "commitment"),
+        _count("the commitment"),
+    ),
+    ("id",),
+)
 COMMITMENT_PARTIES = _record_table(
-    ("commitment",), _party_rows, "commitment_parties", "Commitment parties", "Who commits, and who is partner, beneficiary or target of each commitment.",
-    (_link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
-     _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-     _c("role", "commitment", "parties.role"), _count("that the actor is a party in this role")),
-    ("commitment", "actor", "role"), member=lambda row: ("parties", row[1], row[2]))
+    ("commitment",),
+    _party_rows,
+    "commitment_parties",
+    "Commitment parties",
+    "Who commits, and who is partner, beneficiary or target of each commitment.",
+    (
+        _link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
+        _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+        _c("role", "commitment", "parties.role"),
+        _count("that the actor is a party in this role"),
+    ),
+    ("commitment", "actor", "role"),
+    member=lambda row: ("parties", row[1], row[2]),
+)
 QUANTITIES = _record_table(
-    ("event", "commitment"), _quantity_rows, "quantities", "Quantities", "Numbers stated about events and commitments, as words and as bounds.",
-    (Column("id", None, None, "Id", "Id of the quantity: its record's id, '@', and a slug of its words and unit "
+    ("event", "commitment"),
+    _quantity_rows,
+    "quantities",
+    "Quantities",
+    "Numbers stated about events and commitments, as words and as bounds.",
+    (
+        Column(
+            "id",
+            None,
+            None,
+            "Id",
+            "Id of the quantity: its record's id, '@', and a slug of its words and unit "
             "(what it is, so it never changes when other quantities are added, removed or reordered).",
-            spec=_PUBLISHED_ID),
-     _link("event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."),
-     _link("commitment", "commitment", "Commitment", "Id of the commitment the quantity belongs to (commitments.id); empty for an event's."),
-     *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
-     _count("the quantity")),
-    ("id",), member=lambda row: ("quantities", row[0].split("@", 1)[1]))
+            spec=_PUBLISHED_ID,
+        ),
+        _link(
+            "event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."
+        ),
+        _link(
+            "commitment",
+            "commitment",
+            "Commitment",
+            "Id of the commitment the quantity belongs to (commitments.id); empty for an event's.",
+        ),
+        *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
+        _count("the quantity"),
+    ),
+    ("id",),
+    member=lambda row: ("quantities", row[0].split("@", 1)[1]),
+)
 
 
 TABLES: tuple[Table, ...] = (
-    Table("sources", "Sources", "Source documents: their metadata, rights and fingerprints; an included text is "
-          "kept byte for byte in seeds/, a withheld one is not published (docs/rights.md).",
-          tuple(_c(n, "source") for n in ("id", "title", "published", "language", "publisher", "url", "text",
-                                          "licence", "path", "sha256", "length", "normalized_sha256")),
-          ("id",), _sources),
+    Table(
+        "sources",
+        "Sources",
+        "Source documents: their metadata, rights and fingerprints; an included text is "
+        "kept byte for byte in seeds/, a withheld one is not published (docs/rights.md).",
+        tuple(
+            _c(n, "source")
+            for n in (
+                "id",
+                "title",
+                "published",
+                "language",
+                "publisher",
+                "url",
+                "text",
+                "licence",
+                "path",
+                "sha256",
+                "length",
+                "normalized_sha256",
+            )
+        ),
+        ("id",),
+        _sources,
+    ),
     *(table for table, _, _ in _RECORD_TABLES),
-    Table("records", "Records", "Every record id with its kind: the one table any record id points at.",
-          (Column("id", None, None, "Id", "Id of the record.", required=True, spec={"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}),
-           Column("kind", None, None, "Kind", "The kind of record: source, actor, relation, event or commitment.",
-                  required=True, spec={"type": "string", "enum": ["source", "actor", "relation", "event", "commitment"]}),
-           Column("source_count", None, None, "Source count", "How many sources give an account of the record "
-                  "(1 for a source itself).", required=True, spec=_COUNT)),
-          ("id",), _records),
-    Table("spans", "Evidence spans", "The exact words of a source that state records, with offsets in Unicode code "
-          "points (end exclusive) so that the source text from start to end is the quote, its length and its "
-          "fingerprint (sha256). The quote itself is empty for a withheld text's span that is not published "
-          "(docs/rights.md). Two records quoting the same words share one span.",
-          (Column("id", None, None, "Id", "Id of the span: its source, '@', start, '-', end (what it is, so it never "
-                  "changes when other spans are added, removed or reordered).", required=True, spec=_PUBLISHED_ID),
-           _c("source", "actor", "evidence.source", link="source", required=True),
-           *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end")),
-           Column("length", None, None, "Length", "Length of the quote in Unicode code points (end - start).",
-                  required=True, spec={"type": "integer", "minimum": 1}),
-           _c("sha256", "actor", "evidence.sha256", required=True),
-           _c("quote", "actor", "evidence.quote", required=False)),
-          ("id",), _spans),
-    Table("evidence", "Evidence", "Which span states which record: one row per record and span.",
-          (_link("span", "spans", "Span", "Id of the span (spans.id).", required=True, spec=_PUBLISHED_ID),
-           Column("record_kind", None, None, "Record kind", "The kind of record the span supports: source, actor, relation, event or commitment.", required=True),
-           _link("record", "records", "Record", "Id of the record the span supports (records.id); the column named by record_kind holds it too, as a checked link.", required=True),
-           _link("actor", "actor", "Actor", "Id of the actor the span supports (actors.id); empty otherwise."),
-           _link("relation", "relation", "Relation", "Id of the relation the span supports (relations.id); empty otherwise."),
-           _link("event", "event", "Event", "Id of the event the span supports (events.id); empty otherwise."),
-           _link("commitment", "commitment", "Commitment", "Id of the commitment the span supports (commitments.id); empty otherwise.")),
-          ("span", "record"), _evidence),
+    Table(
+        "records",
+        "Records",
+        "Every record id with its kind: the one table any record id points at.",
+        (
+            Column(
+                "id",
+                None,
+                None,
+                "Id",
+                "Id of the record.",
+                required=True,
+                spec={"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            ),
+            Column(
+                "kind",
+                None,
+                None,
+                "Kind",
+                "The kind of record: source, actor, relation, event or commitment.",
+                required=True,
+                spec={"type": "string", "enum": ["source", "actor", "relation", "event", "commitment"]},
+            ),
+            Column(
+                "source_count",
+                None,
+                None,
+                "Source count",
+                "How many sources give an account of the record (1 for a source itself).",
+                required=True,
+                spec=_COUNT,
+            ),
+        ),
+        ("id",),
+        _records,
+    ),
+    Table(
+        "spans",
+        "Evidence spans",
+        "The exact words of a source that state records, with offsets in Unicode code "
+        "points (end exclusive) so that the source text from start to end is the quote, its length and its "
+        "fingerprint (sha256). The quote itself is empty for a withheld text's span that is not published "
+        "(docs/rights.md). Two records quoting the same words share one span.",
+        (
+            Column(
+                "id",
+                None,
+                None,
+                "Id",
+                "Id of the span: its source, '@', start, '-', end (what it is, so it never "
+                "changes when other spans are added, removed or reordered).",
+                required=True,
+                spec=_PUBLISHED_ID,
+            ),
+            _c("source", "actor", "evidence.source", link="source", required=True),
+            *(_c(n, "actor", f"evidence.{n}", required=True) for n in ("start", "end")),
+            Column(
+                "length",
+                None,
+                None,
+                "Length",
+                "Length of the quote in Unicode code points (end - start).",
+                required=True,
+                spec={"type": "integer", "minimum": 1},
+            ),
+            _c("sha256", "actor", "evidence.sha256", required=True),
+            _c("quote", "actor", "evidence.quote", required=False),
+        ),
+        ("id",),
+        _spans,
+    ),
+    Table(
+        "evidence",
+        "Evidence",
+        "Which span states which record: one row per record and span.",
+        (
+            _link("span", "spans", "Span", "Id of the span (spans.id).", required=True, spec=_PUBLISHED_ID),
+            Column(
+                "record_kind",
+                None,
+                None,
+                "Record kind",
+                "The kind of record the span supports: source, actor, relation, event or commitment.",
+                required=True,
+            ),
+            _link(
+                "record",
+                "records",
+                "Record",
+                "Id of the record the span supports (records.id); the column named by record_kind holds it too, as a checked link.",
+                required=True,
+            ),
+            _link("actor", "actor", "Actor", "Id of the actor the span supports (actors.id); empty otherwise."),
+            _link(
+                "relation",
+                "relation",
+                "Relation",
+                "Id of the relation the span supports (relations.id); empty otherwise.",
+            ),
+            _link("event", "event", "Event", "Id of the event the span supports (events.id); empty otherwise."),
+            _link(
+                "commitment",
+                "commitment",
+                "Commitment",
+                "Id of the commitment the span supports (commitments.id); empty otherwise.",
+            ),
+        ),
+        ("span", "record"),
+        _evidence,
+    ),
     *(_account_table(table, kinds, record_rows) for table, kinds, record_rows in _RECORD_TABLES),
-    Table("possibly_same", "Possibly the same", "Pairs of records that may be the same; both are kept (docs/accounts.md).",
-          (_link("id", "records", "Record", "Id of one record (records.id).", required=True),
-           _link("other", "records", "Other record", "Id of the record it may be the same as (records.id).", required=True),
-           _c("reason", "possibly-same")),
-          ("id", "other"), _possibly_same),
-    Table("retired_ids", "Retired ids", "Ids that once named a published record, span or quantity and never will "
-          "again: renamed, merged (same as) or withdrawn. Join on replaced_by to re-sync data keyed on an old id.",
-          tuple(_c(n, "retired-id") for n in ("id", "table", "replaced_by", "version", "reason")), ("id", "table"), _retired),
+    Table(
+        "possibly_same",
+        "Possibly the same",
+        "Pairs of records that may be the same; both are kept (docs/accounts.md).",
+        (
+            _link("id", "records", "Record", "Id of one record (records.id).", required=True),
+            _link(
+                "other",
+                "records",
+                "Other record",
+                "Id of the record it may be the same as (records.id).",
+                required=True,
+            ),
+            _c("reason", "possibly-same"),
+        ),
+        ("id", "other"),
+        _possibly_same,
+    ),
+    Table(
+        "retired_ids",
+        "Retired ids",
+        "Ids that once named a published record, span or quantity and never will "
+        "again: renamed, merged (same as) or withdrawn. Join on replaced_by to re-sync data keyed on an old id.",
+        tuple(_c(n, "retired-id") for n in ("id", "table", "replaced_by", "version", "reason")),
+        ("id", "table"),
+        _retired,
+    ),
 )
 
 
@@ -394,14 +695,21 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
             constraints["minimum"] = spec["minimum"]
         if constraints:
             field["constraints"] = constraints
-        if spec.get("examples") and spec["examples"][0] is not None and not isinstance(spec["examples"][0], (dict, list)):
+        if (
+            spec.get("examples")
+            and spec["examples"][0] is not None
+            and not isinstance(spec["examples"][0], (dict, list))
+        ):
             field["example"] = spec["examples"][0]
         fields.append(field)
         if col.link:
-            foreign_keys.append({"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}})
+            foreign_keys.append(
+                {"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}}
+            )
         elif spec.get("codelist"):  # a coded column: its codes are a table of the package too
-            foreign_keys.append({"fields": [col.name],
-                                 "reference": {"resource": codelist_table(spec["codelist"]), "fields": ["code"]}})
+            foreign_keys.append(
+                {"fields": [col.name], "reference": {"resource": codelist_table(spec["codelist"]), "fields": ["code"]}}
+            )
     schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
@@ -427,6 +735,7 @@ def _required(schemas: Schemas, col: Column) -> bool:
 
 # -- the nested document ----------------------------------------------------------------------
 
+
 def _plan(schemas: Schemas, schema: dict):
     """How to lay out a value of this schema: for an object, its fields in schema order, each
     with its own plan and the value it takes when absent (null, or [] for a list)."""
@@ -447,17 +756,30 @@ def _ordered(plan, value: Any) -> Any:
     if plan is None:
         return value
     if plan[0] == "object" and isinstance(value, dict):
-        return {name: (_ordered(sub, value[name]) if name in value else
-                       (list(absent) if isinstance(absent, list) else absent))
-                for name, sub, absent in plan[1]}
+        return {
+            name: (
+                _ordered(sub, value[name]) if name in value else (list(absent) if isinstance(absent, list) else absent)
+            )
+            for name, sub, absent in plan[1]
+        }
     if plan[0] == "array" and isinstance(value, list):
         return [_ordered(plan[1], v) for v in value]
     return value
 
 
 def _published_spans(spans: list[dict]) -> list[dict]:
-    return [{"id": span_id(span), "source": span["source"], "quote": span["quote"], "start": span["start"],
-             "end": span["end"], "length": span["length"], "sha256": span_sha256(span)} for span in spans]
+    return [
+        {
+            "id": span_id(span),
+            "source": span["source"],
+            "quote": span["quote"],
+            "start": span["start"],
+            "end": span["end"],
+            "length": span["length"],
+            "sha256": span_sha256(span),
+        }
+        for span in spans
+    ]
 
 
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
@@ -496,8 +818,10 @@ _CODELIST_COLUMNS = {
     "description": ("Description", "What the code means, and when curators use it."),
     "plover_type": ("PLOVER type", "The PLOVER event type this event type maps to; empty where none fits."),
     "plover_mode": ("PLOVER mode", "The PLOVER mode of that type; empty where none applies."),
-    "cameo_code": ("CAMEO code", "The CAMEO code this event type maps to (text: leading zeros count); empty "
-                   "where none fits."),
+    "cameo_code": (
+        "CAMEO code",
+        "The CAMEO code this event type maps to (text: leading zeros count); empty where none fits.",
+    ),
 }
 
 
@@ -517,13 +841,21 @@ def codelist_resources(schemas: Schemas) -> Iterator[tuple[str, str, str, str, d
         fields = []
         for column in header:
             col_title, col_description = _CODELIST_COLUMNS.get(column, (column.replace("_", " ").capitalize(), ""))
-            field: dict[str, Any] = {"name": column, "title": col_title, "description": col_description,
-                                     "type": "string"}
+            field: dict[str, Any] = {
+                "name": column,
+                "title": col_title,
+                "description": col_description,
+                "type": "string",
+            }
             if column in ("code", "title"):
                 field["constraints"] = {"required": True, **({"unique": True} if column == "code" else {})}
             fields.append(field)
-        yield (name, f"{CODELISTS}/{filename}", title,
-               f"Codelist: every code of the {title.lower()} with its title and description"
-               + (", and its CAMEO and PLOVER mappings" if "cameo_code" in header else "")
-               + ". Coded columns of the other tables hold these codes (a foreign key each).",
-               {"fields": fields, "missingValues": [""], "primaryKey": ["code"]})
+        yield (
+            name,
+            f"{CODELISTS}/{filename}",
+            title,
+            f"Codelist: every code of the {title.lower()} with its title and description"
+            + (", and its CAMEO and PLOVER mappings" if "cameo_code" in header else "")
+            + ". Coded columns of the other tables hold these codes (a foreign key each).",
+            {"fields": fields, "missingValues": [""], "primaryKey": ["code"]},
+        )

@@ -33,8 +33,10 @@ def validate(package: Package) -> list[Problem]:
             try:  # as `validate` checks it, once for all resources
                 fpackage.to_descriptor(validate=True)
             except FrictionlessException as exc:
-                return gated.problems + [Problem("package-frictionless", f"{error.type}: {error.message}",
-                                                 file=DESCRIPTOR) for error in exc.to_errors()]
+                return gated.problems + [
+                    Problem("package-frictionless", f"{error.type}: {error.message}", file=DESCRIPTOR)
+                    for error in exc.to_errors()
+                ]
         names = [resource.name for resource in fpackage.resources]
         if len(set(names)) != len(names) or not all(names):
             return gated.problems + _validate_resource(package, fpackage, None)  # Frictionless reports the names
@@ -50,7 +52,6 @@ def validate(package: Package) -> list[Problem]:
         system.deregister("seccoop_gate")
 
 
-
 def _refused(exc: Exception) -> list[Problem]:
     """Frictionless raises its own errors for descriptors it rejects: said as the descriptor's."""
     from frictionless import FrictionlessException
@@ -59,7 +60,6 @@ def _refused(exc: Exception) -> list[Problem]:
         raise exc
     reasons = "; ".join(r.message for r in getattr(exc, "reasons", ()) or ())
     return [Problem("package-descriptor", reasons or exc.error.message, file=DESCRIPTOR)]
-
 
 
 def _validate_resource(package: Package, fpackage, name: str | None) -> list[Problem]:
@@ -72,14 +72,20 @@ def _validate_resource(package: Package, fpackage, name: str | None) -> list[Pro
             result = fpackage.validate() if name is None else fpackage.get_resource(name).validate()
         except Exception as exc:
             return _refused(exc)
-    problems = [Problem("package-frictionless", f"{error.type}: {error.message}", file=DESCRIPTOR)
-                for error in result.errors]
+    problems = [
+        Problem("package-frictionless", f"{error.type}: {error.message}", file=DESCRIPTOR) for error in result.errors
+    ]
     for task in result.tasks:
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            problems.append(Problem("package-frictionless", f"{error.type}: {error.message}",
-                                    file=task.place if not task.place.startswith("/") else package.rel(Path(task.place)),
-                                    line=row))
+            problems.append(
+                Problem(
+                    "package-frictionless",
+                    f"{error.type}: {error.message}",
+                    file=task.place if not task.place.startswith("/") else package.rel(Path(task.place)),
+                    line=row,
+                )
+            )
     return problems
 
 

@@ -54,12 +54,10 @@ class _Background:
             self._waited = os.waitpid(self.pid, 0)
 
 
-
 def _status_text(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
-
 
 
 def parent_death_signal():
@@ -77,7 +75,6 @@ def parent_death_signal():
         return None
     PR_SET_PDEATHSIG = 1
     return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
 
 
 def _worker(parent: int, write: int, function, args) -> None:
@@ -113,7 +110,6 @@ def _worker(parent: int, write: int, function, args) -> None:
         os._exit(status)
 
 
-
 def in_background(function, *args, worth_it: bool = True):
     """Start `function(*args)` in a forked process; return a callable that waits for its result
     (and has `cancel()`). A process of its own keeps the memory the function used from staying
@@ -123,7 +119,6 @@ def in_background(function, *args, worth_it: bool = True):
     if not worth_it or not hasattr(os, "fork"):
         return _Done(function(*args))
     return _Background(function, args)
-
 
 
 class _Done:

@@ -13,8 +13,8 @@ import hashlib
 import io
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 MiB = 1024 * 1024
 CURATED_LIMIT = 64 * MiB
@@ -72,8 +72,9 @@ def check_way(path: Path, root: Path) -> os.stat_result:
             what = "it" if here == path else f"`{here.relative_to(root).as_posix()}` on its way"
             if not os.path.exists(here):  # only whether its target exists, never what it holds
                 raise Refused("file-unreadable", f"{what} is a broken symbolic link", link=here)
-            raise Refused("file-link", f"{what} is a symbolic link; seccoop reads only the "
-                          "package's own files", link=here)
+            raise Refused(
+                "file-link", f"{what} is a symbolic link; seccoop reads only the package's own files", link=here
+            )
     return info if info is not None else os.lstat(root)
 
 
@@ -114,7 +115,7 @@ class LimitedReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def seekable(self) -> bool:
@@ -136,7 +137,7 @@ class LimitedReader(io.RawIOBase):
             self._file.close()
         super().close()
 
-    def __enter__(self) -> "LimitedReader":
+    def __enter__(self) -> LimitedReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -205,8 +206,7 @@ def read_file(path: Path, root: Path | None, limit: int) -> bytes:
 
 def open_text(path: Path, root: Path | None, limit: int) -> io.TextIOWrapper:
     """A file opened through the gate as UTF-8 text (newlines as they are, for the csv module)."""
-    return io.TextIOWrapper(io.BufferedReader(open_file(path, root, limit), _CHUNK), encoding="utf-8",
-                            newline="")
+    return io.TextIOWrapper(io.BufferedReader(open_file(path, root, limit), _CHUNK), encoding="utf-8", newline="")
 
 
 def digest(path: Path, root: Path, limit: int) -> tuple[int, str]:

@@ -40,5 +40,4 @@ def buffer_standard_output() -> None:
     raw = getattr(stdout, "buffer", None)
     if not isinstance(raw, io.RawIOBase) or not isinstance(stdout, io.TextIOWrapper):
         return
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding, errors=stdout.errors,
-                                  newline=None)
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding, errors=stdout.errors, newline=None)

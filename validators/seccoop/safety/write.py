@@ -136,8 +136,9 @@ def check_export_target(out: Path, package_root: Path, folder: bool) -> None:
     for part in PACKAGE_OWN:
         own = root / part
         if where == own or where.is_relative_to(own):
-            raise TargetRefused(f"{out}: is inside the package's own files ({part}); "
-                                f"export somewhere outside {', '.join(PACKAGE_OWN)}")
+            raise TargetRefused(
+                f"{out}: is inside the package's own files ({part}); export somewhere outside {', '.join(PACKAGE_OWN)}"
+            )
 
 
 def refuse_unwritable(path: Path) -> None:
@@ -150,8 +151,11 @@ def refuse_unwritable(path: Path) -> None:
         raise WriteRefused(f"{path}: cannot be written: a file is where a folder on its way should be") from None
     if not stat.S_ISREG(st.st_mode):
         kind = _kind(st.st_mode)
-        raise WriteRefused(f"{path}: is {kind}, not a file" if kind == "a folder"
-                           else f"{path}: is {kind}, not a regular file; seccoop replaces only regular files")
+        raise WriteRefused(
+            f"{path}: is {kind}, not a file"
+            if kind == "a folder"
+            else f"{path}: is {kind}, not a regular file; seccoop replaces only regular files"
+        )
     # The mode bit, not only access(): root may write anything, but a file someone marked
     # read-only is not ours to replace.
     if not os.access(path, os.W_OK) or not st.st_mode & stat.S_IWUSR:
@@ -165,8 +169,9 @@ def _create(path: Path, flags: int) -> int:
     try:
         return os.open(path, flags | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o600)
     except FileExistsError:
-        raise WriteRefused(f"{path}: something is already there, at a name only this run of seccoop "
-                           "uses; remove it") from None
+        raise WriteRefused(
+            f"{path}: something is already there, at a name only this run of seccoop uses; remove it"
+        ) from None
 
 
 def _refuse_planted(path: Path) -> None:
@@ -177,8 +182,10 @@ def _refuse_planted(path: Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISDIR(mode):
-        raise WriteRefused(f"{path}: is a folder, at a name seccoop keeps for its own temporary, lock "
-                           "and journal files (seccoop never makes such a folder); remove or rename it")
+        raise WriteRefused(
+            f"{path}: is a folder, at a name seccoop keeps for its own temporary, lock "
+            "and journal files (seccoop never makes such a folder); remove or rename it"
+        )
 
 
 def _open_regular(path: Path) -> int:
@@ -190,8 +197,11 @@ def _open_regular(path: Path) -> int:
         return os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
     seen = os.lstat(path)
     if not stat.S_ISREG(seen.st_mode):
-        raise OSError(errno.ELOOP if stat.S_ISLNK(seen.st_mode) else errno.EINVAL,
-                      f"is {_kind(seen.st_mode)}, not a regular file", str(path))
+        raise OSError(
+            errno.ELOOP if stat.S_ISLNK(seen.st_mode) else errno.EINVAL,
+            f"is {_kind(seen.st_mode)}, not a regular file",
+            str(path),
+        )
     fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     opened = os.fstat(fd)
     if (opened.st_dev, opened.st_ino) != (seen.st_dev, seen.st_ino):  # replaced since lstat
@@ -308,8 +318,11 @@ def _roll_forward(folder: Path, journal: Path, token: str) -> list[Path] | None:
         except FileNotFoundError:
             st = None
         if st is not None:
-            if not (stat.S_ISREG(st.st_mode) and [st.st_dev, st.st_ino, st.st_ctime_ns] ==
-                    [e["dev"], e["ino"], e["ctime_ns"]] and _sha256_nofollow(e["tmp_path"]) == e["sha256"]):
+            if not (
+                stat.S_ISREG(st.st_mode)
+                and [st.st_dev, st.st_ino, st.st_ctime_ns] == [e["dev"], e["ino"], e["ctime_ns"]]
+                and _sha256_nofollow(e["tmp_path"]) == e["sha256"]
+            ):
                 return None
             try:  # a folder (or a link) put where its target was is never renamed over
                 if not stat.S_ISREG(os.lstat(e["target_path"]).st_mode):
@@ -322,8 +335,11 @@ def _roll_forward(folder: Path, journal: Path, token: str) -> list[Path] | None:
             st = os.lstat(e["target_path"])
         except FileNotFoundError:
             return None
-        if not (stat.S_ISREG(st.st_mode) and [st.st_dev, st.st_ino] == [e["dev"], e["ino"]]
-                and _sha256_nofollow(e["target_path"]) == e["sha256"]):
+        if not (
+            stat.S_ISREG(st.st_mode)
+            and [st.st_dev, st.st_ino] == [e["dev"], e["ino"]]
+            and _sha256_nofollow(e["target_path"]) == e["sha256"]
+        ):
             return None
     for e in waiting:
         os.replace(e["tmp_path"], e["target_path"])
@@ -362,16 +378,18 @@ class Staging:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
-            raise WriteRefused(f"{folder}: is not a folder (a file is where it, or a folder above it, "
-                               "should be)") from None
+            raise WriteRefused(
+                f"{folder}: is not a folder (a file is where it, or a folder above it, should be)"
+            ) from None
         self._created += missing  # deepest first
         # The lock appears under its final name only once it is held, so no other run can take
         # a run that is starting for a dead one.
         lock = folder / f".seccoop-{self.token}.lock"
         pending = folder / f".seccoop-{self.token}.lock-new"
         if os.path.lexists(lock):  # the rename below would replace a file there, and fail on a folder
-            raise WriteRefused(f"{lock}: something is already there, at a name only this run of "
-                               "seccoop uses; remove it")
+            raise WriteRefused(
+                f"{lock}: something is already there, at a name only this run of seccoop uses; remove it"
+            )
         if LOCKING != "flock":
             # Windows: held from the moment it is made, since the open file is the lock (and an
             # open file cannot be renamed there); elsewhere without flock, only a name.
@@ -502,8 +520,16 @@ class Staging:
         files = []
         for tmp, target, sha256 in changed:
             st = os.lstat(tmp)
-            files.append({"tmp": tmp.name, "target": target.relative_to(folder).as_posix(), "sha256": sha256,
-                          "dev": st.st_dev, "ino": st.st_ino, "ctime_ns": st.st_ctime_ns})
+            files.append(
+                {
+                    "tmp": tmp.name,
+                    "target": target.relative_to(folder).as_posix(),
+                    "sha256": sha256,
+                    "dev": st.st_dev,
+                    "ino": st.st_ino,
+                    "ctime_ns": st.st_ctime_ns,
+                }
+            )
         journal = folder / f".seccoop-{self.token}.journal"
         fd = _create(journal, os.O_WRONLY)
         try:
@@ -564,7 +590,7 @@ class Staging:
                 errors[0].add_note(f"seccoop could not remove: {', '.join(left)}")
             raise errors[0]
 
-    def __enter__(self) -> "Staging":
+    def __enter__(self) -> Staging:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:

@@ -145,13 +145,13 @@ class Diff:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.records or self.retired_ids or self.links_added or self.links_removed
-                    or self.version_changed)
+        return bool(self.records or self.retired_ids or self.links_added or self.links_removed or self.version_changed)
 
     def summary(self) -> dict[str, int]:
         out = {change: len(self.of(change)) for change in CHANGES}
-        out.update(retired_ids=len(self.retired_ids), links_added=len(self.links_added),
-                   links_removed=len(self.links_removed))
+        out.update(
+            retired_ids=len(self.retired_ids), links_added=len(self.links_added), links_removed=len(self.links_removed)
+        )
         return out
 
 
@@ -160,6 +160,7 @@ class Diff:
 # Both versions may come from anyone (a release asset, a pull request's revision): every value is
 # checked for the shape comparing and rendering use before either runs, so a crafted document is
 # refused as unreadable (exit 2), naming the version, the file and what is wrong, never a crash.
+
 
 def read_published(version: Version) -> Published:
     """The records, retired ids and links `version` publishes (Unreadable when it holds none, or
@@ -188,13 +189,15 @@ def read_published(version: Version) -> Published:
             if problem is not None:
                 raise Unreadable(f"{version.label}: {DOCUMENT}: {_where(kind, n, record)}: {problem}")
             if record["id"] in records:
-                raise Unreadable(f"{version.label}: {DOCUMENT}: {_where(kind, n, record)}: "
-                                 "its id names two records")
+                raise Unreadable(f"{version.label}: {DOCUMENT}: {_where(kind, n, record)}: its id names two records")
             records[record["id"]] = (kind, record)
             with_accounts = with_accounts or "accounts" in record
     retired = {row["id"]: row for row in _rows(version, "data/retired_ids.csv") if row.get("id")}
-    links = {_pair(row["id"], row["other"]): row.get("reason") or ""
-             for row in _rows(version, "data/possibly_same.csv") if row.get("id") and row.get("other")}
+    links = {
+        _pair(row["id"], row["other"]): row.get("reason") or ""
+        for row in _rows(version, "data/possibly_same.csv")
+        if row.get("id") and row.get("other")
+    }
     return Published(version.label, found, records, retired, links, with_accounts)
 
 
@@ -308,6 +311,7 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 # -- comparing --------------------------------------------------------------------------------
 
+
 def compare(old: Published, new: Published) -> Diff:
     """Every difference between two published versions, in a deterministic order."""
     diff = Diff(old, new)
@@ -321,8 +325,12 @@ def compare(old: Published, new: Published) -> Diff:
             diff.records.append(RecordChange(kind, id_, "removed", record=record))
             continue
         successor = _successor(id_, new.retired)
-        retirement = {"replaced_by": entry.get("replaced_by") or None, "successor": successor,
-                      "version": entry.get("version") or None, "reason": entry.get("reason") or None}
+        retirement = {
+            "replaced_by": entry.get("replaced_by") or None,
+            "successor": successor,
+            "version": entry.get("version") or None,
+            "reason": entry.get("reason") or None,
+        }
         if not retirement["replaced_by"]:
             how = "withdrawn"
         elif successor is None:
@@ -349,13 +357,21 @@ def compare(old: Published, new: Published) -> Diff:
             diff.records.append(RecordChange(kind, id_, "added", record=record))
     diff.records.sort(key=lambda r: (CHANGES.index(r.change), _kind_order(r.kind), r.id))
     diff.retired_ids = sorted(
-        ({"id": id_, **{k: v or None for k, v in row.items() if k != "id"}}
-         for id_, row in new.retired.items() if id_ not in old.retired and id_ not in old.records),
-        key=lambda row: (row.get("table") or "", row["id"]))
-    diff.links_added = [{"id": a, "other": b, "reason": new.possibly_same[(a, b)]}
-                        for a, b in sorted(new.possibly_same.keys() - old.possibly_same.keys())]
-    diff.links_removed = [{"id": a, "other": b, "reason": old.possibly_same[(a, b)]}
-                          for a, b in sorted(old.possibly_same.keys() - new.possibly_same.keys())]
+        (
+            {"id": id_, **{k: v or None for k, v in row.items() if k != "id"}}
+            for id_, row in new.retired.items()
+            if id_ not in old.retired and id_ not in old.records
+        ),
+        key=lambda row: (row.get("table") or "", row["id"]),
+    )
+    diff.links_added = [
+        {"id": a, "other": b, "reason": new.possibly_same[(a, b)]}
+        for a, b in sorted(new.possibly_same.keys() - old.possibly_same.keys())
+    ]
+    diff.links_removed = [
+        {"id": a, "other": b, "reason": old.possibly_same[(a, b)]}
+        for a, b in sorted(old.possibly_same.keys() - new.possibly_same.keys())
+    ]
     return diff
 
 
@@ -379,8 +395,7 @@ def _successor(id_: str, retired: dict[str, dict]) -> str | None:
 
 def _record_details(old: dict, new: dict, compare_accounts: bool) -> dict:
     fields = field_changes(old, new, NOT_FIELDS)
-    details = {"fields": fields, "evidence": evidence_changes(old.get("evidence"), new.get("evidence")),
-               "accounts": ()}
+    details = {"fields": fields, "evidence": evidence_changes(old.get("evidence"), new.get("evidence")), "accounts": ()}
     if compare_accounts:
         details["accounts"] = account_changes(old.get("accounts"), new.get("accounts"), fields)
     return details
@@ -409,8 +424,13 @@ def _value_changes(name: str, old: Any, new: Any) -> list[FieldChange]:
         news = _members(new if isinstance(new, list) else [])
         if olds.keys() == news.keys():
             return []
-        return [FieldChange(name, added=tuple(news[k] for k in sorted(news.keys() - olds.keys())),
-                            removed=tuple(olds[k] for k in sorted(olds.keys() - news.keys())))]
+        return [
+            FieldChange(
+                name,
+                added=tuple(news[k] for k in sorted(news.keys() - olds.keys())),
+                removed=tuple(olds[k] for k in sorted(olds.keys() - news.keys())),
+            )
+        ]
     if old == new and type(old) is type(new):
         return []
     return [FieldChange(name, old, new)]
@@ -444,8 +464,10 @@ def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
     gone = [s for k, s in olds if k not in same]
     came = [s for k, s in news if k not in same]
     out = []
-    for change, pairs in (("moved", lambda a, b: (a["source"], a["quote"]) == (b["source"], b["quote"])),
-                          ("requoted", _overlap)):
+    for change, pairs in (
+        ("moved", lambda a, b: (a["source"], a["quote"]) == (b["source"], b["quote"])),
+        ("requoted", _overlap),
+    ):
         for a in list(gone):
             b = next((b for b in came if pairs(a, b)), None)
             if b is not None:
@@ -458,8 +480,13 @@ def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
 
 
 def _overlap(a: dict, b: dict) -> bool:
-    return (a["source"] == b["source"] and _num(a["start"]) >= 0 and _num(b["start"]) >= 0
-            and _num(a["start"]) < _num(b["end"]) and _num(b["start"]) < _num(a["end"]))
+    return (
+        a["source"] == b["source"]
+        and _num(a["start"]) >= 0
+        and _num(b["start"]) >= 0
+        and _num(a["start"]) < _num(b["end"])
+        and _num(b["start"]) < _num(a["end"])
+    )
 
 
 def account_changes(old: Any, new: Any, record_fields: tuple[FieldChange, ...]) -> tuple[AccountChange, ...]:
@@ -474,8 +501,9 @@ def account_changes(old: Any, new: Any, record_fields: tuple[FieldChange, ...]) 
         elif source not in olds:
             out.append(AccountChange(str(source), "added"))
         else:
-            fields = tuple(c for c in field_changes(olds[source], news[source], NOT_ACCOUNT_FIELDS)
-                           if c not in record_fields)
+            fields = tuple(
+                c for c in field_changes(olds[source], news[source], NOT_ACCOUNT_FIELDS) if c not in record_fields
+            )
             if fields:
                 out.append(AccountChange(str(source), "changed", fields))
     return tuple(out)
@@ -486,14 +514,15 @@ def diff(old: str, new: str | None = None) -> Diff:
     `git:REV[:FOLDER]`; `new` by default the package at or above the current folder). Raises
     Unreadable when either holds no readable package. Any temporary folder is removed."""
     with contextlib.ExitStack() as stack:
-        versions = [stack.enter_context(open_version(str(spec) if spec is not None else None))
-                    for spec in (old, new)]
+        versions = [stack.enter_context(open_version(str(spec) if spec is not None else None)) for spec in (old, new)]
         return compare(*(read_published(v) for v in versions))
 
 
 # -- rendering --------------------------------------------------------------------------------
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._@#-]*")
+
+
 def _value(value: Any) -> str:
     """A value as JSON on one line, every character that does not print as itself escaped
     (seccoop.safety.terminal): published data never steers a terminal or hides text."""
@@ -532,28 +561,48 @@ def _name(name: str) -> str:
 def _field_lines(change: FieldChange, prefix: Line = ()) -> list[Line]:
     name = [*prefix, (_name(change.field), True), (": ", False)]
     if change.is_set:
-        return ([[*name, ("+ ", False), (_value(m), True)] for m in change.added] +
-                [[*name, ("- ", False), (_value(m), True)] for m in change.removed])
+        return [[*name, ("+ ", False), (_value(m), True)] for m in change.added] + [
+            [*name, ("- ", False), (_value(m), True)] for m in change.removed
+        ]
     return [[*name, (_value(change.old), True), (" → ", False), (_value(change.new), True)]]
 
 
 def _span_line(change: SpanChange) -> Line:
     old, new = change.old, change.new
     if change.change == "moved":
-        return [("evidence moved: ", False), (_span_text(old), True), (" → ", False), (_span_text(new), True),
-                (" ", False), (_value(new["quote"]), True)]
+        return [
+            ("evidence moved: ", False),
+            (_span_text(old), True),
+            (" → ", False),
+            (_span_text(new), True),
+            (" ", False),
+            (_value(new["quote"]), True),
+        ]
     if change.change == "requoted":
-        return [("evidence requoted: ", False), (_span_text(old), True), (" ", False), (_value(old["quote"]), True),
-                (" → ", False), (_span_text(new), True), (" ", False), (_value(new["quote"]), True)]
+        return [
+            ("evidence requoted: ", False),
+            (_span_text(old), True),
+            (" ", False),
+            (_value(old["quote"]), True),
+            (" → ", False),
+            (_span_text(new), True),
+            (" ", False),
+            (_value(new["quote"]), True),
+        ]
     span = new or old
-    return [(f"evidence {change.change}: ", False), (_span_text(span), True), (" ", False),
-            (_value(span["quote"]), True)]
+    return [
+        (f"evidence {change.change}: ", False),
+        (_span_text(span), True),
+        (" ", False),
+        (_value(span["quote"]), True),
+    ]
 
 
 def _detail_lines(change: RecordChange) -> list[Line]:
     lines = [line for f in change.fields for line in _field_lines(f)]
-    lines += [[(f"account {a.change}: ", False), (_id(a.source), True)]
-              for a in change.accounts if a.change != "changed"]
+    lines += [
+        [(f"account {a.change}: ", False), (_id(a.source), True)] for a in change.accounts if a.change != "changed"
+    ]
     for account in change.accounts:
         if account.change == "changed":
             prefix = [("account ", False), (_id(account.source), True), (" ", False)]
@@ -631,14 +680,19 @@ def _summary_line(diff: Diff) -> str:
 
 def render_json(diff: Diff) -> str:
     """The whole difference as data: both versions, counts, and every change."""
+
     def side(p: Published) -> dict:
         return {"label": p.label, "version": p.version}
 
-    doc = {"old": side(diff.old), "new": side(diff.new), "changes": diff.has_changes,
-           "summary": diff.summary(),
-           **{change: [r.as_json() for r in diff.of(change)] for change in CHANGES},
-           "retired_ids": diff.retired_ids,
-           "possibly_same": {"added": diff.links_added, "removed": diff.links_removed}}
+    doc = {
+        "old": side(diff.old),
+        "new": side(diff.new),
+        "changes": diff.has_changes,
+        "summary": diff.summary(),
+        **{change: [r.as_json() for r in diff.of(change)] for change in CHANGES},
+        "retired_ids": diff.retired_ids,
+        "possibly_same": {"added": diff.links_added, "removed": diff.links_removed},
+    }
     # Escaped line by line (seccoop.safety.terminal): still the same JSON, never a raw control character.
     return "".join(shown(line) + "\n" for line in json.dumps(doc, ensure_ascii=False, indent=2).split("\n"))
 
@@ -653,8 +707,11 @@ def _code(text: str) -> str:
 def render_markdown(diff: Diff) -> str:
     """Sections ready to paste under a release in CHANGELOG.md; every value from the data is in a
     code span, so nothing in it is read as Markdown or HTML."""
-    out = ["### Data changes", "",
-           f"From {_code(_version_label(diff.old))} to {_code(_version_label(diff.new))}: {_summary_line(diff)}."]
+    out = [
+        "### Data changes",
+        "",
+        f"From {_code(_version_label(diff.old))} to {_code(_version_label(diff.new))}: {_summary_line(diff)}.",
+    ]
     if diff.version_changed:
         out += ["", f"Version {_code(_value(diff.old.version))} → {_code(_value(diff.new.version))}."]
 
@@ -674,14 +731,18 @@ def render_markdown(diff: Diff) -> str:
     section("Added records", [line for c in diff.of("added") for line in item(c)])
     section("Removed records", [line for c in diff.of("removed") for line in item(c)])
     id_changes = [line for c in diff.of("retired") for line in item(c, _retirement(c, _code))]
-    id_changes += [f"- {_table(row, _code)} {_code(_id(row['id']))} "
-                   + (f"replaced by {_code(_id(row['replaced_by']))}" if row.get("replaced_by") else "withdrawn")
-                   for row in diff.retired_ids]
+    id_changes += [
+        f"- {_table(row, _code)} {_code(_id(row['id']))} "
+        + (f"replaced by {_code(_id(row['replaced_by']))}" if row.get("replaced_by") else "withdrawn")
+        for row in diff.retired_ids
+    ]
     section("Id changes", id_changes)
     section("Changed records", [line for c in diff.of("changed") for line in item(c)])
-    section("Possibly the same",
-            [f"- added: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_added] +
-            [f"- removed: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_removed])
+    section(
+        "Possibly the same",
+        [f"- added: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_added]
+        + [f"- removed: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_removed],
+    )
     return "\n".join(out) + "\n"
 
 

@@ -19,9 +19,9 @@ import subprocess
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from seccoop.model.package import DESCRIPTOR, DOCUMENT, NoPackage, find_package
 from seccoop.safety import paths
@@ -34,20 +34,29 @@ OPTIONAL = ("data/retired_ids.csv", "data/possibly_same.csv")
 # Limits for an archive from anyone (a release asset, a pull request's artifact). A real release
 # is a few dozen files and the 100k-event benchmark's nested document is well under 1 GiB;
 # published JSON and CSV compress about 4-10:1, a zip bomb's members thousands to one.
-ARCHIVE_LIMIT = 8 * 1024 * paths.MiB      # the archive file itself
-ARCHIVE_MEMBERS = 100_000                 # entries in its central directory
-MEMBER_LIMIT = 1024 * paths.MiB           # one member, uncompressed
-TOTAL_LIMIT = 4 * 1024 * paths.MiB        # all members, uncompressed
-RATIO_LIMIT = 200                         # uncompressed : compressed, for members over RATIO_FLOOR
-RATIO_FLOOR = paths.MiB                   # a small member is harmless whatever its ratio
-READ_LIMIT = MEMBER_LIMIT                 # any one published file read for a comparison
+ARCHIVE_LIMIT = 8 * 1024 * paths.MiB  # the archive file itself
+ARCHIVE_MEMBERS = 100_000  # entries in its central directory
+MEMBER_LIMIT = 1024 * paths.MiB  # one member, uncompressed
+TOTAL_LIMIT = 4 * 1024 * paths.MiB  # all members, uncompressed
+RATIO_LIMIT = 200  # uncompressed : compressed, for members over RATIO_FLOOR
+RATIO_FLOOR = paths.MiB  # a small member is harmless whatever its ratio
+READ_LIMIT = MEMBER_LIMIT  # any one published file read for a comparison
 
 # What zipfile raises on an archive whose headers or data are corrupt or of a kind it cannot read:
 # beside its own errors, those of the decompressors (bz2's is a bare OSError) and of a seek to an
 # offset a header made up (EINVAL). The archive is a regular file already open: reading it fails
 # for no reason of the environment's.
-CORRUPT = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError,
-           RuntimeError, OSError, zlib.error, lzma.LZMAError)
+CORRUPT = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 GIT_TIMEOUT = 300  # seconds for one git command: a revision read never hangs a CI job
 
@@ -129,6 +138,7 @@ def _write_new(folder: Path, rel: str, chunks: Iterator[bytes], limit: int, what
 
 # -- zip archives -----------------------------------------------------------------------------
 
+
 def _from_zip(label: str, path: Path, folder: Path) -> Version:
     try:
         handle = paths.open_archive(path, ARCHIVE_LIMIT)
@@ -168,8 +178,10 @@ def _safe_members(label: str, archive: zipfile.ZipFile) -> dict[str, zipfile.Zip
         if why is None and info.file_size > MEMBER_LIMIT:
             why = f"{info.file_size} bytes uncompressed; at most {MEMBER_LIMIT} are read"
         if why is None and info.file_size > RATIO_FLOOR and info.file_size > RATIO_LIMIT * max(info.compress_size, 1):
-            why = (f"compressed {info.file_size // max(info.compress_size, 1)}:1 "
-                   f"(at most {RATIO_LIMIT}:1): a zip bomb, not published data")
+            why = (
+                f"compressed {info.file_size // max(info.compress_size, 1)}:1 "
+                f"(at most {RATIO_LIMIT}:1): a zip bomb, not published data"
+            )
         if why is not None:
             raise Unreadable(f"{label}: refused member {name!r}: {why}")
         total += info.file_size
@@ -224,19 +236,36 @@ def _extract(label: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo, folder
 
 # -- git revisions ----------------------------------------------------------------------------
 
+
 def _from_git(label: str, folder: Path) -> Version:
     """`git:REV` or `git:REV:FOLDER` of the git checkout holding the current folder. FOLDER is the
     package's folder from the repository's top; by default, that of the package at or above the
     current folder. Only plumbing runs (rev-parse, ls-tree, cat-file): no hook, no filter, no
     checkout, and never a shell."""
-    rev, _, sub = label[len("git:"):].partition(":")
+    rev, _, sub = label[len("git:") :].partition(":")
     if not rev or rev.startswith("-") or any(c in rev for c in "\x00\n\r"):
         raise Unreadable(f"{label}: not a git revision (write git:REV or git:REV:FOLDER)")
-    shown = _git(label, "rev-parse", "--show-toplevel", cwd=Path.cwd(),
-                 missing=f"{label}: the current folder is not inside a git checkout")
+    shown = _git(
+        label,
+        "rev-parse",
+        "--show-toplevel",
+        cwd=Path.cwd(),
+        missing=f"{label}: the current folder is not inside a git checkout",
+    )
     top_path = Path(shown.decode("utf-8", "surrogateescape").rstrip("\n"))
-    commit = _git(label, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=top_path,
-                  missing=f"{label}: unknown git revision {rev!r}").decode("ascii").strip()
+    commit = (
+        _git(
+            label,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            f"{rev}^{{commit}}",
+            cwd=top_path,
+            missing=f"{label}: unknown git revision {rev!r}",
+        )
+        .decode("ascii")
+        .strip()
+    )
     prefix = _git_folder(label, sub, top_path)
     entries = _git_entries(label, commit, top_path, [prefix + rel for rel in REQUIRED + OPTIONAL])
     for rel in REQUIRED + OPTIONAL:
@@ -244,8 +273,10 @@ def _from_git(label: str, folder: Path) -> Version:
         if entry is None:
             if rel in REQUIRED:
                 where = f"{rev}:{prefix or './'}"
-                raise Unreadable(f"{label}: no {rel} at {where}" +
-                                 ("; was the package built and committed there?" if rel == DOCUMENT else ""))
+                raise Unreadable(
+                    f"{label}: no {rel} at {where}"
+                    + ("; was the package built and committed there?" if rel == DOCUMENT else "")
+                )
             continue
         mode, kind, obj, size = entry
         if kind != "blob" or mode not in ("100644", "100755"):
@@ -284,9 +315,16 @@ def _git_entries(label: str, commit: str, top: Path, wanted: list[str]) -> dict[
 
 
 def _git_blob(label: str, obj: str, top: Path, folder: Path, rel: str) -> None:
-    process = subprocess.Popen(["git", "cat-file", "blob", obj], cwd=top, env=git_env(),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["git", "cat-file", "blob", obj],
+        cwd=top,
+        env=git_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+
         def chunks() -> Iterator[bytes]:
             while chunk := process.stdout.read(paths.MiB):
                 yield chunk
@@ -303,8 +341,9 @@ def _git_blob(label: str, obj: str, top: Path, folder: Path, rel: str) -> None:
 
 def _git(label: str, *args: str, cwd: Path, missing: str | None = None) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, env=git_env(), stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=GIT_TIMEOUT)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=git_env(), stdin=subprocess.DEVNULL, capture_output=True, timeout=GIT_TIMEOUT
+        )
     except FileNotFoundError:
         raise Unreadable(f"{label}: git is not installed") from None
     except subprocess.TimeoutExpired:
