@@ -52,8 +52,13 @@ class BuildWithPackage(build_py):
 class SdistByRights(sdist):
     def make_release_tree(self, base_dir, files):
         shipped = included_seeds(HERE)
-        files = [f for f in files if not Path(f).as_posix().startswith(("seeds/", "texts/"))
-                 or Path(f).as_posix() in shipped or Path(f).as_posix() == "seeds/README.md"]
+        files = [
+            f
+            for f in files
+            if not Path(f).as_posix().startswith(("seeds/", "texts/"))
+            or Path(f).as_posix() in shipped
+            or Path(f).as_posix() == "seeds/README.md"
+        ]
         super().make_release_tree(base_dir, files)
 
 

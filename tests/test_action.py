@@ -301,7 +301,8 @@ def test_github_annotations_prefix_the_package_folder(package, prefix, tmp_path,
     monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace))
     out = render_report(_report(package.format(workspace=workspace)), "github").splitlines()
     assert out[:3] == [
-        "::error title=internal-error::no file%0Ahint: Please report this with the command you ran; it is a bug in seccoop.",
+        "::error title=internal-error::no file"
+        "%0Ahint: Please report this with the command you ran; it is a bug in seccoop.",
         f"::error file={prefix}data/curated/events.yaml,line=2,col=9,title=codelist-unknown::bad code"
         "%0Ahint: Use one of the codes in schema/codelists/ (the message lists the nearest).",
         f"::error file={prefix}data/events.csv,title=package-stale::stale"

@@ -166,24 +166,26 @@ def test_add_source_refuses_an_included_text_without_licence_as_a_wrong_command_
             " date 2024-02-30 Gamma news",
             (),
             "the first line reads ' date 2024-02-30 Gamma news', which looks like the line "
-            "`date YYYY-MM-DD TITLE` but is not one: 2024-02-30 is not a date on the calendar. The document is kept byte for "
-            "byte, so either add a copy whose first line is right, or give --title and --published (the line is then the "
-            "document's own text)",
+            "`date YYYY-MM-DD TITLE` but is not one: 2024-02-30 is not a date on the calendar. "
+            "The document is kept byte for byte, so either add a copy whose first line is right, "
+            "or give --title and --published (the line is then the document's own text)",
         ),
         (
             "Date: 2024-04-01 Gamma news",
             ("--title", "Gamma news"),
             "the first line reads 'Date: 2024-04-01 Gamma news', "
-            "which looks like the line `date YYYY-MM-DD TITLE` but is not one: it is not `date YYYY-MM-DD TITLE` (lowercase "
-            "`date`, one space, the date, one space, the title). The document is kept byte for byte, so either add a copy "
-            "whose first line is right, or give --title and --published (the line is then the document's own text)",
+            "which looks like the line `date YYYY-MM-DD TITLE` but is not one: "
+            "it is not `date YYYY-MM-DD TITLE` (lowercase `date`, one space, the date, one space, the title). "
+            "The document is kept byte for byte, so either add a copy whose first line is right, "
+            "or give --title and --published (the line is then the document's own text)",
         ),
         (
             "date 2024-04-01 ",
             (),
             "the first line reads 'date 2024-04-01 ', which looks like the line `date YYYY-MM-DD "
-            "TITLE` but is not one: no title follows the date. The document is kept byte for byte, so either add a copy "
-            "whose first line is right, or give --title and --published (the line is then the document's own text)",
+            "TITLE` but is not one: no title follows the date. "
+            "The document is kept byte for byte, so either add a copy whose first line is right, "
+            "or give --title and --published (the line is then the document's own text)",
         ),
     ],
 )
@@ -403,8 +405,8 @@ def test_remove_source_refuses_a_cited_source_and_lists_its_citers(base_package)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0] == (
-        "seccoop: source `beta` is cited (%d place(s) below), so it cannot be removed; remove those "
-        "spans (or their records) first; nothing was changed" % (len(lines) - 1)
+        f"seccoop: source `beta` is cited ({len(lines) - 1} place(s) below), so it cannot be removed; remove those "
+        "spans (or their records) first; nothing was changed"
     )
     assert len(lines) > 1 and all(line.startswith("  data/curated/") for line in lines[1:])
     assert "  data/curated/actors/beta.yaml:" in result.stderr

@@ -68,11 +68,11 @@ def served(base_package, tmp_path):
             try:
                 _get(base, "/-/versions.json")
                 break
-            except OSError:
+            except OSError as exc:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(
                         "datasette did not start: " + (tmp_path / "datasette.log").read_text(errors="replace")
-                    )
+                    ) from exc
                 time.sleep(0.2)
         yield base, base_package
     finally:

@@ -59,7 +59,8 @@ From `old (version 0.0.1)` to `new (version 0.0.1)`: 1 added, 1 removed, 1 retir
   - account added: `beta`
   - evidence added: `beta@61-90` `"Ruritania for police trainers"`
 - event `freedonia-request`
-  - `summary`: `"Freedonia asked Ruritania for police trainers."` → `"Freedonia asked Ruritania to send police trainers."`
+  - `summary`: `"Freedonia asked Ruritania for police trainers."` → \
+`"Freedonia asked Ruritania to send police trainers."`
 - commitment `ruritania-share-intelligence`
   - evidence moved: `alpha@64-97` → `alpha@250-283` `"Ruritania will share intelligence"`
 """

@@ -227,7 +227,7 @@ def _turkish_locale(tmp_path) -> dict | None:
         return None
     folder = tmp_path / "locales"
     folder.mkdir()
-    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")], capture_output=True)
+    subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(folder / "tr_TR.UTF-8")], capture_output=True)
     if not (folder / "tr_TR.UTF-8").exists():
         return None
     return {"LOCPATH": str(folder), "LC_ALL": "tr_TR.UTF-8"}

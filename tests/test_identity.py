@@ -186,7 +186,7 @@ def assert_only_scalars_changed(before: str, after: str, old: str, new: str, pla
     """`after` is `before` byte for byte, but for `old` written as `new` at each (line, column)."""
     lines_before, lines_after = before.split("\n"), after.split("\n")
     assert len(lines_before) == len(lines_after)
-    for n, (b, a) in enumerate(zip(lines_before, lines_after), start=1):
+    for n, (b, a) in enumerate(zip(lines_before, lines_after, strict=True), start=1):
         at = [c for line, c in places if line == n]
         expected = b
         for c in sorted(at, reverse=True):

@@ -62,7 +62,9 @@ for name in ("fork", "O_NOFOLLOW", "O_NONBLOCK", "O_DIRECTORY", "geteuid"):
 package, out = sys.argv[1], sys.argv[2]
 import seccoop  # failed on Windows: seccoop.safety.write imported fcntl
 
-write, background, memory = (importlib.import_module(f"seccoop.{m}") for m in ("safety.write", "safety.background", "model.memory"))
+write, background, memory = (
+    importlib.import_module(f"seccoop.{m}") for m in ("safety.write", "safety.background", "model.memory")
+)
 said = {"locking": write.LOCKING, "prctl": background.parent_death_signal() is not None,
         "malloc_trim": memory.malloc_trim() is not None}
 memory.give_back()  # nothing to give back: no error either
@@ -271,7 +273,8 @@ def _folder(root: Path = ROOT) -> Path | None:
     return cache.folder(Package(root))
 
 
-def test_the_cache_folder_is_the_systems_cache_folder_for_the_user(tmp_path, monkeypatch, no_cache_env):
+@pytest.mark.usefixtures("no_cache_env")
+def test_the_cache_folder_is_the_systems_cache_folder_for_the_user(tmp_path, monkeypatch):
     """Neither SECCOOP_CACHE_DIR nor XDG_CACHE_HOME set: `seccoop` in the system's folder for the
     user's caches (platformdirs): ~/.cache on Linux, ~/Library/Caches on macOS."""
     import platformdirs
@@ -288,7 +291,8 @@ def test_the_cache_folder_is_the_systems_cache_folder_for_the_user(tmp_path, mon
 
 
 @pytest.mark.parametrize("variable", ["XDG_CACHE_HOME", "SECCOOP_CACHE_DIR"])
-def test_the_variables_name_the_cache_folder_on_every_platform(tmp_path, monkeypatch, no_cache_env, variable):
+@pytest.mark.usefixtures("no_cache_env")
+def test_the_variables_name_the_cache_folder_on_every_platform(tmp_path, monkeypatch, variable):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv(variable, str(tmp_path / "named"))
     if variable == "SECCOOP_CACHE_DIR":
@@ -297,7 +301,8 @@ def test_the_variables_name_the_cache_folder_on_every_platform(tmp_path, monkeyp
     assert not (tmp_path / "home").exists() and not (tmp_path / "xdg").exists()
 
 
-def test_no_home_folder_means_no_cache(monkeypatch, no_cache_env, capsys):
+@pytest.mark.usefixtures("no_cache_env")
+def test_no_home_folder_means_no_cache(monkeypatch, capsys):
     def nowhere():
         raise RuntimeError("no home folder")
 
