@@ -35,6 +35,7 @@ import random
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -591,7 +592,7 @@ def make_source(
     previous: list[Actor],
     published: dt.date | None = None,
     later: int = 0,
-    pending: list[tuple[str, dict]] = (),
+    pending: Sequence[tuple[str, dict]] = (),
     counters: dict | None = None,
 ) -> SourceOut:
     """One source: its document, the records it states first, and its accounts of the records in
@@ -601,96 +602,163 @@ def make_source(
     rng = random.Random(f"seccoop-bench/{seed}/{index}")
     namer = Namer(rng)
     counters = {} if counters is None else counters
-    for kind, st in pending:  # never coin a word an earlier source of the story used
+    for _kind, st in pending:  # never coin a word an earlier source of the story used
         namer.used |= st["words"]
     drawn = dt.date(2012, 1, 1) + dt.timedelta(days=rng.randint(0, 14 * 365))
     published = published or drawn
     place = namer.word()
-    sid = f"{slug(place)}-report-{published.year}-{index:06d}"
-    spans = _Spans(sid)
-    doc = _Text()
-    plans: list[tuple[int, str, dict]] = []
-    per_record: dict[str, list[int]] = {k: [] for k in KINDS[1:]}
+    src = _Source(rng, namer, f"{slug(place)}-report-{published.year}-{index:06d}", published, later)
+    source_record = src.source_record(place)
+    actor_spans = src.introduce_actors(place)
+    relations = src.relations()
+    events = src.events(n_events, previous)
+    commitments = src.commitments(events)
+    later_accounts, resolutions = src.later_accounts(pending, counters)
+    text = src.doc.value()
+    pinned = src.spans.settle(text)
+    _complete_source_record(source_record, text)
+    actor_records = src.actor_records(actor_spans)
+    records = {
+        "sources": [source_record],
+        "actors": actor_records + later_accounts["actors"],
+        "relations": relations + later_accounts["relations"],
+        "events": events + later_accounts["events"],
+        "commitments": commitments + later_accounts["commitments"],
+    }
+    return SourceOut(src.sid, text, records, src.actors, pinned, src.plans, resolutions, src.per_record)
 
-    def plan(kind: str, state: dict) -> None:
+
+def _complete_source_record(source_record: dict, text: str) -> None:
+    """The source record's hashes and length, now that its text is written; no empty fields."""
+    raw = text.encode("utf-8")
+    source_record["sha256"] = hashlib.sha256(raw).hexdigest()
+    source_record["length"] = len(text)
+    source_record["normalized_sha256"] = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    if source_record["publisher"] is None:
+        del source_record["publisher"]
+    if source_record["url"] is None:
+        del source_record["url"]
+
+
+class _Source:
+    """A source being written: its random stream and words, its document and the spans quoted
+    from it, its actors, and its plans for the later sources' accounts of the records it states
+    first. The methods are called in the order the document is written; each draws from `rng`
+    as it writes, so the same order gives the same bytes."""
+
+    def __init__(self, rng: random.Random, namer: Namer, sid: str, published: dt.date, later: int):
+        self.rng, self.namer, self.sid = rng, namer, sid
+        self.published, self.later = published, later
+        self.spans = _Spans(sid)
+        self.doc = _Text()
+        self.plans: list[tuple[int, str, dict]] = []
+        self.per_record: dict[str, list[int]] = {k: [] for k in KINDS[1:]}
+        self.actors: list[Actor] = []
+        self.persons: list[int] = []  # indexes of the actors that are persons
+        self.queue: list[int] = []  # actor slots not yet taken (see introduce_actors)
+
+    def plan(self, kind: str, state: dict) -> None:
+        """Which of the later sources of the story also give an account of a new record."""
+        rng, later = self.rng, self.later
         extra = 0
         if later and rng.random() < P_MULTI:
             extra = rng.randint(1, min(3, later))
             for offset in sorted(rng.sample(range(1, later + 1), extra)):
-                plans.append((offset, kind, state))
-        per_record[kind].append(1 + extra)
-        state["by"] = {f: sid for f in ("place", "strength", "country") if state.get(f)}
+                self.plans.append((offset, kind, state))
+        self.per_record[kind].append(1 + extra)
+        state["by"] = {f: self.sid for f in ("place", "strength", "country") if state.get(f)}
         state["settled"] = set()
 
-    topic = rng.choice(("organized crime", "drug trafficking", "prison violence", "extortion", "money laundering"))
-    title = f"{place} and its partners step up the fight against {topic}"
-    header = f"date {iso(published)} {title}"
-    header_at = doc.add(header)
-    doc.add("\n\n")
-    source_record = {
-        "id": sid,
-        "title": title,
-        "published": iso(published),
-        "language": "en",
-        "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
-        "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
-        # generated words, the project's own: shipped like any included text
-        "text": "included",
-        "licence": "CC0-1.0",
-        "path": f"seeds/{sid}.txt",
-        "sha256": None,
-        "length": None,
-        "normalized_sha256": None,
-        "evidence": [spans.span(header, header_at)],
-    }
-
-    # Actors: each introduced once, in words no later sentence repeats (its first quote).
-    # The first four kinds are ones the records below need at least one of.
-    kinds = ["person", "state", "criminal-group", "government-body"]
-    kinds += [_weighted(rng, ACTOR_TYPES) for _ in range(_new_count(rng, ACTORS_PER_SOURCE) - len(kinds))]
-    actors = [_make_actor(rng, namer, kind, sid, n) for n, kind in enumerate(kinds)]
-    actor_spans: dict[str, list[dict]] = {}
-    doc.add(f"Officials from across the region met in {place} this week.")
-    for n, actor in enumerate(actors):
-        at = doc.quote(" Among those named was " if n % 2 else " The report names ", actor.mention, ".")
-        actor_spans[actor.id] = [spans.span(actor.mention, at)]
-    doc.add("\n\n")
-    for actor in actors:
-        if actor.aliases:
-            alias = actor.aliases[0]
-            at = doc.quote(
-                f"{actor.name[0].upper()}{actor.name[1:]}, ", f"also called {alias}", ", was named in the report. "
-            )
-            if rng.random() < 0.9:
-                actor_spans[actor.id].append(spans.span(f"also called {alias}", at))
-        elif rng.random() < P_ACTOR_SECOND_SPAN:
-            quote = f"{actor.name} was also mentioned by local reporters"
-            at = doc.quote("", quote, ". ")
-            actor_spans[actor.id].append(spans.span(quote, at))
-    doc.add("\n\n")
-
-    # Actor slots: relations, participants and parties take every actor once before any twice,
-    # so that no actor is left unreferenced (a warning).
-    order = list(range(len(actors)))
-    rng.shuffle(order)
-    queue = list(order)
-
-    def pick(exclude: set[int]) -> int:
-        for i, n in enumerate(queue):
+    def pick(self, exclude: set[int]) -> int:
+        """An actor (its index) for a slot: the next one no slot has taken yet, else any."""
+        for i, n in enumerate(self.queue):
             if n not in exclude:
-                return queue.pop(i)
-        choices = [n for n in range(len(actors)) if n not in exclude]
-        return rng.choice(choices)
+                return self.queue.pop(i)
+        choices = [n for n in range(len(self.actors)) if n not in exclude]
+        return self.rng.choice(choices)
 
-    persons = [n for n, a in enumerate(actors) if a.type == "person"]
+    def _attributed(self, p: float) -> str | None:
+        """With probability `p`, the id of one of this source's persons a record is attributed to."""
+        if self.persons and self.rng.random() < p:
+            return self.actors[self.rng.choice(self.persons)].id
+        return None
 
-    relations = []
-    for r in range(_new_count(rng, RELATIONS_PER_SOURCE)):
-        subject = pick(set())
-        obj = pick({subject})
+    def source_record(self, place: str) -> dict:
+        """The header line (`date YYYY-MM-DD TITLE`) and the source's record, its hashes and
+        length still to come (_complete_source_record)."""
+        rng, namer, sid, published = self.rng, self.namer, self.sid, self.published
+        topic = rng.choice(("organized crime", "drug trafficking", "prison violence", "extortion", "money laundering"))
+        title = f"{place} and its partners step up the fight against {topic}"
+        header = f"date {iso(published)} {title}"
+        header_at = self.doc.add(header)
+        self.doc.add("\n\n")
+        return {
+            "id": sid,
+            "title": title,
+            "published": iso(published),
+            "language": "en",
+            "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
+            "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
+            # generated words, the project's own: shipped like any included text
+            "text": "included",
+            "licence": "CC0-1.0",
+            "path": f"seeds/{sid}.txt",
+            "sha256": None,
+            "length": None,
+            "normalized_sha256": None,
+            "evidence": [self.spans.span(header, header_at)],
+        }
+
+    def introduce_actors(self, place: str) -> dict[str, list[dict]]:
+        """Actors: each introduced once, in words no later sentence repeats (its first quote), some
+        also by an alias or a second mention. Returns each actor's spans."""
+        rng, doc, spans = self.rng, self.doc, self.spans
+        # The first four kinds are ones the records below need at least one of.
+        kinds = ["person", "state", "criminal-group", "government-body"]
+        kinds += [_weighted(rng, ACTOR_TYPES) for _ in range(_new_count(rng, ACTORS_PER_SOURCE) - len(kinds))]
+        actors = self.actors = [_make_actor(rng, self.namer, kind, self.sid, n) for n, kind in enumerate(kinds)]
+        actor_spans: dict[str, list[dict]] = {}
+        doc.add(f"Officials from across the region met in {place} this week.")
+        for n, actor in enumerate(actors):
+            at = doc.quote(" Among those named was " if n % 2 else " The report names ", actor.mention, ".")
+            actor_spans[actor.id] = [spans.span(actor.mention, at)]
+        doc.add("\n\n")
+        for actor in actors:
+            if actor.aliases:
+                alias = actor.aliases[0]
+                at = doc.quote(
+                    f"{actor.name[0].upper()}{actor.name[1:]}, ", f"also called {alias}", ", was named in the report. "
+                )
+                if rng.random() < 0.9:
+                    actor_spans[actor.id].append(spans.span(f"also called {alias}", at))
+            elif rng.random() < P_ACTOR_SECOND_SPAN:
+                quote = f"{actor.name} was also mentioned by local reporters"
+                at = doc.quote("", quote, ". ")
+                actor_spans[actor.id].append(spans.span(quote, at))
+        doc.add("\n\n")
+
+        # Actor slots: relations, participants and parties take every actor once before any twice,
+        # so that no actor is left unreferenced (a warning).
+        order = list(range(len(actors)))
+        rng.shuffle(order)
+        self.queue = list(order)
+        self.persons = [n for n, a in enumerate(actors) if a.type == "person"]
+        return actor_spans
+
+    def relations(self) -> list[dict]:
+        relations = [self._relation(r) for r in range(_new_count(self.rng, RELATIONS_PER_SOURCE))]
+        self.doc.add("\n\n")
+        return relations
+
+    def _relation(self, r: int) -> dict:
+        rng, doc, spans, actors, published = self.rng, self.doc, self.spans, self.actors, self.published
+        subject = self.pick(set())
+        obj = self.pick({subject})
         rtype, phrase = rng.choice(RELATION_TYPES)
         s_actor, o_actor = actors[subject], actors[obj]
-        sentence = _once(f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}", doc, spans, namer)
+        sentence = _once(
+            f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}", doc, spans, self.namer
+        )
         at = doc.quote("", sentence, ". ")
         date = (
             {"earliest": iso(published), "latest": iso(published), "precision": "day"}
@@ -707,8 +775,7 @@ def make_source(
             rec["role"] = phrase.split(" ", 1)[1]
         rec["date"] = date
         rec["evidence"] = [spans.span(sentence, at)]
-        relations.append(rec)
-        plan(
+        self.plan(
             "relations",
             {
                 "id": rec["id"],
@@ -722,70 +789,56 @@ def make_source(
                 "words": _words(s_actor.name, o_actor.name),
             },
         )
-    doc.add("\n\n")
+        return rec
 
-    events = []
-    for e in range(n_events):
+    def events(self, n_events: int, previous: list[Actor]) -> list[dict]:
+        events: list[dict] = []
+        for e in range(n_events):
+            events.append(self._event(e, events, previous))
+        self.doc.add("\n\n")
+        return events
+
+    def _event(self, e: int, events: list[dict], previous: list[Actor]) -> dict:
+        """Event `e`, maybe part of one of the `events` before it, maybe with an actor of the
+        `previous` source among its participants."""
+        rng, namer, doc = self.rng, self.namer, self.doc
         etype = rng.choice(tuple(EVENT_TYPES))
         verb, first_role = EVENT_TYPES[etype]
         status = _weighted(rng, EVENT_STATUSES)
-        date = _event_dates(rng, status, published)
-        eid = f"{sid}-{etype}-e{e}"
+        date = _event_dates(rng, status, self.published)
+        eid = f"{self.sid}-{etype}-e{e}"
         rec = {"id": eid, "type": etype, "status": status}
         part_of = events[rng.randrange(len(events))]["id"] if events and rng.random() < P_PART_OF else None
-        n_part = 0 if (part_of and rng.random() < 0.3) else rng.choice((1, 2, 2, 2, 3))
-        who = []
-        for _ in range(n_part):
-            who.append(pick({w for w in who}))
-        participants = [
-            {"actor": actors[n].id, "role": first_role if i == 0 else SECOND_ROLE[etype]} for i, n in enumerate(who)
-        ]
-        names = [actors[n].name for n in who]
-        if previous and who and rng.random() < P_CROSS_SOURCE:
-            other = rng.choice(previous)
-            participants.append({"actor": other.id, "role": "participant"})
-            names.append(other.name)
-        if not names:
-            names = ["officials"]
+        participants, names = self._event_participants(etype, first_role, part_of, previous)
         where = namer.word()
         tense = {"planned": "will", "ongoing": "continue to", "reported": "reportedly"}.get(status, "")
-        lead = " and ".join(names)
+        lead = " and ".join(names) or "officials"
         when = f"On {spoken(dt.date.fromisoformat(date['earliest']))}" if date["earliest"] else "Recently"
         sentence = f"{when}, {lead} {tense + ' ' if tense else ''}{verb} the authorities of {where}"
         quantities = []
         if rng.random() < P_EVENT_QUANTITY:
-            n = rng.randint(2, 500)
-            qtext = rng.choice((f"Over {n}", f"at least {n}", f"{n}", f"some {n}"))
-            unit = rng.choice(("people detained", "officers injured", "kilograms of cocaine", "weapons seized"))
-            sentence += f", with {qtext} {unit}"
-            lower = n + 1 if qtext.startswith("Over") else n
-            quantities.append({"text": qtext, "lower": lower, **({"best": n} if qtext == f"{n}" else {}), "unit": unit})
+            clause, quantity = self._event_quantity()
+            sentence += clause
+            quantities.append(quantity)
         at = doc.quote("", sentence, ". ")
         summary = f"{lead[0].upper()}{lead[1:]} {verb} the authorities of {where}."
         rec["summary"] = summary
         rec["date"] = date
         if rng.random() < P_EVENT_PLACE:
-            name, code = rng.choice(COUNTRIES)
+            _name, code = rng.choice(COUNTRIES)
             rec["place"] = where
             rec["country"] = code
         if part_of:
             rec["part_of"] = part_of
-        if persons and rng.random() < P_ATTRIBUTED * 0.5:
-            rec["attributed_to"] = actors[rng.choice(persons)].id
+        attributed_to = self._attributed(P_ATTRIBUTED * 0.5)
+        if attributed_to:
+            rec["attributed_to"] = attributed_to
         if participants:
             rec["participants"] = participants
         if quantities:
             rec["quantities"] = quantities
-        ev = [spans.span(sentence, at)]
-        if rng.random() < P_RECORD_SECOND_SPAN:
-            more = f"Witnesses in {where} described the scene in detail"
-            ev.append(spans.span(more, doc.quote("", more, ". ")))
-            if rng.random() < P_THIRD_SPAN / P_RECORD_SECOND_SPAN:
-                third = f"the events in {where} were confirmed later"
-                ev.append(spans.span(third, doc.quote("Officials said ", third, ". ")))
-        rec["evidence"] = ev
-        events.append(rec)
-        plan(
+        rec["evidence"] = self._event_evidence(sentence, at, where)
+        self.plan(
             "events",
             {
                 "id": eid,
@@ -799,19 +852,73 @@ def make_source(
                 "country": rec.get("country"),
                 "part_of": part_of,
                 "attributed_to": rec.get("attributed_to"),
-                "participants": [(p["actor"], p["role"], nm) for p, nm in zip(participants, names)],
+                "participants": [(p["actor"], p["role"], nm) for p, nm in zip(participants, names, strict=True)],
                 "quantities": quantities,
                 "words": _words(where, *names),
             },
         )
-    doc.add("\n\n")
+        return rec
 
-    commitments = []
-    for c in range(_new_count(rng, COMMITMENTS_PER_SOURCE)):
+    def _event_participants(
+        self, etype: str, first_role: str, part_of: str | None, previous: list[Actor]
+    ) -> tuple[list[dict], list[str]]:
+        """An event's participants and their names: none to three of this source's actors (an
+        event that is part of another often names none), now and then one of the previous
+        source's too."""
+        rng, actors = self.rng, self.actors
+        n_part = 0 if (part_of and rng.random() < 0.3) else rng.choice((1, 2, 2, 2, 3))
+        who: list[int] = []
+        for _ in range(n_part):
+            who.append(self.pick(set(who)))
+        participants = [
+            {"actor": actors[n].id, "role": first_role if i == 0 else SECOND_ROLE[etype]} for i, n in enumerate(who)
+        ]
+        names = [actors[n].name for n in who]
+        if previous and who and rng.random() < P_CROSS_SOURCE:
+            other = rng.choice(previous)
+            participants.append({"actor": other.id, "role": "participant"})
+            names.append(other.name)
+        return participants, names
+
+    def _event_quantity(self) -> tuple[str, dict]:
+        """A quantity an event's sentence states: the words added to the sentence, and its record."""
+        rng = self.rng
+        n = rng.randint(2, 500)
+        qtext = rng.choice((f"Over {n}", f"at least {n}", f"{n}", f"some {n}"))
+        unit = rng.choice(("people detained", "officers injured", "kilograms of cocaine", "weapons seized"))
+        lower = n + 1 if qtext.startswith("Over") else n
+        return f", with {qtext} {unit}", {
+            "text": qtext,
+            "lower": lower,
+            **({"best": n} if qtext == f"{n}" else {}),
+            "unit": unit,
+        }
+
+    def _event_evidence(self, sentence: str, at: int, where: str) -> list[dict]:
+        """An event's spans: its sentence, sometimes a witness's sentence, rarely a third."""
+        rng, doc, spans = self.rng, self.doc, self.spans
+        ev = [spans.span(sentence, at)]
+        if rng.random() < P_RECORD_SECOND_SPAN:
+            more = f"Witnesses in {where} described the scene in detail"
+            ev.append(spans.span(more, doc.quote("", more, ". ")))
+            if rng.random() < P_THIRD_SPAN / P_RECORD_SECOND_SPAN:
+                third = f"the events in {where} were confirmed later"
+                ev.append(spans.span(third, doc.quote("Officials said ", third, ". ")))
+        return ev
+
+    def commitments(self, events: list[dict]) -> list[dict]:
+        commitments = [self._commitment(c, events) for c in range(_new_count(self.rng, COMMITMENTS_PER_SOURCE))]
+        self.doc.add("\n")
+        return commitments
+
+    def _commitment(self, c: int, events: list[dict]) -> dict:
+        """Commitment `c`, maybe made in one of this source's `events`."""
+        rng, namer, doc, spans = self.rng, self.namer, self.doc, self.spans
+        actors, published = self.actors, self.published
         category, action_verb = rng.choice(CATEGORIES)
         strength, strength_verb = rng.choice(STRENGTHS)
-        committer = pick(set())
-        partner = pick({committer}) if rng.random() < 0.8 else None
+        committer = self.pick(set())
+        partner = self.pick({committer}) if rng.random() < 0.8 else None
         target_name = actors[partner].name if partner is not None else f"the people of {namer.word()}"
         action = f"{action_verb} {target_name}"
         lead = actors[committer].name
@@ -828,15 +935,7 @@ def make_source(
             sentence += f" by {spoken(deadline)}"
         sentence = _once(sentence, doc, spans, namer)
         at = doc.quote("", sentence, ". ")
-        parties = [{"actor": actors[committer].id, "role": "committer"}]
-        if partner is not None:
-            role = {
-                "intelligence-sharing": "partner",
-                "accountability": "target",
-                "domestic-security": "target",
-                "personnel-deployment": "beneficiary",
-            }.get(category, rng.choice(("partner", "beneficiary")))
-            parties.append({"actor": actors[partner].id, "role": role})
+        parties = self._parties(category, committer, partner)
         status = rng.choice(COMMITMENT_STATUSES)
         rec = {
             "id": f"{actors[committer].id}-{category}-c{c}",
@@ -848,8 +947,9 @@ def make_source(
         }
         if events and rng.random() < P_MADE_IN:
             rec["made_in"] = rng.choice(events)["id"]
-        if persons and rng.random() < P_ATTRIBUTED:
-            rec["attributed_to"] = actors[rng.choice(persons)].id
+        attributed_to = self._attributed(P_ATTRIBUTED)
+        if attributed_to:
+            rec["attributed_to"] = attributed_to
         rec["date"] = (
             {"earliest": None, "latest": iso(published), "precision": "open"}
             if rng.random() < 0.8
@@ -866,8 +966,7 @@ def make_source(
             more = f"the pledge by {actors[committer].name} was welcomed in {namer.word()}"
             ev.append(spans.span(more, doc.quote("Observers said ", more, ". ")))
         rec["evidence"] = ev
-        commitments.append(rec)
-        plan(
+        self.plan(
             "commitments",
             {
                 "id": rec["id"],
@@ -885,63 +984,76 @@ def make_source(
                 "words": _words(lead, action),
             },
         )
-    doc.add("\n")
+        return rec
 
-    # Accounts of records that earlier sources of the story stated first.
-    later_accounts: dict[str, list[dict]] = {k: [] for k in KINDS[1:]}
-    resolutions: list[dict] = []
-    if pending:
-        doc.add("\nEarlier reports were confirmed this week.")
-    follow = _Follow(rng, namer, doc, spans, sid, published, actors, persons, counters, resolutions)
-    for kind, st in pending:
-        later_accounts[kind].append(getattr(follow, kind)(st))
-    if pending:
-        doc.add("\n")
+    def _parties(self, category: str, committer: int, partner: int | None) -> list[dict]:
+        """A commitment's parties: the committer, and the partner in the role its category gives."""
+        parties = [{"actor": self.actors[committer].id, "role": "committer"}]
+        if partner is not None:
+            role = {
+                "intelligence-sharing": "partner",
+                "accountability": "target",
+                "domestic-security": "target",
+                "personnel-deployment": "beneficiary",
+            }.get(category, self.rng.choice(("partner", "beneficiary")))
+            parties.append({"actor": self.actors[partner].id, "role": role})
+        return parties
 
-    text = doc.value()
-    pinned = spans.settle(text)
-    raw = text.encode("utf-8")
-    source_record["sha256"] = hashlib.sha256(raw).hexdigest()
-    source_record["length"] = len(text)
-    source_record["normalized_sha256"] = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
-    if source_record["publisher"] is None:
-        del source_record["publisher"]
-    if source_record["url"] is None:
-        del source_record["url"]
-
-    actor_records = []
-    for actor in actors:
-        rec = {"id": actor.id, "name": actor.name}
-        if actor.aliases:
-            rec["aliases"] = actor.aliases
-        rec["type"] = actor.type
-        if actor.honorific:
-            rec["honorific"] = actor.honorific
-        if actor.country:
-            rec["country"] = actor.country
-        rec["evidence"] = actor_spans[actor.id]
-        actor_records.append(rec)
-        plan(
-            "actors",
-            {
-                "id": actor.id,
-                "own": {"name": actor.name, "type": actor.type},
-                "name": actor.name,
-                "aliases": list(actor.aliases),
-                "honorific": actor.honorific,
-                "country": actor.country,
-                "descriptor": FOLLOW_DESCRIPTORS[actor.type],
-                "words": _words(actor.name, *actor.aliases),
-            },
+    def later_accounts(
+        self, pending: Sequence[tuple[str, dict]], counters: dict
+    ) -> tuple[dict[str, list[dict]], list[dict]]:
+        """Accounts of records that earlier sources of the story stated first, per kind, and the
+        resolutions of the disagreements among them."""
+        later_accounts: dict[str, list[dict]] = {k: [] for k in KINDS[1:]}
+        resolutions: list[dict] = []
+        if pending:
+            self.doc.add("\nEarlier reports were confirmed this week.")
+        follow = _Follow(
+            self.rng,
+            self.namer,
+            self.doc,
+            self.spans,
+            self.sid,
+            self.published,
+            self.actors,
+            self.persons,
+            counters,
+            resolutions,
         )
-    records = {
-        "sources": [source_record],
-        "actors": actor_records + later_accounts["actors"],
-        "relations": relations + later_accounts["relations"],
-        "events": events + later_accounts["events"],
-        "commitments": commitments + later_accounts["commitments"],
-    }
-    return SourceOut(sid, text, records, actors, pinned, plans, resolutions, per_record)
+        for kind, st in pending:
+            later_accounts[kind].append(getattr(follow, kind)(st))
+        if pending:
+            self.doc.add("\n")
+        return later_accounts, resolutions
+
+    def actor_records(self, actor_spans: dict[str, list[dict]]) -> list[dict]:
+        """The actors' records (planned last: their later accounts follow the other kinds')."""
+        actor_records = []
+        for actor in self.actors:
+            rec = {"id": actor.id, "name": actor.name}
+            if actor.aliases:
+                rec["aliases"] = actor.aliases
+            rec["type"] = actor.type
+            if actor.honorific:
+                rec["honorific"] = actor.honorific
+            if actor.country:
+                rec["country"] = actor.country
+            rec["evidence"] = actor_spans[actor.id]
+            actor_records.append(rec)
+            self.plan(
+                "actors",
+                {
+                    "id": actor.id,
+                    "own": {"name": actor.name, "type": actor.type},
+                    "name": actor.name,
+                    "aliases": list(actor.aliases),
+                    "honorific": actor.honorific,
+                    "country": actor.country,
+                    "descriptor": FOLLOW_DESCRIPTORS[actor.type],
+                    "words": _words(actor.name, *actor.aliases),
+                },
+            )
+        return actor_records
 
 
 class _Follow:
@@ -1041,51 +1153,7 @@ class _Follow:
         rng = self.rng
         rec = {"id": st["id"]}
         self._own(st, rec)
-        status, (early, late) = st["status"], st["date"]
-        pub = self.published
-        if status == "planned":
-            if late:  # a planned day
-                day = dt.date.fromisoformat(late)
-                if pub >= day:
-                    status = "occurred"
-                    date = (
-                        {"earliest": late, "latest": late, "precision": "day"}
-                        if rng.random() < 0.6
-                        else {"earliest": None, "latest": self.pub, "precision": "open"}
-                    )
-                else:
-                    date = (
-                        {"earliest": late, "latest": late, "precision": "day"}
-                        if rng.random() < 0.5
-                        else {"earliest": self.pub, "latest": None, "precision": "open"}
-                    )
-            else:  # planned from a date on, no day yet: this source gives the day, or still waits
-                start = dt.date.fromisoformat(early)
-                r = rng.random()
-                if r < 0.6:
-                    status = "occurred"
-                    day = iso(start + dt.timedelta(days=rng.randint(0, (pub - start).days)))
-                    date = {"earliest": day, "latest": day, "precision": "day"}
-                elif r < 0.8:
-                    date = {"earliest": self.pub, "latest": None, "precision": "open"}
-                else:
-                    day = iso(pub + dt.timedelta(days=rng.randint(1, 60)))
-                    date = {"earliest": day, "latest": day, "precision": "day"}
-        else:  # occurred, ongoing or reported: over by the first source's date
-            if status == "ongoing" and rng.random() < 0.4:
-                status = "occurred"
-            r = rng.random()
-            if r < 0.45:
-                date = {"earliest": None, "latest": self.pub, "precision": "open"}
-            elif r < 0.75:  # this source gives the day
-                end = dt.date.fromisoformat(late)
-                first = max(
-                    dt.date.fromisoformat(early) if early else end - dt.timedelta(days=30), end - dt.timedelta(days=30)
-                )
-                day = iso(first + dt.timedelta(days=rng.randint(0, (end - first).days)))
-                date = {"earliest": day, "latest": day, "precision": "day"}
-            else:
-                date = dict(st["first_date"])
+        status, date = self._event_date(st)
         rec["status"] = st["status"] = status
         rec["date"] = date
         st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
@@ -1097,6 +1165,81 @@ class _Follow:
             if status != "planned"
             else "Soon"
         )
+        names = self._event_participants(st, rec)
+        quote = f"{when}, {' and '.join(names) or 'officials'} {tense}{st['verb']} the authorities of {st['where']}"
+        quote = self._event_place(st, rec, quote)
+        if st["part_of"] and rng.random() < 0.3:
+            rec["part_of"] = st["part_of"]
+        if st["attributed_to"] is None and self.persons and rng.random() < 0.1:
+            rec["attributed_to"] = st["attributed_to"] = self.own_actors[rng.choice(self.persons)].id
+        quote = self._event_quantities(st, rec, quote)
+        rec["evidence"] = self._say(quote)
+        return rec
+
+    def _event_date(self, st: dict) -> tuple[str, dict]:
+        """The event's status and date as this source tells them."""
+        if st["status"] == "planned":
+            return self._planned_event_date(st)
+        return self._past_event_date(st)
+
+    def _planned_event_date(self, st: dict) -> tuple[str, dict]:
+        """A planned event: it has occurred by now if its day is past, else it keeps its day or is
+        still planned from this source's date on."""
+        rng, pub = self.rng, self.published
+        status, (early, late) = st["status"], st["date"]
+        if late:  # a planned day
+            day = dt.date.fromisoformat(late)
+            if pub >= day:
+                status = "occurred"
+                date = (
+                    {"earliest": late, "latest": late, "precision": "day"}
+                    if rng.random() < 0.6
+                    else {"earliest": None, "latest": self.pub, "precision": "open"}
+                )
+            else:
+                date = (
+                    {"earliest": late, "latest": late, "precision": "day"}
+                    if rng.random() < 0.5
+                    else {"earliest": self.pub, "latest": None, "precision": "open"}
+                )
+        else:  # planned from a date on, no day yet: this source gives the day, or still waits
+            start = dt.date.fromisoformat(early)
+            r = rng.random()
+            if r < 0.6:
+                status = "occurred"
+                day = iso(start + dt.timedelta(days=rng.randint(0, (pub - start).days)))
+                date = {"earliest": day, "latest": day, "precision": "day"}
+            elif r < 0.8:
+                date = {"earliest": self.pub, "latest": None, "precision": "open"}
+            else:
+                day = iso(pub + dt.timedelta(days=rng.randint(1, 60)))
+                date = {"earliest": day, "latest": day, "precision": "day"}
+        return status, date
+
+    def _past_event_date(self, st: dict) -> tuple[str, dict]:
+        """An event that occurred, is ongoing or was reported: over by the first source's date."""
+        rng = self.rng
+        status, (early, late) = st["status"], st["date"]
+        if status == "ongoing" and rng.random() < 0.4:
+            status = "occurred"
+        r = rng.random()
+        if r < 0.45:
+            date = {"earliest": None, "latest": self.pub, "precision": "open"}
+        elif r < 0.75:  # this source gives the day
+            end = dt.date.fromisoformat(late)
+            first = max(
+                dt.date.fromisoformat(early) if early else end - dt.timedelta(days=30), end - dt.timedelta(days=30)
+            )
+            day = iso(first + dt.timedelta(days=rng.randint(0, (end - first).days)))
+            date = {"earliest": day, "latest": day, "precision": "day"}
+        else:
+            date = dict(st["first_date"])
+        return status, date
+
+    def _event_participants(self, st: dict, rec: dict) -> list[str]:
+        """The participants this source names (some of the known ones, maybe one of its own
+        actors, who joins the record's members); their names."""
+        rng = self.rng
         participants, names = [], []
         for actor, role, name in st["participants"]:
             if rng.random() < 0.7:
@@ -1109,7 +1252,12 @@ class _Follow:
             st["participants"].append((new.id, "participant", new.name))
         if participants:
             rec["participants"] = participants
-        quote = f"{when}, {' and '.join(names) or 'officials'} {tense}{st['verb']} the authorities of {st['where']}"
+        return names
+
+    def _event_place(self, st: dict, rec: dict, quote: str) -> str:
+        """The place (and country) this source gives, a place that disagrees now and then (settled
+        in a resolution); the quote with it."""
+        rng = self.rng
         if self._conflict(st, "place"):
             other = self.namer.word()
             rec["place"] = other
@@ -1130,10 +1278,11 @@ class _Follow:
         elif not st["place"] and rng.random() < 0.1:
             rec["place"] = st["place"] = st["where"]
             st["by"]["place"] = self.sid
-        if st["part_of"] and rng.random() < 0.3:
-            rec["part_of"] = st["part_of"]
-        if st["attributed_to"] is None and self.persons and rng.random() < 0.1:
-            rec["attributed_to"] = st["attributed_to"] = self.own_actors[rng.choice(self.persons)].id
+        return quote
+
+    def _event_quantities(self, st: dict, rec: dict, quote: str) -> str:
+        """The first source's quantity again, or another estimate of it; the quote with it."""
+        rng = self.rng
         if st["quantities"]:
             first = st["quantities"][0]
             if rng.random() < 0.5:
@@ -1146,8 +1295,7 @@ class _Follow:
                     rec["quantities"] = [q]
                     st["quantities"].append(q)
                     quote += f", with about {n} {first['unit']}"
-        rec["evidence"] = self._say(quote)
-        return rec
+        return quote
 
     def commitments(self, st: dict) -> dict:
         rng = self.rng

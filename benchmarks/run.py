@@ -33,9 +33,11 @@ are taken from beside that interpreter (else from PATH).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import platform
@@ -217,10 +219,8 @@ def measure(argv: list[str], log: Path, timeout: float | None) -> dict:
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         except BaseException:  # Ctrl-C: the command is in a session of its own, so stop it here
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 kill()
-            except ProcessLookupError:
-                pass
             raise
         finally:
             if timer:
@@ -556,17 +556,40 @@ def targets(by_size: dict[int, dict]) -> list[tuple[str, str, str]]:
 
 def report(by_size: dict[int, dict], info: dict) -> str:
     sizes = sorted(by_size)
-    first = by_size[sizes[0]]
-    keys = list(first["commands"])
+    keys, labels = _commands(by_size, sizes)
+    lines = _measured_on(by_size, sizes, info)
+    lines += _packages_table(by_size, sizes)
+    wall, notes = _wall_table(by_size, sizes, keys, labels)
+    lines += wall
+    lines += _memory_table(by_size, sizes, keys, labels)
+    lines += _spread_table(by_size, sizes, keys, labels)
+    lines += _floor_ratio_table(by_size, sizes)
+    rows = targets(by_size)
+    if rows:
+        lines += ["", "**Targets**", "", "| target | measured | verdict |", "| --- | --- | --- |"]
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
+    return "\n".join(lines) + "\n"
+
+
+def _commands(by_size: dict[int, dict], sizes: list[int]) -> tuple[list[str], dict[str, str]]:
+    """The commands measured at any size, in the order they were first run, and their labels."""
+    keys = list(by_size[sizes[0]]["commands"])
     for s in sizes[1:]:
         keys += [k for k in by_size[s]["commands"] if k not in keys]
-    labels = {}
+    labels: dict[str, str] = {}
     for s in sizes:
         for k, c in by_size[s]["commands"].items():
             labels.setdefault(k, c["label"])
+    return keys, labels
+
+
+def _measured_on(by_size: dict[int, dict], sizes: list[int], info: dict) -> list[str]:
+    """When, at which commit and on what machine and versions the results were measured."""
     v = info.get("versions", {})
     commits = ", ".join(sorted({by_size[s].get("commit", "?") for s in sizes}))
-    lines = [
+    return [
         f"Measured with `benchmarks/run.py` on {', '.join(sorted({by_size[s]['date'] for s in sizes}))}, "
         f"seccoop at commit {commits}. "
         f"Machine: {info.get('nproc')} cores (nproc), {info.get('mem_gib')} GiB memory (MemTotal), "
@@ -575,11 +598,16 @@ def report(by_size: dict[int, dict], info: dict) -> str:
         f"frictionless {v.get('frictionless')}.",
         "",
     ]
-    lines += [
+
+
+def _packages_table(by_size: dict[int, dict], sizes: list[int]) -> list[str]:
+    """The generated packages: their records, accounts, sizes, and the time to generate and build them."""
+    lines = [
         "**Packages** (synthetic, `benchmarks/generate.py`, seed "
-        f"{first['seed']}; one curated file per source and kind)",
+        f"{by_size[sizes[0]]['seed']}; one curated file per source and kind)",
         "",
-        "| events | sources | actors | relations | commitments | accounts | records with 2-4 accounts | resolutions | evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
+        "| events | sources | actors | relations | commitments | accounts | records with 2-4 accounts | resolutions "
+        "| evidence spans | curated YAML | curated files | seeds | generate | first `seccoop build` |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in sizes:
@@ -601,8 +629,16 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             f"{c['seed_bytes'] / 2**20:.1f} MiB | {m.get('generate_s', 0):.1f} s | "
             f"{fmt_s(ib.get('wall'))} s, {fmt_mib(tree_kib(ib) if ib else None)} MiB |"
         )
+    return lines
+
+
+def _wall_table(
+    by_size: dict[int, dict], sizes: list[int], keys: list[str], labels: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """Median wall time per command and size, and its growth from one size to the next; the notes
+    of the commands that were skipped."""
     runs = ", ".join(f"{size_label(s)}: {by_size[s]['repeats']}" for s in sizes)
-    lines += [
+    lines = [
         "",
         f"**Wall time**, median of the runs (runs per size: {runs}), seconds",
         "",
@@ -611,7 +647,7 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             [
                 "command",
                 *(size_label(s) for s in sizes),
-                *(f"{size_label(b)}/{size_label(a)}" for a, b in zip(sizes, sizes[1:])),
+                *(f"{size_label(b)}/{size_label(a)}" for a, b in itertools.pairwise(sizes)),
             ]
         )
         + " |",
@@ -627,9 +663,14 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             row.append(fmt_s(m) if m is not None else ("skipped" if c and c["note"] else "–"))
             if c and c["note"]:
                 notes.append(f"{labels[k]} at {size_label(s)}: {c['note']}")
-        growth = [f"{b / a:.1f}x" if a and b else "–" for a, b in zip(meds, meds[1:])]
+        growth = [f"{b / a:.1f}x" if a and b else "–" for a, b in itertools.pairwise(meds)]
         lines.append("| " + " | ".join([labels[k], *row, *growth]) + " |")
-    lines += [
+    return lines, notes
+
+
+def _memory_table(by_size: dict[int, dict], sizes: list[int], keys: list[str], labels: dict[str, str]) -> list[str]:
+    """Peak memory (whole tree and single process) and CPU time per command and size."""
+    lines = [
         "",
         "**Peak memory**, largest of the runs, MiB: the **whole process tree** (the summed RSS of the "
         f"command and every process it starts, sampled every {SAMPLE_EVERY * 1000:.0f} ms) and, after it, "
@@ -654,7 +695,12 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             mem.append(fmt_mib(max(r["rss_kib"] for r in ok)) if ok else "–")
             cpu.append(fmt_s(median(ok, "cpu")) if ok else "–")
         lines.append(f"| {labels[k]} | " + " | ".join(tree) + " | " + " | ".join(mem) + " | " + " | ".join(cpu) + " |")
-    lines += [
+    return lines
+
+
+def _spread_table(by_size: dict[int, dict], sizes: list[int], keys: list[str], labels: dict[str, str]) -> list[str]:
+    """The fastest and slowest successful run per command and size."""
+    lines = [
         "",
         "**Spread** (min – max wall time of the runs, s)",
         "",
@@ -668,7 +714,12 @@ def report(by_size: dict[int, dict], info: dict) -> str:
             ok = [r["wall"] for r in (c["runs"] if c else []) if r["exit"] == 0]
             cells.append(f"{fmt_s(min(ok))} – {fmt_s(max(ok))}" if ok else "–")
         lines.append(f"| {labels[k]} | " + " | ".join(cells) + " |")
-    lines += [
+    return lines
+
+
+def _floor_ratio_table(by_size: dict[int, dict], sizes: list[int]) -> list[str]:
+    """`seccoop check` against the floors (frictionless validate + YAML parse) per size."""
+    lines = [
         "",
         "**Ratio of `seccoop check` to the sum of the floors** (frictionless validate + YAML parse)",
         "",
@@ -681,13 +732,7 @@ def report(by_size: dict[int, dict], info: dict) -> str:
         parts = [median(c[k]["runs"], "wall") if k in c else None for k in ("check", "frictionless", "yaml")]
         cells.append(f"{parts[0] / (parts[1] + parts[2]):.2f}x" if all(parts) else "–")
     lines.append("| " + " | ".join(cells) + " |")
-    rows = targets(by_size)
-    if rows:
-        lines += ["", "**Targets**", "", "| target | measured | verdict |", "| --- | --- | --- |"]
-        lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {n}" for n in dict.fromkeys(notes)]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write_readme(table: str, readme: Path) -> None:

@@ -300,7 +300,8 @@ def test_no_cache_on_the_command_line(base_package, own_cache):
 
 
 def test_an_export_after_a_check_takes_its_answer_from_the_cache(built_base, tmp_path, own_cache, monkeypatch):
-    from seccoop.exports.export import ExportInvalid, export
+    from seccoop.exports.errors import ExportInvalid
+    from seccoop.exports.export import export
     from seccoop.published import flow
 
     pkg = copy_package(built_base, tmp_path / "pkg")
@@ -345,3 +346,16 @@ def test_old_parse_stores_are_pruned(built_base, tmp_path, own_cache):
     assert len(stores) == cache._STORES_KEPT + 1  # the check's store has a second name: its baseline's
     assert old[-1].name in stores and old[-3].name in stores and old[-4].name not in stores
     assert not left.exists()
+
+
+def test_the_code_identity_covers_every_module_of_every_subpackage():
+    """An answer is reused only by the same code: every module of seccoop is hashed, wherever it
+    sits in the layout (docs/architecture.md), not only those beside the cache."""
+    from seccoop.incremental import cache
+
+    folder = Path(__file__).resolve().parents[1] / "validators" / "seccoop"
+    hashed = {path.resolve() for path in cache.code_files()}
+    assert hashed == {path.resolve() for path in folder.rglob("*.py")}
+    assert {"cli.py", "checks/layers.py", "model/package.py", "incremental/cache.py"} <= {
+        path.relative_to(folder.resolve()).as_posix() for path in hashed
+    }

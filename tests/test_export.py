@@ -147,6 +147,7 @@ def test_excel_safe_guards_formulas_and_raw_does_not(base_package):
 
 def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_path, monkeypatch):
     export_module = importlib.import_module("seccoop.exports.export")
+    sqlite_module = importlib.import_module("seccoop.exports.sqlite")
 
     db = tmp_path / "exports" / "seccoop.db"
     export_module.export(base_package, "sqlite", out=str(db))
@@ -157,8 +158,8 @@ def test_interrupted_sqlite_export_leaves_the_earlier_file(base_package, tmp_pat
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C midway
         return real_table(con, name, published)
 
-    real_table = export_module._sqlite_table
-    monkeypatch.setattr(export_module, "_sqlite_table", failing_table)
+    real_table = sqlite_module._sqlite_table
+    monkeypatch.setattr(sqlite_module, "_sqlite_table", failing_table)
     with pytest.raises(KeyboardInterrupt):
         export_module.export(base_package, "sqlite", out=str(db))
     assert snapshot(db.parent) == before  # the database and its Datasette metadata, nothing else

@@ -126,7 +126,7 @@ def test_check_refuses_what_is_planted_at_each_file_kind(kind, built_base, tmp_p
         package = copy_package(built_base, tmp_path / how / "pkg")
         plant(package, rel, how, secret_file)
         commands.append((["check", "--format", "github", "--no-cache", "."], package))
-    for how, result in zip(PLANTS, run_all(commands)):
+    for how, result in zip(PLANTS, run_all(commands), strict=True):
         assert_safe(result, f"{how} at {rel}")
         status, output, _ = result
         expected = 3 if rel.startswith("schema/") else 1
@@ -169,7 +169,7 @@ def test_every_command_refuses_plants_at_every_file_kind(how, built_base, tmp_pa
         (["diff", str(old), "."], package),
         (["diff", ".", str(old)], package),
     ]
-    for (args, _), result in zip(commands, run_all(commands)):
+    for (args, _), result in zip(commands, run_all(commands), strict=True):
         assert_safe(result, f"{how}: seccoop {' '.join(args)}")
         status, output, _ = result
         assert status in (1, 2, 3), f"{how}: seccoop {' '.join(args)}: exit {status}\n{output}"
@@ -187,7 +187,7 @@ def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, b
     for rel in ("data/actor_aliases.csv", "data/seccoop.json", "data/retired_ids.csv"):
         plant(package, rel, how, secret_file)
     commands = [(["diff", str(old), "."], package), (["diff", ".", str(old), "--format", "json"], package)]
-    for (args, _), result in zip(commands, run_all(commands)):
+    for (args, _), result in zip(commands, run_all(commands), strict=True):
         assert_safe(result, f"{how}: seccoop {' '.join(args)}")
         assert result[0] == 2, f"{how}: seccoop {' '.join(args)}: exit {result[0]}\n{result[1]}"
 
@@ -195,7 +195,8 @@ def test_exports_and_diff_refuse_a_published_file_planted_after_the_check(how, b
 def test_the_export_reads_published_files_through_the_gate(built_base, tmp_path, secret_file):
     """An export opens every published file through the gate, whatever the check said before:
     replaced by a link after a check, a table is refused by name (exit 1), not copied out."""
-    from seccoop.exports.export import ExportInvalid, Published, SourceTexts
+    from seccoop.exports.errors import ExportInvalid
+    from seccoop.exports.published import Published, SourceTexts
     from seccoop.model.package import Package
 
     package = copy_package(built_base, tmp_path / "pkg")

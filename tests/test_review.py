@@ -342,7 +342,7 @@ class Links(HTMLParser):
 
 
 def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, tmp_path):
-    from seccoop.exports.export import load_published
+    from seccoop.exports.published import load_published
 
     published = load_published(base_package)
     site = tmp_path / "site"

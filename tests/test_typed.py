@@ -32,7 +32,7 @@ def parquet(tmp_path_factory):
 
 
 def _fields():
-    from seccoop.exports.export import FLAT_EVENTS, flat_schema
+    from seccoop.exports.flat import FLAT_EVENTS, flat_schema
 
     schemas = {name: r["schema"] for name, r in TABLES.items()}
     schemas[FLAT_EVENTS] = flat_schema(schemas["events"])

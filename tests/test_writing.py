@@ -83,10 +83,12 @@ def test_staging_never_replaces_a_link_or_a_special_file(tmp_path):
     (tmp_path / "link.csv").symlink_to(decoy)
     os.mkfifo(tmp_path / "fifo.csv")
     for name, kind in (("link.csv", "a link"), ("fifo.csv", "a FIFO")):
-        with pytest.raises(write.WriteRefused, match=f"{name}: is {kind}, not a regular file"):
-            with write.Staging() as staging:
-                staging.open(tmp_path / "fine.csv").write(b"x\n")
-                staging.open(tmp_path / name).write(b"y\n")
+        with (
+            pytest.raises(write.WriteRefused, match=f"{name}: is {kind}, not a regular file"),
+            write.Staging() as staging,
+        ):
+            staging.open(tmp_path / "fine.csv").write(b"x\n")
+            staging.open(tmp_path / name).write(b"y\n")
     assert decoy.read_bytes() == DECOY
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decoy.txt", "fifo.csv", "link.csv"]
 

@@ -24,6 +24,8 @@ from seccoop.versions.diff import diff
 
 __all__ = ["check", "build", "export", "locate", "diff", "read", "__version__"]
 
+__version__: str  # the installed distribution's, looked up on first use (below)
+
 
 def __getattr__(name):
     if name == "__version__":

@@ -7,12 +7,14 @@ line is wrong or the path holds no package; 3 seccoop's own schemas are broken o
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -63,7 +65,7 @@ def _exit_statuses(command):
             if exc.errno == errno.EPIPE:
                 _quiet_stdout()
                 sys.exit(EXIT_PIPE)
-            if exc.errno not in _ENVIRONMENT:
+            if exc.errno is None or exc.errno not in _ENVIRONMENT:
                 _internal(exc)
             where = f"{shown(str(exc.filename))}: " if exc.filename else ""
             _say(f"seccoop: the environment failed: {where}{_ENVIRONMENT[exc.errno]}; nothing was changed")
@@ -73,7 +75,7 @@ def _exit_statuses(command):
             )
             _debug()
             sys.exit(EXIT_ENVIRONMENT)
-        except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit 3
+        except Exception as exc:  # the one place that turns bugs into exit 3
             _internal(exc)
 
     return wrapper
@@ -81,10 +83,8 @@ def _exit_statuses(command):
 
 def _say(message: str) -> None:
     """A line to stderr (anything a file gave the message has passed `shown` first)."""
-    try:
+    with contextlib.suppress(OSError):  # stderr is gone too: the exit status still says what happened
         click.echo(message, err=True)
-    except OSError:
-        pass  # stderr is gone too: the exit status still says what happened
 
 
 def _quiet_stdout() -> None:
@@ -101,7 +101,7 @@ def _debug() -> None:
         traceback.print_exc()
 
 
-def _internal(exc: BaseException):
+def _internal(exc: BaseException) -> NoReturn:
     where = ""
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
@@ -384,7 +384,7 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.
     """
-    from seccoop.exports.export import ExportInvalid, ExportRefused
+    from seccoop.exports.errors import ExportInvalid, ExportRefused
     from seccoop.exports.export import export as run_export
     from seccoop.model.package import NoPackage
     from seccoop.model.report import render_report
@@ -404,9 +404,11 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
         for path in written:
             click.echo(f"wrote {shown(str(path))}", err=True)
     if fmt == "zip":  # as sha256sum prints it, so `sha256sum -c` checks the download
-        from seccoop.safety.write import file_digest
+        import hashlib
 
-        click.echo(f"{file_digest(Path(written[0]))[1]}  {Path(written[0]).name}")
+        with open(written[0], "rb") as archive:
+            digest = hashlib.file_digest(archive, "sha256").hexdigest()
+        click.echo(f"{digest}  {Path(written[0]).name}")
 
 
 @main.command()

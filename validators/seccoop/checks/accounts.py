@@ -210,27 +210,47 @@ def _members(kind: str, accounts: list, problems: list[Problem]) -> tuple[dict, 
 def _merge(
     kind: str, id_: str, accounts: list, settled: dict, published: dict, schemas, known: dict, successor
 ) -> tuple[Merged | None, list[Problem]]:
-    problems: list[Problem] = []
+    """The record the accounts of `id_` state, field by field (docs/accounts.md), or None when they
+    cannot be merged; and the problems found. `settled` holds the curator's resolutions by field."""
     if len(accounts) == 1 and not settled:
-        # Most records have one source: the record is its account as written (no copies), which
-        # keeps memory flat at 100k events.
-        account = accounts[0]
-        problems += [
-            account.problem(
-                "merge-missing",
-                f"no account of `{id_}` gives `{name}`",
-                "id",
-                hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
-                "another account gives them).",
-            )
-            for name in RECORD_FIELDS[kind]
-            if account.data.get(name) is None
-        ]
-        _members(kind, accounts, problems)
-        return (None if problems else Merged(kind, account.data, (account,))), problems
+        return _as_written(kind, id_, accounts[0])
+    problems: list[Problem] = []
     data: dict[str, Any] = {"id": id_}
-    doc = schemas.documents[kind]["properties"]
-    applied = {}
+    applied: dict[str, Any] = {}
+    data.update(_stated(kind, id_, accounts, settled, applied, problems))
+    data.update(_ruled(kind, accounts, published, schemas, settled, applied, problems))
+    counts = _union_of_members(kind, accounts, data, problems)
+    data["evidence"] = _evidence_union(accounts)
+    for name, res in settled.items():  # a resolution of a field the merge does not compare
+        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {a_kind(kind)}", "field"))
+    problems += _check_resolved(kind, data, applied, schemas, known, successor)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None), problems
+
+
+def _as_written(kind: str, id_: str, account) -> tuple[Merged | None, list[Problem]]:
+    """A record with one account and no resolution (most records have one source): the record is
+    its account as written (no copies), which keeps memory flat at 100k events."""
+    problems = [
+        account.problem(
+            "merge-missing",
+            f"no account of `{id_}` gives `{name}`",
+            "id",
+            hint=f"Give `{name}` in the account (the record's own fields may be left out only where "
+            "another account gives them).",
+        )
+        for name in RECORD_FIELDS[kind]
+        if account.data.get(name) is None
+    ]
+    _members(kind, [account], problems)
+    return (None if problems else Merged(kind, account.data, (account,))), problems
+
+
+def _stated(kind: str, id_: str, accounts: list, settled: dict, applied: dict, problems: list[Problem]) -> dict:
+    """The record's own fields and the single values its sources state: what the accounts that
+    give one agree on, or the curator's resolution (moved from `settled` to `applied`)."""
+    data = {}
     for name in (*RECORD_FIELDS[kind], *STATED_VALUES[kind]):
         value, claims = _agreed(name, accounts)
         if name in settled:
@@ -251,6 +271,16 @@ def _merge(
                 )
             )
         data[name] = value
+    return data
+
+
+def _ruled(
+    kind: str, accounts: list, published: dict, schemas, settled: dict, applied: dict, problems: list[Problem]
+) -> dict:
+    """The status and the date (where the kind has them), by their rules over the accounts, or
+    the curator's resolution (moved from `settled` to `applied`)."""
+    doc = schemas.documents[kind]["properties"]
+    data = {}
     for name, rule in (("status", _status), ("date", _date)):
         if name not in doc:
             continue
@@ -267,6 +297,13 @@ def _merge(
                 else "no date is allowed by every account",
             )
         data[name] = value
+    return data
+
+
+def _union_of_members(kind: str, accounts: list, data: dict, problems: list[Problem]) -> dict[tuple, int]:
+    """Each set of the record as the union of its accounts' (into `data`), a quantity's bounds
+    the same in every account that states it; returns how many sources state each member stated
+    by more than one."""
     union, claims_of = _members(kind, accounts, problems)
     counts: dict[tuple, int] = {}
     for name, members in union.items():
@@ -280,17 +317,16 @@ def _merge(
             ):
                 problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
         data[name] = list(members.values())
-    spans: dict[tuple, dict] = {}
+    return counts
+
+
+def _evidence_union(accounts: list) -> list:
+    """Every span of the accounts, once (a span is its source and offsets)."""
+    spans: dict[tuple, Any] = {}
     for account in accounts:
         for span in account.data["evidence"]:
             spans.setdefault((span["source"], span["start"], span["end"]), span)
-    data["evidence"] = list(spans.values())
-    for name, res in settled.items():  # a resolution of a field the merge does not compare
-        problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {a_kind(kind)}", "field"))
-    problems += _check_resolved(kind, data, applied, schemas, known, successor)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None), problems
+    return list(spans.values())
 
 
 def a_kind(kind: str) -> str:
@@ -367,19 +403,26 @@ def _status(kind: str, accounts: list, published: dict):
     last = [(a, a.data["status"]) for a in accounts if published[account_source(a)] == latest]
     if len({v for _, v in last}) > 1:
         return None, last
-    if kind == "event":
-        furthest = None  # the account of an earlier date at the latest stage so far
-        for date in sorted({published[account_source(a)] for a in accounts}):
-            group = [a for a in accounts if published[account_source(a)] == date and a.data["status"] in _EVENT_ORDER]
-            back = [
-                a for a in group if furthest and _EVENT_ORDER[a.data["status"]] < _EVENT_ORDER[furthest.data["status"]]
-            ]
-            if back:
-                return None, [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
-            for a in group:
-                if furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]:
-                    furthest = a
+    if kind == "event" and (back := _back_in_time(accounts, published)):
+        return None, back
     return last[0][1], []
+
+
+def _back_in_time(accounts: list, published: dict) -> list[tuple[Any, str]]:
+    """Where an event goes back in time: the account of an earlier date at the furthest stage so
+    far, and the first of a later date at an earlier stage; [] where it never does."""
+    furthest = None  # the account of an earlier date at the latest stage so far
+    for date in sorted({published[account_source(a)] for a in accounts}):
+        group = [a for a in accounts if published[account_source(a)] == date and a.data["status"] in _EVENT_ORDER]
+        if furthest is not None:
+            stage = _EVENT_ORDER[furthest.data["status"]]
+            back = [a for a in group if _EVENT_ORDER[a.data["status"]] < stage]
+            if back:
+                return [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
+        for a in group:
+            if furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]:
+                furthest = a
+    return []
 
 
 def _date(kind: str, accounts: list, published: dict):
@@ -427,7 +470,7 @@ def _load_possibly_same(dataset, known: dict[str, str]) -> list[Problem]:
     for entry in entries:
         data = entry.data
         ids = [dataset.successor(data["id"]), dataset.successor(data["other"])]
-        missing = [(name, v) for name, v in zip(("id", "other"), ids) if v not in known]
+        missing = [(name, v) for name, v in zip(("id", "other"), ids, strict=True) if v not in known]
         for name, value in missing:
             problems.append(
                 entry.problem("ref-unknown", f"no actor, relation, event or commitment has id `{value}`", name)

@@ -9,7 +9,7 @@ from seccoop.model.report import Problem
 
 def _precision_fits(date: dict) -> bool:
     earliest, latest = date.get("earliest"), date.get("latest")
-    return {
+    fits: dict[str | None, bool] = {
         "day": earliest is not None and earliest == latest,
         "range": earliest is not None and latest is not None,
         "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
@@ -17,7 +17,8 @@ def _precision_fits(date: dict) -> bool:
             earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01" and latest[5:] == "12-31"
         ),
         "open": earliest is None or latest is None,
-    }.get(date.get("precision"), False)
+    }
+    return fits.get(date.get("precision"), False)  # an absent or unknown precision fits nothing
 
 
 def date_problem(date: dict) -> str | None:

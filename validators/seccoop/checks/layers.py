@@ -39,7 +39,7 @@ def load_dataset(
     records: dict[str, list[Record]] = {kind: [] for kind in KINDS}
     withheld: dict[str, str] = {}
     incomplete: set[str] = set()
-    broken: list[tuple[Record, set[str]]] = []  # records held back by their shape, and where
+    broken: list[tuple[Record, set[str | None]]] = []  # records held back by their shape, and where
     validators = schemas.validators
     for kind in KINDS:
         validator = validators[kind]

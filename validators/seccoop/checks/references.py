@@ -47,8 +47,8 @@ def check_references(dataset: Dataset, by_id: dict[str, Record]) -> list[Problem
         for record in dataset.records[kind]:
             ok = True
             for path, ref, expected in refs(record):
-                if ref in dataset.successors and dataset.successors[ref] is not None:
-                    ref = dataset.successors[ref]  # same as: a reference follows the successor
+                if (successor := dataset.successors.get(ref)) is not None:
+                    ref = successor  # same as: a reference follows the successor
                     _set(record.data, path, ref)
                 target = by_id.get(ref)
                 if target is None and (ref in dataset.withheld or expected in dataset.incomplete):
@@ -102,7 +102,9 @@ def _ref_unknown(
     return record.problem("ref-unknown", f"no {expected} has id `{ref}`", *path, hint=hint)
 
 
-def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> list[Problem]:
+def references_of_broken(
+    dataset: Dataset, by_id: dict[str, Record], broken: list[tuple[Record, set[str | None]]]
+) -> list[Problem]:
     """The references of a record held back by its shape that lie outside what is wrong with it:
     a bad code and a dangling reference on one record are independent, so both are reported in
     one run. A reference inside a part the schema refused is that part's problem, not reported."""
@@ -111,13 +113,8 @@ def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> 
     for record, wrong in broken:
         root = json_path((record.index,))
         covered = {p for p in wrong if p and p != root}  # a missing or extra field is the record's own
-
-        def inside(path: tuple) -> bool:
-            where = json_path((record.index, *path))
-            return any(where == p or where.startswith(p + ".") or where.startswith(p + "[") for p in covered)
-
         for path, ref, expected in loose_refs(record):
-            if inside(path) or ref in dataset.withheld or expected in dataset.incomplete:
+            if _inside(covered, record, path) or ref in dataset.withheld or expected in dataset.incomplete:
                 continue
             ref = dataset.successor(ref)
             target = by_id.get(ref)
@@ -130,6 +127,12 @@ def references_of_broken(dataset: Dataset, by_id: dict[str, Record], broken) -> 
                     )
                 )
     return problems
+
+
+def _inside(covered: set[str], record: Record, path: tuple) -> bool:
+    """Whether a place in a record lies in one of the parts (`covered`, JSON paths) the schema refused."""
+    where = json_path((record.index, *path))
+    return any(where == p or where.startswith(p + ".") or where.startswith(p + "[") for p in covered)
 
 
 def loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:

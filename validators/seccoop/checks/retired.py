@@ -69,7 +69,7 @@ def check_successors(dataset: Dataset) -> list[Problem]:
 
     publish(r.id for r in dataset.records["source"])
     publish(dataset.withheld)
-    for kind, records in dataset.merged.items():
+    for records in dataset.merged.values():
         for record in records:
             publish((record.id,))
             publish(span_id(s) for s in record.data["evidence"])

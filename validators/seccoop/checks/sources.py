@@ -6,7 +6,7 @@ import hashlib
 import os
 
 from seccoop.checks.header import read_header
-from seccoop.checks.records import Dataset
+from seccoop.checks.records import Dataset, Record
 from seccoop.model import rights
 from seccoop.model.package import Package
 from seccoop.model.report import Problem
@@ -45,59 +45,17 @@ def check_sources(dataset: Dataset) -> list[Problem]:
     kept = []
     package = dataset.package
     for record in dataset.records["source"]:
-        data = record.data
-        if data["text"] == "included" and data["licence"].strip().lower() == "unknown":
-            problems.append(
-                record.problem(
-                    "source-rights",
-                    "the text is included, but its licence is unknown",
-                    "licence",
-                    hint="Name the licence that allows republishing the text, or set `text: withheld` "
-                    "(docs/rights.md).",
-                )
-            )
-            continue
-        if data["text"] == "included" and data.get("path") is None:
-            problems.append(
-                record.problem(
-                    "source-path",
-                    "an included text needs its path in seeds/",
-                    "text",
-                    hint="Add `path: seeds/NAME` (the file the text is kept in), or set `text: withheld` "
-                    "(docs/rights.md).",
-                )
-            )
-            continue
-        if data["text"] == "withheld" and data.get("path") is not None:
-            problems.append(
-                record.problem(
-                    "source-path",
-                    "a withheld text has no path: it is found in the texts folder by its sha256",
-                    "path",
-                    hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "
-                    "(docs/rights.md).",
-                )
-            )
+        problem = _rights_problem(record)
+        if problem is not None:
+            problems.append(problem)
             continue
         try:
-            if data["text"] == "included":
-                shown = data["path"]
-                raw = read_source(package, shown)
-            else:
-                raw, shown = rights.read_withheld(package, data["sha256"])
+            raw, shown = _read_text(package, record.data)
         except rights.TextAbsent as exc:
             dataset.absent.add(record.id)
             kept.append(record)
             if package.require_texts:
-                problems.append(
-                    record.problem(
-                        "source-text-missing",
-                        f"the withheld text is not in the texts folder (`{exc}`)",
-                        "sha256",
-                        hint=f"Put the text there as `{data['sha256']}.txt` (or name the folder with --texts or "
-                        f"{rights.TEXTS_ENV}); without --require-texts its spans are left unverified.",
-                    )
-                )
+                problems.append(_absent(record, exc))
             continue
         except SourceUnreadable as exc:
             problems.append(record.problem(exc.code, exc.message, "path"))
@@ -105,73 +63,128 @@ def check_sources(dataset: Dataset) -> list[Problem]:
         except paths.Refused as exc:
             problems.append(record.problem(exc.code, f"the withheld text cannot be read: {exc.reason}", "sha256"))
             continue
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != data["sha256"]:
-            message = (
-                f"`{shown}` has sha256 {digest}, not the recorded one"
-                if data["text"] == "included"
-                else f"`{shown}` has sha256 {digest}: the file is not this source's text (changed or replaced)"
-            )
-            problems.append(record.problem("source-checksum", message, "sha256"))
+        text = _recorded_text(record, raw, shown)
+        if isinstance(text, Problem):
+            problems.append(text)
             continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.append(
-                record.problem(
-                    "source-encoding",
-                    f"`{shown}` is not UTF-8 (byte {exc.start})",
-                    "path" if data["text"] == "included" else "sha256",
-                )
-            )
-            continue
-        if len(text) != data["length"]:
-            problems.append(
-                record.problem(
-                    "source-length",
-                    f"the text is {len(text)} code points long, not {data['length']}",
-                    "length",
-                    hint=f"Write `length: {len(text)}`.",
-                )
-            )
-            continue
-        if (normalized := rights.normalized_sha256(text)) != data["normalized_sha256"]:
-            problems.append(
-                record.problem(
-                    "source-checksum",
-                    "normalized_sha256 is not the text's",
-                    "normalized_sha256",
-                    hint=f"Write `normalized_sha256: {normalized}`.",
-                )
-            )
-            continue
-        # The first line `date YYYY-MM-DD TITLE` is optional; where it is there, the record agrees
-        # with it (docs/curating.md, section 1). Without it, title and date are the curator's.
-        header = read_header(text)
-        if header is not None:
-            if header.date != data["published"]:
-                problems.append(
-                    record.problem(
-                        "source-header",
-                        f"published `{data['published']}` but the document says `{header.date}`",
-                        "published",
-                    )
-                )
-            if header.title != data["title"]:
-                problems.append(
-                    record.problem(
-                        "source-header",
-                        "title differs from the document's first line",
-                        "title",
-                        hint=f"The document's title is: {header.title!r}",
-                    )
-                )
+        problems += _header_problems(record, text)
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
     problems += unlisted_seeds(dataset)
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
+    return problems
+
+
+def _rights_problem(record: Record) -> Problem | None:
+    """What keeps a source's text from being read as its rights say: an included text under an
+    unknown licence or without its path in seeds/, a withheld one with a path."""
+    data = record.data
+    if data["text"] == "included" and data["licence"].strip().lower() == "unknown":
+        return record.problem(
+            "source-rights",
+            "the text is included, but its licence is unknown",
+            "licence",
+            hint="Name the licence that allows republishing the text, or set `text: withheld` (docs/rights.md).",
+        )
+    if data["text"] == "included" and data.get("path") is None:
+        return record.problem(
+            "source-path",
+            "an included text needs its path in seeds/",
+            "text",
+            hint="Add `path: seeds/NAME` (the file the text is kept in), or set `text: withheld` (docs/rights.md).",
+        )
+    if data["text"] == "withheld" and data.get("path") is not None:
+        return record.problem(
+            "source-path",
+            "a withheld text has no path: it is found in the texts folder by its sha256",
+            "path",
+            hint="Delete `path:` and move the text out of seeds/ into the texts folder as `<sha256>.txt` "
+            "(docs/rights.md).",
+        )
+    return None
+
+
+def _read_text(package: Package, data: dict) -> tuple[bytes, str]:
+    """The bytes of a source's text and the name it is shown by: an included one from seeds/, a
+    withheld one from the texts folder. Raises SourceUnreadable, rights.TextAbsent, paths.Refused."""
+    if data["text"] == "included":
+        return read_source(package, data["path"]), data["path"]
+    return rights.read_withheld(package, data["sha256"])
+
+
+def _absent(record: Record, exc: rights.TextAbsent) -> Problem:
+    return record.problem(
+        "source-text-missing",
+        f"the withheld text is not in the texts folder (`{exc}`)",
+        "sha256",
+        hint=f"Put the text there as `{record.data['sha256']}.txt` (or name the folder with --texts or "
+        f"{rights.TEXTS_ENV}); without --require-texts its spans are left unverified.",
+    )
+
+
+def _recorded_text(record: Record, raw: bytes, shown: str) -> str | Problem:
+    """The text of a source, or the first way it is not the one recorded: its sha256, its
+    encoding (UTF-8), its length in code points, its normalized hash."""
+    data = record.data
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != data["sha256"]:
+        message = (
+            f"`{shown}` has sha256 {digest}, not the recorded one"
+            if data["text"] == "included"
+            else f"`{shown}` has sha256 {digest}: the file is not this source's text (changed or replaced)"
+        )
+        return record.problem("source-checksum", message, "sha256")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return record.problem(
+            "source-encoding",
+            f"`{shown}` is not UTF-8 (byte {exc.start})",
+            "path" if data["text"] == "included" else "sha256",
+        )
+    if len(text) != data["length"]:
+        return record.problem(
+            "source-length",
+            f"the text is {len(text)} code points long, not {data['length']}",
+            "length",
+            hint=f"Write `length: {len(text)}`.",
+        )
+    if (normalized := rights.normalized_sha256(text)) != data["normalized_sha256"]:
+        return record.problem(
+            "source-checksum",
+            "normalized_sha256 is not the text's",
+            "normalized_sha256",
+            hint=f"Write `normalized_sha256: {normalized}`.",
+        )
+    return text
+
+
+def _header_problems(record: Record, text: str) -> list[Problem]:
+    """The first line `date YYYY-MM-DD TITLE` is optional; where it is there, the record agrees
+    with it (docs/curating.md, section 1). Without it, title and date are the curator's."""
+    header = read_header(text)
+    if header is None:
+        return []
+    problems = []
+    if header.date != record.data["published"]:
+        problems.append(
+            record.problem(
+                "source-header",
+                f"published `{record.data['published']}` but the document says `{header.date}`",
+                "published",
+            )
+        )
+    if header.title != record.data["title"]:
+        problems.append(
+            record.problem(
+                "source-header",
+                "title differs from the document's first line",
+                "title",
+                hint=f"The document's title is: {header.title!r}",
+            )
+        )
     return problems
 
 

@@ -97,6 +97,7 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
         if result.code is not None:
             return result.code, result.message, ("start" if result.code == "evidence-offset" else "quote",), result.hint
         start, end = result.start, result.end
+        assert start is not None and end is not None  # a quote that resolves has both (SpanResult)
     elif quote is not None:  # a withheld text that is absent: the quote itself gives the end
         start, end = span["start"], span["start"] + len(quote)
     else:

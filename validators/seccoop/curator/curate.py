@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,15 @@ from seccoop.checks.header import (
     first_line,
     header_fault,
     read_header,
+)
+from seccoop.curator import identity
+from seccoop.curator.identity import (
+    RECORD_KINDS,
+    BadArguments,
+    IdentityRefused,
+    _Curated,
+    _retired_entry,
+    _verified,
 )
 from seccoop.curator.yamlwrite import PatchRefused, append_records
 from seccoop.model import rights
@@ -169,8 +179,8 @@ def check_options(
 def _check_record(schemas: Schemas, record: dict) -> None:
     """The whole record by the package's schema: a last net under `check_options`."""
     for error in schemas.validators["source"].iter_errors(record):
-        field = next((p for p in error.absolute_path if isinstance(p, str)), None)
-        where = _OPTIONS.get(field, f"the document's `{field}`" if field else "the record")
+        name = next((p for p in error.absolute_path if isinstance(p, str)), None)
+        where = _OPTIONS.get(name, f"the document's `{name}`") if name else "the record"
         raise AddSourceRefused(f"{where}: {error.message}")
 
 
@@ -188,8 +198,8 @@ def _metadata(document: Path, text: str, title: str | None, published: str | Non
                 f"but is not one: {fault}. The document is kept byte for byte, so either add a copy whose first "
                 "line is right, or give --title and --published (the line is then the document's own text)"
             )
-        missing = [option for option, value in (("--title", title), ("--published", published)) if value is None]
-        if missing:
+        if title is None or published is None:
+            missing = [option for option, value in (("--title", title), ("--published", published)) if value is None]
             raise AddSourceRefused(
                 f"{document}: has no first line `date YYYY-MM-DD TITLE`; give {' and '.join(missing)} "
                 "as the page states them"
@@ -216,7 +226,7 @@ def _evidence(source_id: str, text: str, header: Header | None, title: str, with
     start = text.find(quote)
     if start < 0:
         return []
-    span = {"source": source_id, "quote": quote}
+    span: dict[str, str | int] = {"source": source_id, "quote": quote}
     if withheld:
         span.update(start=start, end=start + len(quote), sha256=rights.fingerprint(quote))
     elif text.count(quote) > 1:
@@ -246,58 +256,22 @@ def add_source(
     stands towards git)."""
     schemas = Schemas(package.schema)
     check_options(schemas, source_id, title, published, language, publisher, url, text_rights, licence)
-    try:  # the user named this file: it may lie anywhere, but must be a regular file of a sane size
-        raw = paths.read_file(document, None, paths.DOCUMENT_LIMIT)
-    except paths.Refused as exc:
-        raise AddSourceRefused(f"{document}: {exc.reason}") from None
-    if raw.startswith(BOM):
-        # Offsets count code points of the exact text: a reader that drops the BOM (most do)
-        # would see every offset one too far. The curator saves a copy without it instead.
-        raise AddSourceRefused(
-            f"{document}: starts with a byte-order mark (BOM, bytes EF BB BF); readers that "
-            "drop it and readers that keep it would count every offset differently. Save the "
-            "document as UTF-8 without BOM and add that copy"
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AddSourceRefused(f"{document}: not UTF-8 (byte {exc.start}); convert it first") from None
+    raw, text = _read_document(document)
     title, published, header = _metadata(document, text, title and title.strip(), published)
     digest = hashlib.sha256(raw).hexdigest()
     normalized = rights.normalized_sha256(text)
     known_sources = _recorded_sources(package)
-    for known in known_sources:
-        if known.get("sha256") == digest or known.get("normalized_sha256") == normalized:
-            same = "the same bytes" if known.get("sha256") == digest else "the same text once whitespace is normalized"
-            raise AddSourceRefused(f"{document}: source `{known.get('id')}` has {same}")
-    try:
-        seeds = [p for p, _ in paths.walk(package.seeds, package.root) if p.parent == package.seeds]
-    except paths.Refused as exc:
-        raise AddSourceRefused(f"{package.rel(package.seeds)}: {exc.reason}") from None
-    for seed in seeds:
-        try:
-            known = hashlib.sha256(paths.read_file(seed, package.root, paths.SOURCE_LIMIT)).hexdigest()
-        except paths.Refused:
-            continue  # not a document seccoop reads; `seccoop check` says why
-        if known == digest:
-            raise AddSourceRefused(f"{document}: already in the package as {package.rel(seed)}")
+    seeds = _refuse_known_text(package, document, digest, normalized, known_sources)
     source_id = source_id or f"{_slug(title)}-{published}"
     sources_file = package.curated / "sources.yaml"
     cf, problems = load_file(sources_file, package.rel(sources_file), root=package.root)
     if any(p.severity == "error" for p in problems):
         raise AddSourceRefused(f"{package.rel(sources_file)} has errors; run `seccoop check` and fix them first")
-    if any(r.get("id") == source_id for r in known_sources):
-        raise AddSourceRefused(f"a source with id `{source_id}` exists; give another with --id")
-    retired = _retired(package).get(source_id)
-    if retired is not None:
-        raise AddSourceRefused(
-            f"the id `{source_id}` was retired in {retired.get('version')} ({retired.get('reason')}); "
-            "ids are never reused: give another with --id"
-        )
-    standing = None
+    _refuse_taken_id(package, source_id, known_sources)
     if text_rights == "included":
         target = package.seeds / f"{len(seeds):03d}_{digest[:16]}.txt"
         where = {"path": f"seeds/{target.name}"}
+        standing = None
     else:
         folder, _ = rights.texts_folder(package)
         target = folder / f"{digest}.txt"
@@ -332,6 +306,61 @@ def add_source(
     target.parent.mkdir(parents=True, exist_ok=True)  # the texts folder, on first use
     write_atomically({target: raw, sources_file: updated})
     return source_id, package.rel(target), bool(evidence), standing
+
+
+def _read_document(document: Path) -> tuple[bytes, str]:
+    """The document's bytes and its text: a regular file of a sane size, UTF-8 without a BOM."""
+    try:  # the user named this file: it may lie anywhere, but must be a regular file of a sane size
+        raw = paths.read_file(document, None, paths.DOCUMENT_LIMIT)
+    except paths.Refused as exc:
+        raise AddSourceRefused(f"{document}: {exc.reason}") from None
+    if raw.startswith(BOM):
+        # Offsets count code points of the exact text: a reader that drops the BOM (most do)
+        # would see every offset one too far. The curator saves a copy without it instead.
+        raise AddSourceRefused(
+            f"{document}: starts with a byte-order mark (BOM, bytes EF BB BF); readers that "
+            "drop it and readers that keep it would count every offset differently. Save the "
+            "document as UTF-8 without BOM and add that copy"
+        )
+    try:
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AddSourceRefused(f"{document}: not UTF-8 (byte {exc.start}); convert it first") from None
+
+
+def _refuse_known_text(
+    package: Package, document: Path, digest: str, normalized: str, known_sources: list[dict]
+) -> list[Path]:
+    """Refuse a text the package has already: a source recorded with the same bytes or the same
+    normalized text, or a file in seeds/ with the same bytes. Returns the files in seeds/."""
+    for known in known_sources:
+        if known.get("sha256") == digest or known.get("normalized_sha256") == normalized:
+            same = "the same bytes" if known.get("sha256") == digest else "the same text once whitespace is normalized"
+            raise AddSourceRefused(f"{document}: source `{known.get('id')}` has {same}")
+    try:
+        seeds = [p for p, _ in paths.walk(package.seeds, package.root) if p.parent == package.seeds]
+    except paths.Refused as exc:
+        raise AddSourceRefused(f"{package.rel(package.seeds)}: {exc.reason}") from None
+    for seed in seeds:
+        try:
+            seed_digest = hashlib.sha256(paths.read_file(seed, package.root, paths.SOURCE_LIMIT)).hexdigest()
+        except paths.Refused:
+            continue  # not a document seccoop reads; `seccoop check` says why
+        if seed_digest == digest:
+            raise AddSourceRefused(f"{document}: already in the package as {package.rel(seed)}")
+    return seeds
+
+
+def _refuse_taken_id(package: Package, source_id: str, known_sources: list[dict]) -> None:
+    """Refuse an id a source has, or one that was retired: ids are never reused."""
+    if any(r.get("id") == source_id for r in known_sources):
+        raise AddSourceRefused(f"a source with id `{source_id}` exists; give another with --id")
+    retired = _retired(package).get(source_id)
+    if retired is not None:
+        raise AddSourceRefused(
+            f"the id `{source_id}` was retired in {retired.get('version')} ({retired.get('reason')}); "
+            "ids are never reused: give another with --id"
+        )
 
 
 def _recorded_sources(package: Package) -> list[dict]:
@@ -416,15 +445,6 @@ def remove_source(
     kept; its ids (the source, and each span data/spans.csv publishes of it) are retired as
     withdrawn where data/sources.csv publishes it; an included text is deleted from seeds/, a
     withheld one is left in the texts folder. `apply_removal` writes it."""
-    from seccoop.curator import identity
-    from seccoop.curator.identity import (
-        BadArguments,
-        IdentityRefused,
-        _Curated,
-        _retired_entry,
-        _verified,
-    )
-
     try:
         identity._check_reason(reason)
         curated = _Curated.read(package)
@@ -452,30 +472,46 @@ def remove_source(
             raise RemoveRefused(f"{f.display}: the entry cannot be removed in place: {exc}") from None
         removal = Removal(source_id, f.display, first, last, retired_file=package.rel(curated.retired_path))
         removal.files[f.cf.path] = _verified(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1 :])
-        published_spans = _published(package, "spans.csv", lambda row: row.get("source") == source_id)
-        if _published(package, "sources.csv", lambda row: row.get("id") == source_id):
-            why = reason or "withdrawn: the source was removed"
-            wanted = [(source_id, "sources", why)] + [
-                (span, "spans", reason or f"withdrawn: its source `{source_id}` was removed")
-                for span in published_spans
-            ]
-            taken = {(e.get("id"), e.get("table", "records")) for e in curated.retired.values()}
-            retired_file = next((g for g in curated.files if g.kind == "retired"), None)
-            for id_, table, why in wanted:
-                if (id_, table) not in taken:
-                    removal.retired.append(
-                        _retired_entry(package, {"id": id_, "table": table, "version": version, "reason": why})
-                    )
-            if removal.retired:
-                old = retired_file.cf.text if retired_file is not None else ""
-                data = list(retired_file.data) if retired_file is not None else []
-                removal.files[curated.retired_path] = _verified(
-                    package, curated.retired_path, append_records(old, removal.retired), data + removal.retired
-                )
+        _retire_published_ids(package, curated, removal, reason, version)
     except BadArguments as exc:
         raise UnknownSource(str(exc)) from None
     except IdentityRefused as exc:
         raise RemoveRefused(str(exc)) from None
+    _dispose_of_text(package, record, removal)
+    return removal
+
+
+def _retire_published_ids(
+    package: Package, curated: _Curated, removal: Removal, reason: str | None, version: str
+) -> None:
+    """Where data/sources.csv publishes the source: retire it and each span data/spans.csv
+    publishes of it as withdrawn (those not retired already), appended to the retired-ids file."""
+    source_id = removal.source_id
+    published_spans = _published(package, "spans.csv", lambda row: row.get("source") == source_id)
+    if not _published(package, "sources.csv", lambda row: row.get("id") == source_id):
+        return
+    why = reason or "withdrawn: the source was removed"
+    wanted = [(source_id, "sources", why)] + [
+        (span, "spans", reason or f"withdrawn: its source `{source_id}` was removed") for span in published_spans
+    ]
+    taken = {(e.get("id"), e.get("table", "records")) for e in curated.retired.values()}
+    retired_file = next((g for g in curated.files if g.kind == "retired"), None)
+    for id_, table, why in wanted:
+        if (id_, table) not in taken:
+            removal.retired.append(
+                _retired_entry(package, {"id": id_, "table": table, "version": version, "reason": why})
+            )
+    if removal.retired:
+        old = retired_file.cf.text if retired_file is not None else ""
+        data = list(retired_file.data) if retired_file is not None else []
+        removal.files[curated.retired_path] = _verified(
+            package, curated.retired_path, append_records(old, removal.retired), data + removal.retired
+        )
+
+
+def _dispose_of_text(package: Package, record: dict, removal: Removal) -> None:
+    """An included text is deleted from seeds/ (a regular file there, not a link); a withheld one,
+    found in the texts folder, is left there."""
     if record.get("text") == "included" and isinstance(record.get("path"), str):
         seed = package.root / record["path"]
         if seed.parent == package.seeds and seed.is_file() and not seed.is_symlink():
@@ -485,7 +521,6 @@ def remove_source(
         text = folder / f"{record['sha256']}.txt"
         if text.exists():
             removal.left = package.rel(text)
-    return removal
 
 
 def apply_removal(removal: Removal) -> None:
@@ -497,7 +532,7 @@ def apply_removal(removal: Removal) -> None:
         removal.delete.unlink()
 
 
-def _unknown(curated, source_id: str) -> None:
+def _unknown(curated: _Curated, source_id: str) -> None:
     entry = curated.retired.get(source_id)
     if entry is not None:
         raise UnknownSource(
@@ -509,11 +544,9 @@ def _unknown(curated, source_id: str) -> None:
     raise UnknownSource(f"no source has id `{source_id}`")
 
 
-def _citers(curated, source_id: str) -> list[str]:
+def _citers(curated: _Curated, source_id: str) -> list[str]:
     """Where anything but the source itself names it or one of its spans: each account's span
     (file:line, and the record), each retired id replaced by it or by one of its spans."""
-    from seccoop.curator.identity import RECORD_KINDS
-
     found = []
     for f in curated.files:
         for i, record in enumerate(f.data):
@@ -531,7 +564,7 @@ def _citers(curated, source_id: str) -> list[str]:
     return found
 
 
-def _published(package: Package, table: str, keep) -> list[str]:
+def _published(package: Package, table: str, keep: Callable[[dict[str, str]], bool]) -> list[str | None]:
     """The ids of the rows of data/<table> that `keep` accepts: what the committed tables publish."""
     path = package.root / "data" / table
     if not path.exists():

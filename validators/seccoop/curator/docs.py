@@ -76,7 +76,7 @@ def data_dictionary(schemas: Schemas) -> str:
         "each coded column above is a foreign key to it, and each schema enum equals its codelist (a test "
         "checks it).\n"
     )
-    for name, path, title, description, schema in codelist_resources(schemas):
+    for name, path, _title, description, schema in codelist_resources(schemas):
         codelist = schemas.codelists[path.rsplit("/", 1)[1]]
         out.append(f"### {name}\n\n`{path}`: {_cell(description)}\n")
         out.append("| column | meaning |\n| --- | --- |")
@@ -157,7 +157,7 @@ def curated_yaml(schemas: Schemas) -> str:
         )
         out += [f"## {doc['title']}\n", f"`{path}`{note}. {_cell(doc['description'])}\n"]
         out += _field_table(schemas, doc, kind)
-        out += ["", "Example:\n", "```yaml", *_yaml_entry(_example(schemas, doc, top=True)), "```\n"]
+        out += ["", "Example:\n", "```yaml", *_yaml_entry(_example_entry(schemas, doc)), "```\n"]
     for name in _NESTED:
         node = defs[name]
         out += [f"## {node['title']}\n", f"{_cell(node['description'])}\n"]
@@ -169,12 +169,14 @@ def curated_yaml(schemas: Schemas) -> str:
         path, note = _CURATED_FILES[name]
         out += [f"## {doc['title']}\n", f"`{path}`{note}. {_cell(doc['description'])}\n"]
         out += _field_table(schemas, doc, None)
-        out += ["", "Example:\n", "```yaml", *_yaml_entry(_example(schemas, doc, top=True)), "```\n"]
+        out += ["", "Example:\n", "```yaml", *_yaml_entry(_example_entry(schemas, doc)), "```\n"]
     return "\n".join(out)
 
 
 def _field_table(schemas: Schemas, doc: dict, kind: str | None) -> list[str]:
-    accounts = kind is not None and kind in RECORD_FIELDS
+    # the fields that are the record's own, for a kind whose entries are accounts
+    record_fields = RECORD_FIELDS.get(kind) if kind is not None else None
+    accounts = record_fields is not None
     out = [
         "| field | written as | required | " + ("whose | " if accounts else "") + "description |",
         "| --- | --- | --- | " + ("--- | " if accounts else "") + "--- |",
@@ -182,7 +184,7 @@ def _field_table(schemas: Schemas, doc: dict, kind: str | None) -> list[str]:
     required = set(doc.get("required", ()))
     for name, prop in doc["properties"].items():
         node = _deref(schemas, prop)
-        if accounts and name in RECORD_FIELDS[kind]:
+        if record_fields is not None and name in record_fields:
             need, whose = "in one account", "the record's own"
         else:
             need = "yes" if name in required else ""
@@ -213,51 +215,58 @@ def _deref(schemas: Schemas, node: dict) -> dict:
     return node
 
 
+# How a field is written, by the definition it refers to (`$ref`) or, for a list, its items refer to.
+_WRITTEN_BY_REF = {
+    "date_bounds": "`{earliest: YYYY-MM-DD, latest: YYYY-MM-DD, precision: CODE}`: [date bounds](#date-bounds)",
+    "evidence": "a list of [evidence spans](#evidence-span), each `- source: ID` and `quote: WORDS`",
+    "date": "date `YYYY-MM-DD`",
+    "id": "id",
+}
+_LIST_BY_ITEM_REF = {
+    "participant": "`[{actor: ID, role: CODE}]`: [participants](#participant)",
+    "party": "`[{actor: ID, role: CODE}]`: [parties](#party)",
+    "quantity": "`[{text: WORDS, lower: N, best: N, upper: N, unit: WORDS}]`: [quantities](#quantity)",
+}
+
+
 def _written_as(schemas: Schemas, prop: dict) -> str:
+    """How a curator writes a field's value, and `, or null` where null is allowed (as an `anyOf`
+    branch or in a list of types)."""
     branches = prop.get("anyOf")
     nullable = False
     if branches:
         nullable = any(b.get("type") == "null" for b in branches)
         prop = next(b for b in branches if b.get("type") != "null")
-    ref = prop.get("$ref", "").rsplit("/", 1)[-1]
     node = _deref(schemas, prop)
     types = node.get("type")
     if isinstance(types, list):
         nullable = nullable or "null" in types
         types = next((t for t in types if t != "null"), None)
+    return _value_written_as(prop, node, types) + (", or `null`" if nullable else "")
+
+
+def _value_written_as(prop: dict, node: dict, types: str | None) -> str:
+    """A value's shape: by the definition it refers to, its codelist, then its type."""
+    ref = prop.get("$ref", "").rsplit("/", 1)[-1]
     codelist = node.get("codelist") or prop.get("codelist")
-    if ref == "date_bounds":
-        text = "`{earliest: YYYY-MM-DD, latest: YYYY-MM-DD, precision: CODE}`: [date bounds](#date-bounds)"
-    elif ref == "evidence":
-        text = "a list of [evidence spans](#evidence-span), each `- source: ID` and `quote: WORDS`"
-    elif ref == "date":
-        text = "date `YYYY-MM-DD`"
-    elif ref == "id":
-        text = "id"
-    elif codelist == "countries.csv":
-        text = "country code (ISO 3166-1 alpha-2), such as `EC`"
-    elif codelist:
-        text = f"a code of `{codelist}`"
-    elif types == "array":
-        item = node.get("items", {})
-        item_ref = item.get("$ref", "").rsplit("/", 1)[-1]
-        shapes = {
-            "participant": "`[{actor: ID, role: CODE}]`: [participants](#participant)",
-            "party": "`[{actor: ID, role: CODE}]`: [parties](#party)",
-            "quantity": "`[{text: WORDS, lower: N, best: N, upper: N, unit: WORDS}]`: [quantities](#quantity)",
-        }
-        text = shapes.get(item_ref, "a list of text, `[WORDS, ...]`")
-    elif types == "integer":
-        text = "integer"
-    elif types == "number":
-        text = "number"
-    elif "pattern" in node and node["pattern"] == "^[0-9a-f]{64}$":
-        text = "64 lowercase hex digits"
-    elif types == "string" or "enum" in node:
-        text = "text" if "enum" not in node else "one of " + ", ".join(f"`{e}`" for e in node["enum"])
-    else:
-        text = "any value (as the field's kind needs)"
-    return text + (", or `null`" if nullable else "")
+    if ref in _WRITTEN_BY_REF:
+        return _WRITTEN_BY_REF[ref]
+    if codelist == "countries.csv":
+        return "country code (ISO 3166-1 alpha-2), such as `EC`"
+    if codelist:
+        return f"a code of `{codelist}`"
+    if types == "array":
+        item_ref = node.get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
+        return _LIST_BY_ITEM_REF.get(item_ref, "a list of text, `[WORDS, ...]`")
+    if types in ("integer", "number"):
+        return types
+    if "pattern" in node and node["pattern"] == "^[0-9a-f]{64}$":
+        return "64 lowercase hex digits"
+    if "enum" in node:
+        return "one of " + ", ".join(f"`{e}`" for e in node["enum"])
+    if types == "string":
+        return "text"
+    return "any value (as the field's kind needs)"
 
 
 def _example(schemas: Schemas, node: dict, top: bool = False):
@@ -285,6 +294,14 @@ def _example(schemas: Schemas, node: dict, top: bool = False):
                 out[name] = value
         return out
     return None
+
+
+def _example_entry(schemas: Schemas, doc: dict) -> dict:
+    """An example entry of a curated file, from the schema of its entries."""
+    entry = _example(schemas, doc, top=True)
+    if not isinstance(entry, dict):
+        raise ValueError(f"{doc.get('title')}: its schema gives no example entry (a mapping)")
+    return entry
 
 
 def _yaml_scalar(value, flow: bool = False) -> str:
@@ -343,6 +360,8 @@ def cli_reference(main: click.Group) -> str:
     out += ["## seccoop\n", "```text", main.get_help(ctx), "```\n"]
     for name in sorted(main.list_commands(ctx)):
         command = main.get_command(ctx, name)
+        if command is None:  # a name list_commands gives always names a command
+            continue
         sub = click.Context(command, info_name=name, parent=ctx)  # the parent gives "seccoop"
         out += [f"## seccoop {name}\n", "```text", command.get_help(sub), "```\n"]
     return "\n".join(out)
@@ -430,7 +449,7 @@ def document_schema(documents: dict[str, dict]) -> dict:
                 "items": {"$ref": f"#/$defs/{kind}_account"},
             }
             required += ["source_count", "sources", "accounts"]
-            account = {
+            account: dict[str, dict] = {
                 "source": {
                     "$ref": "defs.schema.json#/$defs/id",
                     "title": "Source",

@@ -333,7 +333,7 @@ def rename(package: Package, old: str, new: str, *, reason: str | None = None, v
         what = _ARTICLE[sorted(taken)[0]]
         hint = f"; to make them one record, run `seccoop merge {new} {old}`" if taken == {kind} else ""
         raise IdentityRefused(f"NEW `{new}` already names {what}{hint}")
-    return _plan(curated, old, new, kind, reason or f"renamed to {new}", version, merging=False)
+    return _plan(curated, old, new, kind, reason or f"renamed to {new}", version)
 
 
 def merge(package: Package, keep: str, other: str, *, reason: str | None = None, version: str | None = None) -> Plan:
@@ -354,13 +354,13 @@ def merge(package: Package, keep: str, other: str, *, reason: str | None = None,
             f"{_ARTICLE[other_kind]}: only records of one kind can be the same"
         )
     _refuse_collisions(curated, keep, other)
-    return _plan(curated, other, keep, kind, reason or f"merged into {keep}", version, merging=True)
+    return _plan(curated, other, keep, kind, reason or f"merged into {keep}", version)
 
 
 def _account_sources(record: dict) -> set[str]:
     evidence = record.get("evidence")
     return {
-        span.get("source")
+        span["source"]
         for span in (evidence if isinstance(evidence, list) else [])
         if isinstance(span, dict) and isinstance(span.get("source"), str)
     }
@@ -410,7 +410,7 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
                 pairs.setdefault(pair, i)
 
 
-def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version: str, merging: bool) -> Plan:
+def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version: str) -> Plan:
     package = curated.package
     entry = _retired_entry(
         package, {"id": old, "table": PLURAL[kind], "replaced_by": new, "version": version, "reason": reason}

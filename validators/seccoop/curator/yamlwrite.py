@@ -4,6 +4,7 @@ an existing file is changed by patching only its scalar, in place (`patch_scalar
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ def find_scalars(text: str, paths: list[tuple]) -> list[Scalar]:
 
 
 def _emitter() -> Emitter:
-    emitter = Emitter(None)
+    emitter = Emitter(io.StringIO())  # only analyses scalars: nothing is written to it
     emitter.allow_unicode = True  # a name in any script stays readable, unescaped
     return emitter
 
@@ -179,7 +180,7 @@ def _replace_shape(shape: Any, path: tuple, new: Any, root: Any) -> Any:
         items[step] = _replace_shape(items[step], rest, new, root.value[step])
         return (kind, tag, items)
     out = []
-    for (k, v), (knode, vnode) in zip(items, root.value):
+    for (k, v), (knode, vnode) in zip(items, root.value, strict=True):
         if isinstance(knode, yaml.ScalarNode) and knode.value == step:
             v = _replace_shape(v, rest, new, vnode)
         out.append((k, v))
@@ -199,7 +200,7 @@ def patch_scalars(text: str, changes: list[tuple[tuple, Any]]) -> str:
     root = yaml.compose(text, Loader=_Loader)
     expected = _shape(root)
     edits = []
-    for spot, (path, value) in zip(spots, changes):
+    for spot, (path, value) in zip(spots, changes, strict=True):
         if spot.style in ("|", ">"):
             raise PatchRefused(
                 f"line {spot.line}, column {spot.column}: a block scalar ({spot.style}); change it by hand"

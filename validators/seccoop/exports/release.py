@@ -18,7 +18,11 @@ import os
 import zipfile
 from pathlib import Path
 
+from seccoop.exports.errors import ExportRefused
+from seccoop.exports.published import Published
+from seccoop.exports.request import Request, emit
 from seccoop.safety import paths
+from seccoop.safety.write import Output
 
 # What a reader opens first; a release is made from a checkout, which has them all.
 READER_FILES = ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md")
@@ -55,18 +59,36 @@ class _Stream:
     archive streams through `output` (members carry their sizes after their data) and memory
     stays flat however large the package (a 700 MB seccoop.json at 100k events)."""
 
-    def __init__(self, output):
+    def __init__(self, output: Output):
         self.output = output
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.output.write(bytes(data))
         return len(data)
 
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # the stream is the caller's; zipfile closes only a file it opened itself
 
-def write_release(root: Path, output) -> str:
+
+def export_release(published: Published, request: Request) -> list[str]:
+    """The release archive into --out, from a checkout whose reader files are all there."""
+    out = request.needs_out("zip needs --out FILE (the release archive)")
+    root = published.package.root
+    try:
+        members(root)  # a checkout's files are all there, before anything is written
+    except NotACheckout as exc:
+        raise ExportRefused(str(exc)) from None
+
+    def write(output: Output) -> None:
+        write_release(root, output)
+
+    return emit({out: write}, request.stdout)
+
+
+def write_release(root: Path, output: Output) -> str:
     """Write the archive of the package at `root` into `output` (which counts and hashes it);
     return its sha256. The same package gives the same bytes."""
     descriptor = json.loads(paths.read_file(root / "datapackage.json", root, paths.DOCUMENT_LIMIT))

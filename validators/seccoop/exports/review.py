@@ -36,11 +36,14 @@ import marshal
 import re
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
+from seccoop.exports.published import Published
+from seccoop.exports.request import Request
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.safety.write import Staging, WriteRefused
 
@@ -88,6 +91,10 @@ class AccountsView:
     rows: tuple[AccountRow, ...]
 
 
+# The facts of a record a reviewer checks, as (name, text); an empty or missing text is not shown.
+Facts = list[tuple[str, str | None]]
+
+
 @dataclass
 class RecordView:
     """A record as the site shows it: what it is, the facts a reviewer checks, and its spans."""
@@ -96,7 +103,7 @@ class RecordView:
     id: str
     type: str  # the value the type filter uses (a commitment's category; empty for a source)
     label: str  # its name, summary, action or title
-    facts: list[tuple[str, str]]  # (name, text); empty texts are not shown
+    facts: Facts
     spans: list[Span]
     source_count: int | None = None  # how many sources give an account of it (None for a source)
     accounts: AccountsView | None = None  # only when more than one source gives an account
@@ -119,7 +126,8 @@ def when(date: dict | None) -> str:
     """Date bounds in words: a day, a month, a year, a range, or one open bound."""
     if not date:
         return ""
-    earliest, latest, precision = date.get("earliest"), date.get("latest"), date.get("precision")
+    # An open bound is null; the check has made sure each precision has the bounds it needs.
+    earliest, latest, precision = date.get("earliest") or "", date.get("latest") or "", date.get("precision")
     if precision == "day":
         return earliest
     if precision == "month":
@@ -133,15 +141,20 @@ def when(date: dict | None) -> str:
     return f"on or before {latest}" if latest else "unknown"
 
 
-def _roles(people: list[dict], names: dict[str, str]) -> str:
+def _roles(people: list[dict] | None, names: dict[str, str]) -> str:
     return "; ".join(f"{names.get(p['actor'], p['actor'])} ({p['role']})" for p in people or [])
 
 
-def _quantities(quantities: list[dict]) -> str:
+def _quantities(quantities: list[dict] | None) -> str:
     return "; ".join(f"{q['text']} ({q['unit']})" for q in quantities or [])
 
 
-def _source(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+def _actor_name(actor: str | None, names: dict[str, str]) -> str | None:
+    """An actor's name, or its id where the document names no such actor; None for no actor."""
+    return None if actor is None else names.get(actor, actor)
+
+
+def _source(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
     return (
         r["title"],
         "",
@@ -154,7 +167,7 @@ def _source(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, s
     )
 
 
-def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
     return (
         r["name"],
         r["type"],
@@ -167,7 +180,7 @@ def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, st
     )
 
 
-def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
     subject, obj = names.get(r["subject"], r["subject"]), names.get(r["object"], r["object"])
     return (
         f"{subject} {r['type']} {obj}",
@@ -182,7 +195,7 @@ def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str,
     )
 
 
-def _event(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+def _event(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
     return (
         r["summary"],
         r["type"],
@@ -194,13 +207,13 @@ def _event(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, st
             ("place", r.get("place")),
             ("country", r.get("country")),
             ("part of", r.get("part_of")),
-            ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+            ("attributed to", _actor_name(r.get("attributed_to"), names)),
             ("quantities", _quantities(r.get("quantities"))),
         ],
     )
 
 
-def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
     return (
         r["action"],
         r["category"],
@@ -212,7 +225,7 @@ def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[st
             ("deadline", r.get("deadline")),
             ("parties", _roles(r.get("parties"), names)),
             ("made in", r.get("made_in")),
-            ("attributed to", names.get(r.get("attributed_to"), r.get("attributed_to"))),
+            ("attributed to", _actor_name(r.get("attributed_to"), names)),
             ("conditions", r.get("conditions")),
             ("quantities", _quantities(r.get("quantities"))),
         ],
@@ -222,7 +235,7 @@ def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, list[tuple[st
 DESCRIBE = {"source": _source, "actor": _actor, "relation": _relation, "event": _event, "commitment": _commitment}
 
 
-def _quantities_in_full(quantities: list[dict]) -> str:
+def _quantities_in_full(quantities: list[dict] | None) -> str:
     """Quantities with their bounds: two accounts may give the same words with different numbers."""
     out = []
     for q in quantities or []:
@@ -233,10 +246,6 @@ def _quantities_in_full(quantities: list[dict]) -> str:
         ]
         out.append(f"{q['text']} ({q['unit']}{': ' + ', '.join(bounds) if bounds else ''})")
     return "; ".join(out)
-
-
-def _name(names: dict[str, str]):
-    return lambda actor: names.get(actor, actor) if actor else ""
 
 
 # The fields each kind's accounts give, in card order: (shown name, key, the record's own field?).
@@ -286,8 +295,9 @@ ACCOUNT_FIELDS = {
 SETS = {"aliases", "participants", "parties", "quantities"}  # merged as a union: order does not matter
 
 
-def _comparable(key: str, value: object) -> str | None:
-    """A value as compared between accounts; None where the account states nothing."""
+def _comparable(key: str, stating: dict) -> str | None:
+    """Field `key` of a record or account as compared between accounts; None where it states nothing."""
+    value = stating.get(key)
     if value is None or value == [] or value == "":
         return None
     if key in SETS:
@@ -295,7 +305,9 @@ def _comparable(key: str, value: object) -> str | None:
     return json.dumps(value, sort_keys=True)
 
 
-def _shown(key: str, value: object, names: dict[str, str]) -> str:
+def _shown(key: str, stating: dict, names: dict[str, str]) -> str:
+    """Field `key` of a record or account as its cell shows it."""
+    value = stating.get(key)
     if value is None or value == []:
         return ""
     if key == "date":
@@ -307,7 +319,8 @@ def _shown(key: str, value: object, names: dict[str, str]) -> str:
     if key == "aliases":
         return "; ".join(value)
     if key in ("subject", "object", "attributed_to"):
-        return names.get(value, value)
+        actor: str = value  # an actor's id
+        return names.get(actor, actor)
     return str(value)
 
 
@@ -318,7 +331,9 @@ def describe_accounts(
     accounts = record.get("accounts") or []
     if len(accounts) < 2:
         return None
-    by_span_id = {e.get("id"): (n, span) for n, (e, span) in enumerate(zip(record["evidence"], spans), start=1)}
+    # The spans were made from the record's evidence, one each (`describe`).
+    numbered = enumerate(zip(record["evidence"], spans, strict=True), start=1)
+    by_span_id = {e.get("id"): (n, span) for n, (e, span) in numbered}
     columns = []
     for account in accounts:
         source = sources.get(account["source"], {})
@@ -332,8 +347,8 @@ def describe_accounts(
         )
     rows = []
     for name, key, own in ACCOUNT_FIELDS[kind]:
-        merged = _comparable(key, record.get(key))
-        given = [_comparable(key, account.get(key)) for account in accounts]
+        merged = _comparable(key, record)
+        given = [_comparable(key, account) for account in accounts]
         stated = [g for g in given if g is not None]
         if own and len(set(stated)) <= 1 and (not stated or stated[0] == merged):
             continue  # an account that leaves out the record's own field does not disagree
@@ -342,8 +357,8 @@ def describe_accounts(
         rows.append(
             AccountRow(
                 name,
-                _shown(key, record.get(key), names),
-                tuple(None if g is None else _shown(key, a.get(key), names) for g, a in zip(given, accounts)),
+                _shown(key, record, names),
+                tuple(None if g is None else _shown(key, a, names) for g, a in zip(given, accounts, strict=True)),
                 tuple(g is not None and g != merged for g in given),
                 len(set(stated)) > 1,
             )
@@ -412,7 +427,7 @@ def render_accounts(accounts: AccountsView) -> str:
                 if differs
                 else f"<td>{esc(text)}</td>"
             )
-            for text, differs in zip(row.cells, row.differs)
+            for text, differs in zip(row.cells, row.differs, strict=True)
         )
         flag = ' <span class="flag">sources differ</span>' if row.disagree else ""
         marked = ' class="disagree"' if row.disagree else ""
@@ -501,7 +516,7 @@ def render_text(text: str, spans: list[Span]) -> str:
     order = {s: i for i, s in enumerate(spans)}
     active: list[Span] = []  # the spans covering the current segment
     parts = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         parts += [f'<span class="anchor" id="{esc(s.id)}"></span>' for s in starting.get(start, ())]
         active = [s for s in active if s.end > start] + starting.get(start, [])
         covering = [s.id for s in sorted(active, key=order.__getitem__)]
@@ -583,6 +598,8 @@ def source_page(
             f"order of the text, each with its published words or its length and fingerprint, which a copy "
             f"of the article verifies (`seccoop verify`).</p>\n{render_withheld(spans)}"
         )
+    elif text is None:  # an included text not given: a caller's mistake, never a checked package's
+        raise ValueError(f"source {source['id']}: its text is included but was not given")
     else:
         shown = render_text(text, spans)
     body = (
@@ -690,7 +707,7 @@ def index_page(pages: list[RecordsPage], types: dict[str, dict[str, int]], page_
 
 class DocumentRecords:
     """A nested document already in memory, read the way the site reads data/seccoop.json
-    (`export.Published.scan`): every record, kind by kind."""
+    (`published.Published.scan`): every record, kind by kind."""
 
     def __init__(self, document: dict):
         self.document = document
@@ -705,15 +722,103 @@ class RecordStore(Protocol):
     def scan(self) -> Iterable[tuple[str, dict]]: ...  # (kind, record), kind by kind as KINDS lists them
 
 
+class SourceTextStore(Protocol):
+    """The texts of included sources by source id (`published.SourceTexts`, or a dict in memory)."""
+
+    def get(self, source_id: str, /) -> str | None: ...
+
+
 SOURCE_FIELDS = ("id", "title", "published", "language", "text", "licence")  # what the site shows of a source
 
 
+class RecordPages:
+    """The pages of records as one pass over the records fills them, kind by kind: a page is
+    written as soon as it is full or its kind ends, and only what the index says of it is kept."""
+
+    def __init__(self, emit: Callable[[str, bytes], None], page_size: int):
+        self.emit, self.page_size = emit, page_size
+        self.pages: list[RecordsPage] = []
+        self.types: dict[str, dict[str, int]] = {}  # kind -> type -> records
+        self.kind, self.number, self.position = "", 0, 0  # position: of the last record within its kind
+        self.cards: list[str] = []  # the cards of the page being filled, and their records' ids
+        self.ids: list[str] = []
+        self.page_types: set[str] = set()
+
+    def page_for(self, kind: str) -> str:
+        """The page the next record, of `kind`, goes on; the page being filled is written first
+        if it is full or holds another kind."""
+        if self.cards and (kind != self.kind or len(self.cards) == self.page_size):
+            self._write_page(following=kind == self.kind)
+        if kind != self.kind:
+            self.kind, self.number, self.position = kind, 0, 0
+        if not self.cards:
+            self.number += 1
+        self.position += 1
+        return page_name(kind, self.number)
+
+    def add(self, view: RecordView, card: str) -> None:
+        """A record's card, on the page `page_for` gave it."""
+        self.cards.append(card)
+        self.ids.append(view.id)
+        if view.type:
+            self.page_types.add(view.type)
+            counts = self.types.setdefault(self.kind, {})
+            counts[view.type] = counts.get(view.type, 0) + 1
+
+    def close(self) -> None:
+        """Write the last page."""
+        if self.cards:
+            self._write_page(following=False)
+
+    def _write_page(self, following: bool) -> None:
+        first = self.position - len(self.cards) + 1
+        page = RecordsPage(self.kind, self.number, first, self.position, self.ids[0], self.ids[-1])
+        self.emit(page.name, records_page(page, self.cards, sorted(self.page_types), following))
+        self.pages.append(page)
+        self.cards, self.page_types, self.ids = [], set(), []
+
+
+class CardSpool:
+    """Each record's card and spans, spooled to a file as its page is written and read back by
+    the page of each source it cites: memory keeps only where each source's citing records are."""
+
+    def __init__(self, file: IO[bytes]):
+        self.file = file
+        self.citing: dict[str, tuple[array, array]] = {}  # source id -> (starts, sizes) in the spool
+
+    def add(self, card: str, spans: list[Span]) -> None:
+        """A record's card and spans, at the end of the spool."""
+        entry = marshal.dumps((card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256) for s in spans]))
+        where = self.file.tell()
+        self.file.write(entry)
+        for source_id in dict.fromkeys(s.source for s in spans):
+            starts, sizes = self.citing.setdefault(source_id, (array("q"), array("q")))
+            starts.append(where)
+            sizes.append(len(entry))
+
+    def cited(self, source_id: str) -> list[CitedRecord]:
+        """The records that cite a source, in the order they were spooled."""
+        cited = []
+        starts, sizes = self.citing.get(source_id, (array("q"), array("q")))
+        for where, size in zip(starts, sizes, strict=True):
+            self.file.seek(where)
+            card, spans = marshal.loads(self.file.read(size))
+            cited.append(CitedRecord(card, tuple(Span(*span) for span in spans)))
+        return cited
+
+
+def export_html(published: Published, request: Request) -> list[str]:
+    """The review site of the checked package into the folder --out."""
+    out = request.needs_out("html needs --out FOLDER")
+    return write_review_site(published, published.texts, Path(out))
+
+
 def write_review_site(
-    records: RecordStore | dict, texts: dict[str, str], out: Path, page_size: int = PAGE_SIZE
+    records: RecordStore | dict, texts: SourceTextStore, out: Path, page_size: int = PAGE_SIZE
 ) -> list[str]:
     """Write the review site into folder `out`; return the paths written (as strings).
 
-    `records` is the published data read one record at a time (`export.Published`), or a nested
+    `records` is the published data read one record at a time (`published.Published`), or a nested
     document in memory. Memory stays flat as the data grows: one pass renders the pages of records,
     one page at a time, and spools each card with its spans to an unnamed temporary file in `out`;
     it keeps only what later pages need (actor names, the sources, and for each source where the
@@ -722,8 +827,7 @@ def write_review_site(
     into place together (`write.Staging`)."""
     if out.exists() and not out.is_dir():
         raise WriteRefused(f"{out}: is a file, not a folder")
-    if isinstance(records, dict):
-        records = DocumentRecords(records)
+    store = DocumentRecords(records) if isinstance(records, dict) else records
     written: list[str] = []
     with Staging() as staging:
         staging.prepare(out)
@@ -732,74 +836,43 @@ def write_review_site(
             staging.write(out / name, data)
             written.append(str(out / name))
 
-        names: dict[str, str] = {}  # actor id -> name
-        sources: list[dict] = []
-        by_id: dict[str, dict] = {}
-        citing: dict[str, tuple[array, array]] = {}  # source id -> where its citing records are in the spool
-        pages: list[RecordsPage] = []
-        types: dict[str, dict[str, int]] = {}  # kind -> type -> records
-        kind, number, position, cards, page_types, ids = None, 0, 0, [], set(), []
-
-        def finish_page(following: bool) -> None:
-            page = RecordsPage(kind, number, position - len(cards) + 1, position, ids[0], ids[-1])
-            emit(page.name, records_page(page, cards, sorted(page_types), following))
-            pages.append(page)
-
+        pages = RecordPages(emit, page_size)
         # Unnamed: the system removes it when it is closed, even if this process is killed.
-        with tempfile.TemporaryFile(dir=out) as spool:
-            for record_kind, record in records.scan():
-                if cards and (record_kind != kind or len(cards) == page_size):
-                    finish_page(following=record_kind == kind)
-                    cards, page_types, ids = [], set(), []
-                if record_kind != kind:
-                    kind, number, position = record_kind, 0, 0
-                if not cards:
-                    number += 1
-                position += 1
-                if kind == "source":
-                    source = {field: record.get(field) for field in SOURCE_FIELDS}
-                    sources.append(source)
-                    by_id[source["id"]] = source
-                elif kind == "actor":
-                    names[record["id"]] = record["name"]
-                view = describe(kind, record, names, by_id, page_name(kind, number))
-                card = render_card(view)
-                cards.append(card)
-                ids.append(view.id)
-                if view.type:
-                    page_types.add(view.type)
-                    counts = types.setdefault(kind, {})
-                    counts[view.type] = counts.get(view.type, 0) + 1
-                entry = marshal.dumps(
-                    (card, [(s.id, s.record, s.source, s.start, s.end, s.quote, s.sha256) for s in view.spans])
-                )
-                where = spool.tell()
-                spool.write(entry)
-                for source_id in dict.fromkeys(s.source for s in view.spans):
-                    starts, sizes = citing.setdefault(source_id, (array("q"), array("q")))
-                    starts.append(where)
-                    sizes.append(len(entry))
-            if cards:
-                finish_page(following=False)
-            del cards, ids
-
+        with tempfile.TemporaryFile(dir=out) as file:
+            spool = CardSpool(file)
+            sources = _write_record_pages(store, pages, spool)
             for i, source in enumerate(sources):
-                cited = []
-                for where, size in zip(*citing.get(source["id"], ((), ()))):
-                    spool.seek(where)
-                    card, spans = marshal.loads(spool.read(size))
-                    cited.append(CitedRecord(card, tuple(Span(*span) for span in spans)))
                 previous = sources[i - 1] if i else None
                 following = sources[i + 1] if i + 1 < len(sources) else None
-                emit(
-                    f"source-{source['id']}.html",
-                    source_page(source, texts.get(source["id"]), cited, previous, following),
-                )
+                page = source_page(source, texts.get(source["id"]), spool.cited(source["id"]), previous, following)
+                emit(f"source-{source['id']}.html", page)
 
-        staging.write(out / "index.html", index_page(pages, types, page_size))
+        staging.write(out / "index.html", index_page(pages.pages, pages.types, page_size))
         written.insert(0, str(out / "index.html"))
         staging.commit()
     return written
+
+
+def _write_record_pages(records: RecordStore, pages: RecordPages, spool: CardSpool) -> list[dict]:
+    """The one pass over the records: each record's card onto its page of records and into the
+    spool. Returns the sources, as the site shows them, in their order."""
+    names: dict[str, str] = {}  # actor id -> name
+    sources: list[dict] = []
+    by_id: dict[str, dict] = {}
+    for kind, record in records.scan():
+        page = pages.page_for(kind)
+        if kind == "source":
+            source = {field: record.get(field) for field in SOURCE_FIELDS}
+            sources.append(source)
+            by_id[record["id"]] = source
+        elif kind == "actor":
+            names[record["id"]] = record["name"]
+        view = describe(kind, record, names, by_id, page)
+        card = render_card(view)
+        pages.add(view, card)
+        spool.add(card, view.spans)
+    pages.close()
+    return sources
 
 
 # -- the inline style and scripts --------------------------------------------------------------

@@ -71,7 +71,7 @@ def columns(table: str, schema: dict, header: list[str], rows: Iterable[list[str
         raise ValueError(f"{table}: the header {header} is not the schema's fields {names}")
     kinds = [kind(f) for f in fields]
     parse = [_PARSE[k] for k in kinds]
-    allowed = [set(codes(f)) if k == "code" else None for f, k in zip(fields, kinds)]
+    allowed = [set(codes(f)) if k == "code" else None for f, k in zip(fields, kinds, strict=True)]
     out: list[list[Any]] = [[] for _ in fields]
     for number, row in enumerate(rows, start=2):  # line 1 is the header
         if len(row) != len(fields):
@@ -90,7 +90,7 @@ def columns(table: str, schema: dict, header: list[str], rows: Iterable[list[str
             if allowed[i] is not None and value not in allowed[i]:
                 raise ValueError(f"{table}: row {number}, column {names[i]}: {text!r} is not one of its codes")
             out[i].append(value)
-    return dict(zip(names, out))
+    return dict(zip(names, out, strict=True))
 
 
 # -- Arrow (Parquet) ---------------------------------------------------------------------------

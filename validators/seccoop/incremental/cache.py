@@ -29,6 +29,7 @@ trusted: its sha256 catches accidents, not forgery (only the folder's user can w
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, BinaryIO
 
 FORMAT = 3  # 3: data only (JSON, no pickle); a file's identity has its change time and device
 CACHE_ENV = "SECCOOP_CACHE_DIR"
@@ -140,10 +142,9 @@ def _own_folder(base: Path, root: Path) -> tuple[Path | None, str | None]:
 
 
 def _mkdir(path: Path) -> None:
-    try:
+    # one already there was made by another check at the same moment, or by someone else: the checks decide
+    with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass  # made by another check at the same moment, or by someone else: the checks decide
 
 
 def _way_not_own(real: Path) -> str | None:
@@ -168,7 +169,7 @@ def _way_not_own(real: Path) -> str | None:
     return None
 
 
-def _open_own(path: Path):
+def _open_own(path: Path) -> BinaryIO | None:
     """A file of the cache folder opened for reading, or None where it is missing, a link, not a
     regular file, another user's or writable by others: then it is no entry of this user's."""
     try:
@@ -201,16 +202,24 @@ def read_own(path: Path) -> bytes | None:
 _CODE: str | None = None
 
 
+def code_files() -> list[Path]:
+    """Every module of seccoop, in every subpackage: a change to any of them can change an answer."""
+    from seccoop.model.package import CODE_FOLDER
+
+    return sorted(CODE_FOLDER.rglob("*.py"))
+
+
 def code_identity() -> str:
     """sha256 of seccoop's own code and of the versions of what checks depend on."""
     global _CODE
     if _CODE is None:
         import yaml
 
+        from seccoop.model.package import CODE_FOLDER
+
         digest = hashlib.sha256()
-        here = Path(__file__).resolve().parent
-        for path in sorted(here.rglob("*.py")):
-            digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in code_files():
+            digest.update(path.relative_to(CODE_FOLDER).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         versions = (
             sys.version,
             yaml.__version__,
@@ -327,7 +336,7 @@ class Entry:
         self.path = where / f"{key}.json"
         self.key = key
 
-    def load(self, package, current: dict[str, tuple], parsed: ParsedFiles | None = None):
+    def load(self, package, current: dict[str, tuple], parsed: ParsedFiles | None = None) -> Any:
         """The answer stored for exactly `current`, else None. With `parsed`, also the answer
         stored for inputs that differ only in curated files that parse to the same records and
         problems as before (an added comment, a reformatted line), where no problem of the answer
@@ -355,7 +364,7 @@ class Entry:
         self.reparsed, self.digests = changed, digests
         return answer
 
-    def read(self) -> tuple[dict[str, tuple], dict[str, str], object] | None:
+    def read(self) -> tuple[dict[str, tuple], dict[str, str], Any] | None:
         """(files: name -> (identity, sha256 or None), parse digests, answer) as stored, or None
         where the entry is missing, corrupt, truncated or foreign (then rebuilt by the caller)."""
         body_raw = read_blob(self.path)
@@ -573,7 +582,10 @@ class ParsedFiles:
         self.tokens: dict[str, set[str]] = {}
         self.ids: dict[str, list] = {}
         self._old: dict[str, list] = {}
-        self._src = self._out = self._tmp = None
+        self._src: BinaryIO | None = None  # the old store, opened at the first file loaded
+        self._out: BinaryIO | None = None  # this run's store, written as it goes
+        self._tmp: str | None = None  # where that is, until `save` renames it into place
+        self._unwritable = False  # this run's store cannot be written: the check goes on without it
         self._index: dict[str, list] = {}
         self._offset = 0
         self._fresh: dict[str, tuple] = {}
@@ -622,6 +634,8 @@ class ParsedFiles:
 
     def _slice(self, record: list) -> bytes | None:
         """The parse a record of the index points at, if its sha256 is the one recorded."""
+        if self._src is None:
+            return None
         offset, length, digest = record[-3:]
         try:
             self._src.seek(offset)
@@ -641,25 +655,17 @@ class ParsedFiles:
             identity = None  # a link or a folder in a file's place: parsed (and refused) every time
         # the sha256 of a racily clean file's bytes: compared with the store's, and stored
         content = file_digest(path) if identity is not None and is_racy(identity, self.started) else None
-        cf = blob = None
-        old = self._record(rel) if identity is not None else None
-        if old is not None and tuple(old[: len(_MISSING)]) == tuple(identity):
-            then = old[len(_MISSING)]
-            if then is None:  # settled when stored: any change since would have changed its identity
-                same = content is None
-            else:  # racily clean when stored: its bytes decide (git's rule)
-                same = then == (content if content is not None else file_digest(path))
-            blob = self._slice(old) if same else None
-        if blob is not None:
-            try:
-                cf, problems = parse_of(blob, path, rel, root)
-            except Exception:  # a stored parse that does not decode is not used: parsed again
-                cf = blob = None
-        if cf is None:
-            cf, problems = load_file(path, rel, root=root)
-            blob = parse_blob(cf, problems)
+        blob = self._stored(path, rel, identity, content) if identity is not None else None
+        try:
+            parse = parse_of(blob, path, rel, root) if blob is not None else None
+        except Exception:  # a stored parse that does not decode is not used: parsed again
+            parse = None
+        if parse is None:
+            parse = load_file(path, rel, root=root)
+            blob = parse_blob(*parse)
             if content is not None and file_digest(path) != content:
                 identity = None  # its bytes changed while it was parsed: which ones it holds is unknown
+        cf, problems = parse
         if blob is not None:
             digest = hashlib.sha256(blob).hexdigest()
             self.digests[rel] = digest
@@ -667,6 +673,19 @@ class ParsedFiles:
                 self._append(rel, [*identity, content], blob, digest)
         self._remember(rel, cf)
         return cf, problems
+
+    def _stored(self, path: Path, rel: str, identity: tuple, content: str | None) -> bytes | None:
+        """The stored parse of a file, where the old store holds it for this identity and, for a
+        file racily clean when stored, for these bytes (`content`, else read now)."""
+        old = self._record(rel)
+        if old is None or tuple(old[: len(_MISSING)]) != tuple(identity):
+            return None
+        then = old[len(_MISSING)]
+        if then is None:  # settled when stored: any change since would have changed its identity
+            return self._slice(old) if content is None else None
+        # racily clean when stored: its bytes decide (git's rule)
+        now = content if content is not None else file_digest(path)
+        return self._slice(old) if then == now else None
 
     def _remember(self, rel: str, cf) -> None:
         from seccoop.incremental.tokens import file_ids, file_tokens
@@ -680,7 +699,7 @@ class ParsedFiles:
         return self.digests.get(rel)
 
     def _append(self, rel: str, known: list, blob: bytes, digest: str) -> None:
-        if self._out is False:
+        if self._unwritable:
             return
         try:
             if self._out is None:
@@ -689,7 +708,7 @@ class ParsedFiles:
             self._out.write(blob)
         except OSError:
             self.discard()
-            self._out = False  # a store that cannot be written is no store; the check goes on
+            self._unwritable = True  # a store that cannot be written is no store; the check goes on
             return
         self._index[rel] = [*known, self._offset, len(blob), digest]
         self._offset += len(blob)
@@ -698,14 +717,15 @@ class ParsedFiles:
         """Put this run's store in place of the old one, unless an input changed during the run.
         Old stores of other keys are pruned, but not those in `keep` (a baseline's)."""
         self._close_src()
-        if not self._out or list_inputs() != before:
+        out, tmp = self._out, self._tmp
+        if out is None or tmp is None or list_inputs() != before:  # nothing stored, or an input changed
             self.discard()
             return
         raw = json.dumps({"format": FORMAT, "key": self.key, "files": self._index}).encode()
         try:
-            self._out.write(raw + _TRAILER.pack(self._offset, hashlib.sha256(raw).digest(), _MAGIC))
-            self._out.close()
-            os.replace(self._tmp, self.path)
+            out.write(raw + _TRAILER.pack(self._offset, hashlib.sha256(raw).digest(), _MAGIC))
+            out.close()
+            os.replace(tmp, self.path)
             self._tmp = None
         except OSError:
             self.discard()
@@ -717,16 +737,12 @@ class ParsedFiles:
         self._close_src()
         out, self._out = self._out, None
         if out:
-            try:
+            with contextlib.suppress(OSError):
                 out.close()
-            except OSError:
-                pass
         tmp, self._tmp = self._tmp, None
         if tmp:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
 
 
 class NotStored(Exception):
@@ -766,10 +782,8 @@ def link_baseline(store: Path, baseline: Path) -> bool:
     next store is renamed over the first name, not written into it)."""
     try:
         tmp = baseline.with_name(baseline.name + ".tmp")
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         os.link(store, tmp)
         os.replace(tmp, baseline)
         return True

@@ -18,6 +18,7 @@ import struct
 import sys
 import tempfile
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class Scope:
     files: dict[str, int]
     registers: dict[str, set[int]]
     seeds: set[str]
-    outside: object = None  # callable(kind) -> list of ids, or None
+    outside: Callable[[str], list[str]] | None = None  # kind -> the ids beyond the scope
     # register file name -> (CuratedFile, problems) as loaded once for the scope's runs
     loaded: dict = field(default_factory=dict)
 
@@ -192,14 +193,14 @@ class Index:
             raise ValueError("not an index")
         index = cls.__new__(cls)
         offset = _HEADER.size + size
-        for (name, code, itemsize), length in zip(header["arrays"], lengths):
+        for (name, code, itemsize), length in zip(header["arrays"], lengths[: len(_ARRAYS)], strict=True):
             values = array(code)
             if values.itemsize != itemsize or length % itemsize:
                 raise ValueError("an index of another machine")
             values.frombytes(raw[offset : offset + length])
             setattr(index, name, values)
             offset += length
-        for name, length in zip(_BYTES, lengths[len(_ARRAYS) :]):
+        for name, length in zip(_BYTES, lengths[len(_ARRAYS) :], strict=True):
             setattr(index, name, raw[offset : offset + length])
             offset += length
         if len(index.kinds) != len(files) or len(index.file_start) != len(files) + 1:
@@ -242,25 +243,24 @@ def load_index(path: Path, digest: str) -> Index | None:
 
 
 def reach(
-    index: Index, changed: dict[str, set[str]], registers: dict[str, list[tuple[int, set[str]]]], limit: int
+    index: Index, changed: dict[int, set[str]], registers: dict[str, list[tuple[int, set[str]]]], limit: int
 ) -> tuple[set[int], dict[str, set[int]], set[str]] | None:
-    """The files (by number) and register entries joined to the `changed` files (rel -> their
+    """The files (by number) and register entries joined to the `changed` files (by number: their
     tokens now) by shared tokens, with every token among them; None beyond `limit` files."""
     by_token_entry: dict[str, list[tuple[str, int]]] = {}
-    for name, entries in registers.items():
-        for i, tokens in entries:
+    for name, listed in registers.items():
+        for i, tokens in listed:
             for t in tokens:
                 by_token_entry.setdefault(t, []).append((name, i))
-    entry_tokens = {(name, i): tokens for name, entries in registers.items() for i, tokens in entries}
-    new_tokens = {index.number(rel): tokens for rel, tokens in changed.items()}
+    entry_tokens = {(name, i): tokens for name, listed in registers.items() for i, tokens in listed}
     with_new: dict[str, list[int]] = {}
-    for n, tokens in new_tokens.items():
+    for n, tokens in changed.items():
         for t in tokens:
             with_new.setdefault(t, []).append(n)
     files: set[int] = set()
     entries: dict[str, set[int]] = {name: set() for name in registers}
     seen: set[str] = set()
-    pending_files = list(new_tokens)
+    pending_files = list(changed)
     pending_tokens: list[str] = []
     while pending_files or pending_tokens:
         while pending_files:
@@ -271,7 +271,7 @@ def reach(
             if len(files) > limit:
                 return None
             pending_tokens += index.tokens_of(n)
-            pending_tokens += new_tokens.get(n, ())
+            pending_tokens += changed.get(n, ())
         while pending_tokens:
             t = pending_tokens.pop()
             if t in seen:

@@ -62,9 +62,9 @@ def file_tokens(rel: str, records, refused=()) -> set[str]:
     return found
 
 
-def file_ids(records) -> list[str]:
-    """The ids of a file's records in order, as written: where they differ, records were added,
-    removed or reordered."""
+def file_ids(records) -> list[str | None]:
+    """The ids of a file's records in order, as written (None: a record without one): where they
+    differ, records were added, removed or reordered."""
     return [
         data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) else None for _, data in records
     ]

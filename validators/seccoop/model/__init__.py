@@ -1,1 +1,2 @@
-"""The package and its records as seccoop reads them: the layout, the curated files, the schemas, rights and problems."""
+"""The package and its records as seccoop reads them: the layout, the curated files, the schemas,
+rights and problems."""

@@ -77,10 +77,14 @@ def _is_unbuilt(folder: Path) -> bool:
     return (folder / "data" / "curated").is_dir() and (folder / "schema").is_dir()
 
 
+# The folder of the seccoop package itself (this module sits in its model/ subpackage): the wheel
+# bundles the published package beside the code there (setup.py), and the cache hashes all of it.
+CODE_FOLDER = Path(__file__).resolve().parents[1]
+
+
 def bundled_root() -> Path | None:
     """The package shipped inside the installed wheel, or the checkout an editable install runs from."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_package", here.parent.parent):
+    for candidate in (CODE_FOLDER / "_package", CODE_FOLDER.parent.parent):
         if (candidate / DESCRIPTOR).is_file() and (candidate / "data" / "curated").is_dir():
             return candidate
     return None
@@ -88,7 +92,7 @@ def bundled_root() -> Path | None:
 
 def is_installed_copy(package: Package) -> bool:
     """True for the package bundled inside an installed seccoop (never written to)."""
-    return package.root.name == "_package" and package.root.parent == Path(__file__).resolve().parent
+    return package.root.name == "_package" and package.root.parent == CODE_FOLDER
 
 
 def find_package(path: str | Path | None = None, *, allow_bundled: bool = True) -> Package:

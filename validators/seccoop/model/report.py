@@ -27,7 +27,7 @@ class Code:
     fix: str
 
 
-def _codes(*rows: tuple[str, str, str, str, str]) -> dict[str, Code]:
+def _codes(*rows: tuple[str, str, Severity, str, str]) -> dict[str, Code]:
     return {r[0]: Code(*r) for r in rows}
 
 
@@ -262,7 +262,8 @@ CODES = _codes(
         "identity",
         "error",
         "An id names records of two kinds, or one source gives two accounts of one record.",
-        "Two accounts from one source: merge them into one entry. Two kinds: pick a new id for one (ids are never reused).",
+        "Two accounts from one source: merge them into one entry. "
+        "Two kinds: pick a new id for one (ids are never reused).",
     ),
     (
         "id-retired",
@@ -410,7 +411,8 @@ CODES = _codes(
         "merge",
         "error",
         "The accounts of a record disagree in a way the merge rules cannot settle (docs/accounts.md).",
-        "Settle it once in data/curated/resolutions.yaml ({record, field, value, reason}), or correct the account that is wrong.",
+        "Settle it once in data/curated/resolutions.yaml ({record, field, value, reason}), "
+        "or correct the account that is wrong.",
     ),
     (
         "merge-missing",
@@ -494,7 +496,8 @@ CODES = _codes(
         "source-header",
         "sources",
         "error",
-        "A source's title or date disagrees with its document's first line `date YYYY-MM-DD TITLE` (a line that is optional).",
+        "A source's title or date disagrees with its document's first line `date YYYY-MM-DD TITLE` "
+        "(a line that is optional).",
         "Copy the title and date from the line `date YYYY-MM-DD TITLE` of the document.",
     ),
     (

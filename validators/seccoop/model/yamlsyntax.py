@@ -160,12 +160,15 @@ def _block_cause(text: str, mark, stop: _At):
         ),
         None,
     )
-    prev_key = _FIELD.match(above[1]) if above else None
+    if above is None:
+        return None
+    n, above_line = above
+    prev_key = _FIELD.match(above_line)
     if prev_key is None:
         return None
-    n, prev_indent, name = above[0], len(prev_key.group(1)), prev_key.group(2)
+    prev_indent, name = len(prev_key.group(1)), prev_key.group(2)
     deeper = indent > prev_indent
-    if indent == prev_indent or (deeper and not above[1][prev_key.end() :].split("#")[0].strip()):
+    if indent == prev_indent or (deeper and not above_line[prev_key.end() :].split("#")[0].strip()):
         return None  # deeper under a key with no value is nesting, not a mistake
     message = (
         f"`{this.group(2)}` is indented {indent} space(s), {'more' if deeper else 'less'} than `{name}` "

@@ -12,6 +12,7 @@ from seccoop.model.package import Package
 from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
 from seccoop.published.render import load_metadata, render
+from seccoop.published.tables import table_schemas
 from seccoop.safety.write import Output
 
 
@@ -48,7 +49,9 @@ def run(
         problems += meta_problems
         outputs = None
         if not any(p.severity == "error" for p in problems):
-            outputs = render(dataset, meta, open_output)
+            # Each table's Table Schema is derived once, from the JSON Schemas, before any row is
+            # rendered; rendering only reads them (docs/architecture.md).
+            outputs = render(dataset, meta, open_output, table_schemas(schemas))
     finally:
         if collecting:
             gc.enable()

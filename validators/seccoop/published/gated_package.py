@@ -147,8 +147,7 @@ def gated_loader_plugin(root: Path):
     package: registered first, it is asked before Frictionless's own local loader."""
     import io
 
-    from frictionless import FrictionlessException, errors
-    from frictionless.system import Loader, Plugin
+    from frictionless import FrictionlessException, Loader, Plugin, errors
 
     class GatedLoader(Loader):
         def read_byte_stream_create(self):

@@ -18,12 +18,7 @@ from seccoop.checks.records import Dataset
 from seccoop.model.load import load_file
 from seccoop.model.package import DESCRIPTOR, DOCUMENT, PLURAL, Package
 from seccoop.model.report import Problem
-from seccoop.published.tables import (
-    TABLES,
-    codelist_resources,
-    document_records,
-    table_schema,
-)
+from seccoop.published.tables import TABLES, codelist_resources, document_records
 from seccoop.safety.write import Output
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -114,9 +109,12 @@ def _resource(name: str, path: str, output: Output, **extra) -> dict:
     return {"name": name, "path": path, **extra, "bytes": output.size, "hash": "sha256:" + output.sha256}
 
 
-def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -> dict[str, Output]:
+def render(
+    dataset: Dataset, meta: dict, open_output: Callable[[str], Output], table_schemas: dict[str, dict]
+) -> dict[str, Output]:
     """Write every derived file of the package into `open_output(path)` (paths relative to the
-    package root); return the outputs by path."""
+    package root); return the outputs by path. `table_schemas` is each table's Table Schema by
+    name (`tables.table_schemas`), derived before rendering: it is only read here."""
     outputs: dict[str, Output] = {}
     resources = []
     for table in TABLES:
@@ -133,7 +131,7 @@ def render(dataset: Dataset, meta: dict, open_output: Callable[[str], Output]) -
                 format="csv",
                 mediatype="text/csv",
                 encoding="utf-8",
-                schema=table_schema(table, dataset.schemas),
+                schema=table_schemas[table.name],
             )
         )
     for name, path, title, description, schema in codelist_resources(dataset.schemas):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from seccoop.checks.accounts import RECORD_FIELDS, account_source, quantity_id, span_id
 from seccoop.checks.records import Dataset
@@ -171,8 +171,12 @@ def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
     return rows
 
 
-# The merged record and member tables, each with what its account table is derived from.
-_RECORD_TABLES: list[tuple[Table, tuple[str, ...], Callable]] = []
+class _RecordTable(NamedTuple):
+    """A merged record or member table, with what its account table is derived from."""
+
+    table: Table
+    kinds: tuple[str, ...]
+    record_rows: Callable
 
 
 def _record_table(
@@ -186,13 +190,12 @@ def _record_table(
     member=None,
     merged_only: tuple = (),
     add=None,
-) -> Table:
-    """A merged record or member table, registered with what its account table derives from.
+) -> _RecordTable:
+    """A merged record or member table, with what its account table derives from.
     `merged_only` columns (after source_count) are the merged table's alone, filled by `add`."""
     rows = _merged(kinds, record_rows, member)
     table = Table(name, title, description, columns + merged_only, key, add(rows) if add else rows)
-    _RECORD_TABLES.append((table, kinds, record_rows))
-    return table
+    return _RecordTable(table, kinds, record_rows)
 
 
 def _sources(ds):
@@ -344,144 +347,156 @@ def _account_table(table: Table, kinds: tuple[str, ...], record_rows) -> Table:
     )
 
 
-ACTORS = _record_table(
-    ("actor",),
-    _actor_rows,
-    "actors",
-    "Actors",
-    "People, organizations, states, government bodies, groups and unnamed collectives.",
-    (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
-    ("id",),
-)
-ACTOR_ALIASES = _record_table(
-    ("actor",),
-    _alias_rows,
-    "actor_aliases",
-    "Actor aliases",
-    "Other names of actors, as written in sources (one row per alias).",
-    (
-        _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-        Column(
-            "alias", None, None, "Alias", "A name or description of the actor as written in a source.", required=True
+# The merged record and member tables (in the order they are published), each with what its
+# account table is derived from.
+_RECORD_TABLES: tuple[_RecordTable, ...] = (
+    _record_table(
+        ("actor",),
+        _actor_rows,
+        "actors",
+        "Actors",
+        "People, organizations, states, government bodies, groups and unnamed collectives.",
+        (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
+        ("id",),
+    ),
+    _record_table(
+        ("actor",),
+        _alias_rows,
+        "actor_aliases",
+        "Actor aliases",
+        "Other names of actors, as written in sources (one row per alias).",
+        (
+            _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+            Column(
+                "alias",
+                None,
+                None,
+                "Alias",
+                "A name or description of the actor as written in a source.",
+                required=True,
+            ),
+            _count("the alias"),
         ),
-        _count("the alias"),
+        ("actor", "alias"),
+        member=lambda row: ("aliases", row[1]),
     ),
-    ("actor", "alias"),
-    member=lambda row: ("aliases", row[1]),
-)
-RELATIONS = _record_table(
-    ("relation",),
-    _relation_rows,
-    "relations",
-    "Relations",
-    "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
-    (
-        _c("id", "relation"),
-        _c("type", "relation"),
-        _c("subject", "relation", link="actor"),
-        _c("object", "relation", link="actor"),
-        _c("role", "relation"),
-        *_date("relation"),
-        _count("the relation"),
-    ),
-    ("id",),
-)
-EVENTS = _record_table(
-    ("event",),
-    _event_rows,
-    "events",
-    "Events",
-    "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
-    (
-        *(_c(n, "event") for n in ("id", "type", "status", "summary")),
-        *_date("event"),
-        _c("place", "event"),
-        _c("country", "event"),
-        _c("part_of", "event", link="event"),
-        _c("attributed_to", "event", link="actor"),
-        _count("the event"),
-    ),
-    ("id",),
-    merged_only=_EVENT_TYPE_MAPPINGS,
-    add=_with_type_mappings,
-)
-EVENT_PARTICIPANTS = _record_table(
-    ("event",),
-    _participant_rows,
-    "event_participants",
-    "Event participants",
-    "Which actors take part in each event, and in what role.",
-    (
-        _link("event", "event", "Event", "Id of the event (events.id)."),
-        _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
-        _c("role", "event", "participants.role"),
-        _count("that the actor takes part in this role"),
-    ),
-    ("event", "actor", "role"),
-    member=lambda row: ("participants", row[1], row[2]),
-)
-COMMITMENTS = _record_table(
-    ("commitment",),
-    _commitment_rows,
-    "commitments",
-    "Commitments",
-    "Actions actors state they will take, aim, plan or vow to take.",
-    (
-        *(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
-        _c("made_in", "commitment", link="event"),
-        _c("attributed_to", "commitment", link="actor"),
-        *_date("commitment"),
-        _c("deadline", "commitment"),
-        _c("conditions", "commitment"),
-        _count("the commitment"),
-    ),
-    ("id",),
-)
-COMMITMENT_PARTIES = _record_table(
-    ("commitment",),
-    _party_rows,
-    "commitment_parties",
-    "Commitment parties",
-    "Who commits, and who is partner, beneficiary or target of each commitment.",
-    (
-        _link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
-        _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
-        _c("role", "commitment", "parties.role"),
-        _count("that the actor is a party in this role"),
-    ),
-    ("commitment", "actor", "role"),
-    member=lambda row: ("parties", row[1], row[2]),
-)
-QUANTITIES = _record_table(
-    ("event", "commitment"),
-    _quantity_rows,
-    "quantities",
-    "Quantities",
-    "Numbers stated about events and commitments, as words and as bounds.",
-    (
-        Column(
-            "id",
-            None,
-            None,
-            "Id",
-            "Id of the quantity: its record's id, '@', and a slug of its words and unit "
-            "(what it is, so it never changes when other quantities are added, removed or reordered).",
-            spec=_PUBLISHED_ID,
+    _record_table(
+        ("relation",),
+        _relation_rows,
+        "relations",
+        "Relations",
+        "Ties between actors stated in sources: who heads, speaks for or belongs to what.",
+        (
+            _c("id", "relation"),
+            _c("type", "relation"),
+            _c("subject", "relation", link="actor"),
+            _c("object", "relation", link="actor"),
+            _c("role", "relation"),
+            *_date("relation"),
+            _count("the relation"),
         ),
-        _link(
-            "event", "event", "Event", "Id of the event the quantity belongs to (events.id); empty for a commitment's."
-        ),
-        _link(
-            "commitment",
-            "commitment",
-            "Commitment",
-            "Id of the commitment the quantity belongs to (commitments.id); empty for an event's.",
-        ),
-        *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
-        _count("the quantity"),
+        ("id",),
     ),
-    ("id",),
-    member=lambda row: ("quantities", row[0].split("@", 1)[1]),
+    _record_table(
+        ("event",),
+        _event_rows,
+        "events",
+        "Events",
+        "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
+        (
+            *(_c(n, "event") for n in ("id", "type", "status", "summary")),
+            *_date("event"),
+            _c("place", "event"),
+            _c("country", "event"),
+            _c("part_of", "event", link="event"),
+            _c("attributed_to", "event", link="actor"),
+            _count("the event"),
+        ),
+        ("id",),
+        merged_only=_EVENT_TYPE_MAPPINGS,
+        add=_with_type_mappings,
+    ),
+    _record_table(
+        ("event",),
+        _participant_rows,
+        "event_participants",
+        "Event participants",
+        "Which actors take part in each event, and in what role.",
+        (
+            _link("event", "event", "Event", "Id of the event (events.id)."),
+            _link("actor", "actor", "Actor", "Id of the participating actor (actors.id)."),
+            _c("role", "event", "participants.role"),
+            _count("that the actor takes part in this role"),
+        ),
+        ("event", "actor", "role"),
+        member=lambda row: ("participants", row[1], row[2]),
+    ),
+    _record_table(
+        ("commitment",),
+        _commitment_rows,
+        "commitments",
+        "Commitments",
+        "Actions actors state they will take, aim, plan or vow to take.",
+        (
+            *(_c(n, "commitment") for n in ("id", "action", "category", "strength", "status")),
+            _c("made_in", "commitment", link="event"),
+            _c("attributed_to", "commitment", link="actor"),
+            *_date("commitment"),
+            _c("deadline", "commitment"),
+            _c("conditions", "commitment"),
+            _count("the commitment"),
+        ),
+        ("id",),
+    ),
+    _record_table(
+        ("commitment",),
+        _party_rows,
+        "commitment_parties",
+        "Commitment parties",
+        "Who commits, and who is partner, beneficiary or target of each commitment.",
+        (
+            _link("commitment", "commitment", "Commitment", "Id of the commitment (commitments.id)."),
+            _link("actor", "actor", "Actor", "Id of the actor (actors.id)."),
+            _c("role", "commitment", "parties.role"),
+            _count("that the actor is a party in this role"),
+        ),
+        ("commitment", "actor", "role"),
+        member=lambda row: ("parties", row[1], row[2]),
+    ),
+    _record_table(
+        ("event", "commitment"),
+        _quantity_rows,
+        "quantities",
+        "Quantities",
+        "Numbers stated about events and commitments, as words and as bounds.",
+        (
+            Column(
+                "id",
+                None,
+                None,
+                "Id",
+                "Id of the quantity: its record's id, '@', and a slug of its words and unit "
+                "(what it is, so it never changes when other quantities are added, removed or reordered).",
+                spec=_PUBLISHED_ID,
+            ),
+            _link(
+                "event",
+                "event",
+                "Event",
+                "Id of the event the quantity belongs to (events.id); empty for a commitment's.",
+            ),
+            _link(
+                "commitment",
+                "commitment",
+                "Commitment",
+                "Id of the commitment the quantity belongs to (commitments.id); empty for an event's.",
+            ),
+            *(_c(n, "event", f"quantities.{n}") for n in ("text", "lower", "best", "upper", "unit")),
+            _count("the quantity"),
+        ),
+        ("id",),
+        member=lambda row: ("quantities", row[0].split("@", 1)[1]),
+    ),
 )
 
 
@@ -601,7 +616,8 @@ TABLES: tuple[Table, ...] = (
                 "record",
                 "records",
                 "Record",
-                "Id of the record the span supports (records.id); the column named by record_kind holds it too, as a checked link.",
+                "Id of the record the span supports (records.id); the column named by record_kind holds it too, "
+                "as a checked link.",
                 required=True,
             ),
             _link("actor", "actor", "Actor", "Id of the actor the span supports (actors.id); empty otherwise."),
@@ -653,84 +669,111 @@ TABLES: tuple[Table, ...] = (
 )
 
 
-def _resolve_field(schemas: Schemas, kind: str, dotted: str) -> dict:
-    """Schema of a field, stepping through array `items` (participants.role, evidence.quote)."""
+def _schema_field(schemas: Schemas, kind: str, dotted: str) -> tuple[dict, bool]:
+    """The schema of a record kind's field, stepping through array `items` (participants.role,
+    evidence.quote), and whether the field is required: every step of it required, and the field
+    not nullable."""
     node = schemas.documents[kind]
+    every_step = True
     for step in dotted.split("."):
         node = schemas.deref(node)
         if node.get("type") == "array":
             node = schemas.deref(node["items"])
+        every_step = every_step and step in node.get("required", ())
         node = node["properties"][step]
-    return schemas.deref(node)
+    spec = schemas.deref(node)
+    types = spec.get("type")
+    return spec, every_step and not (spec.get("nullable") or (isinstance(types, list) and "null" in types))
+
+
+class _Described(NamedTuple):
+    """What a column shows: its JSON Schema, title and description, and whether it is required."""
+
+    spec: dict
+    title: str
+    description: str
+    required: bool
+
+
+def _described(schemas: Schemas, col: Column, id_schema: dict) -> _Described:
+    if col.kind is None or col.field is None:  # a column this module describes: a link (an id) or plain text
+        spec = col.spec or (id_schema if col.link else {"type": "string"})
+        return _Described(spec, col.title, col.description, bool(col.required))
+    spec, required = _schema_field(schemas, col.kind, col.field)
+    return _Described(spec, spec["title"], spec["description"], required if col.required is None else col.required)
+
+
+def _field_type(spec: dict) -> str:
+    """The Table Schema type of a JSON Schema: integer, number, date, or else string."""
+    types = spec.get("type", "string")
+    types = [t for t in types if t != "null"] if isinstance(types, list) else [types]
+    ftype = {"integer": "integer", "number": "number"}.get(types[0], "string")
+    return "date" if spec.get("format") == "date" else ftype
+
+
+def _constraints(spec: dict, ftype: str, required: bool, unique: bool) -> dict[str, Any]:
+    constraints: dict[str, Any] = {}
+    if required:
+        constraints["required"] = True
+    if unique:
+        constraints["unique"] = True
+    if "enum" in spec:
+        constraints["enum"] = [c for c in spec["enum"] if c is not None]
+    if spec.get("pattern") and ftype == "string" and spec.get("format") != "uri":
+        constraints["pattern"] = spec["pattern"]
+    if "minimum" in spec:
+        constraints["minimum"] = spec["minimum"]
+    return constraints
+
+
+def _field(table: Table, col: Column, described: _Described) -> dict[str, Any]:
+    """The Table Schema field of a column: its type, constraints and an example (a scalar one)."""
+    spec = described.spec
+    ftype = _field_type(spec)
+    field: dict[str, Any] = {
+        "name": col.name,
+        "title": described.title,
+        "description": described.description,
+        "type": ftype,
+    }
+    required = col.name in table.primary_key or described.required
+    constraints = _constraints(spec, ftype, required, unique=table.primary_key == (col.name,))
+    if constraints:
+        field["constraints"] = constraints
+    examples = spec.get("examples") or [None]
+    if examples[0] is not None and not isinstance(examples[0], (dict, list)):
+        field["example"] = examples[0]
+    return field
+
+
+def _foreign_key(col: Column, spec: dict) -> dict | None:
+    """The table a link or coded column points at: a record table, or its codelist's table."""
+    if col.link:
+        return {"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}}
+    if spec.get("codelist"):  # a coded column: its codes are a table of the package too
+        return {"fields": [col.name], "reference": {"resource": codelist_table(spec["codelist"]), "fields": ["code"]}}
+    return None
 
 
 def table_schema(table: Table, schemas: Schemas) -> dict:
     """The Frictionless Table Schema of a table, derived from the JSON Schemas."""
-    fields, foreign_keys = [], []
     id_schema = schemas.resolve("actor", "id")
+    fields, foreign_keys = [], []
     for col in table.columns:
-        if col.field is not None:
-            spec = _resolve_field(schemas, col.kind, col.field)
-            title, description = spec["title"], spec["description"]
-        else:  # a column this module describes: a link (an id) or plain text
-            spec = col.spec or (id_schema if col.link else {"type": "string"})
-            title, description = col.title, col.description
-        types = spec.get("type", "string")
-        types = [t for t in types if t != "null"] if isinstance(types, list) else [types]
-        ftype = {"integer": "integer", "number": "number"}.get(types[0], "string")
-        if spec.get("format") == "date":
-            ftype = "date"
-        field: dict[str, Any] = {"name": col.name, "title": title, "description": description, "type": ftype}
-        constraints: dict[str, Any] = {}
-        required = col.name in table.primary_key or _required(schemas, col)
-        if required:
-            constraints["required"] = True
-        if table.primary_key == (col.name,):
-            constraints["unique"] = True
-        if "enum" in spec:
-            constraints["enum"] = [c for c in spec["enum"] if c is not None]
-        if spec.get("pattern") and ftype == "string" and spec.get("format") != "uri":
-            constraints["pattern"] = spec["pattern"]
-        if "minimum" in spec:
-            constraints["minimum"] = spec["minimum"]
-        if constraints:
-            field["constraints"] = constraints
-        if (
-            spec.get("examples")
-            and spec["examples"][0] is not None
-            and not isinstance(spec["examples"][0], (dict, list))
-        ):
-            field["example"] = spec["examples"][0]
-        fields.append(field)
-        if col.link:
-            foreign_keys.append(
-                {"fields": [col.name], "reference": {"resource": PLURAL.get(col.link, col.link), "fields": ["id"]}}
-            )
-        elif spec.get("codelist"):  # a coded column: its codes are a table of the package too
-            foreign_keys.append(
-                {"fields": [col.name], "reference": {"resource": codelist_table(spec["codelist"]), "fields": ["code"]}}
-            )
+        described = _described(schemas, col, id_schema)
+        fields.append(_field(table, col, described))
+        if (foreign_key := _foreign_key(col, described.spec)) is not None:
+            foreign_keys.append(foreign_key)
     schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
     return schema
 
 
-def _required(schemas: Schemas, col: Column) -> bool:
-    """A column is required when every step of its field is required and not nullable."""
-    if col.required is not None or col.field is None:
-        return bool(col.required)
-    node = schemas.documents[col.kind]
-    for step in col.field.split("."):
-        node = schemas.deref(node)
-        if node.get("type") == "array":
-            node = schemas.deref(node["items"])
-        if step not in node.get("required", ()):
-            return False
-        node = node["properties"][step]
-    spec = schemas.deref(node)
-    types = spec.get("type")
-    return not (spec.get("nullable") or (isinstance(types, list) and "null" in types))
+def table_schemas(schemas: Schemas) -> dict[str, dict]:
+    """The Table Schema of every published table, by table name: derived once from the JSON
+    Schemas, before any row is rendered (docs/architecture.md)."""
+    return {table.name: table_schema(table, schemas) for table in TABLES}
 
 
 # -- the nested document ----------------------------------------------------------------------

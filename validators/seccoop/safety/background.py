@@ -3,6 +3,7 @@ back all the memory it used when it exits (docs/safety.md, "Processes")."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -26,6 +27,8 @@ class _Background:
         os.close(write)
 
     def __call__(self):
+        if self._read is None:
+            raise RuntimeError("the worker's result was already taken, or the worker cancelled")
         try:
             with os.fdopen(self._read, "rb") as pipe:
                 self._read = None
@@ -47,10 +50,8 @@ class _Background:
             os.close(self._read)
             self._read = None
         if self._waited is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self._waited = os.waitpid(self.pid, 0)
 
 

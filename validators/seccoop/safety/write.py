@@ -21,6 +21,7 @@ is rendered, compared and written in a stream instead of held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -29,6 +30,7 @@ import re
 import secrets
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -256,7 +258,7 @@ def _run_is_alive(folder: Path, token: str) -> bool:
     except OSError:
         return False  # a run takes its lock before it writes anything, and drops it last
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _flock_now(fd)
     except OSError as exc:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return True
@@ -264,6 +266,13 @@ def _run_is_alive(folder: Path, token: str) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def _flock_now(fd: int) -> None:
+    """Take an exclusive flock on `fd` at once, or fail (OSError: another run holds it). Only
+    where LOCKING is "flock"."""
+    assert fcntl is not None, "no flock here (see LOCKING)"
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def unfinished_journals(folder: Path) -> list[Path]:
@@ -348,6 +357,54 @@ def _roll_forward(folder: Path, journal: Path, token: str) -> list[Path] | None:
     return [e["target_path"] for e in waiting]
 
 
+def _close_synced(output: Output) -> None:
+    """Flush a staged file's bytes to disk and close it, unless it is closed already (`Staging.write`
+    closes its file at once)."""
+    file = output.file
+    if file is not None and not file.closed:
+        file.flush()
+        os.fsync(file.fileno())
+        file.close()
+
+
+def _synced_digest(path: Path) -> tuple[int, str]:
+    """Flush a file another writer filled (SQLite, through `Staging.reserve`) to disk, and give its
+    (size, sha256)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            size += len(chunk)
+            digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+class _Cleanup:
+    """Removal that goes on past each failure, keeping them all, and what could not be removed,
+    to raise the first at the end."""
+
+    def __init__(self) -> None:
+        self.errors: list[OSError] = []
+        self.left: list[str] = []
+
+    def attempt(self, action: Callable[..., object], *args: object, what: Path | None = None) -> None:
+        try:
+            action(*args)
+        except FileNotFoundError:
+            pass  # already gone: nothing to remove
+        except OSError as exc:
+            self.errors.append(exc)
+            if what is not None:
+                self.left.append(str(what))
+
+    def raise_first(self) -> None:
+        if self.errors:
+            if self.left:
+                self.errors[0].add_note(f"seccoop could not remove: {', '.join(self.left)}")
+            raise self.errors[0]
+
+
 class Staging:
     """New versions of files, each in a temporary file beside its target until `commit`.
     Used as a context manager, it removes every temporary file if the block fails.
@@ -398,7 +455,7 @@ class Staging:
             return
         fd = _create(pending, os.O_WRONLY)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock_now(fd)
             os.rename(pending, lock)
         except BaseException:
             os.close(fd)
@@ -428,17 +485,13 @@ class Staging:
                         self.stale.append(folder / name)
                     else:
                         self.recovered += renamed
-                    try:
+                    with contextlib.suppress(FileNotFoundError):  # removed by another run clearing the same dead one
                         os.unlink(folder / name)
-                    except FileNotFoundError:
-                        pass  # removed by another run clearing the same dead one
                     _fsync_folder(folder)
             for name in names:
                 if not JOURNAL.fullmatch(name):
-                    try:
+                    with contextlib.suppress(FileNotFoundError):  # renamed by its journal, or removed by another run
                         os.unlink(folder / name)
-                    except FileNotFoundError:
-                        pass  # renamed by its journal, or removed by another run
 
     def _temporary(self, target: Path) -> tuple[int, Path]:
         refuse_unwritable(target)
@@ -460,10 +513,8 @@ class Staging:
         try:
             file = os.fdopen(fd, "wb")
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):  # already closed by whatever failed
                 os.close(fd)
-            except OSError:
-                pass  # already closed by whatever failed
             raise
         output = Output(file)
         self._staged[-1] = (tmp, target, output)
@@ -474,9 +525,7 @@ class Staging:
         site) holds neither their bytes nor a descriptor for each until `commit`."""
         output = self.open(target)
         output.write(data)
-        output.file.flush()
-        os.fsync(output.file.fileno())
-        output.file.close()
+        _close_synced(output)
 
     def commit(self) -> list[Path]:
         """Rename each staged file over its target where the content changed; drop the others.
@@ -485,14 +534,10 @@ class Staging:
         changed = []
         for tmp, target, output in self._staged:
             if output is not None:
-                if not output.file.closed:  # closed: written whole and synced by `write`
-                    output.file.flush()
-                    os.fsync(output.file.fileno())
-                    output.file.close()
+                _close_synced(output)
+                written = (output.size, output.sha256)
             else:
-                with open(tmp, "rb+") as f:
-                    os.fsync(f.fileno())
-            written = file_digest(tmp) if output is None else (output.size, output.sha256)
+                written = _synced_digest(tmp)
             if file_digest(target) == written:
                 tmp.unlink()
                 continue
@@ -548,47 +593,41 @@ class Staging:
         """Remove every temporary file, folder this run created (if empty) and lock, going on past
         any failure; then raise the first failure, noting what could not be removed. After a
         journal is written, its temporary files are left for the next writer to roll forward."""
-        errors: list[OSError] = []
-        left: list[str] = []
-
-        def attempt(action, *args, what: Path | None = None):
-            try:
-                action(*args)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                errors.append(exc)
-                if what is not None:
-                    left.append(str(what))
-
+        cleanup = _Cleanup()
         if self._journal is None:
-            for tmp, _, output in self._staged:
-                if output is not None:
-                    attempt(output.file.close)
-                for suffix in ("", "-journal", "-wal", "-shm"):  # SQLite's own files beside its database
-                    path = tmp.with_name(tmp.name + suffix)
-                    attempt(os.unlink, path, what=path)
+            self._remove_temporaries(cleanup)
         self._staged = []
+        self._release_locks(cleanup)
+        self._locks = {}
+        if self._journal is None:
+            self._remove_created_folders()
+        self._created = []
+        cleanup.raise_first()
+
+    def _remove_temporaries(self, cleanup: _Cleanup) -> None:
+        for tmp, _, output in self._staged:
+            if output is not None and output.file is not None:
+                cleanup.attempt(output.file.close)
+            for suffix in ("", "-journal", "-wal", "-shm"):  # SQLite's own files beside its database
+                path = tmp.with_name(tmp.name + suffix)
+                cleanup.attempt(os.unlink, path, what=path)
+
+    def _release_locks(self, cleanup: _Cleanup) -> None:
         for folder, fd in self._locks.items():
             lock = folder / f".seccoop-{self.token}.lock"
             if LOCKING == "flock":
-                attempt(os.unlink, lock, what=lock)
-                attempt(os.close, fd)
+                cleanup.attempt(os.unlink, lock, what=lock)
+                cleanup.attempt(os.close, fd)
             else:  # Windows removes no open file: closed first (a run that finds it then takes it as done)
-                attempt(os.close, fd)
-                attempt(os.unlink, lock, what=lock)
-        self._locks = {}
-        if self._journal is None:
-            for folder in self._created:
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break  # not empty (or not ours to remove): neither are the folders above it
-        self._created = []
-        if errors:
-            if left:
-                errors[0].add_note(f"seccoop could not remove: {', '.join(left)}")
-            raise errors[0]
+                cleanup.attempt(os.close, fd)
+                cleanup.attempt(os.unlink, lock, what=lock)
+
+    def _remove_created_folders(self) -> None:
+        for folder in self._created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not empty (or not ours to remove): neither are the folders above it
 
     def __enter__(self) -> Staging:
         return self

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,8 +78,23 @@ class SpanChange:
     new: dict | None
 
     @property
+    def span(self) -> dict:
+        """The span as NEW has it, or as OLD had it where it was removed."""
+        span = self.new or self.old
+        if span is None:
+            raise ValueError("a span change has an old span, a new one or both")
+        return span
+
+    @property
+    def pair(self) -> tuple[dict, dict]:
+        """(old, new) of a span that moved or was requoted."""
+        if self.old is None or self.new is None:
+            raise ValueError(f"a span {self.change} has an old span and a new one")
+        return self.old, self.new
+
+    @property
     def source(self) -> str:
-        return (self.new or self.old)["source"]
+        return self.span["source"]
 
     def as_json(self) -> dict:
         return {"change": self.change, "source": self.source, "old": self.old, "new": self.new}
@@ -275,8 +291,8 @@ def _unfit(value: Any, limit: int) -> str | None:
     """Why `value` cannot be compared and rendered, or None: nested more than `limit` arrays and
     objects deep (comparing recurses into them), or a string or key holding half of a surrogate
     pair (no UTF-8 text holds one; printing it would fail midway). A number that is not finite
-    never gets here: `untrusted.load_json` refuses it. Walked once, without recursion; `type() is` as json.loads makes exact
-    types, and every value of a large document passes here."""
+    never gets here: `untrusted.load_json` refuses it. Walked once, without recursion; `type() is`
+    as json.loads makes exact types, and every value of a large document passes here."""
     stack: list[tuple[Any, int]] = [((value,), 0)]
     while stack:
         item, level = stack.pop()
@@ -296,7 +312,7 @@ def _unfit(value: Any, limit: int) -> str | None:
 
 
 def _rows(version: Version, rel: str) -> list[dict]:
-    raw = version.read(rel)
+    raw = version.read_optional(rel)
     if raw is None:
         return []
     try:
@@ -316,45 +332,8 @@ def compare(old: Published, new: Published) -> Diff:
     """Every difference between two published versions, in a deterministic order."""
     diff = Diff(old, new)
     compare_accounts = old.with_accounts and new.with_accounts
-    renamed_to = set()
-    for id_, (kind, record) in old.records.items():
-        if id_ in new.records:
-            continue
-        entry = new.retired.get(id_)
-        if entry is None:
-            diff.records.append(RecordChange(kind, id_, "removed", record=record))
-            continue
-        successor = _successor(id_, new.retired)
-        retirement = {
-            "replaced_by": entry.get("replaced_by") or None,
-            "successor": successor,
-            "version": entry.get("version") or None,
-            "reason": entry.get("reason") or None,
-        }
-        if not retirement["replaced_by"]:
-            how = "withdrawn"
-        elif successor is None:
-            how = "replaced"  # its chain of successors never ends: `seccoop check` reports it
-        elif successor in old.records:
-            how = "merged"
-        else:
-            how = "renamed"
-        details: dict = {}
-        if how == "renamed" and successor in new.records:
-            # the record lives on under its new id: its changes are listed here, not as an addition
-            renamed_to.add(successor)
-            details = _record_details(record, new.records[successor][1], compare_accounts)
-        diff.records.append(RecordChange(kind, id_, "retired", retirement={"how": how, **retirement}, **details))
-    for id_, (kind, record) in new.records.items():
-        if id_ in old.records:
-            old_kind, old_record = old.records[id_]
-            details = _record_details(old_record, record, compare_accounts)
-            if old_kind != kind:
-                details["fields"] = (FieldChange("kind", old_kind, kind), *details.get("fields", ()))
-            if any(details.values()):
-                diff.records.append(RecordChange(kind, id_, "changed", **details))
-        elif id_ not in renamed_to:
-            diff.records.append(RecordChange(kind, id_, "added", record=record))
+    gone, renamed_to = _gone_records(old, new, compare_accounts)
+    diff.records = gone + _kept_and_added_records(old, new, compare_accounts, renamed_to)
     diff.records.sort(key=lambda r: (CHANGES.index(r.change), _kind_order(r.kind), r.id))
     diff.retired_ids = sorted(
         (
@@ -364,15 +343,77 @@ def compare(old: Published, new: Published) -> Diff:
         ),
         key=lambda row: (row.get("table") or "", row["id"]),
     )
-    diff.links_added = [
-        {"id": a, "other": b, "reason": new.possibly_same[(a, b)]}
-        for a, b in sorted(new.possibly_same.keys() - old.possibly_same.keys())
-    ]
-    diff.links_removed = [
-        {"id": a, "other": b, "reason": old.possibly_same[(a, b)]}
-        for a, b in sorted(old.possibly_same.keys() - new.possibly_same.keys())
-    ]
+    diff.links_added = _links_only_in(new, old)
+    diff.links_removed = _links_only_in(old, new)
     return diff
+
+
+def _gone_records(old: Published, new: Published, compare_accounts: bool) -> tuple[list[RecordChange], set[str]]:
+    """OLD's records that NEW does not have: removed, or retired (with how; a renamed record with
+    its changes under its new id). Also the new ids that renamed records live on under."""
+    changes = []
+    renamed_to = set()
+    for id_, (kind, record) in old.records.items():
+        if id_ in new.records:
+            continue
+        entry = new.retired.get(id_)
+        if entry is None:
+            changes.append(RecordChange(kind, id_, "removed", record=record))
+            continue
+        successor = _successor(id_, new.retired)
+        retirement = {
+            "how": _how_retired(entry, successor, old),
+            "replaced_by": entry.get("replaced_by") or None,
+            "successor": successor,
+            "version": entry.get("version") or None,
+            "reason": entry.get("reason") or None,
+        }
+        details: dict = {}
+        if retirement["how"] == "renamed" and successor in new.records:
+            # the record lives on under its new id: its changes are listed here, not as an addition
+            renamed_to.add(successor)
+            details = _record_details(record, new.records[successor][1], compare_accounts)
+        changes.append(RecordChange(kind, id_, "retired", retirement=retirement, **details))
+    return changes, renamed_to
+
+
+def _how_retired(entry: dict, successor: str | None, old: Published) -> str:
+    """Withdrawn (no replaced_by), replaced (a chain of successors that never ends: `seccoop check`
+    reports it), merged (into a record OLD had) or renamed (to an id OLD did not have)."""
+    if not entry.get("replaced_by"):
+        return "withdrawn"
+    if successor is None:
+        return "replaced"
+    if successor in old.records:
+        return "merged"
+    return "renamed"
+
+
+def _kept_and_added_records(
+    old: Published, new: Published, compare_accounts: bool, renamed_to: set[str]
+) -> list[RecordChange]:
+    """NEW's records: changed where OLD had them too and they differ; added where OLD did not, unless
+    a renamed record lives on under the id."""
+    changes = []
+    for id_, (kind, record) in new.records.items():
+        if id_ in old.records:
+            old_kind, old_record = old.records[id_]
+            details = _record_details(old_record, record, compare_accounts)
+            if old_kind != kind:
+                details["fields"] = (FieldChange("kind", old_kind, kind), *details.get("fields", ()))
+            if any(details.values()):
+                changes.append(RecordChange(kind, id_, "changed", **details))
+        elif id_ not in renamed_to:
+            changes.append(RecordChange(kind, id_, "added", record=record))
+    return changes
+
+
+def _links_only_in(having: Published, lacking: Published) -> list[dict]:
+    """The possibly-same links `having` publishes and `lacking` does not, with `having`'s reasons."""
+    return [
+        {"id": a, "other": b, "reason": having.possibly_same[(a, b)]}
+        for a, b in sorted(having.possibly_same.keys() - lacking.possibly_same.keys())
+    ]
 
 
 def _kind_order(kind: str) -> int:
@@ -401,7 +442,7 @@ def _record_details(old: dict, new: dict, compare_accounts: bool) -> dict:
     return details
 
 
-def field_changes(old: dict, new: dict, skip: set[str] = frozenset()) -> tuple[FieldChange, ...]:
+def field_changes(old: dict, new: dict, skip: Container[str] = frozenset()) -> tuple[FieldChange, ...]:
     """Field by field, in the order NEW gives them (then fields only OLD has): a missing field is
     null, a date or other object is compared key by key (`date.latest`), a list as a set."""
     out = []
@@ -476,7 +517,7 @@ def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
                 out.append(SpanChange(change, a, b))
     out += [SpanChange("removed", s, None) for s in gone] + [SpanChange("added", None, s) for s in came]
     order = {"removed": 0, "moved": 1, "requoted": 2, "added": 3}
-    return tuple(sorted(out, key=lambda c: (_span_key(c.old or c.new), order[c.change])))
+    return tuple(sorted(out, key=lambda c: (_span_key(c.old or c.span), order[c.change])))
 
 
 def _overlap(a: dict, b: dict) -> bool:
@@ -558,7 +599,7 @@ def _name(name: str) -> str:
     return name if re.fullmatch(r"[a-z0-9_.]+", name) else _value(name)
 
 
-def _field_lines(change: FieldChange, prefix: Line = ()) -> list[Line]:
+def _field_lines(change: FieldChange, prefix: Sequence[tuple[str, bool]] = ()) -> list[Line]:
     name = [*prefix, (_name(change.field), True), (": ", False)]
     if change.is_set:
         return [[*name, ("+ ", False), (_value(m), True)] for m in change.added] + [
@@ -568,8 +609,8 @@ def _field_lines(change: FieldChange, prefix: Line = ()) -> list[Line]:
 
 
 def _span_line(change: SpanChange) -> Line:
-    old, new = change.old, change.new
     if change.change == "moved":
+        old, new = change.pair
         return [
             ("evidence moved: ", False),
             (_span_text(old), True),
@@ -579,6 +620,7 @@ def _span_line(change: SpanChange) -> Line:
             (_value(new["quote"]), True),
         ]
     if change.change == "requoted":
+        old, new = change.pair
         return [
             ("evidence requoted: ", False),
             (_span_text(old), True),
@@ -589,7 +631,7 @@ def _span_line(change: SpanChange) -> Line:
             (" ", False),
             (_value(new["quote"]), True),
         ]
-    span = new or old
+    span = change.span
     return [
         (f"evidence {change.change}: ", False),
         (_span_text(span), True),
@@ -622,8 +664,8 @@ def _marked(line: Line) -> str:
 _HOW = {"merged": "merged into", "renamed": "renamed to", "replaced": "replaced by"}
 
 
-def _retirement(change: RecordChange, code=lambda text: text) -> str:
-    r = change.retirement
+def _retirement(r: dict, code=lambda text: text) -> str:
+    """How a retired id went, as `RecordChange.retirement` says."""
     if r["how"] == "withdrawn":
         return "withdrawn (no successor)"
     said = f"{_HOW[r['how']]} {code(_id(r['successor'] or r['replaced_by']))}"
@@ -651,8 +693,8 @@ def render_text(diff: Diff) -> str:
     marks = {"added": "+", "removed": "-", "retired": ">", "changed": "~"}
     for change in diff.records:
         head = f"{marks[change.change]} {change.kind} {_id(change.id)}"
-        if change.change == "retired":
-            head += f": {_retirement(change)}"
+        if change.retirement is not None:  # a retired id's change
+            head += f": {_retirement(change.retirement)}"
         elif change.record is not None and _caption(change.kind, change.record):
             head += f": {_caption(change.kind, change.record)}"
         out.append(head)
@@ -660,8 +702,8 @@ def render_text(diff: Diff) -> str:
     for row in diff.retired_ids:
         successor = f" → {_id(row['replaced_by'])}" if row.get("replaced_by") else " (withdrawn)"
         out.append(f"> {_table(row)} {_id(row['id'])}{successor}")
-    out += [f"+ possibly same: {_id(l['id'])} ~ {_id(l['other'])}" for l in diff.links_added]
-    out += [f"- possibly same: {_id(l['id'])} ~ {_id(l['other'])}" for l in diff.links_removed]
+    out += [f"+ possibly same: {_id(link['id'])} ~ {_id(link['other'])}" for link in diff.links_added]
+    out += [f"- possibly same: {_id(link['id'])} ~ {_id(link['other'])}" for link in diff.links_removed]
     out.append(_summary_line(diff))
     return "\n".join(out) + "\n"
 
@@ -730,7 +772,12 @@ def render_markdown(diff: Diff) -> str:
 
     section("Added records", [line for c in diff.of("added") for line in item(c)])
     section("Removed records", [line for c in diff.of("removed") for line in item(c)])
-    id_changes = [line for c in diff.of("retired") for line in item(c, _retirement(c, _code))]
+    id_changes = [
+        line
+        for c in diff.of("retired")
+        if c.retirement is not None
+        for line in item(c, _retirement(c.retirement, _code))
+    ]
     id_changes += [
         f"- {_table(row, _code)} {_code(_id(row['id']))} "
         + (f"replaced by {_code(_id(row['replaced_by']))}" if row.get("replaced_by") else "withdrawn")
@@ -740,8 +787,8 @@ def render_markdown(diff: Diff) -> str:
     section("Changed records", [line for c in diff.of("changed") for line in item(c)])
     section(
         "Possibly the same",
-        [f"- added: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_added]
-        + [f"- removed: {_code(_id(l['id']))} and {_code(_id(l['other']))}" for l in diff.links_removed],
+        [f"- added: {_code(_id(link['id']))} and {_code(_id(link['other']))}" for link in diff.links_added]
+        + [f"- removed: {_code(_id(link['id']))} and {_code(_id(link['other']))}" for link in diff.links_removed],
     )
     return "\n".join(out) + "\n"
 

@@ -73,15 +73,26 @@ class Version:
     root: Path
     commit: str | None = None  # the commit a git revision resolved to
 
-    def read(self, rel: str) -> bytes | None:
-        """A published file's bytes through the reading gate; None when an optional one is absent."""
+    def read(self, rel: str) -> bytes:
+        """A required published file's bytes (one of REQUIRED) through the reading gate."""
+        try:
+            return paths.read_file(self.root / rel, self.root, READ_LIMIT)
+        except paths.Refused as exc:
+            raise self._unreadable(rel, exc) from None
+
+    def read_optional(self, rel: str) -> bytes | None:
+        """An optional published file's bytes (one of OPTIONAL) through the reading gate; None when
+        it is absent (an older release)."""
         try:
             return paths.read_file(self.root / rel, self.root, READ_LIMIT)
         except paths.Refused as exc:
             if exc.code == "file-missing" and rel in OPTIONAL:
                 return None
-            hint = "; run `seccoop build` there first" if exc.code == "file-missing" else ""
-            raise Unreadable(f"{self.label}: {rel}: {exc.reason}{hint}") from None
+            raise self._unreadable(rel, exc) from None
+
+    def _unreadable(self, rel: str, exc: paths.Refused) -> Unreadable:
+        hint = "; run `seccoop build` there first" if exc.code == "file-missing" else ""
+        return Unreadable(f"{self.label}: {rel}: {exc.reason}{hint}")
 
 
 @contextlib.contextmanager
@@ -324,9 +335,12 @@ def _git_blob(label: str, obj: str, top: Path, folder: Path, rel: str) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
+        stdout = process.stdout
+        if stdout is None:  # never with stdout=PIPE; says so to the type checker
+            raise Unreadable(f"{label}: git gave no output for {rel}")
 
         def chunks() -> Iterator[bytes]:
-            while chunk := process.stdout.read(paths.MiB):
+            while chunk := stdout.read(paths.MiB):
                 yield chunk
 
         _write_new(folder, rel, chunks(), READ_LIMIT, f"{label}: {rel}")
@@ -335,7 +349,8 @@ def _git_blob(label: str, obj: str, top: Path, folder: Path, rel: str) -> None:
     finally:
         if process.poll() is None:
             process.kill()
-        process.stdout.close()
+        if process.stdout is not None:
+            process.stdout.close()
         process.wait()
 
 
