@@ -341,7 +341,7 @@ def record_yaml(record: dict) -> str:
         lead = "- " if n == 0 else "  "
         if key == "date":
             lines.append(f"{lead}{key}: {flow_map(value)}")
-        elif key in ("participants", "parties", "quantities"):
+        elif key in ("participants", "parties", "quantities", "saw"):
             lines.append(f"{lead}{key}:")
             lines += [f"    - {flow_map(item)}" for item in value]
         elif key == "aliases":
@@ -1089,8 +1089,16 @@ class _Follow:
     def _resolve(self, st: dict, name: str, value, reasons: dict) -> None:
         keep_first = self.rng.random() < 0.5
         chosen, by = (st[name], st["by"][name]) if keep_first else (value, self.sid)
+        # What it saw: the first account's value and this one's (the accounts in between gave the first).
+        saw = [{"source": st["by"][name], "value": st[name]}, {"source": self.sid, "value": value}]
         self.resolutions.append(
-            {"record": st["id"], "field": name, "value": chosen, "reason": reasons[keep_first].format(by=by)}
+            {
+                "record": st["id"],
+                "field": name,
+                "value": chosen,
+                "reason": reasons[keep_first].format(by=by),
+                "saw": saw,
+            }
         )
         st["settled"].add(name)
 

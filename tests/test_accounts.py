@@ -210,37 +210,156 @@ def test_every_account_is_kept_and_the_record_follows_the_rules(three):
     assert all("@" in span["id"] for span in event["evidence"])
 
 
-def test_a_disagreement_the_rules_cannot_settle_is_reported_at_both_places_until_resolved(three):
+def test_a_disagreement_the_rules_cannot_settle_is_reported_once_until_resolved(three):
     path = three / "data" / "curated" / "actors" / "delta.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
         encoding="utf-8",
     )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
+    # One disagreement, one problem: at the account that differs from the earliest source's,
+    # naming every value and where each is written.
     conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
-    assert sorted((p["file"], p["line"]) for p in conflicts) == [
-        ("data/curated/actors/delta.yaml", 4),
-        ("data/curated/actors/gamma.yaml", 4),
-    ], report["errors"]
-    for p in conflicts:
-        assert "resolutions.yaml" in p["hint"] and "oskar-brandt" in p["message"]
+    assert [(p["file"], p["line"]) for p in conflicts] == [("data/curated/actors/delta.yaml", 4)], report["errors"]
+    message = conflicts[0]["message"]
+    assert "`police chief` in gamma (data/curated/actors/gamma.yaml:4)" in message
+    assert "`Chief inspector` in delta (data/curated/actors/delta.yaml:4)" in message
+    assert "seccoop resolve oskar-brandt honorific" in conflicts[0]["hint"]
     assert {p["code"] for p in report["errors"]} == {"merge-conflict"}
-    _dump(
-        three / "data" / "curated" / "resolutions.yaml",
-        [
-            {
-                "record": "oskar-brandt",
-                "field": "honorific",
-                "value": "police chief",
-                "reason": "gamma and delta both call him police chief; Chief inspector is delta's later wording.",
-            }
-        ],
+    resolved = invoke(
+        "resolve",
+        "oskar-brandt",
+        "honorific",
+        "--value",
+        "police chief",
+        "--reason",
+        "gamma and delta both call him police chief; Chief inspector is delta's later wording.",
+        "--package",
+        str(three),
     )
+    assert resolved.returncode == 0, resolved.stderr
+    written = yaml.safe_load((three / "data" / "curated" / "resolutions.yaml").read_text(encoding="utf-8"))
+    assert written[0]["saw"] == [
+        {"source": "gamma", "value": "police chief"},
+        {"source": "delta", "value": "Chief inspector"},
+    ]
     assert invoke("build", str(three)).returncode == 0
     actor = next(r for r in _rows(three, "actors") if r["id"] == "oskar-brandt")
     assert actor["honorific"] == "police chief"
     said = {r["source"]: r["honorific"] for r in _rows(three, "account_actors") if r["actor"] == "oskar-brandt"}
     assert said == {"gamma": "police chief", "delta": "Chief inspector"}
+
+
+def _settled_for_two(three) -> None:
+    """gamma and delta disagree on the visit's date and on Brandt's honorific; both settled, having
+    seen those two accounts."""
+    delta = three / "data" / "curated" / "actors" / "delta.yaml"
+    delta.write_text(
+        delta.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
+        encoding="utf-8",
+    )
+    gamma = three / "data" / "curated" / "events" / "gamma.yaml"
+    gamma.write_text(
+        gamma.read_text(encoding="utf-8").replace("latest: '2024-04-14'", "latest: '2024-04-08'"),
+        encoding="utf-8",
+    )
+    for field, value in (
+        ("honorific", "police chief"),
+        ("date", "{earliest: 2024-04-09, latest: 2024-04-09, precision: day}"),
+    ):
+        done = invoke(
+            "resolve",
+            "brandt-visit-freedonia" if field == "date" else "oskar-brandt",
+            field,
+            "--value",
+            value,
+            "--reason",
+            "the later source is on the spot",
+            "--package",
+            str(three),
+        )
+        assert done.returncode == 0, done.stderr
+    checked = invoke("check", str(three))
+    assert "resolution-stale" not in checked.stdout, checked.stdout
+
+
+def _third_account(three, honorific: str, date: dict) -> None:
+    actors = three / "data" / "curated" / "actors" / "epsilon.yaml"
+    accounts = yaml.safe_load(actors.read_text(encoding="utf-8"))
+    accounts.append(
+        {
+            "id": "oskar-brandt",
+            "honorific": honorific,
+            "evidence": [{"source": "epsilon", "quote": "Commissioner Brandt"}],
+        }
+    )
+    _dump(actors, accounts)
+    events = three / "data" / "curated" / "events" / "epsilon.yaml"
+    accounts = yaml.safe_load(events.read_text(encoding="utf-8"))
+    accounts.append(
+        {
+            "id": "brandt-visit-freedonia",
+            "status": "occurred",
+            "date": date,
+            "evidence": [{"source": "epsilon", "quote": "held talks in Freedonia on 9 April"}],
+        }
+    )
+    _dump(events, accounts)
+
+
+def test_a_resolution_never_hides_a_disagreement_it_did_not_see(three):
+    _settled_for_two(three)
+    # A third source gives yet another honorific, and a day the resolved date is not within.
+    _third_account(three, "Commissioner", {"earliest": "2024-04-10", "latest": "2024-04-10", "precision": "day"})
+    report = json.loads(invoke("check", str(three), "--format", "json", "--no-cache").stdout)
+    stale = sorted((p["file"], p["path"], p["message"]) for p in report["errors"] if p["code"] == "resolution-stale")
+    assert [(f, path) for f, path, _ in stale] == [
+        ("data/curated/actors/epsilon.yaml", "$[2].honorific"),
+        ("data/curated/events/epsilon.yaml", "$[1].date"),
+    ], report["errors"]
+    honorific = stale[0][2]
+    assert "`Commissioner` in epsilon" in honorific and "data/curated/resolutions.yaml:" in honorific
+    assert "`police chief` in gamma; `Chief inspector` in delta" in honorific
+    assert invoke("build", str(three)).returncode == 1  # nothing is published over an unseen disagreement
+
+
+def test_a_third_account_that_agrees_with_what_was_seen_needs_nothing(three):
+    _settled_for_two(three)
+    # A wording the resolution saw, and a date that allows the resolved day.
+    _third_account(three, "Chief inspector", {"earliest": "2024-04-08", "latest": "2024-04-12", "precision": "range"})
+    built = invoke("build", str(three))
+    assert built.returncode == 0, built.stdout + built.stderr
+
+
+def test_resolve_replaces_an_earlier_resolution_of_the_field_and_keeps_every_other_line(three):
+    _settled_for_two(three)
+    path = three / "data" / "curated" / "resolutions.yaml"
+    path.write_text("# settled by the curators\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    _third_account(three, "Commissioner", {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"})
+    again = invoke(
+        "resolve",
+        "oskar-brandt",
+        "honorific",
+        "--value",
+        "police chief",
+        "--reason",
+        "two sources of three",
+        "--package",
+        str(three),
+    )
+    assert again.returncode == 0, again.stderr
+    assert "replaced the resolution at data/curated/resolutions.yaml:2" in again.stderr
+    written = path.read_text(encoding="utf-8")
+    assert written.startswith("# settled by the curators\n")
+    entries = yaml.safe_load(written)
+    assert [(e["record"], e["field"]) for e in entries] == [
+        ("oskar-brandt", "honorific"),
+        ("brandt-visit-freedonia", "date"),
+    ]
+    assert [s["source"] for s in entries[0]["saw"]] == ["gamma", "delta", "epsilon"]  # by publication date
+    assert invoke("build", str(three)).returncode == 0
+    refused = invoke("resolve", "no-such-record", "honorific", "--value", "x", "--reason", "y", "--package", str(three))
+    assert refused.returncode == 1 and "no account" in refused.stderr and path.read_text(encoding="utf-8") == written
 
 
 def test_merging_two_ids_of_one_actor_checks_clean_with_the_retired_id_recorded(three):
@@ -255,13 +374,12 @@ def test_merging_two_ids_of_one_actor_checks_clean_with_the_retired_id_recorded(
     )
     assert merged.returncode == 0, merged.stderr
     # A merge makes epsilon's honorific disagree with the others': settled once, in one place.
-    _dump(
-        three / "data" / "curated" / "resolutions.yaml",
-        [
-            {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
-            {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"},
-        ],
-    )
+    for field, value, reason in (
+        ("name", "Oskar Brandt", "the full name gamma gives"),
+        ("honorific", "police chief", "two sources of three"),
+    ):
+        done = invoke("resolve", "oskar-brandt", field, "--value", value, "--reason", reason, "--package", str(three))
+        assert done.returncode == 0, done.stderr
     built = invoke("build", str(three))
     assert built.returncode == 0, built.stderr
     assert invoke("check", str(three)).returncode == 0
@@ -280,11 +398,27 @@ def test_an_account_written_with_a_retired_id_follows_its_successor(three):
         three / "data" / "curated" / "retired-ids.yaml",
         [{"id": "brandt", "replaced_by": "oskar-brandt", "version": "0.0.2", "reason": "same person"}],
     )
+    # Written by hand, with what each resolution saw.
     _dump(
         three / "data" / "curated" / "resolutions.yaml",
         [
-            {"record": "oskar-brandt", "field": "name", "value": "Oskar Brandt", "reason": "the full name gamma gives"},
-            {"record": "oskar-brandt", "field": "honorific", "value": "police chief", "reason": "two sources of three"},
+            {
+                "record": "oskar-brandt",
+                "field": "name",
+                "value": "Oskar Brandt",
+                "reason": "the full name gamma gives",
+                "saw": [
+                    {"source": "gamma", "value": "Oskar Brandt"},
+                    {"source": "epsilon", "value": "Commissioner Brandt"},
+                ],
+            },
+            {
+                "record": "oskar-brandt",
+                "field": "honorific",
+                "value": "police chief",
+                "reason": "two sources of three",
+                "saw": [{"source": "epsilon", "value": "Commissioner"}],
+            },
         ],
     )
     before = snapshot(three / "data" / "curated")
@@ -514,8 +648,14 @@ def test_a_conflict_names_only_the_accounts_that_differ(three):
     del accounts[0]["name"], accounts[0]["type"]
     _dump(path, accounts)
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
-    at_gamma = next(p for p in report["errors"] if p["file"].endswith("gamma.yaml") and p["code"] == "merge-conflict")
-    assert "`Commissioner` in epsilon" in at_gamma["message"] and "delta" not in at_gamma["message"]
+    # One problem, at the account that differs (epsilon), never at gamma or delta, which agree.
+    conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
+    assert [p["file"] for p in conflicts] == ["data/curated/actors/epsilon.yaml"], report["errors"]
+    assert (
+        "`police chief` in gamma (data/curated/actors/gamma.yaml:4), delta (data/curated/actors/delta.yaml:4)"
+        in (conflicts[0]["message"])
+    )
+    assert "`Commissioner` in epsilon" in conflicts[0]["message"]
 
 
 def test_a_file_named_for_a_source_holds_its_accounts_only_in_subfolders_too(three):
@@ -540,3 +680,32 @@ def test_merge_sees_accounts_written_with_a_retired_id_of_the_record(three):
     merged = invoke("merge", "oskar-brandt", "brandt", "--package", str(three))
     assert merged.returncode == 1 and "two accounts of `oskar-brandt`" in merged.stderr, merged.stderr
     assert snapshot(three) == before
+
+
+def test_aliases_that_differ_in_case_or_a_leading_article_are_one_alias_with_its_forms(three):
+    forms = {
+        "gamma": "The Republic of Freedonia",
+        "delta": "the Republic of Freedonia",
+        "epsilon": "Republic of Freedonia",
+    }
+    for source, form in forms.items():
+        path = three / "data" / "curated" / "actors" / f"{source}.yaml"
+        accounts = yaml.safe_load(path.read_text(encoding="utf-8"))
+        freedonia = next(a for a in accounts if a["id"] == "freedonia")
+        freedonia["aliases"] = [form]
+        _dump(path, accounts)
+    built = invoke("build", str(three))
+    assert built.returncode == 0, built.stdout + built.stderr
+    rows = [(r["alias"], r["source_count"]) for r in _rows(three, "actor_aliases") if r["actor"] == "freedonia"]
+    assert rows == [("The Republic of Freedonia", "3")]  # one row: the earliest source's form
+    said = {(r["source"], r["alias"]) for r in _rows(three, "account_actor_aliases") if r["actor"] == "freedonia"}
+    assert said == set(forms.items())  # each source's own form, kept
+    # Within one account, two forms of one alias are one alias listed twice.
+    path = three / "data" / "curated" / "actors" / "gamma.yaml"
+    accounts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(a for a in accounts if a["id"] == "freedonia")["aliases"] = [
+        "The Republic of Freedonia",
+        "republic of freedonia",
+    ]
+    _dump(path, accounts)
+    assert ("id-duplicate", "data/curated/actors/gamma.yaml", "$[1].aliases[1]") in _errors(three)

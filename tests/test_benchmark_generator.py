@@ -183,11 +183,13 @@ def test_disagreements_that_need_a_curator_are_resolved(small):
     found = accounts_by_id(pkg)
     kind_of = {id_: kind for kind in ACCOUNT_KINDS for id_ in found[kind]}
     for res in resolutions:
-        assert set(res) == {"record", "field", "value", "reason"} and res["reason"]
+        assert set(res) == {"record", "field", "value", "reason", "saw"} and res["reason"]
         accounts = found[kind_of[res["record"]]][res["record"]]
         given = {json.dumps(a[res["field"]]) for _, a in accounts if a.get(res["field"]) is not None}
         assert len(given) >= 2, res  # the accounts do disagree: the resolution is needed
         assert json.dumps(res["value"]) in given
+        # It saw every value the accounts give (docs/accounts.md): none is a disagreement unseen.
+        assert given <= {json.dumps(seen["value"]) for seen in res["saw"]}, res
 
 
 def test_curated_yaml_is_split_one_file_per_source(small):

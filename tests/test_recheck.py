@@ -26,6 +26,8 @@ from seccoop import check
 def stories(tmp_path_factory) -> Path:
     """A generated package of 200 events (28 sources in stories, some joined by shared actors),
     built once."""
+    from seccoop.curator.resolve import resolve
+    from seccoop.model.package import Package
     from seccoop.published.build import build
 
     pkg = tmp_path_factory.mktemp("stories") / "pkg"
@@ -42,11 +44,14 @@ def stories(tmp_path_factory) -> Path:
         "  reason: unit named\n",
         encoding="utf-8",
     )
-    with (curated / "resolutions.yaml").open("a", encoding="utf-8") as f:
-        f.write(
-            "\n- record: mama-doliran-000000-part-of-lane-kitara-r0\n  field: subject\n"
-            "  value: nasol-vedelin-000025\n  reason: the curator's reading\n"
-        )
+    settled = resolve(
+        Package(pkg),
+        "mama-doliran-000000-part-of-lane-kitara-r0",
+        "subject",
+        "nasol-vedelin-000025",
+        "the curator's reading",
+    )
+    settled.path.write_bytes(settled.data)  # with what it saw, as `seccoop resolve` writes it
     _sub(curated / "events" / "vidado-report-2022-000011.yaml", r"  participants:\n(    - .*\n)+?(?=  evidence:)", "")
     build(pkg, notify=lambda message: None)
     return pkg

@@ -5,8 +5,10 @@ checking it with and without its text, and every artefact searched for words it 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -78,7 +80,9 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     events = pkg / "data" / "curated" / "events" / "gamma.yaml"
     events.write_text(EVENTS, encoding="utf-8")
     code, report = _check(pkg)
-    assert _codes(report).count("evidence-unpinned") == 3, report
+    # Said once for the file, with how many more: one command pins them all.
+    unpinned = [p for p in report["errors"] if p["code"] == "evidence-unpinned"]
+    assert len(unpinned) == 1 and "2 more quote(s) of withheld texts in this file" in unpinned[0]["message"], report
     pinned = invoke("locate", "--pin", "--package", str(pkg))
     assert pinned.returncode == 0, pinned.stderr
     assert "pinned 3 span(s) in 1 file(s)" in pinned.stdout
@@ -332,3 +336,41 @@ def _rows(path: Path) -> list[dict]:
 
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def test_pinning_says_one_thing_and_exits_by_it(pkg):
+    """Where one quote pins and another cannot (its words occur three times), `locate --pin` pins
+    the one, names the other, says so once, and exits 1; it never also says every quote is pinned."""
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    events.write_text(
+        events.read_text(encoding="utf-8") + "- id: accord-start-planned\n  type: cooperation\n  status: planned\n"
+        "  summary: The patrol accord is to start in May.\n"
+        "  date: {earliest: null, latest: null, precision: open}\n  participants:\n"
+        "    - {actor: freedonia, role: participant}\n  evidence:\n"
+        "    - source: gamma\n      quote: The accord will start in May\n"
+        "    - source: gamma\n      quote: Ruritania\n",
+        encoding="utf-8",
+    )
+    pinned = invoke("locate", "--pin", "--package", str(pkg))
+    assert pinned.returncode == 1, pinned.stdout + pinned.stderr
+    assert "pinned 1 span(s) in 1 file(s)" in pinned.stdout
+    assert "every quote" not in pinned.stdout + pinned.stderr
+    assert "not pinned: evidence-ambiguous" in pinned.stderr
+    assert "1 span(s) could not be pinned (above)" in pinned.stderr
+
+
+def test_show_prints_a_spans_words_from_the_text_at_hand(pkg):
+    """A span whose words are not published (only offsets and fingerprint) is shown to the curator
+    who holds the text; without it, or outside it, `show` says why and exits 1."""
+    with (pkg / "data" / "spans.csv").open(encoding="utf-8", newline="") as f:
+        spans = [row for row in csv.DictReader(f) if row["source"] == "gamma"]
+    unpublished = next(row for row in spans if not row["quote"])
+    shown = invoke("show", unpublished["id"], "--package", str(pkg))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == GAMMA[int(unpublished["start"]) : int(unpublished["end"])] + "\n"
+    outside = invoke("show", f"gamma@0-{len(GAMMA) + 1}", "--package", str(pkg))
+    assert outside.returncode == 1 and "is not within the text of `gamma`" in outside.stderr
+    assert invoke("show", "gamma@12", "--package", str(pkg)).returncode == 2
+    shutil.rmtree(pkg / "texts")
+    absent = invoke("show", unpublished["id"], "--package", str(pkg))
+    assert absent.returncode == 1 and "not in the texts folder" in absent.stderr

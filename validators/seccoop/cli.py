@@ -305,6 +305,31 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
         sys.exit(EXIT_INVALID)
 
 
+@main.command()
+@click.argument("span")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@_texts_option
+@_exit_statuses
+def show(span, package, texts):
+    """Print the words the span SPAN (`<source>@<start>-<end>`, as data/spans.csv publishes it)
+    covers, from its source's text at hand: an included text in seeds/, a withheld one in the texts
+    folder. Once a withheld quote's words are unpublished, this shows them to a curator who holds
+    the text. Exit 1 where the text is not here or the span is not within it."""
+    from seccoop.curator.locate import SpanUnknown
+    from seccoop.curator.locate import show as words_of
+    from seccoop.model.package import NoPackage
+    from seccoop.model.rights import TextsExposed
+
+    try:
+        words = words_of(span, package, texts)
+    except (NoPackage, TextsExposed, ValueError) as exc:
+        raise _refused(exc) from None
+    except SpanUnknown as exc:
+        click.echo(f"seccoop: {shown(str(exc))}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(shown(words))
+
+
 def _pin(package, texts, dry_run) -> None:
     from seccoop.curator.locate import pin
     from seccoop.model.package import NoPackage, find_package, is_installed_copy
@@ -330,13 +355,16 @@ def _pin(package, texts, dry_run) -> None:
             click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
             sys.exit(EXIT_INVALID)
     pinned = sum(1 for r in results if not r.problem)
-    click.echo(
-        f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)"
-        if pinned
-        else "every quote of the withheld texts here is pinned"
-    )
-    if any(r.problem for r in results):
+    failed = sum(1 for r in results if r.problem)
+    if pinned:
+        click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)")
+    if failed:  # one voice: never "every quote is pinned" beside quotes that are not
+        click.echo(
+            f"seccoop: {failed} span(s) could not be pinned (above): correct their quotes, then run again", err=True
+        )
         sys.exit(EXIT_INVALID)
+    if not pinned:
+        click.echo("every quote of the withheld texts here is pinned")
 
 
 @main.command()
@@ -682,6 +710,56 @@ def rename(old, new, package, dry_run, reason, version):
     from seccoop.curator.identity import rename as run_rename
 
     _run_identity(run_rename, package, old, new, dry_run, reason, version)
+
+
+@main.command()
+@click.argument("record")
+@click.argument("field_name", metavar="FIELD")
+@click.option(
+    "--value",
+    "value",
+    required=True,
+    help="The value, as YAML: `police chief`, `{earliest: 2024-01-15, latest: 2024-01-15, precision: day}`.",
+)
+@click.option("--reason", default=None, help="Which source is followed, and why (required).")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option("--dry-run", is_flag=True, help="Print the resolution; write nothing.")
+@_exit_statuses
+def resolve(record, field_name, value, reason, package, dry_run):
+    """Settle FIELD of RECORD in data/curated/resolutions.yaml as --value, with what it saw: each
+    account's source and value of FIELD as the curated files hold them now. A later account it did
+    not see that disagrees is then reported (`resolution-stale`). An earlier resolution of the same
+    field is replaced; every other line of the file is kept."""
+    from seccoop.curator.identity import BadArguments, IdentityRefused
+    from seccoop.curator.resolve import parse_value
+    from seccoop.curator.resolve import resolve as settle
+    from seccoop.curator.yamlwrite import emit_records
+    from seccoop.model.package import NoPackage, find_package
+    from seccoop.safety.write import WriteRefused, write_atomically
+
+    try:
+        pkg = find_package(package, allow_bundled=False)
+        settlement = settle(pkg, record, field_name, parse_value(value), reason or "")
+    except (NoPackage, BadArguments) as exc:
+        raise _refused(exc) from None
+    except IdentityRefused as exc:
+        click.echo(f"seccoop: {shown(str(exc))}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    where = pkg.rel(settlement.path)
+    for line in emit_records([settlement.entry]).splitlines():  # values from curated files: shown safe
+        click.echo(shown(line))
+    if dry_run:
+        click.echo("nothing was written (--dry-run)", err=True)
+        return
+    try:
+        write_atomically({settlement.path: settlement.data})
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    done = (
+        f"replaced the resolution at {where}:{settlement.replaced}" if settlement.replaced else f"appended to {where}"
+    )
+    click.echo(f"{done}; now run `seccoop build`", err=True)
 
 
 @main.command("remove-source")

@@ -47,9 +47,20 @@ def account_source(account) -> str:
     return account.data["evidence"][0]["source"]
 
 
+# Articles that may lead an alias without making it another name (en, es, pt, fr).
+_LEADING_ARTICLE = re.compile(r"(?:the|an?|el|la|los|las|os?|as?|les?|l')\s+", re.IGNORECASE)
+
+
+def alias_key(alias: str) -> str:
+    """What an alias is, whatever its case or leading article: "The U.S." and "the U.S." are one
+    alias with two forms (docs/accounts.md)."""
+    words = " ".join(alias.split())
+    return _LEADING_ARTICLE.sub("", words, count=1).casefold() if _LEADING_ARTICLE.match(words) else words.casefold()
+
+
 def member_key(name: str, member: Any) -> tuple:
     if name == "aliases":
-        return (member,)
+        return (alias_key(member),)
     if name == "quantities":  # as its id says it: words and unit, as a slug
         return (slug(member["text"] + " " + member["unit"]) or "quantity",)
     return (member["actor"], member["role"])
@@ -142,23 +153,31 @@ def _show(value: Any) -> str:
 
 
 def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list[Problem]:
-    """One problem at each account that takes part in a disagreement, naming the others."""
-    out = []
-    for account, value in claims:
-        others = "; ".join(
-            f"{_show(v)} in {account_source(a)} ({_where(a, field_name)})" for a, v in claims if v != value
+    """One problem for one disagreement of a record's field: at the first account (in the order of
+    its sources' dates) whose value differs from the earliest source's, naming every value with the
+    sources and places that give it. An account that agrees with another is never its place."""
+    first = claims[0][1]
+    account = next(a for a, v in claims if v != first)
+    values: list[tuple[Any, list]] = []
+    for a, v in claims:
+        group = next((g for w, g in values if w == v), None)
+        if group is None:
+            values.append((v, [a]))
+        else:
+            group.append(a)
+    said = "; ".join(
+        f"{_show(v)} in " + ", ".join(f"{account_source(a)} ({_where(a, field_name)})" for a in group)
+        for v, group in values
+    )
+    return [
+        account.problem(
+            "merge-conflict",
+            f"`{field_name}` of `{account.id}` is not one value: {said}: {rule}",
+            field_name,
+            hint=f"Settle it in data/curated/resolutions.yaml: `seccoop resolve {account.id} {field_name} "
+            "--value ... --reason ...` writes the resolution and what it saw; or correct the account that is wrong.",
         )
-        out.append(
-            account.problem(
-                "merge-conflict",
-                f"`{field_name}` of `{account.id}` is {_show(value)} in {account_source(account)}, "
-                f"but {others}: {rule}",
-                field_name,
-                hint=f"Settle it in data/curated/resolutions.yaml: `- {{record: {account.id}, field: {field_name}, "
-                "value: ..., reason: ...}`; or correct the account that is wrong.",
-            )
-        )
-    return out
+    ]
 
 
 def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]]:
@@ -258,6 +277,7 @@ def _stated(kind: str, id_: str, accounts: list, settled: dict, applied: dict, p
             # (a summary the later sources outdated) without any disagreement to settle.
             applied[name] = settled.pop(name)
             value = _settle(applied[name], bool(claims) or name in RECORD_FIELDS[kind], problems)
+            problems += _unseen(applied[name], name, accounts)
         elif claims:
             problems += _conflict(name, claims, "sources disagree")
         elif value is None and name in RECORD_FIELDS[kind]:
@@ -288,6 +308,7 @@ def _ruled(
         if name in settled:
             applied[name] = settled.pop(name)
             value = _settle(applied[name], bool(claims), problems)
+            problems += _unseen(applied[name], name, accounts)
         elif claims:
             problems += _conflict(
                 name,
@@ -394,6 +415,44 @@ def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
             )
         )
     return resolution.data["value"]
+
+
+def _unseen(resolution, name: str, accounts: list) -> list[Problem]:
+    """`resolution-stale` at each account the resolution did not see that disagrees with it: its
+    source is not in `saw`, and its value is neither the resolved value nor one seen (a date:
+    its bounds do not allow the resolved date). A resolution never hides a later disagreement."""
+    saw = resolution.data.get("saw") or []
+    seen_sources = {entry["source"] for entry in saw}
+    seen_values = [entry["value"] for entry in saw]
+    resolved = resolution.data["value"]
+    problems = []
+    for account in accounts:
+        value = account.data.get(name)
+        if value is None or account_source(account) in seen_sources or value == resolved or value in seen_values:
+            continue
+        if name == "date" and isinstance(resolved, dict) and _allows(value, resolved):
+            continue
+        source = account_source(account)
+        seen = "; ".join(f"{_show(entry['value'])} in {entry['source']}" for entry in saw) or "no account"
+        problems.append(
+            account.problem(
+                "resolution-stale",
+                f"`{name}` of `{account.id}` is {_show(value)} in {source}, which the resolution at "
+                f"{_where(resolution, 'field')} did not see: it settled {_show(resolved)} having seen {seen}",
+                name,
+                hint=f"Re-settle it: if {_show(resolved)} still stands, add `{{source: {source}, value: ...}}` to the "
+                "resolution's `saw`; else change its value and reason (`seccoop resolve` writes both).",
+            )
+        )
+    return problems
+
+
+def _allows(date: dict, resolved: dict) -> bool:
+    """Whether an account's date bounds allow the resolved date (contain its bounds)."""
+    earliest, latest = date.get("earliest"), date.get("latest")
+    after = earliest is None or (resolved.get("earliest") is not None and earliest <= resolved["earliest"])
+    before = latest is None or (resolved.get("latest") is not None and resolved["latest"] <= latest)
+    return after and before
 
 
 def _status(kind: str, accounts: list, published: dict):

@@ -3,8 +3,16 @@ know when it was published."""
 
 from __future__ import annotations
 
+import calendar
+
 from seccoop.checks.records import Dataset
 from seccoop.model.report import Problem
+
+
+def _last_day_of_month(day: str) -> str:
+    """`2024-02-01` -> `2024-02-29`: the last day of a well-formed date's month."""
+    year, month = int(day[:4]), int(day[5:7])
+    return f"{day[:8]}{calendar.monthrange(year, month)[1]:02d}"
 
 
 def _precision_fits(date: dict) -> bool:
@@ -12,7 +20,13 @@ def _precision_fits(date: dict) -> bool:
     fits: dict[str | None, bool] = {
         "day": earliest is not None and earliest == latest,
         "range": earliest is not None and latest is not None,
-        "month": bool(earliest and latest and earliest[:7] == latest[:7] and earliest[8:] == "01"),
+        "month": bool(
+            earliest
+            and latest
+            and earliest[:7] == latest[:7]
+            and earliest[8:] == "01"
+            and latest == _last_day_of_month(earliest)
+        ),
         "year": bool(
             earliest and latest and earliest[:4] == latest[:4] and earliest[5:] == "01-01" and latest[5:] == "12-31"
         ),

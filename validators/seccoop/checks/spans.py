@@ -3,6 +3,8 @@ quotation budget (docs/rights.md)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from seccoop.checks.accounts import span_id
 from seccoop.checks.evidence import resolve, word_cut
 from seccoop.checks.records import Dataset
@@ -21,6 +23,7 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
     # An offset is one of a few thousand numbers: one int object for each, not two per span
     # (about 50 MB at 100k events).
     offsets: dict[int, int] = {}
+    unpinned: dict[str, tuple[Problem, int]] = {}  # by file: the first unpinned span's problem, and how many
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
@@ -29,7 +32,12 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
                 problem = _pin_span(dataset, span, lengths[span["source"]], offsets)
                 if problem is not None:
                     code, message, where, hint = problem
-                    problems.append(record.problem(code, message, "evidence", i, *where, hint=hint))
+                    found = record.problem(code, message, "evidence", i, *where, hint=hint)
+                    if code == "evidence-unpinned":  # said once per file, with the command that pins them all
+                        first, count = unpinned.get(found.file or "", (found, 0))
+                        unpinned[found.file or ""] = (first, count + 1)
+                    else:
+                        problems.append(found)
                     resolved = False
                 elif span["source"] in dataset.absent and span_id(span) not in released:
                     problems.append(
@@ -55,6 +63,9 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
             if resolved:
                 kept.append(record)
         dataset.records[kind] = kept
+    for first, count in unpinned.values():
+        more = f"; {count - 1} more quote(s) of withheld texts in this file need theirs" if count > 1 else ""
+        problems.append(dataclasses.replace(first, message=first.message + more))
     return problems + check_budget(dataset)
 
 
@@ -88,8 +99,8 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
             "evidence-unpinned",
             "a quote of a withheld text needs its `start`",
             ("quote",),
-            "Run `seccoop locate --pin` with the text in the texts folder: it writes start, end and "
-            "sha256, so ids and tables never need the text (docs/rights.md).",
+            "Run `seccoop locate --pin` (with `--texts FOLDER` where the texts folder is elsewhere): it writes "
+            "start, end and sha256 of every quote of the file, so ids and tables never need the text (docs/rights.md).",
         )
     text = dataset.texts.get(source)
     if quote is not None and text is not None:

@@ -4,6 +4,7 @@ into the curated YAML, so that ids and tables never need the text (docs/rights.m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +155,30 @@ def pin(path: str | Path | None = None, texts: str | None = None) -> tuple[list[
                     raise ValueError(f"{cf.display}: the pinned file would not load")
                 files[file] = raw
     return results, files
+
+
+class SpanUnknown(Exception):
+    """`seccoop show` cannot print the span's words: the text is not here or the span is not in it."""
+
+
+SPAN_ID = re.compile(r"(?P<source>[a-z0-9]+(?:-[a-z0-9]+)*)@(?P<start>[0-9]+)-(?P<end>[0-9]+)")
+
+
+def show(span: str, path: str | Path | None = None, texts: str | None = None) -> str:
+    """The words a span (`<source>@<start>-<end>`, as data/spans.csv publishes it) covers, from the
+    source's text at hand: an included text in seeds/, a withheld one in the texts folder. For a
+    curator who holds the text: once a quote is unpublished, this is how its words are seen."""
+    match = SPAN_ID.fullmatch(span)
+    if match is None:
+        raise ValueError(f"`{span}` is not a span id (`<source>@<start>-<end>`, as in data/spans.csv)")
+    source, start, end = match["source"], int(match["start"]), int(match["end"])
+    package = _package(path, texts)
+    absent: list = []
+    found = [text for _, text, _ in _texts(package, source, absent)]
+    if not found:
+        where = "not in the texts folder (name it with --texts)" if absent else "not a readable source here"
+        raise SpanUnknown(f"the text of `{source}` is {where}")
+    text = found[0]
+    if not start < end <= len(text):
+        raise SpanUnknown(f"`{span}` is not within the text of `{source}` ({len(text)} characters)")
+    return text[start:end]

@@ -376,7 +376,8 @@ CODES = _codes(
         "time",
         "error",
         "The date precision does not fit the bounds.",
-        "Use `day` only when earliest equals latest, `range` only when both are given, and `open` when one is empty.",
+        "Use `day` only when earliest equals latest, `month` from a month's first day to its last, `year` from "
+        "1 January to 31 December, `range` when both are given, and `open` when one is empty.",
     ),
     (
         "time-after-source",
@@ -420,6 +421,15 @@ CODES = _codes(
         "error",
         "No account of a record gives one of the record's own fields (name, type, summary ...).",
         "Give the field in one account of the record; the other accounts may leave it out.",
+    ),
+    (
+        "resolution-stale",
+        "merge",
+        "error",
+        "An account the resolution did not see disagrees with it: its source is not in the resolution's `saw`, "
+        "and its value is neither the resolved one nor one seen.",
+        "Re-settle: add the account's source and value to `saw` if the resolved value stands, or change the "
+        "value and reason (`seccoop resolve` writes both).",
     ),
     (
         "resolution-unneeded",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from seccoop.checks.accounts import RECORD_FIELDS, account_source, quantity_id, span_id
+from seccoop.checks.accounts import RECORD_FIELDS, account_source, alias_key, quantity_id, span_id
 from seccoop.checks.records import Dataset
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.rights import span_sha256
@@ -378,7 +378,7 @@ _RECORD_TABLES: tuple[_RecordTable, ...] = (
             _count("the alias"),
         ),
         ("actor", "alias"),
-        member=lambda row: ("aliases", row[1]),
+        member=lambda row: ("aliases", alias_key(row[1])),
     ),
     _record_table(
         ("relation",),
