@@ -709,3 +709,39 @@ def test_aliases_that_differ_in_case_or_a_leading_article_are_one_alias_with_its
     ]
     _dump(path, accounts)
     assert ("id-duplicate", "data/curated/actors/gamma.yaml", "$[1].aliases[1]") in _errors(three)
+
+
+def test_each_span_can_name_its_speaker_and_both_voices_are_published(three):
+    """gamma states the visit in its own voice and reports the interior ministry's statement of it:
+    both voices are the record's attribution, beside delta's own voice."""
+    actors = three / "data" / "curated" / "actors" / "gamma.yaml"
+    accounts = yaml.safe_load(actors.read_text(encoding="utf-8"))
+    accounts.append(
+        {
+            "id": "ruritanian-interior-ministry",
+            "name": "the interior ministry",
+            "type": "government-body",
+            "evidence": [{"source": "gamma", "quote": "the interior ministry"}],
+        }
+    )
+    _dump(actors, accounts)
+    events = three / "data" / "curated" / "events" / "gamma.yaml"
+    accounts = yaml.safe_load(events.read_text(encoding="utf-8"))
+    accounts[0]["evidence"] = [
+        {"source": "gamma", "quote": "will visit Freedonia next week", "speaker": "ruritanian-interior-ministry"},
+        {"source": "gamma", "quote": "Brandt will meet border officials"},
+    ]
+    _dump(events, accounts)
+    built = invoke("build", str(three))
+    assert built.returncode == 0, built.stdout + built.stderr
+    voices = {
+        (r["source"], r["speaker"], r["span_count"])
+        for r in _rows(three, "attributions")
+        if r["record"] == "brandt-visit-freedonia"
+    }
+    assert voices == {("gamma", "ruritanian-interior-ministry", "1"), ("gamma", "", "1"), ("delta", "", "1")}
+    assert invoke("check", str(three)).returncode == 0
+    # A speaker is an actor: an unknown id or a record of another kind is refused where it is written.
+    accounts[0]["evidence"][0]["speaker"] = "brandt-talks-freedonia"
+    _dump(events, accounts)
+    assert ("ref-wrong-kind", "data/curated/events/gamma.yaml", "$[0].evidence[0].speaker") in _errors(three)

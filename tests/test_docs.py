@@ -3,6 +3,7 @@ pre-commit hook and the curator's add-source command working as documented."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -58,13 +59,114 @@ def test_curated_yaml_reference_documents_every_field_and_its_examples_are_valid
                 assert "| in one account | the record's own |" in row, row
             elif name in RECORD_FIELDS and field in doc["required"]:
                 assert "| yes |" in row, row
-        example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
-        cf, problems = load_bytes(example.encode("utf-8"), Path("example.yaml"), "example.yaml")
+        block = re.search(r"```yaml\n(.*?)```", section, re.S)
+        if block is None:  # no entry of this kind in the package: no example (test_curated_yaml_examples_...)
+            continue
+        cf, problems = load_bytes(block.group(1).encode("utf-8"), Path("example.yaml"), "example.yaml")
         assert not problems and len(cf.records) == 1, problems
         record = cf.records[0][1]
         assert schemas.validators[name].is_valid(record), list(schemas.validators[name].iter_errors(record))
     assert "`{earliest: YYYY-MM-DD, latest: YYYY-MM-DD, precision: CODE}`" in sections["Event"]
     assert "`[{actor: ID, role: CODE}]`" in sections["Event"]
+
+
+def _published(table: str) -> list[dict[str, str]]:
+    path = ROOT / "data" / f"{table}.csv"
+    return list(csv.DictReader(path.open(encoding="utf-8", newline=""))) if path.exists() else []
+
+
+def test_data_dictionary_examples_are_values_the_published_tables_hold():
+    """Issue 24: every example of the data dictionary is a value its column holds in the real
+    package's data/<table>.csv (a link's example is an id that exists, no made-up value), and every
+    column the real package fills shows one; a column it leaves empty shows none."""
+    from seccoop.published.tables import TABLES
+
+    text = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    shown = 0
+    for table in TABLES:
+        section = re.search(rf"^### {table.name}\n(.*?)(?=^##)", text, re.M | re.S).group(1)
+        rows = _published(table.name)
+        for col in table.columns:
+            line = next(x for x in section.splitlines() if x.startswith(f"| `{col.name}` |"))
+            example = re.split(r"(?<!\\)\|", line)[-2].strip()
+            held = {row[col.name].replace("|", "\\|").replace("\n", " ") for row in rows if row.get(col.name)}
+            if not held:
+                assert example == "", f"{table.name}.{col.name}: {example} is shown, but the column is empty"
+                continue
+            assert example.startswith("`") and example.endswith("`"), f"{table.name}.{col.name} shows no example"
+            assert example[1:-1] in held, f"{table.name}.{col.name}: {example} is no value of {table.path}"
+            shown += 1
+    assert shown > 100
+
+
+def _curated(*names: str) -> list[dict]:
+    """The entries of the real package's curated files, every scalar as its text (YAML's base
+    loader, as the examples are read: dates and numbers compare as written)."""
+    entries = []
+    for name in names:
+        path = ROOT / "data" / "curated" / name
+        if path.is_file():
+            entries += yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or []
+    return entries
+
+
+def test_curated_yaml_examples_are_real_entries():
+    """Issue 24: every example of docs/curated-yaml.md is taken from the real package's curated
+    files: an entry's fields are those of a real entry with its id, its evidence spans some of that
+    entry's spans, and every quote one the package publishes (data/spans.csv); each nested example is
+    a value the real entries hold. A kind with no real entry shows no example."""
+    from seccoop.model.package import KINDS, PLURAL
+    from seccoop.model.schemas import Schemas
+
+    text = (ROOT / "docs" / "curated-yaml.md").read_text(encoding="utf-8")
+    schemas = Schemas(ROOT / "schema")
+    sections = dict(re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, re.M | re.S))
+    published = {(r["source"], r["quote"]) for r in _published("spans") if r["quote"]}
+    files = {"resolution": "resolutions.yaml", "possibly-same": "possibly-same.yaml", "retired-id": "retired-ids.yaml"}
+
+    def entries_of(name):
+        if name not in KINDS:
+            return _curated(files[name])
+        curated = ROOT / "data" / "curated"
+        folder = sorted(p.relative_to(curated).as_posix() for p in (curated / PLURAL[name]).rglob("*.yaml"))
+        return _curated(f"{PLURAL[name]}.yaml", *folder)
+
+    def example_of(section):
+        block = re.search(r"```yaml\n(.*?)```", section, re.S)
+        return None if block is None else yaml.load(block.group(1), Loader=yaml.BaseLoader)
+
+    def assert_quotes_published(spans):
+        for span in spans:
+            if "quote" in span:
+                assert (span["source"], span["quote"]) in published, f"{span['quote']!r} is not published"
+
+    all_entries = [e for kind in KINDS for e in entries_of(kind)]
+    for name in (*KINDS, *files):
+        example, real = example_of(sections[schemas.documents[name]["title"]]), entries_of(name)
+        if not real:
+            assert example is None, f"{name}: an example, but the package has no entry"
+            continue
+        (entry,) = example
+        key = "record" if name == "resolution" else "id"
+        match = next(e for e in real if e.get(key) == entry[key])
+        for field, value in entry.items():
+            if field != "evidence":
+                assert value == match[field], (name, field, value)
+        assert_quotes_published(entry.get("evidence", ()))
+        for span in entry.get("evidence", ()):
+            assert any(span.items() <= real_span.items() for real_span in match["evidence"]), (name, span)
+    places = {"date_bounds": "date", "participant": "participants", "party": "parties", "quantity": "quantities"}
+    defs = schemas.documents["defs"]["$defs"]
+    for name, node in ((n, defs[n]) for n in (*places, "evidence_span")):
+        example = example_of(sections[node["title"]])
+        if name == "evidence_span":
+            held = [s for e in all_entries for s in e.get("evidence", ())]
+            assert_quotes_published([example])
+        elif name == "date_bounds":
+            held = [e["date"] for e in all_entries if "date" in e]
+        else:
+            held = [v for e in all_entries for v in e.get(places[name], ())]
+        assert example in held, (name, example)
 
 
 def test_cli_reference_names_the_program_once():

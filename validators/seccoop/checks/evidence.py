@@ -59,7 +59,7 @@ class Span:
     (`span["quote"]`, `span.get("start")`, `span["end"] = ...`; a field not written is absent):
     a third of a dict's memory, and there are 921k spans at 100k events."""
 
-    __slots__ = ("source", "quote", "start", "end", "sha256", "length")
+    __slots__ = ("source", "quote", "start", "end", "sha256", "speaker", "length")
 
     def __init__(self, **fields):
         for name, value in fields.items():

@@ -31,6 +31,8 @@ def refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
             yield (spec,), data[spec], expected
     for i, span in enumerate(data["evidence"]):
         yield ("evidence", i, "source"), span["source"], "source"
+        if span.get("speaker") is not None:  # whose statement the span reports (docs/accounts.md)
+            yield ("evidence", i, "speaker"), span["speaker"], "actor"
 
 
 def _set(data: dict, path: tuple, value: Any) -> None:

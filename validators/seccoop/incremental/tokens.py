@@ -43,7 +43,7 @@ def record_tokens(data) -> set[str]:
         items = data.get(name)
         for item in items if isinstance(items, list) else ():
             if isinstance(item, dict):
-                for key in ("actor", "source"):
+                for key in ("actor", "source", "speaker"):
                     value = item.get(key)
                     if isinstance(value, str):
                         found.add(value)

@@ -266,6 +266,20 @@ def _evidence(ds):
             yield (span_id(span), kind, record, *owners)
 
 
+def _attributions(ds):
+    """Each record's (source, speaker) pairs, from its accounts' spans: who says it, in which
+    source; an empty speaker is the source's own voice (docs/accounts.md, "Who says it")."""
+    for kind in _EVIDENCE_OWNERS:
+        for record in ds.merged.get(kind, ()):
+            voices: dict[tuple[str, str | None], int] = {}
+            for account in record.accounts:
+                for span in account.data["evidence"]:
+                    voice = (span["source"], span.get("speaker"))
+                    voices[voice] = voices.get(voice, 0) + 1
+            for (source, speaker), count in voices.items():
+                yield record.id, kind, source, speaker, count
+
+
 def _possibly_same(ds):
     for link in ds.possibly_same:
         yield link["id"], link["other"], link["reason"]
@@ -638,6 +652,43 @@ TABLES: tuple[Table, ...] = (
         ("span", "record"),
         _evidence,
     ),
+    Table(
+        "attributions",
+        "Attributions",
+        "Who says each record, in which source: one row per record, source and speaker, from the spans "
+        "of the record's accounts. An empty speaker is the source's own voice; a source that states a fact "
+        "itself and also reports someone's statement of it gives two rows (docs/accounts.md).",
+        (
+            _link("record", "records", "Record", "Id of the record (records.id).", required=True),
+            Column(
+                "record_kind",
+                None,
+                None,
+                "Record kind",
+                "The kind of the record: actor, relation, event or commitment.",
+                required=True,
+            ),
+            _link("source", "source", "Source", "Id of the source (sources.id).", required=True),
+            _link(
+                "speaker",
+                "actor",
+                "Speaker",
+                "Id of the actor whose statement the source reports (actors.id); empty where the source "
+                "states it in its own voice.",
+            ),
+            Column(
+                "span_count",
+                None,
+                None,
+                "Span count",
+                "How many of the record's spans in that source give this voice.",
+                required=True,
+                spec=_COUNT,
+            ),
+        ),
+        (),  # one row per record, source and speaker; the speaker is empty for the source's own voice
+        _attributions,
+    ),
     *(_account_table(table, kinds, record_rows) for table, kinds, record_rows in _RECORD_TABLES),
     Table(
         "possibly_same",
@@ -697,7 +748,8 @@ class _Described(NamedTuple):
 
 def _described(schemas: Schemas, col: Column, id_schema: dict) -> _Described:
     if col.kind is None or col.field is None:  # a column this module describes: a link (an id) or plain text
-        spec = col.spec or (id_schema if col.link else {"type": "string"})
+        # A link's example would be an id of another table: the data dictionary shows real ones
+        spec = col.spec or ({k: v for k, v in id_schema.items() if k != "examples"} if col.link else {"type": "string"})
         return _Described(spec, col.title, col.description, bool(col.required))
     spec, required = _schema_field(schemas, col.kind, col.field)
     return _Described(spec, spec["title"], spec["description"], required if col.required is None else col.required)
@@ -764,7 +816,9 @@ def table_schema(table: Table, schemas: Schemas) -> dict:
         fields.append(_field(table, col, described))
         if (foreign_key := _foreign_key(col, described.spec)) is not None:
             foreign_keys.append(foreign_key)
-    schema = {"fields": fields, "missingValues": [""], "primaryKey": list(table.primary_key)}
+    schema: dict = {"fields": fields, "missingValues": [""]}
+    if table.primary_key:  # a table whose rows a nullable column tells apart has none (attributions)
+        schema["primaryKey"] = list(table.primary_key)
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
     return schema
