@@ -745,3 +745,32 @@ def test_each_span_can_name_its_speaker_and_both_voices_are_published(three):
     accounts[0]["evidence"][0]["speaker"] = "brandt-talks-freedonia"
     _dump(events, accounts)
     assert ("ref-wrong-kind", "data/curated/events/gamma.yaml", "$[0].evidence[0].speaker") in _errors(three)
+
+
+def test_quantities_with_the_same_bounds_and_unit_are_one_fact_with_each_sources_words(three):
+    """ "Over 100" and "More than 100", both from 101 with no upper bound, of one counted thing: one
+    row of quantities (the earliest source's words, two sources); each account row keeps its own
+    words and points at that one quantity."""
+    for rel, words in (("events/gamma.yaml", "Over 100"), ("events/delta.yaml", "More than 100")):
+        accounts = yaml.safe_load((three / "data" / "curated" / rel).read_text(encoding="utf-8"))
+        accounts[0]["quantities"] = [{"text": words, "lower": 101, "best": None, "upper": None, "unit": "officers"}]
+        _dump(three / "data" / "curated" / rel, accounts)
+    built = invoke("build", str(three))
+    assert built.returncode == 0, built.stdout + built.stderr
+    rows = [r for r in _rows(three, "quantities") if r["event"] == "brandt-visit-freedonia"]
+    assert [(r["id"], r["text"], r["source_count"]) for r in rows] == [
+        ("brandt-visit-freedonia@over-100-officers", "Over 100", "2")
+    ]
+    said = {(r["quantity"], r["source"], r["text"]) for r in _rows(three, "account_quantities")}
+    assert said == {
+        ("brandt-visit-freedonia@over-100-officers", "gamma", "Over 100"),
+        ("brandt-visit-freedonia@over-100-officers", "delta", "More than 100"),
+    }
+    assert invoke("check", str(three)).returncode == 0
+    # Two wordings of one fact in one account: one quantity listed twice.
+    accounts = yaml.safe_load((three / "data" / "curated" / "events/gamma.yaml").read_text(encoding="utf-8"))
+    accounts[0]["quantities"].append(
+        {"text": "Above 100", "lower": 101, "best": None, "upper": None, "unit": "officers"}
+    )
+    _dump(three / "data" / "curated" / "events/gamma.yaml", accounts)
+    assert ("id-duplicate", "data/curated/events/gamma.yaml", "$[0].quantities") in _errors(three)

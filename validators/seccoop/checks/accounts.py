@@ -48,7 +48,7 @@ def account_source(account) -> str:
 
 
 # Articles that may lead an alias without making it another name (en, es, pt, fr).
-_LEADING_ARTICLE = re.compile(r"(?:the|an?|el|la|los|las|os?|as?|les?|l')\s+", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"(?:(?:the|an?|el|la|los|las|os?|as?|les?)\s+|l['\u2019]\s*)", re.IGNORECASE)
 
 
 def alias_key(alias: str) -> str:
@@ -91,6 +91,9 @@ class Merged:
     accounts: tuple  # not the list they were gathered in: a tuple is smaller, and there is one a record
     # Members stated by more than one source (None: none is; most records have one account).
     counts: dict[tuple, int] | None = None
+    # A quantity an account words otherwise, with the same bounds and unit: its key -> the one
+    # published (None: there is none).
+    same: dict[tuple, tuple] | None = None
 
     def count(self, member: tuple) -> int:
         return self.counts.get(member, 1) if self.counts else 1
@@ -238,14 +241,14 @@ def _merge(
     applied: dict[str, Any] = {}
     data.update(_stated(kind, id_, accounts, settled, applied, problems))
     data.update(_ruled(kind, accounts, published, schemas, settled, applied, problems))
-    counts = _union_of_members(kind, accounts, data, problems)
+    counts, same = _union_of_members(kind, accounts, data, problems)
     data["evidence"] = _evidence_union(accounts)
     for name, res in settled.items():  # a resolution of a field the merge does not compare
         problems.append(res.problem("schema-invalid", f"`{name}` is not a field of {a_kind(kind)}", "field"))
     problems += _check_resolved(kind, data, applied, schemas, known, successor)
     if any(p.severity == "error" for p in problems):
         return None, problems
-    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None), problems
+    return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None, same or None), problems
 
 
 def _as_written(kind: str, id_: str, account) -> tuple[Merged | None, list[Problem]]:
@@ -321,11 +324,14 @@ def _ruled(
     return data
 
 
-def _union_of_members(kind: str, accounts: list, data: dict, problems: list[Problem]) -> dict[tuple, int]:
+def _union_of_members(
+    kind: str, accounts: list, data: dict, problems: list[Problem]
+) -> tuple[dict[tuple, int], dict[tuple, tuple]]:
     """Each set of the record as the union of its accounts' (into `data`), a quantity's bounds
     the same in every account that states it; returns how many sources state each member stated
-    by more than one."""
+    by more than one, and the quantities worded otherwise that are one fact (`Merged.same`)."""
     union, claims_of = _members(kind, accounts, problems)
+    same = _same_quantities(union.get("quantities", {}), claims_of, problems)
     counts: dict[tuple, int] = {}
     for name, members in union.items():
         for key in members:
@@ -338,7 +344,41 @@ def _union_of_members(kind: str, accounts: list, data: dict, problems: list[Prob
             ):
                 problems += _conflict(name, claims, f"the quantity `{claims[0][1]['text']}` has different bounds")
         data[name] = list(members.values())
-    return counts
+    return counts, same
+
+
+def _same_quantities(members: dict[tuple, Any], claims_of: dict[tuple, list], problems: list[Problem]) -> dict:
+    """One row per fact: quantities of one record with the same bounds and unit (the counted
+    thing) are one quantity, published under the earliest source's words; the others' claims join
+    it and their keys leave `members` (docs/accounts.md). Two of them in one account are one
+    quantity listed twice. Returns each joined key's published key."""
+    first_of: dict[tuple, tuple] = {}
+    same: dict[tuple, tuple] = {}
+    for key in list(members):
+        claims = claims_of[key]
+        bounds = {tuple(m.get(b) for b in ("lower", "best", "upper")) for _, m in claims}
+        if len(bounds) > 1:
+            continue  # the same words with other bounds: a conflict, reported by the caller
+        fact = (members[key]["unit"], *bounds.pop())
+        kept = first_of.setdefault(fact, key)
+        if kept == key:
+            continue
+        given = {id(a) for a, _ in claims_of[kept]}
+        for account, member in claims:
+            if id(account) in given:
+                problems.append(
+                    account.problem(
+                        "id-duplicate",
+                        f"this account lists one quantity twice: `{member['text']}` has the bounds and unit of "
+                        "another of its quantities",
+                        "quantities",
+                        hint="Keep one of the two entries.",
+                    )
+                )
+        claims_of[kept] = claims_of[kept] + [c for c in claims if id(c[0]) not in given]
+        del members[key]
+        same[key] = kept
+    return same
 
 
 def _evidence_union(accounts: list) -> list:

@@ -166,6 +166,10 @@ def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
                 for account in record.accounts:
                     source = account_source(account)
                     for row in record_rows(kind, account.data):
+                        if record.same and "@" in str(row[0]):  # a quantity worded otherwise: the one published
+                            key = ("quantities", str(row[0]).split("@", 1)[1])
+                            if key in record.same:
+                                row = (f"{record.id}@{record.same[key][1]}", *row[1:])
                         yield (row[0], source, *row[1:])
 
     return rows
