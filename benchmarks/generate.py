@@ -962,6 +962,8 @@ class _Source:
         if quantities:
             rec["quantities"] = quantities
         ev = [spans.span(sentence, at)]
+        if attributed_to:  # the pledge as the person it is attributed to states it: that span's speaker
+            ev[0]["speaker"] = attributed_to
         if rng.random() < P_RECORD_SECOND_SPAN:
             more = f"the pledge by {actors[committer].name} was welcomed in {namer.word()}"
             ev.append(spans.span(more, doc.quote("Observers said ", more, ". ")))
