@@ -28,10 +28,10 @@ from seccoop.curator import identity
 from seccoop.curator.identity import (
     RECORD_KINDS,
     BadArguments,
+    CuratedFiles,
     IdentityRefused,
-    _Curated,
     _retired_entry,
-    _verified,
+    verified_bytes,
 )
 from seccoop.curator.yamlwrite import PatchRefused, append_records
 from seccoop.model import rights
@@ -447,7 +447,7 @@ def remove_source(
     withheld one is left in the texts folder. `apply_removal` writes it."""
     try:
         identity._check_reason(reason)
-        curated = _Curated.read(package)
+        curated = CuratedFiles.read(package)
         entries = [(f, i) for f, i in curated.accounts.get(source_id, []) if f.kind == "source"]
         if not entries:
             _unknown(curated, source_id)
@@ -471,7 +471,7 @@ def remove_source(
         except PatchRefused as exc:
             raise RemoveRefused(f"{f.display}: the entry cannot be removed in place: {exc}") from None
         removal = Removal(source_id, f.display, first, last, retired_file=package.rel(curated.retired_path))
-        removal.files[f.cf.path] = _verified(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1 :])
+        removal.files[f.cf.path] = verified_bytes(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1 :])
         _retire_published_ids(package, curated, removal, reason, version)
     except BadArguments as exc:
         raise UnknownSource(str(exc)) from None
@@ -482,7 +482,7 @@ def remove_source(
 
 
 def _retire_published_ids(
-    package: Package, curated: _Curated, removal: Removal, reason: str | None, version: str
+    package: Package, curated: CuratedFiles, removal: Removal, reason: str | None, version: str
 ) -> None:
     """Where data/sources.csv publishes the source: retire it and each span data/spans.csv
     publishes of it as withdrawn (those not retired already), appended to the retired-ids file."""
@@ -504,7 +504,7 @@ def _retire_published_ids(
     if removal.retired:
         old = retired_file.cf.text if retired_file is not None else ""
         data = list(retired_file.data) if retired_file is not None else []
-        removal.files[curated.retired_path] = _verified(
+        removal.files[curated.retired_path] = verified_bytes(
             package, curated.retired_path, append_records(old, removal.retired), data + removal.retired
         )
 
@@ -532,7 +532,7 @@ def apply_removal(removal: Removal) -> None:
         removal.delete.unlink()
 
 
-def _unknown(curated: _Curated, source_id: str) -> None:
+def _unknown(curated: CuratedFiles, source_id: str) -> None:
     entry = curated.retired.get(source_id)
     if entry is not None:
         raise UnknownSource(
@@ -544,7 +544,7 @@ def _unknown(curated: _Curated, source_id: str) -> None:
     raise UnknownSource(f"no source has id `{source_id}`")
 
 
-def _citers(curated: _Curated, source_id: str) -> list[str]:
+def _citers(curated: CuratedFiles, source_id: str) -> list[str]:
     """Where anything but the source itself names it or one of its spans: each account's span
     (file:line, and the record), each retired id replaced by it or by one of its spans."""
     found = []

@@ -141,7 +141,7 @@ def _read(package: Package, path: Path, kind: str) -> _File | None:
 
 
 @dataclass
-class _Curated:
+class CuratedFiles:
     """Every curated file that holds ids, read once, and which ids name what."""
 
     package: Package
@@ -164,7 +164,7 @@ class _Curated:
         return found
 
     @classmethod
-    def read(cls, package: Package) -> _Curated:
+    def read(cls, package: Package) -> CuratedFiles:
         files, accounts = [], {}
         for kind in ("source", *RECORD_KINDS):
             for path in package.curated_files(kind):
@@ -212,7 +212,7 @@ def _references(kind: str, record: dict) -> Iterator[tuple[tuple, str, Any]]:
             yield (name,), target, record[name]
 
 
-def _scalars_naming(curated: _Curated, old: str, kind: str) -> dict[int, list[tuple]]:
+def _scalars_naming(curated: CuratedFiles, old: str, kind: str) -> dict[int, list[tuple]]:
     """Every path (by file) where `old` names the record of `kind`: an account's id, a reference
     of the right kind, a retired id's successor, a possibly-same link, a resolution."""
     found: dict[int, list[tuple]] = {}
@@ -246,7 +246,7 @@ def _scalars_naming(curated: _Curated, old: str, kind: str) -> dict[int, list[tu
 # -- what may be merged or renamed ----------------------------------------------------------------
 
 
-def _not_retired(curated: _Curated, id_: str, what: str) -> None:
+def _not_retired(curated: CuratedFiles, id_: str, what: str) -> None:
     entry = curated.retired.get(id_)
     if entry is None:
         return
@@ -262,7 +262,7 @@ def _not_retired(curated: _Curated, id_: str, what: str) -> None:
     )
 
 
-def _record_kind(curated: _Curated, id_: str, what: str, *, references_enough: bool = False) -> str:
+def _record_kind(curated: CuratedFiles, id_: str, what: str, *, references_enough: bool = False) -> str:
     """The kind of record `id_` names; refused if it names none (with `references_enough`, an id
     that only references use still names the kind they expect), a source, or several kinds."""
     _not_retired(curated, id_, what)
@@ -320,7 +320,7 @@ def rename(package: Package, old: str, new: str, *, reason: str | None = None, v
         )
     _check_reason(reason)
     version = _version(package, version)
-    curated = _Curated.read(package)
+    curated = CuratedFiles.read(package)
     kind = _record_kind(curated, old, "OLD")
     if new in curated.retired:
         entry = curated.retired[new]
@@ -344,7 +344,7 @@ def merge(package: Package, keep: str, other: str, *, reason: str | None = None,
         raise BadArguments(f"KEEP and OTHER are the same id `{keep}`")
     _check_reason(reason)
     version = _version(package, version)
-    curated = _Curated.read(package)
+    curated = CuratedFiles.read(package)
     kind = _record_kind(curated, keep, "KEEP")
     # OTHER may be left only in references, once its accounts were merged into KEEP's by hand
     other_kind = _record_kind(curated, other, "OTHER", references_enough=True)
@@ -366,7 +366,7 @@ def _account_sources(record: dict) -> set[str]:
     }
 
 
-def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
+def _refuse_collisions(curated: CuratedFiles, keep: str, other: str) -> None:
     """What the merge would make twice, which only a curator can make one: two accounts of `keep`
     from one source, two resolutions of one field, a possibly-same link of `keep` with itself or
     twice over."""
@@ -410,7 +410,7 @@ def _refuse_collisions(curated: _Curated, keep: str, other: str) -> None:
                 pairs.setdefault(pair, i)
 
 
-def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version: str) -> Plan:
+def _plan(curated: CuratedFiles, old: str, new: str, kind: str, reason: str, version: str) -> Plan:
     package = curated.package
     entry = _retired_entry(
         package, {"id": old, "table": PLURAL[kind], "replaced_by": new, "version": version, "reason": reason}
@@ -434,9 +434,9 @@ def _plan(curated: _Curated, old: str, new: str, kind: str, reason: str, version
             _set(expected, path, new)
         if f is retired_file:
             text, expected = append_records(text, [entry]), expected + [entry]
-        plan.files[f.cf.path] = _verified(package, f.cf.path, text, expected)
+        plan.files[f.cf.path] = verified_bytes(package, f.cf.path, text, expected)
     if retired_file is None:  # the first id this package retires
-        plan.files[curated.retired_path] = _verified(
+        plan.files[curated.retired_path] = verified_bytes(
             package, curated.retired_path, append_records("", [entry]), [entry]
         )
     return plan
@@ -460,7 +460,7 @@ def _set(data: Any, path: tuple, value: Any) -> None:
     data[path[-1]] = value
 
 
-def _verified(package: Package, path: Path, text: str, expected: list) -> bytes:
+def verified_bytes(package: Package, path: Path, text: str, expected: list) -> bytes:
     """The new file's bytes, once the strict loader reads them as exactly the records meant."""
     raw = text.encode("utf-8")
     again, problems = load_bytes(raw, path, package.rel(path), records=False, root=package.root)

@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 
-from seccoop.curator.identity import RECORD_KINDS, RESOLUTIONS, BadArguments, IdentityRefused, _Curated, _verified
+from seccoop.curator.identity import (
+    RECORD_KINDS,
+    RESOLUTIONS,
+    BadArguments,
+    CuratedFiles,
+    IdentityRefused,
+    verified_bytes,
+)
 from seccoop.curator.yamlwrite import append_records, emit_records
 from seccoop.model.package import Package
 from seccoop.model.schemas import Schemas
@@ -59,7 +66,7 @@ def resolve(package: Package, record: str, field: str, value: Any, reason: str) 
     now. Raises BadArguments (exit 2) or IdentityRefused (exit 1); writes nothing."""
     if not reason or not reason.strip():
         raise BadArguments("--reason is required: say which source is followed, and why")
-    curated = _Curated.read(package)
+    curated = CuratedFiles.read(package)
     accounts = [(f, i) for f, i in curated.accounts_of(record) if f.kind in RECORD_KINDS]
     if not accounts:
         raise IdentityRefused(f"no account of an actor, relation, event or commitment has id `{record}`")
@@ -93,7 +100,7 @@ def resolve(package: Package, record: str, field: str, value: Any, reason: str) 
     else:
         text, line = append_records(text, [entry]), None
         expected = [*(register.data if register is not None else []), entry]
-    return Settlement(entry, path, _verified(package, path, text, expected), line)
+    return Settlement(entry, path, verified_bytes(package, path, text, expected), line)
 
 
 def _replace_entry(text: str, index: int, entry: dict) -> tuple[str, int]:

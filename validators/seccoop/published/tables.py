@@ -157,8 +157,9 @@ def _merged(kinds: tuple[str, ...], record_rows, member) -> Callable:
     return rows
 
 
-def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
-    """Rows of every account, each with its source after the record's (or member's) id."""
+def _per_account(kinds: tuple[str, ...], record_rows, published_id=None) -> Callable:
+    """Rows of every account, each with its source after the record's (or member's) id; with
+    `published_id(record, id)`, the id a member is published under."""
 
     def rows(ds):
         for kind in kinds:
@@ -166,13 +167,19 @@ def _per_account(kinds: tuple[str, ...], record_rows) -> Callable:
                 for account in record.accounts:
                     source = account_source(account)
                     for row in record_rows(kind, account.data):
-                        if record.same and "@" in str(row[0]):  # a quantity worded otherwise: the one published
-                            key = ("quantities", str(row[0]).split("@", 1)[1])
-                            if key in record.same:
-                                row = (f"{record.id}@{record.same[key][1]}", *row[1:])
-                        yield (row[0], source, *row[1:])
+                        first = published_id(record, row[0]) if published_id else row[0]
+                        yield (first, source, *row[1:])
 
     return rows
+
+
+def _published_quantity(record, quantity: str) -> str:
+    """A quantity an account words otherwise than the one published with its bounds and unit is
+    that one (docs/accounts.md, one row per fact)."""
+    if not record.same:
+        return quantity
+    kept = record.same.get(("quantities", quantity.split("@", 1)[1]))
+    return f"{record.id}@{kept[1]}" if kept else quantity
 
 
 class _RecordTable(NamedTuple):
@@ -361,7 +368,7 @@ def _account_table(table: Table, kinds: tuple[str, ...], record_rows) -> Table:
         f"{table.description} As each source states it: one row per source (docs/accounts.md).",
         (first, source, *rest),
         key,
-        _per_account(kinds, record_rows),
+        _per_account(kinds, record_rows, _published_quantity if table.name == "quantities" else None),
     )
 
 
