@@ -59,6 +59,7 @@ ACCOUNTS = {
             "name": "Oskar Brandt",
             "type": "person",
             "honorific": "police chief",
+            "honorific_code": "chief",
             "aliases": ["Oskar Brandt"],
             "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}],
         },
@@ -74,6 +75,7 @@ ACCOUNTS = {
             "id": "oskar-brandt",
             "aliases": ["O. Brandt"],
             "honorific": "police chief",
+            "honorific_code": "chief",
             "evidence": [{"source": "delta", "quote": "Police chief O. Brandt"}],
         },
         {
@@ -90,6 +92,7 @@ ACCOUNTS = {
             "name": "Commissioner Brandt",
             "type": "person",
             "honorific": "Commissioner",
+            "honorific_code": "commissioner",
             "evidence": [{"source": "epsilon", "quote": "Commissioner Brandt"}],
         },
         {"id": "freedonia", "evidence": [{"source": "epsilon", "quote": "talks in Freedonia"}]},
@@ -213,25 +216,27 @@ def test_every_account_is_kept_and_the_record_follows_the_rules(three):
 def test_a_disagreement_the_rules_cannot_settle_is_reported_once_until_resolved(three):
     path = three / "data" / "curated" / "actors" / "delta.yaml"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
+        path.read_text(encoding="utf-8").replace(
+            "honorific: police chief\n  honorific_code: chief", "honorific: Chief inspector\n  honorific_code: inspector"
+        ),
         encoding="utf-8",
     )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
     # One disagreement, one problem: at the account that differs from the earliest source's,
     # naming every value and where each is written.
     conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
-    assert [(p["file"], p["line"]) for p in conflicts] == [("data/curated/actors/delta.yaml", 4)], report["errors"]
+    assert [(p["file"], p["line"]) for p in conflicts] == [("data/curated/actors/delta.yaml", 5)], report["errors"]
     message = conflicts[0]["message"]
-    assert "`police chief` in gamma (data/curated/actors/gamma.yaml:4)" in message
-    assert "`Chief inspector` in delta (data/curated/actors/delta.yaml:4)" in message
-    assert "seccoop resolve oskar-brandt honorific" in conflicts[0]["hint"]
+    assert "`chief` in gamma (data/curated/actors/gamma.yaml:5)" in message
+    assert "`inspector` in delta (data/curated/actors/delta.yaml:5)" in message
+    assert "seccoop resolve oskar-brandt honorific_code" in conflicts[0]["hint"]
     assert {p["code"] for p in report["errors"]} == {"merge-conflict"}
     resolved = invoke(
         "resolve",
         "oskar-brandt",
-        "honorific",
+        "honorific_code",
         "--value",
-        "police chief",
+        "chief",
         "--reason",
         "gamma and delta both call him police chief; Chief inspector is delta's later wording.",
         "--package",
@@ -240,12 +245,12 @@ def test_a_disagreement_the_rules_cannot_settle_is_reported_once_until_resolved(
     assert resolved.returncode == 0, resolved.stderr
     written = yaml.safe_load((three / "data" / "curated" / "resolutions.yaml").read_text(encoding="utf-8"))
     assert written[0]["saw"] == [
-        {"source": "gamma", "value": "police chief"},
-        {"source": "delta", "value": "Chief inspector"},
+        {"source": "gamma", "value": "chief"},
+        {"source": "delta", "value": "inspector"},
     ]
     assert invoke("build", str(three)).returncode == 0
     actor = next(r for r in _rows(three, "actors") if r["id"] == "oskar-brandt")
-    assert actor["honorific"] == "police chief"
+    assert (actor["honorific_code"], actor["honorific"]) == ("chief", "police chief")  # gamma's words
     said = {r["source"]: r["honorific"] for r in _rows(three, "account_actors") if r["actor"] == "oskar-brandt"}
     assert said == {"gamma": "police chief", "delta": "Chief inspector"}
 
@@ -255,7 +260,9 @@ def _settled_for_two(three) -> None:
     seen those two accounts."""
     delta = three / "data" / "curated" / "actors" / "delta.yaml"
     delta.write_text(
-        delta.read_text(encoding="utf-8").replace("honorific: police chief", "honorific: Chief inspector"),
+        delta.read_text(encoding="utf-8").replace(
+            "honorific: police chief\n  honorific_code: chief", "honorific: Chief inspector\n  honorific_code: inspector"
+        ),
         encoding="utf-8",
     )
     gamma = three / "data" / "curated" / "events" / "gamma.yaml"
@@ -264,7 +271,7 @@ def _settled_for_two(three) -> None:
         encoding="utf-8",
     )
     for field, value in (
-        ("honorific", "police chief"),
+        ("honorific_code", "chief"),
         ("date", "{earliest: 2024-04-09, latest: 2024-04-09, precision: day}"),
     ):
         done = invoke(
@@ -289,7 +296,8 @@ def _third_account(three, honorific: str, date: dict) -> None:
     accounts.append(
         {
             "id": "oskar-brandt",
-            "honorific": honorific,
+            "honorific": {"commissioner": "Commissioner", "inspector": "Chief inspector"}[honorific],
+            "honorific_code": honorific,
             "evidence": [{"source": "epsilon", "quote": "Commissioner Brandt"}],
         }
     )
@@ -310,23 +318,23 @@ def _third_account(three, honorific: str, date: dict) -> None:
 def test_a_resolution_never_hides_a_disagreement_it_did_not_see(three):
     _settled_for_two(three)
     # A third source gives yet another honorific, and a day the resolved date is not within.
-    _third_account(three, "Commissioner", {"earliest": "2024-04-10", "latest": "2024-04-10", "precision": "day"})
+    _third_account(three, "commissioner", {"earliest": "2024-04-10", "latest": "2024-04-10", "precision": "day"})
     report = json.loads(invoke("check", str(three), "--format", "json", "--no-cache").stdout)
     stale = sorted((p["file"], p["path"], p["message"]) for p in report["errors"] if p["code"] == "resolution-stale")
     assert [(f, path) for f, path, _ in stale] == [
-        ("data/curated/actors/epsilon.yaml", "$[2].honorific"),
+        ("data/curated/actors/epsilon.yaml", "$[2].honorific_code"),
         ("data/curated/events/epsilon.yaml", "$[1].date"),
     ], report["errors"]
     honorific = stale[0][2]
-    assert "`Commissioner` in epsilon" in honorific and "data/curated/resolutions.yaml:" in honorific
-    assert "`police chief` in gamma; `Chief inspector` in delta" in honorific
+    assert "`commissioner` in epsilon" in honorific and "data/curated/resolutions.yaml:" in honorific
+    assert "`chief` in gamma; `inspector` in delta" in honorific
     assert invoke("build", str(three)).returncode == 1  # nothing is published over an unseen disagreement
 
 
 def test_a_third_account_that_agrees_with_what_was_seen_needs_nothing(three):
     _settled_for_two(three)
     # A wording the resolution saw, and a date that allows the resolved day.
-    _third_account(three, "Chief inspector", {"earliest": "2024-04-08", "latest": "2024-04-12", "precision": "range"})
+    _third_account(three, "inspector", {"earliest": "2024-04-08", "latest": "2024-04-12", "precision": "range"})
     built = invoke("build", str(three))
     assert built.returncode == 0, built.stdout + built.stderr
 
@@ -335,13 +343,13 @@ def test_resolve_replaces_an_earlier_resolution_of_the_field_and_keeps_every_oth
     _settled_for_two(three)
     path = three / "data" / "curated" / "resolutions.yaml"
     path.write_text("# settled by the curators\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    _third_account(three, "Commissioner", {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"})
+    _third_account(three, "commissioner", {"earliest": "2024-04-09", "latest": "2024-04-09", "precision": "day"})
     again = invoke(
         "resolve",
         "oskar-brandt",
-        "honorific",
+        "honorific_code",
         "--value",
-        "police chief",
+        "chief",
         "--reason",
         "two sources of three",
         "--package",
@@ -353,12 +361,12 @@ def test_resolve_replaces_an_earlier_resolution_of_the_field_and_keeps_every_oth
     assert written.startswith("# settled by the curators\n")
     entries = yaml.safe_load(written)
     assert [(e["record"], e["field"]) for e in entries] == [
-        ("oskar-brandt", "honorific"),
+        ("oskar-brandt", "honorific_code"),
         ("brandt-visit-freedonia", "date"),
     ]
     assert [s["source"] for s in entries[0]["saw"]] == ["gamma", "delta", "epsilon"]  # by publication date
     assert invoke("build", str(three)).returncode == 0
-    refused = invoke("resolve", "no-such-record", "honorific", "--value", "x", "--reason", "y", "--package", str(three))
+    refused = invoke("resolve", "no-such-record", "honorific_code", "--value", "x", "--reason", "y", "--package", str(three))
     assert refused.returncode == 1 and "no account" in refused.stderr and path.read_text(encoding="utf-8") == written
 
 
@@ -376,7 +384,7 @@ def test_merging_two_ids_of_one_actor_checks_clean_with_the_retired_id_recorded(
     # A merge makes epsilon's honorific disagree with the others': settled once, in one place.
     for field, value, reason in (
         ("name", "Oskar Brandt", "the full name gamma gives"),
-        ("honorific", "police chief", "two sources of three"),
+        ("honorific_code", "chief", "two sources of three"),
     ):
         done = invoke("resolve", "oskar-brandt", field, "--value", value, "--reason", reason, "--package", str(three))
         assert done.returncode == 0, done.stderr
@@ -414,10 +422,10 @@ def test_an_account_written_with_a_retired_id_follows_its_successor(three):
             },
             {
                 "record": "oskar-brandt",
-                "field": "honorific",
-                "value": "police chief",
+                "field": "honorific_code",
+                "value": "chief",
                 "reason": "two sources of three",
-                "saw": [{"source": "epsilon", "value": "Commissioner"}],
+                "saw": [{"source": "epsilon", "value": "commissioner"}],
             },
         ],
     )
@@ -459,7 +467,7 @@ def test_dates_are_bounded_by_each_accounts_own_source(three, rel, old, new, cod
     assert found == [(code, f"data/curated/{rel}", f"$[0].date.{field}")], report["errors"]
 
 
-def test_a_relation_dated_after_its_source_is_refused(three):
+def test_a_tie_said_to_begin_after_its_source_is_refused(three):
     _dump(
         three / "data" / "curated" / "relations" / "gamma.yaml",
         [
@@ -468,13 +476,14 @@ def test_a_relation_dated_after_its_source_is_refused(three):
                 "type": "head-of",
                 "subject": "oskar-brandt",
                 "object": "freedonia",
-                "date": {"earliest": "2024-05-01", "latest": None, "precision": "open"},
+                "start": {"earliest": "2024-05-01", "latest": None, "precision": "open"},
                 "evidence": [{"source": "gamma", "quote": "police chief Oskar Brandt"}],
             }
         ],
     )
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
-    assert [(p["code"], p["path"]) for p in report["errors"]] == [("time-after-source", "$[0].date.earliest")]
+    # a tie holds on its source's date: it cannot begin after it
+    assert [(p["code"], p["path"]) for p in report["errors"]] == [("time-after-source", "$[0].start.earliest")]
     assert "gamma" in report["errors"][0]["message"]
 
 
@@ -652,10 +661,10 @@ def test_a_conflict_names_only_the_accounts_that_differ(three):
     conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
     assert [p["file"] for p in conflicts] == ["data/curated/actors/epsilon.yaml"], report["errors"]
     assert (
-        "`police chief` in gamma (data/curated/actors/gamma.yaml:4), delta (data/curated/actors/delta.yaml:4)"
+        "`chief` in gamma (data/curated/actors/gamma.yaml:5), delta (data/curated/actors/delta.yaml:5)"
         in (conflicts[0]["message"])
     )
-    assert "`Commissioner` in epsilon" in conflicts[0]["message"]
+    assert "`commissioner` in epsilon" in conflicts[0]["message"]
 
 
 def test_a_file_named_for_a_source_holds_its_accounts_only_in_subfolders_too(three):

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from seccoop.checks.dates import date_problem
+from seccoop.checks.dates import DATE_FIELDS, date_problem, kind_problems
+from seccoop.checks.references import REFERENCES
 from seccoop.checks.registers import load_register
 from seccoop.model.memory import compact
 from seccoop.model.report import Problem
@@ -26,13 +27,17 @@ RECORD_FIELDS = {
     "event": ("type", "summary"),
     "commitment": ("action", "category"),
 }
-# Single values each source states: accounts that give one agree.
+# Single values each source states: accounts that give one agree. Honorifics, roles and places
+# are compared by their codes; the words each source gives for them are WORDS.
 STATED_VALUES = {
-    "actor": ("country", "honorific"),
-    "relation": ("role",),
-    "event": ("place", "country", "part_of", "attributed_to"),
+    "actor": ("country", "honorific_code", "part_of"),
+    "relation": ("role_code",),
+    "event": ("country", "subdivision", "city", "part_of", "attributed_to"),
     "commitment": ("strength", "made_in", "attributed_to", "deadline", "conditions"),
 }
+# Words each source gives in its own way, never in conflict: kept per account, the merged record
+# shows the earliest source's (docs/accounts.md, "Coded values decide; words are kept").
+WORDS = {"actor": ("honorific",), "relation": ("role",), "event": ("place", "note")}
 # Sets each source states, merged as their union; a member is known by its key.
 MEMBERS = {"actor": ("aliases",), "event": ("participants", "quantities"), "commitment": ("parties", "quantities")}
 ACCOUNT_KINDS = tuple(RECORD_FIELDS)
@@ -193,11 +198,9 @@ def _agreed(field_name: str, accounts: list) -> tuple[Any, list[tuple[Any, Any]]
     return (values[0] if len(values) == 1 else None), (claims if len(values) > 1 else [])
 
 
-# Fields whose value names another record (a resolution's value follows retired ids too).
-REFERENCES = {
-    "relation": {"subject": "actor", "object": "actor"},
-    "event": {"part_of": "event", "attributed_to": "actor"},
-    "commitment": {"made_in": "event", "attributed_to": "actor"},
+# Single fields whose value names another record (a resolution's value follows retired ids too).
+SINGLE_REFERENCES = {
+    kind: {name: target for name, target in specs if "[]" not in name} for kind, specs in REFERENCES.items()
 }
 
 
@@ -235,12 +238,15 @@ def _merge(
     """The record the accounts of `id_` state, field by field (docs/accounts.md), or None when they
     cannot be merged; and the problems found. `settled` holds the curator's resolutions by field."""
     if len(accounts) == 1 and not settled:
-        return _as_written(kind, id_, accounts[0])
+        return _as_written(kind, id_, accounts[0], schemas)
     problems: list[Problem] = []
     data: dict[str, Any] = {"id": id_}
     applied: dict[str, Any] = {}
     data.update(_stated(kind, id_, accounts, settled, applied, problems))
-    data.update(_ruled(kind, accounts, published, schemas, settled, applied, problems))
+    data.update(_words(kind, accounts, settled, applied))
+    if misdated := kind_problems(schemas, kind, data.get("type"), accounts):
+        return None, problems + misdated  # dated as the other kind: the dates merge by neither rule
+    data.update(_ruled(kind, accounts, published, schemas, settled, applied, problems, data.get("type")))
     counts, same = _union_of_members(kind, accounts, data, problems)
     data["evidence"] = _evidence_union(accounts)
     for name, res in settled.items():  # a resolution of a field the merge does not compare
@@ -251,7 +257,7 @@ def _merge(
     return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None, same or None), problems
 
 
-def _as_written(kind: str, id_: str, account) -> tuple[Merged | None, list[Problem]]:
+def _as_written(kind: str, id_: str, account, schemas) -> tuple[Merged | None, list[Problem]]:
     """A record with one account and no resolution (most records have one source): the record is
     its account as written (no copies), which keeps memory flat at 100k events."""
     problems = [
@@ -266,6 +272,8 @@ def _as_written(kind: str, id_: str, account) -> tuple[Merged | None, list[Probl
         if account.data.get(name) is None
     ]
     _members(kind, [account], problems)
+    if account.data.get("type") is not None:
+        problems += kind_problems(schemas, kind, account.data["type"], [account])
     return (None if problems else Merged(kind, account.data, (account,))), problems
 
 
@@ -297,17 +305,40 @@ def _stated(kind: str, id_: str, accounts: list, settled: dict, applied: dict, p
     return data
 
 
-def _ruled(
-    kind: str, accounts: list, published: dict, schemas, settled: dict, applied: dict, problems: list[Problem]
-) -> dict:
-    """The status and the date (where the kind has them), by their rules over the accounts, or
-    the curator's resolution (moved from `settled` to `applied`)."""
-    doc = schemas.documents[kind]["properties"]
+def _words(kind: str, accounts: list, settled: dict, applied: dict) -> dict:
+    """Each field of words as the earliest source that gives it words it (the others' stay in
+    their accounts): words differ where facts agree, so they never conflict. A resolution may
+    choose other words (moved from `settled` to `applied`)."""
     data = {}
-    for name, rule in (("status", _status), ("date", _date)):
+    for name in WORDS.get(kind, ()):
+        if name in settled:
+            applied[name] = settled.pop(name)
+            data[name] = applied[name].data["value"]
+        else:
+            data[name] = next((a.data[name] for a in accounts if a.data.get(name) is not None), None)
+    return data
+
+
+def _ruled(
+    kind: str,
+    accounts: list,
+    published: dict,
+    schemas,
+    settled: dict,
+    applied: dict,
+    problems: list[Problem],
+    type_: str | None = None,
+) -> dict:
+    """The status and the dates (where the kind has them: a happening's `date`, a state's `start`
+    and `end`), by their rules over the accounts, or the curator's resolution (moved from `settled`
+    to `applied`)."""
+    doc = schemas.documents[kind]["properties"]
+    dates = ("start", "end") if schemas.is_state(kind, type_) else ("date",)
+    data = {}
+    for name in ("status", *dates):
         if name not in doc:
             continue
-        value, claims = rule(kind, accounts, published)
+        value, claims = _status(kind, accounts, published) if name == "status" else _bounds(name, accounts)
         if name in settled:
             applied[name] = settled.pop(name)
             value = _settle(applied[name], bool(claims), problems)
@@ -318,7 +349,7 @@ def _ruled(
                 claims,
                 "the status as of the latest source is not one value, or the event goes back in time"
                 if name == "status"
-                else "no date is allowed by every account",
+                else f"no {'date' if name == 'date' else name} is allowed by every account",
             )
         data[name] = value
     return data
@@ -402,7 +433,7 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
     problems = []
     for name, res in applied.items():
         value = res.data["value"]
-        target = REFERENCES.get(kind, {}).get(name)
+        target = SINGLE_REFERENCES.get(kind, {}).get(name)
         if target and isinstance(value, str):
             value = data[name] = successor(value)
             if known.get(value) != target:
@@ -417,7 +448,7 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
             problems.append(
                 res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own field", "value")
             )
-        elif name == "date" and isinstance(value, dict) and (why := date_problem(value)):
+        elif name in DATE_FIELDS and isinstance(value, dict) and (why := date_problem(value)):
             problems.append(res.problem("schema-invalid", why, "value"))
     if problems or not applied:  # a record no resolution touched holds its accounts' checked values
         return problems
@@ -470,7 +501,7 @@ def _unseen(resolution, name: str, accounts: list) -> list[Problem]:
         value = account.data.get(name)
         if value is None or account_source(account) in seen_sources or value == resolved or value in seen_values:
             continue
-        if name == "date" and isinstance(resolved, dict) and _allows(value, resolved):
+        if name in DATE_FIELDS and isinstance(resolved, dict) and _allows(value, resolved):
             continue
         source = account_source(account)
         seen = "; ".join(f"{_show(entry['value'])} in {entry['source']}" for entry in saw) or "no account"
@@ -524,15 +555,18 @@ def _back_in_time(accounts: list, published: dict) -> list[tuple[Any, str]]:
     return []
 
 
-def _date(kind: str, accounts: list, published: dict):
-    """The bounds every account allows (docs/accounts.md); claims when none is."""
-    dates = [a.data["date"] for a in accounts]
+def _bounds(name: str, accounts: list):
+    """The bounds every account that gives `name` (a date field) allows (docs/accounts.md);
+    claims when none is; None where no account gives one (a state's unstated start or end)."""
+    dates = [a.data[name] for a in accounts if a.data.get(name) is not None]
+    if not dates:
+        return None, []
     if all(d == dates[0] for d in dates):
         return dict(dates[0]), []
     earliest = max((d["earliest"] for d in dates if d.get("earliest")), default=None)
     latest = min((d["latest"] for d in dates if d.get("latest")), default=None)
     if earliest and latest and earliest > latest:
-        return None, [(a, a.data["date"]) for a in accounts]
+        return None, [(a, a.data[name]) for a in accounts if a.data.get(name) is not None]
     precision = "day" if earliest and earliest == latest else "range" if earliest and latest else "open"
     return {"earliest": earliest, "latest": latest, "precision": precision}, []
 

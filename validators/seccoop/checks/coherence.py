@@ -1,10 +1,11 @@
 """Checks of what the published records say together, once their accounts are merged: an event
-that is part of itself through a chain of `part_of` (an error), and one actor in two roles of one
+or an actor that is part of itself through a chain of `part_of` (an error), and one actor in two roles of one
 event that exclude each other (a warning). Each problem is reported at the account that states it,
 so the curator sees the line to change."""
 
 from __future__ import annotations
 
+from seccoop.checks.accounts import a_kind
 from seccoop.model.report import Problem
 
 # Roles no actor plays together in one event: who starts an event is not who it is directed at,
@@ -22,7 +23,7 @@ EXCLUSIVE_ROLES = tuple(
 
 
 def check_coherence(dataset) -> list[Problem]:
-    return _part_of_cycles(dataset) + _exclusive_roles(dataset)
+    return _part_of_cycles(dataset, "event") + _part_of_cycles(dataset, "actor") + _exclusive_roles(dataset)
 
 
 def _stating(record, field: str):
@@ -30,8 +31,8 @@ def _stating(record, field: str):
     return next((a for a in record.accounts if a.data.get(field) is not None), record.accounts[0])
 
 
-def _part_of_cycles(dataset) -> list[Problem]:
-    events = {r.id: r for r in dataset.merged.get("event", ())}
+def _part_of_cycles(dataset, kind: str) -> list[Problem]:
+    events = {r.id: r for r in dataset.merged.get(kind, ())}
     parent = {id_: r.data["part_of"] for id_, r in events.items() if r.data.get("part_of")}
     problems, reported = [], set()
     for start in sorted(parent):
@@ -41,22 +42,22 @@ def _part_of_cycles(dataset) -> list[Problem]:
             chain.append(node)
             node = parent[node]
         if node not in at:
-            continue  # the chain ends in an event that is part of nothing
+            continue  # the chain ends in a record that is part of nothing
         cycle = chain[at[node] :]
         if frozenset(cycle) in reported:
             continue
         reported.add(frozenset(cycle))
-        first = cycle.index(min(cycle))  # once per cycle, at the event whose id sorts first
+        first = cycle.index(min(cycle))  # once per cycle, at the record whose id sorts first
         cycle = cycle[first:] + cycle[:first]
         account = _stating(events[cycle[0]], "part_of")
         shown = " → ".join(f"`{e}`" for e in (*cycle, cycle[0]))
         problems.append(
             account.problem(
-                "event-part-of-cycle",
-                f"the event is part of itself: {shown}",
+                f"{kind}-part-of-cycle",
+                f"the {kind} is part of itself: {shown}",
                 "part_of",
-                hint="An event is part of a larger one, never of itself, even through others: remove or change "
-                "`part_of` on one of them.",
+                hint=f"{a_kind(kind).capitalize()} is part of a larger one, never of itself, even through others: "
+                "remove or change `part_of` on one of them.",
             )
         )
     return problems

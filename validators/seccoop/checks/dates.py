@@ -46,6 +46,27 @@ def date_problem(date: dict) -> str | None:
     return None
 
 
+# The date fields of an account: a happening's `date`, a commitment's `date` (made), a state's
+# `start` and `end` (docs/accounts.md, "States and happenings").
+DATE_FIELDS = ("date", "start", "end")
+
+
+def _bounds_problems(record, name: str, date: dict) -> list[Problem]:
+    earliest, latest, precision = date.get("earliest"), date.get("latest"), date["precision"]
+    if earliest and latest and earliest > latest:
+        return [record.problem("time-bounds-order", f"earliest {earliest} is after latest {latest}", name, "earliest")]
+    if not _precision_fits(date):
+        return [
+            record.problem(
+                "time-precision",
+                f"precision `{precision}` does not fit earliest {earliest} and latest {latest}",
+                name,
+                "precision",
+            )
+        ]
+    return []
+
+
 def check_time(dataset: Dataset) -> list[Problem]:
     """Dates as bounds, and each account within what its own source could know when it was
     published (docs/accounts.md, "Dates per source")."""
@@ -53,56 +74,121 @@ def check_time(dataset: Dataset) -> list[Problem]:
     problems = []
     for kind in ("relation", "event", "commitment"):
         for record in dataset.records[kind]:
-            date = record.data["date"]
-            earliest, latest, precision = date.get("earliest"), date.get("latest"), date["precision"]
-            if earliest and latest and earliest > latest:
-                problems.append(
-                    record.problem(
-                        "time-bounds-order", f"earliest {earliest} is after latest {latest}", "date", "earliest"
-                    )
-                )
-                continue
-            if not _precision_fits(date):
-                problems.append(
-                    record.problem(
-                        "time-precision",
-                        f"precision `{precision}` does not fit earliest {earliest} and latest {latest}",
-                        "date",
-                        "precision",
-                    )
-                )
             source = record.data["evidence"][0]["source"]
             cited = published[source]
-            status = record.data.get("status")
-            what = {"commitment": "made", "relation": "stated"}.get(kind, status)
-            starts_by_source = kind != "event" or status in ("occurred", "ongoing")
-            if starts_by_source and earliest and earliest > cited:
+            for name in DATE_FIELDS:
+                date = record.data.get(name)
+                if date is None:
+                    continue
+                found = _bounds_problems(record, name, date)
+                problems += found
+                if not found:
+                    problems += _after_source(record, kind, name, date, source, cited)
+            start, end = record.data.get("start"), record.data.get("end")
+            if start and end and start.get("earliest") and end.get("latest") and start["earliest"] > end["latest"]:
                 problems.append(
                     record.problem(
-                        "time-after-source",
-                        f"{kind} {what} is dated from {earliest}, after its source {source} was published ({cited})",
-                        "date",
-                        "earliest",
+                        "time-bounds-order",
+                        f"it ends by {end['latest']}, before it starts ({start['earliest']} at the earliest)",
+                        "end",
+                        "latest",
                     )
                 )
-            elif kind == "event" and status == "occurred" and latest and latest > cited:
-                problems.append(
-                    record.problem(
-                        "time-after-source",
-                        f"event occurred is dated up to {latest}, after its source {source} "
-                        f"was published ({cited}): what a source reports as done ended by then",
-                        "date",
-                        "latest",
-                        hint=f"Set latest to {cited} at most, or make the status planned or ongoing.",
-                    )
+    return problems
+
+
+def _after_source(record, kind: str, name: str, date: dict, source: str, cited: str) -> list[Problem]:
+    """What a source could not know when it was published: something done after it, a state that
+    began after it (it holds on the source's date), a plan already past."""
+    earliest, latest = date.get("earliest"), date.get("latest")
+    status = record.data.get("status")
+    if name == "end":
+        return []  # a state may be set to end after its source (a curfew until a day to come)
+    if name == "start":
+        if earliest and earliest > cited:
+            return [
+                record.problem(
+                    "time-after-source",
+                    f"{kind} is said to begin from {earliest}, after its source {source} was published ({cited}): "
+                    "a source sees a state holding on its own date",
+                    "start",
+                    "earliest",
                 )
-            if kind == "event" and status == "planned" and latest and latest < cited:
+            ]
+        return []
+    what = "made" if kind == "commitment" else status
+    starts_by_source = kind != "event" or status in ("occurred", "ongoing")
+    if starts_by_source and earliest and earliest > cited:
+        return [
+            record.problem(
+                "time-after-source",
+                f"{kind} {what} is dated from {earliest}, after its source {source} was published ({cited})",
+                "date",
+                "earliest",
+            )
+        ]
+    if kind == "event" and status == "occurred" and latest and latest > cited:
+        return [
+            record.problem(
+                "time-after-source",
+                f"event occurred is dated up to {latest}, after its source {source} "
+                f"was published ({cited}): what a source reports as done ended by then",
+                "date",
+                "latest",
+                hint=f"Set latest to {cited} at most, or make the status planned or ongoing.",
+            )
+        ]
+    if kind == "event" and status == "planned" and latest and latest < cited:
+        return [
+            record.problem(
+                "time-planned-in-past",
+                f"planned event ends by {latest}, before its source {source} was published ({cited})",
+                "date",
+                "latest",
+            )
+        ]
+    return []
+
+
+def kind_problems(schemas, kind: str, type_: str | None, accounts) -> list[Problem]:
+    """A happening is dated by `date`, a state by what its sources saw and `start`/`end`: the
+    record's type decides (its codelist's `kind` column), so each account is held to it."""
+    if kind not in ("event", "relation") or (kind == "event" and type_ is None):
+        return []
+    state = schemas.is_state(kind, type_)
+    problems = []
+    for account in accounts:
+        if state and "date" in account.data:
+            problems.append(
+                account.problem(
+                    "time-kind",
+                    f"`{type_}` is a state: it holds on its source's date and has no `date`",
+                    "date",
+                    key=True,
+                    hint="Remove `date`; write `start` or `end` only where the source states when it began or "
+                    "ended (docs/accounts.md, States and happenings).",
+                )
+            )
+        elif not state:
+            for name in ("start", "end"):
+                if name in account.data:
+                    problems.append(
+                        account.problem(
+                            "time-kind",
+                            f"`{type_}` is a happening: it is dated by `date`, not `{name}`",
+                            name,
+                            key=True,
+                            hint="Give when it happened as `date` (its bounds); `start` and `end` are a state's.",
+                        )
+                    )
+            if "date" not in account.data:
                 problems.append(
-                    record.problem(
-                        "time-planned-in-past",
-                        f"planned event ends by {latest}, before its source {source} was published ({cited})",
-                        "date",
-                        "latest",
+                    account.problem(
+                        "time-kind",
+                        f"`{type_}` is a happening, and this account gives no `date`",
+                        "id",
+                        hint="Give `date`: when it happened, as honest bounds relative to the source's "
+                        "publication (`open` where one bound is unknown).",
                     )
                 )
     return problems

@@ -11,6 +11,7 @@ from seccoop.checks.coherence import check_coherence
 from seccoop.checks.dates import check_time
 from seccoop.checks.evidence import Span
 from seccoop.checks.ids import check_identity
+from seccoop.checks.places import check_places
 from seccoop.checks.questions import questions
 from seccoop.checks.records import Dataset, Record
 from seccoop.checks.references import check_references, references_of_broken
@@ -90,6 +91,7 @@ def load_dataset(
         dataset.texts.clear()
         give_back()
     problems += check_time(dataset)
+    problems += check_places(dataset)
     problems += merge_accounts(dataset)
     problems += check_coherence(dataset)
     if not any(p.severity == "error" for p in problems):

@@ -11,7 +11,7 @@ def questions(dataset: Dataset) -> list[Problem]:
     """What a careful reviewer would ask about, once per record (at its first account)."""
     problems = []
     referenced = set()
-    for kind in ("relation", "event", "commitment"):
+    for kind in ("actor", "relation", "event", "commitment"):  # an actor another is part of is referenced
         for record in dataset.shaped[kind]:
             referenced.update(dataset.successor(ref) for _, ref, expected in refs(record) if expected == "actor")
     # An actor's references may sit in a record held back by an error: judge only a whole picture.
@@ -24,6 +24,15 @@ def questions(dataset: Dataset) -> list[Problem]:
                 )
             )
     for record in dataset.merged.get("event", ()):
+        if record.data.get("type") == "other":  # a gap in the vocabulary, listed so that it shows
+            account = next((a for a in record.accounts if a.data.get("note")), record.accounts[0])
+            problems.append(
+                account.problem(
+                    "type-other",
+                    f"event `{record.id}` is coded `other`: {record.data.get('note') or 'no note'}",
+                    "type" if "type" in account.data else "id",
+                )
+            )
         if not record.data.get("participants") and not record.data.get("part_of"):
             problems.append(
                 record.accounts[0].problem(

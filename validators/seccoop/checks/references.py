@@ -11,8 +11,10 @@ from seccoop.model.load import json_path
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.report import Problem
 
-# Which fields point at which kind of record.
-_REFERENCES = {
+# Which fields of an account point at which kind of record (docs/accounts.md): the one list the
+# checks, the merge and the curator's identity tools follow.
+REFERENCES = {
+    "actor": (("part_of", "actor"),),
     "relation": (("subject", "actor"), ("object", "actor")),
     "event": (("part_of", "event"), ("attributed_to", "actor"), ("participants[].actor", "actor")),
     "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
@@ -22,7 +24,7 @@ _REFERENCES = {
 def refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
     """(path, id, expected kind) of every reference a record makes, evidence sources included."""
     data = record.data
-    for spec, expected in _REFERENCES.get(record.kind, ()):
+    for spec, expected in REFERENCES.get(record.kind, ()):
         if spec.endswith("[].actor"):
             list_name = spec.split("[")[0]
             for i, item in enumerate(data.get(list_name) or ()):
@@ -141,7 +143,7 @@ def loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
     """`refs` of a record whose shape may be wrong: only the references written as text where
     the schema puts them."""
     data = record.data
-    for spec, expected in _REFERENCES.get(record.kind, ()):
+    for spec, expected in REFERENCES.get(record.kind, ()):
         if spec.endswith("[].actor"):
             list_name = spec.split("[")[0]
             items = data.get(list_name)

@@ -28,6 +28,19 @@ def shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Prob
                 for name in missing:
                     yield record.problem("schema-required", f"missing field `{name}`", *where)
             continue
+        if error.validator == "dependentRequired":  # words given, their code not: `honorific`
+            for name, needs in error.validator_value.items():
+                for need in needs:
+                    if name in (error.instance or {}) and need not in error.instance:
+                        yield record.problem(
+                            "schema-required",
+                            f"missing field `{need}`: `{name}` is coded",
+                            *error.absolute_path,
+                            name,
+                            hint=f"Give `{need}`, the code of these words (schema/codelists/); the words stay as "
+                            "the source gives them, and accounts are compared by the code (docs/accounts.md).",
+                        )
+            continue
         yield _schema_problem(record, error, schemas)
     if not errors:  # the two validators disagree: never pass a record the fast one refused
         yield record.problem("schema-invalid", validator.fast_message(record.data))
@@ -73,6 +86,11 @@ def _schema_problem(record: Record, error, schemas: Schemas) -> Problem:
             if close
             else f"Allowed fields: {', '.join(allowed)}."
         )
+        if extra == "date" and "start" in allowed:  # a tie dated as in 0.2.0
+            hint = (
+                "A tie is a state: it holds on its source's date. Remove `date`; write `start` or `end` only where "
+                "the source states when it began or ended (docs/accounts.md, States and happenings)."
+            )
         return record.problem(
             "schema-additional-property", f"unknown field `{extra}`", *path, extra, key=True, hint=hint
         )

