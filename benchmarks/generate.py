@@ -164,6 +164,8 @@ COUNTRIES = (
     ("Paraguay", "PY"),
 )
 HONORIFICS = ("General", "Minister", "President", "Colonel", "Commissioner", "Prosecutor", "Admiral")
+# Each honorific's code (schema/codelists/honorifics.csv): accounts are compared by it.
+HONORIFIC_CODES = {h: h.lower() for h in HONORIFICS}
 BODIES = (
     "Ministry of the Interior",
     "National Police",
@@ -217,7 +219,11 @@ EVENT_TYPES = {
     "seizure": ("took control of a prison held by", "initiator"),
     "violence": ("attacked a convoy of", "initiator"),
     "hostage-taking": ("took hostages from", "initiator"),
+    # A state (its codelist kind): it holds over a period, dated by its start where stated.
 }
+# A state (its codelist kind): it holds over a period, dated by its start where stated. Drawn
+# from the extra stream in place of an emergency declaration now and then.
+STATE_TYPES = {"curfew": ("imposed a curfew on the streets of", "initiator")}
 SECOND_ROLE = {
     "public-statement": "target",
     "request": "recipient",
@@ -232,7 +238,10 @@ SECOND_ROLE = {
     "seizure": "victim",
     "violence": "victim",
     "hostage-taking": "victim",
+    "curfew": "target",
 }
+P_CURFEW = 0.5  # of the emergency declarations
+P_HOLDS_POST = 0.5  # of the official-of ties
 EVENT_STATUSES = (("occurred", 60), ("ongoing", 10), ("planned", 25), ("reported", 5))
 RELATION_TYPES = (
     ("head-of", "the head of"),
@@ -241,6 +250,9 @@ RELATION_TYPES = (
     ("part-of", "a unit of"),
     ("official-of", "an official of"),
 )
+HOLDS_POST = ("holds-post", "the president of")  # a post: the object's office of the role `president`
+P_RELATION_START = 0.25  # a tie whose source says since when it holds
+P_ACTOR_PART_OF = 0.5  # a government body or command that a source says belongs to a state
 CATEGORIES = (
     ("strategic-cooperation", "work with"),
     ("law-enforcement-cooperation", "coordinate police work with"),
@@ -339,7 +351,7 @@ def record_yaml(record: dict) -> str:
     lines = []
     for n, (key, value) in enumerate(record.items()):
         lead = "- " if n == 0 else "  "
-        if key == "date":
+        if key in ("date", "start", "end"):
             lines.append(f"{lead}{key}: {flow_map(value)}")
         elif key in ("participants", "parties", "quantities", "saw"):
             lines.append(f"{lead}{key}:")
@@ -648,6 +660,9 @@ class _Source:
 
     def __init__(self, rng: random.Random, namer: Namer, sid: str, published: dt.date, later: int):
         self.rng, self.namer, self.sid = rng, namer, sid
+        # Draws for what 0.3.0 added (states, posts, part-of links) come from a stream of their
+        # own, so that the records, texts and stories of earlier versions stay as they were.
+        self.extra = random.Random(f"seccoop-bench/extra/{sid}")
         self.published, self.later = published, later
         self.spans = _Spans(sid)
         self.doc = _Text()
@@ -755,25 +770,33 @@ class _Source:
         subject = self.pick(set())
         obj = self.pick({subject})
         rtype, phrase = rng.choice(RELATION_TYPES)
+        if rtype == "official-of" and self.extra.random() < P_HOLDS_POST:
+            rtype, phrase = HOLDS_POST
         s_actor, o_actor = actors[subject], actors[obj]
         sentence = _once(
             f"{s_actor.name[0].upper()}{s_actor.name[1:]} is {phrase} {o_actor.name}", doc, spans, self.namer
         )
+        # The draws that dated a tie before ties were states (here, and in each later account of
+        # a tie dated to the day) are kept, so that the stream, and every record after, stays.
+        dated_to_the_day = rng.random() < 0.8
+        start = None
+        if self.extra.random() < P_RELATION_START:  # a state: dated by its start only where stated
+            day = iso(published - dt.timedelta(days=self.extra.randint(30, 900)))
+            start = {"earliest": day, "latest": day, "precision": "day"}  # (the text keeps its words:
+            # the benchmark's texts and offsets stay those of earlier versions)
         at = doc.quote("", sentence, ". ")
-        date = (
-            {"earliest": iso(published), "latest": iso(published), "precision": "day"}
-            if rng.random() < 0.8
-            else {"earliest": None, "latest": iso(published), "precision": "open"}
-        )
         rec = {
             "id": f"{s_actor.id}-{rtype}-{o_actor.id.rsplit('-', 1)[0]}-r{r}",
             "type": rtype,
             "subject": s_actor.id,
             "object": o_actor.id,
         }
-        if rng.random() < P_RELATION_ROLE:
+        if rng.random() < P_RELATION_ROLE or rtype == "holds-post":  # drawn for every tie, as before
             rec["role"] = phrase.split(" ", 1)[1]
-        rec["date"] = date
+        if rtype == "holds-post":
+            rec["role_code"] = "president"
+        if start:
+            rec["start"] = start
         rec["evidence"] = [spans.span(sentence, at)]
         self.plan(
             "relations",
@@ -781,9 +804,10 @@ class _Source:
                 "id": rec["id"],
                 "own": {k: rec[k] for k in ("type", "subject", "object")},
                 "role": rec.get("role"),
+                "role_code": rec.get("role_code"),
                 "phrase": phrase,
-                "date": (date["earliest"], date["latest"]),
-                "first_date": date,
+                "start": start,
+                "dated_to_the_day": dated_to_the_day,
                 "s_name": s_actor.name,
                 "o_name": o_actor.name,
                 "words": _words(s_actor.name, o_actor.name),
@@ -803,7 +827,9 @@ class _Source:
         `previous` source among its participants."""
         rng, namer, doc = self.rng, self.namer, self.doc
         etype = rng.choice(tuple(EVENT_TYPES))
-        verb, first_role = EVENT_TYPES[etype]
+        if etype == "emergency-declaration" and self.extra.random() < P_CURFEW:
+            etype = "curfew"
+        verb, first_role = {**EVENT_TYPES, **STATE_TYPES}[etype]
         status = _weighted(rng, EVENT_STATUSES)
         date = _event_dates(rng, status, self.published)
         eid = f"{self.sid}-{etype}-e{e}"
@@ -823,7 +849,11 @@ class _Source:
         at = doc.quote("", sentence, ". ")
         summary = f"{lead[0].upper()}{lead[1:]} {verb} the authorities of {where}."
         rec["summary"] = summary
-        rec["date"] = date
+        if etype in STATE_TYPES:  # a state: its start where this source gives the day, never a `date`
+            if date["earliest"] and date["earliest"] == date["latest"]:
+                rec["start"] = date
+        else:
+            rec["date"] = date
         if rng.random() < P_EVENT_PLACE:
             _name, code = rng.choice(COUNTRIES)
             rec["place"] = where
@@ -847,6 +877,8 @@ class _Source:
                 "status": status,
                 "date": (date["earliest"], date["latest"]),
                 "first_date": date,
+                "state": etype in STATE_TYPES,
+                "start": rec.get("start"),
                 "where": where,
                 "place": rec.get("place"),
                 "country": rec.get("country"),
@@ -1031,6 +1063,14 @@ class _Source:
     def actor_records(self, actor_spans: dict[str, list[dict]]) -> list[dict]:
         """The actors' records (planned last: their later accounts follow the other kinds')."""
         actor_records = []
+        # A government body or command may belong to a state of the same source (never a chain
+        # back to itself: states belong to nothing).
+        states = [a.id for a in self.actors if a.type == "state"]
+        part_of = {
+            a.id: self.extra.choice(states)
+            for a in self.actors
+            if states and a.type in ("government-body", "military") and self.extra.random() < P_ACTOR_PART_OF
+        }
         for actor in self.actors:
             rec = {"id": actor.id, "name": actor.name}
             if actor.aliases:
@@ -1038,8 +1078,11 @@ class _Source:
             rec["type"] = actor.type
             if actor.honorific:
                 rec["honorific"] = actor.honorific
+                rec["honorific_code"] = HONORIFIC_CODES[actor.honorific]
             if actor.country:
                 rec["country"] = actor.country
+            if part_of.get(actor.id):
+                rec["part_of"] = part_of[actor.id]
             rec["evidence"] = actor_spans[actor.id]
             actor_records.append(rec)
             self.plan(
@@ -1051,6 +1094,7 @@ class _Source:
                     "aliases": list(actor.aliases),
                     "honorific": actor.honorific,
                     "country": actor.country,
+                    "part_of": part_of.get(actor.id),
                     "descriptor": FOLLOW_DESCRIPTORS[actor.type],
                     "words": _words(actor.name, *actor.aliases),
                 },
@@ -1066,6 +1110,7 @@ class _Follow:
 
     def __init__(self, rng, namer, doc, spans, sid, published, actors, persons, counters, resolutions):
         self.rng, self.namer, self.doc, self.spans, self.sid = rng, namer, doc, spans, sid
+        self.extra = random.Random(f"seccoop-bench/extra-later/{sid}")  # as in _Source
         self.published, self.pub = published, iso(published)
         self.own_actors, self.persons = actors, persons
         self.counters, self.resolutions = counters, resolutions
@@ -1120,6 +1165,9 @@ class _Follow:
             st["aliases"] += [a for a in aliases if a not in st["aliases"]]
         if st["honorific"] and rng.random() < 0.5:
             rec["honorific"] = st["honorific"]
+            rec["honorific_code"] = HONORIFIC_CODES[st["honorific"]]
+        if st["part_of"] and self.extra.random() < 0.3:
+            rec["part_of"] = st["part_of"]
         if self._conflict(st, "country"):
             name, code = rng.choice([c for c in COUNTRIES if c[1] != st["country"]])
             rec["country"] = code
@@ -1149,12 +1197,12 @@ class _Follow:
             rec["role"] = st["role"]
         elif not st["role"] and rng.random() < 0.2:
             rec["role"] = st["role"] = st["phrase"].split(" ", 1)[1]
-        early, late = st["date"]
-        if early and early == late and rng.random() < 0.5:
-            rec["date"] = dict(st["first_date"])  # the day the first source gave
-        else:
-            rec["date"] = {"earliest": None, "latest": self.pub, "precision": "open"}
-        st["date"] = _intersect(st["date"], (rec["date"]["earliest"], rec["date"]["latest"]))
+        if st["role_code"] and self.extra.random() < 0.5:
+            rec["role_code"] = st["role_code"]
+        if st["dated_to_the_day"]:
+            rng.random()  # kept: see `_relation`
+        if st["start"] and self.extra.random() < 0.5:
+            rec["start"] = dict(st["start"])  # the day the first source gave; the others do not say
         name = st["s_name"][0].upper() + st["s_name"][1:]
         rec["evidence"] = self._say(f"{name} remains {st['phrase']} {st['o_name']}")
         return rec
@@ -1165,8 +1213,12 @@ class _Follow:
         self._own(st, rec)
         status, date = self._event_date(st)
         rec["status"] = st["status"] = status
-        rec["date"] = date
-        st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
+        if st["state"]:  # what this source saw hold on its date; the start only as the first gave it
+            if st["start"] and self.extra.random() < 0.5:
+                rec["start"] = dict(st["start"])
+        else:
+            rec["date"] = date
+            st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
         tense = {"planned": "will ", "ongoing": "continue to ", "reported": "reportedly "}.get(status, "")
         when = (
             f"On {spoken(dt.date.fromisoformat(date['earliest']))}"
@@ -1244,6 +1296,10 @@ class _Follow:
             date = {"earliest": day, "latest": day, "precision": "day"}
         else:
             date = dict(st["first_date"])
+        if status == "occurred" and not date["latest"]:  # an ongoing event over by now ended by this source
+            early = date["earliest"]
+            precision = "day" if early == self.pub else "range" if early else "open"
+            date = {"earliest": early, "latest": self.pub, "precision": precision}
         return status, date
 
     def _event_participants(self, st: dict, rec: dict) -> list[str]:

@@ -40,6 +40,7 @@ CURATED = {
 - id: ana-vela
   name: Ana Vela
   honorific: Interior Minister
+  honorific_code: minister
   type: person
   evidence:
     - source: alpha
@@ -64,7 +65,6 @@ CURATED = {
   subject: "ana-vela"
   object: 'ruritania'
   role: Interior Minister
-  date: {earliest: "2024-02-01", latest: "2024-02-01", precision: day}
   evidence:
     - source: alpha
       quote: Interior Minister Ana Vela
@@ -147,7 +147,7 @@ LINKS = {
   reason: a test resolution
 - record: ana-vela
   field: honorific
-  value: Interior Minister
+  value: Minister of the Interior
   reason: a test resolution
 """,
 }

@@ -240,7 +240,7 @@ def test_a_quote_that_splits_a_letter_from_its_accent_is_refused(base_package, q
     status, errors = _errors(base_package)
     assert status == 1
     [error] = errors
-    assert (error["code"], error["file"], error["line"]) == ("evidence-split-character", "data/curated/actors.yaml", 31)
+    assert (error["code"], error["file"], error["line"]) == ("evidence-split-character", "data/curated/actors.yaml", 32)
     assert error["message"] == f"the quote {side} inside the character 'e\u0301' (U+0065 + U+0301)"
     assert error["hint"] == hint.replace("é", "e\u0301")
 
@@ -250,7 +250,7 @@ def test_a_seed_in_nfd_gets_a_normalization_hint(base_package):
     status, errors = _errors(base_package)
     assert status == 1
     [error] = errors
-    assert (error["code"], error["file"], error["line"]) == ("evidence-not-found", "data/curated/actors.yaml", 31)
+    assert (error["code"], error["file"], error["line"]) == ("evidence-not-found", "data/curated/actors.yaml", 32)
     assert "another Unicode normalization" in error["message"]
     assert error["hint"] == (
         "The source's exact words are 'The Pe\u0301rez said'; write the quote as "

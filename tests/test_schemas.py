@@ -40,7 +40,7 @@ def _enums(doc):
 def test_every_property_is_documented_and_objects_are_closed(path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     for where, obj in _objects(doc):
-        if "properties" not in obj:
+        if "properties" not in obj or where.endswith("/if"):  # a condition on a field, not an object
             continue
         if where.split("/")[-1] != "contains" and "/contains" not in where:
             assert obj.get("additionalProperties") is False, where
@@ -71,7 +71,25 @@ def test_codelists_are_documented(path):
         assert row["code"] and row["title"] and row["description"], row
 
 
-def test_event_types_map_to_cameo():
+def test_event_types_are_a_vocabulary_for_security_crises_mapped_to_the_anchors():
     with (ROOT / "schema" / "codelists" / "event-types.csv").open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            assert row["cameo_code"].isdigit(), row
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 30 and rows[-1]["code"] == "other"
+    for row in rows:
+        assert row["kind"] in ("happening", "state"), row
+        assert row["cameo_code"] == "" or row["cameo_code"].isdigit(), row  # empty where CAMEO has none
+    mapped = [r for r in rows if r["plover_type"] or r["acled_sub_event_type"] or r["cameo_code"]]
+    assert len(mapped) >= 25
+    # each state is a state of something that happens: what starts it is a type of its own
+    assert {r["code"] for r in rows if r["kind"] == "state"} >= {"hostages-held", "curfew", "state-of-emergency"}
+    with (ROOT / "schema" / "codelists" / "relation-types.csv").open(encoding="utf-8", newline="") as f:
+        ties = list(csv.DictReader(f))
+    assert {r["kind"] for r in ties} == {"state"} and "holds-post" in {r["code"] for r in ties}
+
+
+def test_a_resolution_may_settle_every_field_the_merge_compares_and_no_other():
+    from seccoop.checks.accounts import RECORD_FIELDS, STATED_VALUES, WORDS
+
+    doc = json.loads((ROOT / "schema" / "resolution.schema.json").read_text(encoding="utf-8"))
+    merged = {f for group in (RECORD_FIELDS, STATED_VALUES, WORDS) for fields in group.values() for f in fields}
+    assert set(doc["properties"]["field"]["enum"]) == merged | {"status", "date", "start", "end"}

@@ -69,7 +69,8 @@ def test_pandas_reads_each_column_with_its_declared_type(parquet):
             plain[name] = pd.read_parquet(parquet / f"{name}.parquet")
         kind = typed.kind(field)
         assert frames[name][field["name"]].dtype.pyarrow_dtype == expected[kind], (name, field["name"])
-        if kind == "code":  # a category whose categories are the whole codelist, in its order
+        if kind == "code" and len(plain[name]):  # a category whose categories are the whole codelist, in its
+            # order (a table without rows, such as posts today, has no data page to keep a dictionary in)
             assert list(plain[name][field["name"]].cat.categories) == field["constraints"]["enum"]
     assert sum(len(f) for f in frames.values()) > 0
 

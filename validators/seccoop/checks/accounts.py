@@ -244,6 +244,7 @@ def _merge(
     applied: dict[str, Any] = {}
     data.update(_stated(kind, id_, accounts, settled, applied, problems))
     data.update(_words(kind, accounts, settled, applied))
+    problems += _post_missing(kind, data, accounts[0])
     if misdated := kind_problems(schemas, kind, data.get("type"), accounts):
         return None, problems + misdated  # dated as the other kind: the dates merge by neither rule
     data.update(_ruled(kind, accounts, published, schemas, settled, applied, problems, data.get("type")))
@@ -255,6 +256,21 @@ def _merge(
     if any(p.severity == "error" for p in problems):
         return None, problems
     return Merged(kind, compact(data, deep=False), tuple(accounts), counts or None, same or None), problems
+
+
+def _post_missing(kind: str, data: dict, account) -> list[Problem]:
+    """A held post is the object's office of a role: some account of a `holds-post` tie codes it."""
+    if kind != "relation" or data.get("type") != "holds-post" or data.get("role_code") is not None:
+        return []
+    return [
+        account.problem(
+            "merge-missing",
+            f"no account of `{data['id']}` gives `role_code`, which names the post a `holds-post` tie holds",
+            "id",
+            hint="Give `role_code` (schema/codelists/roles.csv) in one account: the post is the object's office of "
+            "that role.",
+        )
+    ]
 
 
 def _as_written(kind: str, id_: str, account, schemas) -> tuple[Merged | None, list[Problem]]:
@@ -271,6 +287,7 @@ def _as_written(kind: str, id_: str, account, schemas) -> tuple[Merged | None, l
         for name in RECORD_FIELDS[kind]
         if account.data.get(name) is None
     ]
+    problems += _post_missing(kind, account.data, account)
     _members(kind, [account], problems)
     if account.data.get("type") is not None:
         problems += kind_problems(schemas, kind, account.data["type"], [account])

@@ -105,7 +105,7 @@ def _after_source(record, kind: str, name: str, date: dict, source: str, cited: 
     if name == "end":
         return []  # a state may be set to end after its source (a curfew until a day to come)
     if name == "start":
-        if earliest and earliest > cited:
+        if earliest and earliest > cited and status != "planned":  # a planned curfew may start later
             return [
                 record.problem(
                     "time-after-source",
@@ -158,7 +158,7 @@ def kind_problems(schemas, kind: str, type_: str | None, accounts) -> list[Probl
     state = schemas.is_state(kind, type_)
     problems = []
     for account in accounts:
-        if state and "date" in account.data:
+        if state and account.data.get("date") is not None:
             problems.append(
                 account.problem(
                     "time-kind",
@@ -171,7 +171,7 @@ def kind_problems(schemas, kind: str, type_: str | None, accounts) -> list[Probl
             )
         elif not state:
             for name in ("start", "end"):
-                if name in account.data:
+                if account.data.get(name) is not None:
                     problems.append(
                         account.problem(
                             "time-kind",
@@ -181,7 +181,7 @@ def kind_problems(schemas, kind: str, type_: str | None, accounts) -> list[Probl
                             hint="Give when it happened as `date` (its bounds); `start` and `end` are a state's.",
                         )
                     )
-            if "date" not in account.data:
+            if account.data.get("date") is None:
                 problems.append(
                     account.problem(
                         "time-kind",

@@ -22,8 +22,8 @@ def shape_problems(record: Record, validator, schemas: Schemas) -> Iterator[Prob
         error = _best(error)
         if error.validator == "required":  # one error per missing field, each naming the same list
             where = tuple(error.absolute_path)
-            if where not in required:
-                required.add(where)
+            if (where, *error.validator_value) not in required:  # the schema's list, or a rule's (`if` ... `then`)
+                required.add((where, *error.validator_value))
                 missing = [name for name in error.validator_value if name not in (error.instance or {})]
                 for name in missing:
                     yield record.problem("schema-required", f"missing field `{name}`", *where)
