@@ -381,6 +381,8 @@ def test_merging_two_ids_of_one_actor_checks_clean_with_the_retired_id_recorded(
         "epsilon's Commissioner Brandt is the police chief of gamma and delta",
     )
     assert merged.returncode == 0, merged.stderr
+    # The merge rules ran on the result before it was written: the disagreement it brings is named.
+    assert "then: data/curated/actors/epsilon.yaml:" in merged.stderr and "merge-conflict" in merged.stderr
     # A merge makes epsilon's honorific disagree with the others': settled once, in one place.
     for field, value, reason in (
         ("name", "Oskar Brandt", "the full name gamma gives"),
@@ -783,3 +785,17 @@ def test_quantities_with_the_same_bounds_and_unit_are_one_fact_with_each_sources
     )
     _dump(three / "data" / "curated" / "events/gamma.yaml", accounts)
     assert ("id-duplicate", "data/curated/events/gamma.yaml", "$[0].quantities") in _errors(three)
+
+
+def test_a_merge_whose_result_breaks_a_rule_no_resolution_settles_writes_nothing(three):
+    events = three / "data" / "curated" / "events" / "epsilon.yaml"
+    accounts = yaml.safe_load(events.read_text(encoding="utf-8"))
+    accounts[0]["part_of"] = "brandt-visit-freedonia"  # the talks were part of the visit
+    accounts[0].update(type="visit", summary="Oskar Brandt visits Freedonia.")  # the visit's, once merged
+    _dump(events, accounts)
+    assert invoke("build", str(three)).returncode == 0
+    before = snapshot(three / "data" / "curated")
+    merged = invoke("merge", "brandt-visit-freedonia", "brandt-talks-freedonia", "--package", str(three))
+    # merged, the visit would be part of itself
+    assert merged.returncode == 1 and "event-part-of-cycle" in merged.stderr, merged.stderr
+    assert "nothing was changed" in merged.stderr and snapshot(three / "data" / "curated") == before

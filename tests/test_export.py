@@ -250,3 +250,30 @@ def test_readme_loading_snippets_run(code, name, tmp_path, monkeypatch):
 
 def test_readme_has_the_loading_snippets():
     assert sorted(name for _, name in _readme_snippets()) == ["duckdb", "pandas", "parquet", "seccoop", "sqlite"]
+
+
+# The analyst's question of issue 24: what did the United States commit to (every commitment of
+# this package is made to or in Ecuador)? An actor of the United States is one whose country is
+# US, stated or reached through `part_of` (country_derived): the delegation's commitment counts.
+_US_COMMITMENTS_SQL = """
+SELECT DISTINCT p.commitment FROM commitment_parties AS p JOIN actors AS a ON a.id = p.actor
+WHERE p.role = 'committer' AND COALESCE(a.country, a.country_derived) = 'US' ORDER BY 1
+"""
+
+
+def test_what_the_united_states_committed_to_is_one_answer_in_sql_and_pandas(tmp_path):
+    import pandas as pd
+
+    db = tmp_path / "seccoop.db"
+    assert invoke("export", "--format", "sqlite", "--out", str(db)).returncode == 0
+    with sqlite3.connect(db) as con:
+        in_sql = [row[0] for row in con.execute(_US_COMMITMENTS_SQL)]
+    # pandas as an analyst reads the CSV files: with its defaults, empty cells are missing values
+    actors = pd.read_csv(ROOT / "data" / "actors.csv")
+    parties = pd.read_csv(ROOT / "data" / "commitment_parties.csv")
+    actors["of"] = actors["country"].fillna(actors["country_derived"])
+    joined = parties.merge(actors, left_on="actor", right_on="id")
+    in_pandas = sorted(set(joined[(joined["role"] == "committer") & (joined["of"] == "US")]["commitment"]))
+    assert in_sql == in_pandas
+    assert "us-explore-ways-to-work-together-against-tcos" in in_sql  # the delegation's, through part_of
+    assert len(in_sql) == 8

@@ -137,6 +137,14 @@ EDITS = {
     "foreign-part-of": lambda pkg, base, n: _sub(
         _files(pkg, "events")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'events')[n + 1])}\n  type: "
     ),
+    # states, posts and part-of links (issue 24): a tie said to start after its source, a held
+    # post without its role, an actor made part of another story's, a country a chain derives from
+    "start-after-source": lambda pkg, base, n: _sub(_files(pkg, "relations")[n], r'start: \{earliest: "\d{4}', 'start: {earliest: "2031'),
+    "post-role-dropped": lambda pkg, base, n: _sub(_files(pkg, "relations")[n], r"^  role_code: \w+\n", ""),
+    "foreign-actor-part-of": lambda pkg, base, n: _sub(
+        _files(pkg, "actors")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'actors')[n + 14])}\n  type: "
+    ),
+    "country-changed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"country: [A-Z]{2}", "country: PE"),
     # references elsewhere break: an actor renamed, a record dropped
     "actor-renamed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"^- id: (\S+)", r"- id: \1-gone"),
     "record-dropped": lambda pkg, base, n: _drop_first_record(_files(pkg, "events")[n]),
@@ -192,6 +200,17 @@ def test_a_recheck_within_reach_is_the_cold_answer(stories, tmp_path_factory, ow
 def test_a_recheck_after_one_random_sequence_of_edits_is_the_cold_answer(stories, tmp_path_factory, own_cache, edits):
     """The same property on one example, for the developer's loop (`pytest -m "not slow"`)."""
     recheck_is_cold(stories, tmp_path_factory, own_cache, edits)
+
+
+def test_a_recheck_of_states_posts_and_part_of_links_is_the_cold_answer(stories, tmp_path_factory, own_cache):
+    """The property on edits of what issue 24 added: a tie's start, a held post's role, an actor
+    made part of another story's actor, and then that actor's country (its country_derived)."""
+    recheck_is_cold(
+        stories,
+        tmp_path_factory,
+        own_cache,
+        [("start-after-source", 0), ("post-role-dropped", 1), ("foreign-actor-part-of", 2), ("country-changed", 16)],
+    )
 
 
 def recheck_is_cold(stories, tmp_path_factory, own_cache, edits):

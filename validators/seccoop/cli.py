@@ -659,12 +659,15 @@ def _identity_options(command):
 
 
 def _run_identity(operation, package, first, second, dry_run, reason, version):
-    from seccoop.curator.identity import BadArguments, IdentityRefused, apply
+    from seccoop.curator.identity import BadArguments, IdentityRefused, apply, problems_after
     from seccoop.model.package import NoPackage, find_package
     from seccoop.safety.write import WriteRefused
 
     try:
-        plan = operation(find_package(package, allow_bundled=False), first, second, reason=reason, version=version)
+        found = find_package(package, allow_bundled=False)
+        plan = operation(found, first, second, reason=reason, version=version)
+        # the merge rules on the result, before a byte is written (docs/accounts.md, Identity)
+        after = problems_after(found, plan)
     except (NoPackage, BadArguments) as exc:
         raise _refused(exc) from None
     except IdentityRefused as exc:
@@ -672,6 +675,10 @@ def _run_identity(operation, package, first, second, dry_run, reason, version):
         sys.exit(EXIT_INVALID)
     for line in plan.lines(dry_run):  # each names curated files and ids as written there
         click.echo(shown(line))
+    for p in after:  # disagreements the merge brings together: the curator settles them next
+        click.echo(shown(f"then: {p.file}:{p.line or 0}: {p.severity} {p.code} {p.message}"), err=True)
+    if after:
+        click.echo(f"{len(after)} problem(s) to settle after it (`seccoop resolve`; `seccoop check` lists them)", err=True)
     if dry_run:
         click.echo("nothing was written (--dry-run)", err=True)
         return

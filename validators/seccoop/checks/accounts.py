@@ -160,12 +160,13 @@ def _show(value: Any) -> str:
     return f"`{value}`"
 
 
-def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str) -> list[Problem]:
-    """One problem for one disagreement of a record's field: at the first account (in the order of
-    its sources' dates) whose value differs from the earliest source's, naming every value with the
-    sources and places that give it. An account that agrees with another is never its place."""
+def _conflict(field_name: str, claims: list[tuple[Any, Any]], rule: str, at=None) -> list[Problem]:
+    """One problem for one disagreement of a record's field: at `at`, or else at the first account
+    (in the order of its sources' dates) whose value differs from the earliest source's, naming
+    every value with the sources and places that give it. An account that agrees with another is
+    never its place."""
     first = claims[0][1]
-    account = next(a for a, v in claims if v != first)
+    account = at if at is not None else next(a for a, v in claims if v != first)
     values: list[tuple[Any, list]] = []
     for a, v in claims:
         group = next((g for w, g in values if w == v), None)
@@ -366,7 +367,8 @@ def _ruled(
                 claims,
                 "the status as of the latest source is not one value, or the event goes back in time"
                 if name == "status"
-                else f"no {'date' if name == 'date' else name} is allowed by every account",
+                else f"no {name} is allowed by every account",
+                None if name == "status" else _emptied_by(claims),
             )
         data[name] = value
     return data
@@ -586,6 +588,18 @@ def _bounds(name: str, accounts: list):
         return None, [(a, a.data[name]) for a in accounts if a.data.get(name) is not None]
     precision = "day" if earliest and earliest == latest else "range" if earliest and latest else "open"
     return {"earliest": earliest, "latest": latest, "precision": precision}, []
+
+
+def _emptied_by(claims: list[tuple[Any, dict]]):
+    """The first account (in its sources' order) whose date no day allowed by the ones before it
+    satisfies: where dates that overlap end and the disagreement begins."""
+    earliest = latest = None
+    for account, date in claims:
+        earliest = max(filter(None, (earliest, date.get("earliest"))), default=None)
+        latest = min(filter(None, (latest, date.get("latest"))), default=None)
+        if earliest and latest and earliest > latest:
+            return account
+    return None
 
 
 def _load_resolutions(dataset) -> tuple[dict[str, list], list[Problem]]:

@@ -96,6 +96,37 @@ class Plan:
         return out
 
 
+# What the merge rules may say of a merged record that only the curator can settle, afterwards
+# (`seccoop resolve`): reported with the plan, never a reason to refuse it.
+_TO_SETTLE = ("merge-conflict", "resolution-stale", "resolution-unneeded")
+
+
+def problems_after(package: Package, plan: Plan) -> list:
+    """The problems the package would have once the plan is written, and has not now: the whole
+    check, merge rules included, run on the curated files as the plan would leave them. Raises
+    IdentityRefused where one of them is an error a curator cannot settle with a resolution (a
+    chain of `part_of` made a cycle, ...): nothing is written then."""
+    from seccoop.model.load import PENDING
+    from seccoop.published.flow import run
+
+    def found() -> set:
+        outcome = run(package, keep_texts=False)
+        return {(p.code, p.file, p.path): p for p in outcome.problems}  # type: ignore[misc]
+
+    before = found()
+    token = PENDING.set(dict(plan.files))
+    try:
+        after = found()
+    finally:
+        PENDING.reset(token)
+    new = [p for key, p in sorted(after.items(), key=lambda kv: tuple(map(str, kv[0]))) if key not in before]
+    refusing = [p for p in new if p.severity == "error" and p.code not in _TO_SETTLE]
+    if refusing:
+        shown = "; ".join(f"{p.file}: {p.code} {p.message}" for p in refusing[:5])
+        raise IdentityRefused(f"the package would then be invalid: {shown}")
+    return new
+
+
 def apply(plan: Plan) -> list[Path]:
     """Write every file of the plan as one atomic set. Returns the paths that changed."""
     return write_atomically(plan.files)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -341,10 +342,18 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
     return found
 
 
+# Curated files as a command is about to write them, by path: `seccoop merge` and `rename` check
+# the package as they would leave it (the merge rules included) before writing a byte.
+PENDING: ContextVar[dict[Path, bytes]] = ContextVar("pending_writes", default={})  # noqa: B039  (never mutated: set whole)
+
+
 def load_file(path: Path, display: str, records: bool = True, *, root: Path) -> tuple[CuratedFile, list[Problem]]:
     """Read one curated file into records (or, with `records=False`, into one value of any shape),
     or problems saying why it cannot be read. The file is read through the gate (`seccoop.safety.paths`)
-    from `root`, the package root."""
+    from `root`, the package root, or as it is about to be written (PENDING)."""
+    pending = PENDING.get().get(path)
+    if pending is not None:
+        return load_bytes(pending, path, display, records, root)
     try:
         raw = paths.read_file(path, root, MAX_FILE_BYTES)
     except paths.Refused as exc:  # the reason only: a refused file's content is never shown
