@@ -217,7 +217,8 @@ def test_a_disagreement_the_rules_cannot_settle_is_reported_once_until_resolved(
     path = three / "data" / "curated" / "actors" / "delta.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace(
-            "honorific: police chief\n  honorific_code: chief", "honorific: Chief inspector\n  honorific_code: inspector"
+            "honorific: police chief\n  honorific_code: chief",
+            "honorific: Chief inspector\n  honorific_code: inspector",
         ),
         encoding="utf-8",
     )
@@ -261,7 +262,8 @@ def _settled_for_two(three) -> None:
     delta = three / "data" / "curated" / "actors" / "delta.yaml"
     delta.write_text(
         delta.read_text(encoding="utf-8").replace(
-            "honorific: police chief\n  honorific_code: chief", "honorific: Chief inspector\n  honorific_code: inspector"
+            "honorific: police chief\n  honorific_code: chief",
+            "honorific: Chief inspector\n  honorific_code: inspector",
         ),
         encoding="utf-8",
     )
@@ -366,7 +368,9 @@ def test_resolve_replaces_an_earlier_resolution_of_the_field_and_keeps_every_oth
     ]
     assert [s["source"] for s in entries[0]["saw"]] == ["gamma", "delta", "epsilon"]  # by publication date
     assert invoke("build", str(three)).returncode == 0
-    refused = invoke("resolve", "no-such-record", "honorific_code", "--value", "x", "--reason", "y", "--package", str(three))
+    refused = invoke(
+        "resolve", "no-such-record", "honorific_code", "--value", "x", "--reason", "y", "--package", str(three)
+    )
     assert refused.returncode == 1 and "no account" in refused.stderr and path.read_text(encoding="utf-8") == written
 
 

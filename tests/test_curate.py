@@ -495,7 +495,8 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
     assert found.returncode == 0 and "holm-wire" in found.stdout, found.stdout + found.stderr
     # 3. write the source's accounts, in its own files
     (pkg / "data/curated/actors/holm-wire.yaml").write_text(
-        "- id: lena-holm\n  name: Lena Holm\n  honorific: Chief Inspector\n  honorific_code: inspector\n  type: person\n  evidence:\n"
+        "- id: lena-holm\n  name: Lena Holm\n  honorific: Chief Inspector\n  honorific_code: inspector\n"
+        "  type: person\n  evidence:\n"
         "    - source: holm-wire\n      quote: Chief Inspector Lena Holm\n",
         encoding="utf-8",
     )

@@ -139,7 +139,9 @@ EDITS = {
     ),
     # states, posts and part-of links (issue 24): a tie said to start after its source, a held
     # post without its role, an actor made part of another story's, a country a chain derives from
-    "start-after-source": lambda pkg, base, n: _sub(_files(pkg, "relations")[n], r'start: \{earliest: "\d{4}', 'start: {earliest: "2031'),
+    "start-after-source": lambda pkg, base, n: _sub(
+        _files(pkg, "relations")[n], r'start: \{earliest: "\d{4}', 'start: {earliest: "2031'
+    ),
     "post-role-dropped": lambda pkg, base, n: _sub(_files(pkg, "relations")[n], r"^  role_code: \w+\n", ""),
     "foreign-actor-part-of": lambda pkg, base, n: _sub(
         _files(pkg, "actors")[n], r"^  type: ", f"  part_of: {_first_id(_files(pkg, 'actors')[n + 14])}\n  type: "

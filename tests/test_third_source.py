@@ -81,9 +81,20 @@ ACCOUNTS = {
             "evidence": [_span("alpha", "the Ruritanian army")],
         },
         {"id": "ruritania", "name": "Ruritania", "type": "state", "evidence": [_span("alpha", "Ruritania will")]},
-        {"id": "ecuador", "name": "Ecuador", "type": "state", "country": "EC", "evidence": [_span("alpha", "Ecuador next week")]},
+        {
+            "id": "ecuador",
+            "name": "Ecuador",
+            "type": "state",
+            "country": "EC",
+            "evidence": [_span("alpha", "Ecuador next week")],
+        },
         {"id": "gangs", "name": "Gangs", "type": "criminal-group", "evidence": [_span("alpha", "Gangs hold")]},
-        {"id": "prison-guards", "name": "prison guards", "type": "collective", "evidence": [_span("alpha", "prison guards")]},
+        {
+            "id": "prison-guards",
+            "name": "prison guards",
+            "type": "collective",
+            "evidence": [_span("alpha", "prison guards")],
+        },
         {
             "id": "ivo-lenz",
             "name": "Ivo Lenz",
@@ -102,7 +113,12 @@ ACCOUNTS = {
         },
     ],
     "actors/gamma.yaml": [
-        {"id": "oskar-brandt", "honorific": "Gen.", "honorific_code": "general", "evidence": [_span("gamma", "Gen. Brandt")]},
+        {
+            "id": "oskar-brandt",
+            "honorific": "Gen.",
+            "honorific_code": "general",
+            "evidence": [_span("gamma", "Gen. Brandt")],
+        },
     ],
     "relations/alpha.yaml": [
         {
@@ -153,7 +169,13 @@ ACCOUNTS = {
         },
     ],
     "events/beta.yaml": [
-        {"id": "brandt-visit-ecuador", "status": "occurred", "date": VISITED, **QUITO, "evidence": [_span("beta", "arrived in Quito on 5 March")]},
+        {
+            "id": "brandt-visit-ecuador",
+            "status": "occurred",
+            "date": VISITED,
+            **QUITO,
+            "evidence": [_span("beta", "arrived in Quito on 5 March")],
+        },
         {
             "id": "guards-held-hostage",
             "status": "ongoing",
@@ -163,8 +185,18 @@ ACCOUNTS = {
         },
     ],
     "events/gamma.yaml": [
-        {"id": "brandt-visit-ecuador", "status": "occurred", "date": VISITED, **QUITO, "evidence": [_span("gamma", "visited Quito on 5 March")]},
-        {"id": "guards-held-hostage", "status": "ongoing", "evidence": [_span("gamma", "Gangs still hold guards hostage")]},
+        {
+            "id": "brandt-visit-ecuador",
+            "status": "occurred",
+            "date": VISITED,
+            **QUITO,
+            "evidence": [_span("gamma", "visited Quito on 5 March")],
+        },
+        {
+            "id": "guards-held-hostage",
+            "status": "ongoing",
+            "evidence": [_span("gamma", "Gangs still hold guards hostage")],
+        },
     ],
     "commitments/alpha.yaml": [
         {
@@ -337,7 +369,12 @@ def _edit(pkg: Path, rel: str, index: int, **fields) -> None:
     "rel, index, fields, field_name",
     [
         # two accounts of one happening whose dates no day satisfies
-        ("events/gamma.yaml", 0, {"date": {"earliest": "2024-03-07", "latest": "2024-03-07", "precision": "day"}}, "date"),
+        (
+            "events/gamma.yaml",
+            0,
+            {"date": {"earliest": "2024-03-07", "latest": "2024-03-07", "precision": "day"}},
+            "date",
+        ),
         ("actors/gamma.yaml", 0, {"honorific": "Col.", "honorific_code": "colonel"}, "honorific_code"),
         ("events/gamma.yaml", 0, GUAYAQUIL, "city"),
     ],

@@ -678,7 +678,9 @@ def _run_identity(operation, package, first, second, dry_run, reason, version):
     for p in after:  # disagreements the merge brings together: the curator settles them next
         click.echo(shown(f"then: {p.file}:{p.line or 0}: {p.severity} {p.code} {p.message}"), err=True)
     if after:
-        click.echo(f"{len(after)} problem(s) to settle after it (`seccoop resolve`; `seccoop check` lists them)", err=True)
+        click.echo(
+            f"{len(after)} problem(s) to settle after it (`seccoop resolve`; `seccoop check` lists them)", err=True
+        )
     if dry_run:
         click.echo("nothing was written (--dry-run)", err=True)
         return

@@ -590,7 +590,7 @@ def _bounds(name: str, accounts: list):
     return {"earliest": earliest, "latest": latest, "precision": precision}, []
 
 
-def _emptied_by(claims: list[tuple[Any, dict]]):
+def _emptied_by(claims: list[tuple[Any, Any]]):
     """The first account (in its sources' order) whose date no day allowed by the ones before it
     satisfies: where dates that overlap end and the disagreement begins."""
     earliest = latest = None

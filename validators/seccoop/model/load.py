@@ -344,14 +344,14 @@ def _value_problems(cf: CuratedFile, value: Any, path: tuple) -> list[Problem]:
 
 # Curated files as a command is about to write them, by path: `seccoop merge` and `rename` check
 # the package as they would leave it (the merge rules included) before writing a byte.
-PENDING: ContextVar[dict[Path, bytes]] = ContextVar("pending_writes", default={})  # noqa: B039  (never mutated: set whole)
+PENDING: ContextVar[dict[Path, bytes] | None] = ContextVar("pending_writes", default=None)
 
 
 def load_file(path: Path, display: str, records: bool = True, *, root: Path) -> tuple[CuratedFile, list[Problem]]:
     """Read one curated file into records (or, with `records=False`, into one value of any shape),
     or problems saying why it cannot be read. The file is read through the gate (`seccoop.safety.paths`)
     from `root`, the package root, or as it is about to be written (PENDING)."""
-    pending = PENDING.get().get(path)
+    pending = (PENDING.get() or {}).get(path)
     if pending is not None:
         return load_bytes(pending, path, display, records, root)
     try:

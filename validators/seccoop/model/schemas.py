@@ -102,15 +102,22 @@ class Schemas:
             if not kinds <= {"happening", "state"}:
                 raise SchemaBroken(f"codelists/{listed}: every code's kind must be `happening` or `state`")
             if record_kind == "relation" and kinds - {"state"}:
-                raise SchemaBroken(f"codelists/{listed}: a tie is a state; relation types of kind `happening` have no date")
+                raise SchemaBroken(
+                    f"codelists/{listed}: a tie is a state; relation types of kind `happening` have no date"
+                )
         # The event schema requires `date` of the happenings (so that a shape check says so at once):
         # the codes it names are the codelist's, or the two would drift apart.
-        happenings = [r["code"] for r in self.codelists.get("event-types.csv", Codelist("", [])).rows if r.get("kind") == "happening"]
+        happenings = [
+            r["code"]
+            for r in self.codelists.get("event-types.csv", Codelist("", [])).rows
+            if r.get("kind") == "happening"
+        ]
         for rule in self.documents["event"].get("allOf", ()):
-            if rule.get("then", {}).get("required") == ["date"]:
-                if rule["if"]["properties"]["type"].get("enum") != happenings:
-                    raise SchemaBroken("event.schema.json: the types that require `date` are not the happenings of "
-                                       "codelists/event-types.csv")
+            requires_date = rule.get("then", {}).get("required") == ["date"]
+            if requires_date and rule["if"]["properties"]["type"].get("enum") != happenings:
+                raise SchemaBroken(
+                    "event.schema.json: the types requiring `date` are not the happenings of codelists/event-types.csv"
+                )
 
     @cached_property
     def _states(self) -> dict[str, frozenset[str]]:

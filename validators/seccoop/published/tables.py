@@ -364,7 +364,11 @@ _OBSERVED = (
     ),
 )
 _EVENT_MERGED = (
-    _mapped("cameo_code", "CAMEO code", "The CAMEO code of the event's type, for joining with CAMEO-coded data such as GDELT"),
+    _mapped(
+        "cameo_code",
+        "CAMEO code",
+        "The CAMEO code of the event's type, for joining with CAMEO-coded data such as GDELT",
+    ),
     _mapped("plover_type", "PLOVER type", "The PLOVER event type of the event's type"),
     _mapped("plover_mode", "PLOVER mode", "The PLOVER mode of the event's type"),
     _mapped("acled_event_type", "ACLED event type", "The ACLED event type of the event's type"),
@@ -698,7 +702,13 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 spec=_PUBLISHED_ID,
             ),
-            _link("organization", "actor", "Organization", "Id of the actor the post belongs to (actors.id).", required=True),
+            _link(
+                "organization",
+                "actor",
+                "Organization",
+                "Id of the actor the post belongs to (actors.id).",
+                required=True,
+            ),
             _c("role", "relation", "role_code", required=True),
             Column(
                 "label",
