@@ -268,9 +268,10 @@ def test_what_the_united_states_committed_to_is_one_answer_in_sql_and_pandas(tmp
     assert invoke("export", "--format", "sqlite", "--out", str(db)).returncode == 0
     with sqlite3.connect(db) as con:
         in_sql = [row[0] for row in con.execute(_US_COMMITMENTS_SQL)]
-    # pandas as an analyst reads the CSV files: with its defaults, empty cells are missing values
-    actors = pd.read_csv(ROOT / "data" / "actors.csv")
-    parties = pd.read_csv(ROOT / "data" / "commitment_parties.csv")
+    # pandas as README's snippet reads the CSV files: codes as text, only empty cells missing
+    text = dict(dtype=str, keep_default_na=False, na_values=[""])
+    actors = pd.read_csv(ROOT / "data" / "actors.csv", **text)
+    parties = pd.read_csv(ROOT / "data" / "commitment_parties.csv", **text)
     actors["of"] = actors["country"].fillna(actors["country_derived"])
     joined = parties.merge(actors, left_on="actor", right_on="id")
     in_pandas = sorted(set(joined[(joined["role"] == "committer") & (joined["of"] == "US")]["commitment"]))

