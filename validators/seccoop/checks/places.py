@@ -118,15 +118,16 @@ def check_places(dataset: Dataset) -> list[Problem]:
     for record in dataset.records["event"]:
         data = record.data
         country, subdivision, city = data.get("country"), data.get("subdivision"), data.get("city")
-        if (subdivision or city) and not country:
-            problems.append(
-                record.problem(
-                    "place-unknown",
-                    "a subdivision or city is coded without the event's `country`",
-                    "subdivision" if subdivision else "city",
-                    hint="Give `country` (ISO 3166-1 alpha-2) too: a coded place is read within its country.",
+        if not country:
+            if subdivision or city:
+                problems.append(
+                    record.problem(
+                        "place-unknown",
+                        "a subdivision or city is coded without the event's `country`",
+                        "subdivision" if subdivision else "city",
+                        hint="Give `country` (ISO 3166-1 alpha-2) too: a coded place is read within its country.",
+                    )
                 )
-            )
             continue
         if subdivision and subdivision not in _subdivisions(country):
             close = difflib.get_close_matches(subdivision, list(_subdivisions(country)), n=3)
@@ -154,7 +155,7 @@ def check_places(dataset: Dataset) -> list[Problem]:
                         "`city` empty where it lists none.",
                     )
                 )
-        elif data.get("place") and country:
+        elif data.get("place"):
             named = named_cities(data["place"], country)
             if named:
                 problems.append(
