@@ -324,7 +324,7 @@ def _stated(kind: str, id_: str, accounts: list, settled: dict, applied: dict, p
 
 
 def _words(kind: str, accounts: list, settled: dict, applied: dict) -> dict:
-    """Each field of words as the earliest source that gives it words it (the others' stay in
+    """Each field of words as the earliest source that gives one words it (the others stay in
     their accounts): words differ where facts agree, so they never conflict. A resolution may
     choose other words (moved from `settled` to `applied`)."""
     data = {}

@@ -37,11 +37,13 @@ RETIRED = "retired-ids.yaml"
 POSSIBLY_SAME = "possibly-same.yaml"
 RESOLUTIONS = "resolutions.yaml"
 
-# A resolution's `value` is an id where it settles one of these fields: the kinds it may name.
-RESOLVED_IDS: dict[str, set[str]] = {}
-for _specs in SINGLE_REFERENCES.values():
-    for _field, _target in _specs.items():
-        RESOLVED_IDS.setdefault(_field, set()).add(_target)
+# A resolution's `value` is an id where it settles one of these fields: the kinds it may name
+# (`part_of` names an event of an event, an actor of an actor).
+RESOLVED_IDS: dict[str, set[str]] = {
+    name: {target for fields in SINGLE_REFERENCES.values() for other, target in fields.items() if other == name}
+    for fields in SINGLE_REFERENCES.values()
+    for name in fields
+}
 _ARTICLE = {
     "actor": "an actor",
     "relation": "a relation",
