@@ -54,8 +54,8 @@ SOURCES = [
     for name, text in TEXTS.items()
 ]
 
-QUITO = {"place": "Quito", "country": "EC", "subdivision": "EC-P", "city": "3652462"}
-GUAYAQUIL = {"place": "Guayaquil", "country": "EC", "subdivision": "EC-G", "city": "3657509"}
+QUITO = {"place": "Quito", "country": "EC", "city": "3652462"}  # no province named: no subdivision
+GUAYAQUIL = {"place": "Guayaquil", "country": "EC", "city": "3657509"}
 VISITED = {"earliest": "2024-03-05", "latest": "2024-03-05", "precision": "day"}
 
 
@@ -344,7 +344,7 @@ def test_states_wordings_and_voices_merge_without_conflict_once_resettled(visit)
         "2024-03-05",
         "3652462",
         "Quito",
-        "EC-P",
+        "",
     )
     # Wordings: one code, each source's words kept.
     brandt = next(r for r in _rows(visit, "actors") if r["id"] == "oskar-brandt")
@@ -406,3 +406,12 @@ def test_a_happening_dated_as_a_state_and_a_state_dated_as_a_happening_are_named
     found = {(p["code"], p["file"], p["path"]) for p in _problems(visit)}
     assert ("time-kind", "data/curated/events/beta.yaml", "$[1].date") in found
     assert ("time-kind", "data/curated/events/gamma.yaml", "$[0].start") in found
+
+
+def test_an_account_changed_since_its_resolution_is_a_disagreement_it_did_not_see(visit):
+    invoke(
+        "resolve", "ruritania-sends-advisers", "strength", "--value", "plan", "--reason", "r", "--package", str(visit)
+    )
+    _edit(visit, "commitments/beta.yaml", 0, strength="firm-commitment")  # beta's account, seen as `plan`
+    stale = [(p["code"], p["file"]) for p in _problems(visit) if p["severity"] == "error"]
+    assert ("resolution-stale", "data/curated/commitments/beta.yaml") in stale

@@ -508,17 +508,17 @@ def _settle(resolution, needed: bool, problems: list[Problem]) -> Any:
 
 
 def _unseen(resolution, name: str, accounts: list) -> list[Problem]:
-    """`resolution-stale` at each account the resolution did not see that disagrees with it: its
-    source is not in `saw`, and its value is neither the resolved value nor one seen (a date:
-    its bounds do not allow the resolved date). A resolution never hides a later disagreement."""
+    """`resolution-stale` at each account whose value the resolution did not see and that
+    disagrees with it: a value neither resolved nor seen (a date: whose bounds do not allow the
+    resolved date), from a source not in `saw` or one whose account changed since. A resolution
+    never hides a later disagreement."""
     saw = resolution.data.get("saw") or []
-    seen_sources = {entry["source"] for entry in saw}
     seen_values = [entry["value"] for entry in saw]
     resolved = resolution.data["value"]
     problems = []
     for account in accounts:
         value = account.data.get(name)
-        if value is None or account_source(account) in seen_sources or value == resolved or value in seen_values:
+        if value is None or value == resolved or value in seen_values:
             continue
         if name in DATE_FIELDS and isinstance(resolved, dict) and _allows(value, resolved):
             continue

@@ -6,6 +6,7 @@ so the curator sees the line to change."""
 from __future__ import annotations
 
 from seccoop.checks.accounts import a_kind
+from seccoop.checks.records import Record
 from seccoop.model.report import Problem
 
 # Roles no actor plays together in one event: who starts an event is not who it is directed at,
@@ -26,30 +27,23 @@ def check_coherence(dataset) -> list[Problem]:
     return _part_of_cycles(dataset, "event") + _part_of_cycles(dataset, "actor") + _exclusive_roles(dataset)
 
 
-def _stating(record, field: str):
-    """The first account of a merged record that gives `field`, else its first account."""
-    return next((a for a in record.accounts if a.data.get(field) is not None), record.accounts[0])
-
-
 def _part_of_cycles(dataset, kind: str) -> list[Problem]:
-    events = {r.id: r for r in dataset.merged.get(kind, ())}
-    parent = {id_: r.data["part_of"] for id_, r in events.items() if r.data.get("part_of")}
+    """A record part of itself through a chain of `part_of`, as any account states it: the links
+    of every account count, merged or not, so that a record held back by another error (a merge
+    that brought two names together) cannot hide a cycle it closes."""
+    stating: dict[str, dict[str, Record]] = {}  # record -> what it is part of -> the first account saying so
+    for account in dataset.records.get(kind, ()):
+        parent = account.data.get("part_of")
+        if parent is not None:
+            stating.setdefault(account.id, {}).setdefault(parent, account)
     problems, reported = [], set()
-    for start in sorted(parent):
-        chain, at, node = [], {}, start
-        while node in parent and node not in at:
-            at[node] = len(chain)
-            chain.append(node)
-            node = parent[node]
-        if node not in at:
-            continue  # the chain ends in a record that is part of nothing
-        cycle = chain[at[node] :]
+    for cycle in _cycles({id_: list(parents) for id_, parents in stating.items()}):
         if frozenset(cycle) in reported:
             continue
         reported.add(frozenset(cycle))
         first = cycle.index(min(cycle))  # once per cycle, at the record whose id sorts first
         cycle = cycle[first:] + cycle[:first]
-        account = _stating(events[cycle[0]], "part_of")
+        account = stating[cycle[0]][cycle[1 % len(cycle)]]
         shown = " → ".join(f"`{e}`" for e in (*cycle, cycle[0]))
         problems.append(
             account.problem(
@@ -61,6 +55,33 @@ def _part_of_cycles(dataset, kind: str) -> list[Problem]:
             )
         )
     return problems
+
+
+def _cycles(parents: dict[str, list[str]]) -> list[list[str]]:
+    """The cycles of a graph (each found once, as the path that closes it), by a depth-first walk
+    in sorted order, so that the same graph gives the same cycles."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found = []
+    for start in sorted(parents):
+        if start in state:
+            continue
+        path, stack = [], [(start, iter(sorted(parents.get(start, ()))))]
+        state[start] = 1
+        path.append(start)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                found.append(path[path.index(child) :])
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(parents.get(child, ())))))
+    return found
 
 
 def _exclusive_roles(dataset) -> list[Problem]:

@@ -425,7 +425,8 @@ CODES = _codes(
         "warning",
         "An event's place names a city that the gazetteer lists in its country, but the event gives no `city`: "
         "places are compared by their codes, so two sources naming different cities would not conflict.",
-        "Add the `city` id the hint gives (and its `subdivision`), or leave it if the words name another place.",
+        "Add the `city` id the hint gives, or leave it if the words name another place; give a `subdivision` "
+        "only where the source names one.",
     ),
     (
         "actor-part-of-cycle",
@@ -467,8 +468,8 @@ CODES = _codes(
         "resolution-stale",
         "merge",
         "error",
-        "An account the resolution did not see disagrees with it: its source is not in the resolution's `saw`, "
-        "and its value is neither the resolved one nor one seen.",
+        "An account disagrees with a resolution that did not see its value: the value is neither the resolved "
+        "one nor one in the resolution's `saw` (a new source's, or an account changed since).",
         "Re-settle: add the account's source and value to `saw` if the resolved value stands, or change the "
         "value and reason (`seccoop resolve` writes both).",
     ),
