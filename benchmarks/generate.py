@@ -1218,7 +1218,9 @@ class _Follow:
                 rec["start"] = dict(st["start"])
         else:
             rec["date"] = date
-            st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
+        # (a state's date is not written, but narrows as a happening's would: the draws that
+        # follow, and the status it moves through, stay those of earlier versions)
+        st["date"] = _intersect(st["date"], (date["earliest"], date["latest"]))
         tense = {"planned": "will ", "ongoing": "continue to ", "reported": "reportedly "}.get(status, "")
         when = (
             f"On {spoken(dt.date.fromisoformat(date['earliest']))}"
