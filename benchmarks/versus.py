@@ -3,9 +3,12 @@ and the whole process tree's peak memory) and `frictionless validate` (the floor
 round by round (the order alternating) so that noise on a shared machine falls on both alike.
 
     python benchmarks/versus.py PACKAGE --old /path/to/old/validators [--new validators] [--rounds 3]
+        [--old-package OLD_PACKAGE]
 
 Each side runs this environment's Python with PYTHONPATH set to its source root, so the same
-dependencies check the same files with different code. The package is a built benchmark
+dependencies check the same files with different code (or, with --old-package, where the
+published shape changed between the versions, each side its own version's package: generate it
+with that version's benchmarks/generate.py, which draws the same records). The package is a built benchmark
 package (benchmarks/run.py or benchmarks/generate.py + `seccoop build`). For the re-check after an
 edit, run benchmarks/recheck.py the same way: `PYTHONPATH=OLD python benchmarks/recheck.py PACKAGE`.
 """
@@ -30,10 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("package", type=Path)
     parser.add_argument("--old", type=Path, required=True, help="source root of the old code (its validators/)")
     parser.add_argument("--new", type=Path, default=HERE.parent / "validators", help="source root of the new code")
+    parser.add_argument("--old-package", type=Path, help="the package the old code checks (default: PACKAGE)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args(argv)
     sides = {"old": args.old.resolve(), "new": args.new.resolve()}
+    packages = {"old": args.old_package or args.package, "new": args.package}
     runs: dict[str, list[dict]] = {"old": [], "new": [], "frictionless": []}
     with tempfile.TemporaryDirectory() as work:
         log = Path(work) / "log"
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             for side in order:
                 os.environ["PYTHONPATH"] = str(sides[side])
                 run = measure(
-                    [sys.executable, "-m", "seccoop", "check", "--no-cache", str(args.package)], log, args.timeout
+                    [sys.executable, "-m", "seccoop", "check", "--no-cache", str(packages[side])], log, args.timeout
                 )
                 if run["exit"] != 0:
                     sys.exit(f"{side}: check exited {run['exit']}:\n{log.read_text()[-2000:]}")

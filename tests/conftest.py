@@ -68,6 +68,25 @@ def first_fast(values) -> list:
     return values[:1] + [pytest.param(value, marks=pytest.mark.slow) for value in values[1:]]
 
 
+def included_source(name: str, text: str) -> dict:
+    """The source record of a made-up text (CC0) kept in seeds/, whose first line is
+    ` date YYYY-MM-DD TITLE`: as `seccoop add-source` writes it."""
+    first = text.split("\n", 1)[0]
+    return {
+        "id": name,
+        "title": first.split(" ", 3)[3],
+        "published": text.split(" ")[2],
+        "language": "en",
+        "text": "included",
+        "licence": "CC0-1.0",
+        "path": f"seeds/{name}.txt",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "length": len(text),
+        "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
+        "evidence": [{"source": name, "quote": first.strip()}],
+    }
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """sha256 of every file under a folder, to prove a command changed nothing."""
     out = {}

@@ -7,14 +7,13 @@ the spans are."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, invoke, run_cli, snapshot
+from conftest import ROOT, included_source, invoke, run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,22 +34,7 @@ TEXTS = {
     ),
 }
 
-SOURCES = [
-    {
-        "id": name,
-        "title": text.split("\n", 1)[0].split(" ", 3)[3],
-        "published": text.split(" ")[2],
-        "language": "en",
-        "text": "included",
-        "licence": "CC0-1.0",
-        "path": f"seeds/{name}.txt",
-        "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "length": len(text),
-        "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
-        "evidence": [{"source": name, "quote": text.split("\n", 1)[0].strip()}],
-    }
-    for name, text in TEXTS.items()
-]
+SOURCES = [included_source(name, text) for name, text in TEXTS.items()]
 
 ACCOUNTS = {
     "actors/gamma.yaml": [

@@ -6,14 +6,13 @@ does. The texts are made up for the test (CC0); the place codes are real ones.""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, invoke
+from conftest import ROOT, included_source, invoke
 
 TEXTS = {
     "alpha": (
@@ -37,22 +36,7 @@ TEXTS = {
     ),
 }
 
-SOURCES = [
-    {
-        "id": name,
-        "title": text.split("\n", 1)[0].split(" ", 3)[3],
-        "published": text.split(" ")[2],
-        "language": "en",
-        "text": "included",
-        "licence": "CC0-1.0",
-        "path": f"seeds/{name}.txt",
-        "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "length": len(text),
-        "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
-        "evidence": [{"source": name, "quote": text.split("\n", 1)[0].strip()}],
-    }
-    for name, text in TEXTS.items()
-]
+SOURCES = [included_source(name, text) for name, text in TEXTS.items()]
 
 QUITO = {"place": "Quito", "country": "EC", "city": "3652462"}  # no province named: no subdivision
 GUAYAQUIL = {"place": "Guayaquil", "country": "EC", "city": "3657509"}
