@@ -72,7 +72,7 @@ def _date(kind: str, name: str = "date") -> tuple[Column, ...]:
     return (
         _c(f"{name}_earliest", kind, f"{name}.earliest"),
         _c(f"{name}_latest", kind, f"{name}.latest"),
-        _c(f"{name}_precision", kind, f"{name}.precision", required=False),
+        _c(f"{name}_precision", kind, f"{name}.precision"),
     )
 
 
