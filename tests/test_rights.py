@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -374,3 +375,24 @@ def test_show_prints_a_spans_words_from_the_text_at_hand(pkg):
     shutil.rmtree(pkg / "texts")
     absent = invoke("show", unpublished["id"], "--package", str(pkg))
     assert absent.returncode == 1 and "not in the texts folder" in absent.stderr
+
+
+def test_a_different_article_that_shares_a_short_span_is_a_different_document(pkg, tmp_path):
+    """`verify` judges the document, not only each span: an article that holds one short span of
+    common words covers a small share of the source's fingerprinted characters (docs/rights.md)."""
+    title = GAMMA.split("\n", 1)[0]  # the source record's own span: a line any copy of the page repeats
+    copy = tmp_path / "other.txt"
+    copy.write_text(
+        f"{title}\n\nA press agency reports that the ports of both countries reopened after the storm.\n",
+        encoding="utf-8",
+    )
+    result = invoke("verify", "gamma", str(copy), "--package", str(pkg))
+    assert result.returncode == 1
+    found, total = (int(n) for n in re.search(r"they cover (\d+) of the (\d+) characters", result.stdout).groups())
+    assert 0 < found <= total / 2, result.stdout
+    assert "is a different document, not a copy of gamma" in result.stdout
+    whole = tmp_path / "whole.txt"
+    whole.write_text("Saved from the web\n" + GAMMA, encoding="utf-8")
+    judged = invoke("verify", "gamma", str(whole), "--package", str(pkg))
+    assert judged.returncode == 0 and "different document" not in judged.stdout, judged.stdout
+    assert "(100%)" in judged.stdout

@@ -449,7 +449,9 @@ def verify(source_id, copy, package):
 
     A span is verified where some run of the copy's characters, of the span's length, has the span's
     sha256: the copy's other bytes may differ (a header line, other line ends). Prints where each
-    span was found; exits 0 when every span is verified, 1 otherwise (docs/rights.md).
+    span was found, and judges the document: COPY is SOURCE's where the spans found cover more than
+    half of the characters its spans fingerprint, else "a different document". Exits 0 when every
+    span is verified, 1 otherwise (docs/rights.md).
     """
     from seccoop.model import rights
     from seccoop.model.package import NoPackage, find_package
@@ -471,14 +473,23 @@ def verify(source_id, copy, package):
     except UnicodeDecodeError as exc:
         raise click.UsageError(f"{shown(copy)}: not UTF-8 (byte {exc.start})") from None
     missing = 0
-    for result in rights.verify_copy(text, spans):
+    results = rights.verify_copy(text, spans)
+    for result in results:
         span = result.span  # its id is read from data/spans.csv: shown safely
         if result.found_at is None:
             missing += 1
             click.echo(f"{shown(span['id'])}\tnot found in the copy")
         else:
             click.echo(f"{shown(span['id'])}\tverified at {result.found_at}")
-    click.echo(f"{len(spans) - missing} of {len(spans)} span(s) verified against {shown(copy)}")
+    covered, fingerprinted = rights.coverage(results)
+    share = covered / fingerprinted if fingerprinted else 0.0
+    figures = f"they cover {covered} of the {fingerprinted} characters its spans fingerprint ({share:.0%})"
+    click.echo(f"{len(spans) - missing} of {len(spans)} span(s) verified against {shown(copy)}: {figures}")
+    if share <= rights.SAME_DOCUMENT:
+        click.echo(
+            f"{shown(copy)} is a different document, not a copy of {shown(source_id)}: a copy covers more than "
+            "half (docs/rights.md)"
+        )
     sys.exit(EXIT_INVALID if missing else 0)
 
 

@@ -201,6 +201,32 @@ def verify_copy(text: str, spans: list[dict]) -> list[CopyCheck]:
     return results
 
 
+# A copy is judged the source's document when the spans found in it cover more than half of the
+# characters its spans fingerprint. Another article shares a few short spans of common words: of
+# the curators' 39 other texts, none covered more than 5% of the seed's 2,288 fingerprinted
+# characters (most 0%), while its own copy covers 100%, and one whose header, line ends or spacing
+# differ keeps nearly all. Half lies far from both. At or below it, the copy is "a different
+# document", however many short spans it matched.
+SAME_DOCUMENT = 0.5
+
+
+def coverage(results: list[CopyCheck]) -> tuple[int, int]:
+    """The characters of the source that the spans found in a copy cover, and those all its spans
+    cover: each character counted once, however many spans share it."""
+
+    def union(spans) -> int:
+        total, reach = 0, -1
+        for start, end in sorted(spans):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
+
+    every = [(r.span["start"], r.span["end"]) for r in results]
+    found = [(r.span["start"], r.span["end"]) for r in results if r.found_at is not None]
+    return union(found), union(every)
+
+
 def published_spans(package, source_id: str) -> list[dict]:
     """The spans of a source as the package publishes them (data/spans.csv): what a downloader
     has, with or without the curated files."""
