@@ -152,8 +152,9 @@ def _after_source(record, kind: str, name: str, date: dict, source: str, cited: 
 
 def kind_problems(schemas, kind: str, type_: str | None, accounts) -> list[Problem]:
     """A happening is dated by `date`, a state by what its sources saw and `start`/`end`: the
-    record's type decides (its codelist's `kind` column), so each account is held to it."""
-    if kind not in ("event", "relation") or (kind == "event" and type_ is None):
+    event's type decides (its codelist's `kind` column), so each account is held to it. (A tie is
+    always a state, and its schema has no `date`.)"""
+    if kind != "event" or type_ is None:
         return []
     state = schemas.is_state(kind, type_)
     problems = []

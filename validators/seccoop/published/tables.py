@@ -1072,12 +1072,14 @@ def _derived(dataset: Dataset, kind: str) -> Callable[[Any], dict]:
 
 
 # The fields the nested document adds to a merged record (after its own, before source_count),
-# each derived as the column of that name in the record's table (schema/seccoop.schema.json).
+# each derived as the column of that name in the record's table (schema/seccoop.schema.json), and
+# described by it.
 DERIVED_FIELDS = {
     "actor": ("country_derived",),
     "relation": ("post", "observed_from", "observed_until"),
     "event": ("observed_from", "observed_until"),
 }
+DERIVED_COLUMNS = {c.name: c for c in (*_ACTOR_MERGED, *_RELATION_MERGED)}
 
 
 def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
