@@ -573,3 +573,115 @@ def test_retired_ids_from_a_stranger_cannot_steer_the_terminal(versions, tmp_pat
         result = _diff(versions, "new", str(changed), "--format", fmt)
         assert result.returncode == 1, result.stderr
         assert "\x1b" not in result.stdout and "\\u001b[2Jevil" in result.stdout
+
+
+# -- words NEW does not publish (issue 25) --------------------------------------------------------
+
+# A made-up text (the tests own it), withheld: OLD publishes two of its quotes; NEW withholds the
+# first (its span keeps offsets and fingerprint) and no longer has the record citing the second.
+LAKE = (
+    "date 2024-05-06 Freedonia lends Ruritania patrol boats\n\n"
+    "Freedonia will lend Ruritania four patrol boats on the lake, the ministers said on Monday. "
+    "The loan runs from the first of June until the end of the year. Crews of both navies will "
+    "train together in the northern harbour before the boats sail. Officials said the loan answers "
+    "a rise in smuggling across the lake border this spring, and that a second loan may follow "
+    "if the first one works as planned by the two governments.\n"
+)
+WITHHELD_NOW, REMOVED_WITH_RECORD = "four patrol boats", "the first of June"
+LAKE_EVENTS = {
+    "lake-boats.yaml": f"""\
+- id: lake-boats-lent
+  type: cooperation
+  status: planned
+  summary: Freedonia is to lend vessels to Ruritania.
+  date: {{earliest: null, latest: "2024-05-06", precision: open}}
+  participants:
+    - {{actor: freedonia, role: participant}}
+    - {{actor: ruritania, role: participant}}
+  evidence:
+    - source: lake
+      quote: {WITHHELD_NOW}
+""",
+    "lake-loan.yaml": f"""\
+- id: lake-loan-starts
+  type: cooperation
+  status: planned
+  summary: The loan is to start in early summer.
+  date: {{earliest: null, latest: "2024-05-06", precision: open}}
+  participants:
+    - {{actor: freedonia, role: participant}}
+  evidence:
+    - source: lake
+      quote: {REMOVED_WITH_RECORD}
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def withheld(tmp_path_factory, built_base) -> Path:
+    """`old` and `new` of a package with the withheld source `lake`, made by the real commands."""
+    top = tmp_path_factory.mktemp("withheld")
+    old = shutil.copytree(built_base, top / "old")
+    document = top / "lake.txt"
+    document.write_text(LAKE, encoding="utf-8")
+    url = ("--url", "https://example.org/lake")  # a withheld text's page: where a reader finds its words
+    added = invoke("add-source", str(document), "--package", str(old), "--id", "lake", *url)
+    assert added.returncode == 0, added.stdout + added.stderr
+    events = old / "data" / "curated" / "events"
+    events.mkdir(exist_ok=True)
+    for name, text in LAKE_EVENTS.items():
+        (events / name).write_text(text, encoding="utf-8")
+    _cli_ok("locate", "--pin", "--package", str(old))
+    _cli_ok("build", str(old))
+    new = shutil.copytree(old, top / "new")
+    _replace(new / "data" / "curated" / "events" / "lake-boats.yaml", f"      quote: {WITHHELD_NOW}\n", "")
+    (new / "data" / "curated" / "events" / "lake-loan.yaml").unlink()
+    _cli_ok("build", str(new))
+    spans = (new / "data" / "spans.csv").read_text(encoding="utf-8")
+    assert WITHHELD_NOW not in spans and REMOVED_WITH_RECORD not in spans, "NEW publishes neither"
+    return top
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_diff_prints_no_words_that_new_does_not_publish(withheld, fmt):
+    result = invoke("diff", "old", "new", "--format", fmt, cwd=withheld)
+    assert result.returncode == 1, result.stdout + result.stderr
+    for words in (WITHHELD_NOW, REMOVED_WITH_RECORD):
+        assert words not in result.stdout, (words, result.stdout)
+    start = LAKE.index(WITHHELD_NOW)
+    place = f"lake@{start}-{start + len(WITHHELD_NOW)}"
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        [removed] = doc["removed"]
+        assert removed["id"] == "lake-loan-starts" and removed["record"]["evidence"][0]["quote"] is None
+        [change] = doc["changed"][0]["evidence"]
+        assert (change["change"], change["old"]["quote"], change["new"]["quote"]) == ("withheld", None, None)
+        assert change["old"]["sha256"] == change["new"]["sha256"] and change["old"]["length"] == len(WITHHELD_NOW)
+    else:
+        assert f"evidence withheld: {place}" in result.stdout.replace("`", "")
+        assert f"[words withheld: {len(WITHHELD_NOW)} characters, sha256 " in result.stdout
+
+
+def test_words_new_publishes_again_are_shown(withheld):
+    """Swapped, NEW is the version that publishes the quote: the diff shows it as published."""
+    result = invoke("diff", "new", "old", cwd=withheld)
+    assert result.returncode == 1, result.stderr
+    start = LAKE.index(WITHHELD_NOW)
+    assert f'evidence published: lake@{start}-{start + len(WITHHELD_NOW)} "{WITHHELD_NOW}"' in result.stdout
+    assert '+ event lake-loan-starts: "The loan is to start in early summer."' in result.stdout
+
+
+def test_a_release_archive_is_read_as_old_and_as_new(withheld, tmp_path):
+    """The archive `seccoop export --format zip` writes, from a checkout's files, on either side."""
+    checkout = shutil.copytree(withheld / "new", tmp_path / "checkout")
+    for name in ("README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md"):
+        (checkout / name).write_text(f"{name} of a test package\n", encoding="utf-8")
+    release = tmp_path / "seccoop-0.0.1.zip"
+    _cli_ok("export", str(checkout), "--format", "zip", "--out", str(release))
+    folders = _essence(json.loads(invoke("diff", "old", "new", "--format", "json", cwd=withheld).stdout))
+    as_new = invoke("diff", str(withheld / "old"), str(release), "--format", "json", env={"TMPDIR": str(tmp_path)})
+    assert as_new.returncode == 1, as_new.stderr
+    assert _essence(json.loads(as_new.stdout)) == folders
+    as_old = invoke("diff", str(release), str(withheld / "new"))
+    assert as_old.returncode == 0 and as_old.stdout.endswith("no changes\n"), as_old.stdout + as_old.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout", "seccoop-0.0.1.zip"], "nothing extracted"

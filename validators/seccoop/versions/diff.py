@@ -6,15 +6,22 @@ a record OLD had, renamed to one it did not, or withdrawn; chains followed to th
 stands now) or changed, and a change lists, once each, the record's fields (old and new value;
 set-valued fields by the members added and removed; dates field by field), each source's account
 that came, went or says something else, and its evidence: a span that kept its words but not its
-offsets has moved, one whose words changed in place is requoted. Spans are compared by what they
-are (source, offsets, words), so an evidence id renamed by a release is not a change of the
-record. Everything is sorted: the same two versions give the same bytes.
+offsets has moved, one whose words changed in place is requoted, one whose words are no longer
+published is withheld. Spans are compared by what they are (source, offsets, words), so an evidence
+id renamed by a release is not a change of the record. Everything is sorted: the same two versions
+give the same bytes.
+
+A diff never holds words that NEW does not publish (docs/rights.md): its output goes into NEW's
+changelog, which ships with NEW. A quote OLD published is kept only where NEW publishes the same
+words or the whole text of its source; elsewhere it is null, and the span is shown by its offsets,
+length and fingerprint, as NEW shows a quote it withholds.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -45,6 +52,8 @@ class Published:
     retired: dict[str, dict]
     possibly_same: dict[tuple[str, str], str]
     with_accounts: bool  # documents before accounts (0.1.0) had none: nothing to compare there
+    quotes: frozenset[str] = frozenset()  # every quote it publishes
+    included: frozenset[str] = frozenset()  # the sources whose whole text it publishes
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,9 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class SpanChange:
-    """A span of a record's evidence: added, removed, moved (same words, new offsets) or requoted
-    (new words over overlapping offsets)."""
+    """A span of a record's evidence: added, removed, moved (same words, new offsets), requoted
+    (new words over overlapping offsets), withheld (the same offsets, its words no longer
+    published) or published (the same offsets, its words published now)."""
 
     change: str
     old: dict | None
@@ -87,7 +97,7 @@ class SpanChange:
 
     @property
     def pair(self) -> tuple[dict, dict]:
-        """(old, new) of a span that moved or was requoted."""
+        """(old, new) of a span that moved, was requoted, withheld or published."""
         if self.old is None or self.new is None:
             raise ValueError(f"a span {self.change} has an old span and a new one")
         return self.old, self.new
@@ -214,7 +224,24 @@ def read_published(version: Version) -> Published:
         for row in _rows(version, "data/possibly_same.csv")
         if row.get("id") and row.get("other")
     }
-    return Published(version.label, found, records, retired, links, with_accounts)
+    quotes, included = _words_published(records)
+    return Published(version.label, found, records, retired, links, with_accounts, quotes, included)
+
+
+def _words_published(records: dict[str, tuple[str, dict]]) -> tuple[frozenset[str], frozenset[str]]:
+    """Every quote the records' evidence and accounts publish, and the sources whose text is
+    included (published whole, in seeds/)."""
+    quotes, included = set(), set()
+    for kind, record in records.values():
+        if kind == "source" and record.get("text") == "included":
+            included.add(record["id"])
+        accounts = record.get("accounts")
+        for holder in [record, *(accounts if isinstance(accounts, list) else [])]:
+            spans = holder.get("evidence")
+            for span in spans if isinstance(spans, list) else []:
+                if isinstance(span, dict) and isinstance(span.get("quote"), str):
+                    quotes.add(span["quote"])
+    return frozenset(quotes), frozenset(included)
 
 
 def _json(version: Version, rel: str, max_depth: int | None) -> Any:
@@ -345,7 +372,39 @@ def compare(old: Published, new: Published) -> Diff:
     )
     diff.links_added = _links_only_in(new, old)
     diff.links_removed = _links_only_in(old, new)
+    diff.records = [_without_unpublished_words(change, new) for change in diff.records]
     return diff
+
+
+def _without_unpublished_words(change: RecordChange, new: Published) -> RecordChange:
+    """`change` with every quote of OLD's that NEW does not publish made null: in the removed
+    record, the old values of its fields and accounts, and the old side of its spans."""
+
+    def fields(changes: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
+        return tuple(
+            dataclasses.replace(c, old=_withhold(c.old, new), removed=_withhold(c.removed, new)) for c in changes
+        )
+
+    return dataclasses.replace(
+        change,
+        record=_withhold(change.record, new) if change.change == "removed" else change.record,
+        fields=fields(change.fields),
+        accounts=tuple(dataclasses.replace(a, fields=fields(a.fields)) for a in change.accounts),
+        evidence=tuple(dataclasses.replace(s, old=_withhold(s.old, new)) for s in change.evidence),
+    )
+
+
+def _withhold(value: Any, new: Published) -> Any:
+    """`value` (of OLD) with the quote of every span in it made null where NEW publishes neither
+    those words nor its source's whole text. A value's depth is bounded (`_unfit`)."""
+    if isinstance(value, list | tuple):
+        return type(value)(_withhold(v, new) for v in value)
+    if not isinstance(value, dict):
+        return value
+    quote = value.get("quote")
+    if isinstance(quote, str) and quote not in new.quotes and value.get("source") not in new.included:
+        value = {**value, "quote": None}
+    return {k: _withhold(v, new) for k, v in value.items()}
 
 
 def _gone_records(old: Published, new: Published, compare_accounts: bool) -> tuple[list[RecordChange], set[str]]:
@@ -482,10 +541,13 @@ def _members(items: list) -> dict[str, Any]:
     return {json.dumps(item, sort_keys=True, ensure_ascii=False): item for item in items}
 
 
+SPAN_KEYS = ("id", "source", "start", "end", "quote", "length", "sha256")
+
+
 def _span(span: Any) -> dict:
     if not isinstance(span, dict):
-        return {"id": None, "source": None, "start": None, "end": None, "quote": span}
-    return {k: span.get(k) for k in ("id", "source", "start", "end", "quote")}
+        return {**dict.fromkeys(SPAN_KEYS), "quote": span}
+    return {k: span.get(k) for k in SPAN_KEYS}
 
 
 def _span_key(span: dict) -> tuple:
@@ -496,9 +558,19 @@ def _num(value: Any) -> float:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
 
 
+def _words(span: dict) -> tuple:
+    """What a span says: its words where published, else their fingerprint."""
+    return ("quote", span["quote"]) if isinstance(span["quote"], str) else ("sha256", span["sha256"])
+
+
+def _same_place(a: dict, b: dict) -> bool:
+    return (a["source"], a["start"], a["end"]) == (b["source"], b["start"], b["end"])
+
+
 def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
     """A record's spans, compared by source, offsets and words (not by id): the same words at new
-    offsets have moved; new words over overlapping offsets of the same source are requoted."""
+    offsets have moved; words no longer (or now) published at the same offsets are withheld (or
+    published); new words over overlapping offsets of the same source are requoted."""
     olds = sorted({_span_key(s): s for s in map(_span, old or [])}.items())
     news = sorted({_span_key(s): s for s in map(_span, new or [])}.items())
     same = {k for k, _ in olds} & {k for k, _ in news}
@@ -506,7 +578,9 @@ def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
     came = [s for k, s in news if k not in same]
     out = []
     for change, pairs in (
-        ("moved", lambda a, b: (a["source"], a["quote"]) == (b["source"], b["quote"])),
+        ("moved", lambda a, b: a["source"] == b["source"] and _words(a) == _words(b)),
+        ("withheld", lambda a, b: _same_place(a, b) and isinstance(a["quote"], str) and b["quote"] is None),
+        ("published", lambda a, b: _same_place(a, b) and a["quote"] is None and isinstance(b["quote"], str)),
         ("requoted", _overlap),
     ):
         for a in list(gone):
@@ -516,7 +590,7 @@ def evidence_changes(old: Any, new: Any) -> tuple[SpanChange, ...]:
                 came.remove(b)
                 out.append(SpanChange(change, a, b))
     out += [SpanChange("removed", s, None) for s in gone] + [SpanChange("added", None, s) for s in came]
-    order = {"removed": 0, "moved": 1, "requoted": 2, "added": 3}
+    order = {"removed": 0, "moved": 1, "withheld": 2, "published": 3, "requoted": 4, "added": 5}
     return tuple(sorted(out, key=lambda c: (_span_key(c.old or c.span), order[c.change])))
 
 
@@ -608,36 +682,32 @@ def _field_lines(change: FieldChange, prefix: Sequence[tuple[str, bool]] = ()) -
     return [[*name, (_value(change.old), True), (" → ", False), (_value(change.new), True)]]
 
 
+def _span_words(span: dict) -> str:
+    """A span's quote, or, where its words are not published (by NEW: see `_withhold`), its length
+    and fingerprint, as the review site shows them."""
+    if isinstance(span["quote"], str):
+        return _value(span["quote"])
+    length = span["length"] if _is_int(span["length"]) else _num(span["end"]) - _num(span["start"])
+    said = f"[words withheld: {_value(length)} characters"
+    if isinstance(span["sha256"], str):
+        said += f", sha256 {_value(span['sha256'][:12])[1:-1]}…"
+    return said + "]"
+
+
 def _span_line(change: SpanChange) -> Line:
-    if change.change == "moved":
-        old, new = change.pair
+    if change.change in ("added", "removed", "withheld", "published"):  # one place: said once, as NEW has it
+        span = change.span
         return [
-            ("evidence moved: ", False),
-            (_span_text(old), True),
-            (" → ", False),
-            (_span_text(new), True),
+            (f"evidence {change.change}: ", False),
+            (_span_text(span), True),
             (" ", False),
-            (_value(new["quote"]), True),
+            (_span_words(span), True),
         ]
-    if change.change == "requoted":
-        old, new = change.pair
-        return [
-            ("evidence requoted: ", False),
-            (_span_text(old), True),
-            (" ", False),
-            (_value(old["quote"]), True),
-            (" → ", False),
-            (_span_text(new), True),
-            (" ", False),
-            (_value(new["quote"]), True),
-        ]
-    span = change.span
-    return [
-        (f"evidence {change.change}: ", False),
-        (_span_text(span), True),
-        (" ", False),
-        (_value(span["quote"]), True),
-    ]
+    old, new = change.pair
+    line: Line = [(f"evidence {change.change}: ", False), (_span_text(old), True)]
+    if change.change != "moved":  # a moved span's words are the same on both sides: said once
+        line += [(" ", False), (_span_words(old), True)]
+    return [*line, (" → ", False), (_span_text(new), True), (" ", False), (_span_words(new), True)]
 
 
 def _detail_lines(change: RecordChange) -> list[Line]:
