@@ -646,10 +646,11 @@ def _complete_source_record(source_record: dict, text: str) -> None:
     source_record["sha256"] = hashlib.sha256(raw).hexdigest()
     source_record["length"] = len(text)
     source_record["normalized_sha256"] = hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
-    if source_record["publisher"] is None:
-        del source_record["publisher"]
-    if source_record["url"] is None:
-        del source_record["url"]
+    # Where a reader finds it, said even where unknown (docs/rights.md); the first line `date ...`
+    # stands for an archive's: marked as such, as the source's date comes from it.
+    source_record["publisher"] = source_record["publisher"] or "unknown"
+    source_record["url"] = source_record["url"] or "unknown"
+    source_record["archive_prefix"] = len(text.split("\n", 1)[0]) + 1
 
 
 class _Source:
@@ -711,9 +712,12 @@ class _Source:
             "id": sid,
             "title": title,
             "published": iso(published),
+            "published_from": "archive",
             "language": "en",
             "publisher": f"{namer.word(2)} News Agency" if rng.random() < 0.5 else None,
             "url": f"https://news.example.org/{published.year}/{sid}" if rng.random() < 0.5 else None,
+            "retrieved": "unknown",
+            "extent": "whole",
             # generated words, the project's own: shipped like any included text
             "text": "included",
             "licence": "CC0-1.0",

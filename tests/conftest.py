@@ -76,13 +76,19 @@ def included_source(name: str, text: str) -> dict:
         "id": name,
         "title": first.split(" ", 3)[3],
         "published": text.split(" ")[2],
+        "published_from": "archive",
         "language": "en",
+        "publisher": "unknown",
+        "url": f"https://example.org/{name}",
+        "retrieved": "unknown",
+        "extent": "whole",
         "text": "included",
         "licence": "CC0-1.0",
         "path": f"seeds/{name}.txt",
         "sha256": hashlib.sha256(text.encode()).hexdigest(),
         "length": len(text),
         "normalized_sha256": hashlib.sha256(" ".join(text.split()).encode()).hexdigest(),
+        "archive_prefix": len(first) + 1,
         "evidence": [{"source": name, "quote": first.strip()}],
     }
 
@@ -158,3 +164,19 @@ def real_package(tmp_path) -> Path:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
     return dest
+
+
+def withheld_spans() -> dict[str, int]:
+    """How many spans each withheld source of the real package has: what a check without the
+    texts leaves unverified, by source id (read from the published tables, so that adding a
+    source changes no test)."""
+    import csv
+
+    with (ROOT / "data" / "sources.csv").open(encoding="utf-8", newline="") as f:
+        withheld = {r["id"] for r in csv.DictReader(f) if r["text"] == "withheld"}
+    counts: dict[str, int] = {}
+    with (ROOT / "data" / "spans.csv").open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["source"] in withheld:
+                counts[row["source"]] = counts.get(row["source"], 0) + 1
+    return counts

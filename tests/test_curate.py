@@ -20,8 +20,16 @@ PAGE = "Ruritania opens a border post\n\nRuritania opened a border post, Ruritan
 TITLE = "Ruritania opens a border post"
 
 
+PAGE_URL = "https://example.org/page"
+
+
 def _add(pkg: Path, document: Path, *options: str):
-    return invoke("add-source", str(document), "--package", str(pkg), *options)
+    """add-source as a curator runs it: with the page's URL (a withheld text needs one), and for a
+    page without the first line `date ...` that its text states the date, unless the test says."""
+    extra = [] if "--url" in options else ["--url", PAGE_URL]
+    if "--published" in options and "--published-from" not in options:
+        extra += ["--published-from", "text"]
+    return invoke("add-source", str(document), "--package", str(pkg), *options, *extra)
 
 
 def _included(pkg: Path, document: Path, *options: str):
@@ -279,9 +287,12 @@ def test_add_source_takes_title_and_date_from_the_options_for_a_page_without_fir
         "id": "ruritania-opens-a-border-post-2024-04-01",
         "title": TITLE,
         "published": "2024-04-01",
+        "published_from": "text",
         "language": "en",
         "publisher": "Ruritanian Wire",
         "url": "https://example.org/post",
+        "retrieved": "unknown",
+        "extent": "unknown",
         "text": "included",
         "licence": "CC0-1.0",
         "path": f"seeds/{seed.name}",
@@ -297,7 +308,12 @@ def test_add_source_takes_title_and_date_from_the_options_for_a_page_without_fir
 def test_a_withheld_page_that_never_states_its_title_quotes_nothing(base_package, tmp_path):
     page = "Date: 2024-04-01\n\nThe post opened at dawn.\n"  # starts like a first line; the options say it is not
     document = _write(tmp_path / "page.txt", page)
-    result = _add(base_package, document, "--id", "dawn-post", "--title", "A post at dawn", "--published", "2024-04-01")
+    result = _add(
+        base_package,
+        document,
+        *("--id", "dawn-post", "--title", "A post at dawn", "--published", "2024-04-01"),
+        *("--url", "https://example.org/2024/04/01/dawn-post", "--published-from", "url"),
+    )
     assert result.returncode == 0, result.stderr
     sha = hashlib.sha256(page.encode()).hexdigest()
     assert result.stdout == (
@@ -335,7 +351,7 @@ def test_remove_source_of_an_uncited_source_retires_what_it_published(base_packa
     dry = invoke("remove-source", "border-post", "--package", str(base_package), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == (
-        "would remove source `border-post`: data/curated/sources.yaml lines 29-44\n"
+        "would remove source `border-post`: data/curated/sources.yaml lines 40-58\n"
         f"would delete seeds/{seed.name}\n"
         "would retire border-post (sources, withdrawn) in data/curated/retired-ids.yaml\n"
         "would retire border-post@0-29 (spans, withdrawn) in data/curated/retired-ids.yaml\n"
@@ -481,6 +497,7 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
         "2024-04-03",
         "--language",
         "en",
+        *("--url", "https://example.org/2024/04/03/border-post-opens"),
         env=env,
     )
     assert added.returncode == 0, added.stderr
@@ -503,7 +520,7 @@ def test_a_new_curator_adds_a_source_and_its_records_and_every_valid_step_is_gre
     (pkg / "data/curated/events").mkdir(exist_ok=True)
     (pkg / "data/curated/events/holm-wire.yaml").write_text(
         "- id: border-post-opened\n  type: cooperation\n  status: occurred\n"
-        "  summary: Ruritania and Freedonia opened a joint border post.\n"
+        "  summary: Ruritania and Freedonia now run a border post together.\n"
         '  date: {earliest: "2024-04-02", latest: "2024-04-02", precision: day}\n  participants:\n'
         "    - {actor: ruritania, role: initiator}\n    - {actor: freedonia, role: participant}\n"
         "    - {actor: lena-holm, role: speaker}\n  evidence:\n    - source: holm-wire\n"

@@ -225,7 +225,16 @@ def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     doc = tmp_path / "gamma.txt"
     doc.write_bytes("date 2024-04-02 Ruritania: police “trainers” arrive\n\nThe trainers arrived.".encode())
     result = invoke(
-        "add-source", str(doc), "--package", str(base_package), "--text", "included", "--licence", "CC-BY-4.0"
+        "add-source",
+        str(doc),
+        "--package",
+        str(base_package),
+        "--text",
+        "included",
+        "--licence",
+        "CC-BY-4.0",
+        "--attribution",
+        "“Trainers arrive”, Ruritanian Wire, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), unchanged",
     )
     assert result.returncode == 0, result.stderr
     seed = next(p for p in (base_package / "seeds").glob("002_*.txt"))
@@ -236,7 +245,7 @@ def test_add_source_copies_the_document_and_records_it(base_package, tmp_path):
     sources = (base_package / "data" / "sources.csv").read_text(encoding="utf-8")
     assert "ruritania-police-trainers-arrive-2024-04-02" in sources
     before = snapshot(base_package)
-    again = invoke("add-source", str(doc), "--package", str(base_package))
+    again = invoke("add-source", str(doc), "--package", str(base_package), "--url", "https://example.org/g")
     assert again.returncode == 1
     assert "source `ruritania-police-trainers-arrive-2024-04-02` has the same bytes" in again.stderr
     assert snapshot(base_package) == before
@@ -246,7 +255,7 @@ def test_add_source_refuses_a_document_without_its_date_line(base_package, tmp_p
     doc = tmp_path / "bad.txt"
     doc.write_text("No header here\n", encoding="utf-8")
     before = snapshot(base_package)
-    result = invoke("add-source", str(doc), "--package", str(base_package))
+    result = invoke("add-source", str(doc), "--package", str(base_package), "--url", "https://example.org/bad")
     assert (
         result.returncode == 1
         and "has no first line `date YYYY-MM-DD TITLE`; give --title and --published" in result.stderr

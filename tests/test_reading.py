@@ -65,7 +65,7 @@ def test_check_names_a_source_path_outside_the_package_without_reading_it(base_p
     assert result.returncode == 1
     problem, unlisted = json.loads(result.stdout)["errors"]  # seeds/alpha.txt is now no source's text
     assert (unlisted["code"], unlisted["file"]) == ("source-unlisted", "seeds/alpha.txt")
-    assert (problem["code"], problem["file"], problem["line"]) == ("source-path", "data/curated/sources.yaml", 5)
+    assert (problem["code"], problem["file"], problem["line"]) == ("source-path", "data/curated/sources.yaml", 10)
     assert problem["message"] == f"`{decoy}` is not a file directly in seeds/"
     assert_untouched(decoy, result)
 
@@ -165,9 +165,12 @@ def test_add_source_emits_its_record_after_the_curators_text(base_package, tmp_p
         "id": "gamma",
         "title": title,
         "published": "2024-04-01",
+        "published_from": "archive",
         "language": "en",
         "publisher": 'The "Daily": no\n  url: x',
         "url": "https://example.org/g?a=1&b=#x",
+        "retrieved": "unknown",
+        "extent": "unknown",
         "text": "included",
         "licence": "CC0-1.0",
         "path": f"seeds/{seed.name}",
@@ -176,6 +179,7 @@ def test_add_source_emits_its_record_after_the_curators_text(base_package, tmp_p
         "normalized_sha256": hashlib.sha256(
             " ".join(document.read_text(encoding="utf-8").split()).encode()
         ).hexdigest(),
+        "archive_prefix": len(f" date 2024-04-01 {title}") + 1,
         "evidence": [{"source": "gamma", "quote": f"date 2024-04-01 {title}"}],
     }
 
@@ -206,9 +210,12 @@ def _add_seed(pkg: Path, text: str, quote: str) -> None:
     (pkg / "seeds/gamma.txt").write_bytes(raw)
     with (pkg / "data/curated/sources.yaml").open("a", encoding="utf-8") as f:
         f.write(
-            f'- id: gamma\n  title: Gamma\n  published: "2024-04-01"\n  language: es\n'
+            f'- id: gamma\n  title: Gamma\n  published: "2024-04-01"\n  published_from: url\n  language: es\n'
+            "  publisher: unknown\n  url: https://example.org/2024/04/01/gamma\n  retrieved: unknown\n"
+            "  extent: whole\n"
             f"  path: seeds/gamma.txt\n  sha256: {hashlib.sha256(raw).hexdigest()}\n"
-            f"  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n"
+            + (f"  archive_prefix: {len(text.split(chr(10))[0]) + 1}\n" if text.lstrip().startswith("date ") else "")
+            + f"  evidence:\n    - source: gamma\n      quote: date 2024-04-01 Gamma\n"
             f"  text: included\n  licence: CC0-1.0\n  length: {len(text)}\n"
             f"  normalized_sha256: {hashlib.sha256(' '.join(text.split()).encode()).hexdigest()}\n"
         )

@@ -27,12 +27,13 @@ GAMMA = (
 # Words of the withheld text that no published quote holds: found in no artefact.
 SECRET = "Smugglers had moved cargo across the dark river for years"
 GAMMA_SHA = hashlib.sha256(GAMMA.encode("utf-8")).hexdigest()
+GAMMA_URL = "https://example.org/gamma"  # a withheld text needs one: where its words are read
 
 EVENTS = """\
 - id: patrol-accord-signed
   type: cooperation
   status: occurred
-  summary: Freedonia and Ruritania signed a river patrol accord.
+  summary: Freedonia and Ruritania agreed to patrol the river together.
   date: {earliest: null, latest: "2024-04-02", precision: open}
   participants:
     - {actor: freedonia, role: participant}
@@ -72,7 +73,7 @@ def rights_package(tmp_path_factory, built_base) -> dict[str, Path]:
     pkg = copy_package(built_base, home / "pkg")
     document = home / "gamma.txt"
     document.write_text(GAMMA, encoding="utf-8")
-    added = invoke("add-source", str(document), "--package", str(pkg), "--id", "gamma")
+    added = invoke("add-source", str(document), "--package", str(pkg), "--id", "gamma", "--url", GAMMA_URL)
     assert added.returncode == 0, added.stderr
     assert "no --text given: the text is withheld" in added.stdout
     assert (pkg / "texts" / f"{GAMMA_SHA}.txt").read_text(encoding="utf-8") == GAMMA
@@ -223,7 +224,7 @@ def test_published_quotes_over_the_budget_fail_with_a_clear_message(pkg):
     assert code == 1
     [problem] = [p for p in report["errors"] if p["code"] == "quote-budget"]
     assert problem["file"] == "data/curated/sources.yaml" and problem["path"] == "$[2].text"
-    assert "cover 124 of its 410 code points (30%); the budget is 10% (41)" in problem["message"]
+    assert "covers 124 of its 410 code points (30%); the budget is 10% (41)" in problem["message"]
     assert "data/curated/events/gamma.yaml:" in problem["hint"]
 
 
@@ -279,7 +280,7 @@ def test_add_source_refuses_a_copy_added_twice_and_an_included_text_without_lice
     again = tmp_path / "again.txt"
     again.write_text(GAMMA.replace("\n", "\r\n") + "\n\n", encoding="utf-8")
     before = snapshot(pkg)
-    result = invoke("add-source", str(again), "--package", str(pkg), "--id", "gamma-again")
+    result = invoke("add-source", str(again), "--package", str(pkg), "--id", "gamma-again", "--url", GAMMA_URL)
     assert result.returncode == 1
     assert "source `gamma` has the same text once whitespace is normalized; nothing was changed" in result.stderr
     other = tmp_path / "other.txt"

@@ -40,6 +40,9 @@ def document(tmp_path) -> Path:
     return path
 
 
+URL = ("--url", "https://example.org/2024/04/03/border-post")  # a withheld text needs one
+
+
 def _untracked(repo: Path) -> list[str]:
     return _git(repo, "status", "--porcelain", "--untracked-files=all").splitlines()
 
@@ -48,7 +51,7 @@ def test_add_source_refuses_a_texts_folder_git_would_take_up(checkout, document)
     """0.2.0 wrote the text into data/curated/ and said it stayed "outside git"."""
     before = snapshot(checkout)
     for args, env in ((("--texts", "data/curated"), None), ((), {"SECCOOP_TEXTS": "data/curated"})):
-        result = invoke("add-source", str(document), "--package", str(checkout), *args, env=env, cwd=checkout)
+        result = invoke("add-source", str(document), "--package", str(checkout), *URL, *args, env=env, cwd=checkout)
         assert result.returncode == 2, result.stdout + result.stderr
         assert (
             "Error: the texts folder data/curated lies inside the git checkout "
@@ -60,7 +63,7 @@ def test_add_source_refuses_a_texts_folder_git_would_take_up(checkout, document)
 
 
 def test_add_source_into_the_ignored_default_says_git_ignores_it(checkout, document):
-    result = invoke("add-source", str(document), "--package", str(checkout))
+    result = invoke("add-source", str(document), "--package", str(checkout), *URL)
     assert result.returncode == 0, result.stderr
     assert f"it stays in texts/{SHA}.txt (git ignores it; docs/rights.md)" in result.stdout
     assert (checkout / "texts" / f"{SHA}.txt").read_text(encoding="utf-8") == WIRE
@@ -70,7 +73,7 @@ def test_add_source_into_the_ignored_default_says_git_ignores_it(checkout, docum
 def test_a_folder_outside_the_checkout_is_fine_and_said_to_be(checkout, document, tmp_path):
     elsewhere = tmp_path / "my-texts"
     result = invoke(
-        "add-source", str(document), "--package", str(checkout), "--texts", str(elsewhere), "--text", "withheld"
+        "add-source", str(document), "--package", str(checkout), *URL, "--texts", str(elsewhere), "--text", "withheld"
     )
     assert result.returncode == 0, result.stderr
     assert (
@@ -83,7 +86,7 @@ def test_a_folder_outside_the_checkout_is_fine_and_said_to_be(checkout, document
 def test_a_package_no_git_checkout_holds_takes_a_folder_inside_it(base_package, document):
     """A downloaded release folder: there is no git to leak into."""
     result = invoke(
-        "add-source", str(document), "--package", str(base_package), "--texts", str(base_package / "my-texts")
+        "add-source", str(document), "--package", str(base_package), *URL, "--texts", str(base_package / "my-texts")
     )
     assert result.returncode == 0, result.stderr
     assert "(no git checkout holds the package; docs/rights.md)" in result.stdout

@@ -493,6 +493,78 @@ def verify(source_id, copy, package):
     sys.exit(EXIT_INVALID if missing else 0)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, dir_okay=True, file_okay=True))
+@click.option(
+    "--package",
+    "package",
+    default=None,
+    type=click.Path(),
+    help="The package whose published tables say which words are published (default: nearest).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Report format. Default: github when GITHUB_ACTIONS=true, else text.",
+)
+@_texts_option
+@_exit_statuses
+def leaks(paths, package, fmt, texts):
+    """Search files, folders and archives for withheld words (docs/rights.md): the words of an
+    unpublished span of four words or more, or eight words in a row of any text in the texts
+    folder that no published quote holds, compared as words (case, punctuation, line breaks and
+    comment marks aside). Each PATH is a file, a folder (every file under it) or an archive
+    (.zip, .whl, .tar.gz, .tgz: read in memory, a member named as ARCHIVE!MEMBER); SQLite and
+    Parquet files are read cell by cell. Default: the package's files as git sees them (tracked,
+    and untracked that git does not ignore), never the texts folder.
+
+    A leak is named by file, line and column and by its span or text, never by its words. Exit 0
+    when none is found, 1 for a leak or a file that could not be searched, 2 for a wrong command
+    line or a texts folder with no text (nothing to search for).
+    """
+    from seccoop.checks.leaks import load_patterns, search_package, search_paths
+    from seccoop.model.package import NoPackage, Package, find_package
+    from seccoop.model.report import Report, render_report
+
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    _texts_checked(package, texts)
+    try:
+        found = find_package(package)
+    except NoPackage as exc:
+        raise _refused(exc) from None
+    pkg = Package(found.root, Path(texts) if texts else None)
+    patterns = load_patterns(pkg)
+    for said in patterns.skipped:
+        click.echo(f"seccoop: not searched for: {shown(said)}", err=True)
+    if not patterns.texts:
+        folder = pkg.rel(patterns.folder) if patterns.folder else "the texts folder"
+        raise click.UsageError(
+            f"no text in {shown(folder)}: there is nothing to search for; name the folder of texts with --texts "
+            "or SECCOOP_TEXTS (docs/rights.md)"
+        )
+    search = search_paths(paths, patterns) if paths else search_package(pkg, patterns)
+    # Files are named as given (from the current folder), or from the package root.
+    report = Report("." if paths else str(pkg.root), search.problems)
+    out = render_report(report, fmt)
+    if fmt != "json":  # the check's last line says `valid`; this one says what was searched for what
+        leaked = {p.file for p in report.errors}
+        spans = sum(len(v) for v in patterns.spans.values())
+        what = (
+            f"{search.files} file(s) searched for the words of {patterns.texts} text(s) and {spans} unpublished span(s)"
+        )
+        said = (
+            f"{len(report.errors)} problem(s) in {len(leaked)} of {what}"
+            if report.errors
+            else f"no withheld words in {what}"
+        )
+        out = out[: out.rstrip("\n").rfind("\n") + 1] + said + "\n"
+    click.echo(out, nl=False)
+    sys.exit(report.exit_code)
+
+
 @main.command("add-source")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False))
 @click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
@@ -511,8 +583,33 @@ def verify(source_id, copy, package):
     "`date YYYY-MM-DD TITLE` (where it has one, it must agree).",
 )
 @click.option("--language", default="en", show_default=True, help="BCP 47 language tag of the text (en, es, pt-BR).")
-@click.option("--publisher", default=None, help="Who published it, where known.")
-@click.option("--url", default=None, help="Where it was published (http:// or https://), where known.")
+@click.option(
+    "--published-from",
+    type=click.Choice(["text", "archive", "url", "none"]),
+    default=None,
+    help="What gives the publication date: text (its words, quoted as its evidence), archive (the first line "
+    "an archive added), url (its address holds it) or none (nothing does: the date is left open). Default: "
+    "archive where the document has the first line, url where the URL holds --published; else required.",
+)
+@click.option("--publisher", default=None, help="Who published it, as its page names it (default: unknown).")
+@click.option(
+    "--url",
+    default=None,
+    help="The page where a reader finds it (http:// or https://), or `unknown` where it is not known; "
+    "required for a withheld text, whose words only that page shows.",
+)
+@click.option("--archived-url", default=None, help="An archived copy of the page (a web archive's address), if any.")
+@click.option(
+    "--retrieved", default="unknown", show_default=True, help="The date the text was taken (YYYY-MM-DD), or unknown."
+)
+@click.option(
+    "--extent",
+    type=click.Choice(["whole", "excerpt", "unknown"]),
+    default="unknown",
+    show_default=True,
+    help="Whether the text is the whole document or an excerpt of it.",
+)
+@click.option("--extent-note", default=None, help="Which part an excerpt is (the first 2,000 bytes of the page).")
 @click.option(
     "--text",
     "text_rights",
@@ -528,9 +625,33 @@ def verify(source_id, copy, package):
     help="The rights statement as known: an SPDX id (CC-BY-4.0), a licence's name or URL, "
     "`all rights reserved`, or unknown. --text included needs a known licence.",
 )
+@click.option(
+    "--attribution",
+    default=None,
+    help="The credit the licence asks for (CC BY: authors, title, licence and its link, changes), shipped with "
+    "an included text.",
+)
 @_texts_option
 @_exit_statuses
-def add_source(document, package, source_id, title, published, language, publisher, url, text_rights, licence, texts):
+def add_source(
+    document,
+    package,
+    source_id,
+    title,
+    published,
+    language,
+    published_from,
+    publisher,
+    url,
+    archived_url,
+    retrieved,
+    extent,
+    extent_note,
+    text_rights,
+    licence,
+    attribution,
+    texts,
+):
     """Add a source DOCUMENT: copy it byte for byte into the package and record it in
     data/curated/sources.yaml (title and date from its first line `date YYYY-MM-DD TITLE`, or from
     --title and --published where it has none; rights, sha256, length, and what it quotes of itself
@@ -541,7 +662,7 @@ def add_source(document, package, source_id, title, published, language, publish
     cannot be added as it is (a byte-order mark, no title and date, a copy of a source already
     there) exits 1. Nothing is written unless all is well.
     """
-    from seccoop.curator.curate import AddSourceRefused, BadOption
+    from seccoop.curator.curate import AddSourceRefused, BadOption, Findable
     from seccoop.curator.curate import add_source as run_add
     from seccoop.model.package import NoPackage, Package, find_package
     from seccoop.model.rights import TextsExposed
@@ -561,6 +682,7 @@ def add_source(document, package, source_id, title, published, language, publish
             licence,
             title,
             published,
+            Findable(retrieved, extent, extent_note, archived_url, published_from, attribution),
         )
     except NoPackage as exc:
         raise _refused(exc) from None

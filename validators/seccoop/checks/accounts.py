@@ -18,6 +18,7 @@ from seccoop.checks.dates import DATE_FIELDS, date_problem, kind_problems
 from seccoop.checks.references import REFERENCES
 from seccoop.checks.registers import load_register
 from seccoop.model.memory import compact
+from seccoop.model.publication import by_source
 from seccoop.model.report import Problem
 
 # The record's own fields (the curator's coding): accounts that give one agree.
@@ -115,7 +116,7 @@ class Merged:
 def merge_accounts(dataset) -> list[Problem]:
     """Merge the checked accounts of every record into `dataset.merged`; apply and check the
     curator's resolutions and possibly-same links. Returns the problems found."""
-    published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
+    published = by_source(dataset.shaped["source"])
     resolutions, problems = _load_resolutions(dataset)
     groups: dict[str, dict[str, list]] = {kind: {} for kind in ACCOUNT_KINDS}
     for kind in ACCOUNT_KINDS:
@@ -132,7 +133,7 @@ def merge_accounts(dataset) -> list[Problem]:
         for id_, accounts in groups[kind].items():
             if written.get(id_, 0) != len(accounts) or id_ in dataset.withheld:
                 continue
-            accounts.sort(key=lambda a: (published[account_source(a)], account_source(a)))
+            accounts.sort(key=lambda a: (published[account_source(a)].order(), account_source(a)))
             settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
             record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known, dataset.successor)
             problems += found
@@ -546,10 +547,14 @@ def _allows(date: dict, resolved: dict) -> bool:
 
 
 def _status(kind: str, accounts: list, published: dict):
-    """The status as of the latest source; for an event, one that never goes back in time: no
-    source of a later date gives an earlier stage than a source of an earlier date."""
-    latest = published[account_source(accounts[-1])]
-    last = [(a, a.data["status"]) for a in accounts if published[account_source(a)] == latest]
+    """The status as of the latest sources: those no other source was certainly published after
+    (sources whose publication bounds overlap are simultaneous). For an event, one that never goes
+    back in time: no source published after another gives an earlier stage than it."""
+    last = [
+        (a, a.data["status"])
+        for a in accounts
+        if not any(published[account_source(a)].before(published[account_source(b)]) for b in accounts)
+    ]
     if len({v for _, v in last}) > 1:
         return None, last
     if kind == "event" and (back := _back_in_time(accounts, published)):
@@ -558,19 +563,20 @@ def _status(kind: str, accounts: list, published: dict):
 
 
 def _back_in_time(accounts: list, published: dict) -> list[tuple[Any, str]]:
-    """Where an event goes back in time: the account of an earlier date at the furthest stage so
-    far, and the first of a later date at an earlier stage; [] where it never does."""
-    furthest = None  # the account of an earlier date at the latest stage so far
-    for date in sorted({published[account_source(a)] for a in accounts}):
-        group = [a for a in accounts if published[account_source(a)] == date and a.data["status"] in _EVENT_ORDER]
-        if furthest is not None:
-            stage = _EVENT_ORDER[furthest.data["status"]]
-            back = [a for a in group if _EVENT_ORDER[a.data["status"]] < stage]
-            if back:
-                return [(furthest, furthest.data["status"]), (back[0], back[0].data["status"])]
-        for a in group:
-            if furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]:
+    """Where an event goes back in time: of the accounts published before the first one that
+    gives an earlier stage than one of them, the first at the furthest stage, and that one; []
+    where it never does."""
+    staged = [a for a in accounts if a.data["status"] in _EVENT_ORDER]
+    for later in staged:
+        when = published[account_source(later)]
+        furthest = None
+        for a in staged:
+            if published[account_source(a)].before(when) and (
+                furthest is None or _EVENT_ORDER[a.data["status"]] > _EVENT_ORDER[furthest.data["status"]]
+            ):
                 furthest = a
+        if furthest is not None and _EVENT_ORDER[later.data["status"]] < _EVENT_ORDER[furthest.data["status"]]:
+            return [(furthest, furthest.data["status"]), (later, later.data["status"])]
     return []
 
 

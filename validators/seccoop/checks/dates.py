@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 
 from seccoop.checks.records import Dataset
+from seccoop.model.publication import Published, by_source
 from seccoop.model.report import Problem
 
 
@@ -70,12 +71,12 @@ def _bounds_problems(record, name: str, date: dict) -> list[Problem]:
 def check_time(dataset: Dataset) -> list[Problem]:
     """Dates as bounds, and each account within what its own source could know when it was
     published (docs/accounts.md, "Dates per source")."""
-    published = {r.id: r.data["published"] for r in dataset.shaped["source"]}
+    published = by_source(dataset.shaped["source"])
     problems = []
     for kind in ("relation", "event", "commitment"):
         for record in dataset.records[kind]:
             source = record.data["evidence"][0]["source"]
-            cited = published[source]
+            when = published[source]
             for name in DATE_FIELDS:
                 date = record.data.get(name)
                 if date is None:
@@ -83,7 +84,7 @@ def check_time(dataset: Dataset) -> list[Problem]:
                 found = _bounds_problems(record, name, date)
                 problems += found
                 if not found:
-                    problems += _after_source(record, kind, name, date, source, cited)
+                    problems += _after_source(record, kind, name, date, source, when)
             start, end = record.data.get("start"), record.data.get("end")
             if start and end and start.get("earliest") and end.get("latest") and start["earliest"] > end["latest"]:
                 problems.append(
@@ -97,19 +98,22 @@ def check_time(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def _after_source(record, kind: str, name: str, date: dict, source: str, cited: str) -> list[Problem]:
+def _after_source(record, kind: str, name: str, date: dict, source: str, when: Published) -> list[Problem]:
     """What a source could not know when it was published: something done after it, a state that
-    began after it (it holds on the source's date), a plan already past."""
+    began after it (it holds on the source's date), a plan already past. A source dated by bounds
+    is held to what it certainly could not know: nothing after its latest day, no plan past
+    before its earliest."""
     earliest, latest = date.get("earliest"), date.get("latest")
+    cited, by = when.latest, str(when)
     status = record.data.get("status")
     if name == "end":
         return []  # a state may be set to end after its source (a curfew until a day to come)
     if name == "start":
-        if earliest and earliest > cited and status != "planned":  # a planned curfew may start later
+        if cited and earliest and earliest > cited and status != "planned":  # a planned curfew may start later
             return [
                 record.problem(
                     "time-after-source",
-                    f"{kind} is said to begin from {earliest}, after its source {source} was published ({cited}): "
+                    f"{kind} is said to begin from {earliest}, after its source {source} was published ({by}): "
                     "a source sees a state holding on its own date",
                     "start",
                     "earliest",
@@ -118,31 +122,31 @@ def _after_source(record, kind: str, name: str, date: dict, source: str, cited: 
         return []
     what = "made" if kind == "commitment" else status
     starts_by_source = kind != "event" or status in ("occurred", "ongoing")
-    if starts_by_source and earliest and earliest > cited:
+    if starts_by_source and cited and earliest and earliest > cited:
         return [
             record.problem(
                 "time-after-source",
-                f"{kind} {what} is dated from {earliest}, after its source {source} was published ({cited})",
+                f"{kind} {what} is dated from {earliest}, after its source {source} was published ({by})",
                 "date",
                 "earliest",
             )
         ]
-    if kind == "event" and status == "occurred" and latest and latest > cited:
+    if kind == "event" and status == "occurred" and cited and latest and latest > cited:
         return [
             record.problem(
                 "time-after-source",
                 f"event occurred is dated up to {latest}, after its source {source} "
-                f"was published ({cited}): what a source reports as done ended by then",
+                f"was published ({by}): what a source reports as done ended by then",
                 "date",
                 "latest",
                 hint=f"Set latest to {cited} at most, or make the status planned or ongoing.",
             )
         ]
-    if kind == "event" and status == "planned" and latest and latest < cited:
+    if kind == "event" and status == "planned" and when.earliest and latest and latest < when.earliest:
         return [
             record.problem(
                 "time-planned-in-past",
-                f"planned event ends by {latest}, before its source {source} was published ({cited})",
+                f"planned event ends by {latest}, before its source {source} was published ({by})",
                 "date",
                 "latest",
             )

@@ -77,6 +77,9 @@ def check_successors(dataset: Dataset) -> list[Problem]:
     publish(span_id(s) for r in dataset.records["source"] for s in r.data["evidence"])
     # A successor held back by its own error was reported there.
     publish(r.id for records in dataset.shaped.values() for r in records)
+    # A successor retired since (a span of 0.2.0 that replaced a positional id of 0.1.0) was
+    # published once, and its own entry says what replaced it: a chain a reader follows.
+    publish(entry.id for entry in dataset.retired)
     problems = []
     for entry in dataset.retired:
         replaced_by = entry.data.get("replaced_by")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 
+from seccoop.checks.dates import date_problem
 from seccoop.checks.header import read_header
 from seccoop.checks.records import Dataset, Record
 from seccoop.model import rights
 from seccoop.model.package import Package
+from seccoop.model.publication import published, url_dates
 from seccoop.model.report import Problem
 from seccoop.safety import paths
 
@@ -45,6 +47,7 @@ def check_sources(dataset: Dataset) -> list[Problem]:
     kept = []
     package = dataset.package
     for record in dataset.records["source"]:
+        problems += provenance_problems(record)
         problem = _rights_problem(record)
         if problem is not None:
             problems.append(problem)
@@ -75,6 +78,90 @@ def check_sources(dataset: Dataset) -> list[Problem]:
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
     return problems
+
+
+# Licences that ask whoever republishes the text to credit it (CC BY and its variants).
+_ATTRIBUTION = ("cc-by", "cc by")
+
+
+def provenance_problems(record: Record) -> list[Problem]:
+    """Where a reader finds the source and what dates it (docs/rights.md, "Sources a reader can
+    find"): the publication date as its evidence gives it, and the credit an included text's
+    licence asks for."""
+    data, problems = record.data, []
+    when, given = published(data), data["published"]
+    if isinstance(given, dict) and (fault := date_problem(given)):
+        problems.append(record.problem("source-date", fault, "published"))
+    came = data["published_from"]
+    if came == "url":
+        problems += _url_date(record, when)
+    elif came == "none" and (when.earliest or when.latest):
+        problems.append(
+            record.problem(
+                "source-date",
+                f"nothing dates the document (`published_from: none`), yet it is dated {when}",
+                "published",
+                hint="Give what dates it in `published_from` (text, archive or url), or leave both bounds open: "
+                "`published: {earliest: null, latest: null, precision: open}`.",
+            )
+        )
+    elif came in ("text", "archive") and not data.get("evidence"):
+        problems.append(
+            record.problem(
+                "source-date",
+                f"the date is said to come from the {'text' if came == 'text' else 'archive’s line'}, "
+                "but the source cites no evidence for it",
+                "published_from",
+                hint="Quote the words that date it in the source's `evidence`.",
+            )
+        )
+    if came == "archive" and not data.get("archive_prefix"):
+        problems.append(
+            record.problem(
+                "source-date",
+                "the date is said to come from a line the archive added, but `archive_prefix` marks none",
+                "published_from",
+                hint="Write `archive_prefix:` (the code points the archive added at the start of the text).",
+            )
+        )
+    licence = data["licence"].strip().lower()
+    if data["text"] == "included" and licence.startswith(_ATTRIBUTION) and not data.get("attribution"):
+        problems.append(
+            record.problem(
+                "source-rights",
+                f"the licence {data['licence']} asks for attribution, and the source gives none",
+                "licence",
+                hint="Write `attribution:` (authors or publisher, title, the licence and its link, and whether the "
+                "text was changed), as the licence asks; it ships with the text (docs/rights.md).",
+            )
+        )
+    return problems
+
+
+def _url_date(record: Record, when) -> list[Problem]:
+    """A date said to come from the URL is the URL's."""
+    data = record.data
+    found = url_dates(data["url"]) if data["url"] != "unknown" else []
+    if (when.earliest, when.latest) in found:
+        return []
+    if not found:
+        said = "the URL is unknown" if data["url"] == "unknown" else "the URL holds no date"
+        return [record.problem("source-date", f"the date is said to come from the URL, but {said}", "published_from")]
+    first = found[0]
+    value = (
+        f'"{first[0]}"'
+        if first[0] == first[1]
+        else f'{{earliest: "{first[0]}", latest: "{first[1]}", precision: range}}'
+    )
+    return [
+        record.problem(
+            "source-date",
+            f"the URL dates the document {first[0] if first[0] == first[1] else f'{first[0]} to {first[1]}'}, "
+            f"not {when}",
+            "published",
+            hint=f"Write `published: {value}`.",
+        )
+    ]
 
 
 def _rights_problem(record: Record) -> Problem | None:
@@ -162,17 +249,31 @@ def _recorded_text(record: Record, raw: bytes, shown: str) -> str | Problem:
 
 
 def _header_problems(record: Record, text: str) -> list[Problem]:
-    """The first line `date YYYY-MM-DD TITLE` is optional; where it is there, the record agrees
-    with it (docs/curating.md, section 1). Without it, title and date are the curator's."""
+    """The first line `date YYYY-MM-DD TITLE` is optional; where it is there, it is the archive's
+    (the page does not print it): `archive_prefix` marks it, the title agrees with it, and so does
+    the date where the date is taken from it (docs/curating.md, section 1)."""
     header = read_header(text)
     if header is None:
         return []
     problems = []
-    if header.date != record.data["published"]:
+    prefix = len(header.line) + (1 if len(text) > len(header.line) else 0)  # with its line end
+    if record.data.get("archive_prefix", 0) != prefix:
         problems.append(
             record.problem(
                 "source-header",
-                f"published `{record.data['published']}` but the document says `{header.date}`",
+                f"the first line `date {header.date} ...` is the archive's, not the publisher's, and "
+                f"`archive_prefix` does not mark it ({record.data.get('archive_prefix', 0)}, not {prefix})",
+                "archive_prefix" if "archive_prefix" in record.data else "id",
+                key="archive_prefix" in record.data,
+                hint=f"Write `archive_prefix: {prefix}`.",
+            )
+        )
+    day = published(record.data).day
+    if record.data["published_from"] == "archive" and header.date != day:
+        problems.append(
+            record.problem(
+                "source-header",
+                f"published `{day or published(record.data)}` but the archive's first line says `{header.date}`",
                 "published",
             )
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from seccoop.checks.accounts import span_id
+from seccoop.checks.budget import check_budget, copied_text
 from seccoop.checks.evidence import resolve, word_cut
 from seccoop.checks.records import Dataset
 from seccoop.model import rights
@@ -66,7 +67,36 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
     for first, count in unpinned.values():
         more = f"; {count - 1} more quote(s) of withheld texts in this file need theirs" if count > 1 else ""
         problems.append(dataclasses.replace(first, message=first.message + more))
-    return problems + check_budget(dataset)
+    return problems + archive_lines(dataset) + check_budget(dataset) + copied_text(dataset)
+
+
+def archive_lines(dataset: Dataset) -> list[Problem]:
+    """Words an archive added to a text (`archive_prefix`: its first line `date ...`) are never
+    cited as the publisher's: no record's span reaches into them. A source may cite them for its
+    own date, as the archive's (`published_from: archive`); one dated from its text cites words
+    beyond them."""
+    prefix = {r.id: r.data.get("archive_prefix") or 0 for r in dataset.records["source"]}
+    problems = []
+    for kind in KINDS:
+        for record in dataset.records[kind]:
+            own = kind == "source"
+            if own and record.data["published_from"] != "text":
+                continue
+            for i, span in enumerate(record.data["evidence"]):
+                if span["start"] < prefix.get(span["source"], 0):
+                    problems.append(
+                        record.problem(
+                            "evidence-archive-line",
+                            f"the span starts at {span['start']}, within the {prefix[span['source']]} code points the "
+                            f"archive added to {span['source']}: they are the archive's words, not the publisher's",
+                            "evidence",
+                            i,
+                            "start",
+                            hint="Cite the publisher's own words, after the archive's line"
+                            + (", or date the source from the archive (`published_from: archive`)." if own else "."),
+                        )
+                    )
+    return problems
 
 
 RELEASED_SPANS = "data/curated/released-spans.txt"
@@ -174,56 +204,3 @@ def _word_cut(dataset: Dataset, span) -> tuple[str, str] | None:
         f"the quote {sides} inside a word",
         f"The whole words run from {start} to {end}: pin the quote again over them.",
     )
-
-
-def check_budget(dataset: Dataset) -> list[Problem]:
-    """The quotation budget of each withheld text (docs/rights.md): each published quote at most
-    rights.MAX_QUOTE code points, all of them together at most rights.MAX_SHARE of the text. A
-    source's own first line (its date and title, published as metadata) does not count."""
-    problems, published = [], {}
-    for kind in KINDS[1:]:
-        for record in dataset.records[kind]:
-            for i, span in enumerate(record.data["evidence"]):
-                if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
-                    continue
-                if span["length"] > rights.MAX_QUOTE:
-                    problems.append(
-                        record.problem(
-                            "quote-budget",
-                            f"the quote is {span['length']} code points long; a published quote of a "
-                            f"withheld text is at most {rights.MAX_QUOTE}",
-                            "evidence",
-                            i,
-                            "quote",
-                            hint="Quote fewer words, or delete `quote:` once the span is pinned: its offsets and "
-                            "sha256 stay published and verifiable (docs/rights.md).",
-                        )
-                    )
-                published.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
-    for source in dataset.records["source"]:
-        spans = published.get(source.id)
-        if not spans:
-            continue
-        covered, reach = 0, 0
-        for start, end in sorted(spans):
-            covered += max(0, end - max(start, reach))
-            reach = max(reach, end)
-        allowed = int(rights.MAX_SHARE * source.data["length"])
-        if covered > allowed:
-            longest = sorted(spans.items(), key=lambda item: (item[0][0] - item[0][1], item[0]))[:3]
-            where = "; ".join(
-                f"{r.file.display}:{r.file.locate((r.index, 'evidence', i, 'quote'))[0]} ({end - start})"
-                for (start, end), (r, i) in longest
-            )
-            problems.append(
-                source.problem(
-                    "quote-budget",
-                    f"the published quotes of this withheld text cover {covered} of its "
-                    f"{source.data['length']} code points ({covered / source.data['length']:.0%}); the budget is "
-                    f"{rights.MAX_SHARE:.0%} ({allowed})",
-                    "text",
-                    hint=f"Choose which quotes to publish: delete `quote:` from others once pinned (their offsets and "
-                    f"sha256 stay published). The longest: {where}.",
-                )
-            )
-    return problems

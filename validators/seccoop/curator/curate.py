@@ -43,6 +43,7 @@ from seccoop.model.load import (
     load_file,
 )
 from seccoop.model.package import Package
+from seccoop.model.publication import url_dates
 from seccoop.model.schemas import Schemas
 from seccoop.safety import paths
 from seccoop.safety.write import WriteRefused, write_atomically
@@ -69,6 +70,11 @@ _OPTIONS = {
     "language": "--language",
     "publisher": "--publisher",
     "url": "--url",
+    "archived_url": "--archived-url",
+    "retrieved": "--retrieved",
+    "extent": "--extent",
+    "extent_note": "--extent-note",
+    "published_from": "--published-from",
     "text": "--text",
     "licence": "--licence",
 }
@@ -146,27 +152,8 @@ def check_options(
         raise BadOption(f"--language {language!r} is not a BCP 47 language tag (such as en, es or pt-BR){hint}")
     if publisher is not None and (fault := _text_fault(publisher, one_line=False)):
         raise BadOption(f"--publisher {publisher!r} {fault}")
-    if url is not None:
-        try:
-            parts = urlsplit(url)
-            host = parts.hostname
-        except ValueError:  # an unclosed [IPv6] bracket
-            parts, host = None, None
-        # The schema's pattern says which characters a URL holds (no quote, angle bracket,
-        # backslash or space: a value that could leave an HTML attribute or a Markdown link).
-        pattern = schemas.resolve("source", "url")["pattern"]
-        if (
-            parts is None
-            or parts.scheme not in ("http", "https")
-            or not host
-            or not url.isprintable()
-            or not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), url)
-        ):
-            raise BadOption(
-                f"--url {url!r} is not an http:// or https:// address with a host, or holds "
-                "characters a URL may not (spaces, quotes, angle brackets, backslashes: "
-                "percent-encode them)"
-            )
+    if url is not None and url != "unknown":
+        _check_url(schemas, "--url", url)
     if fault := _text_fault(licence, one_line=True):
         raise BadOption(f"--licence {licence!r} {fault}")
     if text_rights == "included" and licence.strip().lower() == "unknown":
@@ -184,7 +171,32 @@ def _check_record(schemas: Schemas, record: dict) -> None:
         raise AddSourceRefused(f"{where}: {error.message}")
 
 
-def _metadata(document: Path, text: str, title: str | None, published: str | None) -> tuple[str, str, Header | None]:
+def _check_url(schemas: Schemas, option: str, url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unclosed [IPv6] bracket
+        parts, host = None, None
+    # The schema's pattern says which characters a URL holds (no quote, angle bracket,
+    # backslash or space: a value that could leave an HTML attribute or a Markdown link).
+    pattern = schemas.resolve("source", "archived_url")["pattern"]
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host
+        or not url.isprintable()
+        or not re.fullmatch(pattern.removeprefix("^").removesuffix("$"), url)
+    ):
+        raise BadOption(
+            f"{option} {url!r} is not an http:// or https:// address with a host, or holds "
+            "characters a URL may not (spaces, quotes, angle brackets, backslashes: "
+            "percent-encode them)"
+        )
+
+
+def _metadata(
+    document: Path, text: str, title: str | None, published: str | None, undated: bool = False
+) -> tuple[str, str, Header | None]:
     """(title, published, header) from the document's first line and the options: the first line
     gives them where it is a header; options that disagree with it are refused; without one, the
     options give them."""
@@ -192,19 +204,20 @@ def _metadata(document: Path, text: str, title: str | None, published: str | Non
     if header is None:
         line = first_line(text)
         fault = header_fault(line)
-        if fault is not None and (title is None or published is None):
+        if fault is not None and (title is None or (published is None and not undated)):
             raise AddSourceRefused(
                 f"{document}: the first line reads {line!r}, which looks like the line `date YYYY-MM-DD TITLE` "
                 f"but is not one: {fault}. The document is kept byte for byte, so either add a copy whose first "
                 "line is right, or give --title and --published (the line is then the document's own text)"
             )
-        if title is None or published is None:
-            missing = [option for option, value in (("--title", title), ("--published", published)) if value is None]
+        if title is None or (published is None and not undated):
+            wanted = (("--title", title), ("--published", "undated" if undated else published))
+            missing = [option for option, value in wanted if value is None]
             raise AddSourceRefused(
                 f"{document}: has no first line `date YYYY-MM-DD TITLE`; give {' and '.join(missing)} "
                 "as the page states them"
             )
-        return title, published, None
+        return title, published or "", None
     if published is not None and published != header.date:
         raise AddSourceRefused(
             f"--published {published} disagrees with the document's first line, which gives "
@@ -234,6 +247,63 @@ def _evidence(source_id: str, text: str, header: Header | None, title: str, with
     return [span]
 
 
+EXTENTS = ("whole", "excerpt", "unknown")
+DATE_EVIDENCE = ("text", "archive", "url", "none")
+
+
+@dataclass(frozen=True)
+class Findable:
+    """Where a reader finds a source and what dates it, as the command line gives them
+    (docs/rights.md, "Sources a reader can find")."""
+
+    retrieved: str = "unknown"
+    extent: str = "unknown"
+    extent_note: str | None = None
+    archived_url: str | None = None
+    published_from: str | None = None  # None: the first line's, or the URL's, else refused
+    attribution: str | None = None  # the credit an included text's licence asks for
+
+    def check(self, schemas: Schemas, url: str | None, text_rights: str) -> None:
+        if text_rights == "withheld" and url is None:
+            raise BadOption(
+                "a withheld source needs --url: the page where a reader finds the words its spans fingerprint "
+                "(write --url unknown only where it is not known)"
+            )
+        if self.retrieved != "unknown" and not calendar_date(self.retrieved):
+            raise BadOption(f"--retrieved {self.retrieved!r} is not a date YYYY-MM-DD on the calendar, nor `unknown`")
+        if self.extent == "excerpt" and not self.extent_note:
+            raise BadOption("--extent excerpt needs --extent-note: which part of the document the text is")
+        if self.extent_note is not None and (fault := _text_fault(self.extent_note, one_line=True)):
+            raise BadOption(f"--extent-note {self.extent_note!r} {fault}")
+        if self.archived_url is not None:
+            _check_url(schemas, "--archived-url", self.archived_url)
+        if self.attribution is not None and (fault := _text_fault(self.attribution, one_line=True)):
+            raise BadOption(f"--attribution {self.attribution!r} {fault}")
+
+    def date_from(self, document: Path, header: Header | None, url: str | None, published: str) -> str:
+        """What gives the publication date: as the option says; else the first line where there
+        is one, the URL where it holds that date; else the curator must say."""
+        if self.published_from is not None:
+            return self.published_from
+        if header is not None:
+            return "archive"
+        if url and (published, published) in url_dates(url):
+            return "url"
+        raise AddSourceRefused(
+            f"{document}: say what gives its publication date: --published-from text (its words, quoted as its "
+            "evidence), url (its address holds it) or none (nothing does)"
+        )
+
+    def fields(self) -> dict:
+        """The fields after `url`, in the schema's order (`attribution` goes after the licence)."""
+        return {
+            **({"archived_url": self.archived_url} if self.archived_url else {}),
+            "retrieved": self.retrieved,
+            "extent": self.extent,
+            **({"extent_note": self.extent_note} if self.extent_note else {}),
+        }
+
+
 def add_source(
     package: Package,
     document: Path,
@@ -245,6 +315,7 @@ def add_source(
     licence: str = "unknown",
     title: str | None = None,
     published: str | None = None,
+    where: Findable | None = None,
 ) -> tuple[str, str, bool, str | None]:
     """Copy `document` byte for byte into the package and append its source record to
     data/curated/sources.yaml: title and date from its first line `date YYYY-MM-DD TITLE` or from
@@ -253,11 +324,16 @@ def add_source(
     NNN_<sha256[:16]>.txt; a withheld one to the texts folder as <sha256>.txt, and its evidence is
     pinned: only where git cannot take it up (rights.TextsExposed otherwise). Returns (source id,
     where the text was put, whether it has evidence, and for a withheld text where its folder
-    stands towards git)."""
+    stands towards git). `where` says where a reader finds it (docs/rights.md); a withheld
+    text needs its URL, or `unknown` said so."""
     schemas = Schemas(package.schema)
+    where = where or Findable()
     check_options(schemas, source_id, title, published, language, publisher, url, text_rights, licence)
+    where.check(schemas, url, text_rights)
     raw, text = _read_document(document)
-    title, published, header = _metadata(document, text, title and title.strip(), published)
+    undated = where.published_from == "none"
+    title, published, header = _metadata(document, text, title and title.strip(), published, undated)
+    came = where.date_from(document, header, url, published)
     digest = hashlib.sha256(raw).hexdigest()
     normalized = rights.normalized_sha256(text)
     known_sources = _recorded_sources(package)
@@ -270,27 +346,31 @@ def add_source(
     _refuse_taken_id(package, source_id, known_sources)
     if text_rights == "included":
         target = package.seeds / f"{len(seeds):03d}_{digest[:16]}.txt"
-        where = {"path": f"seeds/{target.name}"}
+        kept = {"path": f"seeds/{target.name}"}
         standing = None
     else:
         folder, _ = rights.texts_folder(package)
         target = folder / f"{digest}.txt"
-        where = {}
+        kept = {}
         standing = rights.texts_standing(package, target.name)  # before anything is written
     evidence = _evidence(source_id, text, header, title, withheld=text_rights == "withheld")
     record = {
         "id": source_id,
         "title": title,
-        "published": published,
+        "published": {"earliest": None, "latest": None, "precision": "open"} if undated else published,
+        "published_from": came,
         "language": language,
-        "publisher": publisher,
-        "url": url,
+        "publisher": publisher or "unknown",
+        "url": url or "unknown",
+        **where.fields(),
         "text": text_rights,
         "licence": licence,
-        **where,
+        **({"attribution": where.attribution} if where.attribution else {}),
+        **kept,
         "sha256": digest,
         "length": len(text),
         "normalized_sha256": normalized,
+        **({"archive_prefix": len(header.line) + (len(text) > len(header.line))} if header else {}),
         **({"evidence": evidence} if evidence else {}),
     }
     _check_record(schemas, record)

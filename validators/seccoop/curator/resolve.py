@@ -26,6 +26,7 @@ from seccoop.curator.identity import (
     verified_bytes,
 )
 from seccoop.curator.yamlwrite import append_records, emit_records
+from seccoop.model import publication
 from seccoop.model.package import Package
 from seccoop.model.schemas import Schemas
 
@@ -76,10 +77,14 @@ def resolve(package: Package, record: str, field: str, value: Any, reason: str) 
         if data.get(field) is not None:
             spans = data.get("evidence") or [{}]
             saw.append({"source": spans[0].get("source"), "value": data[field]})
-    published = {
-        data.get("id"): str(data.get("published")) for f in curated.files if f.kind == "source" for data in f.data
+    dated = {
+        data.get("id"): publication.published(data).order()
+        for f in curated.files
+        if f.kind == "source"
+        for data in f.data
+        if isinstance(data, dict) and data.get("published")
     }
-    saw.sort(key=lambda seen: (published.get(seen["source"], ""), str(seen["source"])))  # as the merge orders them
+    saw.sort(key=lambda seen: (dated.get(seen["source"], ("", "")), str(seen["source"])))  # as the merge orders them
     entry = {"record": record, "field": field, "value": value, "reason": reason.strip(), "saw": saw}
     validator = Schemas(package.schema).validators["resolution"]
     errors = list(validator.detailed.iter_errors(entry))

@@ -45,6 +45,7 @@ from typing import IO, Protocol
 from seccoop.exports.published import Published
 from seccoop.exports.request import Request
 from seccoop.model.package import KINDS, PLURAL
+from seccoop.model.publication import published as publication_of
 from seccoop.safety.write import Staging, WriteRefused
 
 MAX_DEPTH = 3  # segments covered by this many spans or more share the darkest shade
@@ -159,10 +160,13 @@ def _source(r: dict, names: dict[str, str]) -> tuple[str, str, Facts]:
         r["title"],
         "",
         [
-            ("published", r["published"]),
+            ("published", str(publication_of(r))),
             ("language", r["language"]),
             ("publisher", r.get("publisher")),
             ("url", r.get("url")),
+            ("archived copy", r.get("archived_url")),
+            ("retrieved", r.get("retrieved")),
+            ("extent", " — ".join(v for v in (r.get("extent"), r.get("extent_note")) if v) or None),
         ],
     )
 
@@ -367,7 +371,7 @@ def describe_accounts(
             AccountColumn(
                 account["source"],
                 source.get("title") or account["source"],
-                source.get("published") or "",
+                str(publication_of(source)) if source.get("published") else "",
                 tuple(by_span_id[i] for i in account.get("evidence") or [] if i in by_span_id),
             )
         )
@@ -630,7 +634,7 @@ def source_page(
         shown = render_text(text, spans)
     body = (
         f"<header>\n{render_source_nav(previous, following)}<h1>{esc(source['title'])}</h1>\n"
-        f'<p class="meta">{esc(source["id"])} · published {esc(source["published"])} · '
+        f'<p class="meta">{esc(source["id"])} · published {esc(str(publication_of(source)))} · '
         f"{counted(len(spans), 'evidence span')} of {counted(len(cited), 'record')}</p>\n"
         f'<p class="legend">Highlighted words are evidence; the darker, the more spans overlap there. '
         f"Select them (click, or Tab then Enter) to see the records they support.</p>\n</header>\n"
@@ -754,7 +758,21 @@ class SourceTextStore(Protocol):
     def get(self, source_id: str, /) -> str | None: ...
 
 
-SOURCE_FIELDS = ("id", "title", "published", "language", "text", "licence")  # what the site shows of a source
+SOURCE_FIELDS = (
+    "id",
+    "title",
+    "published",
+    "language",
+    "publisher",
+    "url",
+    "archived_url",
+    "retrieved",
+    "extent",
+    "extent_note",
+    "text",
+    "licence",
+    "attribution",
+)  # what the site shows of a source
 
 
 class RecordPages:

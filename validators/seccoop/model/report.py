@@ -353,8 +353,25 @@ CODES = _codes(
         "quote-budget",
         "evidence",
         "error",
-        "The published quotes of a withheld text exceed the quotation budget.",
-        "Publish fewer or shorter quotes: delete `quote:` from a pinned span (docs/rights.md, the budget).",
+        "What is published of a withheld text's words (quotes, and the words kept for honorifics, roles, places "
+        "and quantities) exceeds the quotation budget.",
+        "Publish fewer or shorter quotes (`seccoop locate --pin --publish POLICY` chooses by a stated priority), or "
+        "delete `quote:` from a pinned span (docs/rights.md, the budget).",
+    ),
+    (
+        "text-copied",
+        "evidence",
+        "error",
+        "A summary, action, note or reason written by the curators copies four or more words in a row of a "
+        "withheld text that the record cites.",
+        "Say it in the dataset's own words; names, roles and places the record already holds may stay.",
+    ),
+    (
+        "evidence-archive-line",
+        "evidence",
+        "error",
+        "A span cites words an archive added to the text (`archive_prefix`), as if they were the publisher's.",
+        "Cite the publisher's own words after the archive's line.",
     ),
     (
         "evidence-word-cut",
@@ -550,7 +567,26 @@ CODES = _codes(
         "error",
         "A source's title or date disagrees with its document's first line `date YYYY-MM-DD TITLE` "
         "(a line that is optional).",
-        "Copy the title and date from the line `date YYYY-MM-DD TITLE` of the document.",
+        "Copy the title and date from the line `date YYYY-MM-DD TITLE` of the document, and mark the line as the "
+        "archive's with `archive_prefix`.",
+    ),
+    (
+        "source-date",
+        "sources",
+        "error",
+        "A source's publication date is not what its evidence gives: the URL holds another date or none, bounds "
+        "that do not fit, or a date said to come from words the source does not cite.",
+        "Date the source as its evidence does (`published_from`): the hint gives the URL's date.",
+    ),
+    (
+        "text-leak",
+        "sources",
+        "error",
+        "A file of the package or an artefact holds the words of an unpublished span (four words or more) or eight "
+        "words in a row of a text in the texts folder that no published quote holds (searched with the texts at "
+        "hand; the message names the span or text, never its words).",
+        "Delete those words, or say it in your own words: a withheld text is cited by a span's id, offsets and "
+        "fingerprint, never by its words (docs/rights.md).",
     ),
     (
         "package-stale",

@@ -17,6 +17,7 @@ from typing import Any
 from seccoop.checks.records import Dataset
 from seccoop.model.load import load_file
 from seccoop.model.package import DESCRIPTOR, DOCUMENT, PLURAL, Package
+from seccoop.model.publication import published
 from seccoop.model.report import Problem
 from seccoop.published.tables import TABLES, codelist_resources, document_records
 from seccoop.safety.write import Output
@@ -174,8 +175,8 @@ def render(
         {
             "title": r.data["title"],
             **({"path": r.data["path"]} if r.data.get("path") else {}),
-            "version": r.data["published"],
-            **({"url": r.data["url"]} if r.data.get("url") else {}),
+            **({"version": day} if (day := published(r.data).day) else {}),
+            **({"url": r.data["url"]} if r.data.get("url") not in (None, "unknown") else {}),
         }
         for r in dataset.records["source"]
     ]

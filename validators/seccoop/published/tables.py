@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from seccoop.checks.accounts import RECORD_FIELDS, account_source, alias_key, quantity_id, span_id
 from seccoop.checks.records import Dataset
 from seccoop.model.package import KINDS, PLURAL
+from seccoop.model.publication import by_source, published
 from seccoop.model.rights import span_sha256
 from seccoop.model.schemas import Schemas
 
@@ -237,20 +238,73 @@ def _record_table(
 def _sources(ds):
     for r in ds.records["source"]:
         d = r.data
+        when = published(d)
         yield (
             d["id"],
             d["title"],
-            d["published"],
+            when.day,
             d["language"],
-            d.get("publisher"),
-            d.get("url"),
+            d["publisher"],
+            d["url"],
             d["text"],
             d["licence"],
             d.get("path"),
             d["sha256"],
             d["length"],
             d["normalized_sha256"],
+            when.earliest,
+            when.latest,
+            when.precision,
+            d["published_from"],
+            d["retrieved"],
+            d.get("archived_url"),
+            d["extent"],
+            d.get("extent_note"),
+            d.get("attribution"),
+            d.get("archive_prefix") or 0,
         )
+
+
+_DAY = {"type": ["string", "null"], "format": "date"}
+# The columns of `sources` that the source schema does not describe one to one: its publication
+# date, a day or bounds there, is a day (where known) and bounds here, as an event's date is.
+_SOURCE_PUBLISHED = (
+    Column(
+        "published",
+        None,
+        None,
+        "Publication date",
+        "The day the document was published, where its evidence gives the day (`published_from`); else "
+        "empty, and `published_earliest` and `published_latest` bound it.",
+        spec=_DAY,
+    ),
+    Column(
+        "published_earliest",
+        None,
+        None,
+        "Published at the earliest",
+        "The first day the document can have been published; empty where nothing bounds it.",
+        spec=_DAY,
+    ),
+    Column(
+        "published_latest",
+        None,
+        None,
+        "Published at the latest",
+        "The last day the document can have been published; empty where nothing bounds it. Two sources "
+        "whose bounds overlap count as simultaneous when their accounts merge (docs/accounts.md).",
+        spec=_DAY,
+    ),
+    Column(
+        "published_precision",
+        None,
+        None,
+        "Publication date precision",
+        "`day` where the day is known, `range` where both bounds are, else `open`.",
+        required=True,
+        spec={"type": "string", "codelist": "date-precisions.csv"},
+    ),
+)
 
 
 def _records(ds):
@@ -408,14 +462,16 @@ _MERGED_ONLY = {c.name for c in (*_EVENT_MERGED, *_RELATION_MERGED, *_ACTOR_MERG
 
 
 def _observed(ds, kind: str):
-    """When sources saw a state hold: the earliest and latest publication dates of its sources."""
-    published = {r.id: r.data["published"] for r in ds.records["source"]}
+    """When sources saw a state hold: the earliest and latest publication dates of its sources
+    (of a source dated by bounds, its earliest and latest day; open bounds are left out)."""
+    dated = by_source(ds.records["source"])
 
     def observed(record) -> tuple:
         if not ds.schemas.is_state(kind, record.data.get("type")):
             return (None, None)
-        dates = [published[s] for s in record.sources]
-        return (min(dates), max(dates))
+        earliest = [e for s in record.sources if (e := dated[s].earliest)]
+        latest = [e for s in record.sources if (e := dated[s].latest)]
+        return (min(earliest, default=None), max(latest, default=None))
 
     return observed
 
@@ -666,22 +722,16 @@ TABLES: tuple[Table, ...] = (
         "Sources",
         "Source documents: their metadata, rights and fingerprints; an included text is "
         "kept byte for byte in seeds/, a withheld one is not published (docs/rights.md).",
-        tuple(
-            _c(n, "source")
-            for n in (
-                "id",
-                "title",
-                "published",
-                "language",
-                "publisher",
-                "url",
-                "text",
-                "licence",
-                "path",
-                "sha256",
-                "length",
-                "normalized_sha256",
-            )
+        (
+            _c("id", "source"),
+            _c("title", "source"),
+            _SOURCE_PUBLISHED[0],
+            *(_c(n, "source") for n in ("language", "publisher", "url", "text", "licence", "path", "sha256")),
+            *(_c(n, "source") for n in ("length", "normalized_sha256")),
+            *_SOURCE_PUBLISHED[1:],
+            *(_c(n, "source") for n in ("published_from", "retrieved", "archived_url", "extent", "extent_note")),
+            _c("attribution", "source"),
+            _c("archive_prefix", "source", required=True),
         ),
         ("id",),
         _sources,

@@ -1,0 +1,260 @@
+"""What is published of a withheld text's words (docs/rights.md, "The quotation budget"): every
+string that is the text's words counts, and free text the curators write copies none of it.
+
+Counted: published quotes (each character once, however many spans share it) and the words kept
+for honorifics, roles, places and quantities. The names of people, states and organizations stay
+outside, in a quote too: a name is a fact, and the only way to say who acted. An unnamed
+collective's name is a description, which is expression: it is held to free text's rule (no
+COPIED_RUN words in a row of the text). The count needs no text, so a package checks the same
+with or without its texts; `text-copied` needs the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from seccoop.checks.records import Dataset, Record
+from seccoop.checks.registers import load_register
+from seccoop.model import rights
+from seccoop.model.package import KINDS
+from seccoop.model.report import Problem
+
+# The fields of an account that hold its source's words, not the curators': by kind.
+WORD_FIELDS = {"actor": ("honorific",), "relation": ("role",), "event": ("place",)}
+# The quantity fields that are the source's words (`unit` is the curators' where no words fit).
+QUANTITY_WORDS = ("text",)
+# Free text the curators write, in the dataset's own words: by kind. A quantity's unit too.
+FREE_TEXT = {
+    "actor": (),  # an unnamed collective's name and aliases: see _free_text
+    "event": ("summary", "note"),
+    "commitment": ("action", "conditions"),
+}
+REGISTER_TEXT = {"resolution": "reason", "possibly-same": "reason"}
+REGISTERS = {"resolution": "resolutions.yaml", "possibly-same": "possibly-same.yaml"}
+COPIED_RUN = 4  # words in a row of a withheld text that free text may not copy
+
+
+def _words(record: Record) -> Iterator[tuple[str, tuple]]:
+    """The strings of an account that are its source's words, each with its path in the record."""
+    data = record.data
+    for name in WORD_FIELDS.get(record.kind, ()):
+        if data.get(name):
+            yield data[name], (name,)
+    for i, quantity in enumerate(data.get("quantities") or ()):
+        for name in QUANTITY_WORDS:
+            yield quantity[name], ("quantities", i, name)
+
+
+def check_budget(dataset: Dataset) -> list[Problem]:
+    """The quotation budget of each withheld text: each published quote at most
+    rights.MAX_QUOTE code points, and every published string that is the text's words together at
+    most rights.MAX_SHARE of the text. A source's own first line or title (published as metadata)
+    does not count."""
+    problems: list[Problem] = []
+    quotes: dict[str, dict[tuple[int, int], tuple[Record, int]]] = {}
+    words: dict[str, dict[str, tuple[Record, tuple]]] = {}
+    for kind in KINDS[1:]:
+        for record in dataset.records[kind]:
+            source = record.data["evidence"][0]["source"]
+            if dataset.rights.get(source) == "withheld":
+                for text, path in _words(record):
+                    words.setdefault(source, {}).setdefault(text, (record, path))
+            for i, span in enumerate(record.data["evidence"]):
+                if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
+                    continue
+                if span["length"] > rights.MAX_QUOTE:
+                    problems.append(_too_long(record, i, span["length"]))
+                quotes.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
+    names = _names(dataset)
+    for source in dataset.records["source"]:
+        if source.data["text"] != "withheld":
+            continue
+        spans, kept = quotes.get(source.id, {}), words.get(source.id, {})
+        quoted = {(start, end): r.data["evidence"][i]["quote"] for (start, end), (r, i) in spans.items()}
+        # Words a published quote already holds are counted there.
+        extra = {w: at for w, at in kept.items() if not any(w in q for q in quoted.values())}
+        covered = _quoted(quoted, names) + sum(len(w) for w in extra)
+        allowed = int(rights.MAX_SHARE * source.data["length"])
+        if covered > allowed:
+            problems.append(_over_budget(source, covered, allowed, spans, extra, names))
+    return problems
+
+
+def _names(dataset: Dataset) -> list[str]:
+    """The names the records hold: of people, states and organizations (a collective's name is a
+    description, counted), longest first so that a quote's longest name is the one found."""
+    found = {
+        name
+        for r in dataset.shaped.get("actor", dataset.records["actor"])
+        if r.data.get("type") != "collective"
+        for name in (r.data.get("name"), *(r.data.get("aliases") or ()))
+        if name
+    }
+    return sorted(found, key=lambda n: (-len(n), n))
+
+
+def _quoted(quoted: dict[tuple[int, int], str], names: list[str]) -> int:
+    """The characters of a text its published quotes cover, each once, less those of the names
+    they hold: "General Laura Richardson" counts its honorific, not the name."""
+    covered: set[int] = set()
+    for (start, end), quote in quoted.items():
+        chars = set(range(start, end))
+        for name in names:
+            at = quote.find(name)
+            while at >= 0:
+                chars -= set(range(start + at, start + at + len(name)))
+                at = quote.find(name, at + 1)
+        covered |= chars
+    return len(covered)
+
+
+def _too_long(record: Record, i: int, length: int) -> Problem:
+    return record.problem(
+        "quote-budget",
+        f"the quote is {length} code points long; a published quote of a withheld text is at most {rights.MAX_QUOTE}",
+        "evidence",
+        i,
+        "quote",
+        hint="Quote fewer words, or delete `quote:` once the span is pinned: its offsets and "
+        "sha256 stay published and verifiable (docs/rights.md).",
+    )
+
+
+def _over_budget(source: Record, covered: int, allowed: int, spans: dict, extra: dict, names: list[str]) -> Problem:
+    length = source.data["length"]
+    largest = sorted(
+        [((end - start), r, ("evidence", i, "quote")) for (start, end), (r, i) in spans.items()]
+        + [(len(w), r, path) for w, (r, path) in extra.items()],
+        key=lambda item: (-item[0], item[1].file.display, item[1].index),
+    )[:3]
+    where = "; ".join(f"{r.file.display}:{r.file.locate((r.index, *path))[0]} ({n})" for n, r, path in largest)
+    others = sum(len(w) for w in extra)
+    return source.problem(
+        "quote-budget",
+        f"what is published of this withheld text's words (quotes less names {covered - others}, other words "
+        f"{others}) covers {covered} of its {length} code points ({covered / length:.0%}); "
+        f"the budget is {rights.MAX_SHARE:.0%} ({allowed})",
+        "text",
+        hint="Choose what to publish: `seccoop locate --pin --publish POLICY` keeps what a stated priority "
+        f"chooses and shows it before writing; or delete `quote:` from some pinned spans. The largest: {where}.",
+    )
+
+
+# -- free text that copies a withheld text ---------------------------------------------------------
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def tokens(text: str) -> list[str]:
+    """A text's words as compared for copying: NFC, case folded, curly quotes straightened, each
+    run of letters and digits a word (punctuation, spacing and line breaks do not count)."""
+    return re.findall(r"\w+", unicodedata.normalize("NFC", text).translate(_QUOTES).casefold())
+
+
+def _runs(words: list[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+class _Exempt:
+    """The strings a summary may repeat although a text has them: the names, aliases,
+    honorifics, roles, places and quantity words the records hold (facts, published as such),
+    and the published quotes. Kept by first word, so that a text is scanned once."""
+
+    def __init__(self, phrases: Iterable[str]):
+        self.by_first: dict[str, set[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = tuple(tokens(phrase))
+            if words:
+                self.by_first.setdefault(words[0], set()).add(words)
+
+    def covered(self, words: list[str]) -> list[bool]:
+        """Which of `words` lie in one of the phrases as the text says it."""
+        out = [False] * len(words)
+        for i, word in enumerate(words):
+            for phrase in self.by_first.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    out[i : i + len(phrase)] = [True] * len(phrase)
+        return out
+
+
+def copied_text(dataset: Dataset) -> list[Problem]:
+    """Free text the curators write (summaries, actions, notes, conditions, quantity units,
+    reasons) that copies COPIED_RUN words in a row of a withheld text the record cites, after
+    normalizing (`tokens`); a run wholly inside a name or other words the records hold as
+    facts is not copying. Only where the text is here to compare; one text at a time, so that
+    memory holds the runs of one text only."""
+    texts = [s for s, r in dataset.rights.items() if r == "withheld" and s in dataset.texts]
+    if not texts:
+        return []
+    citing: dict[str, list[tuple[Record, str, tuple]]] = {}
+    for kind in FREE_TEXT:
+        for record in dataset.records[kind]:
+            values = list(_free_text(record))
+            for source in dict.fromkeys(span["source"] for span in record.data["evidence"]):
+                citing.setdefault(source, []).extend((record, value, path) for value, path in values)
+    for kind, name in REGISTER_TEXT.items():
+        for entry in load_register(dataset, REGISTERS[kind], kind)[0]:
+            if isinstance(entry.data.get(name), str):
+                cited = {seen["source"] for seen in entry.data.get("saw") or ()} or texts
+                for source in cited:
+                    citing.setdefault(source, []).append((entry, entry.data[name], (name,)))
+    exempt = _Exempt(_facts(dataset))
+    problems, said = [], set()
+    for source in sorted(texts):
+        runs = _runs(tokens(dataset.texts[source]), COPIED_RUN)
+        for record, value, path in citing.get(source, ()):
+            key = (record.file.display, record.index, path)
+            if key not in said and (run := _copied(value, runs, exempt)) is not None:
+                said.add(key)
+                problems.append(_copied_problem(record, path, run, source))
+    return problems
+
+
+def _facts(dataset: Dataset) -> Iterator[str]:
+    for record in dataset.records["actor"]:
+        if record.data.get("type") != "collective":
+            yield from (n for n in (record.data.get("name"), *(record.data.get("aliases") or ())) if n)
+    for kind in KINDS[1:]:
+        for record in dataset.records[kind]:
+            yield from (text for text, _ in _words(record))
+            yield from (span["quote"] for span in record.data["evidence"] if span["quote"])
+
+
+def _free_text(record: Record) -> Iterator[tuple[str, tuple]]:
+    for name in FREE_TEXT[record.kind]:
+        if isinstance(record.data.get(name), str):
+            yield record.data[name], (name,)
+    if record.kind == "actor" and record.data.get("type") == "collective":
+        if record.data.get("name"):
+            yield record.data["name"], ("name",)
+        for i, alias in enumerate(record.data.get("aliases") or ()):
+            yield alias, ("aliases", i)
+    for i, quantity in enumerate(record.data.get("quantities") or ()):
+        yield quantity["unit"], ("quantities", i, "unit")
+
+
+def _copied(value: str, runs: set, exempt: _Exempt) -> str | None:
+    """The first run of COPIED_RUN or more words of `value` that the text has, as `value` words
+    it, where not every word lies in an exempt phrase; None where there is none."""
+    words = tokens(value)
+    free = [not c for c in exempt.covered(words)]
+    for i in range(len(words) - COPIED_RUN + 1):
+        if tuple(words[i : i + COPIED_RUN]) in runs and any(free[i : i + COPIED_RUN]):
+            end = i + COPIED_RUN
+            while end < len(words) and tuple(words[end - COPIED_RUN + 1 : end + 1]) in runs:
+                end += 1
+            return " ".join(words[i:end])
+    return None
+
+
+def _copied_problem(record, path: tuple, run: str, source: str) -> Problem:
+    return record.problem(
+        "text-copied",
+        f"`{'.'.join(map(str, path))}` copies {len(run.split())} words in a row of the withheld text of {source} "
+        f"(“{run}”)",
+        *path,
+        hint="Say it in the dataset's own words: free text may repeat a name, role or place the records hold, "
+        "never the source's phrasing (docs/rights.md).",
+    )
