@@ -397,3 +397,101 @@ def test_a_different_article_that_shares_a_short_span_is_a_different_document(pk
     judged = invoke("verify", "gamma", str(whole), "--package", str(pkg))
     assert judged.returncode == 0 and "different document" not in judged.stdout, judged.stdout
     assert "(100%)" in judged.stdout
+
+
+# -- choosing what to publish; free text; where a reader finds a source ---------------------------
+
+
+def test_publish_budget_unpublishes_in_place_what_the_budget_cannot_hold(pkg):
+    """Over the budget, `locate --pin --publish budget` shows what goes, then writes it: the
+    quotes keep their offsets and fingerprints, and the package checks clean."""
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    long_quote = "Smugglers had moved cargo across the dark river for years, according to officials on both banks."
+    start = GAMMA.index(long_quote)
+    text = events.read_text(encoding="utf-8").replace(
+        f"      start: {start}\n", f"      quote: {long_quote}\n      start: {start}\n"
+    )
+    events.write_text(text, encoding="utf-8")
+    assert "quote-budget" in _codes(_check(pkg)[1])
+    before = snapshot(pkg)
+    shown = invoke("locate", "--pin", "--publish", "budget", "--dry-run", "--package", str(pkg))
+    assert shown.returncode == 0, shown.stderr
+    assert snapshot(pkg) == before  # shown, not written
+    assert "data/curated/events/gamma.yaml:" in shown.stdout and "would unpublish the quote of" in shown.stdout
+    assert "gamma: publishes " in shown.stdout and "was 124), budget 41" in shown.stdout
+    done = invoke("locate", "--pin", "--publish", "budget", "--package", str(pkg))
+    assert done.returncode == 0, done.stderr
+    assert long_quote not in events.read_text(encoding="utf-8")
+    assert f"      start: {start}\n" in events.read_text(encoding="utf-8")  # still pinned, still verifiable
+    assert invoke("build", str(pkg)).returncode == 0
+    code, report = _check(pkg)
+    assert code == 0 and "quote-budget" not in _codes(report), report
+
+
+def test_publish_needs_pin():
+    result = invoke("locate", "--publish", "budget")
+    assert result.returncode == 2 and "give it with --pin" in result.stderr
+
+
+def test_a_summary_that_copies_four_words_of_a_withheld_text_is_refused(pkg):
+    events = pkg / "data" / "curated" / "events" / "gamma.yaml"
+    text = events.read_text(encoding="utf-8").replace(
+        "summary: Smugglers have long moved cargo over the river.",
+        "summary: Smugglers had moved cargo at night.",  # four words of the text, one changed in case only
+    )
+    events.write_text(text, encoding="utf-8")
+    code, report = _check(pkg)
+    [problem] = [p for p in report["errors"] if p["code"] == "text-copied"]
+    assert code == 1 and problem["file"] == "data/curated/events/gamma.yaml" and problem["path"] == "$[1].summary"
+    assert "copies 4 words in a row of the withheld text of gamma" in problem["message"]
+    # Names the records hold may be repeated: the accord's parties are actors.
+    assert "$[0].summary" not in {p["path"] for p in report["errors"]}
+
+
+def test_a_source_dated_by_its_url_is_held_to_the_url(pkg):
+    sources = pkg / "data" / "curated" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    text = text.replace(f"  url: {GAMMA_URL}\n", "  url: https://example.org/2024/04/03/accord\n")
+    text = text.replace("  published_from: archive\n", "  published_from: url\n")
+    sources.write_text(text, encoding="utf-8")
+    code, report = _check(pkg)
+    problems = [p for p in report["errors"] if p["code"] == "source-date"]
+    assert code == 1 and problems, report
+    assert "the URL dates the document 2024-04-03, not 2024-04-02" in problems[-1]["message"]
+    assert problems[-1]["hint"] == 'Write `published: "2024-04-03"`.'
+
+
+def test_a_record_citing_the_archives_first_line_is_refused(pkg):
+    actors = pkg / "data" / "curated" / "actors.yaml"
+    actors.write_text(
+        actors.read_text(encoding="utf-8")
+        + "- id: accord-title\n  name: Freedonia and Ruritania sign\n  type: collective\n  evidence:\n"
+        + "    - source: gamma\n      start: 16\n      end: 25\n"
+        + f"      sha256: {hashlib.sha256(GAMMA[16:25].encode()).hexdigest()}\n",
+        encoding="utf-8",
+    )
+    code, report = _check(pkg)
+    [problem] = [p for p in report["errors"] if p["code"] == "evidence-archive-line"]
+    assert code == 1 and "the archive added to gamma" in problem["message"], report
+
+
+def test_an_included_text_ships_as_a_resource_with_its_licence_and_credit(base_package):
+    """A text republished under a licence carries its terms with it: a resource of its own in
+    datapackage.json, its licence named and the credit the licence asks for, checked by hash."""
+    sources = base_package / "data" / "curated" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("  licence: CC0-1.0\n", "  licence: CC-BY-SA-4.0\n", 1), encoding="utf-8")
+    code, report = _check(base_package)
+    [problem] = [p for p in report["errors"] if p["code"] == "source-rights"]
+    assert code == 1 and "asks for attribution" in problem["message"]
+    credit = "“Ruritania and Freedonia to share intelligence”, Ruritanian Times, CC BY-SA 4.0, unchanged"
+    text = text.replace("  licence: CC0-1.0\n", f"  licence: CC-BY-SA-4.0\n  attribution: {credit}\n", 1)
+    sources.write_text(text, encoding="utf-8")
+    assert invoke("build", str(base_package)).returncode == 0
+    descriptor = json.loads((base_package / "datapackage.json").read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "text-alpha")
+    raw = (base_package / "seeds" / "alpha.txt").read_bytes()
+    assert resource["path"] == "seeds/alpha.txt" and resource["hash"] == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert resource["licenses"] == [{"name": "CC-BY-SA-4.0", "path": "https://spdx.org/licenses/CC-BY-SA-4.0.html"}]
+    assert resource["sources"][0]["title"] == credit and credit in resource["description"]
+    assert _check(base_package)[0] == 0

@@ -259,10 +259,19 @@ def build(package, texts):
     help="Instead of searching QUOTE: write start, end and sha256 into the curated "
     "YAML for every quote of a withheld text that lacks them (the text must be in the texts folder).",
 )
+@click.option(
+    "--publish",
+    "policy",
+    type=click.Choice(["budget", "names"]),
+    default=None,
+    help="With --pin: unpublish in place what each withheld text's quotation budget cannot hold. budget: "
+    "names, then each fact's shortest words (commitments, events, relations, actors) while the budget "
+    "holds; names: only what costs nothing. Shows what stays and goes first (docs/rights.md).",
+)
 @click.option("--dry-run", is_flag=True, help="With --pin: print what would be written, write nothing.")
 @_texts_option
 @_exit_statuses
-def locate(quote, source_id, package, width, pin, dry_run, texts):
+def locate(quote, source_id, package, width, pin, policy, dry_run, texts):
     """List every occurrence of QUOTE in the sources, with its start offset and context.
 
     Use the start offset as `start:` in the curated YAML where a quote occurs more than once.
@@ -273,10 +282,12 @@ def locate(quote, source_id, package, width, pin, dry_run, texts):
     from seccoop.model.package import NoPackage
     from seccoop.model.rights import TextsExposed
 
+    if policy is not None and not pin:
+        raise click.UsageError("--publish chooses what to publish of pinned quotes: give it with --pin")
     if pin:
         if quote is not None:
             raise click.UsageError("--pin pins every quote of the withheld texts; give no QUOTE")
-        return _pin(package, texts, dry_run)
+        return _pin(package, texts, dry_run, policy)
     if quote is None:
         raise click.UsageError("give a QUOTE to look for, or --pin")
     try:
@@ -330,7 +341,7 @@ def show(span, package, texts):
     click.echo(shown(words))
 
 
-def _pin(package, texts, dry_run) -> None:
+def _pin(package, texts, dry_run, policy=None) -> None:
     from seccoop.curator.locate import pin
     from seccoop.model.package import NoPackage, find_package, is_installed_copy
     from seccoop.model.rights import TextsExposed
@@ -348,6 +359,9 @@ def _pin(package, texts, dry_run) -> None:
         else:
             keys = ", ".join(f"{k} {v}" for k, v in r.keys.items())
             click.echo(f"{shown(r.file)}:{r.line}: {'would pin' if dry_run else 'pinned'} {keys}")
+    failed = sum(1 for r in results if r.problem)
+    if policy is not None and not failed:
+        files = _publish(package, texts, policy, files, dry_run)
     if not dry_run and files:
         try:
             write_atomically(files)
@@ -355,7 +369,6 @@ def _pin(package, texts, dry_run) -> None:
             click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
             sys.exit(EXIT_INVALID)
     pinned = sum(1 for r in results if not r.problem)
-    failed = sum(1 for r in results if r.problem)
     if pinned:
         click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)")
     if failed:  # one voice: never "every quote is pinned" beside quotes that are not
@@ -365,6 +378,33 @@ def _pin(package, texts, dry_run) -> None:
         sys.exit(EXIT_INVALID)
     if not pinned:
         click.echo("every quote of the withheld texts here is pinned")
+
+
+def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
+    """Unpublish what each withheld text's budget cannot hold (curator/publish.py), saying what
+    goes and what each text then publishes before anything is written. The files to write."""
+    from seccoop.curator.publish import plan
+    from seccoop.curator.yamlwrite import PatchRefused
+    from seccoop.model.package import Package, find_package
+
+    found = find_package(package)
+    try:
+        items, shares, files = plan(Package(found.root, Path(texts) if texts else None), policy, pinned)
+    except PatchRefused as exc:
+        click.echo(f"seccoop: cannot unpublish in place: {shown(str(exc))}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    verb = "would unpublish" if dry_run else "unpublished"
+    for item in items:
+        if not item.keep:
+            what = "quote" if item.key == "quote" else f"`{item.key}` words (its code stays)"
+            click.echo(f"{shown(item.display)}:{item.line}: {verb} the {what} of {shown(item.record)} ({item.cost})")
+    for share in shares:
+        over = "" if share.after <= share.allowed else "; still over: a quantity's words cannot be unpublished"
+        click.echo(
+            f"{shown(share.source)}: publishes {share.after} of {share.length} code points "
+            f"({share.after / share.length:.1%}; was {share.before}), budget {share.allowed}{over}"
+        )
+    return files
 
 
 @main.command()

@@ -36,10 +36,9 @@ REGISTERS = {"resolution": "resolutions.yaml", "possibly-same": "possibly-same.y
 COPIED_RUN = 4  # words in a row of a withheld text that free text may not copy
 
 
-def _words(record: Record) -> Iterator[tuple[str, tuple]]:
+def source_words(kind: str, data: dict) -> Iterator[tuple[str, tuple]]:
     """The strings of an account that are its source's words, each with its path in the record."""
-    data = record.data
-    for name in WORD_FIELDS.get(record.kind, ()):
+    for name in WORD_FIELDS.get(kind, ()):
         if data.get(name):
             yield data[name], (name,)
     for i, quantity in enumerate(data.get("quantities") or ()):
@@ -59,7 +58,7 @@ def check_budget(dataset: Dataset) -> list[Problem]:
         for record in dataset.records[kind]:
             source = record.data["evidence"][0]["source"]
             if dataset.rights.get(source) == "withheld":
-                for text, path in _words(record):
+                for text, path in source_words(record.kind, record.data):
                     words.setdefault(source, {}).setdefault(text, (record, path))
             for i, span in enumerate(record.data["evidence"]):
                 if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
@@ -83,30 +82,39 @@ def check_budget(dataset: Dataset) -> list[Problem]:
 
 
 def _names(dataset: Dataset) -> list[str]:
+    return held_names(r.data for r in dataset.shaped.get("actor", dataset.records["actor"]))
+
+
+def held_names(actors: Iterable[dict]) -> list[str]:
     """The names the records hold: of people, states and organizations (a collective's name is a
     description, counted), longest first so that a quote's longest name is the one found."""
     found = {
         name
-        for r in dataset.shaped.get("actor", dataset.records["actor"])
-        if r.data.get("type") != "collective"
-        for name in (r.data.get("name"), *(r.data.get("aliases") or ()))
-        if name
+        for data in actors
+        if data.get("type") != "collective"
+        for name in (data.get("name"), *(data.get("aliases") or ()))
+        if isinstance(name, str) and name
     }
     return sorted(found, key=lambda n: (-len(n), n))
 
 
+def quoted_chars(start: int, end: int, quote: str, names: list[str]) -> set[int]:
+    """The characters of a text a published quote counts: its own, less those of the names it
+    holds ("General Laura Richardson" counts its honorific, not the name)."""
+    chars = set(range(start, end))
+    for name in names:
+        at = quote.find(name)
+        while at >= 0:
+            chars -= set(range(start + at, start + at + len(name)))
+            at = quote.find(name, at + 1)
+    return chars
+
+
 def _quoted(quoted: dict[tuple[int, int], str], names: list[str]) -> int:
-    """The characters of a text its published quotes cover, each once, less those of the names
-    they hold: "General Laura Richardson" counts its honorific, not the name."""
+    """The characters of a text its published quotes cover, each once, less names."""
     covered: set[int] = set()
     for (start, end), quote in quoted.items():
-        chars = set(range(start, end))
-        for name in names:
-            at = quote.find(name)
-            while at >= 0:
-                chars -= set(range(start + at, start + at + len(name)))
-                at = quote.find(name, at + 1)
-        covered |= chars
+        covered |= quoted_chars(start, end, quote, names)
     return len(covered)
 
 
@@ -218,7 +226,7 @@ def _facts(dataset: Dataset) -> Iterator[str]:
             yield from (n for n in (record.data.get("name"), *(record.data.get("aliases") or ())) if n)
     for kind in KINDS[1:]:
         for record in dataset.records[kind]:
-            yield from (text for text, _ in _words(record))
+            yield from (text for text, _ in source_words(record.kind, record.data))
             yield from (span["quote"] for span in record.data["evidence"] if span["quote"])
 
 

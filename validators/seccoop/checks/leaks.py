@@ -117,6 +117,16 @@ class Patterns:
     texts: int = 0
     folder: Path | None = None
     skipped: list[str] = field(default_factory=list)  # texts not read, each with the reason
+    # Runs of up to RUN words within one published value: a window made of such pieces only is
+    # published values side by side (rows of a search index, cells of a table), not a leak.
+    pieces: set[tuple[str, ...]] = field(default_factory=set)
+
+    def published_side_by_side(self, window: tuple[str, ...]) -> bool:
+        reach = {0}  # how far the window is made of published pieces, from its start
+        for end in range(1, len(window) + 1):
+            if any(window[start:end] in self.pieces for start in reach if start < end):
+                reach.add(end)
+        return len(window) in reach
 
 
 def _shingles(seq: list[str] | tuple[str, ...], n: int) -> Iterator[tuple[str, ...]]:
@@ -192,6 +202,9 @@ def load_patterns(package: Package) -> Patterns:
     sources = {r.get("sha256"): r for r in rows.get("sources.csv", [])}
     spans = rows.get("spans.csv", [])
     exempt = {s for seq in published for s in _shingles(seq, RUN)}
+    found.pieces = {
+        seq[i:j] for seq in published for i in range(len(seq)) for j in range(i + 1, min(len(seq), i + RUN) + 1)
+    }
     said = " " + " | ".join(" ".join(seq) for seq in published) + " "
     for path, data in texts:
         sha = hashlib.sha256(data).hexdigest()
@@ -307,7 +320,7 @@ def _runs(seq: list[str], found: Patterns) -> Iterator[tuple[int, int, str]]:
     label = ""
     for i, shingle in enumerate(_shingles(seq, RUN)):
         hit = found.runs.get(shingle)
-        if hit is None:
+        if hit is None or found.published_side_by_side(shingle):
             continue
         if i == last + 1 and first >= 0:
             last = i

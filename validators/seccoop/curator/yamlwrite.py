@@ -273,3 +273,46 @@ def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
     if again != expected:
         raise PatchRefused("the patched text does not read as exactly the values meant")
     return out
+
+
+def remove_keys(text: str, removals: list[tuple[tuple, str]]) -> str:
+    """`text` without the key at each (mapping path, key): its lines, from the key to the end of
+    its value, where the mapping is a block one that holds other keys and the key starts its line
+    (a quote `seccoop locate --publish` unpublishes). Every other character stays; the result
+    must read as the old document without exactly those keys (PatchRefused otherwise)."""
+    root = yaml.compose(text, Loader=_Loader)
+    expected = yaml.load(text, Loader=_Loader)
+    cuts = []
+    for path, key in removals:
+        node = root
+        for step in path:
+            node = (
+                node.value[step]
+                if isinstance(node, yaml.SequenceNode)
+                else next(v for k, v in node.value if k.value == step)
+            )
+        if not isinstance(node, yaml.MappingNode) or node.flow_style or len(node.value) < 2:
+            raise PatchRefused(f"{_where(path)}: not a block mapping with other keys; remove `{key}` by hand")
+        pair = next(((k, v) for k, v in node.value if k.value == key), None)
+        if pair is None:
+            raise PatchRefused(f"{_where((*path, key))}: no such key")
+        start = text.rfind("\n", 0, pair[0].start_mark.index) + 1
+        if text[start : pair[0].start_mark.index].strip(" "):  # after another key, or `- ` opening an item
+            raise PatchRefused(f"{_where((*path, key))}: does not start its own line; remove it by hand")
+        line_end = text.find("\n", pair[1].end_mark.index - 1 if pair[1].end_mark.index else 0)
+        end = len(text) if line_end == -1 else line_end + 1
+        cuts.append((start, end))
+        target = expected
+        for step in path:
+            target = target[step]
+        del target[key]
+    out = text
+    for start, end in sorted(cuts, reverse=True):
+        out = out[:start] + out[end:]
+    try:
+        again = yaml.load(out, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise PatchRefused(f"the patched text is not YAML: {exc}") from None
+    if again != expected:
+        raise PatchRefused("the patched text does not read as exactly the values meant")
+    return out

@@ -20,7 +20,8 @@ from seccoop.safety.untrusted import BadJSON, load_json
 
 # The only profile seccoop writes (render.PROFILE); Frictionless knows it without a network.
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-FORMATS = {"table": "csv", "json": "json"}
+# An included source's text is a resource too (its licence named on it), checked by its bytes and hash.
+FORMATS = {"table": "csv", "json": "json", "text": "txt"}
 # Keys by which Frictionless would read something other than the resource's own file (another
 # file, a URL, an archive member) or decompress it: seccoop's descriptor never holds them.
 _FORBIDDEN = ("profile", "$schema", "scheme", "compression", "innerpath", "extrapaths", "control")

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from seccoop.model.package import DESCRIPTOR, DOCUMENT, PLURAL, Package
 from seccoop.model.publication import published
 from seccoop.model.report import Problem
 from seccoop.published.tables import TABLES, codelist_resources, document_records
+from seccoop.safety import paths
 from seccoop.safety.write import Output
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
@@ -106,6 +108,45 @@ def load_metadata(package: Package) -> tuple[dict, list[Problem]]:
     return cf.data, problems
 
 
+def _included_texts(dataset: Dataset) -> list[dict]:
+    """A resource for each included text, shipped with the package (docs/rights.md): its licence
+    named on it, and the credit the licence asks for, so that whoever takes the text from the
+    package or the release archive takes its terms with it. A withheld text is no resource."""
+    out = []
+    for r in dataset.records["source"]:
+        data = r.data
+        if data["text"] != "included":
+            continue
+        raw = paths.read_file(dataset.package.root / data["path"], dataset.package.root, paths.SOURCE_LIMIT)
+        licence = data["licence"]
+        spdx = re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+-]*", licence) is not None and "-" in licence
+        out.append(
+            {
+                "name": f"text-{data['id']}",
+                "path": data["path"],
+                "type": "text",
+                "title": data["title"],
+                "description": f"The text of source `{data['id']}`, byte for byte as received"
+                + (f". {data['attribution']}" if data.get("attribution") else "."),
+                "format": "txt",
+                "mediatype": "text/plain",
+                "encoding": "utf-8",
+                "bytes": len(raw),
+                "hash": "sha256:" + hashlib.sha256(raw).hexdigest(),
+                "licenses": [
+                    {"name": licence, **({"path": f"https://spdx.org/licenses/{licence}.html"} if spdx else {})}
+                ],
+                "sources": [
+                    {
+                        "title": data.get("attribution") or data["title"],
+                        **({"path": data["url"]} if data["url"] != "unknown" else {}),
+                    }
+                ],
+            }
+        )
+    return out
+
+
 def _resource(name: str, path: str, output: Output, **extra) -> dict:
     return {"name": name, "path": path, **extra, "bytes": output.size, "hash": "sha256:" + output.sha256}
 
@@ -169,6 +210,7 @@ def render(
             encoding="utf-8",
         )
     )
+    resources += _included_texts(dataset)
     descriptor: dict[str, Any] = {"$schema": PROFILE}
     descriptor.update({k: meta[k] for k in PACKAGE_FIELDS if k in meta})
     descriptor["sources"] = [
