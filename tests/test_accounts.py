@@ -788,3 +788,26 @@ def test_a_merge_whose_result_breaks_a_rule_no_resolution_settles_writes_nothing
     # merged, the visit would be part of itself
     assert merged.returncode == 1 and "event-part-of-cycle" in merged.stderr, merged.stderr
     assert "nothing was changed" in merged.stderr and snapshot(three / "data" / "curated") == before
+
+
+def test_sources_whose_publication_bounds_overlap_are_simultaneous(three):
+    """delta is dated by its URL only (April 2024): it may have been published on gamma's day,
+    so neither is the later, and planned beside occurred is a disagreement, not time passing."""
+    sources = three / "data" / "curated" / "sources.yaml"
+    data = yaml.safe_load(sources.read_text(encoding="utf-8"))
+    delta = next(s for s in data if s["id"] == "delta")
+    delta.update(
+        published={"earliest": "2024-04-01", "latest": "2024-04-30", "precision": "range"},
+        published_from="url",
+        url="https://example.org/2024/04/brandt-arrives",
+    )
+    _dump(sources, data)
+    report = json.loads(invoke("check", str(three), "--format", "json").stdout)
+    conflicts = [p for p in report["errors"] if p["code"] == "merge-conflict"]
+    assert len(conflicts) == 1 and "status" in conflicts[0]["message"], report["errors"]
+    # A day in April the URL does not give is refused, with the URL's bounds as the fix.
+    delta["published"] = "2024-04-10"
+    _dump(sources, data)
+    report = json.loads(invoke("check", str(three), "--format", "json").stdout)
+    [problem] = [p for p in report["errors"] if p["code"] == "source-date"]
+    assert "the URL dates the document 2024-04-01 to 2024-04-30, not 2024-04-10" in problem["message"]

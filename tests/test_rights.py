@@ -8,9 +8,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -495,3 +498,37 @@ def test_an_included_text_ships_as_a_resource_with_its_licence_and_credit(base_p
     assert resource["licenses"] == [{"name": "CC-BY-SA-4.0", "path": "https://spdx.org/licenses/CC-BY-SA-4.0.html"}]
     assert resource["sources"][0]["title"] == credit and credit in resource["description"]
     assert _check(base_package)[0] == 0
+
+
+@pytest.fixture
+def checkout_without_texts(real_package):
+    """The real package as a checkout beside which no curators' texts folder lies, with .ci/texts
+    and the environment's seccoop (as .venv/bin/seccoop)."""
+    (real_package / ".ci").mkdir()
+    shutil.copy2(ROOT / ".ci" / "texts", real_package / ".ci" / "texts")
+    (real_package / ".venv" / "bin").mkdir(parents=True)
+    (real_package / ".venv" / "bin" / "seccoop").symlink_to(Path(sys.executable).parent / "seccoop")
+    assert not (real_package.parent.parent / "shared" / "texts").exists()
+    return real_package
+
+
+def _ci_texts(checkout: Path, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("CI", "SECCOOP_NO_TEXTS", "SECCOOP_TEXTS")}
+    return subprocess.run(
+        ["bash", str(checkout / ".ci" / "texts")], env={**clean, **env}, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_ci_without_the_texts_fails_unless_told_so_on_purpose(checkout_without_texts):
+    failed = _ci_texts(checkout_without_texts, CI="true")
+    assert failed.returncode == 1 and "the curators' texts folder ../shared/texts is missing" in failed.stderr
+    assert "SECCOOP_NO_TEXTS=1" in failed.stderr
+    local = _ci_texts(checkout_without_texts)  # a clone on a laptop: says what it left undone
+    assert local.returncode == 0 and "left to a run that has it" in local.stdout
+
+
+@pytest.mark.slow
+def test_ci_told_there_are_no_texts_checks_what_it_can(checkout_without_texts):
+    told = _ci_texts(checkout_without_texts, CI="true", SECCOOP_NO_TEXTS="1")
+    assert told.returncode == 0, told.stdout + told.stderr
+    assert "none here, on purpose" in told.stdout and "valid (0 error(s), 0 warning(s))" in told.stdout

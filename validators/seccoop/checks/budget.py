@@ -66,7 +66,9 @@ def check_budget(dataset: Dataset) -> list[Problem]:
                 if span["length"] > rights.MAX_QUOTE:
                     problems.append(_too_long(record, i, span["length"]))
                 quotes.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
-    names = _names(dataset)
+    names = names_by_source(
+        (r.data["evidence"][0]["source"], r.data) for r in dataset.shaped.get("actor", dataset.records["actor"])
+    )
     for source in dataset.records["source"]:
         if source.data["text"] != "withheld":
             continue
@@ -74,28 +76,33 @@ def check_budget(dataset: Dataset) -> list[Problem]:
         quoted = {(start, end): r.data["evidence"][i]["quote"] for (start, end), (r, i) in spans.items()}
         # Words a published quote already holds are counted there.
         extra = {w: at for w, at in kept.items() if not any(w in q for q in quoted.values())}
-        covered = _quoted(quoted, names) + sum(len(w) for w in extra)
+        covered = _quoted(quoted, names.get(source.id, [])) + sum(len(w) for w in extra)
         allowed = int(rights.MAX_SHARE * source.data["length"])
         if covered > allowed:
-            problems.append(_over_budget(source, covered, allowed, spans, extra, names))
+            problems.append(_over_budget(source, covered, allowed, spans, extra))
     return problems
 
 
-def _names(dataset: Dataset) -> list[str]:
-    return held_names(r.data for r in dataset.shaped.get("actor", dataset.records["actor"]))
-
-
-def held_names(actors: Iterable[dict]) -> list[str]:
-    """The names the records hold: of people, states and organizations (a collective's name is a
-    description, counted), longest first so that a quote's longest name is the one found."""
-    found = {
-        name
-        for data in actors
-        if data.get("type") != "collective"
-        for name in (data.get("name"), *(data.get("aliases") or ()))
-        if isinstance(name, str) and name
+def names_by_source(accounts: Iterable[tuple[str, dict]]) -> dict[str, list[str]]:
+    """Each source's names, from (source, actor account) pairs: every name and alias any account
+    gives the actors the source has an account of, those of people, states and organizations (an
+    actor any account calls a collective has a description, counted), longest first so that a
+    quote's longest name is the one found. By source, so that a quote is held to few names."""
+    stated: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    collective = set()
+    for source, data in accounts:
+        id_ = str(data.get("id"))
+        stated.setdefault(source, set()).add(id_)
+        names.setdefault(id_, set()).update(
+            n for n in (data.get("name"), *(data.get("aliases") or ())) if isinstance(n, str) and n
+        )
+        if data.get("type") == "collective":
+            collective.add(id_)
+    return {
+        source: sorted({n for i in ids - collective for n in names[i]}, key=lambda n: (-len(n), n))
+        for source, ids in stated.items()
     }
-    return sorted(found, key=lambda n: (-len(n), n))
 
 
 def quoted_chars(start: int, end: int, quote: str, names: list[str]) -> set[int]:
@@ -130,7 +137,7 @@ def _too_long(record: Record, i: int, length: int) -> Problem:
     )
 
 
-def _over_budget(source: Record, covered: int, allowed: int, spans: dict, extra: dict, names: list[str]) -> Problem:
+def _over_budget(source: Record, covered: int, allowed: int, spans: dict, extra: dict) -> Problem:
     length = source.data["length"]
     largest = sorted(
         [((end - start), r, ("evidence", i, "quote")) for (start, end), (r, i) in spans.items()]

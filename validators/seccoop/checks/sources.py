@@ -256,7 +256,7 @@ def _header_problems(record: Record, text: str) -> list[Problem]:
     if header is None:
         return []
     problems = []
-    prefix = len(header.line) + (1 if len(text) > len(header.line) else 0)  # with its line end
+    prefix = text.find("\n") + 1 or len(text)  # the line with its line end (\r\n too)
     if record.data.get("archive_prefix", 0) != prefix:
         problems.append(
             record.problem(

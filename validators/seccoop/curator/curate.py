@@ -370,7 +370,7 @@ def add_source(
         "sha256": digest,
         "length": len(text),
         "normalized_sha256": normalized,
-        **({"archive_prefix": len(header.line) + (len(text) > len(header.line))} if header else {}),
+        **({"archive_prefix": text.find("\n") + 1 or len(text)} if header else {}),  # the line and its end
         **({"evidence": evidence} if evidence else {}),
     }
     _check_record(schemas, record)

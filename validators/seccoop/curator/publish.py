@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from seccoop.checks.budget import held_names, quoted_chars, source_words
+from seccoop.checks.budget import names_by_source, quoted_chars, source_words
 from seccoop.curator.yamlwrite import remove_keys
 from seccoop.model import rights
 from seccoop.model.load import load_bytes, load_file
@@ -90,7 +90,13 @@ def plan(package: Package, policy: str, pinned: dict[Path, bytes]) -> tuple[list
             files[file] = (kind, cf)
     sources = {d["id"]: d for kind, cf in files.values() if kind == "source" for _, d in cf.records}
     withheld = {sid for sid, d in sources.items() if d.get("text") == "withheld"}
-    names = held_names(d for kind, cf in files.values() if kind == "actor" for _, d in cf.records)
+    names = names_by_source(
+        (d["evidence"][0]["source"], d)
+        for kind, cf in files.values()
+        if kind == "actor"
+        for _, d in cf.records
+        if isinstance(d, dict) and d.get("evidence") and isinstance(d["evidence"][0], dict)
+    )
     items = [
         item
         for file, (kind, cf) in files.items()
@@ -109,7 +115,7 @@ def plan(package: Package, policy: str, pinned: dict[Path, bytes]) -> tuple[list
     return items, shares, _rewrite(files, items, pinned)
 
 
-def _items(file: Path, kind: str, cf, withheld: set[str], names: list[str]) -> list[Item]:
+def _items(file: Path, kind: str, cf, withheld: set[str], names: dict[str, list[str]]) -> list[Item]:
     out = []
     for index, data in cf.records:
         spans = data.get("evidence") if isinstance(data, dict) else None
@@ -119,7 +125,7 @@ def _items(file: Path, kind: str, cf, withheld: set[str], names: list[str]) -> l
         for i, span in enumerate(spans):
             if isinstance(span.get("quote"), str) and span.get("source") in withheld and "start" in span:
                 start, end = span["start"], span.get("end", span["start"] + len(span["quote"]))
-                chars = frozenset(quoted_chars(start, end, span["quote"], names))
+                chars = frozenset(quoted_chars(start, end, span["quote"], names.get(span["source"], [])))
                 where = (index, "evidence", i)
                 out.append(_item(span["source"], kind, data, file, cf, where, "quote", span["quote"], chars, True))
         for text, path in source_words(kind, data):
