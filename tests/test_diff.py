@@ -685,3 +685,22 @@ def test_a_release_archive_is_read_as_old_and_as_new(withheld, tmp_path):
     as_old = invoke("diff", str(release), str(withheld / "new"))
     assert as_old.returncode == 0 and as_old.stdout.endswith("no changes\n"), as_old.stdout + as_old.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkout", "seccoop-0.0.1.zip"], "nothing extracted"
+
+
+def test_an_old_value_the_newer_version_does_not_publish_is_said_by_its_length(real_package, tmp_path):
+    """A summary reworded because it copied its source: diff shows that it changed and the new
+    words, never the old ones, which the newer version no longer publishes."""
+    old = tmp_path / "old"
+    shutil.copytree(real_package, old)
+    events = real_package / "data" / "curated" / "events" / "southcom-ecuador-2024-01-12.yaml"
+    text = events.read_text(encoding="utf-8")
+    before = next(line for line in text.splitlines() if line.startswith("  summary: General Laura Richardson"))
+    was = before.removeprefix("  summary: ")
+    now = "A U.S. delegation led by General Laura Richardson is to visit Ecuador."
+    events.write_text(text.replace(before, f"  summary: {now}"), encoding="utf-8")
+    assert invoke("build", str(real_package)).returncode == 0
+    for fmt in ("text", "markdown", "json"):
+        result = invoke("diff", str(old), str(real_package), "--format", fmt)
+        assert result.returncode == 1, result.stderr
+        assert was not in result.stdout and now in result.stdout
+        assert f"[{len(was)} characters the newer version does not publish]" in result.stdout

@@ -338,3 +338,19 @@ def test_a_leak_planted_in_the_sdist_is_found(home, tmp_path):
         member = next(n for n in tar.getnames() if n.endswith("/CHANGELOG.md") and n.count("/") == 1)
     # Only the planted words: the rest of the sdist holds none of the made-up texts' words.
     assert _where(problems) == [(f"{sdist}!{member}", short_at), (f"{sdist}!{member}", run_at)]
+
+
+def test_published_values_side_by_side_are_no_leak_but_their_middles_are():
+    """A search index lists published quotes row after row: the end of one, whole ones, the start
+    of the next are published words side by side. Words that only occur somewhere inside
+    published values, in another order, are not."""
+    from seccoop.checks.leaks import Patterns
+
+    found = Patterns()
+    for value in (("the", "night", "ferry", "from", "kell"), ("harbour", "lanterns"), ("lit", "the", "old", "lamps")):
+        found.heads.update(value[:k] for k in range(1, len(value) + 1))
+        found.tails.update(value[-k:] for k in range(1, len(value) + 1))
+        found.wholes.add(value)
+    assert found.published_side_by_side(("ferry", "from", "kell", "harbour", "lanterns", "lit", "the", "old"))
+    assert not found.published_side_by_side(("night", "ferry", "from", "harbour", "lanterns", "lit", "the", "old"))
+    assert not found.published_side_by_side(("the", "old", "night", "ferry", "kell", "lit", "harbour", "lamps"))

@@ -446,7 +446,8 @@ def test_a_summary_that_copies_four_words_of_a_withheld_text_is_refused(pkg):
     code, report = _check(pkg)
     [problem] = [p for p in report["errors"] if p["code"] == "text-copied"]
     assert code == 1 and problem["file"] == "data/curated/events/gamma.yaml" and problem["path"] == "$[1].summary"
-    assert "copies 4 words in a row of the withheld text of gamma" in problem["message"]
+    assert "copies 4 words in a row of the withheld text of gamma (its words 1 to 4" in problem["message"]
+    assert "smugglers had moved cargo" not in problem["message"].lower()  # where, never the words
     # Names the records hold may be repeated: the accord's parties are actors.
     assert "$[0].summary" not in {p["path"] for p in report["errors"]}
 
@@ -508,7 +509,7 @@ def checkout_without_texts(real_package):
     shutil.copy2(ROOT / ".ci" / "texts", real_package / ".ci" / "texts")
     (real_package / ".venv" / "bin").mkdir(parents=True)
     (real_package / ".venv" / "bin" / "seccoop").symlink_to(Path(sys.executable).parent / "seccoop")
-    assert not (real_package.parent.parent / "shared" / "texts").exists()
+    assert not (real_package.parent / "shared" / "texts").exists()  # ../shared/texts, as .ci/texts looks
     return real_package
 
 
@@ -532,3 +533,13 @@ def test_ci_told_there_are_no_texts_checks_what_it_can(checkout_without_texts):
     told = _ci_texts(checkout_without_texts, CI="true", SECCOOP_NO_TEXTS="1")
     assert told.returncode == 0, told.stdout + told.stderr
     assert "none here, on purpose" in told.stdout and "valid (0 error(s), 0 warning(s))" in told.stdout
+
+
+def test_publish_refuses_curated_data_that_is_not_of_its_shape(pkg):
+    sources = pkg / "data" / "curated" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("  length: 410\n", '  length: "410"\n'), "utf-8")
+    before = snapshot(pkg)
+    result = invoke("locate", "--pin", "--publish", "budget", "--package", str(pkg))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "data/curated/sources.yaml: record 3 is not of the source schema's shape" in result.stderr
+    assert snapshot(pkg) == before

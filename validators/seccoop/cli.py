@@ -360,7 +360,10 @@ def _pin(package, texts, dry_run, policy=None) -> None:
             keys = ", ".join(f"{k} {v}" for k, v in r.keys.items())
             click.echo(f"{shown(r.file)}:{r.line}: {'would pin' if dry_run else 'pinned'} {keys}")
     failed = sum(1 for r in results if r.problem)
-    if policy is not None and not failed:
+    pinned_files = len(files)
+    if policy is not None and failed:
+        click.echo("seccoop: --publish chooses among pinned quotes: nothing was unpublished", err=True)
+    elif policy is not None:
         files = _publish(package, texts, policy, files, dry_run)
     if not dry_run and files:
         try:
@@ -370,7 +373,7 @@ def _pin(package, texts, dry_run, policy=None) -> None:
             sys.exit(EXIT_INVALID)
     pinned = sum(1 for r in results if not r.problem)
     if pinned:
-        click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {len(files)} file(s)")
+        click.echo(f"{'would pin' if dry_run else 'pinned'} {pinned} span(s) in {pinned_files} file(s)")
     if failed:  # one voice: never "every quote is pinned" beside quotes that are not
         click.echo(
             f"seccoop: {failed} span(s) could not be pinned (above): correct their quotes, then run again", err=True
@@ -383,14 +386,14 @@ def _pin(package, texts, dry_run, policy=None) -> None:
 def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
     """Unpublish what each withheld text's budget cannot hold (curator/publish.py), saying what
     goes and what each text then publishes before anything is written. The files to write."""
-    from seccoop.curator.publish import plan
+    from seccoop.curator.publish import PublishRefused, plan
     from seccoop.curator.yamlwrite import PatchRefused
     from seccoop.model.package import Package, find_package
 
     found = find_package(package)
     try:
         items, shares, files = plan(Package(found.root, Path(texts) if texts else None), policy, pinned)
-    except PatchRefused as exc:
+    except (PatchRefused, PublishRefused) as exc:
         click.echo(f"seccoop: cannot unpublish in place: {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     verb = "would unpublish" if dry_run else "unpublished"
@@ -399,7 +402,11 @@ def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
             what = "quote" if item.key == "quote" else f"`{item.key}` words (its code stays)"
             click.echo(f"{shown(item.display)}:{item.line}: {verb} the {what} of {shown(item.record)} ({item.cost})")
     for share in shares:
-        over = "" if share.after <= share.allowed else "; still over: a quantity's words cannot be unpublished"
+        over = (
+            ""
+            if share.after <= share.allowed
+            else "; still over: a quantity's words, and an honorific, role or place without its code, cannot go"
+        )
         click.echo(
             f"{shown(share.source)}: publishes {share.after} of {share.length} code points "
             f"({share.after / share.length:.1%}; was {share.before}), budget {share.allowed}{over}"

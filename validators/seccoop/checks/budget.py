@@ -110,10 +110,11 @@ def quoted_chars(start: int, end: int, quote: str, names: list[str]) -> set[int]
     holds ("General Laura Richardson" counts its honorific, not the name)."""
     chars = set(range(start, end))
     for name in names:
-        at = quote.find(name)
-        while at >= 0:
-            chars -= set(range(start + at, start + at + len(name)))
-            at = quote.find(name, at + 1)
+        if name in quote:  # cheap first: most names are not in a given quote
+            for found in re.finditer(
+                rf"(?<!\w){re.escape(name)}(?!\w)", quote
+            ):  # whole words: "US" is no part of "USB"
+                chars -= set(range(start + found.start(), start + found.end()))
     return chars
 
 
@@ -250,9 +251,10 @@ def _free_text(record: Record) -> Iterator[tuple[str, tuple]]:
         yield quantity["unit"], ("quantities", i, "unit")
 
 
-def _copied(value: str, runs: set, exempt: _Exempt) -> str | None:
-    """The first run of COPIED_RUN or more words of `value` that the text has, as `value` words
-    it, where not every word lies in an exempt phrase; None where there is none."""
+def _copied(value: str, runs: set, exempt: _Exempt) -> tuple[int, int] | None:
+    """The first run of COPIED_RUN or more words of `value` that the text has, where not every
+    word lies in an exempt phrase, as (first word, word after the last) counted as `tokens`
+    counts them; None where there is none."""
     words = tokens(value)
     free = [not c for c in exempt.covered(words)]
     for i in range(len(words) - COPIED_RUN + 1):
@@ -260,15 +262,18 @@ def _copied(value: str, runs: set, exempt: _Exempt) -> str | None:
             end = i + COPIED_RUN
             while end < len(words) and tuple(words[end - COPIED_RUN + 1 : end + 1]) in runs:
                 end += 1
-            return " ".join(words[i:end])
+            return i, end
     return None
 
 
-def _copied_problem(record, path: tuple, run: str, source: str) -> Problem:
+def _copied_problem(record, path: tuple, run: tuple[int, int], source: str) -> Problem:
+    # Where, never which words: the report reaches terminals and CI logs, and the words are the
+    # text's (the curator sees them in the field).
+    first, end = run
     return record.problem(
         "text-copied",
-        f"`{'.'.join(map(str, path))}` copies {len(run.split())} words in a row of the withheld text of {source} "
-        f"(“{run}”)",
+        f"`{'.'.join(map(str, path))}` copies {end - first} words in a row of the withheld text of {source} "
+        f"(its words {first + 1} to {end}, counting letters and digits as words)",
         *path,
         hint="Say it in the dataset's own words: free text may repeat a name, role or place the records hold, "
         "never the source's phrasing (docs/rights.md).",

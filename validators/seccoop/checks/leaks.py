@@ -67,7 +67,7 @@ BUILD_OUTPUT = {"build", "dist"}
 # words there are a leak. Every other published value is the source's words kept as such (a
 # quote, a name, an alias, a place, a role's or quantity's words, a title) or an identifier, and
 # its words are published: they are no leak wherever they appear. A new free-text column belongs here.
-FREE_TEXT = {"summary", "action", "note", "reason", "conditions"}
+FREE_TEXT = {"summary", "action", "note", "reason", "conditions", "unit", "extent_note", "attribution"}
 # What an archive that cannot be read raises: its name is said, never a traceback.
 _BROKEN = (
     zipfile.BadZipFile,
@@ -117,16 +117,26 @@ class Patterns:
     texts: int = 0
     folder: Path | None = None
     skipped: list[str] = field(default_factory=list)  # texts not read, each with the reason
-    # Runs of up to RUN words within one published value: a window made of such pieces only is
+    # Published values of up to RUN words (whole), and the first and last words of every one:
+    # a window that is the end of one value, whole values, then the start of another is
     # published values side by side (rows of a search index, cells of a table), not a leak.
-    pieces: set[tuple[str, ...]] = field(default_factory=set)
+    wholes: set[tuple[str, ...]] = field(default_factory=set)
+    heads: set[tuple[str, ...]] = field(default_factory=set)
+    tails: set[tuple[str, ...]] = field(default_factory=set)
 
     def published_side_by_side(self, window: tuple[str, ...]) -> bool:
-        reach = {0}  # how far the window is made of published pieces, from its start
-        for end in range(1, len(window) + 1):
-            if any(window[start:end] in self.pieces for start in reach if start < end):
-                reach.add(end)
-        return len(window) in reach
+        n = len(window)
+        frontier = [i for i in range(1, n + 1) if window[:i] in self.tails]
+        reached = set(frontier)
+        while frontier:
+            i = frontier.pop()
+            if i == n or window[i:] in self.heads:
+                return True
+            for j in range(i + 1, n + 1):
+                if j not in reached and window[i:j] in self.wholes:
+                    reached.add(j)
+                    frontier.append(j)
+        return False
 
 
 def _shingles(seq: list[str] | tuple[str, ...], n: int) -> Iterator[tuple[str, ...]]:
@@ -202,9 +212,11 @@ def load_patterns(package: Package) -> Patterns:
     sources = {r.get("sha256"): r for r in rows.get("sources.csv", [])}
     spans = rows.get("spans.csv", [])
     exempt = {s for seq in published for s in _shingles(seq, RUN)}
-    found.pieces = {
-        seq[i:j] for seq in published for i in range(len(seq)) for j in range(i + 1, min(len(seq), i + RUN) + 1)
-    }
+    for seq in published:
+        found.heads.update(seq[:k] for k in range(1, min(len(seq), RUN) + 1))
+        found.tails.update(seq[-k:] for k in range(1, min(len(seq), RUN) + 1))
+        if len(seq) <= RUN:
+            found.wholes.add(seq)
     said = " " + " | ".join(" ".join(seq) for seq in published) + " "
     for path, data in texts:
         sha = hashlib.sha256(data).hexdigest()
@@ -602,4 +614,14 @@ def check_package(package: Package) -> list[Problem]:
     found = load_patterns(package)
     if not found.texts:
         return []
-    return search_package(package, found).problems
+    # A text that could not be read is not searched for: said, as `seccoop leaks` says it.
+    unread = [
+        Problem(
+            "file-unreadable",
+            f"not searched for: {said}",
+            hint="A text of the texts folder that cannot be read is a leak the check cannot rule out; "
+            "make it a regular UTF-8 file of a sane size, or move it out of the folder (docs/rights.md).",
+        )
+        for said in found.skipped
+    ]
+    return unread + search_package(package, found).problems

@@ -151,7 +151,7 @@ def _url_date(record: Record, when) -> list[Problem]:
     value = (
         f'"{first[0]}"'
         if first[0] == first[1]
-        else f'{{earliest: "{first[0]}", latest: "{first[1]}", precision: range}}'
+        else f'{{earliest: "{first[0]}", latest: "{first[1]}", precision: month}}'
     )
     return [
         record.problem(

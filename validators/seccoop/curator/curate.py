@@ -283,6 +283,15 @@ class Findable:
     def date_from(self, document: Path, header: Header | None, url: str | None, published: str) -> str:
         """What gives the publication date: as the option says; else the first line where there
         is one, the URL where it holds that date; else the curator must say."""
+        if self.published_from == "archive" and header is None:
+            raise AddSourceRefused(
+                f"{document}: --published-from archive, but the text has no first line `date YYYY-MM-DD TITLE` "
+                "that an archive added"
+            )
+        if self.published_from == "url" and (url is None or (published, published) not in url_dates(url)):
+            raise AddSourceRefused(f"--published-from url, but the URL does not hold the date {published}")
+        if self.published_from == "none" and published:
+            raise AddSourceRefused("--published-from none says nothing dates the document: leave --published out")
         if self.published_from is not None:
             return self.published_from
         if header is not None:

@@ -24,6 +24,7 @@ from seccoop.curator.yamlwrite import remove_keys
 from seccoop.model import rights
 from seccoop.model.load import load_bytes, load_file
 from seccoop.model.package import KINDS, Package
+from seccoop.model.schemas import Schemas
 
 POLICIES = ("budget", "names")
 # Which facts keep their words first: what a reader most wants to check.
@@ -75,18 +76,32 @@ def _counted(items: list[Item]) -> int:
     return len(chars) + sum(len(w) for w in words)
 
 
+class PublishRefused(Exception):
+    """The curated files are not in a shape to choose from: `seccoop check` says what to fix (exit 1)."""
+
+
 def plan(package: Package, policy: str, pinned: dict[Path, bytes]) -> tuple[list[Item], list[Share], dict]:
     """What each withheld text keeps and loses under `policy`, the shares before and after, and
-    the new bytes of each curated file that changes. `pinned`: files as `--pin` would write them."""
+    the new bytes of each curated file that changes. `pinned`: files as `--pin` would write them.
+    Raises PublishRefused where a file does not parse or a record is not of its schema's shape."""
+    validators = Schemas(package.schema).validators
     files = {}
     for kind in KINDS:
         for file in package.curated_files(kind):
             raw = pinned.get(file)
-            cf, _ = (
+            cf, problems = (
                 load_bytes(raw, file, package.rel(file), root=package.root)
                 if raw is not None
                 else load_file(file, package.rel(file), root=package.root)
             )
+            if any(p.severity == "error" for p in problems):
+                raise PublishRefused(f"{cf.display} does not read as curated YAML; run `seccoop check`, fix it first")
+            for index, data in cf.records:
+                if not validators[kind].is_valid(data):
+                    raise PublishRefused(
+                        f"{cf.display}: record {index + 1} is not of the {kind} schema's shape; run `seccoop check` "
+                        "and fix it first"
+                    )
             files[file] = (kind, cf)
     sources = {d["id"]: d for kind, cf in files.values() if kind == "source" for _, d in cf.records}
     withheld = {sid for sid, d in sources.items() if d.get("text") == "withheld"}

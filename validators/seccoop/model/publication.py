@@ -19,6 +19,7 @@ class Published:
 
     earliest: str | None
     latest: str | None
+    stated: str | None = None  # the precision the source record gives (`month`), if any
 
     @property
     def day(self) -> str | None:
@@ -27,6 +28,8 @@ class Published:
 
     @property
     def precision(self) -> str:
+        if self.stated:
+            return self.stated
         if self.day:
             return "day"
         return "range" if self.earliest and self.latest else "open"
@@ -56,7 +59,7 @@ def published(data: dict) -> Published:
     """A source record's publication bounds (its `published` field, a date or bounds)."""
     value = data["published"]
     if isinstance(value, dict):
-        return Published(value.get("earliest"), value.get("latest"))
+        return Published(value.get("earliest"), value.get("latest"), value.get("precision"))
     return Published(value, value)
 
 

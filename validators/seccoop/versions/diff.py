@@ -25,7 +25,7 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,7 @@ class Published:
     with_accounts: bool  # documents before accounts (0.1.0) had none: nothing to compare there
     quotes: frozenset[str] = frozenset()  # every quote it publishes
     included: frozenset[str] = frozenset()  # the sources whose whole text it publishes
+    strings: frozenset[str] = frozenset()  # every string value of its records, words or not
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,20 @@ def read_published(version: Version) -> Published:
         if row.get("id") and row.get("other")
     }
     quotes, included = _words_published(records)
-    return Published(version.label, found, records, retired, links, with_accounts, quotes, included)
+    strings = frozenset(_strings(records.values()))
+    return Published(version.label, found, records, retired, links, with_accounts, quotes, included, strings)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a value, however deep (a record's depth is bounded: `_unfit`)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
 
 
 def _words_published(records: dict[str, tuple[str, dict]]) -> tuple[frozenset[str], frozenset[str]]:
@@ -372,39 +386,61 @@ def compare(old: Published, new: Published) -> Diff:
     )
     diff.links_added = _links_only_in(new, old)
     diff.links_removed = _links_only_in(old, new)
-    diff.records = [_without_unpublished_words(change, new) for change in diff.records]
+    diff.records = [_without_unpublished_words(change, old, new) for change in diff.records]
     return diff
 
 
-def _without_unpublished_words(change: RecordChange, new: Published) -> RecordChange:
+def _cites_withheld(change: RecordChange, old: Published, new: Published) -> bool:
+    """Whether the record cites a source whose text either version withholds: only then can an
+    old value of its hold words the newer version does not publish."""
+    cited = set()
+    for version in (old, new):
+        record = version.records.get(change.id, (None, {}))[1]
+        cited |= {s for s in record.get("sources") or () if isinstance(s, str)}
+        if change.kind == "source":
+            cited.add(change.id)
+    return any(s not in old.included or s not in new.included for s in cited)
+
+
+def _without_unpublished_words(change: RecordChange, old: Published, new: Published) -> RecordChange:
     """`change` with every quote of OLD's that NEW does not publish made null: in the removed
-    record, the old values of its fields and accounts, and the old side of its spans."""
+    record, the old values of its fields and accounts, and the old side of its spans; and, for a
+    record that cites a withheld text, every other old string of words NEW does not publish."""
+    strings = new.strings if _cites_withheld(change, old, new) else None
 
     def fields(changes: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
         return tuple(
-            dataclasses.replace(c, old=_withhold(c.old, new), removed=_withhold(c.removed, new)) for c in changes
+            dataclasses.replace(c, old=_withhold(c.old, new, strings), removed=_withhold(c.removed, new, strings))
+            for c in changes
         )
 
     return dataclasses.replace(
         change,
-        record=_withhold(change.record, new) if change.change == "removed" else change.record,
+        record=_withhold(change.record, new, strings) if change.change == "removed" else change.record,
         fields=fields(change.fields),
         accounts=tuple(dataclasses.replace(a, fields=fields(a.fields)) for a in change.accounts),
-        evidence=tuple(dataclasses.replace(s, old=_withhold(s.old, new)) for s in change.evidence),
+        evidence=tuple(dataclasses.replace(s, old=_withhold(s.old, new, None)) for s in change.evidence),
     )
 
 
-def _withhold(value: Any, new: Published) -> Any:
+def _withhold(value: Any, new: Published, strings: frozenset[str] | None) -> Any:
     """`value` (of OLD) with the quote of every span in it made null where NEW publishes neither
-    those words nor its source's whole text. A value's depth is bounded (`_unfit`)."""
+    those words nor its source's whole text, and every other string of words NEW does not
+    publish (a summary reworded because it copied a source, a collective's old name, words a
+    curator unpublished) said by its length only, where `strings` (NEW's) is given. A value's
+    depth is bounded (`_unfit`)."""
+    if isinstance(value, str):
+        if strings is not None and " " in value.strip() and value not in strings:
+            return f"[{len(value)} characters the newer version does not publish]"
+        return value
     if isinstance(value, list | tuple):
-        return type(value)(_withhold(v, new) for v in value)
+        return type(value)(_withhold(v, new, strings) for v in value)
     if not isinstance(value, dict):
         return value
     quote = value.get("quote")
     if isinstance(quote, str) and quote not in new.quotes and value.get("source") not in new.included:
         value = {**value, "quote": None}
-    return {k: _withhold(v, new) for k, v in value.items()}
+    return {k: v if k == "quote" else _withhold(v, new, strings) for k, v in value.items()}
 
 
 def _gone_records(old: Published, new: Published, compare_accounts: bool) -> tuple[list[RecordChange], set[str]]:
