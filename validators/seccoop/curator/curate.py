@@ -247,10 +247,6 @@ def _evidence(source_id: str, text: str, header: Header | None, title: str, with
     return [span]
 
 
-EXTENTS = ("whole", "excerpt", "unknown")
-DATE_EVIDENCE = ("text", "archive", "url", "none")
-
-
 @dataclass(frozen=True)
 class Findable:
     """Where a reader finds a source and what dates it, as the command line gives them

@@ -26,7 +26,6 @@ from seccoop.model.load import load_bytes, load_file
 from seccoop.model.package import KINDS, Package
 from seccoop.model.schemas import Schemas
 
-POLICIES = ("budget", "names")
 # Which facts keep their words first: what a reader most wants to check.
 PRIORITY = {"commitment": 0, "event": 1, "relation": 2, "actor": 3}
 # A word field can go where a code says the same: the field, and the codes that stand for it.

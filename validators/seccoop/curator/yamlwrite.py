@@ -223,6 +223,29 @@ def patch_scalars(text: str, changes: list[tuple[tuple, Any]]) -> str:
     return out
 
 
+def _composed_at(root: Any, path: tuple) -> Any:
+    """The composed node at a path of keys and list positions from the document's root."""
+    node = root
+    for step in path:
+        node = (
+            node.value[step]
+            if isinstance(node, yaml.SequenceNode)
+            else next(v for k, v in node.value if k.value == step)
+        )
+    return node
+
+
+def _read_back(out: str, expected: Any) -> str:
+    """`out`, once it reads as exactly `expected` (PatchRefused otherwise)."""
+    try:
+        again = yaml.load(out, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise PatchRefused(f"the patched text is not YAML: {exc}") from None
+    if again != expected:
+        raise PatchRefused("the patched text does not read as exactly the values meant")
+    return out
+
+
 def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
     """`text` with keys added to the mapping at each path (`start`, `end` and `sha256` of a span
     that `seccoop locate --pin` pins): after the mapping's last key in its own layout (one key a
@@ -233,13 +256,7 @@ def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
     expected = yaml.load(text, Loader=_Loader)
     edits = []
     for path, keys in additions:
-        node = root
-        for step in path:
-            node = (
-                node.value[step]
-                if isinstance(node, yaml.SequenceNode)
-                else next(v for k, v in node.value if k.value == step)
-            )
+        node = _composed_at(root, path)
         if not isinstance(node, yaml.MappingNode) or not node.value:
             raise PatchRefused(f"{_where(path)}: not a mapping")
         if any(k.value in keys for k, _ in node.value):
@@ -266,13 +283,7 @@ def add_keys(text: str, additions: list[tuple[tuple, dict]]) -> str:
     out = text
     for at, written in sorted(edits, reverse=True):
         out = out[:at] + written + out[at:]
-    try:
-        again = yaml.load(out, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise PatchRefused(f"the patched text is not YAML: {exc}") from None
-    if again != expected:
-        raise PatchRefused("the patched text does not read as exactly the values meant")
-    return out
+    return _read_back(out, expected)
 
 
 def remove_keys(text: str, removals: list[tuple[tuple, str]]) -> str:
@@ -284,13 +295,7 @@ def remove_keys(text: str, removals: list[tuple[tuple, str]]) -> str:
     expected = yaml.load(text, Loader=_Loader)
     cuts = []
     for path, key in removals:
-        node = root
-        for step in path:
-            node = (
-                node.value[step]
-                if isinstance(node, yaml.SequenceNode)
-                else next(v for k, v in node.value if k.value == step)
-            )
+        node = _composed_at(root, path)
         if not isinstance(node, yaml.MappingNode) or node.flow_style or len(node.value) < 2:
             raise PatchRefused(f"{_where(path)}: not a block mapping with other keys; remove `{key}` by hand")
         pair = next(((k, v) for k, v in node.value if k.value == key), None)
@@ -309,10 +314,4 @@ def remove_keys(text: str, removals: list[tuple[tuple, str]]) -> str:
     out = text
     for start, end in sorted(cuts, reverse=True):
         out = out[:start] + out[end:]
-    try:
-        again = yaml.load(out, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise PatchRefused(f"the patched text is not YAML: {exc}") from None
-    if again != expected:
-        raise PatchRefused("the patched text does not read as exactly the values meant")
-    return out
+    return _read_back(out, expected)
