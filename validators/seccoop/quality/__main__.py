@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from seccoop.quality import sample
+from seccoop.model.package import find_package
+from seccoop.quality import ledger, sample
+from seccoop.safety.write import write_atomically
 
 # The seed article was curated before the sample was drawn: it is not drawn.
 SEED_ARTICLE = "8f2fea7736ade8bfad2d1a081826dc129b7d0fb4c2602f284638b633e38d4f7f"
@@ -18,11 +21,35 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("sample", help="draw the sample coded twice from the curators' catalog")
     p.add_argument("catalog", type=Path, help="CATALOG.tsv of the texts folder")
     p.add_argument("--out", type=Path, default=Path("docs/quality/sample.tsv"))
+    p = commands.add_parser("ledger", help="write or refresh a source's sentence ledger")
+    p.add_argument("source", help="the source id")
+    p.add_argument("--package", type=Path, default=None, help="the package (default: nearest)")
+    p.add_argument("--texts", type=Path, default=None, help="the folder of withheld texts (<sha256>.txt)")
     args = parser.parse_args(argv)
+    if args.command == "ledger":
+        return _ledger(args)
     if args.command == "sample":
         chosen = sample.draw(sample.read_catalog(args.catalog, exclude={SEED_ARTICLE}))
         sample.write(chosen, args.out)
         print(f"{len(chosen)} source(s) drawn with seed {sample.SEED}, written to {args.out}")
+    return 0
+
+
+def _ledger(args) -> int:
+    package = dataclasses.replace(find_package(args.package), texts=args.texts)
+    source = ledger.source_record(package.root, args.source)
+    text = ledger.source_text(package, source)
+    path = ledger.ledger_path(package.root, args.source)
+    entries = ledger.build(text, ledger.evidence(package.root, args.source, text), ledger.read_ledger(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically({path: ledger.render(args.source, entries).encode("utf-8")})
+    todo = sum(1 for e in entries if e.get("reason") == ledger.TODO)
+    recorded = sum(1 for e in entries if "records" in e)
+    print(f"{path}: {len(entries)} sentence(s), {recorded} recorded, {todo} with reason TODO")
+    if todo:
+        print("replace each TODO with one of these reasons (or record the sentence and run this again):")
+        for code, meaning in ledger.REASONS.items():
+            print(f"  {code}: {meaning}")
     return 0
 
 
