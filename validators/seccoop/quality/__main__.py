@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 from seccoop.model.package import find_package
-from seccoop.quality import ledger, sample
+from seccoop.quality import agreement, coding, ledger, sample
 from seccoop.safety.write import write_atomically
 
+QUALITY = Path("docs/quality")
+SAMPLE = QUALITY / "sample.tsv"
 # The seed article was curated before the sample was drawn: it is not drawn.
 SEED_ARTICLE = "8f2fea7736ade8bfad2d1a081826dc129b7d0fb4c2602f284638b633e38d4f7f"
 
@@ -25,13 +27,43 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("source", help="the source id")
     p.add_argument("--package", type=Path, default=None, help="the package (default: nearest)")
     p.add_argument("--texts", type=Path, default=None, help="the folder of withheld texts (<sha256>.txt)")
+    p = commands.add_parser("pin", help="pin a coding of the sample's sources (offsets, fingerprints, codes)")
+    p.add_argument("package", type=Path, help="the package (a checkout) holding the coding")
+    p.add_argument("--coder", required=True, help="who coded it, as docs/quality.md names them")
+    p.add_argument("--commit", required=True, help="the commit the coding was made from")
+    p.add_argument("--sample", type=Path, default=SAMPLE)
+    p.add_argument("--out", type=Path, required=True)
+    p = commands.add_parser("agreement", help="the agreement tables of the two committed codings")
+    p.add_argument("--first", type=Path, default=QUALITY / "coding-first.json")
+    p.add_argument("--second", type=Path, default=QUALITY / "coding-second.json")
+    p.add_argument("--disagreements", action="store_true", help="list each coded disagreement of matched pairs")
     args = parser.parse_args(argv)
+    if args.command == "pin":
+        return _pin(args)
+    if args.command == "agreement":
+        first, second = coding.read(args.first)["accounts"], coding.read(args.second)["accounts"]
+        print(agreement.table(first, second), end="")
+        if args.disagreements:
+            for row in agreement.disagreements(agreement.match(first, second)):
+                print("\t".join(map(str, row)))
+        return 0
     if args.command == "ledger":
         return _ledger(args)
     if args.command == "sample":
         chosen = sample.draw(sample.read_catalog(args.catalog, exclude={SEED_ARTICLE}))
         sample.write(chosen, args.out)
         print(f"{len(chosen)} source(s) drawn with seed {sample.SEED}, written to {args.out}")
+    return 0
+
+
+def _pin(args) -> int:
+    shas = {e.sha256 for e in sample.read(args.sample)}
+    sources = ledger.read_yaml(args.package / "data" / "curated" / "sources.yaml")
+    chosen = [s for s in sources if s.get("sha256") in shas]
+    texts = {s["id"]: (args.package / s["path"]).read_text(encoding="utf-8") for s in chosen if s["text"] == "included"}
+    accounts = coding.pin(args.package, [s["id"] for s in chosen], texts)
+    coding.write(accounts, args.coder, args.commit, args.out)
+    print(f"{len(accounts)} account(s) of {len(chosen)} source(s) pinned to {args.out}")
     return 0
 
 

@@ -102,22 +102,22 @@ def _spans(entries: Any, source_id: str, text: str):
 def evidence(root: Path, source_id: str, text: str) -> list[tuple[str, int, int]]:
     """Every span of the source in the curated files: the source's own, then each kind's."""
     curated = root / "data" / "curated"
-    found = list(_spans(_read(curated / "sources.yaml"), source_id, text))
+    found = list(_spans(read_yaml(curated / "sources.yaml"), source_id, text))
     for kind in KINDS:
         files = [curated / f"{kind}.yaml", *sorted((curated / kind).glob("*.yaml"))]
         for file in files:
-            found += list(_spans(_read(file), source_id, text))
+            found += list(_spans(read_yaml(file), source_id, text))
     return found
 
 
-def _read(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     if not path.is_file():
         return []
     return yaml.safe_load(path.read_text(encoding="utf-8")) or []
 
 
 def source_record(root: Path, source_id: str) -> dict:
-    for source in _read(root / "data" / "curated" / "sources.yaml"):
+    for source in read_yaml(root / "data" / "curated" / "sources.yaml"):
         if source.get("id") == source_id:
             return source
     raise LookupError(f"no source `{source_id}` in data/curated/sources.yaml")
@@ -134,7 +134,7 @@ def ledger_path(root: Path, source_id: str) -> Path:
 
 
 def read_ledger(path: Path) -> list[dict]:
-    return _read(path)
+    return read_yaml(path)
 
 
 def build(text: str, spans: list[tuple[str, int, int]], old: list[dict]) -> list[dict]:
