@@ -225,7 +225,7 @@ def test_the_action_requires_texts_when_asked(repo, tmp_path):
     shutil.copytree(ROOT / "schema", tmp_path / "pkg" / "schema")
     for name in ("datapackage.json", "data"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, tmp_path / "pkg" / name)
-    (tmp_path / "pkg" / "seeds").mkdir()
+    shutil.copytree(ROOT / "seeds", tmp_path / "pkg" / "seeds")  # the included texts
     shutil.move(str(tmp_path / "pkg"), str(repo / "real"))
     relaxed = _run_check_step(repo, tmp_path / "a", "real")
     assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr

@@ -53,8 +53,12 @@ def test_the_archive_holds_what_a_downloader_needs_and_nothing_else(tmp_path):
         "CHANGELOG.md",
     ):
         assert needed in names, needed
-    # No curated YAML, no texts folder, no build output; the seed article is withheld.
-    assert not [n for n in names if n.startswith(("data/curated/", "texts/", "tests/", "validators/", "seeds/"))]
+    # No curated YAML, no texts folder, no build output; of seeds/, the included texts only (the
+    # seed article and every other withheld text are not there).
+    assert not [n for n in names if n.startswith(("data/curated/", "texts/", "tests/", "validators/"))]
+    resources = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    included = {r["path"] for r in resources if r["type"] == "text"}
+    assert included and {n for n in names if n.startswith("seeds/")} == included
     # every member dated the release's date (`created`), never the clock: the same bytes each time
     created = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))["created"]
     released = tuple(int(part) for part in created[:10].split("-")) + (0, 0, 0)

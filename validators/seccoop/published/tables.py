@@ -265,6 +265,12 @@ def _sources(ds):
         )
 
 
+def _copies(ds):
+    for r in ds.records["source"]:
+        for copy in r.data.get("copies") or []:
+            yield (r.id, copy["url"], copy.get("note"))
+
+
 _DAY = {"type": ["string", "null"], "format": "date"}
 # The columns of `sources` that the source schema does not describe one to one: its publication
 # date, a day or bounds there, is a day (where known) and bounds here, as an event's date is.
@@ -736,6 +742,18 @@ TABLES: tuple[Table, ...] = (
         ("id",),
         _sources,
     ),
+    Table(
+        "source_copies",
+        "Source copies",
+        "Other pages that carry a source's text (a wire copy on several sites): one row per copy.",
+        (
+            _link("source", "source", "Source", "Id of the source (sources.id).", required=True),
+            _c("url", "source", "copies.url", required=True),
+            _c("note", "source", "copies.note"),
+        ),
+        ("source", "url"),
+        _copies,
+    ),
     *(table for table, _, _ in _RECORD_TABLES),
     Table(
         "posts",
@@ -1141,6 +1159,9 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
         if kind == "source":
             for r in dataset.records[kind]:
                 record = _ordered(plan, r.data)
+                # As in sources.csv: 0 where the archive added nothing, no copies as [].
+                record["archive_prefix"] = r.data.get("archive_prefix") or 0
+                record["copies"] = r.data.get("copies") or []
                 record["evidence"] = _published_spans(r.data["evidence"])
                 yield PLURAL[kind], record
             continue
