@@ -196,7 +196,13 @@ def repo(built_base, tmp_path) -> Path:
 
 
 def _run_check_step(
-    repo: Path, tmp_path: Path, package: str, strict: str = "false", require_texts: str = "false", texts: str = ""
+    repo: Path,
+    tmp_path: Path,
+    package: str,
+    strict: str = "false",
+    require_texts: str = "false",
+    texts: str = "",
+    allow: str = "",
 ):
     """The action's `seccoop check` step, as the runner runs it: its script under bash, its inputs
     in its env, seccoop in $RUNNER_TEMP/seccoop-action-venv (here: this test's seccoop)."""
@@ -213,10 +219,26 @@ def _run_check_step(
         env[key] = {
             "${{ inputs.package }}": package,
             "${{ inputs.strict }}": strict,
+            "${{ inputs.allow }}": allow,
             "${{ inputs.require-texts }}": require_texts,
             "${{ inputs.texts }}": texts,
         }[value]
     return subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_action_passes_allowed_warnings_on_and_refuses_what_is_not_a_code(repo, tmp_path):
+    """strict with allow: the repository's package (its spans new since the release unverified
+    here, its facts coded `other`) passes when those codes are allowed; a value that is not a
+    list of codes is refused (exit 2)."""
+    shutil.copytree(ROOT / "schema", tmp_path / "pkg" / "schema")
+    for name in ("datapackage.json", "data", "seeds"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, tmp_path / "pkg" / name)
+    shutil.move(str(tmp_path / "pkg"), str(repo / "real"))
+    allow = "type-other event-without-participants evidence-unverified"
+    passed = _run_check_step(repo, tmp_path / "a", "real", strict="true", allow=allow)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    bad = _run_check_step(repo, tmp_path / "b", "real", strict="true", allow="type-other; rm -rf /")
+    assert bad.returncode == 2 and "input allow must be warning codes" in bad.stdout
 
 
 def test_the_action_requires_texts_when_asked(repo, tmp_path):

@@ -92,6 +92,14 @@ def test_strict_makes_warnings_fail(base_package):
     assert invoke("check", str(base_package)).returncode == 0
     strict = invoke("check", str(base_package), "--strict")
     assert strict.returncode == 1 and "actor-unreferenced" in strict.stdout
+    # --allow CODE: that warning is still reported, but no longer fails a strict check
+    allowed = invoke("check", str(base_package), "--strict", "--allow", "actor-unreferenced")
+    assert allowed.returncode == 0 and "warning actor-unreferenced" in allowed.stdout
+    other = invoke("check", str(base_package), "--strict", "--allow", "type-other")
+    assert other.returncode == 1
+    for bad in ("no-such-code", "evidence-not-found"):  # unknown, and an error's code
+        refused = invoke("check", str(base_package), "--strict", "--allow", bad)
+        assert refused.returncode == 2 and "is not a warning's code" in refused.stderr
 
 
 def test_library_and_cli_agree(base_package):

@@ -16,12 +16,14 @@ def check(
     texts: str | Path | None = None,
     require_texts: bool = False,
     cache: bool = False,
+    allowed: frozenset[str] = frozenset(),
 ) -> Report:
     """Check a package (a folder or its datapackage.json; default: the nearest one, else the bundled
     copy) and return a report of every problem found. `texts` names the folder of withheld texts
     (docs/rights.md); with `require_texts`, a withheld text missing there is an error. With
     `cache` (the command's default), what an earlier check proved about unchanged files is reused
-    (docs/cache.md): the answer is the same."""
+    (docs/cache.md): the answer is the same. With `strict`, warnings fail too, but for the codes in
+    `allowed`."""
     try:
         package = find_package(path)
     except NoPackage as exc:
@@ -29,7 +31,7 @@ def check(
     package = Package(package.root, Path(texts) if texts else None, require_texts)
     shown = str(package.root if path is None else path)
     problems, unverified = answer(package, cache)
-    return Report(shown, problems + leaks(package), strict, unverified)
+    return Report(shown, problems + leaks(package), strict, unverified, allowed)
 
 
 def leaks(package: Package) -> list[Problem]:

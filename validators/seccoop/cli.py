@@ -176,6 +176,14 @@ def main():
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option(
+    "--allow",
+    "allowed",
+    multiple=True,
+    metavar="CODE",
+    help="With --strict: warnings of CODE do not fail (repeatable): outcomes the curation rules expect, "
+    "such as type-other (a fact no code fits, coded `other` with its note).",
+)
+@click.option(
     "--max-errors",
     type=click.IntRange(min=1),
     default=None,
@@ -194,7 +202,7 @@ def main():
     "CI=true and for the copy installed with seccoop; docs/cache.md).",
 )
 @_exit_statuses
-def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
+def check(package, fmt, strict, allowed, max_errors, texts, require_texts, no_cache):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
 
     Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
@@ -206,7 +214,14 @@ def check(package, fmt, strict, max_errors, texts, require_texts, no_cache):
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     _texts_checked(package, texts)
-    report = run_check(package, strict=strict, texts=texts, require_texts=require_texts, cache=not no_cache)
+    from seccoop.model.report import CODES
+
+    for code in allowed:
+        if code not in CODES or CODES[code].severity != "warning":
+            raise click.BadParameter(f"{code!r} is not a warning's code (docs/error-codes.md)", param_hint="--allow")
+    report = run_check(
+        package, strict=strict, texts=texts, require_texts=require_texts, cache=not no_cache, allowed=frozenset(allowed)
+    )
     out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:
         click.echo(out, nl=False, err=True)

@@ -589,6 +589,12 @@ def document_schema(documents: dict[str, dict]) -> dict:
                 }
             }
             account.update({name: ref(kind, name) for name in doc["properties"] if name not in ("id", "evidence")})
+            for name in RECORD_FIELDS[kind]:  # the record's own: given by one account, null in the others
+                account[name] = {
+                    "anyOf": [ref(kind, name), {"type": "null"}],
+                    "description": "The record's own field, as this account gives it; null where the "
+                    "account leaves it to another (docs/accounts.md).",
+                }
             account["evidence"] = {
                 "type": "array",
                 "minItems": 1,
@@ -600,7 +606,11 @@ def document_schema(documents: dict[str, dict]) -> dict:
                 "type": "object",
                 "additionalProperties": False,
                 "title": f"{kind.title()} account",
-                "required": ["source", *[f for f in doc["required"] if f not in ("id", "evidence")], "evidence"],
+                "required": [
+                    "source",
+                    *[f for f in doc["required"] if f not in ("id", "evidence", *RECORD_FIELDS[kind])],
+                    "evidence",
+                ],
                 "properties": account,
             }
         properties[plural] = {

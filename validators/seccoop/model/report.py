@@ -701,6 +701,9 @@ class Report:
     strict: bool = False
     # Spans that could not be verified, by source id: their withheld texts are not here.
     unverified: dict[str, int] = field(default_factory=dict)
+    # Warning codes that do not fail a strict check (`--allow`): outcomes the curation rules
+    # expect, such as a fact coded `other` with its note.
+    allowed: frozenset[str] = frozenset()
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)
@@ -715,7 +718,7 @@ class Report:
 
     @property
     def valid(self) -> bool:
-        return not self.errors and not (self.strict and self.warnings)
+        return not self.errors and not (self.strict and any(p.code not in self.allowed for p in self.warnings))
 
     @property
     def exit_code(self) -> int:
