@@ -10,8 +10,11 @@ the name or an alias of an actor the record cites.
   word is allowed where it belongs to the English name or demonym of a state in TRANSLATIONS and
   the cited texts name that state in one of the forms listed there. The table holds the states
   the sources name; a new source naming another state adds its row.
+- A possessive is its name (Noboa's is Noboa).
 - The first word of a field or of a sentence in it is not a name because it is capitalized, and
-  neither are the English words listed in COMMON (articles, months, weekdays, titles).
+  neither are the English words listed in COMMON (articles, months, weekdays) nor the words of the
+  titles of the honorifics and roles of the codelists (Admiral, Secretary, Spokesperson...): an
+  office translated is a title, not a name. A hyphenated word is checked part by part.
 
 The texts are the curators' (the texts folder beside the checkout, or SECCOOP_TEXTS), with the
 included ones in seeds/; without them the test is skipped (.ci/texts runs it where they are).
@@ -19,6 +22,7 @@ included ones in seeds/; without them the test is skipped (.ci/texts runs it whe
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import unicodedata
@@ -46,7 +50,7 @@ TRANSLATIONS = {
         {"ecuador", "ecuatoriano", "ecuatoriana", "ecuatorianos", "ecuatorianas", "equador", "ecuadorian"},
     ),
     "US": (
-        {"united", "states", "u.s", "us", "american", "americans"},
+        {"united", "states", "u", "s", "us", "american", "americans"},
         {
             "estados unidos",
             "ee.uu",
@@ -72,6 +76,13 @@ TRANSLATIONS = {
     "MX": ({"mexico", "mexican"}, {"méxico", "mexico", "mexicano"}),
     "SV": ({"el", "salvador", "salvadoran"}, {"el salvador", "salvadoreño"}),
     "EU": ({"european", "union", "eu"}, {"unión europea", "união europeia", "european union", "ue"}),
+    "IT": ({"italy", "italian"}, {"italia", "italiano", "italiana", "itália", "italy"}),
+    "UA": ({"ukraine", "ukrainian"}, {"ucrania", "ucraniano", "ucraniana", "ucrânia", "ukraine"}),
+    "Europe": ({"europe", "european"}, {"europa", "europeo", "europea", "europe"}),
+    "Latin America": (
+        {"latin", "america", "american"},
+        {"latinoamérica", "américa latina", "latinoamericano", "latin america"},
+    ),
 }
 COMMON = {
     "a",
@@ -133,9 +144,19 @@ COMMON = {
     "secretary",
     "commander",
     "head",
+    "ministers",
+    "high",
+    "representative",
+    "prime",
 }
 
 SOURCES = yaml.safe_load((CURATED / "sources.yaml").read_text(encoding="utf-8"))
+TITLES = {
+    w
+    for codelist in ("honorifics", "roles")
+    for row in csv.DictReader((ROOT / "schema" / "codelists" / f"{codelist}.csv").open(encoding="utf-8"))
+    for w in re.findall(r"\w+", row["title"].casefold())
+}
 
 
 def _fold(s: str) -> str:
@@ -200,10 +221,11 @@ def _names(s: str) -> list[str]:
     names = []
     for sentence in re.split(r"(?<=[.!?:;])\s+", s):
         words = re.findall(r"[\w][\w.’'-]*", sentence)
-        for w in words[1:]:
-            w = w.rstrip(".’'")
-            if w[:1].isupper() and _fold(w) not in COMMON:
-                names.append(w)
+        for word in words[1:]:
+            word = re.sub(r"[’']s\Z", "", word).rstrip(".’'")  # a possessive: Noboa's is Noboa
+            for w in word.split("-"):
+                if w[:1].isupper() and _fold(w) not in COMMON and _fold(w) not in TITLES:
+                    names.append(w)
     return names
 
 
