@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--package", type=Path, default=None, help="the package (default: nearest)")
     p.add_argument("--texts", type=Path, default=None, help="the folder of withheld texts (<sha256>.txt)")
     p = commands.add_parser("pin", help="pin a coding of the sample's sources (offsets, fingerprints, codes)")
-    p.add_argument("package", type=Path, help="the package (a checkout) holding the coding")
+    p.add_argument("packages", type=Path, nargs="+", help="the package(s) (checkouts) holding the coding")
     p.add_argument("--coder", required=True, help="who coded it, as docs/quality.md names them")
     p.add_argument("--commit", required=True, help="the commit the coding was made from")
     p.add_argument("--sample", type=Path, default=SAMPLE)
@@ -58,10 +58,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _pin(args) -> int:
     shas = {e.sha256 for e in sample.read(args.sample)}
-    sources = ledger.read_yaml(args.package / "data" / "curated" / "sources.yaml")
-    chosen = [s for s in sources if s.get("sha256") in shas]
-    texts = {s["id"]: (args.package / s["path"]).read_text(encoding="utf-8") for s in chosen if s["text"] == "included"}
-    accounts = coding.pin(args.package, [s["id"] for s in chosen], texts)
+    accounts = []
+    for package in args.packages:  # a coding split among working trees is their union
+        sources = ledger.read_yaml(package / "data" / "curated" / "sources.yaml")
+        chosen = [s for s in sources if s.get("sha256") in shas]
+        texts = {s["id"]: (package / s["path"]).read_text(encoding="utf-8") for s in chosen if s["text"] == "included"}
+        accounts += coding.pin(package, [s["id"] for s in chosen], texts)
+    accounts = coding.renumber(accounts)
     coding.write(accounts, args.coder, args.commit, args.out)
     print(f"{len(accounts)} account(s) of {len(chosen)} source(s) pinned to {args.out}")
     return 0

@@ -109,10 +109,17 @@ def pin(root: Path, sources: list[str], texts: dict[str, str] | None = None) -> 
                     "codes": _codes(kind, e, own.get(str(e.get("id")), {})),
                 }
             )
-    accounts.sort(key=lambda a: (a["source"], list(KINDS.values()).index(a["kind"]), a["spans"], a["record"]))
+    return renumber(accounts)
+
+
+def renumber(accounts: list[dict]) -> list[dict]:
+    """In a stable order (source, kind, spans), numbered from 1; the coder's ids dropped."""
+    accounts = sorted(
+        accounts, key=lambda a: (a["source"], list(KINDS.values()).index(a["kind"]), a["spans"], a.get("record", ""))
+    )
     for n, a in enumerate(accounts, 1):
         a["unit"] = n
-        del a["record"]
+        a.pop("record", None)
     return accounts
 
 
