@@ -4,7 +4,7 @@ the name or an alias of an actor the record cites.
 
 - Numbers are compared as values, across the languages' formats: 1.500 and 1,500 are the same
   thousand-and-a-half, 93,4 and 93.4 the same decimal (a number with one separator followed by
-  three digits may be either; both readings are tried).
+  three digits may be either; both readings are tried), and 22 mil 400 is 22,400.
 - Names are compared word by word, ignoring case and accents, as whole words of the texts.
 - States and places may be named in English where the text names them in its own language: a
   word is allowed where it belongs to the English name or demonym of a state in TRANSLATIONS and
@@ -79,6 +79,18 @@ TRANSLATIONS = {
     "IT": ({"italy", "italian"}, {"italia", "italiano", "italiana", "itália", "italy"}),
     "UA": ({"ukraine", "ukrainian"}, {"ucrania", "ucraniano", "ucraniana", "ucrânia", "ukraine"}),
     "Europe": ({"europe", "european"}, {"europa", "europeo", "europea", "europe"}),
+    "South America": (
+        {"south", "america", "american", "americans"},
+        {
+            "sul-americano",
+            "sul-americanos",
+            "sudamericano",
+            "sudamericanos",
+            "suramericano",
+            "américa del sur",
+            "south america",
+        },
+    ),
     "Latin America": (
         {"latin", "america", "american"},
         {"latinoamérica", "américa latina", "latinoamericano", "latin america"},
@@ -175,8 +187,15 @@ def _readings(token: str) -> set[float]:
 
 
 def _numbers(s: str) -> dict[str, set[float]]:
-    """Each number written in s, with the values it may be."""
-    return {token: _readings(token) for token in re.findall(r"\d(?:[\d.,]*\d)?", s)}
+    """Each number written in s, with the values it may be; Spanish and Portuguese write
+    thousands and millions in words beside digits (22 mil 400, mil 500, 93,4 millones)."""
+    found = {token: _readings(token) for token in re.findall(r"\d(?:[\d.,]*\d)?", s)}
+    for m in re.finditer(r"(?:(\d{1,3}) )?mil (\d{1,3})\b", s):
+        found[m.group(0)] = {int(m.group(1) or 1) * 1000 + float(m.group(2))}
+    for m in re.finditer(r"(\d(?:[\d.,]*\d)?) (mil|millones|milhões|millón|milhão)\b", s):
+        scale = 1000 if m.group(2) == "mil" else 1_000_000
+        found[m.group(0)] = {v * scale for v in _readings(m.group(1))}
+    return found
 
 
 def _text(source: dict) -> str | None:
@@ -272,6 +291,9 @@ def test_numbers_are_read_in_either_notation_and_names_past_the_first_word():
     assert 1500 in _numbers("unos 1.500 presos")["1.500"] and 1500 in _numbers("some 1,500 inmates")["1,500"]
     assert 93.4 in _numbers("93,4 millones")["93,4"] and 93.4 in _numbers("93.4 million")["93.4"]
     assert not _numbers("twenty") and _numbers("USD 200")["200"] == {200.0}
+    assert _numbers("unas 22 mil 400 personas")["22 mil 400"] == {22400.0}
+    assert _numbers("a unos mil 500 kilómetros")["mil 500"] == {1500.0}
+    assert 93_400_000 in _numbers("93,4 millones de euros")["93,4 millones"]
     assert _names("The delegation met Noboa in Quito. Then Richardson left for the U.S. on Monday") == [
         "Noboa",
         "Quito",
