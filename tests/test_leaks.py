@@ -354,3 +354,32 @@ def test_published_values_side_by_side_are_no_leak_but_their_middles_are():
     assert found.published_side_by_side(("ferry", "from", "kell", "harbour", "lanterns", "lit", "the", "old"))
     assert not found.published_side_by_side(("night", "ferry", "from", "harbour", "lanterns", "lit", "the", "old"))
     assert not found.published_side_by_side(("the", "old", "night", "ferry", "kell", "lit", "harbour", "lamps"))
+
+
+def test_the_check_caches_each_files_search_and_gives_the_cold_answer(pkg, home, monkeypatch):
+    """With the cache's memo, a re-check searches only the files whose bytes changed, and builds
+    the patterns only then; a changed text (the patterns' input) forgets every file. The answer
+    is always the one without the memo."""
+    from seccoop.checks import leaks
+    from seccoop.model.package import Package
+
+    package = Package(pkg, home["texts"])
+    memo: dict = {}
+    assert leaks.check_package(package, memo) == [] == leaks.check_package(package)
+    assert memo["files"] and memo["inputs"] == leaks.inputs_digest(package)
+    real_load = leaks.load_patterns
+    monkeypatch.setattr(leaks, "load_patterns", lambda p: pytest.fail("nothing changed: no search"))
+    assert leaks.check_package(package, memo) == []
+    line = _plant(pkg / "README.md", 0, [f"They wrote: “{LONG}.”"])
+    loads = []
+    monkeypatch.setattr(leaks, "load_patterns", lambda p: loads.append(1) or real_load(p))
+    found = leaks.check_package(package, memo)
+    assert len(loads) == 1 and [(p.file, p.line) for p in found] == [("README.md", line)]
+    assert [p.as_dict() for p in found] == [p.as_dict() for p in leaks.check_package(package)]
+    before = memo["inputs"]
+    (home["texts"] / "extra.txt").write_text("An unrelated text of the curators.", encoding="utf-8")
+    try:
+        assert [p.as_dict() for p in leaks.check_package(package, memo)] == [p.as_dict() for p in found]
+        assert memo["inputs"] != before
+    finally:
+        (home["texts"] / "extra.txt").unlink()

@@ -608,12 +608,66 @@ def search_paths(named: Iterable[str], found: Patterns) -> Search:
     return search
 
 
-def check_package(package: Package) -> list[Problem]:
+def inputs_digest(package: Package) -> str:
+    """What the patterns are made of, hashed: the texts folder's files (names and bytes) and the
+    published tables (data/*.csv). Equal digests give equal patterns, so a file's search result
+    can be kept beside its own digest (`check_package`'s memo)."""
+    digest = hashlib.sha256()
+    folder, root = rights.texts_folder(package)
+    for base, under, suffix in ((folder, root, ".txt"), (package.root / "data", package.root, ".csv")):
+        try:
+            entries = sorted(p for p, link in paths.walk(base, under) if p.parent == base and p.suffix == suffix)
+        except (paths.Refused, OSError):
+            entries = []
+        for path in entries:
+            try:
+                body = paths.read_file(path, under, max(paths.SOURCE_LIMIT, paths.TABLE_LIMIT))
+            except paths.Refused as exc:
+                body = f"refused: {exc.code}".encode()
+            digest.update(f"{base.name}/{path.name}\0{len(body)}\0".encode() + body)
+    return digest.hexdigest()
+
+
+def _files_to_search(package: Package) -> list[Path]:
+    return package_files(package, rights.texts_folder(package)[0])
+
+
+def check_package(package: Package, memo: dict | None = None) -> list[Problem]:
     """`seccoop check`'s leak check: nothing where the texts folder holds no text, else every
-    leak in the package's files."""
-    found = load_patterns(package)
-    if not found.texts:
-        return []
+    leak in the package's files. `memo` (the check cache's, where it is on) keeps each file's
+    problems by the file's bytes and the patterns' inputs: a re-check searches again only the
+    files that changed, and builds the patterns only if there is one (the curator's loop)."""
+    inputs = inputs_digest(package) if memo is not None else ""
+    known: dict[str, list[dict]] = memo.get("files", {}) if memo is not None and memo.get("inputs") == inputs else {}
+    found: Patterns | None = None
+    problems: list[Problem] = []
+    seen: dict[str, list[dict]] = {}
+    for path in _files_to_search(package):
+        name = path.relative_to(package.root).as_posix()
+        search = Search()
+        data = _read(path, package.root, name, search)
+        if data is None:
+            problems += search.problems
+            continue
+        entry = f"{name}\0{hashlib.sha256(data).hexdigest()}"
+        if entry in known:
+            seen[entry] = known[entry]
+            problems += [Problem(**p) for p in known[entry]]
+            continue
+        if found is None:
+            found = load_patterns(package)
+            if not found.texts:
+                return []
+        search_blob(name, data, found, search)
+        seen[entry] = [p.as_dict() for p in search.problems]
+        problems += search.problems
+    if found is None and not known:  # nothing was searched and nothing is known: are there texts?
+        found = load_patterns(package)
+        if not found.texts:
+            return []
+    if memo is not None:
+        memo.clear()
+        memo.update(inputs=inputs, files=seen)
     # A text that could not be read is not searched for: said, as `seccoop leaks` says it.
     unread = [
         Problem(
@@ -622,6 +676,8 @@ def check_package(package: Package) -> list[Problem]:
             hint="A text of the texts folder that cannot be read is a leak the check cannot rule out; "
             "make it a regular UTF-8 file of a sane size, or move it out of the folder (docs/rights.md).",
         )
-        for said in found.skipped
+        for said in (found.skipped if found is not None else memo.get("skipped", []) if memo else [])
     ]
-    return unread + search_package(package, found).problems
+    if memo is not None and found is not None:
+        memo["skipped"] = list(found.skipped)
+    return unread + problems

@@ -66,7 +66,7 @@ def _pin(args) -> int:
         accounts += coding.pin(package, [s["id"] for s in chosen], texts)
     accounts = coding.renumber(accounts)
     coding.write(accounts, args.coder, args.commit, args.out)
-    print(f"{len(accounts)} account(s) of {len(chosen)} source(s) pinned to {args.out}")
+    print(f"{len(accounts)} account(s) of {len({a['source'] for a in accounts})} source(s) pinned to {args.out}")
     return 0
 
 

@@ -80,7 +80,7 @@ def sentences(text: str) -> list[Sentence]:
     return merged
 
 
-def _spans(entries: Any, source_id: str, text: str):
+def spans_of(entries: Any, source_id: str, text: str):
     """(record id, start, end) of every span of the source in a curated list."""
     for entry in entries or []:
         if not isinstance(entry, dict):
@@ -102,11 +102,11 @@ def _spans(entries: Any, source_id: str, text: str):
 def evidence(root: Path, source_id: str, text: str) -> list[tuple[str, int, int]]:
     """Every span of the source in the curated files: the source's own, then each kind's."""
     curated = root / "data" / "curated"
-    found = list(_spans(read_yaml(curated / "sources.yaml"), source_id, text))
+    found = list(spans_of(read_yaml(curated / "sources.yaml"), source_id, text))
     for kind in KINDS:
         files = [curated / f"{kind}.yaml", *sorted((curated / kind).glob("*.yaml"))]
         for file in files:
-            found += list(_spans(read_yaml(file), source_id, text))
+            found += list(spans_of(read_yaml(file), source_id, text))
     return found
 
 
