@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from seccoop.quality import agreement, coding, sample
+from seccoop.quality import agreement, coding, sample, stats
 from seccoop.quality.__main__ import SEED_ARTICLE
 
 QUALITY = ROOT / "docs" / "quality"
@@ -105,3 +105,12 @@ def test_the_published_table_is_the_scripts():
     found = re.search(r"<!-- agreement: start -->\n(.*?)<!-- agreement: end -->", page, re.S)
     assert found, "docs/quality.md has no agreement table between its markers"
     assert found.group(1) == agreement.table(first, second)
+
+
+def test_the_data_papers_figures_are_the_packages():
+    """docs/data-paper.md's tables are what `python -m seccoop.quality stats` prints from the
+    published tables: a release that changes the data changes the paper's figures too."""
+    page = (ROOT / "docs" / "data-paper.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- stats: start -->\n(.*?)<!-- stats: end -->", page, re.S)
+    assert found, "docs/data-paper.md has no figures between its markers"
+    assert found.group(1) == stats.tables(ROOT)

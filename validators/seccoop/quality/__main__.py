@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from seccoop.model.package import find_package
-from seccoop.quality import agreement, coding, ledger, sample
+from seccoop.quality import agreement, coding, ledger, sample, stats
 from seccoop.safety.write import write_atomically
 
 QUALITY = Path("docs/quality")
@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--first", type=Path, default=QUALITY / "coding-first.json")
     p.add_argument("--second", type=Path, default=QUALITY / "coding-second.json")
     p.add_argument("--disagreements", action="store_true", help="list each coded disagreement of matched pairs")
+    p = commands.add_parser("stats", help="the data paper's figures, from the published tables")
+    p.add_argument("--package", type=Path, default=Path("."))
     args = parser.parse_args(argv)
+    if args.command == "stats":
+        print(stats.tables(args.package), end="")
+        return 0
     if args.command == "pin":
         return _pin(args)
     if args.command == "agreement":
