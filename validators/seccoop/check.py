@@ -45,7 +45,8 @@ def leaks(package: Package, use_cache: bool = False) -> list[Problem]:
     from seccoop.checks.leaks import check_package
     from seccoop.incremental import cache
 
-    where = cache.folder(package) if use_cache else None
+    # The report's lookup already asked for the folder and, where refused, said why: once.
+    where = cache.folder(package) if use_cache and cache.refused is None else None
     if where is None:
         return check_package(package)
     path = where / f"leaks-{cache.key(package, 'leaks')}.json"

@@ -332,9 +332,21 @@ def _evidence_of(ds) -> Iterator[tuple[str, str, list[dict]]]:
             yield kind, r.id, r.data["evidence"]
 
 
+def _published_quotes(ds) -> dict[tuple[str, int, int], str]:
+    """A span's words are published where any record citing it publishes them (a source's title,
+    cited again by an event without its quote): one answer for the span, in every table."""
+    quotes: dict[tuple[str, int, int], str] = {}
+    for _, _, spans in _evidence_of(ds):
+        for span in spans:
+            if span["quote"] is not None:
+                quotes.setdefault((span["source"], span["start"], span["end"]), span["quote"])
+    return quotes
+
+
 def _spans(ds):
     # A span is its source and offsets: the offsets packed in one int, by source, rather than a
     # set of span ids, whose strings raised the peak of a check at 10k events by 15 MiB (now 3)
+    quotes = _published_quotes(ds)
     seen: dict[str, set[int]] = {}
     for _, _, spans in _evidence_of(ds):
         for span in spans:
@@ -351,7 +363,7 @@ def _spans(ds):
                     span["end"],
                     span["length"],
                     span_sha256(span),
-                    span["quote"],
+                    quotes.get((span["source"], span["start"], span["end"])),
                 )
 
 
@@ -1112,12 +1124,12 @@ def _ordered(plan, value: Any) -> Any:
     return value
 
 
-def _published_spans(spans: list[dict]) -> list[dict]:
+def _published_spans(spans: list[dict], quotes: dict[tuple[str, int, int], str]) -> list[dict]:
     return [
         {
             "id": span_id(span),
             "source": span["source"],
-            "quote": span["quote"],
+            "quote": quotes.get((span["source"], span["start"], span["end"])),
             "start": span["start"],
             "end": span["end"],
             "length": span["length"],
@@ -1154,6 +1166,7 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
     """(kind plural, record) for every record of the nested document, in order, one at a time:
     each with its fields in schema order, its evidence spans with their ids and offsets, and (for
     all but sources) its sources and every account, as schema/seccoop.schema.json shapes them."""
+    quotes = _published_quotes(dataset)
     for kind in KINDS:
         plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
         if kind == "source":
@@ -1162,13 +1175,13 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
                 # As in sources.csv: 0 where the archive added nothing, no copies as [].
                 record["archive_prefix"] = r.data.get("archive_prefix") or 0
                 record["copies"] = r.data.get("copies") or []
-                record["evidence"] = _published_spans(r.data["evidence"])
+                record["evidence"] = _published_spans(r.data["evidence"], quotes)
                 yield PLURAL[kind], record
             continue
         derived = _derived(dataset, kind)
         for r in dataset.merged[kind]:
             record = _ordered(plan, r.data)
-            record["evidence"] = _published_spans(r.data["evidence"])
+            record["evidence"] = _published_spans(r.data["evidence"], quotes)
             record.update(derived(r))
             record["source_count"] = len(r.accounts)
             record["sources"] = r.sources
