@@ -114,3 +114,20 @@ def test_the_data_papers_figures_are_the_packages():
     found = re.search(r"<!-- stats: start -->\n(.*?)<!-- stats: end -->", page, re.S)
     assert found, "docs/data-paper.md has no figures between its markers"
     assert found.group(1) == stats.tables(ROOT)
+
+
+def test_bad_input_is_said_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    run = [sys.executable, "-m", "seccoop.quality"]
+    unknown = subprocess.run([*run, "ledger", "no-such-source"], cwd=ROOT, capture_output=True, text=True)
+    assert unknown.returncode == 1 and "no source `no-such-source`" in unknown.stderr
+    absent = subprocess.run(
+        [*run, "ledger", "southcom-ecuador-2024-01-12", "--texts", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert absent.returncode == 1 and "not in the texts folder" in absent.stderr
+    assert "Traceback" not in unknown.stderr + absent.stderr

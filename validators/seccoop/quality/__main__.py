@@ -7,7 +7,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from seccoop.model.package import find_package
+from seccoop.model.package import NoPackage, find_package
+from seccoop.model.rights import TextAbsent
 from seccoop.quality import agreement, coding, ledger, sample, stats
 from seccoop.safety.write import write_atomically
 
@@ -18,6 +19,20 @@ SEED_ARTICLE = "8f2fea7736ade8bfad2d1a081826dc129b7d0fb4c2602f284638b633e38d4f7f
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except TextAbsent as exc:
+        print(
+            f"python -m seccoop.quality: the withheld text is not in the texts folder: {exc} (give --texts)",
+            file=sys.stderr,
+        )
+        return 1
+    except (LookupError, OSError, ValueError, NoPackage) as exc:  # bad input: said, no traceback
+        print(f"python -m seccoop.quality: {exc}", file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seccoop.quality", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("sample", help="draw the sample coded twice from the curators' catalog")
