@@ -128,22 +128,26 @@ def _members(dist: Path) -> dict[str, bytes]:
 @pytest.mark.slow  # builds the sdist and the wheel
 @pytest.mark.parametrize("kind", ["wheel", "sdist"])
 def test_no_withheld_text_enters_the_wheel_or_the_sdist(dists, kind):
-    """docs/rights.md: only included texts ship. The seed article is withheld: no member has its
-    sha256 or its normalized hash; the tests' own withheld text, planted in texts/ and seeds/, is
-    in no member."""
+    """docs/rights.md: only included texts ship. No member has a withheld text's sha256 or its
+    normalized hash (the seed article's among them); seeds/ holds the included texts only; the
+    tests' own withheld text, planted in texts/ and seeds/, is in no member."""
+    import csv
     import hashlib
 
-    sources = (ROOT / "data" / "sources.csv").read_text(encoding="utf-8")
+    with (ROOT / "data" / "sources.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    withheld = {r[k] for r in rows if r["text"] == "withheld" for k in ("sha256", "normalized_sha256")}
+    included = sorted(r["path"].rsplit("/", 1)[1] for r in rows if r["text"] == "included")
     members = _members(dists[kind])
     assert len(members) > 50
     seeds = [name for name in members if "/seeds/" in name or name.startswith("seeds/")]
-    assert [name.rsplit("/", 1)[1] for name in seeds] in ([], ["README.md"]), seeds
+    assert sorted(name.rsplit("/", 1)[1] for name in seeds) in (included, sorted(["README.md", *included])), seeds
     for name, data in members.items():
         assert SENTENCE.encode("utf-8") not in data, name
-        assert hashlib.sha256(data).hexdigest() not in sources, name
+        assert hashlib.sha256(data).hexdigest() not in withheld, name
         if name.endswith(".txt"):
             normalized = hashlib.sha256(" ".join(data.decode("utf-8", "replace").split()).encode()).hexdigest()
-            assert normalized not in sources, name
+            assert normalized not in withheld, name
         assert "/texts/" not in name and not name.split("/", 1)[-1].startswith("texts/"), name
 
 
@@ -200,14 +204,18 @@ def test_the_installed_distribution_checks_and_exports_outside_the_checkout(dist
     work.mkdir()
     checked = _run([seccoop, "check", "--format", "json"], cwd=work, env=env)
     report = json.loads(checked.stdout)
-    assert report["valid"] is True and report["counts"] == {"errors": 0, "warnings": 0}, report
+    assert report["valid"] is True and report["counts"]["errors"] == 0, report
+    # Warnings only of spans new since the release (their texts are not here) and of what the
+    # curation rules expect (facts coded `other`, events whose source names no participant).
+    expected = {"evidence-unverified", "type-other", "event-without-participants"}
+    assert {p["code"] for p in report["errors"]} <= expected, report["errors"][:3]
     assert Path(report["package"]).is_relative_to(venv), report["package"]
     # The seed article is withheld: outside a checkout its text is nowhere, and check says so.
     spans = withheld_spans()
     assert report["unverified"] == spans, report["unverified"]
     text = _run([seccoop, "check"], cwd=work, env=env).stdout
     said = f"{sum(spans.values())} span(s) of {len(spans)} withheld source(s) not verified"
-    assert said in text and "valid (0 error(s), 0 warning(s))" in text
+    assert said in text and "valid (0 error(s)," in text
     exported = _run([seccoop, "export", "--format", "json"], cwd=work, env=env)
     assert json.loads(exported.stdout) == json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
     _run([seccoop, "export", "--format", "csv", "--out", work / "tables"], cwd=work, env=env)

@@ -1,4 +1,5 @@
-"""The sentence ledgers (docs/quality.md): each source's ledger covers its whole text, sentence by
+"""The sentence ledgers (docs/curating.md, "The sentence ledger"): each source's ledger covers its
+whole text, sentence by
 sentence, each sentence recorded by records that cite it or explained by a reason; checked on the
 real package by offsets alone (no text needed), and the sentence splitter on made-up texts."""
 
@@ -99,3 +100,21 @@ def test_build_keeps_reasons_and_fills_records():
     ]
     fresh = ledger.build(text, [], [])
     assert fresh[1]["reason"] == ledger.TODO
+
+
+TEXTS = ROOT.parent / "shared" / "texts"
+
+
+@pytest.mark.parametrize("source", LEDGERED, ids=lambda s: s["id"])
+def test_ledger_sentences_are_the_texts(source):
+    """Where the text is at hand (an included one; a withheld one in the curators' texts folder),
+    the ledger's entries are its sentences as the splitter finds them: a ledger of one coarse entry
+    would cover the text and still say nothing."""
+    if source["text"] == "included":
+        text = (ROOT / source["path"]).read_text(encoding="utf-8")
+    elif (TEXTS / f"{source['sha256']}.txt").is_file():
+        text = (TEXTS / f"{source['sha256']}.txt").read_text(encoding="utf-8")
+    else:
+        pytest.skip("the withheld text is not here")
+    entries = ledger.read_ledger(ledger.ledger_path(ROOT, source["id"]))
+    assert [(e["start"], e["end"]) for e in entries] == [(s.start, s.end) for s in ledger.sentences(text)]

@@ -131,3 +131,17 @@ def test_bad_input_is_said_without_a_traceback(tmp_path):
     )
     assert absent.returncode == 1 and "not in the texts folder" in absent.stderr
     assert "Traceback" not in unknown.stderr + absent.stderr
+
+
+@pytest.mark.skipif(not (QUALITY / "coding-second.json").is_file(), reason="the second coding is not committed yet")
+def test_the_published_settlement_is_the_scripts():
+    """docs/quality.md's settlement table is what `python -m seccoop.quality settlement` prints:
+    the two codings against the package's accounts of the sample as they stand."""
+    from seccoop.quality.__main__ import current
+
+    first = coding.read(QUALITY / "coding-first.json")["accounts"]
+    second = coding.read(QUALITY / "coding-second.json")["accounts"]
+    page = (ROOT / "docs" / "quality.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- settlement: start -->\n(.*?)<!-- settlement: end -->", page, re.S)
+    assert found, "docs/quality.md has no settlement table between its markers"
+    assert found.group(1) == agreement.settlement(first, second, current(ROOT))

@@ -139,8 +139,14 @@ def test_without_the_text_check_is_clean_and_says_what_it_could_not_verify(pkg):
     code, report = _check(pkg)
     assert code == 0 and report["valid"], report
     assert report["unverified"] == {"gamma": 4}
-    # Spans the last release did not publish are each a warning (an annotation in CI).
+    # Spans the last release did not publish are warned of (an annotation in CI), once per
+    # curated file, at the first of them, with how many more.
     assert {p["code"] for p in report["errors"]} == {"evidence-unverified", "event-without-participants"}
+    unverified = [p for p in report["errors"] if p["code"] == "evidence-unverified"]
+    files = {p["file"] for p in unverified}
+    assert len(unverified) == len(files)
+    told = sum(1 + int(m.group(1)) if (m := re.search(r"so are (\d+) more", p["message"])) else 1 for p in unverified)
+    assert told == 4
     text = invoke("check", str(pkg))
     assert text.returncode == 0
     assert "4 span(s) of 1 withheld source(s) not verified: their texts are not in the texts folder" in text.stdout
@@ -532,7 +538,7 @@ def test_ci_without_the_texts_fails_unless_told_so_on_purpose(checkout_without_t
 def test_ci_told_there_are_no_texts_checks_what_it_can(checkout_without_texts):
     told = _ci_texts(checkout_without_texts, CI="true", SECCOOP_NO_TEXTS="1")
     assert told.returncode == 0, told.stdout + told.stderr
-    assert "none here, on purpose" in told.stdout and "valid (0 error(s), 0 warning(s))" in told.stdout
+    assert "none here, on purpose" in told.stdout and "valid (0 error(s)," in told.stdout
 
 
 def test_publish_refuses_curated_data_that_is_not_of_its_shape(pkg):

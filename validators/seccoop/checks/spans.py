@@ -25,6 +25,7 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
     # (about 50 MB at 100k events).
     offsets: dict[int, int] = {}
     unpinned: dict[str, tuple[Problem, int]] = {}  # by file: the first unpinned span's problem, and how many
+    unverified: dict[str, tuple[Problem, int]] = {}  # by file: the first new span not verified, and how many
     for kind in KINDS:
         kept = []
         for record in dataset.records[kind]:
@@ -41,15 +42,19 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
                         problems.append(found)
                     resolved = False
                 elif span["source"] in dataset.absent and span_id(span) not in released:
-                    problems.append(
-                        record.problem(
+                    # said once per file, at its first such span, with how many more: a source
+                    # added since the release is hundreds of spans, not hundreds of warnings (per
+                    # file, as pins are: a re-check's scope holds whole files)
+                    first, count = unverified.get(record.file.display, (None, 0))
+                    if first is None:
+                        first = record.problem(
                             "evidence-unverified",
                             f"span {span_id(span)} is new since the last release and its text is not here to verify it",
                             "evidence",
                             i,
                             "start",
                         )
-                    )
+                    unverified[record.file.display] = (first, count + 1)
                 elif (cut := _word_cut(dataset, span)) is not None:
                     problems.append(
                         record.problem(
@@ -66,6 +71,9 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
         dataset.records[kind] = kept
     for first, count in unpinned.values():
         more = f"; {count - 1} more quote(s) of withheld texts in this file need theirs" if count > 1 else ""
+        problems.append(dataclasses.replace(first, message=first.message + more))
+    for first, count in unverified.values():
+        more = f"; so are {count - 1} more new span(s) in this file" if count > 1 else ""
         problems.append(dataclasses.replace(first, message=first.message + more))
     return problems + archive_lines(dataset) + check_budget(dataset) + copied_text(dataset)
 

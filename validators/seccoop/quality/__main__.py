@@ -52,6 +52,9 @@ def _main(argv: list[str] | None) -> int:
     p.add_argument("--first", type=Path, default=QUALITY / "coding-first.json")
     p.add_argument("--second", type=Path, default=QUALITY / "coding-second.json")
     p.add_argument("--disagreements", action="store_true", help="list each coded disagreement of matched pairs")
+    p = commands.add_parser("settlement", help="how the dataset settled each disagreement of the two codings")
+    p.add_argument("--first", type=Path, default=QUALITY / "coding-first.json")
+    p.add_argument("--second", type=Path, default=QUALITY / "coding-second.json")
     p = commands.add_parser("stats", help="the data paper's figures, from the published tables")
     p.add_argument("--package", type=Path, default=Path("."))
     args = parser.parse_args(argv)
@@ -60,6 +63,10 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args.command == "pin":
         return _pin(args)
+    if args.command == "settlement":
+        first, second = coding.read(args.first)["accounts"], coding.read(args.second)["accounts"]
+        print(agreement.settlement(first, second, current(Path("."))), end="")
+        return 0
     if args.command == "agreement":
         first, second = coding.read(args.first)["accounts"], coding.read(args.second)["accounts"]
         print(agreement.table(first, second), end="")
@@ -74,6 +81,14 @@ def _main(argv: list[str] | None) -> int:
         sample.write(chosen, args.out)
         print(f"{len(chosen)} source(s) drawn with seed {sample.SEED}, written to {args.out}")
     return 0
+
+
+def current(root: Path) -> list[dict]:
+    """The package's own accounts of the sample's sources, pinned as they stand."""
+    shas = {e.sha256 for e in sample.read(root / SAMPLE)}
+    sources = [s for s in ledger.read_yaml(root / "data" / "curated" / "sources.yaml") if s.get("sha256") in shas]
+    texts = {s["id"]: (root / s["path"]).read_text(encoding="utf-8") for s in sources if s["text"] == "included"}
+    return coding.pin(root, [s["id"] for s in sources], texts)
 
 
 def _pin(args) -> int:

@@ -8,7 +8,12 @@
    the first coding (the dataset's) as the reference (F1 is the same either way round).
 2. Coding: for the matched pairs, each code compared (type, status, strength, category, roles,
    date bounds) gets its observed agreement, Cohen's kappa and Krippendorff's alpha (nominal,
-   two coders; a code neither coder gives is left out of that code's pairs).
+   two coders). A value left empty is a value of its own, "(none)": an open date bound is a
+   coding decision, and two coders who both leave it open agree.
+
+The pairs are taken greedily (largest share first), which can leave a pair unmatched that a
+maximum matching would take; roles are compared as the multiset of role codes, without the
+actors that hold them; dates are compared as nominal values (a day off counts as a year off).
 """
 
 from __future__ import annotations
@@ -134,9 +139,7 @@ def coding(pairs: list[tuple[dict, dict]]) -> list[CodeAgreement]:
                 if a["kind"] != kind:
                     continue
                 va, vb = a["codes"].get(code), b["codes"].get(code)
-                if va is None and vb is None:
-                    continue
-                values.append((str(va) if va is not None else MISSING, str(vb) if vb is not None else MISSING))
+                values.append((MISSING if va is None else str(va), MISSING if vb is None else str(vb)))
             agreed = sum(x == y for x, y in values)
             rows.append(CodeAgreement(kind, code, len(values), agreed, cohen_kappa(values), krippendorff_alpha(values)))
     return rows
@@ -149,8 +152,12 @@ def disagreements(pairs: list[tuple[dict, dict]]) -> list[tuple[str, str, int, i
         for code in CODES[a["kind"]]:
             va, vb = a["codes"].get(code), b["codes"].get(code)
             if va != vb:
-                found.append((a["kind"], code, a["unit"], b["unit"], str(va), str(vb)))
+                found.append((a["kind"], code, a["unit"], b["unit"], _shown(va), _shown(vb)))
     return found
+
+
+def _shown(value) -> str:
+    return MISSING if value is None else str(value)
 
 
 def _figure(x: float | None) -> str:
@@ -184,4 +191,47 @@ def table(first: list[dict], second: list[dict]) -> str:
         lines.append(
             f"| {row.kind} | {row.code} | {row.pairs} | {row.agreed} | {_figure(row.kappa)} | {_figure(row.alpha)} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def settlement(first: list[dict], second: list[dict], now: list[dict]) -> str:
+    """How the dataset (`now`: the package's accounts of the sample, pinned as it stands) settled
+    each disagreement between the codings: for every coded disagreement of a matched pair, whether
+    the dataset's value is now the second coder's, still the first coder's, or neither; for every
+    account one coder has and the other not, whether the dataset holds it now."""
+    pairs = match(first, second)
+    to_now = {a["unit"]: n for a, n in match(first, now)}
+    b_now = {b["unit"] for b, _ in match(second, now)}
+    rows: dict[tuple[str, str], Counter] = {}
+    for a, b in pairs:
+        for code in CODES[a["kind"]]:
+            va, vb = a["codes"].get(code), b["codes"].get(code)
+            if va == vb:
+                continue
+            current = to_now.get(a["unit"])
+            if current is None:
+                outcome = "record merged or gone"
+            else:
+                vn = current["codes"].get(code)
+                outcome = "as the second coder" if vn == vb else "kept as first coded" if vn == va else "coded anew"
+            rows.setdefault((a["kind"], code), Counter())[outcome] += 1
+    outcomes = ("as the second coder", "kept as first coded", "coded anew", "record merged or gone")
+    lines = ["| kind | code | disagreements | " + " | ".join(outcomes) + " |", "| --- | --- | ---: |" + " ---: |" * 4]
+    total: Counter = Counter()
+    for (kind, code), counts in sorted(rows.items(), key=lambda kv: (KIND_ORDER.index(kv[0][0]), kv[0][1])):
+        total.update(counts)
+        lines.append(
+            f"| {kind} | {code} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in outcomes) + " |"
+        )
+    lines.append(f"| **all** | | {sum(total.values())} | " + " | ".join(str(total[o]) for o in outcomes) + " |")
+    matched_a, matched_b = {a["unit"] for a, _ in pairs}, {b["unit"] for _, b in pairs}
+    only_b = [b for b in second if b["unit"] not in matched_b]
+    only_a = [a for a in first if a["unit"] not in matched_a]
+    lines += [
+        "",
+        "| accounts only one coder has | count | in the dataset now |",
+        "| --- | ---: | ---: |",
+        f"| second coder only | {len(only_b)} | {sum(1 for b in only_b if b['unit'] in b_now)} |",
+        f"| first coder only | {len(only_a)} | {sum(1 for a in only_a if a['unit'] in to_now)} |",
+    ]
     return "\n".join(lines) + "\n"

@@ -1,16 +1,16 @@
 """Sentence ledgers: every sentence of a source's text, as offsets, either recorded (by which
-records) or not, and why not (docs/quality.md). A ledger holds no words of its text, so it is
-committed for withheld texts too; `tests/test_ledgers.py` checks each covers its whole text.
+records) or not, and why not (docs/curating.md, "The sentence ledger"). A ledger holds no
+words of its text, so it is committed for withheld texts too; `tests/test_ledgers.py` checks each covers its whole text.
 
 A ledger lives in `data/curated/ledgers/<source-id>.yaml`, one entry per sentence:
 
     - {start: 0, end: 74, records: [noboa-plan-to-deport-foreign-prisoners]}
     - {start: 74, end: 301, reason: scope}
 
-`write_ledger` splits the text into sentences, fills `records` from the curated evidence (every
-record with a span of this source inside the sentence) and keeps the reasons already written for
-a sentence of the same offsets; a sentence no record cites and no reason explains gets
-`reason: TODO`, for the curator to replace.
+`python -m seccoop.quality ledger` (`build`, then `render`) splits the text into sentences,
+fills `records` from the curated evidence (every record with a span of this source inside the
+sentence) and keeps the reasons already written for a sentence of the same offsets; a sentence
+no record cites and no reason explains gets `reason: TODO`, for the curator to replace.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from seccoop.model.rights import read_withheld
 KINDS = ("actors", "relations", "events", "commitments")
 LEDGERS = "data/curated/ledgers"
 
-# Why a sentence is not recorded. The codes are the ledger's own vocabulary (docs/quality.md).
+# Why a sentence is not recorded: the ledger's own vocabulary (docs/curating.md, "The sentence ledger").
 REASONS = {
     "cut": "cut mid-sentence: the excerpt ends (or begins) inside it, so what it asserts is not whole",
     "headline": "a headline, title or section heading that asserts nothing the body does not (the body is recorded)",
@@ -153,7 +153,7 @@ def build(text: str, spans: list[tuple[str, int, int]], old: list[dict]) -> list
 def render(source_id: str, entries: list[dict]) -> str:
     lines = [
         f"# Sentence ledger of {source_id}: every sentence of its text by code-point offsets,",
-        "# recorded (by which records) or not, and why not (docs/quality.md). No words of the text.",
+        "# recorded (by which records) or not, and why not (docs/curating.md). No words of the text.",
     ]
     for e in entries:
         if "records" in e:
