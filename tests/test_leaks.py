@@ -377,6 +377,14 @@ def test_the_check_caches_each_files_search_and_gives_the_cold_answer(pkg, home,
     assert len(loads) == 1 and [(p.file, p.line) for p in found] == [("README.md", line)]
     assert [p.as_dict() for p in found] == [p.as_dict() for p in leaks.check_package(package)]
     before = memo["inputs"]
+    link = home["texts"] / "linked.txt"  # a text the check cannot read is said on every run
+    link.symlink_to(home["texts"] / f"{OTHER_SHA}.txt")
+    try:
+        for _ in range(2):
+            said = [p.message for p in leaks.check_package(package, memo) if p.code == "file-unreadable"]
+            assert len(said) == 1 and "linked.txt" in said[0]
+    finally:
+        link.unlink()
     (home["texts"] / "extra.txt").write_text("An unrelated text of the curators.", encoding="utf-8")
     try:
         assert [p.as_dict() for p in leaks.check_package(package, memo)] == [p.as_dict() for p in found]

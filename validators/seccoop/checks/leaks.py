@@ -665,9 +665,11 @@ def check_package(package: Package, memo: dict | None = None) -> list[Problem]:
         found = load_patterns(package)
         if not found.texts:
             return []
+    # The texts that could not be read: found now, or (nothing searched) as the memo kept them.
+    skipped = list(found.skipped) if found is not None else list(memo.get("skipped", [])) if known and memo else []
     if memo is not None:
         memo.clear()
-        memo.update(inputs=inputs, files=seen)
+        memo.update(inputs=inputs, files=seen, skipped=skipped)
     # A text that could not be read is not searched for: said, as `seccoop leaks` says it.
     unread = [
         Problem(
@@ -676,8 +678,6 @@ def check_package(package: Package, memo: dict | None = None) -> list[Problem]:
             hint="A text of the texts folder that cannot be read is a leak the check cannot rule out; "
             "make it a regular UTF-8 file of a sane size, or move it out of the folder (docs/rights.md).",
         )
-        for said in (found.skipped if found is not None else memo.get("skipped", []) if memo else [])
+        for said in skipped
     ]
-    if memo is not None and found is not None:
-        memo["skipped"] = list(found.skipped)
     return unread + problems
