@@ -19,12 +19,8 @@ LEDGERED = [s for s in SOURCES if ledger.ledger_path(ROOT, s["id"]).is_file()]
 
 @functools.cache
 def _curated() -> list:
-    """Every curated list (sources first, then each kind's files), read once for all the tests."""
-    curated = ROOT / "data" / "curated"
-    files = [curated / "sources.yaml"]
-    for kind in ledger.KINDS:
-        files += [curated / f"{kind}.yaml", *sorted((curated / kind).glob("*.yaml"))]
-    return [ledger.read_yaml(f) for f in files]
+    """Every curated list, read once for all the tests."""
+    return ledger.curated_lists(ROOT)
 
 
 def _spans(source_id: str) -> list[tuple[str, int, int]]:
@@ -32,7 +28,7 @@ def _spans(source_id: str) -> list[tuple[str, int, int]]:
     included text's quote without offsets is found in its text in seeds/)."""
     source = next(s for s in SOURCES if s["id"] == source_id)
     text = (ROOT / source["path"]).read_text(encoding="utf-8") if source["text"] == "included" else ""
-    return [span for entries in _curated() for span in ledger.spans_of(entries, source_id, text)]
+    return ledger.evidence(ROOT, source_id, text, _curated())
 
 
 def test_every_source_has_a_ledger():

@@ -14,22 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from seccoop.model.package import KINDS
 from seccoop.model.rights import fingerprint
+from seccoop.quality.ledger import curated_lists
 
-KINDS = {"actors": "actor", "relations": "relation", "events": "event", "commitments": "commitment"}
 # The record's own fields (docs/accounts.md): given in one account, the record's for all.
 OWN = {"actor": ("type",), "relation": ("type",), "event": ("type",), "commitment": ("category",)}
-
-
-def _entries(curated: Path, kinds: str) -> list[dict]:
-    files = [curated / f"{kinds}.yaml", *sorted((curated / kinds).glob("*.yaml"))]
-    found: list[dict] = []
-    for file in files:
-        if file.is_file():
-            found += [e for e in yaml.safe_load(file.read_text(encoding="utf-8")) or [] if isinstance(e, dict)]
-    return found
 
 
 def _bounds(value: Any) -> tuple[str | None, str | None]:
@@ -84,11 +74,11 @@ def _span(span: dict, text: str | None) -> list[Any] | None:
 def pin(root: Path, sources: list[str], texts: dict[str, str] | None = None) -> list[dict]:
     """Every account the package at `root` gives from one of `sources`, pinned. `texts` gives
     the text of a source whose quotes are not pinned (an included text)."""
-    curated = root / "data" / "curated"
     texts = texts or {}
+    lists = curated_lists(root)
     accounts = []
-    for kinds, kind in KINDS.items():
-        entries = _entries(curated, kinds)
+    for kind in OWN:
+        entries = [e for of, found in lists if of == kind for e in found if isinstance(e, dict)]
         own: dict[str, dict[str, Any]] = {}
         for e in entries:
             for field in OWN[kind]:
@@ -114,9 +104,7 @@ def pin(root: Path, sources: list[str], texts: dict[str, str] | None = None) -> 
 
 def renumber(accounts: list[dict]) -> list[dict]:
     """In a stable order (source, kind, spans), numbered from 1; the coder's ids dropped."""
-    accounts = sorted(
-        accounts, key=lambda a: (a["source"], list(KINDS.values()).index(a["kind"]), a["spans"], a.get("record", ""))
-    )
+    accounts = sorted(accounts, key=lambda a: (a["source"], KINDS.index(a["kind"]), a["spans"], a.get("record", "")))
     for n, a in enumerate(accounts, 1):
         a["unit"] = n
         a.pop("record", None)

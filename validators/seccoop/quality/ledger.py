@@ -1,10 +1,13 @@
 """Sentence ledgers: every sentence of a source's text, as offsets, either recorded (by which
 records) or not, and why not (docs/curating.md, "The sentence ledger"). A ledger holds no
-words of its text, so it is committed for withheld texts too; `tests/test_ledgers.py` checks each covers its whole text.
+words of its text, so it is committed for withheld texts too; `tests/test_ledgers.py` checks
+each covers its whole text.
 
-A ledger lives in `data/curated/ledgers/<source-id>.yaml`, one entry per sentence:
+A ledger lives in `data/curated/ledgers/<source-id>.yaml`, one entry per sentence, each record
+named by its kind and id (the kind also keeps ids that are names, listed in a row, from reading
+as a list the text gives in the same order):
 
-    - {start: 0, end: 74, records: [noboa-plan-to-deport-foreign-prisoners]}
+    - {start: 0, end: 74, records: [event/noboa-plan-to-deport-foreign-prisoners]}
     - {start: 74, end: 301, reason: scope}
 
 `python -m seccoop.quality ledger` (`build`, then `render`) splits the text into sentences,
@@ -22,9 +25,9 @@ from typing import Any
 
 import yaml
 
+from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.rights import read_withheld
 
-KINDS = ("actors", "relations", "events", "commitments")
 LEDGERS = "data/curated/ledgers"
 
 # Why a sentence is not recorded: the ledger's own vocabulary (docs/curating.md, "The sentence ledger").
@@ -80,8 +83,8 @@ def sentences(text: str) -> list[Sentence]:
     return merged
 
 
-def spans_of(entries: Any, source_id: str, text: str):
-    """(record id, start, end) of every span of the source in a curated list."""
+def spans_of(kind: str, entries: Any, source_id: str, text: str):
+    """(kind/id, start, end) of every span of the source in a curated list of records of `kind`."""
     for entry in entries or []:
         if not isinstance(entry, dict):
             continue
@@ -96,18 +99,24 @@ def spans_of(entries: Any, source_id: str, text: str):
                 if end is None and isinstance(quote, str):
                     end = start + len(quote)
                 if isinstance(end, int):
-                    yield str(entry.get("id")), start, end
+                    yield f"{kind}/{entry.get('id')}", start, end
 
 
-def evidence(root: Path, source_id: str, text: str) -> list[tuple[str, int, int]]:
-    """Every span of the source in the curated files: the source's own, then each kind's."""
+def curated_lists(root: Path) -> list[tuple[str, Any]]:
+    """Every curated list with the kind of its records, as the loader reads them: each kind's
+    `<kinds>.yaml`, then its folder's files in path order (sources first)."""
     curated = root / "data" / "curated"
-    found = list(spans_of(read_yaml(curated / "sources.yaml"), source_id, text))
-    for kind in KINDS:
-        files = [curated / f"{kind}.yaml", *sorted((curated / kind).glob("*.yaml"))]
-        for file in files:
-            found += list(spans_of(read_yaml(file), source_id, text))
-    return found
+    return [
+        (kind, read_yaml(file))
+        for kind in KINDS
+        for file in (curated / f"{PLURAL[kind]}.yaml", *sorted((curated / PLURAL[kind]).glob("*.yaml")))
+    ]
+
+
+def evidence(root: Path, source_id: str, text: str, lists: list | None = None) -> list[tuple[str, int, int]]:
+    """Every span of the source in the curated files (`lists`: `curated_lists`, read once by a
+    caller that asks for many sources)."""
+    return [span for kind, entries in lists or curated_lists(root) for span in spans_of(kind, entries, source_id, text)]
 
 
 def read_yaml(path: Path) -> Any:
