@@ -391,3 +391,15 @@ def test_the_check_caches_each_files_search_and_gives_the_cold_answer(pkg, home,
         assert memo["inputs"] != before
     finally:
         (home["texts"] / "extra.txt").unlink()
+
+
+def test_a_published_value_is_no_licence_for_eight_words_of_a_text(pkg, home):
+    """Only a published quote may hold eight words of a text in a row: a name, title or address
+    that long is a leak, though it is a published value itself (published values side by side
+    exempt a run only where it spans two or more of them)."""
+    actors = pkg / "data" / "actors.csv"
+    with actors.open("a", encoding="utf-8") as f:
+        f.write(f"planted-collective,{RUN},collective,,,,,1,\n")
+    code, leaks = _check(pkg, home["texts"])
+    assert code == 1 and [p["file"] for p in leaks] == ["data/actors.csv"], leaks
+    assert leaks[0]["message"].startswith(f"holds 9 words in a row of the text {OTHER_SHA[:12]}")

@@ -211,11 +211,13 @@ def load_patterns(package: Package) -> Patterns:
     published, rows = _published(package)
     sources = {r.get("sha256"): r for r in rows.get("sources.csv", [])}
     spans = rows.get("spans.csv", [])
-    exempt = {s for seq in published for s in _shingles(seq, RUN)}
-    for seq in published:
-        found.heads.update(seq[:k] for k in range(1, min(len(seq), RUN) + 1))
-        found.tails.update(seq[-k:] for k in range(1, min(len(seq), RUN) + 1))
-        if len(seq) <= RUN:
+    # Eight words of a text in a row are published only as its quotes: a name, title or address
+    # that long is a run of the text unless a published quote holds it (docs/rights.md).
+    exempt = {s for row in spans if row.get("quote") for s in _shingles(words(row["quote"]), RUN)}
+    for seq in published:  # at most RUN - 1 words of one value: a run side by side spans two or more
+        found.heads.update(seq[:k] for k in range(1, min(len(seq), RUN)))
+        found.tails.update(seq[-k:] for k in range(1, min(len(seq), RUN)))
+        if len(seq) < RUN:
             found.wholes.add(seq)
     said = " " + " | ".join(" ".join(seq) for seq in published) + " "
     for path, data in texts:
