@@ -57,6 +57,8 @@ class Dataset:
     absent: set[str] = field(default_factory=set)
     # Spans of absent texts, by source id: how many a check could not verify.
     unverified: dict[str, list[dict]] = field(default_factory=dict)
+    # Each span's locator (data/curated/locators.yaml, checks/locators.py), by span id.
+    locators: dict[str, Any] = field(default_factory=dict)
     # The part of the package checked (`seccoop.incremental.scope.Scope`), or None: all of it.
     scope: Any = None
 
