@@ -359,3 +359,32 @@ def test_the_code_identity_covers_every_module_of_every_subpackage():
     assert {"cli.py", "checks/layers.py", "model/package.py", "incremental/cache.py"} <= {
         path.relative_to(folder.resolve()).as_posix() for path in hashed
     }
+
+
+def test_a_save_by_rename_and_a_temporary_file_change_nothing(built_base, tmp_path, own_cache, monkeypatch):
+    """Inputs are files, not folders (issue 28): a folder's listing is an input, its times are
+    not. Saved the way editors save (a new file renamed over the old, same bytes) or with a
+    temporary file that came and went, the answer comes from the entry, nothing checked again."""
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    check(pkg, cache=True)
+    parsed = _counting_loads(monkeypatch)
+    from seccoop.published import flow
+
+    runs, real = [], flow.run
+    monkeypatch.setattr(flow, "run", lambda *a, **kw: runs.append(1) or real(*a, **kw))
+    curated = pkg / "data" / "curated"
+    temporary = curated / ".actors.yaml.swp"
+    temporary.write_bytes(b"an editor's swap file\n")
+    temporary.unlink()
+    assert check(pkg, cache=True).valid
+    assert parsed == [] and runs == []  # nothing parsed, nothing checked
+    fresh = curated / ".actors.yaml.new"
+    fresh.write_bytes((curated / "actors.yaml").read_bytes())
+    os.replace(fresh, curated / "actors.yaml")  # vim's, an IDE's safe write, `sed -i`
+    again = check(pkg, cache=True)
+    assert parsed == ["data/curated/actors.yaml"] and runs == []  # parsed to compare, nothing checked
+    assert again.valid and _answer(again) == _answer(check(pkg, cache=False))
+    # a file that stays is an input like any other: the answer is worked out again
+    (curated / "notes.txt").write_text("kept\n", encoding="utf-8")
+    parsed.clear()
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
