@@ -8,10 +8,10 @@ import json
 import os
 import shutil
 import signal
-import sys
 import socket
 import struct
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
