@@ -4,6 +4,7 @@ the page itself driven in headless Chromium over the DevTools protocol (a real c
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import shutil
@@ -445,7 +446,7 @@ def test_every_record_span_is_highlighted_in_the_browser(page, site_and_document
                 const parts = Array.from(document.querySelectorAll('[data-spans~="{span_id}"]'));
                 return {{text: parts.map(p => p.textContent).join(""),
                          painted: parts.every(p => getComputedStyle(p).backgroundColor !== "rgba(0, 0, 0, 0)"),
-                         focusable: parts.every(p => p.tabIndex === 0)}};
+                         focusable: parts.every(p => p.tabIndex === 0 || !p.textContent.trim())}};
             }})()""")
             assert shown == {"text": quote, "painted": True, "focusable": True}, span_id
 
@@ -955,3 +956,71 @@ def test_a_private_view_copied_into_the_package_is_caught_by_the_leak_search(sto
     checked = invoke("check", str(pkg), "--texts", str(story["texts"]), "--format", "json")
     assert checked.returncode == 1
     assert any(p["code"] == "text-leak" for p in json.loads(checked.stdout)["errors"])
+
+
+# -- in the browser: the story, a withheld source, and axe-core's accessibility rules -----------
+
+# axe-core, as the axe-core-python package ships it (the test extra): run in the page itself.
+AXE = Path(importlib.util.find_spec("axe_core_python").origin).parent / "axe.min.js"
+AXE_RUN = """axe.run(document, {resultTypes: ["violations"]}).then((result) => result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+
+
+def axe_violations(page: DevTools, url: str) -> list[dict]:
+    page.open(url)
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    return page.evaluate(AXE_RUN)
+
+
+@pytest.mark.slow  # the browser
+def test_the_story_and_a_withheld_source_in_the_browser(page, story):
+    site = story["site"]
+    page.open((site / "index.html").as_uri())
+    rows = page.evaluate(
+        "Array.from(document.querySelectorAll('table.timeline tbody tr')).map(r => r.querySelector('.when').innerText)"
+    )
+    assert len(rows) == len(story["document"]["events"]) and "between 2024-05-27 and 2024-06-03" in rows
+    shown = page.evaluate("document.getElementById('story-commitments').parentElement.innerText")
+    assert "Oren Halvik" in shown and "pledge" in shown and "the harbour police of Kessin (partner)" in shown
+    assert page.evaluate("document.querySelectorAll('article.disagreement').length") > 0
+    assert "Veldmark Courier" in page.evaluate("document.querySelector('table.sources').innerText")
+    page.click('tr[data-record="veldmark-pool-crews"] a')
+    page.wait_for("location.hash === '#record-commitment-veldmark-pool-crews' && document.readyState === 'complete'")
+    page.open((site / "source-veldmark-pact.html").as_uri())
+    page.click('[data-spans~="span-event-veldmark-patrol-pact-1"]')
+    assert page.evaluate(SHOWN_CARDS) == ["record-event-veldmark-patrol-pact"]
+    page.screenshot(ARTIFACTS / "review-withheld.png")
+
+
+@pytest.mark.slow  # the browser
+def test_the_review_site_has_no_serious_accessibility_violation(page, story, tmp_path):
+    private = tmp_path / "private"
+    _ok(_export_private(story, private))
+    included = next(s["id"] for s in story["document"]["sources"] if s["text"] == "included")
+    pages = [
+        story["site"] / "index.html",
+        story["site"] / "source-veldmark-pact.html",
+        story["site"] / f"source-{included}.html",
+        story["site"] / "events-1.html",
+        story["site"] / "commitments-1.html",
+        private / "index.html",
+        private / "source-veldmark-pact.html",
+    ]
+    for path in pages:
+        violations = axe_violations(page, path.as_uri())
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path.name, serious)
+
+
+def test_a_segment_of_white_space_is_shaded_but_no_button(tmp_path):
+    """A control must have a name (axe's aria-command-name): white space between two spans is no stop."""
+    text = "alpha beta"
+    evidence = [
+        {"source": "ws", "quote": "alpha ", "start": 0, "end": 6},
+        {"source": "ws", "quote": " beta", "start": 5, "end": 10},
+    ]
+    source = {"id": "ws", "title": "WS", "published": "2024-01-01", "language": "en", "evidence": evidence}
+    write_review_site({"sources": [source]}, {"ws": text}, tmp_path / "site")
+    page = (tmp_path / "site" / "source-ws.html").read_text(encoding="utf-8")
+    assert '<mark class="seg" data-depth="2" data-spans="span-source-ws-1 span-source-ws-2"> </mark>' in page
+    assert page.count('role="button"') == 2

@@ -133,7 +133,9 @@ def hidden(card: str) -> str:
 @dataclass(frozen=True)
 class Part:
     """A piece of a source's text as its page shows it: an anchor where spans start, words covered by
-    spans (`spans`: their ids; `depth`: the shade), or words no span covers."""
+    spans (`spans`: their ids; `depth`: the shade), or words no span covers. A covered piece that is
+    only white space is shaded but is no button: a control must have a name to say, and its spans
+    are selected through the words beside it."""
 
     words: str = ""
     anchor: str = ""
