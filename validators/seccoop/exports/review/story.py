@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from seccoop.checks.accounts import MEMBERS, WORDS
 from seccoop.exports.review.views import RecordView, names_with_roles
 from seccoop.model.publication import published as publication_of
 
@@ -100,18 +101,21 @@ class CommitmentEntry:
 
 @dataclass(frozen=True)
 class SourceValue:
-    """One source's value of a field on which the sources disagree (None: it does not state it)."""
+    """One source's value of a field on which the sources disagree."""
 
     source: str
     title: str
-    value: str | None
+    value: str
 
 
 @dataclass(frozen=True)
 class Difference:
+    """A field on which the sources disagree: the merged value, and each source's that states it."""
+
     field: str
     merged: str
     values: tuple[SourceValue, ...]
+    silent: int  # the record's sources that do not state it
 
 
 @dataclass(frozen=True)
@@ -201,14 +205,23 @@ def _disagreement(view: RecordView, href: str) -> Disagreement | None:
     if view.accounts is None:
         return None
     columns = view.accounts.columns
+    # A set (aliases, participants, parties, quantities) is the union of what each source names, and
+    # the words each source gives for a coded value (an honorific, a role, a place) are its own
+    # (docs/accounts.md): neither is a disagreement; the codes and stated values are.
+    agreeing = {*WORDS.get(view.kind, ()), *MEMBERS.get(view.kind, ())}
     differences = tuple(
         Difference(
             row.name,
             row.merged,
-            tuple(SourceValue(c.source, c.title, cell) for c, cell in zip(columns, row.cells, strict=True)),
+            tuple(
+                SourceValue(c.source, c.title, cell)
+                for c, cell in zip(columns, row.cells, strict=True)
+                if cell is not None
+            ),
+            row.cells.count(None),
         )
         for row in view.accounts.rows
-        if row.disagree
+        if row.disagree and row.key not in agreeing
     )
     if not differences:
         return None

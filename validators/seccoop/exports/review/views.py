@@ -54,6 +54,7 @@ class AccountRow:
     cells: tuple[str | None, ...]  # one per account, in column order; None where that source does not state it
     differs: tuple[bool, ...]  # per cell: it states a value that is not the merged record's
     disagree: bool  # two accounts state different values
+    key: str = ""  # the field's key in the record (`honorific_code`)
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,7 @@ def describe_accounts(
                 tuple(None if g is None else _shown(key, a, names) for g, a in zip(given, accounts, strict=True)),
                 tuple(g is not None and g != merged for g in given),
                 len(set(stated)) > 1,
+                key,
             )
         )
     return AccountsView(tuple(columns), tuple(rows))
