@@ -264,9 +264,15 @@ def is_racy(identity: tuple, since_ns: int) -> bool:
     return stat.S_ISREG(identity[5]) and max(identity[1], identity[2]) >= since_ns - RACY_NS
 
 
+# A folder's identity is that it is a folder: which entries it holds is an input (each is listed
+# by name), its times are not. An editor's safe write (a new file renamed over the old), a
+# temporary file created and removed, `sed -i`: each changes the folder's times, none its files.
+FOLDER = (0, 0, 0, 0, 0, stat.S_IFDIR)
+
+
 def _stat_tree(base: Path, shown: str, out: dict) -> None:
-    """The identity of every entry under `base`, links and folders included, without following
-    links."""
+    """The identity of every entry under `base`, links included, without following links; a
+    folder as FOLDER, since only its listing is an input."""
     try:
         entries = list(os.scandir(base))
     except OSError:
@@ -277,9 +283,11 @@ def _stat_tree(base: Path, shown: str, out: dict) -> None:
         except OSError:
             continue
         name = f"{shown}/{entry.name}"
-        out[name] = file_identity(info)
         if entry.is_dir(follow_symlinks=False):
+            out[name] = FOLDER
             _stat_tree(Path(entry.path), name, out)
+        else:
+            out[name] = file_identity(info)
 
 
 def inputs(package, texts: Path | None) -> dict[str, tuple]:
