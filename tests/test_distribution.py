@@ -99,6 +99,9 @@ def test_the_sdist_ships_no_tests_and_everything_the_wheel_needs(dists):
         "validators/seccoop/cli.py",
         "validators/seccoop/py.typed",
         "validators/seccoop/checks/layers.py",
+        "validators/seccoop/exports/review/templates/page.html",
+        "validators/seccoop/exports/review/templates/review.css",
+        "validators/seccoop/exports/review/templates/source.js",
     ):
         assert needed in names, needed
     assert not [n for n in names if n.startswith("validators/") and n.endswith("__init__.py") and n.count("/") == 1], (
@@ -114,6 +117,9 @@ def test_the_wheel_ships_every_subpackage_and_py_typed(dists):
         p.parent.name for p in (Path(__file__).parents[1] / "validators/seccoop").glob("*/__init__.py")
     )
     assert "seccoop/py.typed" in names
+    templates = Path(__file__).parents[1] / "validators/seccoop/exports/review/templates"
+    shipped = {f"seccoop/exports/review/templates/{p.name}" for p in templates.iterdir()}
+    assert shipped and shipped <= names, sorted(shipped - names)  # the review site's pages, style and scripts
     assert subpackages and all(f"seccoop/{sub}/__init__.py" in names for sub in subpackages), subpackages
 
 
@@ -220,3 +226,6 @@ def test_the_installed_distribution_checks_and_exports_outside_the_checkout(dist
     assert json.loads(exported.stdout) == json.loads((ROOT / "data" / "seccoop.json").read_text(encoding="utf-8"))
     _run([seccoop, "export", "--format", "csv", "--out", work / "tables"], cwd=work, env=env)
     assert (work / "tables" / "events.csv").read_bytes() == (ROOT / "data" / "events.csv").read_bytes()
+    # The review site's templates come with the installed copy.
+    _run([seccoop, "export", "--format", "html", "--out", work / "review"], cwd=work, env=env)
+    assert 'id="story-timeline"' in (work / "review" / "index.html").read_text(encoding="utf-8")

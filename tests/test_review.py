@@ -4,6 +4,7 @@ the page itself driven in headless Chromium over the DevTools protocol (a real c
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -359,7 +361,10 @@ def test_small_pages_hold_every_record_once_and_every_link_lands(base_package, t
         assert all(f"{PLURAL[kind]}-{n}.html" in pages["index.html"].hrefs for n in numbers)
     for name, page in pages.items():
         for href in page.hrefs:
+            if href.startswith(("https://", "http://")):  # a publisher's page: navigation, not a page of the site
+                continue
             target, _, anchor = href.partition("#")
+            target = target or name  # `#timeline`: an anchor in the page itself
             assert target in pages, (name, href)
             assert not anchor or anchor in pages[target].ids, (name, href)
     assert "events-2.html" in pages["events-1.html"].hrefs and "events-1.html" in pages["events-2.html"].hrefs
@@ -441,7 +446,7 @@ def test_every_record_span_is_highlighted_in_the_browser(page, site_and_document
                 const parts = Array.from(document.querySelectorAll('[data-spans~="{span_id}"]'));
                 return {{text: parts.map(p => p.textContent).join(""),
                          painted: parts.every(p => getComputedStyle(p).backgroundColor !== "rgba(0, 0, 0, 0)"),
-                         focusable: parts.every(p => p.tabIndex === 0)}};
+                         focusable: parts.every(p => p.tabIndex === 0 || !p.textContent.trim())}};
             }})()""")
             assert shown == {"text": quote, "painted": True, "focusable": True}, span_id
 
@@ -507,7 +512,9 @@ def test_a_page_of_records_filters_by_type(page, site_and_document):
 def test_the_index_links_every_page_of_every_kind(page, site_and_document):
     site, document = site_and_document
     page.open((site / "index.html").as_uri())
-    links = page.evaluate("Array.from(document.querySelectorAll('main a')).map(a => a.getAttribute('href'))")
+    links = page.evaluate(
+        "Array.from(document.querySelectorAll('#records-section a')).map(a => a.getAttribute('href'))"
+    )
     assert links == [f"{PLURAL[k]}-1.html" for k in KINDS]
     page.click('a[href="sources-1.html"]')
     page.wait_for("location.href.endsWith('sources-1.html') && document.readyState === 'complete'")
@@ -642,7 +649,7 @@ def test_a_card_shows_each_sources_account_side_by_side(two_accounts):
         assert '<a href="source-beta.html#span-event-vela-statement-2">Freedonia asks for help 🚨</a>' in markup
         # the hostile value is text, everywhere: no markup of it survives
         assert HOSTILE not in markup and "<img" not in markup, page
-        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;amp;&lt;/td&gt;" in markup, page
+        assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;&amp;amp;&lt;/td&gt;" in markup, page
     beta = PageParts((site / "source-beta.html").read_text(encoding="utf-8"))
     assert beta.span_text["span-event-vela-statement-2"] == "Ruritania for police trainers"
 
@@ -688,3 +695,334 @@ def test_accounts_pages_are_deterministic(two_accounts, tmp_path):
     again = export_site(site.parent / "pkg", tmp_path / "again")
     for path in site.iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+# -- many sources: the index tells the story; a withheld source's page; the curators' private view ----
+
+# A made-up text (no source's words), withheld: kept in a texts folder the test writes, never in the
+# package. One quote is published (a name); the others are offsets and fingerprints only.
+PACT = (
+    "date 2024-06-03 Three towns of Veldmark agree to share their patrol boats\n\n"
+    "The mayors of three coastal towns of Veldmark signed a pact on Friday to share their patrol boats "
+    "along the estuary. Mayor Oren Halvik said the towns would pool their crews from the first of July. "
+    "The harbour police of Kessin will train the new crews in night navigation, officials said. "
+    "A fourth town, Brisk, may join the pact next spring if its council approves the cost.\n"
+)
+PACT_URL = "https://example.org/veldmark-patrol-boats"
+NAME = "Oren Halvik"  # the one quote published
+UNPUBLISHED = ["signed a pact on Friday to share their patrol boats", "the towns would pool their crews"]
+
+PACT_ACTORS = """\
+- id: oren-halvik
+  name: Oren Halvik
+  type: person
+  evidence:
+    - source: veldmark-pact
+      quote: Oren Halvik
+- id: kessin-harbour-police
+  name: the harbour police of Kessin
+  type: organization
+  evidence:
+    - source: veldmark-pact
+      quote: The harbour police of Kessin
+"""
+PACT_EVENTS = """\
+- id: veldmark-patrol-pact
+  type: agreement
+  status: occurred
+  summary: Oren Halvik and two other mayors agreed on a joint use of patrol vessels on the estuary.
+  date: {earliest: "2024-05-27", latest: "2024-06-03", precision: range}
+  participants:
+    - {actor: oren-halvik, role: initiator}
+  evidence:
+    - source: veldmark-pact
+      quote: signed a pact on Friday to share their patrol boats
+"""
+PACT_COMMITMENTS = """\
+- id: veldmark-pool-crews
+  action: combine the crew rosters of the towns starting in July
+  category: strategic-cooperation
+  strength: pledge
+  status: announced
+  parties:
+    - {actor: oren-halvik, role: committer}
+    - {actor: kessin-harbour-police, role: partner}
+  date: {earliest: null, latest: "2024-06-03", precision: open}
+  evidence:
+    - source: veldmark-pact
+      quote: the towns would pool their crews
+"""
+
+
+def _ok(result) -> None:
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory) -> dict:
+    """A package of many sources: the benchmark generator's (stories told by several sources, with
+    accounts that differ and resolutions), plus one withheld source whose text is in a texts folder
+    outside the package; built, and exported as the review site."""
+    home = tmp_path_factory.mktemp("story")
+    pkg, texts = home / "pkg", home / "texts"
+    generated = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", "80", "--seed", "3", "--out", str(pkg)],
+        capture_output=True,
+        text=True,
+    )
+    assert generated.returncode == 0, generated.stderr
+    texts.mkdir()
+    document = home / "pact.txt"
+    document.write_text(PACT, encoding="utf-8")
+    _ok(invoke("add-source", str(document), "--package", str(pkg), "--id", "veldmark-pact", "--texts", str(texts),
+               "--url", PACT_URL, "--publisher", "Veldmark Courier", "--language", "en"))  # fmt: skip
+    curated = pkg / "data" / "curated"
+    for kind, text in (("actors", PACT_ACTORS), ("events", PACT_EVENTS), ("commitments", PACT_COMMITMENTS)):
+        (curated / kind).mkdir(exist_ok=True)
+        (curated / kind / "veldmark-pact.yaml").write_text(text, encoding="utf-8")
+    _ok(invoke("locate", "--pin", "--package", str(pkg), "--texts", str(texts)))
+    for kind in ("actors", "events", "commitments"):  # every quote but the name: offsets and fingerprint only
+        path = curated / kind / "veldmark-pact.yaml"
+        kept = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not (line.strip().startswith("quote:") and line.strip() != f"quote: {NAME}")
+        ]
+        path.write_text("".join(kept), encoding="utf-8")
+    _ok(invoke("build", str(pkg), "--texts", str(texts)))
+    site = export_site(pkg, home / "site")
+    doc = json.loads((pkg / "data" / "seccoop.json").read_text(encoding="utf-8"))
+    assert len(doc["sources"]) >= 8 and any(len(e["accounts"]) > 1 for e in doc["events"])
+    return {"pkg": pkg, "texts": texts, "site": site, "document": doc, "home": home}
+
+
+def _rows(markup: str, table_class: str) -> list[str]:
+    """The `data-record` (or `data-source`) of each row of a table of the index, in order."""
+    body = markup.split(f'class="story {table_class}"', 1)[1].split("</table>", 1)[0]
+    return [part.split('"', 2)[1] for part in body.split("<tr data-")[1:]]
+
+
+def test_the_index_tells_the_story_in_date_order(story):
+    from seccoop.exports.review.story import date_bounds, date_key
+
+    markup = (story["site"] / "index.html").read_text(encoding="utf-8")
+    events = {e["id"]: e for e in story["document"]["events"]}
+    timeline = _rows(markup, "timeline")
+    assert sorted(timeline) == sorted(events)  # every event once (fewer than a page's worth)
+    keys = [date_key(events[i]["date"]) for i in timeline]
+    assert keys == sorted(keys) and keys[0][0] == 0
+    assert (
+        '<td class="when">between 2024-05-27 and 2024-06-03</td><td><a href="events-1.html#record-event-'
+        'veldmark-patrol-pact">Oren Halvik and two other mayors agreed on a joint use of patrol vessels on the '
+        "estuary.</a></td>"
+    ) in markup
+    assert date_bounds({"earliest": "2024-01-12", "latest": "2024-01-12", "precision": "day"}) == "on 2024-01-12"
+    assert date_bounds({"earliest": None, "latest": "2024-01-12", "precision": "open"}) == "on or before 2024-01-12"
+    assert date_bounds(None) == "date not stated"
+    # who committed what to whom, how strongly
+    assert (
+        '<tr data-record="veldmark-pool-crews"><td class="when">on or before 2024-06-03</td><td>Oren Halvik</td>'
+        '<td><span class="strength">pledge</span></td><td><a href="commitments-1.html#record-commitment-veldmark-'
+        'pool-crews">combine the crew rosters of the towns starting in July</a></td><td>the harbour police of '
+        "Kessin (partner)</td><td>announced</td></tr>"
+    ) in markup
+    assert len(_rows(markup, "commitments")) == len(story["document"]["commitments"])
+
+
+def test_the_index_says_where_the_sources_disagree_and_lists_the_sources(story):
+    markup = (story["site"] / "index.html").read_text(encoding="utf-8")
+    document = story["document"]
+    listed = [part.split('"', 1)[0] for part in markup.split('<article class="disagreement" data-record="')[1:]]
+    assert listed, "the generated stories disagree on some fields"
+    titles = {s["id"]: s["title"] for s in document["sources"]}
+    for kind_id in listed:
+        kind, id_ = kind_id.split("/", 1)
+        record = next(r for r in document[PLURAL[kind]] if r["id"] == id_)
+        assert len(record["accounts"]) > 1
+        section = markup.split(f'data-record="{kind_id}">', 1)[1].split("</article>", 1)[0]
+        assert f'href="{PLURAL[kind]}-1.html#record-{kind}-{id_}"' in section
+        stating = [a["source"] for a in record["accounts"] if f'<a href="source-{a["source"]}.html">' in section]
+        assert len(stating) >= 2  # each source's value, by its title: two that differ at least
+        assert all(titles[source].replace("'", "&#39;") in section for source in stating)
+        silent = len(record["accounts"]) - len(stating)
+        assert not silent or f"{silent} other source" in section
+    # the sources by publisher, then language: the withheld one says so, with how many records cite it
+    rows = _rows(markup, "sources")
+    assert sorted(rows) == sorted(titles)
+    assert (
+        '<tr data-source="veldmark-pact"><td>Veldmark Courier</td><td>en</td><td><a href="source-veldmark-pact.html">'
+        'Three towns of Veldmark agree to share their patrol boats</a></td><td class="when">2024-06-03</td>'
+        '<td>withheld</td><td class="number">4</td></tr>'
+    ) in markup
+
+
+def test_a_withheld_source_lists_what_each_span_supports_and_links_to_its_words(story):
+    page = (story["site"] / "source-veldmark-pact.html").read_text(encoding="utf-8")
+    for words in [*UNPUBLISHED, "harbour police of Kessin will", "Brisk"]:
+        assert words not in page  # the title is published; the text is not
+    assert f"<q>{NAME}</q>" in page
+    places = page.split('<ol class="withheld-spans">', 1)[1].split("</ol>", 1)[0].split('<li><span class="anchor"')[1:]
+    assert len(places) == 5  # the title, two actors, the event and the commitment
+    pact = next(p for p in places if "record-event-veldmark-patrol-pact" in p)
+    assert "words not published here (51 characters)" in pact
+    assert f'<a href="{PACT_URL}" rel="noopener noreferrer">open the publisher&#39;s page</a>' in pact
+    assert (
+        '<span class="kind">event</span> <a href="events-1.html#record-event-veldmark-patrol-pact">Oren '
+        "Halvik and two other mayors agreed on a joint use of patrol vessels on the estuary.</a>"
+    ) in pact
+    assert "[words withheld" not in page and "sha256 " not in page
+
+
+def test_a_spans_own_link_opens_its_words_where_the_document_gives_one(tmp_path):
+    """The published document's `link` and `fragment` of a span (a W3C text fragment), where it has
+    them; else the source's url."""
+    fragment = ":~:text=share%20their%20patrol%20boats"
+    evidence = [
+        {"source": "w", "quote": None, "start": 0, "end": 9, "sha256": "0" * 64},
+        {"source": "w", "quote": "Harbour", "start": 20, "end": 27, "sha256": "1" * 64,
+         "fragment": fragment, "link": f"{PACT_URL}#{fragment}"},
+        {"source": "w", "quote": None, "start": 30, "end": 40, "sha256": "2" * 64, "fragment": None, "link": None},
+    ]  # fmt: skip
+    source = {"id": "w", "title": "W", "published": "2024-01-01", "language": "en", "text": "withheld"}
+    site = tmp_path / "site"
+    write_review_site({"sources": [{**source, "url": PACT_URL, "evidence": evidence}]}, {}, site)
+    page = (site / "source-w.html").read_text(encoding="utf-8")
+    assert f'<a href="{PACT_URL}#{fragment}" rel="noopener noreferrer">open at its words on the publisher' in page
+    assert page.count(f'<a href="{PACT_URL}" rel="noopener noreferrer">open the publisher&#39;s page</a>') == 2
+    # a url that is no web address is never a link
+    write_review_site({"sources": [{**source, "url": "javascript:alert(1)", "evidence": evidence[:1]}]}, {}, site)
+    assert 'href="javascript:' not in (site / "source-w.html").read_text(encoding="utf-8")
+
+
+# -- the curators' private view -----------------------------------------------------------------
+
+
+def _export_private(story: dict, out: Path, *extra: str):
+    return invoke("export", str(story["pkg"]), "--format", "html", "--private", "--texts", str(story["texts"]),
+                  "--out", str(out), *extra)  # fmt: skip
+
+
+def test_the_private_view_shows_withheld_texts_highlighted_and_says_not_for_publication(story, tmp_path):
+    out = tmp_path / "private"
+    _ok(_export_private(story, out))
+    for page in out.iterdir():
+        markup = page.read_text(encoding="utf-8")
+        assert "Private: contains withheld texts — not for publication" in markup, page.name
+        assert '<meta name="robots" content="noindex">' in markup, page.name
+    parts = PageParts((out / "source-veldmark-pact.html").read_text(encoding="utf-8"))
+    for kind in KINDS:
+        for record in story["document"][PLURAL[kind]]:
+            for n, span in enumerate(record["evidence"], start=1):
+                if span["source"] == "veldmark-pact":
+                    assert parts.span_text[f"span-{kind}-{record['id']}-{n}"] == PACT[span["start"] : span["end"]]
+    assert all(words in parts.span_text.values() for words in UNPUBLISHED)
+    public = (story["site"] / "index.html").read_text(encoding="utf-8")
+    assert "not for publication" not in public and "noindex" not in public
+
+
+def test_the_private_view_is_refused_where_it_could_be_shipped(story, tmp_path):
+    def refused(result, why: str, out: Path) -> None:
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert why in result.stderr and "Traceback" not in result.stderr
+        assert not out.exists()
+
+    out = tmp_path / "private"
+    empty = tmp_path / "no-texts"
+    empty.mkdir()
+    result = invoke("export", str(story["pkg"]), "--format", "html", "--private", "--texts", str(empty),
+                    "--out", str(out))  # fmt: skip
+    refused(result, "1 of them are not in the texts folder", out)
+    inside = story["pkg"] / "review-private"
+    refused(_export_private(story, inside), "lies inside", inside)
+    refused(_export_private(story, story["pkg"] / "data" / "review"), "inside", story["pkg"] / "data" / "review")
+    archive = tmp_path / "release.zip"
+    result = invoke("export", str(story["pkg"]), "--format", "zip", "--private", "--texts", str(story["texts"]),
+                    "--out", str(archive))  # fmt: skip
+    refused(result, "never zip: withheld texts must never enter a release archive", archive)
+    result = invoke("export", str(story["pkg"]), "--format", "html", "--texts", str(story["texts"]), "--out", str(out))
+    refused(result, "--texts applies to --private only", out)
+
+
+def test_a_private_view_copied_into_the_package_is_caught_by_the_leak_search(story, tmp_path):
+    out = tmp_path / "private"
+    _ok(_export_private(story, out))
+    pkg = tmp_path / "pkg"
+    shutil.copytree(story["pkg"], pkg)
+    shutil.copytree(out, pkg / "review-private")
+    result = invoke("leaks", "--package", str(pkg), "--texts", str(story["texts"]), "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {p["file"] for p in json.loads(result.stdout)["errors"] if p["code"] == "text-leak"}
+    assert "review-private/source-veldmark-pact.html" in found
+    assert all(name.startswith("review-private/") for name in found)
+    checked = invoke("check", str(pkg), "--texts", str(story["texts"]), "--format", "json")
+    assert checked.returncode == 1
+    assert any(p["code"] == "text-leak" for p in json.loads(checked.stdout)["errors"])
+
+
+# -- in the browser: the story, a withheld source, and axe-core's accessibility rules -----------
+
+# axe-core, as the axe-core-python package ships it (the test extra): run in the page itself.
+AXE = Path(importlib.util.find_spec("axe_core_python").origin).parent / "axe.min.js"
+AXE_RUN = """axe.run(document, {resultTypes: ["violations"]}).then((result) => result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))})))"""
+
+
+def axe_violations(page: DevTools, url: str) -> list[dict]:
+    page.open(url)
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    return page.evaluate(AXE_RUN)
+
+
+@pytest.mark.slow  # the browser
+def test_the_story_and_a_withheld_source_in_the_browser(page, story):
+    site = story["site"]
+    page.open((site / "index.html").as_uri())
+    rows = page.evaluate(
+        "Array.from(document.querySelectorAll('table.timeline tbody tr')).map(r => r.querySelector('.when').innerText)"
+    )
+    assert len(rows) == len(story["document"]["events"]) and "between 2024-05-27 and 2024-06-03" in rows
+    shown = page.evaluate("document.getElementById('story-commitments').parentElement.innerText")
+    assert "Oren Halvik" in shown and "pledge" in shown and "the harbour police of Kessin (partner)" in shown
+    assert page.evaluate("document.querySelectorAll('article.disagreement').length") > 0
+    assert "Veldmark Courier" in page.evaluate("document.querySelector('table.sources').innerText")
+    page.click('tr[data-record="veldmark-pool-crews"] a')
+    page.wait_for("location.hash === '#record-commitment-veldmark-pool-crews' && document.readyState === 'complete'")
+    page.open((site / "source-veldmark-pact.html").as_uri())
+    page.click('[data-spans~="span-event-veldmark-patrol-pact-1"]')
+    assert page.evaluate(SHOWN_CARDS) == ["record-event-veldmark-patrol-pact"]
+    page.screenshot(ARTIFACTS / "review-withheld.png")
+
+
+@pytest.mark.slow  # the browser
+def test_the_review_site_has_no_serious_accessibility_violation(page, story, tmp_path):
+    private = tmp_path / "private"
+    _ok(_export_private(story, private))
+    included = next(s["id"] for s in story["document"]["sources"] if s["text"] == "included")
+    pages = [
+        story["site"] / "index.html",
+        story["site"] / "source-veldmark-pact.html",
+        story["site"] / f"source-{included}.html",
+        story["site"] / "events-1.html",
+        story["site"] / "commitments-1.html",
+        private / "index.html",
+        private / "source-veldmark-pact.html",
+    ]
+    for path in pages:
+        violations = axe_violations(page, path.as_uri())
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path.name, serious)
+
+
+def test_a_segment_of_white_space_is_shaded_but_no_button(tmp_path):
+    """A control must have a name (axe's aria-command-name): white space between two spans is no stop."""
+    text = "alpha beta"
+    evidence = [
+        {"source": "ws", "quote": "alpha ", "start": 0, "end": 6},
+        {"source": "ws", "quote": " beta", "start": 5, "end": 10},
+    ]
+    source = {"id": "ws", "title": "WS", "published": "2024-01-01", "language": "en", "evidence": evidence}
+    write_review_site({"sources": [source]}, {"ws": text}, tmp_path / "site")
+    page = (tmp_path / "site" / "source-ws.html").read_text(encoding="utf-8")
+    assert '<mark class="seg" data-depth="2" data-spans="span-source-ws-1 span-source-ws-2"> </mark>' in page
+    assert page.count('role="button"') == 2

@@ -336,7 +336,9 @@ def test_no_artefact_holds_words_a_withheld_text_does_not_publish(pkg, tmp_path)
     ]
     page = (out / "review" / "source-gamma.html").read_text(encoding="utf-8")
     assert "The text of this source is withheld" in page
-    assert "[words withheld: 90 characters, sha256 " in page and "[words withheld: 96 characters, sha256 " in page
+    # Each unpublished span is listed by its place and length, with where to read its words.
+    assert "words not published here (90 characters)" in page and "words not published here (96 characters)" in page
+    assert f'<a href="{GAMMA_URL}" rel="noopener noreferrer">open the publisher&#39;s page</a>' in page
     for path in (pkg / "data").rglob("*"):
         if path.is_file():
             assert SECRET.encode("utf-8") not in path.read_bytes(), path

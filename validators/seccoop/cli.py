@@ -467,8 +467,23 @@ def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
 @click.option(
     "--no-cache", is_flag=True, help="Run the check cold, as `seccoop check --no-cache` does (docs/cache.md)."
 )
+@click.option(
+    "--private",
+    is_flag=True,
+    help="html only: the curators' private view, every withheld text shown in full with its spans "
+    "highlighted and every page marked not for publication. Needs every withheld text in the texts "
+    "folder; refused with --out inside the package or its git checkout, and for any other format.",
+)
+@click.option(
+    "--texts",
+    "texts",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="With --private: the folder of withheld texts, each as <sha256>.txt. Default: SECCOOP_TEXTS, "
+    "else texts/ in the package.",
+)
 @_exit_statuses
-def export(package, fmt, tables, out, excel_safe, no_cache):
+def export(package, fmt, tables, out, excel_safe, no_cache, private, texts):
     """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site, Web
     Annotations or the release archive (zip).
 
@@ -481,8 +496,10 @@ def export(package, fmt, tables, out, excel_safe, no_cache):
     from seccoop.model.report import render_report
     from seccoop.safety.write import WriteRefused
 
+    if private:
+        _texts_checked(package, texts)
     try:
-        written = run_export(package, fmt, tables, out, excel_safe, cache=not no_cache)
+        written = run_export(package, fmt, tables, out, excel_safe, cache=not no_cache, private=private, texts=texts)
     except (NoPackage, ExportRefused) as exc:
         raise _refused(exc) from None
     except ExportInvalid as exc:

@@ -12,7 +12,7 @@ atomically: an export that fails leaves any earlier file whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,6 +74,12 @@ def _annotations(published: Published, request: Request) -> list[str]:
     return export_annotations(published, request)
 
 
+def _private_ready(package: Package, request: Request) -> None:
+    from seccoop.exports.review.private import refuse_unsafe
+
+    refuse_unsafe(package, Path(request.needs_out("html needs --out FOLDER")))
+
+
 def _zip(published: Published, request: Request) -> list[str]:
     from seccoop.exports.release import export_release
 
@@ -110,9 +116,13 @@ def export(
     excel_safe: bool = False,
     stdout: BinaryIO | None = None,
     cache: bool = False,
+    private: bool = False,
+    texts: str | Path | None = None,
 ) -> list[str]:
     """Export a checked package. Returns the paths written ("-" for standard output). With `cache`,
-    the check it starts with may come from the check cache (docs/cache.md)."""
+    the check it starts with may come from the check cache (docs/cache.md). `private` (html only):
+    the curators' private view of the review site, with the withheld texts of folder `texts` (else
+    SECCOOP_TEXTS, else texts/ in the package) in full (docs/review-page.md)."""
     if fmt not in FORMATS:
         raise ExportRefused(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     form = FORMATS[fmt]
@@ -123,11 +133,26 @@ def export(
         form.ready()
     if tables and form.whole:
         raise ExportRefused(f"{fmt} exports the whole {form.whole}; --table does not apply to it")
+    _refuse_misplaced_private(fmt, private, texts)
     package = find_package(path)
-    request = Request(out, list(dict.fromkeys(tables)), excel_safe, stdout)
+    request = Request(out, list(dict.fromkeys(tables)), excel_safe, stdout, private)
     if not request.to_stdout:
         _check_targets(form.targets(Path(request.destination), request.chosen), package)
+    if private:  # the withheld texts are verified by the check, and a missing one is an error there
+        package = replace(package, texts=Path(texts) if texts else None, require_texts=True)
+        _private_ready(package, request)
     return form.write(load_published(package, cache), request)
+
+
+def _refuse_misplaced_private(fmt: str, private: bool, texts: str | Path | None) -> None:
+    """The private view is a review site and nothing else: never a release archive, never a table."""
+    if private and fmt != "html":
+        raise ExportRefused(
+            f"--private writes the curators' private view of the review site (html) only, never {fmt}: "
+            "withheld texts must never enter a release archive or another export"
+        )
+    if texts is not None and not private:
+        raise ExportRefused("--texts applies to --private only: no other export reads the withheld texts")
 
 
 def _check_targets(targets: Targets, package: Package) -> None:

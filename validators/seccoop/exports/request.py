@@ -25,6 +25,7 @@ class Request:
     chosen: list[str]  # tables or record kinds, each once, in the order asked; empty: all
     excel_safe: bool = False
     stdout: BinaryIO | None = None  # where standard output goes (default: sys.stdout's buffer)
+    private: bool = False  # html: the curators' private view, withheld texts in full (docs/review-page.md)
 
     @property
     def to_stdout(self) -> bool:
