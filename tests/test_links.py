@@ -304,3 +304,65 @@ def test_every_span_is_one_web_annotation_quoting_only_published_words(tmp_path)
     again = tmp_path / "again.jsonld"
     invoke("export", str(ROOT), "--format", "annotations", "--out", str(again))
     assert again.read_bytes() == out.read_bytes()
+
+
+# -- a real browser follows the fragments --------------------------------------------------------------
+
+
+def test_chromium_opens_a_page_at_the_words_a_fragment_selects(tmp_path):
+    """The fragment `fragment_for` writes, opened in Chromium on a page served from 127.0.0.1 (a
+    made-up article, its paragraphs as a publisher's page has them): the browser scrolls to the
+    span's paragraph; a fragment of words the page lacks leaves it at the top."""
+    import functools
+    import http.server
+    import threading
+    import time
+
+    from test_review import browser, find_chromium
+
+    path = find_chromium()
+    if path is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    paragraphs = [
+        f"Paragraph {i}: the harbour council met on a grey morning and talked about boats." for i in range(60)
+    ]
+    paragraphs[45] = "The minister of ports said the new pier would open in the spring, after long delays."
+    text = "\n\n".join(paragraphs)
+    (tmp_path / "site").mkdir()
+    page = "<!doctype html><html lang=en><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
+    (tmp_path / "site" / "article.html").write_text(page, encoding="utf-8")
+    start = text.index("The minister")
+    end = text.index("long delays.") + len("long delays.")
+    fragment = locators.fragment_for(locators.Searcher(text), start, end)
+    assert fragment is not None and len(fragment.words()) == 2  # the first words and the last, not all
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=tmp_path / "site"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/article.html"
+    where = (
+        "(() => { const r = document.querySelectorAll('p')[45].getBoundingClientRect();"
+        " return [scrollY, r.top, innerHeight]; })()"
+    )
+    try:
+        with browser(path, tmp_path / "profile") as page_:
+            page_.send("Page.enable")
+            for url, expect_scrolled in ((f"{base}#{fragment}", True), (f"{base}#:~:text=no%20such%20words", False)):
+                page_.send("Page.navigate", url="about:blank")
+                page_.send("Page.navigate", url=url)
+                deadline = time.monotonic() + 20
+                scroll, top, height = page_.evaluate(where)
+                while expect_scrolled and scroll == 0 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    scroll, top, height = page_.evaluate(where)
+                if expect_scrolled:
+                    assert scroll > 0 and 0 <= top < height, (url, scroll, top)
+                else:
+                    time.sleep(1)
+                    assert page_.evaluate("scrollY") == 0
+    finally:
+        server.shutdown()
+        server.server_close()
