@@ -388,3 +388,24 @@ def test_a_save_by_rename_and_a_temporary_file_change_nothing(built_base, tmp_pa
     (curated / "notes.txt").write_text("kept\n", encoding="utf-8")
     parsed.clear()
     assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
+
+
+def test_build_leaves_the_baseline(built_base, tmp_path, own_cache, monkeypatch):
+    """Issue 28, part 4: the check after `seccoop build` (the pre-commit hook's) answers from the
+    cache the build left: no flow run, no Frictionless validation again, the cold answer."""
+    pkg = copy_package(built_base, tmp_path / "pkg")
+    EDITS["valid-summary"](pkg)
+    result = invoke("build", str(pkg))
+    assert result.returncode == 0, result.stderr
+    from seccoop.incremental import published
+    from seccoop.published import flow
+
+    runs, real_run = [], flow.run
+    validated, real_validate = [], published.published_problems
+    monkeypatch.setattr(flow, "run", lambda *a, **kw: runs.append(1) or real_run(*a, **kw))
+    monkeypatch.setattr(
+        published, "published_problems", lambda *a, **kw: validated.append(1) or real_validate(*a, **kw)
+    )
+    after = check(pkg, cache=True)
+    assert runs == [] and validated == []
+    assert after.valid and _answer(after) == _answer(check(pkg, cache=False))

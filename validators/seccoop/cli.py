@@ -261,6 +261,21 @@ def build(package, texts):
             click.echo(f"wrote {path}")
     else:
         click.echo("derived files are up to date")
+    _leave_baseline(package, texts)
+
+
+def _leave_baseline(path, texts) -> None:
+    """Check the package as the build left it, with the check cache on (docs/cache.md): the check
+    that follows a build (the pre-commit hook's) then answers from the cache, and the next edit
+    starts from this baseline. Where the cache is off (CI, a folder refused), nothing is done."""
+    from seccoop.check import answer
+    from seccoop.incremental import cache
+    from seccoop.model.package import Package, find_package
+
+    package = find_package(path, allow_bundled=False)
+    package = Package(package.root, Path(texts) if texts else None)
+    if cache.folder(package) is not None:
+        answer(package, use_cache=True)
 
 
 @main.command()
