@@ -486,22 +486,27 @@ def test_check_verifies_through_the_folded_fingerprint_where_the_package_publish
     folder = tmp_path / "texts"
     assert fetch(pkg, folder).returncode == 0
     # The package's own spans.csv, as build writes it today, without the folded columns; check
-    # reads them through rights.published_spans, given them here as the published table will.
+    # reads them through rights.published_spans_of, given them here as the published table will.
     folded = {i: (s["folded_sha256"], int(s["folded_length"])) for i, s in spans_of(pkg).items()}
     invoke("build", str(pkg))
-    published = rights.published_spans
+    published = rights.published_spans_of
 
-    def with_folded(package, source_id):
-        return [
-            {**s, "folded_sha256": folded[s["id"]][0], "folded_length": folded[s["id"]][1]} if s["id"] in folded else s
-            for s in published(package, source_id)
-        ]
+    def with_folded(package, source_ids):
+        return {
+            source: [
+                {**s, "folded_sha256": folded[s["id"]][0], "folded_length": folded[s["id"]][1]}
+                if s["id"] in folded
+                else s
+                for s in spans
+            ]
+            for source, spans in published(package, source_ids).items()
+        }
 
-    monkeypatch.setattr(rights, "published_spans", with_folded)
+    monkeypatch.setattr(rights, "published_spans_of", with_folded)
     code, report = _check(pkg, folder)
     assert code == 0 and report["unverified"] == {}, report
     assert not {"evidence-fetched-mismatch", "evidence-unverified"} & {p["code"] for p in report["errors"]}
-    monkeypatch.setattr(rights, "published_spans", published)
+    monkeypatch.setattr(rights, "published_spans_of", published)
     # Without them, the span whose quote marks the page straightened is not verified (cold: the
     # cache cannot know that a function was replaced under it).
     code, report = _check(pkg, folder, "--no-cache")

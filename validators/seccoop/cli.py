@@ -1082,6 +1082,7 @@ def texts_fetch(sources, package, texts_dir, timeout, max_bytes):
     """
     import dataclasses
 
+    from seccoop.model import rights
     from seccoop.model.package import NoPackage, Package, find_package
     from seccoop.safety import network, paths
     from seccoop.texts import extract
@@ -1092,10 +1093,15 @@ def texts_fetch(sources, package, texts_dir, timeout, max_bytes):
         pkg = find_package(package, allow_bundled=False)
         folder = fetch_folder(pkg, texts_dir)
         rows = withheld_sources(pkg, list(sources))
+        spans = rights.published_spans_of(pkg, {row["id"] for row in rows})
     except (NoPackage, FolderRefused, UnknownSources, extract.MissingExtra) as exc:
         raise _refused(exc) from None
     except paths.Refused as exc:
-        raise click.UsageError(f"data/sources.csv: {shown(exc.reason)}") from None
+        raise click.UsageError(shown(exc.reason)) from None
+    except (KeyError, ValueError) as exc:  # UnicodeDecodeError too
+        raise click.UsageError(
+            f"data/sources.csv or data/spans.csv is not as seccoop publishes it ({shown(str(exc))})"
+        ) from None
     if not rows:
         click.echo("no withheld source names a URL or an archived copy: nothing to fetch")
         return
@@ -1103,7 +1109,7 @@ def texts_fetch(sources, package, texts_dir, timeout, max_bytes):
     policy = dataclasses.replace(network.DEFAULT, timeout=timeout, max_bytes=max_bytes)
     failed = 0
     for row in rows:
-        result = fetch_source(pkg, row, folder, policy)
+        result = fetch_source(pkg, row, spans.get(row["id"], []), folder, policy)
         failed += _fetch_report(result, pkg)
     verdict = "every span verified" if not failed else f"{failed} of {len(rows)} source(s) not wholly verified"
     click.echo(f"{len(rows)} source(s) fetched into {shown(str(folder))}: {verdict}")

@@ -75,6 +75,7 @@ def check_sources(dataset: Dataset) -> list[Problem]:
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
+    _published_folds(dataset)
     problems += unlisted_seeds(dataset)
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
@@ -219,19 +220,27 @@ def fetched_copy(dataset: Dataset, record: Record) -> list[Problem]:
                 hint="Fetch it again with `seccoop texts fetch` (docs/fetch.md).",
             )
         ]
-    if copy is None:
-        return []
-    try:
-        published = rights.published_spans(dataset.package, record.id)
-    except (paths.Refused, KeyError, ValueError, UnicodeDecodeError):  # reported by the package's own checks
-        published = []
-    folded = {
-        s["id"]: (s["folded_sha256"], s["folded_length"])
-        for s in published
-        if s["folded_sha256"] and s["folded_length"] is not None
-    }
-    dataset.fetched[record.id] = (copy, folded)
+    if copy is not None:
+        dataset.fetched[record.id] = (copy, {})  # the folded fingerprints: `_published_folds`
     return []
+
+
+def _published_folds(dataset: Dataset) -> None:
+    """The folded fingerprints data/spans.csv publishes for the spans of the fetched copies' sources,
+    read in one pass (none where the table has no such columns, or cannot be read: the package's
+    own checks report that)."""
+    if not dataset.fetched:
+        return
+    try:
+        published = rights.published_spans_of(dataset.package, set(dataset.fetched))
+    except (paths.Refused, KeyError, ValueError):  # UnicodeDecodeError too
+        return
+    for source, spans in published.items():
+        dataset.fetched[source][1].update(
+            (s["id"], (s["folded_sha256"], s["folded_length"]))
+            for s in spans
+            if s["folded_sha256"] and s["folded_length"] is not None
+        )
 
 
 def _absent(record: Record, exc: rights.TextAbsent) -> Problem:

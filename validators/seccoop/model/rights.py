@@ -231,25 +231,33 @@ def coverage(results: list[CopyCheck]) -> tuple[int, int]:
 def published_spans(package, source_id: str) -> list[dict]:
     """The spans of a source as the package publishes them (data/spans.csv): what a downloader
     has, with or without the curated files."""
+    return published_spans_of(package, {source_id}).get(source_id, [])
+
+
+def published_spans_of(package, source_ids: set[str]) -> dict[str, list[dict]]:
+    """The published spans of each of these sources, by source id, read in one pass; each with
+    its folded fingerprint (`seccoop.model.locators.folded_fingerprint`) where published, else
+    None. Raises paths.Refused; KeyError or ValueError for a table not of the published shape."""
     import csv
     import io
 
     raw = paths.read_file(package.root / "data" / "spans.csv", package.root, paths.CURATED_LIMIT)
-    rows = csv.DictReader(io.StringIO(raw.decode("utf-8")))
-    return [
-        {
-            "id": r["id"],
-            "start": int(r["start"]),
-            "end": int(r["end"]),
-            "sha256": r["sha256"],
-            "quote": r["quote"] or None,
-            # The folded fingerprint (seccoop.model.locators.folded_fingerprint), where published.
-            "folded_sha256": r.get("folded_sha256") or None,
-            "folded_length": int(r["folded_length"]) if (r.get("folded_length") or "").isdigit() else None,
-        }
-        for r in rows
-        if r["source"] == source_id
-    ]
+    found: dict[str, list[dict]] = {}
+    for r in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        if r["source"] not in source_ids:
+            continue
+        found.setdefault(r["source"], []).append(
+            {
+                "id": r["id"],
+                "start": int(r["start"]),
+                "end": int(r["end"]),
+                "sha256": r["sha256"],
+                "quote": r["quote"] or None,
+                "folded_sha256": r.get("folded_sha256") or None,
+                "folded_length": int(r["folded_length"]) if (r.get("folded_length") or "").isdigit() else None,
+            }
+        )
+    return found
 
 
 # -- a fetched copy (`seccoop texts fetch`, docs/fetch.md) -------------------------------------------

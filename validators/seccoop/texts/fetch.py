@@ -100,6 +100,8 @@ def withheld_sources(package: Package, wanted: list[str]) -> list[dict]:
     one with a URL or an archived copy. Raises UnknownSources for a name that is none."""
     raw = paths.read_file(package.root / "data" / "sources.csv", package.root, paths.CURATED_LIMIT)
     rows = [r for r in csv.DictReader(io.StringIO(raw.decode("utf-8"))) if r.get("text") == "withheld"]
+    if any(not r.get("id") or not r.get("sha256") for r in rows):
+        raise ValueError("a withheld source without its id or sha256")
     if wanted:
         by_id = {r["id"]: r for r in rows}
         unknown = [w for w in wanted if w not in by_id]
@@ -114,9 +116,9 @@ def _address(row: dict, place: str) -> str | None:
     return value if value and value != "unknown" else None
 
 
-def fetch_source(package: Package, row: dict, folder: Path, policy: network.Policy) -> SourceFetch:
+def fetch_source(package: Package, row: dict, spans: list[dict], folder: Path, policy: network.Policy) -> SourceFetch:
     """Fetch one source's page (its URL; where that gives no text, its archived copy), find its
-    spans in the article's text and keep both in `folder`. Raises extract.MissingExtra."""
+    published `spans` in the article's text and keep both in `folder`. Raises extract.MissingExtra."""
     extractor = extract.extractor()
     result = SourceFetch(row["id"], row["sha256"])
     for place, _ in PLACES:
@@ -134,7 +136,7 @@ def fetch_source(package: Package, row: dict, folder: Path, policy: network.Poli
             continue
         result.attempts.append(Attempt(place, url))
         result.fetched_url = page.url
-        result.found = align(text, rights.published_spans(package, row["id"]))
+        result.found = align(text, spans)
         result.stored = _store(folder, result, text, extractor)
         return result
     return result
