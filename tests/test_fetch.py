@@ -152,18 +152,12 @@ def base_url(server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def with_folded_columns(pkg: Path) -> None:
-    """data/spans.csv with each span's folded fingerprint, computed from the curators' copy, where
-    the package does not publish it yet (the columns the published table gains in issue 27)."""
+def without_folded_fingerprints(pkg: Path) -> None:
+    """data/spans.csv as a package published before the folded columns were filled: empty."""
     path = pkg / "data" / "spans.csv"
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    if rows and "folded_sha256" in rows[0]:
-        return
     for row in rows:
         row["folded_sha256"], row["folded_length"] = "", ""
-        if row["source"] == "ferry":
-            digest, length = folded_fingerprint(COPY[int(row["start"]) : int(row["end"])])
-            row["folded_sha256"], row["folded_length"] = digest, str(length)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
@@ -174,7 +168,8 @@ def with_folded_columns(pkg: Path) -> None:
 @pytest.fixture(scope="module")
 def fetch_package(tmp_path_factory, built_base, server) -> Path:
     """The base package plus the withheld source `ferry`, its page on the local server, its four
-    quotes pinned and none published; built."""
+    quotes pinned and none published, its spans' folded fingerprints in the locators register
+    (`seccoop texts link`); built."""
     home = tmp_path_factory.mktemp("fetch")
     pkg = copy_package(built_base, home / "pkg")
     document = home / "ferry.txt"
@@ -207,8 +202,11 @@ def fetch_package(tmp_path_factory, built_base, server) -> Path:
         "".join(line for line in events.read_text(encoding="utf-8").splitlines(True) if "quote:" not in line),
         encoding="utf-8",
     )
+    linked = invoke("texts", "link", "--package", str(pkg))  # each span's folded fingerprint
+    assert linked.returncode == 0, linked.stdout + linked.stderr
     built = invoke("build", str(pkg))
     assert built.returncode == 0, built.stdout + built.stderr
+    assert all(s["folded_sha256"] for s in spans_of(pkg).values())
     return pkg
 
 
@@ -232,7 +230,6 @@ def spans_of(pkg: Path) -> dict[str, dict]:
 
 
 def test_the_article_is_recovered_from_its_boilerplate_and_every_span_verifies(local, pkg, tmp_path):
-    with_folded_columns(pkg)
     local.routes[PAGE_PATH] = page(GOOD)
     folder = tmp_path / "texts"
     result = fetch(pkg, folder)
@@ -257,7 +254,6 @@ def test_the_article_is_recovered_from_its_boilerplate_and_every_span_verifies(l
 
 
 def test_a_redirect_chain_is_followed_and_the_final_address_recorded(local, pkg, tmp_path):
-    with_folded_columns(pkg)
     local.routes[PAGE_PATH] = redirect(301, "/moved/once")
     local.routes["/moved/once"] = redirect(302, base_url(local) + "/moved/twice")
     local.routes["/moved/twice"] = page(GOOD)
@@ -270,7 +266,6 @@ def test_a_redirect_chain_is_followed_and_the_final_address_recorded(local, pkg,
 
 
 def test_a_changed_page_names_exactly_the_spans_it_no_longer_has(local, pkg, tmp_path):
-    with_folded_columns(pkg)
     local.routes[PAGE_PATH] = page(CHANGED)
     result = fetch(pkg, tmp_path / "texts")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -284,8 +279,9 @@ def test_a_changed_page_names_exactly_the_spans_it_no_longer_has(local, pkg, tmp
 
 
 def test_without_the_folded_fingerprints_only_exact_words_are_found(local, pkg, tmp_path):
-    """A package published before the folded columns: the span whose quote marks the page
-    straightened is not found, and said so; the others are."""
+    """A package published before the folded columns were filled: the span whose quote marks the
+    page straightened is not found, and said so; the others are."""
+    without_folded_fingerprints(pkg)
     local.routes[PAGE_PATH] = page(GOOD)
     result = fetch(pkg, tmp_path / "texts")
     assert result.returncode == 1
@@ -373,7 +369,6 @@ def test_a_page_that_is_not_html_or_text_is_not_read(local, pkg, tmp_path):
 
 
 def test_a_failing_page_falls_back_to_its_archived_copy(local, pkg, tmp_path):
-    with_folded_columns(pkg)
     local.routes[PAGE_PATH] = (500, {"Content-Length": "5"}, b"oops!", 0.0)
     local.routes[ARCHIVE_PATH] = page(GOOD)
     result = fetch(pkg, tmp_path / "texts")
@@ -448,8 +443,7 @@ def _check(pkg: Path, folder: Path, *args: str) -> tuple[int, dict]:
 
 def test_check_verifies_the_spans_through_the_fetched_copy_and_reports_a_tampered_one(local, pkg, tmp_path):
     folder = tmp_path / "texts"
-    # The page keeps the curators' quote marks here: every span verifies by its exact fingerprint,
-    # which the curated data pins (the folded one is published in spans.csv only).
+    # The page keeps the curators' quote marks here: every span verifies by its exact fingerprint.
     local.routes[PAGE_PATH] = page(article_html([p.strip() for p in PARAGRAPHS], straight=False))
     assert fetch(pkg, folder).returncode == 0
     # Only the fetched copy is there: no curators' text.
@@ -476,41 +470,20 @@ def test_check_verifies_the_spans_through_the_fetched_copy_and_reports_a_tampere
     assert report["unverified"] == {"ferry": 1} and code == 0
 
 
-def test_check_verifies_through_the_folded_fingerprint_where_the_package_publishes_it(
-    local, pkg, tmp_path, monkeypatch
-):
-    from seccoop.model import rights
-
-    with_folded_columns(pkg)
-    local.routes[PAGE_PATH] = page(GOOD)
+def test_check_verifies_through_the_folded_fingerprint_where_the_package_publishes_it(local, pkg, tmp_path):
+    local.routes[PAGE_PATH] = page(GOOD)  # quote marks straightened: one span found by its folded fingerprint
     folder = tmp_path / "texts"
     assert fetch(pkg, folder).returncode == 0
-    # The package's own spans.csv, as build writes it today, without the folded columns; check
-    # reads them through rights.published_spans_of, given them here as the published table will.
-    folded = {i: (s["folded_sha256"], int(s["folded_length"])) for i, s in spans_of(pkg).items()}
-    invoke("build", str(pkg))
-    published = rights.published_spans_of
-
-    def with_folded(package, source_ids):
-        return {
-            source: [
-                {**s, "folded_sha256": folded[s["id"]][0], "folded_length": folded[s["id"]][1]}
-                if s["id"] in folded
-                else s
-                for s in spans
-            ]
-            for source, spans in published(package, source_ids).items()
-        }
-
-    monkeypatch.setattr(rights, "published_spans_of", with_folded)
     code, report = _check(pkg, folder)
     assert code == 0 and report["unverified"] == {}, report
     assert not {"evidence-fetched-mismatch", "evidence-unverified"} & {p["code"] for p in report["errors"]}
-    monkeypatch.setattr(rights, "published_spans_of", published)
-    # Without them, the span whose quote marks the page straightened is not verified (cold: the
-    # cache cannot know that a function was replaced under it).
-    code, report = _check(pkg, folder, "--no-cache")
+    # Where the package does not publish it, that span is not verified (its table then stale).
+    without_folded_fingerprints(pkg)
+    code, report = _check(pkg, folder)
     assert report["unverified"] == {"ferry": 1}, report
+    [mismatch] = [p for p in report["errors"] if p["code"] == "evidence-fetched-mismatch"]
+    [curly] = [i for i, s in spans_of(pkg).items() if COPY[int(s["start"])] == "\u201c"]
+    assert f"span {curly}:" in mismatch["message"]
 
 
 def test_a_fetched_map_of_another_shape_or_a_link_is_reported_not_used(local, pkg, tmp_path):

@@ -434,12 +434,13 @@ def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html", "zip"]),
+    type=click.Choice(["csv", "json", "jsonl", "sqlite", "parquet", "html", "annotations", "zip"]),
     required=True,
     help="csv: tables; json: the nested document; jsonl: one record a line; sqlite: one database "
     "(X.db, and X.metadata.json for `datasette X.db -m X.metadata.json`); parquet: a folder "
-    "of typed tables (needs seccoop[parquet]); html: a review site; zip: the release archive "
-    "(from a checkout; its sha256 is printed).",
+    "of typed tables (needs seccoop[parquet]); html: a review site; annotations: every span as a W3C Web "
+    "Annotation (JSON-LD) on its source's page; zip: the release archive (from a checkout; its sha256 is "
+    "printed).",
 )
 @click.option(
     "--table",
@@ -468,8 +469,8 @@ def _publish(package, texts, policy: str, pinned: dict, dry_run: bool) -> dict:
 )
 @_exit_statuses
 def export(package, fmt, tables, out, excel_safe, no_cache):
-    """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site or
-    the release archive (zip).
+    """Export the checked package as CSV, JSON, JSON Lines, SQLite, Parquet, an HTML review site, Web
+    Annotations or the release archive (zip).
 
     Runs the same check as `seccoop check` first: invalid data exits 1 and writes nothing.
     Outside a checkout, exports the package installed with seccoop. Writes are atomic.
@@ -1035,7 +1036,57 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
 
 @main.group()
 def texts():
-    """Withheld texts fetched on demand (docs/fetch.md)."""
+    """What needs the sources' texts: links to each span's words (`link`), and the withheld texts
+    fetched on demand to verify their spans (`fetch`, docs/fetch.md)."""
+
+
+@texts.command("link")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option("--dry-run", is_flag=True, help="Print what each source would get; write nothing.")
+@_texts_option
+@_exit_statuses
+def texts_link(package, dry_run, texts):
+    """Write data/curated/locators.yaml from the texts: each span's folded fingerprint, and the text
+    fragment with the fewest words that opens the publisher's page at exactly its words, where the
+    quotation budget gives one (commitments first, then events, relations, actors, a source's own
+    title). Prints per source the share of spans with a fragment, and a withheld text's budget
+    after. Spans of a withheld text not in the texts folder keep their entries (docs/links.md).
+    Then run `seccoop build`."""
+    from seccoop.curator.links import LOCATORS, LinkRefused, link
+    from seccoop.model.package import NoPackage, Package, find_package, is_installed_copy
+    from seccoop.safety.write import WriteRefused, write_atomically
+
+    _texts_checked(package, texts, allow_bundled=False)
+    try:
+        found = find_package(package, allow_bundled=False)
+        if is_installed_copy(found):
+            raise click.UsageError("the copy installed with seccoop is never written to; link in a checkout")
+        pkg = Package(found.root, Path(texts) if texts else None)
+        results, register = link(pkg)
+    except NoPackage as exc:
+        raise _refused(exc) from None
+    except LinkRefused as exc:
+        click.echo(f"seccoop: {shown(str(exc))}; nothing was written", err=True)
+        sys.exit(EXIT_INVALID)
+    for r in results:
+        share = f"{r.fragments}/{r.spans} span(s) with a fragment" + (
+            f" ({r.fragments / r.spans:.0%})" if r.spans else ""
+        )
+        budget = ""
+        if r.budget is not None:
+            published, allowed, length = r.budget
+            budget = f"; published {published} of {length} code points ({published / length:.1%}, budget {allowed})"
+        kept = f"; {r.kept} kept (text not here)" if r.kept else ""
+        click.echo(f"{shown(r.source)}: {share}{budget}{kept}")
+    if dry_run:
+        click.echo("nothing was written (--dry-run)", err=True)
+        return
+    try:
+        changed = write_atomically({pkg.curated / LOCATORS: register})
+    except WriteRefused as exc:
+        click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{'wrote' if changed else 'unchanged:'} data/curated/{LOCATORS}; now run `seccoop build`", err=True)
 
 
 @texts.command("fetch")

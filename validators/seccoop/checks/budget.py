@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from seccoop.checks.records import Dataset, Record
 from seccoop.checks.registers import load_register
-from seccoop.model import rights
+from seccoop.model import locators, rights
 from seccoop.model.package import KINDS
 from seccoop.model.report import Problem
 
@@ -49,9 +50,47 @@ def source_words(kind: str, data: dict) -> Iterator[tuple[str, tuple]]:
 def check_budget(dataset: Dataset) -> list[Problem]:
     """The quotation budget of each withheld text: each published quote at most
     rights.MAX_QUOTE code points, and every published string that is the text's words together at
-    most rights.MAX_SHARE of the text. A source's own first line or title (published as metadata)
-    does not count."""
+    most rights.MAX_SHARE of the text: quotes, the words kept for honorifics, roles, places and
+    quantities, and the words of text fragments (docs/links.md). A source's own first line or
+    title (published as metadata) does not count."""
     problems: list[Problem] = []
+    for record, i, length in _long_quotes(dataset):
+        problems.append(_too_long(record, i, length))
+    for usage in budget_usage(dataset).values():
+        if usage.covered > usage.allowed:
+            problems.append(_over_budget(usage.source, usage))
+    return problems
+
+
+@dataclass
+class Usage:
+    """What is published of one withheld text's words: the characters its published quotes and
+    fragments cover (less names), the other words kept, and what the budget allows."""
+
+    source: Record
+    quoted: set[int]
+    fragments: set[int]
+    extra: dict[str, tuple[Record, tuple]]
+    allowed: int
+    spans: dict[tuple[int, int], tuple[Record, int]]
+
+    @property
+    def covered(self) -> int:
+        return len(self.quoted | self.fragments) + sum(len(w) for w in self.extra)
+
+
+def _long_quotes(dataset: Dataset) -> Iterator[tuple[Record, int, int]]:
+    for kind in KINDS[1:]:
+        for record in dataset.records[kind]:
+            for i, span in enumerate(record.data["evidence"]):
+                published = span["quote"] is not None and dataset.rights[span["source"]] == "withheld"
+                if published and span["length"] > rights.MAX_QUOTE:
+                    yield record, i, span["length"]
+
+
+def budget_usage(dataset: Dataset, fragments: bool = True) -> dict[str, Usage]:
+    """Each withheld source's use of its budget, by source id; without `fragments`, the fragments of the
+    locators register left out (what `seccoop texts link` starts from)."""
     quotes: dict[str, dict[tuple[int, int], tuple[Record, int]]] = {}
     words: dict[str, dict[str, tuple[Record, tuple]]] = {}
     for kind in KINDS[1:]:
@@ -61,14 +100,13 @@ def check_budget(dataset: Dataset) -> list[Problem]:
                 for text, path in source_words(record.kind, record.data):
                     words.setdefault(source, {}).setdefault(text, (record, path))
             for i, span in enumerate(record.data["evidence"]):
-                if span["quote"] is None or dataset.rights[span["source"]] != "withheld":
-                    continue
-                if span["length"] > rights.MAX_QUOTE:
-                    problems.append(_too_long(record, i, span["length"]))
-                quotes.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
+                if span["quote"] is not None and dataset.rights[span["source"]] == "withheld":
+                    quotes.setdefault(span["source"], {})[(span["start"], span["end"])] = (record, i)
     names = names_by_source(
         (r.data["evidence"][0]["source"], r.data) for r in dataset.shaped.get("actor", dataset.records["actor"])
     )
+    fragment_ranges = _fragment_ranges(dataset) if fragments else {}
+    usage = {}
     for source in dataset.records["source"]:
         if source.data["text"] != "withheld":
             continue
@@ -76,11 +114,31 @@ def check_budget(dataset: Dataset) -> list[Problem]:
         quoted = {(start, end): r.data["evidence"][i]["quote"] for (start, end), (r, i) in spans.items()}
         # Words a published quote already holds are counted there.
         extra = {w: at for w, at in kept.items() if not any(w in q for q in quoted.values())}
-        covered = _quoted(quoted, names.get(source.id, [])) + sum(len(w) for w in extra)
+        of_source = names.get(source.id, [])
+        covered: set[int] = set()
+        for (start, end), quote in quoted.items():
+            covered |= quoted_chars(start, end, quote, of_source)
+        by_fragments: set[int] = set()
+        for start, end, term in fragment_ranges.get(source.id, ()):
+            by_fragments |= quoted_chars(start, end, term, of_source)
         allowed = int(rights.MAX_SHARE * source.data["length"])
-        if covered > allowed:
-            problems.append(_over_budget(source, covered, allowed, spans, extra))
-    return problems
+        usage[source.id] = Usage(source, covered, by_fragments, extra, allowed, spans)
+    return usage
+
+
+def _fragment_ranges(dataset: Dataset) -> dict[str, list[tuple[int, int, str]]]:
+    """(start, end, words) of every fragment term of the locators register, by source."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for span, locator in dataset.locators.items():
+        if locator.fragment is None:
+            continue
+        source, offsets = span.rsplit("@", 1)
+        start, end = map(int, offsets.split("-"))
+        ranges = locators.fragment_offsets(locator.fragment, start, end)
+        out.setdefault(source, []).extend(
+            (a, b, term) for (a, b), term in zip(ranges, locator.fragment.words(), strict=True)
+        )
+    return out
 
 
 def names_by_source(accounts: Iterable[tuple[str, dict]]) -> dict[str, list[str]]:
@@ -118,14 +176,6 @@ def quoted_chars(start: int, end: int, quote: str, names: list[str]) -> set[int]
     return chars
 
 
-def _quoted(quoted: dict[tuple[int, int], str], names: list[str]) -> int:
-    """The characters of a text its published quotes cover, each once, less names."""
-    covered: set[int] = set()
-    for (start, end), quote in quoted.items():
-        covered |= quoted_chars(start, end, quote, names)
-    return len(covered)
-
-
 def _too_long(record: Record, i: int, length: int) -> Problem:
     return record.problem(
         "quote-budget",
@@ -138,23 +188,26 @@ def _too_long(record: Record, i: int, length: int) -> Problem:
     )
 
 
-def _over_budget(source: Record, covered: int, allowed: int, spans: dict, extra: dict) -> Problem:
+def _over_budget(source: Record, usage: Usage) -> Problem:
     length = source.data["length"]
     largest = sorted(
-        [((end - start), r, ("evidence", i, "quote")) for (start, end), (r, i) in spans.items()]
-        + [(len(w), r, path) for w, (r, path) in extra.items()],
+        [((end - start), r, ("evidence", i, "quote")) for (start, end), (r, i) in usage.spans.items()]
+        + [(len(w), r, path) for w, (r, path) in usage.extra.items()],
         key=lambda item: (-item[0], item[1].file.display, item[1].index),
     )[:3]
     where = "; ".join(f"{r.file.display}:{r.file.locate((r.index, *path))[0]} ({n})" for n, r, path in largest)
-    others = sum(len(w) for w in extra)
+    others = sum(len(w) for w in usage.extra)
+    by_fragments = len(usage.fragments - usage.quoted)
+    covered = usage.covered
     return source.problem(
         "quote-budget",
-        f"what is published of this withheld text's words (quotes less names {covered - others}, other words "
-        f"{others}) covers {covered} of its {length} code points ({covered / length:.0%}); "
-        f"the budget is {rights.MAX_SHARE:.0%} ({allowed})",
+        f"what is published of this withheld text's words (quotes less names {len(usage.quoted)}, text fragments "
+        f"{by_fragments}, other words {others}) covers {covered} of its {length} code points ({covered / length:.0%}); "
+        f"the budget is {rights.MAX_SHARE:.0%} ({usage.allowed})",
         "text",
         hint="Choose what to publish: `seccoop locate --pin --publish POLICY` keeps what a stated priority "
-        f"chooses and shows it before writing; or delete `quote:` from some pinned spans. The largest: {where}.",
+        "chooses and shows it before writing; or delete `quote:` from some pinned spans; `seccoop texts link` "
+        f"gives fragments only within what is left. The largest: {where}.",
     )
 
 

@@ -60,6 +60,8 @@ class Dataset:
     # Absent texts' fetched copies (`seccoop texts fetch`), by source id: the copy, and the folded
     # fingerprint of each span the package publishes, by span id (docs/fetch.md).
     fetched: dict[str, tuple[Any, dict[str, tuple[str, int]]]] = field(default_factory=dict)
+    # Each span's locator (data/curated/locators.yaml, checks/locators.py), by span id.
+    locators: dict[str, Any] = field(default_factory=dict)
     # The part of the package checked (`seccoop.incremental.scope.Scope`), or None: all of it.
     scope: Any = None
 

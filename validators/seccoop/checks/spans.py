@@ -8,6 +8,7 @@ import dataclasses
 from seccoop.checks.accounts import span_id
 from seccoop.checks.budget import check_budget, copied_text
 from seccoop.checks.evidence import resolve, word_cut
+from seccoop.checks.locators import check_locators
 from seccoop.checks.records import Dataset
 from seccoop.model import rights
 from seccoop.model.package import KINDS, Package
@@ -78,7 +79,8 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
     for first, count in unverified.values():
         more = f"; so are {count - 1} more new span(s) in this file" if count > 1 else ""
         problems.append(dataclasses.replace(first, message=first.message + more))
-    return problems + archive_lines(dataset) + check_budget(dataset) + copied_text(dataset)
+    problems += archive_lines(dataset) + check_locators(dataset)  # before the budget: it counts the fragments
+    return problems + check_budget(dataset) + copied_text(dataset)
 
 
 def archive_lines(dataset: Dataset) -> list[Problem]:

@@ -172,6 +172,7 @@ _CURATED_FILES = {
     "resolution": ("data/curated/resolutions.yaml", ""),
     "possibly-same": ("data/curated/possibly-same.yaml", ""),
     "retired-id": ("data/curated/retired-ids.yaml", ", written by `seccoop merge` and `seccoop rename`"),
+    "locator": ("data/curated/locators.yaml", ", written by `seccoop texts link`"),
 }
 _NESTED = ("date_bounds", "evidence_span", "participant", "party", "quantity")
 _PLAIN = re.compile(r"[A-Za-z][\w .,/()'’-]*")
@@ -213,7 +214,7 @@ def curated_yaml(schemas: Schemas, package: Package) -> str:
         "its evidence only where the package publishes the words quoted).\n",
         "## Contents\n",
     ]
-    sections = [*KINDS, *_NESTED, "resolution", "possibly-same", "retired-id"]
+    sections = [*KINDS, *_NESTED, "resolution", "possibly-same", "retired-id", "locator"]
     for name in sections:
         title = (defs[name] if name in _NESTED else schemas.documents[name])["title"]
         out.append(f"- [{title}](#{title.lower().replace(' ', '-')})")
@@ -232,7 +233,7 @@ def curated_yaml(schemas: Schemas, package: Package) -> str:
         out += [f"## {node['title']}\n", f"{_cell(node['description'])}\n"]
         out += _field_table(schemas, node, None)
         out += _example_block(nested[name], flow=True)
-    for name in ("resolution", "possibly-same", "retired-id"):
+    for name in ("resolution", "possibly-same", "retired-id", "locator"):
         doc = schemas.documents[name]
         path, note = _CURATED_FILES[name]
         out += [f"## {doc['title']}\n", f"`{path}`{note}. {_cell(doc['description'])}\n"]

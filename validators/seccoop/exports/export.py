@@ -68,6 +68,12 @@ def _html(published: Published, request: Request) -> list[str]:
     return export_html(published, request)
 
 
+def _annotations(published: Published, request: Request) -> list[str]:
+    from seccoop.exports.annotations import export_annotations
+
+    return export_annotations(published, request)
+
+
 def _zip(published: Published, request: Request) -> list[str]:
     from seccoop.exports.release import export_release
 
@@ -91,6 +97,7 @@ FORMATS: dict[str, Format] = {
     "sqlite": Format(_sqlite, _sqlite_targets),
     "parquet": Format(_parquet, _one_folder, ready=_parquet_ready),
     "html": Format(_html, _one_folder, whole="review site"),
+    "annotations": Format(_annotations, whole="annotation collection"),
     "zip": Format(_zip, whole="release"),
 }
 

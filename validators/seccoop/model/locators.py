@@ -206,7 +206,7 @@ def fragment_for(searcher: Searcher, start: int, end: int) -> Fragment | None:
         if best is not None and k >= best[0] or _PLAIN_SPACING.search(head):
             break
         first = searcher.find(head)
-        if first != (start, words[k - 1][1]):
+        if first is None or first != (start, words[k - 1][1]):
             continue
         for j in range(len(words) - 1, k - 1, -1):  # the end term: words[j:]
             n = k + len(words) - j

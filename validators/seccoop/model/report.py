@@ -368,6 +368,42 @@ CODES = _codes(
         "delete `quote:` from a pinned span (docs/rights.md, the budget).",
     ),
     (
+        "locator-stale",
+        "evidence",
+        "error",
+        "An entry of data/curated/locators.yaml names a span that no record cites, or one that has an entry already.",
+        "Run `seccoop texts link --texts DIR`: it writes the register again from the texts (docs/links.md).",
+    ),
+    (
+        "locator-missing",
+        "evidence",
+        "warning",
+        "Spans have no entry in data/curated/locators.yaml: no folded fingerprint, no link to their words.",
+        "Run `seccoop texts link --texts DIR` (docs/links.md).",
+    ),
+    (
+        "locator-mismatch",
+        "evidence",
+        "error",
+        "A span's folded fingerprint in data/curated/locators.yaml is not that of its words in the text.",
+        "Run `seccoop texts link --texts DIR` (docs/links.md).",
+    ),
+    (
+        "fragment-syntax",
+        "evidence",
+        "error",
+        "A text fragment in data/curated/locators.yaml is not `:~:text=start[,end]` with percent-encoded terms.",
+        "Run `seccoop texts link --texts DIR` (docs/links.md).",
+    ),
+    (
+        "fragment-mismatch",
+        "evidence",
+        "error",
+        "A text fragment does not select exactly its span: its terms are not the span's first and last words, or "
+        "applied to the text by the Text Fragments rules it selects other words.",
+        "Run `seccoop texts link --texts DIR` (docs/links.md).",
+    ),
+    (
         "text-copied",
         "evidence",
         "error",

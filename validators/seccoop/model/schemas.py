@@ -16,7 +16,7 @@ from seccoop.model.package import KINDS
 from seccoop.safety import paths
 from seccoop.safety.untrusted import BadJSON, load_json
 
-SCHEMA_FILES = ("defs", *KINDS, "retired-id", "resolution", "possibly-same", "seccoop")
+SCHEMA_FILES = ("defs", *KINDS, "retired-id", "resolution", "possibly-same", "locator", "seccoop")
 CODELIST_COLUMNS = ("code", "title", "description")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -236,6 +236,7 @@ def _record_table(
 
 
 def _sources(ds):
+    located = _located(ds)
     for r in ds.records["source"]:
         d = r.data
         when = published(d)
@@ -262,7 +263,35 @@ def _sources(ds):
             d.get("extent_note"),
             d.get("attribution"),
             d.get("archive_prefix") or 0,
+            *located.get(d["id"], (0, 0)),
         )
+
+
+def _located(ds) -> dict[str, tuple[int, int]]:
+    """(spans with a locator, spans with a text fragment) by source, from the locators register."""
+    counts: dict[str, tuple[int, int]] = {}
+    for span, locator in ds.locators.items():
+        source = span.rsplit("@", 1)[0]
+        n, fragments = counts.get(source, (0, 0))
+        counts[source] = (n + 1, fragments + (locator.fragment is not None))
+    return counts
+
+
+def _urls(ds) -> dict[str, str]:
+    """Each source's web address, where it has one (a source may say `unknown`)."""
+    return {r.id: r.data["url"] for r in ds.records["source"] if r.data["url"].startswith(("https://", "http://"))}
+
+
+def span_link(ds, urls: dict[str, str], span) -> tuple[Any, ...]:
+    """(folded_sha256, folded_length, fragment, link) of a span: its locator's, and the address
+    that opens its source's page at its words (the page itself where it has no fragment)."""
+    locator = ds.locators.get(span_id(span))
+    url = urls.get(span["source"])
+    if locator is None:
+        return None, None, None, url
+    fragment = str(locator.fragment) if locator.fragment is not None else None
+    link = f"{url}#{fragment}" if url and fragment else url
+    return locator.folded_sha256, locator.folded_length, fragment, link
 
 
 def _copies(ds):
@@ -347,6 +376,7 @@ def _spans(ds):
     # A span is its source and offsets: the offsets packed in one int, by source, rather than a
     # set of span ids, whose strings raised the peak of a check at 10k events by 15 MiB (now 3)
     quotes = _published_quotes(ds)
+    urls = _urls(ds)
     seen: dict[str, set[int]] = {}
     for _, _, spans in _evidence_of(ds):
         for span in spans:
@@ -364,6 +394,7 @@ def _spans(ds):
                     span["length"],
                     span_sha256(span),
                     quotes.get((span["source"], span["start"], span["end"])),
+                    *span_link(ds, urls, span),
                 )
 
 
@@ -734,6 +765,53 @@ _RECORD_TABLES: tuple[_RecordTable, ...] = (
 )
 
 
+# What the locators register (docs/links.md) adds to a span and to its source.
+_SPAN_LOCATOR = (
+    Column(
+        "folded_sha256",
+        "locator",
+        "folded_sha256",
+        required=False,
+    ),
+    Column("folded_length", "locator", "folded_length", required=False),
+    Column(
+        "fragment",
+        "locator",
+        "fragment",
+        required=False,
+    ),
+    Column(
+        "link",
+        None,
+        None,
+        "Link",
+        "The address that opens the source's page at the span's words: its url, '#' and the text fragment; "
+        "the page itself where the span has no fragment (docs/links.md).",
+        spec={"type": ["string", "null"], "format": "uri"},
+    ),
+)
+_SOURCE_LOCATED = (
+    Column(
+        "spans_with_locator",
+        None,
+        None,
+        "Spans with a locator",
+        "How many of the source's spans have a locator (a folded fingerprint) in data/curated/locators.yaml.",
+        required=True,
+        spec={"type": "integer", "minimum": 0},
+    ),
+    Column(
+        "spans_with_fragment",
+        None,
+        None,
+        "Spans with a text fragment",
+        "How many of them link to their words on the publisher's page with a text fragment; the others link to "
+        "the page (a withheld text's quotation budget gives fragments by a stated priority, docs/links.md).",
+        required=True,
+        spec={"type": "integer", "minimum": 0},
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     Table(
         "sources",
@@ -750,6 +828,7 @@ TABLES: tuple[Table, ...] = (
             *(_c(n, "source") for n in ("published_from", "retrieved", "archived_url", "extent", "extent_note")),
             _c("attribution", "source"),
             _c("archive_prefix", "source", required=True),
+            *_SOURCE_LOCATED,
         ),
         ("id",),
         _sources,
@@ -868,6 +947,7 @@ TABLES: tuple[Table, ...] = (
             ),
             _c("sha256", "actor", "evidence.sha256", required=True),
             _c("quote", "actor", "evidence.quote", required=False),
+            *_SPAN_LOCATOR,
         ),
         ("id",),
         _spans,
@@ -1124,19 +1204,24 @@ def _ordered(plan, value: Any) -> Any:
     return value
 
 
-def _published_spans(spans: list[dict], quotes: dict[tuple[str, int, int], str]) -> list[dict]:
-    return [
-        {
-            "id": span_id(span),
-            "source": span["source"],
-            "quote": quotes.get((span["source"], span["start"], span["end"])),
-            "start": span["start"],
-            "end": span["end"],
-            "length": span["length"],
-            "sha256": span_sha256(span),
-        }
-        for span in spans
-    ]
+def _published_spans(spans: list[dict], quotes: dict[tuple[str, int, int], str], link) -> list[dict]:
+    out = []
+    for span in spans:
+        _, _, fragment, address = link(span)
+        out.append(
+            {
+                "id": span_id(span),
+                "source": span["source"],
+                "quote": quotes.get((span["source"], span["start"], span["end"])),
+                "start": span["start"],
+                "end": span["end"],
+                "length": span["length"],
+                "sha256": span_sha256(span),
+                "fragment": fragment,
+                "link": address,
+            }
+        )
+    return out
 
 
 def _derived(dataset: Dataset, kind: str) -> Callable[[Any], dict]:
@@ -1167,6 +1252,11 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
     each with its fields in schema order, its evidence spans with their ids and offsets, and (for
     all but sources) its sources and every account, as schema/seccoop.schema.json shapes them."""
     quotes = _published_quotes(dataset)
+    urls = _urls(dataset)
+
+    def link(span):
+        return span_link(dataset, urls, span)
+
     for kind in KINDS:
         plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
         if kind == "source":
@@ -1175,13 +1265,13 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
                 # As in sources.csv: 0 where the archive added nothing, no copies as [].
                 record["archive_prefix"] = r.data.get("archive_prefix") or 0
                 record["copies"] = r.data.get("copies") or []
-                record["evidence"] = _published_spans(r.data["evidence"], quotes)
+                record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
                 yield PLURAL[kind], record
             continue
         derived = _derived(dataset, kind)
         for r in dataset.merged[kind]:
             record = _ordered(plan, r.data)
-            record["evidence"] = _published_spans(r.data["evidence"], quotes)
+            record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
             record.update(derived(r))
             record["source_count"] = len(r.accounts)
             record["sources"] = r.sources
