@@ -51,6 +51,8 @@ NOT_RUN = {
     "(tests/test_rights.py pins a text the tests own)",
     "seccoop verify SOURCE copy.txt": "needs a copy of a withheld text, which only the curators hold "
     "(tests/test_rights.py verifies a text the tests own)",
+    "seccoop texts fetch --texts DIR": "fetches the real sources' pages from the web, which no test may reach; "
+    "tests/test_fetch.py fetches a text the tests own from a server on 127.0.0.1",
     "seccoop merge KEEP OTHER --dry-run": "no two records of the real package can be merged (all come from one "
     "source, which would give two accounts of KEEP); tests/test_identity.py runs merge",
 }

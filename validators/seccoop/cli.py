@@ -1068,7 +1068,8 @@ def remove_source(source_id, package, dry_run, reason, version, texts):
 
 @main.group()
 def texts():
-    """What needs the sources' texts at hand: links to each span's words (`link`)."""
+    """What needs the sources' texts: links to each span's words (`link`), and the withheld texts
+    fetched on demand to verify their spans (`fetch`, docs/fetch.md)."""
 
 
 @texts.command("link")
@@ -1118,3 +1119,117 @@ def texts_link(package, dry_run, texts):
         click.echo(f"seccoop: cannot write {shown(str(exc))}; nothing was changed", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"{'wrote' if changed else 'unchanged:'} data/curated/{LOCATORS}; now run `seccoop build`", err=True)
+
+
+@texts.command("fetch")
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@click.option("--package", "package", default=None, type=click.Path(), help="The package (default: nearest).")
+@click.option(
+    "--texts",
+    "texts_dir",
+    default=None,
+    envvar="SECCOOP_TEXTS",
+    show_envvar=True,
+    type=click.Path(file_okay=False),
+    help="The texts folder the fetched texts are kept in, beside the curators' <sha256>.txt: required, and "
+    "never inside the package.",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds one page may take, its redirects included.",
+)
+@click.option(
+    "--max-bytes",
+    default=8 * 1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The largest page read, in bytes.",
+)
+@_exit_statuses
+def texts_fetch(sources, package, texts_dir, timeout, max_bytes):
+    """Fetch each withheld SOURCE's page (every withheld source with a URL where none is named):
+    its URL, else its archived copy; extract the article's text (trafilatura, the extra
+    seccoop[fetch]) and find each published span in it by its fingerprint, exact or folded
+    (spacing and quote marks). The text is kept in the texts folder as <sha256>.fetched.txt, with
+    <sha256>.fetched.json mapping each span to its place there, which `seccoop check` verifies
+    through where the curators' copy is absent.
+
+    Reports per source how many spans and characters verified and which spans were not found, or
+    why the page could not be fetched. Only http and https, only public addresses, redirects
+    re-checked, size and time bounded (docs/safety.md). Exits 0 when every span of every source
+    verified, 1 when a span was not found or a page could not be fetched, 2 on a wrong command line
+    (no texts folder, one inside the package, the extra not installed).
+    """
+    import dataclasses
+
+    from seccoop.model import rights
+    from seccoop.model.package import NoPackage, Package, find_package
+    from seccoop.safety import network, paths
+    from seccoop.texts import extract
+    from seccoop.texts.fetch import FolderRefused, UnknownSources, fetch_folder, fetch_source, withheld_sources
+
+    try:
+        extract.extractor()
+        pkg = find_package(package, allow_bundled=False)
+        folder = fetch_folder(pkg, texts_dir)
+        rows = withheld_sources(pkg, list(sources))
+        spans = rights.published_spans_of(pkg, {row["id"] for row in rows})
+    except (NoPackage, FolderRefused, UnknownSources, extract.MissingExtra) as exc:
+        raise _refused(exc) from None
+    except paths.Refused as exc:
+        raise click.UsageError(shown(exc.reason)) from None
+    except (KeyError, ValueError) as exc:  # UnicodeDecodeError too
+        raise click.UsageError(
+            f"data/sources.csv or data/spans.csv is not as seccoop publishes it ({shown(str(exc))})"
+        ) from None
+    if not rows:
+        click.echo("no withheld source names a URL or an archived copy: nothing to fetch")
+        return
+    pkg = Package(pkg.root, folder)
+    policy = dataclasses.replace(network.DEFAULT, timeout=timeout, max_bytes=max_bytes)
+    failed = 0
+    for row in rows:
+        result = fetch_source(pkg, row, spans.get(row["id"], []), folder, policy)
+        failed += _fetch_report(result, pkg)
+    verdict = "every span verified" if not failed else f"{failed} of {len(rows)} source(s) not wholly verified"
+    click.echo(f"{len(rows)} source(s) fetched into {shown(str(folder))}: {verdict}")
+    sys.exit(EXIT_INVALID if failed else 0)
+
+
+def _fetch_report(result, pkg) -> int:
+    """Print what fetching one source gave; 1 where it is not wholly verified, else 0."""
+    from seccoop.model import rights
+
+    name = shown(result.source)
+    for attempt in result.attempts:
+        where = f"{attempt.place} {shown(attempt.url)}"
+        if attempt.failure is None:
+            moved = f" (redirected to {shown(result.fetched_url)})" if result.fetched_url != attempt.url else ""
+            click.echo(f"{name}: fetched {where}{moved}")
+        else:
+            verb = "refused" if attempt.refused else "failed"
+            click.echo(f"{name}: {verb} {where}: {shown(attempt.failure)}")
+    if not result.fetched:
+        tried = [a.place for a in result.attempts]
+        archive = "its archived copy failed too" if "archived_url" in tried else "no archived copy is known to try"
+        told = "no URL or archived copy is known" if not tried else f"the page could not be fetched and {archive}"
+        click.echo(f"{name}: not verified: {told}; its spans still verify against any copy (seccoop verify)")
+        return 1
+    total, missing = len(result.found), result.missing
+    covered, fingerprinted = result.coverage()
+    share = covered / fingerprinted if fingerprinted else 1.0
+    click.echo(
+        f"{name}: {total - len(missing)} of {total} span(s) verified, {covered} of {fingerprinted} characters "
+        f"({share:.0%}); kept as {shown(pkg.rel(result.stored))}"
+    )
+    if missing:
+        click.echo(f"{name}: not found in the fetched text: {', '.join(shown(m) for m in missing)}")
+    if total and share <= rights.SAME_DOCUMENT:
+        click.echo(
+            f"{name}: the fetched page is a different document, not a copy of {name}: a copy covers more than half "
+            "(the page changed, or the URL now serves another article; docs/fetch.md)"
+        )
+    return 1 if missing else 0

@@ -57,6 +57,9 @@ class Dataset:
     absent: set[str] = field(default_factory=set)
     # Spans of absent texts, by source id: how many a check could not verify.
     unverified: dict[str, list[dict]] = field(default_factory=dict)
+    # Absent texts' fetched copies (`seccoop texts fetch`), by source id: the copy, and the folded
+    # fingerprint of each span the package publishes, by span id (docs/fetch.md).
+    fetched: dict[str, tuple[Any, dict[str, tuple[str, int]]]] = field(default_factory=dict)
     # Each span's locator (data/curated/locators.yaml, checks/locators.py), by span id.
     locators: dict[str, Any] = field(default_factory=dict)
     # The part of the package checked (`seccoop.incremental.scope.Scope`), or None: all of it.

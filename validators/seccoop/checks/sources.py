@@ -57,6 +57,7 @@ def check_sources(dataset: Dataset) -> list[Problem]:
         except rights.TextAbsent as exc:
             dataset.absent.add(record.id)
             kept.append(record)
+            problems += fetched_copy(dataset, record)
             if package.require_texts:
                 problems.append(_absent(record, exc))
             continue
@@ -74,6 +75,7 @@ def check_sources(dataset: Dataset) -> list[Problem]:
         dataset.texts[record.id] = text
         kept.append(record)
     dataset.records["source"] = kept
+    _published_folds(dataset)
     problems += unlisted_seeds(dataset)
     dataset.rights = {r.id: r.data["text"] for r in kept}
     dataset.lengths = {r.id: r.data["length"] for r in kept}
@@ -199,6 +201,46 @@ def _read_text(package: Package, data: dict) -> tuple[bytes, str]:
     if data["text"] == "included":
         return read_source(package, data["path"]), data["path"]
     return rights.read_withheld(package, data["sha256"])
+
+
+def fetched_copy(dataset: Dataset, record: Record) -> list[Problem]:
+    """Where a withheld text is absent, the page fetched for it (`seccoop texts fetch`), if any:
+    kept with the folded fingerprints the package publishes, so that its spans are verified through
+    its map (checks.spans). A copy the gate refuses or whose map is of another shape is reported."""
+    try:
+        copy = rights.read_fetched(dataset.package, record.data["sha256"])
+    except paths.Refused as exc:
+        return [record.problem(exc.code, f"the fetched copy of the text cannot be read: {exc.reason}", "sha256")]
+    except rights.FetchedUnreadable as exc:
+        return [
+            record.problem(
+                "evidence-fetched-mismatch",
+                f"the fetched copy of the text cannot be used: {exc}",
+                "sha256",
+                hint="Fetch it again with `seccoop texts fetch` (docs/fetch.md).",
+            )
+        ]
+    if copy is not None:
+        dataset.fetched[record.id] = (copy, {})  # the folded fingerprints: `_published_folds`
+    return []
+
+
+def _published_folds(dataset: Dataset) -> None:
+    """The folded fingerprints data/spans.csv publishes for the spans of the fetched copies' sources,
+    read in one pass (none where the table has no such columns, or cannot be read: the package's
+    own checks report that)."""
+    if not dataset.fetched:
+        return
+    try:
+        published = rights.published_spans_of(dataset.package, set(dataset.fetched))
+    except (paths.Refused, KeyError, ValueError):  # UnicodeDecodeError too
+        return
+    for source, spans in published.items():
+        dataset.fetched[source][1].update(
+            (s["id"], (s["folded_sha256"], s["folded_length"]))
+            for s in spans
+            if s["folded_sha256"] and s["folded_length"] is not None
+        )
 
 
 def _absent(record: Record, exc: rights.TextAbsent) -> Problem:

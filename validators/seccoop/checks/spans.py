@@ -42,6 +42,9 @@ def check_evidence(dataset: Dataset) -> list[Problem]:
                     else:
                         problems.append(found)
                     resolved = False
+                elif span["source"] in dataset.fetched and (verdict := fetched_verdict(dataset, span)) is not None:
+                    if not verdict:
+                        problems.append(_fetched_mismatch(dataset, record, span, i))
                 elif span["source"] in dataset.absent and span_id(span) not in released:
                     # said once per file, at its first such span, with how many more: a source
                     # added since the release is hundreds of spans, not hundreds of warnings (per
@@ -188,14 +191,53 @@ def _pin_span(dataset: Dataset, span, length: int, offsets: dict[int, int]) -> t
             ("sha256",),
             f"The quote's sha256 is {digest}; remove `sha256:` or pin it again.",
         )
-    if text is None:
-        dataset.unverified.setdefault(source, []).append(span)
     start, end = offsets.setdefault(start, start), offsets.setdefault(end, end)
     span["start"], span["end"], span["length"] = start, end, end - start
     # The fingerprint of a published quote is computed again where it is published
     # (rights.span_sha256): a 64-character string on each of 921k spans at 100k events is 100 MB.
     span["quote"] = quote
+    if text is None and fetched_verdict(dataset, span) is not True:
+        dataset.unverified.setdefault(source, []).append(span)
     return None
+
+
+def fetched_verdict(dataset: Dataset, span) -> bool | None:
+    """Whether the page fetched for an absent text (`seccoop texts fetch`) has the span's words
+    where its map says, by their exact or folded fingerprint; None where there is no such page, or
+    its map does not know the span (docs/fetch.md)."""
+    fetched = dataset.fetched.get(span["source"])
+    if fetched is None:
+        return None
+    copy, folded = fetched
+    sid = span_id(span)
+    return rights.verified_in_fetched(copy, sid, rights.span_sha256(span), _folded_of(span) or folded.get(sid))
+
+
+def _folded_of(span) -> tuple[str, int] | None:
+    """A span's folded fingerprint where its curated YAML pins it."""
+    if span.get("folded_sha256") and isinstance(span.get("folded_length"), int):
+        return span["folded_sha256"], span["folded_length"]
+    return None
+
+
+def _fetched_mismatch(dataset: Dataset, record, span, i: int) -> Problem:
+    copy = dataset.fetched[span["source"]][0]
+    place = copy.spans.get(span_id(span))
+    where = (
+        f"at {place[0]} to {place[1]} as its map says"
+        if place is not None
+        else "anywhere (it was not found when fetched)"
+    )
+    return record.problem(
+        "evidence-fetched-mismatch",
+        f"span {span_id(span)}: the page fetched for {span['source']} (`{copy.shown}`) no longer has those words "
+        f"{where}",
+        "evidence",
+        i,
+        "start",
+        hint="The page changed since the curators' copy, or the fetched copy was edited: verify against "
+        "another copy (`seccoop verify`, an archived page) or fetch it again (docs/fetch.md).",
+    )
 
 
 def _word_cut(dataset: Dataset, span) -> tuple[str, str] | None:

@@ -350,6 +350,15 @@ CODES = _codes(
         "A curator who holds the text runs `seccoop check --require-texts`; see docs/rights.md.",
     ),
     (
+        "evidence-fetched-mismatch",
+        "evidence",
+        "warning",
+        "A span does not verify against the page fetched for its withheld source (`seccoop texts fetch`): the "
+        "fetched page no longer has its words where its map says, or the fetched copy cannot be used.",
+        "The page changed or the copy was edited: verify against another copy (`seccoop verify`, the archived "
+        "page) or fetch it again (docs/fetch.md).",
+    ),
+    (
         "quote-budget",
         "evidence",
         "error",

@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from seccoop.model.locators import folded_fingerprint
 from seccoop.safety import paths
 from seccoop.safety.git import git_env
 
@@ -230,19 +231,110 @@ def coverage(results: list[CopyCheck]) -> tuple[int, int]:
 def published_spans(package, source_id: str) -> list[dict]:
     """The spans of a source as the package publishes them (data/spans.csv): what a downloader
     has, with or without the curated files."""
+    return published_spans_of(package, {source_id}).get(source_id, [])
+
+
+def published_spans_of(package, source_ids: set[str]) -> dict[str, list[dict]]:
+    """The published spans of each of these sources, by source id, read in one pass; each with
+    its folded fingerprint (`seccoop.model.locators.folded_fingerprint`) where published, else
+    None. Raises paths.Refused; KeyError or ValueError for a table not of the published shape."""
     import csv
     import io
 
     raw = paths.read_file(package.root / "data" / "spans.csv", package.root, paths.CURATED_LIMIT)
-    rows = csv.DictReader(io.StringIO(raw.decode("utf-8")))
-    return [
-        {
-            "id": r["id"],
-            "start": int(r["start"]),
-            "end": int(r["end"]),
-            "sha256": r["sha256"],
-            "quote": r["quote"] or None,
-        }
-        for r in rows
-        if r["source"] == source_id
-    ]
+    found: dict[str, list[dict]] = {}
+    for r in csv.DictReader(io.StringIO(raw.decode("utf-8"))):
+        if r["source"] not in source_ids:
+            continue
+        found.setdefault(r["source"], []).append(
+            {
+                "id": r["id"],
+                "start": int(r["start"]),
+                "end": int(r["end"]),
+                "sha256": r["sha256"],
+                "quote": r["quote"] or None,
+                "folded_sha256": r.get("folded_sha256") or None,
+                "folded_length": int(r["folded_length"]) if (r.get("folded_length") or "").isdigit() else None,
+            }
+        )
+    return found
+
+
+# -- a fetched copy (`seccoop texts fetch`, docs/fetch.md) -------------------------------------------
+
+FETCHED_TEXT = "{}.fetched.txt"
+FETCHED_MAP = "{}.fetched.json"
+FETCHED_LIMIT = 64 * paths.MiB  # the text; its map holds two numbers a span
+FETCHED_MAP_LIMIT = 64 * paths.MiB
+
+
+class FetchedUnreadable(Exception):
+    """A fetched copy whose map is not what `seccoop texts fetch` writes (named, with why)."""
+
+
+@dataclass(frozen=True)
+class FetchedCopy:
+    """A page fetched for a withheld source: its text (NFC), where each span was found in it (None
+    where it was not), and the name to report it by."""
+
+    text: str
+    spans: dict[str, tuple[int, int] | None]
+    shown: str
+
+
+def read_fetched(package, sha256: str) -> FetchedCopy | None:
+    """The fetched copy of a withheld text (`<sha256>.fetched.txt` and `.fetched.json` in the
+    texts folder), None where either is absent. Both pass the reading gate (paths.Refused); a map
+    of the wrong shape is FetchedUnreadable."""
+    from seccoop.safety.untrusted import BadJSON, load_json
+
+    folder, root = texts_folder(package)
+    text_path, map_path = folder / FETCHED_TEXT.format(sha256), folder / FETCHED_MAP.format(sha256)
+    try:
+        raw_text = paths.read_file(text_path, root, FETCHED_LIMIT)
+        raw_map = paths.read_file(map_path, root, FETCHED_MAP_LIMIT)
+    except paths.Refused as exc:
+        if exc.code == "file-missing":
+            return None
+        raise
+    shown = package.rel(text_path)
+    try:
+        text = raw_text.decode("utf-8")
+        document = load_json(raw_map)
+    except UnicodeDecodeError:
+        raise FetchedUnreadable(f"`{shown}` is not UTF-8") from None
+    except BadJSON as exc:
+        raise FetchedUnreadable(f"`{package.rel(map_path)}` is not JSON: {exc}") from None
+    where = document.get("spans") if isinstance(document, dict) else None
+    if not isinstance(where, dict):
+        raise FetchedUnreadable(f"`{package.rel(map_path)}` has no `spans` object")
+    spans: dict[str, tuple[int, int] | None] = {}
+    for span_id, place in where.items():
+        if place is None:
+            spans[span_id] = None
+        elif (
+            isinstance(place, dict)
+            and all(type(place.get(k)) is int for k in ("start", "end"))
+            and 0 <= place["start"] <= place["end"] <= len(text)
+        ):
+            spans[span_id] = (place["start"], place["end"])
+        else:
+            raise FetchedUnreadable(
+                f"`{package.rel(map_path)}`: span `{span_id}` is not null or a start and end within the text"
+            )
+    return FetchedCopy(text, spans, shown)
+
+
+def verified_in_fetched(copy: FetchedCopy, span_id: str, sha256: str, folded: tuple[str, int] | None) -> bool | None:
+    """Whether the fetched copy has a span's words where its map says: their exact sha256, or
+    failing that their folded sha256 and length. None where the map does not know the span (one
+    added since the page was fetched): it is left unverified, as without a copy."""
+    if span_id not in copy.spans:
+        return None
+    place = copy.spans[span_id]
+    if place is None:
+        return False
+    words = copy.text[place[0] : place[1]]
+    if fingerprint(words) == sha256:
+        return True
+    return folded is not None and folded_fingerprint(words) == folded
