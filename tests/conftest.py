@@ -155,15 +155,20 @@ def base_package(built_base, tmp_path) -> Path:
     return copy_package(built_base, tmp_path / "pkg")
 
 
-@pytest.fixture
-def real_package(tmp_path) -> Path:
-    """A writable copy of the shipped package (curated data, seeds, schemas, derived files)."""
-    dest = tmp_path / "real"
-    dest.mkdir()
+def copy_real(dest: Path) -> Path:
+    """A writable copy of the shipped package (curated data, seeds, schemas, derived files) at
+    `dest`: the checkout's package, without its tests, docs, code or virtual environment."""
+    dest.mkdir(parents=True)
     for name in ("datapackage.json", "seeds", "schema", "data"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
     return dest
+
+
+@pytest.fixture
+def real_package(tmp_path) -> Path:
+    """A writable copy of the shipped package (curated data, seeds, schemas, derived files)."""
+    return copy_real(tmp_path / "real")
 
 
 def withheld_spans() -> dict[str, int]:

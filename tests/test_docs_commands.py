@@ -35,6 +35,7 @@ RUN = {
     "seccoop export --format sqlite --out seccoop.db": 0,
     "seccoop export --format parquet --out parquet/": 0,
     "seccoop export --format html --out review/": 0,
+    "seccoop export --format annotations --out spans.jsonld": 0,
     "seccoop export --format zip --out seccoop-0.2.0.zip": 0,
     'seccoop add-source article.txt --url https://example.org/article --licence "all rights reserved"': 0,
     "seccoop rename OLD NEW": 0,
@@ -51,6 +52,8 @@ NOT_RUN = {
     "(tests/test_rights.py pins a text the tests own)",
     "seccoop verify SOURCE copy.txt": "needs a copy of a withheld text, which only the curators hold "
     "(tests/test_rights.py verifies a text the tests own)",
+    "seccoop texts link --texts DIR": "writes each span's locator from the texts: needs the curators' texts "
+    "folder (tests/test_links.py runs it with them and gets the committed register byte for byte)",
     "seccoop texts fetch --texts DIR": "fetches the real sources' pages from the web, which no test may reach; "
     "tests/test_fetch.py fetches a text the tests own from a server on 127.0.0.1",
     "seccoop merge KEEP OTHER --dry-run": "no two records of the real package can be merged (all come from one "

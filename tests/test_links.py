@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, copy_package, invoke
+from conftest import ROOT, copy_real, invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -197,7 +197,7 @@ def test_commitments_get_fragments_first():
 
 
 def edited(tmp_path: Path, change) -> Path:
-    package = copy_package(ROOT, tmp_path / change.__name__)
+    package = copy_real(tmp_path / change.__name__)
     path = package / "data" / "curated" / "locators.yaml"
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(entries)
@@ -257,7 +257,7 @@ def test_texts_link_writes_the_register_again_byte_for_byte(tmp_path):
     and prints each source's share of spans with a fragment."""
     if not TEXTS.is_dir():
         pytest.skip("the curators' texts are not here")
-    package = copy_package(ROOT, tmp_path / "pkg")
+    package = copy_real(tmp_path / "pkg")
     before = (package / "data" / "curated" / "locators.yaml").read_bytes()
     result = invoke("texts", "link", "--package", str(package), "--texts", str(TEXTS))
     assert result.returncode == 0, result.stderr
@@ -369,3 +369,33 @@ def test_chromium_opens_a_page_at_the_words_a_fragment_selects(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_source_removed_takes_its_locators_with_it(real_package, tmp_path):
+    """`remove-source` drops the source's spans from the register: an entry no record cites is
+    stale, so a removal that left them would leave the package invalid."""
+    article = tmp_path / "article.txt"
+    article.write_text("date 2024-05-01 A made-up article for the removal test\n\nWords the tests own.\n")
+    pkg = str(real_package)
+    added = invoke(
+        "add-source",
+        str(article),
+        "--url",
+        "https://example.org/a",
+        "--licence",
+        "CC0-1.0",
+        "--text",
+        "included",
+        "--package",
+        pkg,
+    )
+    assert added.returncode == 0, added.stderr
+    source = re.search(r"added source `([^`]+)`", added.stdout + added.stderr).group(1)
+    assert invoke("texts", "link", "--package", pkg).returncode == 0
+    register = real_package / "data" / "curated" / "locators.yaml"
+    assert f"span: {source}@" in register.read_text(encoding="utf-8")
+    assert invoke("remove-source", source, "--package", pkg).returncode == 0
+    assert f"span: {source}@" not in register.read_text(encoding="utf-8")
+    assert invoke("build", pkg).returncode == 0
+    result = invoke("check", pkg, "--no-cache")
+    assert result.returncode == 0, result.stdout

@@ -558,6 +558,7 @@ def remove_source(
         removal = Removal(source_id, f.display, first, last, retired_file=package.rel(curated.retired_path))
         removal.files[f.cf.path] = verified_bytes(package, f.cf.path, new_text, f.data[:index] + f.data[index + 1 :])
         _retire_published_ids(package, curated, removal, reason, version)
+        _drop_locators(package, removal)
     except BadArguments as exc:
         raise UnknownSource(str(exc)) from None
     except IdentityRefused as exc:
@@ -592,6 +593,23 @@ def _retire_published_ids(
         removal.files[curated.retired_path] = verified_bytes(
             package, curated.retired_path, append_records(old, removal.retired), data + removal.retired
         )
+
+
+def _drop_locators(package: Package, removal: Removal) -> None:
+    """The source's spans leave the locators register (docs/links.md) with it: an entry of a span
+    no record cites is stale."""
+    from seccoop.curator.links import LOCATORS, render
+
+    path = package.curated / LOCATORS
+    if not path.is_file():
+        return
+    cf, problems = load_file(path, package.rel(path), root=package.root)
+    if problems:
+        raise RemoveRefused(f"{package.rel(path)} cannot be read; run `seccoop check` and fix it first")
+    entries = [data for _, data in cf.records]
+    kept = [e for e in entries if not str(e.get("span", "")).startswith(f"{removal.source_id}@")]
+    if len(kept) != len(entries):
+        removal.files[path] = render(kept)
 
 
 def _dispose_of_text(package: Package, record: dict, removal: Removal) -> None:
