@@ -95,6 +95,39 @@ def _drop_first_record(path: Path) -> None:
         path.write_text(text[: starts[0]] + text[starts[1] :], encoding="utf-8")
 
 
+def _add_record(path: Path) -> None:
+    """The file's first record again under a new id: a record added (its rows are new rows)."""
+    text = path.read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^- id: ", text, re.M)] + [len(text)]
+    first = text[starts[0] : starts[1]].rstrip("\n") + "\n"
+    added = re.sub(r"^- id: (\S+)", r"- id: \1-again", first, count=1, flags=re.M)
+    path.write_text(text.rstrip("\n") + "\n\n" + added, encoding="utf-8")
+
+
+def _reorder(path: Path) -> None:
+    """The file's first record moved to its end."""
+    text = path.read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^- id: ", text, re.M)]
+    if len(starts) > 1:
+        first = text[starts[0] : starts[1]].rstrip("\n") + "\n"
+        path.write_text(text[: starts[0]] + text[starts[1] :].rstrip("\n") + "\n\n" + first, encoding="utf-8")
+
+
+def _saved_by_rename(path: Path, pattern: str = "", replace: str = "") -> None:
+    """Saved as editors save: a new file beside it, renamed over it (the same bytes, or edited)."""
+    text = path.read_text(encoding="utf-8")
+    fresh = path.with_name(f".{path.name}.new")
+    fresh.write_text(re.sub(pattern, replace, text, count=1, flags=re.M) if pattern else text, encoding="utf-8")
+    os.replace(fresh, path)
+
+
+def _temporary_file(path: Path) -> None:
+    """An editor's swap file beside it, created and removed: nothing changed."""
+    swap = path.with_name(f".{path.name}.swp")
+    swap.write_bytes(b"swap")
+    swap.unlink()
+
+
 def _kept_dates(path: Path, pattern: str, replace: str) -> None:
     """The first match of `pattern` replaced by as many bytes, in place; the file's access and
     modification times then set back: only its change time tells the edit."""
@@ -150,6 +183,18 @@ EDITS = {
     # references elsewhere break: an actor renamed, a record dropped
     "actor-renamed": lambda pkg, base, n: _sub(_files(pkg, "actors")[n], r"^- id: (\S+)", r"- id: \1-gone"),
     "record-dropped": lambda pkg, base, n: _drop_first_record(_files(pkg, "events")[n]),
+    # issue 28: records added and reordered, saves by rename, temporary files, files added and removed
+    "record-added": lambda pkg, base, n: _add_record(_files(pkg, "events")[n]),
+    "record-reordered": lambda pkg, base, n: _reorder(_files(pkg, "events")[n]),
+    "saved-by-rename": lambda pkg, base, n: _saved_by_rename(_files(pkg, "actors")[n]),
+    "edited-by-rename": lambda pkg, base, n: _saved_by_rename(
+        _files(pkg, "events")[n], r"summary: ", "summary: Renamed. "
+    ),
+    "temporary-file": lambda pkg, base, n: _temporary_file(_files(pkg, "commitments")[n]),
+    "file-added": lambda pkg, base, n: shutil.copy(
+        _files(pkg, "actors")[n], _files(pkg, "actors")[n].with_name("zz-added.yaml")
+    ),
+    "file-removed": lambda pkg, base, n: _files(pkg, "commitments")[n].unlink(),
     "yaml-broken": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"participants:", "participants: ["),
     # what the package's registers and warnings hang on, changed from a file they do not name
     "span-successor-cut": lambda pkg, base, n: _sub(
