@@ -17,6 +17,7 @@ copy of the text, and the W3C text fragment that opens the publisher's page at t
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -114,6 +115,18 @@ def parse(fragment: str) -> Fragment:
     return Fragment(decoded[0], decoded[1] if len(decoded) == 2 else None)
 
 
+_FORMS: dict[str, str] = {}  # each character's search form, worked out once
+
+
+def _form(ch: str) -> str:
+    form = _FORMS.get(ch)
+    if form is None:
+        form = _FORMS[ch] = "".join(
+            c for c in unicodedata.normalize("NFKD", ch).casefold() if not unicodedata.combining(c)
+        )
+    return form
+
+
 def _search_form(text: str) -> tuple[str, list[int]]:
     """The text as a browser compares it: case folded, accents dropped, each whitespace run one
     space; with the offset in `text` of each character it gives (and one past the end)."""
@@ -125,10 +138,9 @@ def _search_form(text: str) -> tuple[str, list[int]]:
                 out.append(" ")
                 where.append(i)
             continue
-        for c in unicodedata.normalize("NFKD", ch).casefold():
-            if not unicodedata.combining(c):
-                out.append(c)
-                where.append(i)
+        for c in _form(ch):
+            out.append(c)
+            where.append(i)
     where.append(len(text))
     return "".join(out), where
 
@@ -145,13 +157,6 @@ class Searcher:
     def __init__(self, text: str):
         self.text = text
         self.form, self.where = _search_form(text)
-        # the first search-form index at or after each text offset
-        self.index = [0] * (len(text) + 1)
-        j = len(self.form)
-        for i in range(len(text), -1, -1):
-            while j > 0 and self.where[j - 1] >= i:
-                j -= 1
-            self.index[i] = j
 
     def find(self, term: str, after: int = 0) -> tuple[int, int] | None:
         """The first (start, end) in the text at or after offset `after` whose search form is the
@@ -159,7 +164,7 @@ class Searcher:
         wanted = _search_form(term)[0].strip()
         if not wanted:
             return None
-        at = self.index[min(after, len(self.text))]
+        at = bisect.bisect_left(self.where, min(after, len(self.text)), 0, len(self.form))  # first at or after
         while (found := self.form.find(wanted, at)) >= 0:
             start, end = self.where[found], self.where[found + len(wanted) - 1] + 1
             if start >= after and _boundary(self.text, start) and _boundary(self.text, end):
