@@ -14,6 +14,9 @@ Three entries, each the answer of a cold run for exactly the inputs recorded in 
 
 Rules: the cache lives outside the checkout (the user's cache folder; never a path a pull request
 could commit), is off under `CI=true`, for the copy installed with seccoop and with `--no-cache`.
+A portable baseline (`--baseline DIR`, `--save-baseline DIR`) is the one exception: a folder the
+user names, used under `CI=true` too, whose entries know each file by its size, type and sha256
+(`portable`) and whose keys hold no path of the checkout, so that a fresh checkout can use them.
 The folder is the trust boundary: it is used only where no one but its user can change it (no
 link, owned by the user, mode 0700, and every folder above it owned by the user or root and
 writable by no one else, unless sticky), else the check says so once and runs without it.
