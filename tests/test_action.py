@@ -128,14 +128,17 @@ def test_the_action_passes_inputs_only_through_env_and_keeps_the_callers_python(
     action = _load(ACTION)
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
-    assert not [s for s in steps if "uses" in s], "no action inside: setup-python would change the job's Python"
-    for step in steps:
+    # no action inside but GitHub's cache, pinned: setup-python would change the job's Python
+    for step in (s for s in steps if "uses" in s):
+        assert FULL_SHA.match(step["uses"]), step["uses"]
+        assert step["uses"].split("@")[0] in ("actions/cache/restore", "actions/cache/save"), step["uses"]
+    for step in (s for s in steps if "uses" not in s):
         assert "${{" not in step["run"], f"an expression inside run: in {step['name']!r}"
         assert step["shell"] == "bash"
     env_values = [v for s in steps for v in (s.get("env") or {}).values()]
     for name in action["inputs"]:
         assert f"${{{{ inputs.{name} }}}}" in env_values, name
-    scripts = "\n".join(s["run"] for s in steps)
+    scripts = "\n".join(s["run"] for s in steps if "run" in s)
     assert 'venv="$RUNNER_TEMP/seccoop-action-venv"' in scripts and 'python3 -m venv "$venv"' in scripts
     assert '"$GITHUB_ACTION_PATH"' in scripts
     assert 'PATH="$RUNNER_TEMP/seccoop-action-venv/bin:$PATH"' in scripts
@@ -182,6 +185,10 @@ def _check_step() -> dict:
     return next(s for s in _load(ACTION)["runs"]["steps"] if s["name"] == "seccoop check")
 
 
+def _step(name: str) -> dict:
+    return next(s for s in _load(ACTION)["runs"]["steps"] if s["name"] == name)
+
+
 @pytest.fixture
 def repo(built_base, tmp_path) -> Path:
     """A repository with the fixture package in datasets/seccoop and an error in its events."""
@@ -203,18 +210,21 @@ def _run_check_step(
     require_texts: str = "false",
     texts: str = "",
     allow: str = "",
+    baseline_mode: str = "off",
+    env_extra: dict | None = None,
 ):
     """The action's `seccoop check` step, as the runner runs it: its script under bash, its inputs
     in its env, seccoop in $RUNNER_TEMP/seccoop-action-venv (here: this test's seccoop)."""
     runner_temp = tmp_path / "runner-temp"
     bin_dir = runner_temp / "seccoop-action-venv" / "bin"
-    bin_dir.mkdir(parents=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
     shim = bin_dir / "seccoop"
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m seccoop "$@"\n', encoding="utf-8")
     shim.chmod(0o755)
     step = _check_step()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env.update(RUNNER_TEMP=str(runner_temp), GITHUB_WORKSPACE=str(repo), GITHUB_ACTIONS="true")
+    env.update(GITHUB_OUTPUT=str(runner_temp / "check-output"), **(env_extra or {}))
     for key, value in step["env"].items():
         env[key] = {
             "${{ inputs.package }}": package,
@@ -222,6 +232,8 @@ def _run_check_step(
             "${{ inputs.allow }}": allow,
             "${{ inputs.require-texts }}": require_texts,
             "${{ inputs.texts }}": texts,
+            "${{ steps.baseline.outputs.mode }}": baseline_mode,
+            "${{ steps.baseline.outputs.dir }}": str(runner_temp / "seccoop-baseline"),
         }[value]
     return subprocess.run(["bash", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
@@ -292,6 +304,105 @@ def test_a_package_path_that_looks_like_an_option_stays_a_path(repo, tmp_path):
     result = _run_check_step(repo, tmp_path, "--help")
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Usage:" not in result.stdout
+
+
+# -- the baseline: kept by a push to the target branch, read by a pull request ------------------
+
+
+def _run_baseline_step(tmp_path: Path, event: str, ref: str, baseline: str = "true", branch: str = ""):
+    """The action's `seccoop baseline` step: its mode and folder, as it gives them to the others."""
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir(parents=True, exist_ok=True)
+    output = runner_temp / "baseline-output"
+    output.write_text("", encoding="utf-8")
+    step = _step("seccoop baseline")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env.update(RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(output), GITHUB_EVENT_NAME=event, GITHUB_REF=ref)
+    for key, value in step["env"].items():
+        env[key] = {
+            "${{ inputs.baseline }}": baseline,
+            "${{ inputs.baseline-branch }}": branch,
+            "${{ github.event.repository.default_branch }}": "main",
+        }[value]
+    result = subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60)
+    said = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines())
+    return result, said
+
+
+@pytest.mark.parametrize(
+    "event,ref,baseline,branch,mode",
+    [
+        ("push", "refs/heads/main", "true", "", "save"),
+        ("push", "refs/heads/release", "true", "release", "save"),
+        ("push", "refs/heads/main", "true", "release", "off"),  # not the branch named as target
+        ("push", "refs/heads/feature", "true", "", "off"),
+        ("push", "refs/tags/main", "true", "", "off"),
+        ("pull_request", "refs/pull/7/merge", "true", "", "restore"),
+        ("pull_request_target", "refs/heads/main", "true", "", "off"),  # the base's context: reads and keeps none
+        ("workflow_dispatch", "refs/heads/main", "true", "", "off"),
+        ("push", "refs/heads/main", "false", "", "off"),
+        ("pull_request", "refs/pull/7/merge", "", "", "off"),
+    ],
+)
+def test_only_a_push_to_the_target_branch_keeps_a_baseline(tmp_path, event, ref, baseline, branch, mode):
+    result, said = _run_baseline_step(tmp_path, event, ref, baseline, branch)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert said == {"mode": mode, "dir": str(tmp_path / "runner-temp" / "seccoop-baseline")}
+    assert (tmp_path / "runner-temp" / "seccoop-baseline").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_baseline_input_is_true_or_false(tmp_path):
+    result, _ = _run_baseline_step(tmp_path, "push", "refs/heads/main", baseline="yes; touch pwned")
+    assert result.returncode == 2 and "input baseline must be true or false" in result.stdout
+
+
+def test_the_baseline_is_restored_by_the_exact_key_of_the_base_commit_and_saved_only_by_its_own():
+    restore, save = _step("Restore the base commit's baseline"), _step("Keep this commit's baseline")
+    assert restore["if"] == "steps.baseline.outputs.mode == 'restore'"
+    assert restore["uses"].startswith("actions/cache/restore@") and FULL_SHA.match(restore["uses"])
+    assert restore["with"] == {
+        "path": "${{ steps.baseline.outputs.dir }}",
+        "key": "seccoop-baseline-${{ runner.os }}-${{ github.event.pull_request.base.sha }}",
+    }  # no restore-keys: a baseline of another commit is never taken
+    assert save["if"] == "steps.check.outputs.saved == 'true'"
+    assert save["uses"].startswith("actions/cache/save@") and FULL_SHA.match(save["uses"])
+    assert save["with"] == {
+        "path": "${{ steps.baseline.outputs.dir }}",
+        "key": "seccoop-baseline-${{ runner.os }}-${{ github.sha }}",
+    }
+    steps = [s["name"] for s in _load(ACTION)["runs"]["steps"]]
+    assert steps.index("seccoop baseline") < steps.index(restore["name"]) < steps.index("seccoop check")
+    assert steps.index("seccoop check") < steps.index(save["name"]) == len(steps) - 1
+
+
+def test_the_check_step_keeps_a_baseline_on_a_push_and_a_pull_request_starts_from_it(built_base, tmp_path):
+    """The push run's check writes the baseline and says so to the save step; a pull request's
+    run, in a fresh checkout elsewhere with the restored folder, starts from it (nothing said on
+    stderr: it was used) and says nothing to the save step; a failing push run keeps none."""
+    main = tmp_path / "main"
+    shutil.copytree(built_base, main / "pkg")
+    push_temp = tmp_path / "push"
+    (push_temp / "runner-temp" / "seccoop-baseline").mkdir(parents=True, mode=0o700)
+    pushed = _run_check_step(main, push_temp, "pkg", baseline_mode="save", env_extra={"CI": "true"})
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    assert (push_temp / "runner-temp" / "check-output").read_text(encoding="utf-8") == "saved=true\n"
+
+    pr = tmp_path / "pr"
+    shutil.copytree(main, pr, copy_function=shutil.copyfile)  # a fresh checkout: new inodes and times
+    events = pr / "pkg" / "data" / "curated" / "events.yaml"
+    events.write_text(events.read_text(encoding="utf-8").replace("  type: public-statement", "  type: nope", 1))
+    pr_temp = tmp_path / "pull-request"
+    shutil.copytree(push_temp / "runner-temp" / "seccoop-baseline", pr_temp / "runner-temp" / "seccoop-baseline")
+    started = _run_check_step(pr, pr_temp, "pkg", baseline_mode="restore", env_extra={"CI": "true"})
+    assert started.returncode == 1 and "codelist-unknown" in started.stdout
+    assert "not used" not in started.stderr, started.stderr
+    assert not (pr_temp / "runner-temp" / "check-output").exists()
+
+    failing = tmp_path / "failing"
+    (failing / "runner-temp" / "seccoop-baseline").mkdir(parents=True, mode=0o700)
+    failed = _run_check_step(pr, failing, "pkg", baseline_mode="save", env_extra={"CI": "true"})
+    assert failed.returncode == 1 and "no baseline was saved" in failed.stderr
+    assert not (failing / "runner-temp" / "check-output").exists()
 
 
 # -- the rendering itself ------------------------------------------------------------------------

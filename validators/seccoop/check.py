@@ -17,20 +17,34 @@ def check(
     require_texts: bool = False,
     cache: bool = False,
     allowed: frozenset[str] = frozenset(),
+    baseline: str | Path | None = None,
+    save_baseline: str | Path | None = None,
 ) -> Report:
     """Check a package (a folder or its datapackage.json; default: the nearest one, else the bundled
     copy) and return a report of every problem found. `texts` names the folder of withheld texts
     (docs/rights.md); with `require_texts`, a withheld text missing there is an error. With
     `cache` (the command's default), what an earlier check proved about unchanged files is reused
     (docs/cache.md): the answer is the same. With `strict`, warnings fail too, but for the codes in
-    `allowed`."""
+    `allowed`. `baseline` names a folder holding a portable baseline to start from, and
+    `save_baseline` one to keep the baseline of this check in, made by a check of the whole
+    package that reads nothing before (docs/cache.md, "A portable baseline"): the cache is then
+    that folder, also under CI=true, and files are compared by their content."""
     try:
         package = find_package(path)
     except NoPackage as exc:
         return Report(str(path or "."), [Problem("usage-no-package", str(exc))], strict)
-    package = Package(package.root, Path(texts) if texts else None, require_texts)
+    if baseline is not None and save_baseline is not None:
+        raise ValueError("a check starts from a baseline or saves one, not both")
+    folder = save_baseline if save_baseline is not None else baseline
+    package = Package(
+        package.root,
+        Path(texts) if texts else None,
+        require_texts,
+        Path(folder) if folder is not None else None,
+        save_baseline is not None,
+    )
     shown = str(package.root if path is None else path)
-    problems, unverified = answer(package, cache)
+    problems, unverified = answer(package, cache or folder is not None)
     return Report(shown, problems + leaks(package, cache), strict, unverified, allowed)
 
 
@@ -75,6 +89,8 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
     where = cache.folder(package) if use_cache else None
     if where is None:
         return _cold(package, None)[:2]
+    if package.save_baseline:
+        cache.clear(where)  # the baseline kept comes from a check that read nothing before it
     texts = rights.texts_folder(package)[0]
     entry = cache.Entry(where, cache.key(package, "report", package.require_texts, texts))
 
@@ -82,7 +98,7 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
         return cache.inputs(package, texts)
 
     started, before = cache.now_ns(), list_inputs()
-    parsed = cache.ParsedFiles(where, cache.key(package, "parsed"), before, started)
+    parsed = cache.ParsedFiles(where, cache.key(package, "parsed"), before, started, package.baseline is not None)
     try:
         answer = entry.load(package, before, parsed)
         if answer is not None:
@@ -95,6 +111,8 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
             answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
             entry.save(package, list_inputs, before, started, answer, digests)
             return problems, unverified  # the parse store stays the baseline's: it holds every file
+        if package.baseline is not None and not package.save_baseline:
+            _say(f"the baseline in {package.baseline} is not used: {_why_not_from(package, where, texts)}")
         problems, unverified, outcome = _cold(package, where, parsed)
         answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
         after = list_inputs()  # once for every entry: at 100k events, 82k files to stat
@@ -103,9 +121,42 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
         recheck.save_baseline(
             package, where, texts, lambda: after, before, started, problems, unverified, outcome, parsed
         )
+        if package.save_baseline and not cache.Entry(where, recheck.baseline_key(package, texts)).path.exists():
+            errors = any(p.severity == "error" for p in problems)
+            _say(
+                f"no baseline was saved in {package.baseline}: "
+                + ("the check found errors" if errors else "not written")
+            )
     finally:
         parsed.discard()
     return problems, unverified
+
+
+def _say(line: str) -> None:
+    """One line on stderr about the portable baseline (paths may hold anything: shown safely)."""
+    import sys
+
+    from seccoop.safety.terminal import shown
+
+    print(f"seccoop: {shown(line)}", file=sys.stderr, flush=True)
+
+
+def _why_not_from(package: Package, where: Path, texts) -> str:
+    """Why a portable baseline was not started from, the whole package then checked."""
+    from seccoop.incremental import cache, recheck
+
+    entry = cache.Entry(where, recheck.baseline_key(package, texts))
+    if not entry.path.exists():
+        if any(where.glob("*.index")):
+            return "it holds none for this seccoop, these libraries and these options; checking the whole package"
+        return "it holds none; checking the whole package"
+    stored = entry.read()
+    if stored is None:
+        return "its entry is damaged or of another format; checking the whole package"
+    return (
+        "what changed since it is more than it re-checks (files beyond curated records, files added or "
+        "removed, more than 20 changed, a wide reach) or a file of it is damaged; checking the whole package"
+    )
 
 
 def _cold(package: Package, cache_folder: Path | None, parsed=None):

@@ -201,8 +201,26 @@ def main():
     help="Check everything cold: reuse nothing an earlier check proved (the cache is off anyway under "
     "CI=true and for the copy installed with seccoop; docs/cache.md).",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Start from the baseline a `--save-baseline DIR` check kept there, comparing files by their content (a "
+    "fresh checkout of a pull request's base commit): only what the changes reach is checked. The only cache on "
+    "under CI=true; DIR must be the user's own, outside the package; a cold check, said on stderr, where its "
+    "baseline cannot be used (docs/cache.md).",
+)
+@click.option(
+    "--save-baseline",
+    type=click.Path(file_okay=False),
+    default=None,
+    metavar="DIR",
+    help="Check the whole package, reading no earlier entry, and where it finds no error keep the baseline in DIR "
+    "(emptied of earlier entries first) for `--baseline DIR` checks of later changes (docs/cache.md).",
+)
 @_exit_statuses
-def check(package, fmt, strict, allowed, max_errors, texts, require_texts, no_cache):
+def check(package, fmt, strict, allowed, max_errors, texts, require_texts, no_cache, baseline, save_baseline):
     """Check a package: curated YAML, seeds, derived files and Frictionless validity.
 
     Exit 0 when valid, 1 when something in the package is wrong, 2 for a wrong command line or a
@@ -219,8 +237,19 @@ def check(package, fmt, strict, allowed, max_errors, texts, require_texts, no_ca
     for code in allowed:
         if code not in CODES or CODES[code].severity != "warning":
             raise click.BadParameter(f"{code!r} is not a warning's code (docs/error-codes.md)", param_hint="--allow")
+    if baseline is not None and save_baseline is not None:
+        raise click.UsageError("--baseline and --save-baseline do not go together: a check uses one or saves one")
+    if no_cache and (baseline is not None or save_baseline is not None):
+        raise click.UsageError("--no-cache reads and writes no baseline: leave out --baseline and --save-baseline")
     report = run_check(
-        package, strict=strict, texts=texts, require_texts=require_texts, cache=not no_cache, allowed=frozenset(allowed)
+        package,
+        strict=strict,
+        texts=texts,
+        require_texts=require_texts,
+        cache=not no_cache,
+        allowed=frozenset(allowed),
+        baseline=baseline,
+        save_baseline=save_baseline,
     )
     out = render_report(report, fmt, max_errors)
     if report.exit_code == EXIT_USAGE:

@@ -14,6 +14,9 @@ Three entries, each the answer of a cold run for exactly the inputs recorded in 
 
 Rules: the cache lives outside the checkout (the user's cache folder; never a path a pull request
 could commit), is off under `CI=true`, for the copy installed with seccoop and with `--no-cache`.
+A portable baseline (`--baseline DIR`, `--save-baseline DIR`) is the one exception: a folder the
+user names, used under `CI=true` too, whose entries know each file by its size, type and sha256
+(`portable`) and whose keys hold no path of the checkout, so that a fresh checkout can use them.
 The folder is the trust boundary: it is used only where no one but its user can change it (no
 link, owned by the user, mode 0700, and every folder above it owned by the user or root and
 writable by no one else, unless sticky), else the check says so once and runs without it.
@@ -63,23 +66,42 @@ def folder(package) -> Path | None:
     from seccoop.model.package import is_installed_copy
 
     refused = None
-    if os.environ.get("CI") == "true" or is_installed_copy(package):
+    if is_installed_copy(package):
         return None
-    try:
-        base = Path(os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or system_cache_folder())
-    except RuntimeError:  # no HOME, and no home folder for this user id
-        named, where, why = "the user's cache folder", None, "this user has no home folder"
+    if package.baseline is not None:  # named by the user for this check: on under CI=true too
+        base = Path(package.baseline).absolute()
+        named, (where, why) = f"the baseline folder {base / 'seccoop'}", _own_folder(base, package.root)
+    elif os.environ.get("CI") == "true":
+        return None
     else:
-        named = base.absolute() / "seccoop"
-        where, why = _own_folder(base.absolute(), package.root)
+        try:
+            base = Path(os.environ.get(CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or system_cache_folder())
+        except RuntimeError:  # no HOME, and no home folder for this user id
+            named, where, why = "the user's cache folder", None, "this user has no home folder"
+        else:
+            named = f"the check cache at {base.absolute() / 'seccoop'}"
+            where, why = _own_folder(base.absolute(), package.root)
     if why is not None:
         from seccoop.safety.terminal import (
             shown,  # paths may hold anything: one line, and no escape a terminal runs
         )
 
-        refused = f"seccoop: the check cache at {shown(str(named))} is not used: {shown(why)}; checking without it"
+        refused = f"seccoop: {shown(named)} is not used: {shown(why)}; checking without it"
         print(refused, file=sys.stderr, flush=True)
     return where
+
+
+def clear(where: Path) -> None:
+    """Remove every entry of a cache folder (`folder()` found it the user's own): a baseline saved
+    there (`seccoop check --save-baseline`) then comes from a check that read nothing before it."""
+    try:
+        with os.scandir(where) as it:
+            names = [entry.path for entry in it if not entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in names:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def system_cache_folder() -> str:
@@ -255,6 +277,43 @@ def file_identity(info: os.stat_result) -> tuple:
 
 _MISSING = (-1, -1, -1, -1, -1, 0)
 
+# In a portable identity's time fields: the file is known by its size, its type and the sha256
+# of its bytes, stored beside it (a baseline kept for another checkout: `seccoop check --baseline`)
+CONTENT = -2
+
+
+def portable(identity: tuple) -> tuple:
+    """A file's identity as a portable baseline keeps it: what a fresh checkout of the same files
+    gives back (size and type; no time, inode or device). Its sha256 is stored beside it, and
+    compared."""
+    return (identity[0], CONTENT, CONTENT, 0, 0, stat.S_IFMT(identity[5]))
+
+
+# sha256 of files by their path and identity, taken in this process, of files not racily clean
+# when hashed: a portable baseline's every comparison reads each file once
+_DIGESTS: dict[tuple[str, tuple], str | None] = {}
+
+
+def content_digest(path: Path, identity: tuple) -> str | None:
+    """What a portable identity stores beside a file: the sha256 of a regular file's bytes, or of
+    a link's target (`link:` before it); None for anything else. Kept for a file whose identity
+    is settled (`is_racy`): any change since would change its identity."""
+    memo = (str(path), tuple(identity))
+    if memo in _DIGESTS:
+        return _DIGESTS[memo]
+    if stat.S_ISLNK(identity[5]):
+        try:
+            digest = "link:" + hashlib.sha256(os.fsencode(os.readlink(path))).hexdigest()
+        except OSError:
+            digest = None
+    elif stat.S_ISREG(identity[5]):
+        digest = file_digest(path)
+    else:  # a folder (its listing is the input), a missing file, a FIFO: its identity says it all
+        digest = None
+    if not is_racy(identity, now_ns()) and not stat.S_ISLNK(identity[5]):
+        _DIGESTS[memo] = digest
+    return digest
+
 
 def is_racy(identity: tuple, since_ns: int) -> bool:
     """Whether a regular file was modified or changed within RACY_NS before `since_ns` (the start
@@ -304,14 +363,25 @@ def inputs(package, texts: Path | None) -> dict[str, tuple]:
     except OSError:
         pass
     if texts is not None:
-        _stat_tree(texts, f"texts:{texts}", found)
+        _stat_tree(texts, f"texts:{_portable_part(package, texts)}", found)
     return found
 
 
 def _path_of(package, name: str) -> Path:
-    if name.startswith("texts:"):
-        return Path(name[len("texts:") :])
+    if name.startswith("texts:"):  # an absolute path, or (a portable baseline's) one in the package
+        return package.root / name[len("texts:") :]
     return package.root / name
+
+
+def _portable_part(package, part):
+    """A path as a portable baseline names it: relative to the package where it lies inside (a
+    fresh checkout may be elsewhere); as it is otherwise, and anywhere outside that mode."""
+    if package.baseline is None or not isinstance(part, Path):
+        return part
+    try:
+        return part.absolute().relative_to(package.root.absolute()).as_posix()
+    except ValueError:
+        return part
 
 
 def _content(package, name: str) -> str | None:
@@ -404,10 +474,16 @@ class Entry:
         unless one changed during it, with the parse digest of each curated file (`digests`)."""
         if list_inputs() != before:
             return  # a file changed while the check ran: the answer may be of neither version
-        files = {
-            name: [*identity, _content(package, name) if is_racy(identity, started_ns) else None]
-            for name, identity in before.items()
-        }
+        if package.baseline is not None:  # portable: known by content in any checkout of these files
+            files = {
+                name: [*portable(identity), content_digest(_path_of(package, name), identity)]
+                for name, identity in before.items()
+            }
+        else:
+            files = {
+                name: [*identity, _content(package, name) if is_racy(identity, started_ns) else None]
+                for name, identity in before.items()
+            }
         # The sha256 of the body's bytes, then the body: encoded once, by json's C encoder (at 100k
         # events a body lists 82k files: `json.dump` to a file, or a second encoding to hash it,
         # took seconds)
@@ -457,7 +533,10 @@ def changed_files(package, files: dict[str, tuple], current: dict[str, tuple]) -
         return None
     changed = []
     for name, (identity, content) in files.items():
-        if tuple(current[name]) != identity:
+        if identity[1] == CONTENT:  # a portable entry: the file's type, size and bytes decide
+            if portable(current[name]) != identity or content_digest(_path_of(package, name), current[name]) != content:
+                changed.append(name)
+        elif tuple(current[name]) != identity:
             changed.append(name)
         elif content is not None and _content(package, name) != content:
             changed.append(name)  # racily clean when the entry was written: its bytes decide
@@ -485,9 +564,12 @@ def published_inputs(package) -> dict[str, tuple]:
 
 
 def key(package, *parts) -> str:
-    return hashlib.sha256(
-        "\0".join([str(FORMAT), code_identity(), str(package.root.absolute()), *map(str, parts)]).encode()
-    ).hexdigest()
+    """The key of an entry: seccoop's code and libraries, the package's folder, and `parts`. A
+    portable baseline's has no path of the checkout (a fresh one may lie elsewhere): its inputs
+    are known by their content."""
+    where = "portable" if package.baseline is not None else str(package.root.absolute())
+    parts = tuple(_portable_part(package, part) for part in parts)
+    return hashlib.sha256("\0".join([str(FORMAT), code_identity(), where, *map(str, parts)]).encode()).hexdigest()
 
 
 def now_ns() -> int:
@@ -581,9 +663,12 @@ class ParsedFiles:
     then an index and a trailer) into a temporary file, renamed into place at the end, unless an
     input changed while the check ran."""
 
-    def __init__(self, where: Path, key: str, current: dict[str, tuple], started_ns: int):
+    def __init__(self, where: Path, key: str, current: dict[str, tuple], started_ns: int, by_content: bool = False):
         self.path = where / f"{key}.parsed"
         self.key, self.current, self.started = key, current, started_ns
+        # a portable baseline's store: each file stored and found by its portable identity and
+        # the sha256 of its bytes, whatever its times, inode and device
+        self.by_content = by_content
         self.digests: dict[str, str] = {}  # rel -> parse digest, of every file loaded this run
         # rel -> the ids its records name, and their own ids in order, of every file loaded this
         # run, in load order: the index of a baseline (seccoop.incremental.scope)
@@ -661,8 +746,14 @@ class ParsedFiles:
         identity = self.current.get(rel)
         if identity is not None and not stat.S_ISREG(identity[5]):
             identity = None  # a link or a folder in a file's place: parsed (and refused) every time
-        # the sha256 of a racily clean file's bytes: compared with the store's, and stored
-        content = file_digest(path) if identity is not None and is_racy(identity, self.started) else None
+        # the sha256 of a racily clean file's bytes (of every file's, by content): compared with
+        # the store's, and stored
+        content = None
+        if identity is not None and self.by_content:
+            content = content_digest(path, identity)
+            identity = portable(identity) if content is not None else None
+        elif identity is not None and is_racy(identity, self.started):
+            content = file_digest(path)
         blob = self._stored(path, rel, identity, content) if identity is not None else None
         try:
             parse = parse_of(blob, path, rel, root) if blob is not None else None

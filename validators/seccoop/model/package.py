@@ -32,6 +32,11 @@ class Package:
     # whether a missing one is an error (`--require-texts`) rather than a span left unverified.
     texts: Path | None = None
     require_texts: bool = False
+    # A portable baseline's folder, named by the user (`seccoop check --baseline DIR`, or
+    # `--save-baseline DIR` with `save_baseline`; docs/cache.md, "A portable baseline"): the check
+    # cache is that folder, on under CI=true too, and every input is compared by its content
+    baseline: Path | None = None
+    save_baseline: bool = False
 
     @property
     def descriptor(self) -> Path:
