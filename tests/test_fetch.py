@@ -102,7 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append(self.path)
         status, headers, body, delay = self.server.routes.get(self.path, (404, {}, b"no such page", 0.0))
-        if delay:
+        if delay > 0:
             time.sleep(delay)
         self.send_response(status)
         for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
@@ -110,7 +110,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header(name, value)
         self.end_headers()
         with contextlib.suppress(OSError):  # the client gave up (a time limit, a size limit)
-            self.wfile.write(body)
+            if delay < 0:  # a trickle: one byte every -delay seconds, each within any read timeout
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(-delay)
+            else:
+                self.wfile.write(body)
 
     def log_message(self, *args):  # quiet
         pass
@@ -342,6 +348,11 @@ def test_loopback_private_and_metadata_addresses_are_refused_by_default():
         "http://0.0.0.0/",
         "http://224.0.0.1/",
         "http://[::ffff:10.0.0.1]/",
+        # outside global unicast, though some versions of ipaddress call them global
+        "http://[::7f00:1]/",
+        "http://[::ffff:0:7f00:1]/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[fec0::1]/",
     ):
         with pytest.raises(network.Refused, match="not fetched"):
             network.fetch(url, strict)
@@ -567,3 +578,43 @@ def test_a_recheck_after_an_edit_answers_as_a_cold_check(local, pkg, tmp_path):
     warm, cold = _check(pkg, folder), _check(pkg, folder, "--no-cache")
     assert warm[1]["unverified"] == cold[1]["unverified"] == {}
     assert [p["code"] for p in warm[1]["errors"]] == [p["code"] for p in cold[1]["errors"]]
+
+
+# -- what a hostile server or package sends: refused or failed, never a traceback --------------------
+
+
+def test_a_trickling_page_is_cut_at_the_time_limit(local):
+    """`Connection: close` makes http.client drop its socket once the headers are read: the
+    watchdog still shuts the one the body is read from."""
+    local.routes[PAGE_PATH] = (200, {"Content-Length": "40"}, b"<p>" + b"x" * 37, -0.2)
+    started = time.monotonic()
+    with pytest.raises(network.Failed):
+        network.fetch(base_url(local) + PAGE_PATH, network.Policy(allow_loopback=True, timeout=1.0))
+    assert time.monotonic() - started < 3.0
+
+
+def test_a_redirect_no_url_parser_takes_and_a_non_ascii_path_fail_cleanly(local):
+    policy = network.Policy(allow_loopback=True)
+    local.routes[PAGE_PATH] = redirect(302, "http://[::1/")
+    with pytest.raises(network.Failed, match="no URL"):
+        network.fetch(base_url(local) + PAGE_PATH, policy)
+    local.routes[PAGE_PATH] = redirect(302, "/caf\u00e9")
+    local.routes["/caf%C3%A9"] = page(GOOD)
+    assert network.fetch(base_url(local) + PAGE_PATH, policy).body == GOOD  # sent percent-encoded
+
+
+def test_a_charset_that_is_no_text_encoding_is_no_crash(local, pkg, tmp_path):
+    local.routes[PAGE_PATH] = page(b"aGVsbG8=", **{"Content-Type": "text/plain; charset=base64"})
+    result = fetch(pkg, tmp_path / "texts")
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+
+
+def test_a_sha256_that_is_a_path_is_refused_and_nothing_written(local, pkg, tmp_path):
+    """The sha256 names the files written in the texts folder: `../` would name another place."""
+    local.routes[PAGE_PATH] = page(GOOD)
+    sources = pkg / "data" / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(SHA, "../../escaped"), encoding="utf-8")
+    result = fetch(pkg, tmp_path / "deep" / "er" / "texts")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "64 lowercase hex" in result.stderr
+    assert not list(tmp_path.rglob("escaped*"))

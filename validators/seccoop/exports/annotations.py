@@ -107,7 +107,7 @@ def _annotation(span: dict, source: dict, supports: list[dict]) -> dict:
         selectors.append(
             {"type": "FragmentSelector", "conformsTo": TEXT_FRAGMENTS, "value": span["fragment"].removeprefix(":~:")}
         )
-    page = (span.get("link") or "").split("#", 1)[0]
+    page = source["url"] if source["url"].startswith(("https://", "http://")) else None
     target: dict = {"source": page or f"urn:seccoop:source:{source['id']}"}
     target["text_sha256"] = source["sha256"]
     target["selector"] = selectors

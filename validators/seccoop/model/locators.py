@@ -145,10 +145,41 @@ def _search_form(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+# Characters inside a word between two letters (MidLetter, MidNumLet, Single_Quote of Unicode's
+# word-break rules, UAX #29 WB6-7) or two digits (MidNum, MidNumLet, Single_Quote: WB11-12):
+# "company's", "U.S.A", "1,500" and "3.5" are one word each to a browser's word segmenter.
+_MID_LETTER = set(":·\u0387\u05f4\u2027\ufe13\ufe55\uff1a.\u2018\u2019\u2024\ufe52\uff07\uff0e'")
+_MID_NUM = set(
+    ",;\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14\ufe50\ufe54\uff0c\uff1b.\u2018\u2019\u2024\ufe52\uff07\uff0e'"
+)
+
+
+def _wordlike(ch: str) -> bool:
+    return ch.isalnum() or ch == "_" or unicodedata.combining(ch) > 0
+
+
+def _joined(before: str, mid: str, after: str) -> bool:
+    """Whether `mid` between `before` and `after` is inside one word (WB6-7, WB11-12)."""
+    if before.isalpha() and after.isalpha():
+        return mid in _MID_LETTER
+    if before.isdigit() and after.isdigit():
+        return mid in _MID_NUM
+    return False
+
+
 def _boundary(text: str, at: int) -> bool:
-    """A word boundary: not between two letters or digits (the spec asks a word segmenter; for the
-    languages here, letters and digits in a row are one word)."""
-    return at <= 0 or at >= len(text) or not (text[at - 1].isalnum() and text[at].isalnum())
+    """A word boundary as a browser's segmenter finds one (the spec asks for one at both ends of a
+    match): not between two letters or digits, nor beside an apostrophe, point or comma that joins
+    two letters or two digits ("company's", "U.S.A", "1,500"). Kept on the strict side: where
+    this says no boundary, a browser finds none either for the languages here."""
+    if at <= 0 or at >= len(text):
+        return True
+    before, after = text[at - 1], text[at]
+    if _wordlike(before) and _wordlike(after):
+        return False
+    if at >= 2 and _joined(text[at - 2], before, after):
+        return False
+    return not (at + 1 < len(text) and _joined(before, after, text[at + 1]))
 
 
 class Searcher:

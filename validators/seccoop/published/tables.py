@@ -290,7 +290,8 @@ def span_link(ds, urls: dict[str, str], span) -> tuple[Any, ...]:
     if locator is None:
         return None, None, None, url
     fragment = str(locator.fragment) if locator.fragment is not None else None
-    link = f"{url}#{fragment}" if url and fragment else url
+    # a fragment directive follows the page's own fragment where its address has one (`#top:~:text=`)
+    link = f"{url}{'' if '#' in url else '#'}{fragment}" if url and fragment else url
     return locator.folded_sha256, locator.folded_length, fragment, link
 
 

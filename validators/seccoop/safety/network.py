@@ -19,7 +19,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 MiB = 1024 * 1024
 MAX_BYTES = 8 * MiB
@@ -29,6 +29,7 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 _CHUNK = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -105,6 +106,10 @@ def refusal(address: Address, policy: Policy) -> str | None:
             embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
         if embedded is not None:
             return refusal(embedded, policy)
+        if address not in _GLOBAL_UNICAST and not (address.is_loopback and policy.allow_loopback):
+            # IPv4-compatible and -translated forms, local NAT64, site-local: outside 2000::/3,
+            # and taken as global by some versions of Python's ipaddress
+            return "an IPv6 address outside global unicast (2000::/3)"
     if address.is_loopback:
         return None if policy.allow_loopback else "a loopback address"
     if address.is_multicast:
@@ -180,6 +185,12 @@ class _Pinned(http.client.HTTPConnection):
     def _to_address(self, where, timeout=None, source_address=None):
         return socket.create_connection((self.address, where[1]), timeout, source_address)
 
+    def connect(self):
+        super().connect()
+        # kept for the watchdog: http.client drops `sock` once a `Connection: close` answer's
+        # headers are read, while the body is still read from the same socket
+        self.live = self.sock
+
 
 class _PinnedHTTPS(_Pinned, http.client.HTTPSConnection):
     pass
@@ -208,13 +219,19 @@ def fetch(url: str, policy: Policy) -> Page:
         answer = _request(scheme, host, port, addresses, _target(current), policy, deadline)
         if isinstance(answer, Page):
             return Page(current, answer.body, answer.media_type, answer.charset)
-        current = urljoin(current, answer)
+        try:
+            current = urljoin(current, answer)
+        except ValueError as exc:  # a Location no URL parser takes (`http://[::1/`)
+            raise Failed(f"redirected to an address that is no URL ({exc})") from None
     raise Failed(f"more than {policy.max_redirects} redirects")
 
 
 def _target(url: str) -> str:
+    """The request target, percent-encoded: a path or query with other than ASCII (from a source's
+    url or a redirect) is sent as a browser sends it; escapes already there are kept."""
     parts = urlsplit(url)
-    return urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
+    return urlunsplit(("", "", path, quote(parts.query, safe="=&%+/?:@!$'()*,;~-._"), ""))
 
 
 def _request(scheme, host, port, addresses, target, policy: Policy, deadline: float) -> Page | str:
@@ -230,6 +247,8 @@ def _request(scheme, host, port, addresses, target, policy: Policy, deadline: fl
         watchdog.start()
         try:
             return _exchange(conn, target, policy, deadline)
+        except (ValueError, UnicodeError) as exc:  # a header or answer http.client cannot take
+            raise Failed(f"the answer could not be read ({exc})") from None
         except (OSError, http.client.HTTPException) as exc:
             if time.monotonic() >= deadline:
                 raise Failed(f"no answer within {policy.timeout:g} s") from None
@@ -250,7 +269,7 @@ def _reason(exc: Exception) -> str:
 
 def _abort(conn: http.client.HTTPConnection) -> None:
     """At the deadline: the socket is shut, so whatever waits on it returns at once."""
-    sock = conn.sock
+    sock = getattr(conn, "live", None) or conn.sock
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
@@ -290,6 +309,8 @@ def _body(response: http.client.HTTPResponse, policy: Policy, deadline: float) -
             raise Failed(f"the page did not arrive within {policy.timeout:g} s")
         chunk = response.read1(_CHUNK)
         if not chunk:
+            if time.monotonic() >= deadline:  # the watchdog shut the socket: a cut page, not its end
+                raise Failed(f"the page did not arrive within {policy.timeout:g} s")
             return b"".join(chunks)
         size += len(chunk)
         if size > policy.max_bytes:

@@ -66,6 +66,8 @@ def _codec(charset: str | None) -> str | None:
     if not charset:
         return None
     try:
-        return codecs.lookup(charset).name
+        info = codecs.lookup(charset)
     except LookupError:
         return None
+    # `base64`, `rot13`, `zlib`: codecs, but no text encodings (decoding bytes with them raises)
+    return info.name if getattr(info, "_is_text_encoding", True) else None

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,9 @@ from seccoop.texts.align import Found, align
 
 # Where a source's words may be read, in the order they are tried.
 PLACES = (("url", "its URL"), ("archived_url", "its archived copy"))
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class FolderRefused(Exception):
@@ -100,8 +104,10 @@ def withheld_sources(package: Package, wanted: list[str]) -> list[dict]:
     one with a URL or an archived copy. Raises UnknownSources for a name that is none."""
     raw = paths.read_file(package.root / "data" / "sources.csv", package.root, paths.CURATED_LIMIT)
     rows = [r for r in csv.DictReader(io.StringIO(raw.decode("utf-8"))) if r.get("text") == "withheld"]
-    if any(not r.get("id") or not r.get("sha256") for r in rows):
-        raise ValueError("a withheld source without its id or sha256")
+    if any(not r.get("id") or not _SHA256.fullmatch(r.get("sha256") or "") for r in rows):
+        # the sha256 names the files written in the texts folder: anything but 64 hex digits
+        # (`../x`, an absolute path) could name a file elsewhere
+        raise ValueError("a withheld source without its id, or whose sha256 is not 64 lowercase hex digits")
     if wanted:
         by_id = {r["id"]: r for r in rows}
         unknown = [w for w in wanted if w not in by_id]
@@ -157,6 +163,8 @@ def _store(folder: Path, result: SourceFetch, text: str, extractor: dict) -> Pat
         "extractor": extractor,
         "spans": spans,
     }
+    if not _SHA256.fullmatch(result.sha256):
+        raise ValueError("a source's sha256 is not 64 lowercase hex digits")
     target = folder / rights.FETCHED_TEXT.format(result.sha256)
     write_atomically(
         {
