@@ -193,9 +193,19 @@ class DevTools:
 
     def wait_for(self, expression: str, timeout: float = 20):
         deadline = time.monotonic() + timeout
-        while not self.evaluate(expression):
+        while not self._settled(expression):
             assert time.monotonic() < deadline, f"timed out waiting for {expression}"
             time.sleep(0.05)
+
+    def _settled(self, expression: str):
+        """The expression's value; False while the page is between documents (a click's navigation
+        can close the context the question was put to: the browser says so, and it is asked again)."""
+        try:
+            return self.evaluate(expression)
+        except AssertionError as exc:
+            if "navigated or closed" in str(exc) or "Cannot find context" in str(exc):
+                return False
+            raise
 
     def open(self, url: str) -> None:
         self.send("Page.navigate", url=url)
