@@ -73,6 +73,7 @@ class Usage:
     extra: dict[str, tuple[Record, tuple]]
     allowed: int
     spans: dict[tuple[int, int], tuple[Record, int]]
+    names: list[str]  # the source's names, longest first: free in a quote or fragment
 
     @property
     def covered(self) -> int:
@@ -122,7 +123,7 @@ def budget_usage(dataset: Dataset, fragments: bool = True) -> dict[str, Usage]:
         for start, end, term in fragment_ranges.get(source.id, ()):
             by_fragments |= quoted_chars(start, end, term, of_source)
         allowed = int(rights.MAX_SHARE * source.data["length"])
-        usage[source.id] = Usage(source, covered, by_fragments, extra, allowed, spans)
+        usage[source.id] = Usage(source, covered, by_fragments, extra, allowed, spans, of_source)
     return usage
 
 
@@ -132,8 +133,10 @@ def _fragment_ranges(dataset: Dataset) -> dict[str, list[tuple[int, int, str]]]:
     for span, locator in dataset.locators.items():
         if locator.fragment is None:
             continue
-        source, offsets = span.rsplit("@", 1)
-        start, end = map(int, offsets.split("-"))
+        place = locators.span_place(span)
+        if place is None:  # the register's check says so
+            continue
+        source, start, end = place
         ranges = locators.fragment_offsets(locator.fragment, start, end)
         out.setdefault(source, []).extend(
             (a, b, term) for (a, b), term in zip(ranges, locator.fragment.words(), strict=True)

@@ -9,7 +9,6 @@ text by the Text Fragments matching rules: it must select exactly the span.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from seccoop.checks.accounts import span_id
@@ -89,11 +88,8 @@ def _load(dataset: Dataset) -> tuple[list[Record], list[Problem]]:
     return entries, problems if dataset.scope is None else []
 
 
-_SPAN_ID = re.compile(r"@[0-9]+-[0-9]+$")
-
-
 def _as_checked(entry: Record) -> Locator | None:
-    if not _SPAN_ID.search(entry.data["span"]):  # not a span's id: the whole check says so
+    if locators.span_place(entry.data["span"]) is None:  # not a span's id: the whole check says so
         return None
     try:
         fragment = locators.parse(entry.data["fragment"]) if "fragment" in entry.data else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seccoop.checks.budget import Usage, budget_usage, names_by_source, quoted_chars
+from seccoop.checks.budget import Usage, budget_usage, quoted_chars
 from seccoop.checks.records import Dataset
 from seccoop.curator.publish import PRIORITY
 from seccoop.model import locators
@@ -57,13 +57,10 @@ def link(package: Package) -> tuple[list[SourceLinks], bytes]:
         raise LinkRefused(f"the package has {len(errors)} error(s): run `seccoop check` and fix them first")
     dataset = outcome.dataset
     usage = budget_usage(dataset, fragments=False)
-    names = names_by_source(
-        (r.data["evidence"][0]["source"], r.data) for r in dataset.shaped.get("actor", dataset.records["actor"])
-    )
     spans = _spans_by_priority(dataset)
     results = []
     for source in dataset.records["source"]:
-        results.append(_link_source(dataset, source.id, spans.get(source.id, []), usage.get(source.id), names))
+        results.append(_link_source(dataset, source.id, spans.get(source.id, []), usage.get(source.id)))
     return results, render(r for result in results for r in result.entries)
 
 
@@ -82,7 +79,7 @@ def _spans_by_priority(dataset: Dataset) -> dict[str, list[tuple[int, int, int]]
     return {source: sorted(spans) for source, spans in out.items()}
 
 
-def _link_source(dataset: Dataset, source: str, spans, usage: Usage | None, names) -> SourceLinks:
+def _link_source(dataset: Dataset, source: str, spans, usage: Usage | None) -> SourceLinks:
     result = SourceLinks(source, spans=len(spans))
     text = dataset.texts.get(source)
     if text is None:  # a withheld text not at hand: its entries stay as they were
@@ -95,14 +92,13 @@ def _link_source(dataset: Dataset, source: str, spans, usage: Usage | None, name
         return result
     searcher = locators.Searcher(text)
     spent: set[int] = set()
-    of_source = names.get(source, [])
     for _, start, end in spans:
         digest, length = locators.folded_fingerprint(text[start:end])
         fragment = locators.fragment_for(searcher, start, end)
         if fragment is not None and usage is not None:
             cost = set()
             for (a, b), term in zip(locators.fragment_offsets(fragment, start, end), fragment.words(), strict=True):
-                cost |= quoted_chars(a, b, term, of_source)
+                cost |= quoted_chars(a, b, term, usage.names)
             after = len(usage.quoted | spent | cost) + sum(len(w) for w in usage.extra)
             if after > usage.allowed:
                 fragment = None
@@ -137,6 +133,4 @@ def render(entries) -> bytes:
 
 
 def _order(entry: dict) -> tuple[str, int, int]:
-    source, offsets = entry["span"].rsplit("@", 1)
-    start, end = offsets.split("-")
-    return source, int(start), int(end)
+    return locators.span_place(entry["span"]) or (entry["span"], 0, 0)

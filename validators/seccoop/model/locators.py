@@ -67,6 +67,15 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+_SPAN_ID = re.compile(r"(.+)@([0-9]+)-([0-9]+)")
+
+
+def span_place(span_id: str) -> tuple[str, int, int] | None:
+    """(source, start, end) of a span id `<source>@<start>-<end>`; None where it is no span's id."""
+    found = _SPAN_ID.fullmatch(span_id)
+    return (found[1], int(found[2]), int(found[3])) if found else None
+
+
 # -- text fragments ---------------------------------------------------------------------------------
 
 PREFIX = ":~:text="

@@ -271,7 +271,7 @@ def _located(ds) -> dict[str, tuple[int, int]]:
     """(spans with a locator, spans with a text fragment) by source, from the locators register."""
     counts: dict[str, tuple[int, int]] = {}
     for span, locator in ds.locators.items():
-        source = span.rsplit("@", 1)[0]
+        source = span.split("@", 1)[0]  # a register entry's span: its id was checked
         n, fragments = counts.get(source, (0, 0))
         counts[source] = (n + 1, fragments + (locator.fragment is not None))
     return counts
