@@ -95,6 +95,14 @@ def _drop_first_record(path: Path) -> None:
         path.write_text(text[: starts[0]] + text[starts[1] :], encoding="utf-8")
 
 
+def _drop_first_entry(path: Path) -> None:
+    """A register's first entry removed (the others move up one place)."""
+    text = path.read_text(encoding="utf-8")
+    starts = [m.start() for m in re.finditer(r"^- ", text, re.M)]
+    if len(starts) > 1:
+        path.write_text(text[: starts[0]] + text[starts[1] :], encoding="utf-8")
+
+
 def _add_record(path: Path) -> None:
     """The file's first record again under a new id: a record added (its rows are new rows)."""
     text = path.read_text(encoding="utf-8")
@@ -217,6 +225,10 @@ EDITS = {
         .write("\n- id: vidado-report-2022-000011-terrorist-designation-e0\n  summary: a\n  summary: b\n")
     ),
     "resolution": lambda pkg, base, n: _sub(pkg / "data" / "curated" / "resolutions.yaml", r"value: ", "value: X"),
+    "resolution-reason": lambda pkg, base, n: _sub(
+        pkg / "data" / "curated" / "resolutions.yaml", r"^  reason: ", "  reason: On a second reading, "
+    ),
+    "resolution-dropped": lambda pkg, base, n: _drop_first_entry(pkg / "data" / "curated" / "resolutions.yaml"),
     "seed": lambda pkg, base, n: _sub(sorted((pkg / "seeds").glob("*.txt"))[n], r"the", "teh"),
     # the same size and modification time: a value edited, a code no codelist has
     "kept-dates-summary": lambda pkg, base, n: _kept_dates(_files(pkg, "events")[n], r"(?<=summary: )\w", "Q"),
@@ -312,15 +324,46 @@ def package_rel(path: Path) -> str:
     return "data/curated/" + path.parent.name + "/" + path.name
 
 
-def test_an_edit_beyond_curated_records_checks_everything(stories, tmp_path, own_cache, monkeypatch):
+def test_an_edit_beyond_curated_records_and_registers_checks_everything(stories, tmp_path, own_cache, monkeypatch):
     pkg = copy_package(stories, tmp_path / "pkg")
     _age(pkg)
     check(pkg, cache=True)
     scopes = _scopes(monkeypatch)
-    EDITS["resolution"](pkg, stories, 0)
+    EDITS["seed"](pkg, stories, 0)
     _age(pkg)
     cached = check(pkg, cache=True)
     assert scopes == [None]
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+@pytest.mark.parametrize(
+    "name",
+    first_fast(
+        [
+            "record-added",
+            "record-dropped",
+            "record-reordered",
+            "file-added",
+            "file-removed",
+            "resolution-reason",
+            "resolution-dropped",
+            "edited-by-rename",
+        ]
+    ),
+)
+def test_records_and_files_added_or_removed_and_registers_edited_are_checked_within_reach(
+    stories, tmp_path, own_cache, monkeypatch, name
+):
+    """Issue 28: these re-check what they reach (a scope as it was and as it is), not the whole
+    package, and answer as a cold check does."""
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    EDITS[name](pkg, stories, 3)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes and None not in scopes, name
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 

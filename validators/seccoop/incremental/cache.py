@@ -531,8 +531,16 @@ def changed_files(package, files: dict[str, tuple], current: dict[str, tuple]) -
     were added or removed."""
     if set(files) != set(current):
         return None
+    return differing_files(package, files, current)
+
+
+def differing_files(package, files: dict[str, tuple], current: dict[str, tuple]) -> list[str]:
+    """The inputs that differ from those an entry was written for (`files`): changed, added or
+    removed (in that order)."""
     changed = []
     for name, (identity, content) in files.items():
+        if name not in current:
+            continue
         if identity[1] == CONTENT:  # a portable entry: the file's type, size and bytes decide
             if portable(current[name]) != identity or content_digest(_path_of(package, name), current[name]) != content:
                 changed.append(name)
@@ -540,7 +548,7 @@ def changed_files(package, files: dict[str, tuple], current: dict[str, tuple]) -
             changed.append(name)
         elif content is not None and _content(package, name) != content:
             changed.append(name)  # racily clean when the entry was written: its bytes decide
-    return changed
+    return changed + sorted(set(current) - set(files)) + sorted(set(files) - set(current))
 
 
 def published_inputs(package) -> dict[str, tuple]:

@@ -13,14 +13,22 @@ files of records, and nothing else, a check starts from the baseline:
 - a derived file is stale where the scope's rows of it differ from the baseline's (the rest of
   its rows are the baseline's, which matched the files on disk).
 
-Anything else is checked whole: a seed, schema, derived file or register edited, a file added
-or removed, a scope beyond a twentieth of the files, and records added, removed or reordered in
-a package that is valid after the edit (its derived files are then compared whole: rows may
-move among the others').
+Files of records added or removed are part of the edit: an added file goes where a whole check
+would load it, a removed one is in the scope as it was and not as it is. Where records were
+added, removed or reordered and the package is valid after the edit, each record's rows must
+keep their place among the rows beyond the scope (its first account moved past no file of its
+kind outside the scope), or the whole package is checked.
+
+Anything else is checked whole: a seed, schema, derived file or register edited, more than 20
+files changed, a scope beyond a twentieth of the files.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from seccoop.incremental.tokens import record_tokens
@@ -29,7 +37,11 @@ from seccoop.model.report import Problem
 
 BASELINE = "baseline"
 _REGISTERS = ("retired-ids.yaml", "resolutions.yaml", "possibly-same.yaml")
-_MAX_CHANGED = 20
+# Registers whose edits re-check what their entries reach (a retired id changes what the ids of
+# every record outside the scope are published as: checked whole)
+_EDITABLE = ("data/curated/resolutions.yaml", "data/curated/possibly-same.yaml")
+_MAX_CHANGED = 20  # files whose records changed
+_MAX_SEEN = 200  # files whose identity changed, parsed to tell (a save with the same records is none)
 
 
 def baseline_key(package: Package, texts) -> str:
@@ -71,7 +83,43 @@ def save_baseline(
     if digest is None:
         return
     answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified, "index": digest}
+    registers = _register_parses(package)
+    if registers is not None:
+        cache.write_blob(where / f"{key}.registers", registers)
+        answer["registers"] = hashlib.sha256(registers).hexdigest()
     cache.Entry(where, key).save(package, list_inputs, before, started, answer, parsed.digests)
+
+
+def _register_parses(package: Package) -> bytes | None:
+    """The parse of each register an edit may re-check within reach, as data: the register as
+    the baseline had it, for the scope as it was."""
+    from seccoop.incremental import cache
+    from seccoop.model.load import load_file
+
+    kept = {}
+    for rel in _EDITABLE:
+        path = package.root / rel
+        if path.is_file() and not path.is_symlink():
+            blob = cache.parse_blob(*load_file(path, rel, root=package.root))
+            if blob is not None:
+                kept[rel] = blob.decode("utf-8", "surrogatepass")
+    return cache.encode(kept)
+
+
+def _registers_then(where: Path, key: str, answer) -> dict[str, bytes]:
+    """The registers' parse kept with the baseline, by path (none where it is missing or damaged)."""
+    from seccoop.incremental import cache
+
+    raw = cache.read_blob(where / f"{key}.registers")
+    if raw is None or hashlib.sha256(raw).hexdigest() != answer.get("registers"):
+        return {}
+    try:
+        kept = cache.decode(raw)
+    except ValueError:
+        return {}
+    if type(kept) is not dict or not all(type(v) is str for v in kept.values()):
+        return {}
+    return {rel: blob.encode("utf-8", "surrogatepass") for rel, blob in kept.items() if rel in _EDITABLE}
 
 
 def within_reach(package: Package, where: Path, texts, current: dict[str, tuple], parsed):
@@ -84,42 +132,91 @@ def within_reach(package: Package, where: Path, texts, current: dict[str, tuple]
     if stored is None:
         return None
     files, digests, answer = stored
-    changed = cache.changed_files(package, files, current)
-    if changed is None or len(changed) > _MAX_CHANGED:
+    changed = cache.differing_files(package, files, current)
+    if len(changed) > _MAX_SEEN:
         return None
     if not changed:
         return [Problem(**p) for p in answer["problems"]], answer["unverified"], digests
-
-    if not all(
-        name.startswith("data/curated/") and name.endswith((".yaml", ".yml")) and kind_of(name) for name in changed
-    ):
-        return None  # only curated files of records: registers, seeds and the rest are read whole
+    if not all(_of_records(name, current) or name in _EDITABLE for name in changed):
+        return None  # seeds, schemas, derived files and the rest are read whole
     try:
         return _from_baseline(package, where, key, files, digests, answer, changed, parsed)
     except cache.NotStored:  # a file the baseline's store does not hold (it was racily clean then)
         return None
 
 
-def _from_baseline(package, where, key, files, digests, answer, changed, parsed):  # noqa: C901  (replaced by the incremental rewrite, issue 28)
-    from seccoop.incremental import scope
-    from seccoop.incremental.published import published_problems
-    from seccoop.model.load import load_file
-    from seccoop.model.schemas import SchemaBroken, Schemas
-    from seccoop.published.flow import run
-    from seccoop.published.freshness import stale_outputs
+def _of_records(name: str, current: dict[str, tuple]) -> bool:
+    """A curated file of records (kept, or removed), or a regular one added."""
+    if not (name.startswith("data/curated/") and name.endswith((".yaml", ".yml")) and kind_of(name)):
+        return False
+    return name not in current or stat.S_ISREG(current[name][5])
 
-    index = scope.load_index(where / f"{key}.index", answer.get("index") or "")
-    if index is None:
-        return None
-    now: dict[int, set[str]] = {}  # each changed file's tokens now, by its number in the index
-    moved = False
-    for rel in changed:
-        n = index.number(rel)
-        if n is None:
+
+@dataclass
+class _Edit:
+    """The changed files as the baseline's index numbers them: each kept or removed file's tokens
+    now (a removed one has none), the tokens of the files added, and where those go in a whole
+    check's order (between the numbers of the files around them)."""
+
+    now: dict[int, set[str]]
+    added: dict[str, float]
+    added_tokens: set[str]
+    removed: set[str]
+    moved: bool  # records added, removed or reordered: rows may move among the others'
+
+    @classmethod
+    def read(cls, package: Package, index, changed: list[str], files: dict, parsed, digests, answer) -> _Edit | None:
+        edit = cls({}, {}, set(), set(), False)
+        told = {p.get("file") for p in answer["problems"]}
+        for rel in changed:
+            n = index.number(rel)
+            if rel in _EDITABLE:  # a register: its entries decide (`_RegisterEdit`)
+                continue
+            if rel not in files:  # added
+                number = _place_of(package, index, rel)
+                if number is None:
+                    return None
+                parsed.compare(package.root / rel, rel, package.root)
+                edit.added[rel], edit.moved = number, True
+                edit.added_tokens |= parsed.tokens[rel]
+            elif n is None:
+                return None
+            elif not (package.root / rel).exists() and not (package.root / rel).is_symlink():  # removed
+                edit.now[n], edit.moved = set(), True
+                edit.removed.add(rel)
+            else:
+                digest = parsed.compare(package.root / rel, rel, package.root)  # parsed now, kept for the flow
+                if digest is not None and digest == digests.get(rel) and rel not in told:
+                    continue  # saved again, or an edit undone: the baseline's parse, and no problem placed in it
+                edit.moved |= parsed.ids[rel] != index.structure(n)
+                edit.now[n] = parsed.tokens[rel]
+        if len(edit.now) + len(edit.added) > _MAX_CHANGED:
             return None
-        parsed.compare(package.root / rel, rel, package.root)  # parsed now, kept for the flow
-        moved |= parsed.ids[rel] != index.structure(n)
-        now[n] = parsed.tokens[rel]
+        return edit
+
+
+def _place_of(package: Package, index, rel: str) -> float | None:
+    """Where an added file goes in a whole check's order: after the last file before it in its
+    kind's listing that the index numbers (a fraction above that file's number)."""
+    kind = kind_of(rel)
+    if kind is None:
+        return None
+    listing = [package.rel(p) for p in package.curated_files(kind)]
+    if rel not in listing:
+        return None
+    at = listing.index(rel)
+    for back, before in enumerate(reversed(listing[:at]), start=1):
+        n = index.number(before)
+        if n is not None:
+            return n + back / (len(listing) + 1)
+    return None
+
+
+def _registers(package: Package):
+    """Each register's entries with their tokens, the retired ids' successors, and the registers
+    as loaded (once, for both runs of a scope)."""
+    from seccoop.model.load import load_file
+
     registers, successors, loaded = {}, {}, {}
     for name in _REGISTERS:
         path = package.curated / name
@@ -128,64 +225,219 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
             registers[name] = [(i, record_tokens(data)) for i, data in cf.records]
             if name == "retired-ids.yaml":
                 successors = {i: data.get("replaced_by") for i, data in cf.records if isinstance(data, dict)}
-    reached = scope.reach(index, now, registers, limit=max(64, len(index.files) // 20))
-    if reached is None:
-        return None
-    numbers, entries, tokens = reached
+    return registers, successors, loaded
+
+
+@dataclass
+class _RegisterEdit:
+    """The registers as the baseline had them, for the scope as it was: each edited register's
+    entries matched by their content (an entry edited is one removed and one added), the tokens
+    of the entries added or removed, and the entries that moved (kept, at another position)."""
+
+    loaded: dict  # name -> (CuratedFile, problems), as the baseline had it
+    entries: dict  # name -> [(position, tokens)], as the baseline had it
+    pairs: dict  # name -> {position now: position then} of the entries kept
+    gone: dict  # name -> positions then of the entries removed
+    new: dict  # name -> positions now of the entries added
+    tokens: set
+
+    @classmethod
+    def read(cls, package, where, key, answer, changed, loaded) -> _RegisterEdit | None:
+        import json
+
+        from seccoop.incremental import cache
+
+        edit = cls(dict(loaded), {}, {}, {}, {}, set())
+        edited = [rel for rel in changed if rel in _EDITABLE]
+        kept = _registers_then(where, key, answer) if edited else {}
+        for rel in edited:
+            name = rel.rsplit("/", 1)[1]
+            if rel not in kept or name not in loaded:
+                return None  # added or removed, or not kept: checked whole
+            try:
+                cf, found = cache.parse_of(kept[rel], package.root / rel, rel, package.root)
+            except Exception:
+                return None
+            edit.loaded[name] = (cf, found)
+            edit.entries[name] = _tokens_of(cf)
+            then = {}
+            for i, data in cf.records:
+                then.setdefault(json.dumps(data, sort_keys=True), []).append(i)
+            pairs, new = {}, []
+            for i, data in loaded[name][0].records:
+                same = then.get(json.dumps(data, sort_keys=True))
+                if same:
+                    pairs[i] = same.pop(0)
+                else:
+                    new.append(i)
+            edit.pairs[name], edit.new[name] = pairs, new
+            edit.gone[name] = sorted(i for left in then.values() for i in left)
+            now_tokens = dict(_tokens_of(loaded[name][0]))
+            edit.tokens |= {t for i in new for t in now_tokens[i]}
+            edit.tokens |= {t for i, tokens in edit.entries[name] if i in edit.gone[name] for t in tokens}
+        return edit
+
+    def then(self, entries: dict[str, set[int]]) -> dict[str, set[int]]:
+        """The entries of the scope as it was: those kept that it holds now, and those removed."""
+        found = dict(entries)
+        for name, pairs in self.pairs.items():
+            found[name] = {pairs[i] for i in entries.get(name, ()) if i in pairs} | set(self.gone[name])
+        return found
+
+    def now(self, entries: dict[str, set[int]]) -> dict[str, set[int]]:
+        return {name: set(held) | set(self.new.get(name, ())) for name, held in entries.items()}
+
+    def moved(self, name: str) -> bool:
+        return any(i != j for i, j in self.pairs.get(name, {}).items())
+
+
+def _tokens_of(cf) -> list[tuple[int, set[str]]]:
+    return [(i, record_tokens(data)) for i, data in cf.records]
+
+
+def _successor_beyond(index, edit: _Edit, entries, successors) -> bool:
+    """Whether a retired id the scope reaches is replaced by what no record's id joins: a
+    successor that is no record's id (a span, a quantity) is published by records the tokens do
+    not join, so the whole package decides."""
     for i in entries.get("retired-ids.yaml", ()):
-        # a successor that is no record's id (a span, a quantity) is published by records the
-        # tokens do not join: the whole package decides
         successor = successors.get(i)
         named = successor.split("@", 1)[0] if isinstance(successor, str) else None  # a record, or a span's source
-        if named is not None and not index.files_with(named) and not any(named in t for t in now.values()):
-            return None
-    part = scope.Scope(
-        {index.files[n]: n for n in numbers},
-        entries,
-        {t for t in tokens if t.startswith("seeds/")},
-        index.outside(numbers),
-        loaded,
-    )
+        if named is None or index.files_with(named) or named in edit.added_tokens:
+            continue
+        if not any(named in t for t in edit.now.values()):
+            return True
+    return False
+
+
+def _from_baseline(package, where, key, files, digests, answer, changed, parsed):
+    from seccoop.incremental import scope
+    from seccoop.incremental.published import published_problems
+    from seccoop.model.schemas import SchemaBroken, Schemas
+    from seccoop.published.flow import run
+
+    index = scope.load_index(where / f"{key}.index", answer.get("index") or "")
+    if index is None:
+        return None
+    edit = _Edit.read(package, index, changed, files, parsed, digests, answer)
+    if edit is None:
+        return None
+    registers, successors, loaded = _registers(package)
+    register_edit = _RegisterEdit.read(package, where, key, answer, changed, loaded)
+    if register_edit is None:
+        return None
+    limit = max(64, len(index.files) // 20)
+    seeded = edit.added_tokens | register_edit.tokens
+    reached = scope.reach(index, edit.now, registers, limit=limit, added=seeded)
+    if reached is None or len(reached[0]) + len(edit.added) > limit:
+        return None
+    numbers, entries, tokens = reached
+    if _successor_beyond(index, edit, entries, successors):
+        return None
+    seeds = {t for t in tokens if t.startswith("seeds/")}
+    then_files = {index.files[n]: n for n in numbers}
+    now_files = {rel: n for rel, n in then_files.items() if rel not in edit.removed} | edit.added
+    outside = index.outside(numbers)
+    then_entries = register_edit.then(entries)
+    part = scope.Scope(then_files, then_entries, seeds, outside, register_edit.loaded)
+    part_now = scope.Scope(now_files, register_edit.now(entries), seeds, outside, loaded)
     try:
         # compiled once for both runs; the baseline, which read these same files, checked them
         schemas = Schemas(package.schema, proven=True)
         then, keep_then = _as_it_was(package, where, key, answer["index"], files, parsed.key, part, schemas)
-        fresh = run(package, keep_texts=False, parsed=parsed, scope=part, schemas=schemas)
+        fresh = run(package, keep_texts=False, parsed=parsed, scope=part_now, schemas=schemas)
     except SchemaBroken:
         return None
+    inside = _inside(set(then_files) | set(now_files), seeds, then_entries, registers)
+    before = [p for p in answer["problems"] if inside(p)]
+    for name in register_edit.pairs:
+        if register_edit.moved(name) and any(
+            p.get("file") == f"data/curated/{name}" and not inside(p) for p in answer["problems"]
+        ):
+            return None  # a problem of an entry that moved, beyond the scope: its place is not known
+    if then is None or _placeless(before) != _placeless(then["problems"]):
+        return None  # the scope as it was is not what the baseline found in it: check it all
+    keep_then()
+    problems = _problems(answer, inside, fresh)
+    if fresh.outputs is not None:
+        if edit.moved and not _rows_keep_their_places(index, then_files, now_files, then["first"], _first(fresh)):
+            return None
+        differ = sorted(rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel))
+        problems += _stale(differ)
+    # from its entry (the published files are the baseline's); where that is gone, as a check runs it
+    problems += published_problems(package, where)
+    return problems, _unverified(answer, tokens, fresh.dataset), {**digests, **parsed.digests}
+
+
+def _inside(files: set[str], seeds: set[str], entries: dict, registers: dict):
+    """Whether a problem lies in the scope: in its files or seeds, or in a register entry it reaches."""
     registered = {f"data/curated/{name}": name for name in registers}
 
     def inside(p: dict) -> bool:
         where_ = p.get("file")
-        if where_ in part.files or where_ in part.seeds:
+        if where_ in files or where_ in seeds:
             return True
         if where_ in registered:
             i = _entry_of(p.get("path"))
             return i is None or i in entries[registered[where_]]
         return False
 
-    before = [p for p in answer["problems"] if inside(p)]
-    if then is None or _placeless(before) != _placeless(then["problems"]):
-        return None  # the scope as it was is not what the baseline found in it: check it all
-    keep_then()
+    return inside
+
+
+def _problems(answer, inside, fresh) -> list[Problem]:
+    """The baseline's problems outside the scope and the scope's now."""
     rest = [p for p in answer["problems"] if not inside(p)]
     dataset = fresh.dataset
     if {"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())):
         # a whole check judges no actor unreferenced while a referring record is held back
         rest = [p for p in rest if p["code"] != "actor-unreferenced"]
-    problems = [Problem(**p) for p in rest] + list(fresh.problems)
-    if fresh.outputs is not None:
-        if moved:  # records added, removed or reordered: their rows may move among the others'
-            return None
-        differ = sorted(rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel))
-        problems += stale_outputs(differ, [], [], [])
-    # from its entry (the published files are the baseline's); where that is gone, as a check runs it
-    problems += published_problems(package, where)
+    return [Problem(**p) for p in rest] + list(fresh.problems)
+
+
+def _stale(differ: list[str]) -> list[Problem]:
+    from seccoop.published.freshness import stale_outputs
+
+    return stale_outputs(differ, [], [], [])
+
+
+def _unverified(answer, tokens: set[str], dataset) -> dict[str, int]:
     from seccoop.checks.accounts import span_id
 
     unverified = {s: n for s, n in answer["unverified"].items() if s not in tokens}
     unverified.update({source: len({span_id(span) for span in spans}) for source, spans in dataset.unverified.items()})
-    return problems, unverified, {**digests, **parsed.digests}
+    return unverified
+
+
+def _first(outcome) -> dict[str, dict[str, float]]:
+    """Where each published record of a run first appears, by kind: the number of the file of its
+    first account in a whole check's order (the place of its rows among the others')."""
+    dataset, files = outcome.dataset, outcome.dataset.scope.files
+    first: dict[str, dict[str, float]] = {"source": {}}
+    for record in dataset.records.get("source", ()):
+        first["source"].setdefault(record.id, files[record.file.display])
+    for kind, merged in dataset.merged.items():
+        first[kind] = {record.data["id"]: min(files[a.file.display] for a in record.accounts) for record in merged}
+    return first
+
+
+def _rows_keep_their_places(index, then_files, now_files, then_first, now_first) -> bool:
+    """Whether every record of the scope published before and after the edit keeps its place
+    among the records outside it: its first account moved past no file of its kind beyond the
+    scope (the rows of records added or removed are new or gone: the scope's rows tell)."""
+    from seccoop.model.package import KINDS
+
+    scoped = set(then_files.values()) | set(now_files.values())
+    for kind, was in then_first.items():
+        code = KINDS.index(kind)
+        for id_, a in was.items():
+            b = now_first.get(kind, {}).get(id_)
+            if b is None or a == b:
+                continue
+            low, high = sorted((a, b))
+            for n in range(math.floor(low) + 1, math.ceil(high)):
+                if n not in scoped and index.kinds[n] == code and index.structure(n):
+                    return False
+    return True
 
 
 def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_key: str, part, schemas):
@@ -219,6 +471,7 @@ def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_
     found = {
         "problems": [p.as_dict() for p in then.problems],
         "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()},
+        "first": _first(then),
     }
     return found, lambda: cache.write_blob(memo, json.dumps(found).encode())
 

@@ -18,7 +18,7 @@ import struct
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +45,7 @@ class Scope:
     whole check loads them), entries of the registers by index, and the seeds named; `outside`
     gives the ids, by kind, of the records beyond it (for the hints of an unknown reference)."""
 
-    files: dict[str, int]
+    files: Mapping[str, float]  # in a whole check's order: a file added since the index goes between
     registers: dict[str, set[int]]
     seeds: set[str]
     outside: Callable[[str], list[str]] | None = None  # kind -> the ids beyond the scope
@@ -243,10 +243,15 @@ def load_index(path: Path, digest: str) -> Index | None:
 
 
 def reach(
-    index: Index, changed: dict[int, set[str]], registers: dict[str, list[tuple[int, set[str]]]], limit: int
+    index: Index,
+    changed: dict[int, set[str]],
+    registers: dict[str, list[tuple[int, set[str]]]],
+    limit: int,
+    added: Collection[str] = (),
 ) -> tuple[set[int], dict[str, set[int]], set[str]] | None:
     """The files (by number) and register entries joined to the `changed` files (by number: their
-    tokens now) by shared tokens, with every token among them; None beyond `limit` files."""
+    tokens now) and to the tokens of files `added` since the index, by shared tokens, with every
+    token among them; None beyond `limit` files."""
     by_token_entry: dict[str, list[tuple[str, int]]] = {}
     for name, listed in registers.items():
         for i, tokens in listed:
@@ -261,7 +266,7 @@ def reach(
     entries: dict[str, set[int]] = {name: set() for name in registers}
     seen: set[str] = set()
     pending_files = list(changed)
-    pending_tokens: list[str] = []
+    pending_tokens: list[str] = sorted(added)
     while pending_files or pending_tokens:
         while pending_files:
             n = pending_files.pop()
