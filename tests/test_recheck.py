@@ -320,6 +320,30 @@ def test_a_value_edit_checks_its_story_only(stories, tmp_path, own_cache, monkey
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
+def test_a_summary_edit_is_checked_with_its_readers_not_everything_its_ids_join(
+    stories, tmp_path, own_cache, monkeypatch
+):
+    """The directed scope (docs/cache.md, "Readers and context"): an events file edited is checked
+    with the files that read it and what they read, fewer than every file its ids join."""
+    from seccoop.incremental import scope
+
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    [path] = own_cache.glob("seccoop/*.index")
+    index = scope.Index.loads(path.read_bytes())
+    edited = package_rel(_files(pkg, "events")[3])
+    n = index.number(edited)
+    joined, _, _ = scope.reach(index, {n: set(index.tokens_of(n))}, {}, limit=10**6)
+    scopes = _scopes(monkeypatch)
+    EDITS["summary"](pkg, stories, 3)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert len(scopes) == 2 and all(s is not None for s in scopes)
+    assert edited in scopes[1].files and len(scopes[1].files) < len(joined)
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
 def package_rel(path: Path) -> str:
     return "data/curated/" + path.parent.name + "/" + path.name
 

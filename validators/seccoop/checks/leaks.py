@@ -639,6 +639,8 @@ def check_package(package: Package, memo: dict | None = None) -> list[Problem]:
     leak in the package's files. `memo` (the check cache's, where it is on) keeps each file's
     problems by the file's bytes and the patterns' inputs: a re-check searches again only the
     files that changed, and builds the patterns only if there is one (the curator's loop)."""
+    if not os.path.lexists(rights.texts_folder(package)[0]):
+        return []  # no texts folder, no text: nothing to search for (and no table to hash first)
     inputs = inputs_digest(package) if memo is not None else ""
     known: dict[str, list[dict]] = memo.get("files", {}) if memo is not None and memo.get("inputs") == inputs else {}
     found: Patterns | None = None

@@ -6,8 +6,10 @@ its report, its inputs, the parse of every curated file (its store, kept under a
 and the index of what each file names (`seccoop.incremental.scope.Index`). After edits of a few curated
 files of records, and nothing else, a check starts from the baseline:
 
-- the edit's scope (the files and register entries it shares ids with, and so on) is checked
-  alone, as it is now and as it was at the baseline;
+- the edit's scope is checked alone, as it is now and as it was at the baseline: first its
+  members (the edited files and what reads them) with their context (what the members read,
+  loaded and not judged again; `scope.directed_reach`), and where that does not hold, the files
+  and register entries it shares ids with, and so on (`scope.reach`);
 - the problems are the baseline's outside the scope and the scope's now; the scope as it was
   must give exactly the baseline's problems inside it, or the whole package is checked;
 - a derived file is stale where the scope's rows of it differ from the baseline's (the rest of
@@ -28,8 +30,9 @@ from __future__ import annotations
 import hashlib
 import math
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from seccoop.incremental.tokens import record_tokens
 from seccoop.model.package import Package, kind_of
@@ -163,6 +166,12 @@ class _Edit:
     added_tokens: set[str]
     removed: set[str]
     moved: bool  # records added, removed or reordered: rows may move among the others'
+    ids: dict[int, set[str]] = field(default_factory=dict)  # each kept file's ids now
+    added_roles: list[tuple[set[str], set[str]]] = field(default_factory=list)  # (ids, names) of each added
+
+    def roles(self) -> dict[int, tuple[set[str], set[str]]]:
+        """(ids, named tokens) of each kept or removed file now, by number."""
+        return {n: (self.ids.get(n, set()), tokens - self.ids.get(n, set())) for n, tokens in self.now.items()}
 
     @classmethod
     def read(cls, package: Package, index, changed: list[str], files: dict, parsed, digests, answer) -> _Edit | None:
@@ -179,6 +188,8 @@ class _Edit:
                 parsed.compare(package.root / rel, rel, package.root)
                 edit.added[rel], edit.moved = number, True
                 edit.added_tokens |= parsed.tokens[rel]
+                ids = {i for i in parsed.ids[rel] if i is not None}
+                edit.added_roles.append((ids, parsed.tokens[rel] - ids))
             elif n is None:
                 return None
             elif not (package.root / rel).exists() and not (package.root / rel).is_symlink():  # removed
@@ -190,6 +201,7 @@ class _Edit:
                     continue  # saved again, or an edit undone: the baseline's parse, and no problem placed in it
                 edit.moved |= parsed.ids[rel] != index.structure(n)
                 edit.now[n] = parsed.tokens[rel]
+                edit.ids[n] = {i for i in parsed.ids[rel] if i is not None}
         if len(edit.now) + len(edit.added) > _MAX_CHANGED:
             return None
         return edit
@@ -310,10 +322,9 @@ def _successor_beyond(index, edit: _Edit, entries, successors) -> bool:
 
 
 def _from_baseline(package, where, key, files, digests, answer, changed, parsed):
+    """The check from the baseline: first within the edit's readers and what they read (the
+    directed scope), then, where that does not hold, within everything its ids join."""
     from seccoop.incremental import scope
-    from seccoop.incremental.published import published_problems
-    from seccoop.model.schemas import SchemaBroken, Schemas
-    from seccoop.published.flow import run
 
     index = scope.load_index(where / f"{key}.index", answer.get("index") or "")
     if index is None:
@@ -325,47 +336,96 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed)
     register_edit = _RegisterEdit.read(package, where, key, answer, changed, loaded)
     if register_edit is None:
         return None
-    limit = max(64, len(index.files) // 20)
-    seeded = edit.added_tokens | register_edit.tokens
-    reached = scope.reach(index, edit.now, registers, limit=limit, added=seeded)
-    if reached is None or len(reached[0]) + len(edit.added) > limit:
+    limit = max(64, len(index.files) // 20) - len(edit.added)
+    base = _Base(package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded)
+    directed = scope.directed_reach(index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit)
+    if directed is not None and not _successor_beyond(index, edit, directed.entries, successors):
+        found = base.checked(directed.members, directed.context, directed.entries, directed.tokens)
+        if found is not None:
+            return found
+    reached = scope.reach(index, edit.now, registers, limit=limit, added=edit.added_tokens | register_edit.tokens)
+    if reached is None:
         return None
     numbers, entries, tokens = reached
     if _successor_beyond(index, edit, entries, successors):
         return None
-    seeds = {t for t in tokens if t.startswith("seeds/")}
-    then_files = {index.files[n]: n for n in numbers}
-    now_files = {rel: n for rel, n in then_files.items() if rel not in edit.removed} | edit.added
-    outside = index.outside(numbers)
-    then_entries = register_edit.then(entries)
-    part = scope.Scope(then_files, then_entries, seeds, outside, register_edit.loaded)
-    part_now = scope.Scope(now_files, register_edit.now(entries), seeds, outside, loaded)
-    try:
-        # compiled once for both runs; the baseline, which read these same files, checked them
-        schemas = Schemas(package.schema, proven=True)
-        then, keep_then = _as_it_was(package, where, key, answer["index"], files, parsed.key, part, schemas)
-        fresh = run(package, keep_texts=False, parsed=parsed, scope=part_now, schemas=schemas)
-    except SchemaBroken:
-        return None
-    inside = _inside(set(then_files) | set(now_files), seeds, then_entries, registers)
-    before = [p for p in answer["problems"] if inside(p)]
-    for name in register_edit.pairs:
-        if register_edit.moved(name) and any(
-            p.get("file") == f"data/curated/{name}" and not inside(p) for p in answer["problems"]
-        ):
-            return None  # a problem of an entry that moved, beyond the scope: its place is not known
-    if then is None or _placeless(before) != _placeless(then["problems"]):
-        return None  # the scope as it was is not what the baseline found in it: check it all
-    keep_then()
-    problems = _problems(answer, inside, fresh)
-    if fresh.outputs is not None:
-        if edit.moved and not _rows_keep_their_places(index, then_files, now_files, then["first"], _first(fresh)):
+    return base.checked(numbers, set(), entries, tokens)
+
+
+@dataclass
+class _Base:
+    """What a check from the baseline starts from: the baseline's entry, index and store, and the edit."""
+
+    package: Package
+    where: Path
+    key: str
+    files: dict
+    digests: dict
+    answer: dict
+    parsed: Any  # cache.ParsedFiles
+    index: Any  # scope.Index
+    edit: _Edit
+    register_edit: _RegisterEdit
+    registers: dict
+    loaded: dict
+
+    def checked(self, members: set[int], context: set[int], entries: dict, tokens: set[str]):
+        """The check within a scope: the members judged again, the context loaded for them (its
+        problems and those beyond the scope stay the baseline's); None where the scope as it was
+        is not what the baseline found in it, or the edit changed what the context says."""
+        from seccoop.incremental import scope
+        from seccoop.incremental.published import published_problems
+        from seccoop.model.schemas import SchemaBroken, Schemas
+        from seccoop.published.flow import run
+
+        index, edit, answer = self.index, self.edit, self.answer
+        numbers = members | context
+        then_files = {index.files[n]: n for n in numbers}
+        now_files = {rel: n for rel, n in then_files.items() if rel not in edit.removed} | edit.added
+        named = set().union(*(index.tokens_of(n) for n in members), *edit.now.values(), edit.added_tokens)
+        seeds = {t for t in tokens if t.startswith("seeds/")}
+        outside = index.outside(numbers)
+        then_entries = self.register_edit.then(entries)
+        part = scope.Scope(then_files, then_entries, seeds, outside, self.register_edit.loaded)
+        part_now = scope.Scope(now_files, self.register_edit.now(entries), seeds, outside, self.loaded)
+        try:
+            # compiled once for both runs; the baseline, which read these same files, checked them
+            schemas = Schemas(self.package.schema, proven=True)
+            then, keep_then = _as_it_was(
+                self.package, self.where, self.key, answer["index"], self.files, self.parsed.key, part, schemas
+            )
+            fresh = run(self.package, keep_texts=False, parsed=self.parsed, scope=part_now, schemas=schemas)
+        except SchemaBroken:
             return None
-        differ = sorted(rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel))
-        problems += _stale(differ)
-    # from its entry (the published files are the baseline's); where that is gone, as a check runs it
-    problems += published_problems(package, where)
-    return problems, _unverified(answer, tokens, fresh.dataset), {**digests, **parsed.digests}
+        member_files = {index.files[n] for n in members} | set(edit.added)
+        inside = _inside(member_files, seeds & named, then_entries, self.registers)
+        in_context = _inside({index.files[n] for n in context}, seeds - named, {}, {})
+        if then is None or _placeless([p for p in answer["problems"] if inside(p)]) != _placeless(
+            [p for p in then["problems"] if inside(p)]
+        ):
+            return None  # the scope as it was is not what the baseline found in it
+        said = [p for p in then["problems"] if in_context(p)]
+        if any(p["severity"] == "error" for p in said) or _placeless(_judged(said)) != _placeless(
+            _judged([p.as_dict() for p in fresh.problems if in_context(p.as_dict())])
+        ):
+            return None  # the context as loaded is not as the baseline judged it, or the edit reached it
+        for name in self.register_edit.pairs:
+            if self.register_edit.moved(name) and any(
+                p.get("file") == f"data/curated/{name}" and not inside(p) for p in answer["problems"]
+            ):
+                return None  # a problem of an entry that moved, beyond the scope: its place is not known
+        keep_then()
+        problems = _problems(answer, inside, fresh)
+        if fresh.outputs is not None:
+            if edit.moved and not _rows_keep_their_places(index, then_files, now_files, then["first"], _first(fresh)):
+                return None
+            differ = sorted(
+                rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel)
+            )
+            problems += _stale(differ)
+        # from its entry (the published files are the baseline's); where that is gone, as a check runs it
+        problems += published_problems(self.package, self.where)
+        return problems, _unverified(answer, named, fresh.dataset), {**self.digests, **self.parsed.digests}
 
 
 def _inside(files: set[str], seeds: set[str], entries: dict, registers: dict):
@@ -391,7 +451,14 @@ def _problems(answer, inside, fresh) -> list[Problem]:
     if {"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())):
         # a whole check judges no actor unreferenced while a referring record is held back
         rest = [p for p in rest if p["code"] != "actor-unreferenced"]
-    return [Problem(**p) for p in rest] + list(fresh.problems)
+    return [Problem(**p) for p in rest] + [p for p in fresh.problems if inside(p.as_dict())]
+
+
+def _judged(problems: list[dict]) -> list[dict]:
+    """Problems of the context that the edit could change only through its members: an actor
+    unreferenced is judged by the whole package (none while a record is held back), and the
+    context's stay the baseline's (`_problems`)."""
+    return [p for p in problems if p["code"] != "actor-unreferenced"]
 
 
 def _stale(differ: list[str]) -> list[Problem]:
@@ -400,11 +467,19 @@ def _stale(differ: list[str]) -> list[Problem]:
     return stale_outputs(differ, [], [], [])
 
 
-def _unverified(answer, tokens: set[str], dataset) -> dict[str, int]:
+def _unverified(answer, named: set[str], dataset) -> dict[str, int]:
+    """The baseline's unverified spans by source, but for the sources the members cite (every file
+    citing them is in the scope): counted now."""
     from seccoop.checks.accounts import span_id
 
-    unverified = {s: n for s, n in answer["unverified"].items() if s not in tokens}
-    unverified.update({source: len({span_id(span) for span in spans}) for source, spans in dataset.unverified.items()})
+    unverified = {s: n for s, n in answer["unverified"].items() if s not in named}
+    unverified.update(
+        {
+            source: len({span_id(span) for span in spans})
+            for source, spans in dataset.unverified.items()
+            if source in named
+        }
+    )
     return unverified
 
 

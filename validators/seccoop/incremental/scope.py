@@ -289,3 +289,183 @@ def reach(
                     entries[name].add(i)
                     pending_tokens += entry_tokens[(name, i)]
     return files, entries, seen
+
+
+@dataclass
+class Directed:
+    """An edit's scope by who reads whom (docs/cache.md, "Readers and context"): the **members**,
+    whose problems and rows the edit may change, and the **context**, which the members read and
+    which is loaded for them, not judged again (its problems stay the baseline's)."""
+
+    members: set[int]
+    context: set[int]
+    entries: dict[str, set[int]]
+    tokens: set[str]
+
+
+class _Roles:
+    """Which files define a token (hold a record of that id) and which name it (refer to it), from
+    the index: a file's ids are the ids it defines; every other token of it, it names."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self._defined: dict[int, set[str]] = {}
+        self.source = KINDS.index("source")
+
+    def defines(self, n: int) -> set[str]:
+        found = self._defined.get(n)
+        if found is None:
+            found = self._defined[n] = {id_ for id_ in self.index.structure(n) if id_ is not None}
+        return found
+
+    def names(self, n: int) -> set[str]:
+        return set(self.index.tokens_of(n)) - self.defines(n)
+
+    def definers(self, token: str) -> list[int]:
+        return [n for n in self.index.files_with(token) if token in self.defines(n)]
+
+    def namers(self, token: str) -> list[int]:
+        return [n for n in self.index.files_with(token) if token not in self.defines(n)]
+
+    def is_source(self, token: str) -> bool:
+        return any(self.index.kinds[n] == self.source for n in self.definers(token))
+
+
+def directed_reach(
+    index: Index,
+    edited: dict[int, tuple[set[str], set[str]]],
+    added: list[tuple[set[str], set[str]]],
+    registers: dict[str, list[tuple[int, set[str]]]],
+    seeded: Collection[str],
+    limit: int,
+) -> Directed | None:
+    """The members and context of an edit (None beyond `limit` files): `edited` gives each kept or
+    removed file's ids and named tokens now (by number), `added` those of each file added, and
+    `seeded` the tokens of register entries added or removed.
+
+    - **Readers** are members: every file that names or defines an id a member defines, and so on
+      (a record's references, accounts, and what derives from them, such as a country up a chain
+      of `part_of`). A token an edited file stopped or started naming, or a register entry
+      changed, makes that token's definers members (whether it is referred to changes). A source
+      an edited file cites makes the source's definer and every file citing it members (its
+      quotation budget counts every quote of it).
+    - **Context** is what the members read: the definers of every token they name, and their
+      accounts, and so on; and every file citing a source a member cites (its budget is checked
+      whole), and the register entries naming any of them."""
+    roles = _Roles(index)
+    members, named, defined_now = _first_members(roles, edited, added, seeded)
+    members = _readers(roles, members, limit)
+    if members is None:
+        return None
+    context = _read_by(roles, members, limit - len(members))
+    if context is None:
+        return None
+    tokens: set[str] = set(named) | defined_now | {t for ids, names in added for t in ids | names}
+    for n in members | context:
+        tokens.update(index.tokens_of(n))
+    entries = _entries(roles, registers, members, context, tokens, limit)
+    if entries is None:
+        return None
+    return Directed(members, context, entries, tokens)
+
+
+def _first_members(roles: _Roles, edited, added, seeded) -> tuple[set[int], set[str], set[str]]:
+    """The edited files, the definers of what they started or stopped naming (and of what a
+    changed register entry names), the citers of a source they cite, and the readers of what they
+    define; with the tokens named and the ids defined."""
+    members: set[int] = set(edited)
+    defined_now: set[str] = set()
+    named: set[str] = set(seeded)
+    for n, (ids, names) in edited.items():
+        defined_now |= ids | roles.defines(n)
+        then = roles.names(n)
+        named |= then ^ names  # stopped or started naming
+        named |= {t for t in then | names if roles.is_source(t)}
+    for ids, names in added:
+        defined_now |= ids
+        named |= names
+    for t in named:
+        members.update(roles.definers(t))
+        if roles.is_source(t):
+            members.update(roles.namers(t))
+    for t in defined_now:
+        members.update(roles.namers(t))
+        members.update(roles.definers(t))
+    return members, named, defined_now
+
+
+def _entries(roles: _Roles, registers, members: set[int], context: set[int], tokens: set[str], limit: int):
+    """The register entries naming any token of the scope, and what those name (a resolution's
+    value; a retired id's successor: a span is published by the records citing its source), and
+    so on, added to `context` and `tokens`; None beyond `limit` files."""
+    entries: dict[str, set[int]] = {name: set() for name in registers}
+    while True:
+        read: set[int] = set()
+        for name, listed in registers.items():
+            for i, found in listed:
+                if i not in entries[name] and found & tokens:
+                    entries[name].add(i)
+                    read.update(_read_through(roles, found))
+        read -= members | context
+        if not read:
+            return entries
+        more = _read_by(roles, read, limit - len(members) - len(context), members | context)
+        if more is None:
+            return None
+        for n in read | more:
+            context.add(n)
+            tokens.update(roles.index.tokens_of(n))
+        if len(members) + len(context) > limit:
+            return None
+
+
+def _read_through(roles: _Roles, tokens: set[str]) -> set[int]:
+    """The files an entry naming `tokens` reads: their definers, and a source's citers."""
+    read: set[int] = set()
+    for t in tokens:
+        read.update(roles.definers(t))
+        if roles.is_source(t):
+            read.update(roles.namers(t))
+    return read
+
+
+def _readers(roles: _Roles, members: set[int], limit: int) -> set[int] | None:
+    """`members` and every file that reads them: names or defines an id they define, and so on."""
+    pending = list(members)
+    seen_ids: set[str] = set()
+    while pending:
+        n = pending.pop()
+        for t in roles.defines(n) - seen_ids:
+            seen_ids.add(t)
+            for m in roles.namers(t) + roles.definers(t):
+                if m not in members:
+                    members.add(m)
+                    pending.append(m)
+        if len(members) > limit:
+            return None
+    return members
+
+
+def _read_by(roles: _Roles, members: set[int], limit: int, loaded: Collection[int] = ()) -> set[int] | None:
+    """The files the members read, beyond them (and beyond the files already `loaded`): the
+    definers of what they name and of their own ids (accounts), and so on; and every file citing
+    a source a member cites."""
+    context: set[int] = set()
+    if not loaded:
+        for n in members:
+            for t in roles.names(n):
+                if roles.is_source(t):
+                    context.update(m for m in roles.namers(t) if m not in members)
+    pending = list(members | context)
+    seen: set[str] = set()
+    while pending:
+        n = pending.pop()
+        for t in (roles.names(n) | roles.defines(n)) - seen:
+            seen.add(t)
+            for m in roles.definers(t):
+                if m not in members and m not in context and m not in loaded:
+                    context.add(m)
+                    pending.append(m)
+        if len(context) > limit:
+            return None
+    return context
