@@ -272,16 +272,18 @@ class _RegisterEdit:
                 return None
             edit.loaded[name] = (cf, found)
             edit.entries[name] = _tokens_of(cf)
-            then = {}
-            for i, data in cf.records:
-                then.setdefault(json.dumps(data, sort_keys=True), []).append(i)
-            pairs, new = {}, []
-            for i, data in loaded[name][0].records:
-                same = then.get(json.dumps(data, sort_keys=True))
-                if same:
-                    pairs[i] = same.pop(0)
-                else:
-                    new.append(i)
+            then, pairs, new = {}, {}, []
+            try:  # an entry's content as JSON (a value JSON cannot say, or keys that do not sort: whole)
+                for i, data in cf.records:
+                    then.setdefault(json.dumps(data, sort_keys=True), []).append(i)
+                for i, data in loaded[name][0].records:
+                    same = then.get(json.dumps(data, sort_keys=True))
+                    if same:
+                        pairs[i] = same.pop(0)
+                    else:
+                        new.append(i)
+            except (TypeError, ValueError):
+                return None
             edit.pairs[name], edit.new[name] = pairs, new
             edit.gone[name] = sorted(i for left in then.values() for i in left)
             now_tokens = dict(_tokens_of(loaded[name][0]))
