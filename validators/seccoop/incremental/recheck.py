@@ -234,7 +234,7 @@ def _registers(package: Package):
         path = package.curated / name
         if path.exists() or path.is_symlink():
             cf, found = loaded[name] = load_file(path, package.rel(path), root=package.root)
-            registers[name] = [(i, record_tokens(data)) for i, data in cf.records]
+            registers[name] = _tokens_of(cf)
             if name == "retired-ids.yaml":
                 successors = {i: data.get("replaced_by") for i, data in cf.records if isinstance(data, dict)}
     return registers, successors, loaded

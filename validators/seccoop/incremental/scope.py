@@ -310,6 +310,7 @@ class _Roles:
     def __init__(self, index: Index):
         self.index = index
         self._defined: dict[int, set[str]] = {}
+        self._definers: dict[str, list[int]] = {}  # asked again and again while a scope grows
         self.source = KINDS.index("source")
 
     def defines(self, n: int) -> set[str]:
@@ -322,7 +323,10 @@ class _Roles:
         return set(self.index.tokens_of(n)) - self.defines(n)
 
     def definers(self, token: str) -> list[int]:
-        return [n for n in self.index.files_with(token) if token in self.defines(n)]
+        found = self._definers.get(token)
+        if found is None:
+            found = self._definers[token] = [n for n in self.index.files_with(token) if token in self.defines(n)]
+        return found
 
     def namers(self, token: str) -> list[int]:
         return [n for n in self.index.files_with(token) if token not in self.defines(n)]
