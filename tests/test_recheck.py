@@ -194,6 +194,7 @@ EDITS = {
     # issue 28: records added and reordered, saves by rename, temporary files, files added and removed
     "record-added": lambda pkg, base, n: _add_record(_files(pkg, "events")[n]),
     "record-reordered": lambda pkg, base, n: _reorder(_files(pkg, "events")[n]),
+    "record-moved-on": lambda pkg, base, n: _moved_one_file_on(pkg, n),
     "saved-by-rename": lambda pkg, base, n: _saved_by_rename(_files(pkg, "actors")[n]),
     "edited-by-rename": lambda pkg, base, n: _saved_by_rename(
         _files(pkg, "events")[n], r"summary: ", "summary: Renamed. "
@@ -389,6 +390,43 @@ def test_records_and_files_added_or_removed_and_registers_edited_are_checked_wit
     cached = check(pkg, cache=True)
     assert scopes and None not in scopes, name
     assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def _moved_one_file_on(pkg: Path, n: int = 0) -> None:
+    """The last record of an events file moved, word for word, into a new file that a check
+    loads right after the next events file: its record's rows are the same, now after that file's
+    (beyond the scope: another story's)."""
+    files = _files(pkg, "events")
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    ids = [re.findall(r"^- id: (\S+)", text, re.M) for text in texts]
+    # a file whose last record is its record's first account, the next file holding none of it
+    k = next(
+        (k for k in range(n % len(files), len(files) - 1) if not any(ids[k][-1] in ids[m] for m in (*range(k), k + 1))),
+        None,
+    )
+    if k is None:
+        return
+    last = [m.start() for m in re.finditer(r"^- id: ", texts[k], re.M)][-1]
+    files[k].write_text(texts[k][:last], encoding="utf-8")
+    moved = files[k + 1].with_name(f"{files[k + 1].stem}_moved.yaml")  # after `<stem>.yaml` ("_" > ".")
+    moved.write_text(texts[k][last:], encoding="utf-8")
+
+
+def test_a_record_moved_past_rows_beyond_the_scope_stales_its_tables(stories, tmp_path, own_cache, monkeypatch):
+    """A record's first account moved to a file loaded later: its rows are the same, now after the
+    rows of records first in the file between, beyond the scope. The baseline's row places
+    tell which derived files that makes stale, without a check of the whole package."""
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    _moved_one_file_on(pkg)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes and None not in scopes
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+    [stale] = [p for p in cached.problems if p.code == "package-stale"]
+    assert "data/events.csv" in stale.message and "datapackage.json" in stale.message
 
 
 def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_cache, monkeypatch):

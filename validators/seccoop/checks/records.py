@@ -64,6 +64,9 @@ class Dataset:
     locators: dict[str, Any] = field(default_factory=dict)
     # The part of the package checked (`seccoop.incremental.scope.Scope`), or None: all of it.
     scope: Any = None
+    # The record whose rows a table is yielding (set by `published.tables`, read by
+    # `published.render`, which notes each table's row owners: where an edit's rows go among others)
+    owner: Any = None
 
     def successor(self, id_: str) -> str:
         """The id a record is published under: itself, or what replaced it (same as)."""

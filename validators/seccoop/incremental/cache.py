@@ -329,33 +329,39 @@ def is_racy(identity: tuple, since_ns: int) -> bool:
 FOLDER = (0, 0, 0, 0, 0, stat.S_IFDIR)
 
 
-def _stat_tree(base: Path, shown: str, out: dict) -> None:
+def _stat_tree(base: Path, shown: str, out: dict, unread=None) -> None:
     """The identity of every entry under `base`, links included, without following links; a
-    folder as FOLDER, since only its listing is an input."""
+    folder as FOLDER, since only its listing is an input. A file for which `unread(name)` gives
+    an identity gets that one, unstated."""
     try:
         entries = list(os.scandir(base))
     except OSError:
         return
     for entry in entries:
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
         name = f"{shown}/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
             out[name] = FOLDER
-            _stat_tree(Path(entry.path), name, out)
-        else:
-            out[name] = file_identity(info)
+            _stat_tree(Path(entry.path), name, out, unread)
+            continue
+        known = unread(name) if unread is not None else None
+        if known is not None:
+            out[name] = known
+            continue
+        try:
+            out[name] = file_identity(entry.stat(follow_symlinks=False))
+        except OSError:
+            continue
 
 
-def inputs(package, texts: Path | None) -> dict[str, tuple]:
+def inputs(package, texts: Path | None, unread=None) -> dict[str, tuple]:
     """The identity of every file a check reads: data/ (curated and published), seeds/, schema/,
-    the files at the package's root (datapackage.json, a build's journal), and the texts folder."""
+    the files at the package's root (datapackage.json, a build's journal), and the texts folder.
+    Where `unread(name)` gives an identity (a file the check did not read, listed again after it:
+    its answer holds for the identity it started from), the file is not stat-ed again."""
     found: dict[str, tuple] = {}
     root = package.root
     for name in ("data", "seeds", "schema"):
-        _stat_tree(root / name, name, found)
+        _stat_tree(root / name, name, found, unread)
     try:
         for entry in os.scandir(root):
             if not entry.is_dir(follow_symlinks=False):
@@ -564,11 +570,16 @@ def published_inputs(package) -> dict[str, tuple]:
     except (paths.Refused, ValueError, KeyError, TypeError, AttributeError):
         pass  # the check says what is wrong with it; the descriptor's identity keys that answer
     for name in names:
-        try:
-            found[name] = file_identity(os.stat(package.root / name, follow_symlinks=False))
-        except (OSError, ValueError):
-            found[name] = _MISSING
+        found[name] = identity_of(package.root / name)
     return found
+
+
+def identity_of(path: Path) -> tuple:
+    """A file's identity, its link's where it is one (`_MISSING` where there is none)."""
+    try:
+        return file_identity(os.stat(path, follow_symlinks=False))
+    except (OSError, ValueError):
+        return _MISSING
 
 
 def key(package, *parts) -> str:

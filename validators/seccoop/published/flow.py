@@ -22,6 +22,8 @@ class Outcome:
     dataset: Dataset
     problems: list[Problem]
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
+    # by derived file, the ids of the records with rows in it, in order (`render.render`)
+    owners: dict[str, list[str]] | None = None
 
 
 def run(
@@ -47,12 +49,13 @@ def run(
         dataset, problems = load_dataset(package, schemas, keep_texts, parsed, scope)
         meta, meta_problems = load_metadata(package)
         problems += meta_problems
-        outputs = None
+        outputs, owners = None, None
         if not any(p.severity == "error" for p in problems):
             # Each table's Table Schema is derived once, from the JSON Schemas, before any row is
             # rendered; rendering only reads them (docs/architecture.md).
-            outputs = render(dataset, meta, open_output, table_schemas(schemas))
+            owners = {}
+            outputs = render(dataset, meta, open_output, table_schemas(schemas), owners)
     finally:
         if collecting:
             gc.enable()
-    return Outcome(package, dataset, problems, outputs)
+    return Outcome(package, dataset, problems, outputs, owners)

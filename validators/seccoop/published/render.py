@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from seccoop.checks.records import Dataset
@@ -66,10 +66,10 @@ def dumps(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_document(output: Output, dataset: Dataset) -> None:
+def write_document(output: Output, dataset: Dataset, owners: list[str] | None = None) -> None:
     """data/seccoop.json: one record a line (compact, diff-friendly, and encoded by json's C
-    encoder one record at a time)."""
-    records = document_records(dataset)
+    encoder one record at a time); `owners` gets the records' ids in order."""
+    records = _owned(document_records(dataset), dataset, [] if owners is None else owners)
     pending = next(records, None)
     output.write(b"{")
     for i, plural in enumerate(PLURAL.values()):
@@ -151,17 +151,37 @@ def _resource(name: str, path: str, output: Output, **extra) -> dict:
     return {"name": name, "path": path, **extra, "bytes": output.size, "hash": "sha256:" + output.sha256}
 
 
+def _owned(rows: Iterable, dataset: Dataset, owners: list[str]) -> Iterator:
+    """The rows, noting in `owners` the id of each record that yields some of them, in order
+    (`Dataset.owner`, set by the tables as they go from record to record)."""
+    dataset.owner = last = None
+    for row in rows:
+        if dataset.owner is not last:
+            last = dataset.owner
+            if last is not None:
+                owners.append(last.id)
+        yield row
+
+
 def render(
-    dataset: Dataset, meta: dict, open_output: Callable[[str], Output], table_schemas: dict[str, dict]
+    dataset: Dataset,
+    meta: dict,
+    open_output: Callable[[str], Output],
+    table_schemas: dict[str, dict],
+    owners: dict[str, list[str]] | None = None,
 ) -> dict[str, Output]:
     """Write every derived file of the package into `open_output(path)` (paths relative to the
     package root); return the outputs by path. `table_schemas` is each table's Table Schema by
-    name (`tables.table_schemas`), derived before rendering: it is only read here."""
+    name (`tables.table_schemas`), derived before rendering: it is only read here. `owners` gets,
+    by path, the ids of the records that have rows in each table and the nested document, in their
+    order: where a record's rows lie among the others' (`seccoop.incremental.recheck`)."""
     outputs: dict[str, Output] = {}
+    owners = {} if owners is None else owners
     resources = []
     for table in TABLES:
         output = outputs[table.path] = open_output(table.path)
-        write_csv(output, [c.name for c in table.columns], table.rows(dataset))
+        rows = _owned(table.rows(dataset), dataset, owners.setdefault(table.path, []))
+        write_csv(output, [c.name for c in table.columns], rows)
         resources.append(
             _resource(
                 table.name,
@@ -194,7 +214,7 @@ def render(
             }
         )
     output = outputs[DOCUMENT] = open_output(DOCUMENT)
-    write_document(output, dataset)
+    write_document(output, dataset, owners.setdefault(DOCUMENT, []))
     resources.append(
         _resource(
             "seccoop",

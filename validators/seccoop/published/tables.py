@@ -176,6 +176,7 @@ def _merged(kinds: tuple[str, ...], record_rows, member, extra=None) -> Callable
         tail = extra(ds) if extra else None
         for kind in kinds:
             for record in ds.merged[kind]:
+                ds.owner = record
                 more = tail(record) if tail else ()
                 for row in record_rows(kind, record.data):
                     yield (*row, record.count(member(row)) if member else len(record.accounts), *more)
@@ -190,6 +191,7 @@ def _per_account(kinds: tuple[str, ...], record_rows, published_id=None) -> Call
     def rows(ds):
         for kind in kinds:
             for record in ds.merged[kind]:
+                ds.owner = record
                 for account in record.accounts:
                     source = account_source(account)
                     for row in record_rows(kind, account.data):
@@ -238,6 +240,7 @@ def _record_table(
 def _sources(ds):
     located = _located(ds)
     for r in ds.records["source"]:
+        ds.owner = r
         d = r.data
         when = published(d)
         yield (
@@ -297,6 +300,7 @@ def span_link(ds, urls: dict[str, str], span) -> tuple[Any, ...]:
 
 def _copies(ds):
     for r in ds.records["source"]:
+        ds.owner = r
         for copy in r.data.get("copies") or []:
             yield (r.id, copy["url"], copy.get("note"))
 
@@ -345,9 +349,11 @@ _SOURCE_PUBLISHED = (
 
 def _records(ds):
     for r in ds.records["source"]:
+        ds.owner = r
         yield r.id, "source", 1
     for kind in ("actor", "relation", "event", "commitment"):
         for r in ds.merged[kind]:
+            ds.owner = r
             yield r.id, kind, len(r.accounts)
 
 
@@ -356,9 +362,11 @@ _EVIDENCE_OWNERS = ("actor", "relation", "event", "commitment")
 
 def _evidence_of(ds) -> Iterator[tuple[str, str, list[dict]]]:
     for r in ds.records["source"]:
+        ds.owner = r
         yield "source", r.id, r.data["evidence"]
     for kind in _EVIDENCE_OWNERS:
         for r in ds.merged[kind]:
+            ds.owner = r
             yield kind, r.id, r.data["evidence"]
 
 
@@ -411,6 +419,7 @@ def _attributions(ds):
     source; an empty speaker is the source's own voice (docs/accounts.md, "Who says it")."""
     for kind in _EVIDENCE_OWNERS:
         for record in ds.merged.get(kind, ()):
+            ds.owner = record
             voices: dict[tuple[str, str | None], int] = {}
             for account in record.accounts:
                 for span in account.data["evidence"]:
@@ -423,6 +432,7 @@ def _attributions(ds):
 def _posts(ds):
     seen = set()
     for record in ds.merged.get("relation", ()):
+        ds.owner = record
         post = post_id(record.data)
         if post and post not in seen:
             seen.add(post)
@@ -1262,6 +1272,7 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
         plan = _plan(dataset.schemas, dataset.schemas.documents[kind])
         if kind == "source":
             for r in dataset.records[kind]:
+                dataset.owner = r
                 record = _ordered(plan, r.data)
                 # As in sources.csv: 0 where the archive added nothing, no copies as [].
                 record["archive_prefix"] = r.data.get("archive_prefix") or 0
@@ -1271,6 +1282,7 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
             continue
         derived = _derived(dataset, kind)
         for r in dataset.merged[kind]:
+            dataset.owner = r
             record = _ordered(plan, r.data)
             record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
             record.update(derived(r))
