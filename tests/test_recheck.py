@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -427,6 +428,42 @@ def test_a_record_moved_past_rows_beyond_the_scope_stales_its_tables(stories, tm
     assert _answer(cached) == _answer(check(pkg, cache=False))
     [stale] = [p for p in cached.problems if p.code == "package-stale"]
     assert "data/events.csv" in stale.message and "datapackage.json" in stale.message
+
+
+def test_the_scope_as_it_was_is_checked_in_a_process_beside_it(stories, tmp_path, own_cache, monkeypatch):
+    """In a package large enough, the scope as the baseline had it is checked in a forked process
+    while this one checks the scope as it is: the same answer, kept by this process."""
+    from seccoop.incremental import recheck
+
+    monkeypatch.setattr(recheck, "_two_cores", lambda worth_it: True)
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    EDITS["summary"](pkg, stories, 2)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert len(scopes) == 1 and scopes[0] is not None  # the scope as it was: in the other process
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+    assert list(own_cache.glob("seccoop/*.scope"))
+
+
+def test_a_worker_that_dies_sends_the_check_whole(stories, tmp_path, own_cache, monkeypatch):
+    """The process checking the scope as it was killed (out of memory, say): the whole package is
+    checked, and the answer is the cold one."""
+    from seccoop.incremental import recheck
+
+    monkeypatch.setattr(recheck, "_two_cores", lambda worth_it: True)
+    monkeypatch.setattr(recheck, "_then_found", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    EDITS["summary"](pkg, stories, 2)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes[-1] is None
+    assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
 def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_cache, monkeypatch):

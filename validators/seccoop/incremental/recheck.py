@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -447,6 +448,7 @@ class _Base:
         from seccoop.incremental.published import published_problems
         from seccoop.model.schemas import SchemaBroken, Schemas
         from seccoop.published.flow import run
+        from seccoop.safety.background import WorkerDied
 
         index, edit, answer = self.index, self.edit, self.answer
         numbers = members | context
@@ -461,12 +463,17 @@ class _Base:
         try:
             # compiled once for both runs; the baseline, which read these same files, checked them
             schemas = Schemas(self.package.schema, proven=True)
-            then, keep_then = _as_it_was(
+            started = _as_it_was(
                 self.package, self.where, self.key, answer["index"], self.files, self.parsed.key, part, schemas
             )
-            fresh = run(self.package, keep_texts=False, parsed=self.parsed, scope=part_now, schemas=schemas)
-        except SchemaBroken:
-            return None
+            try:  # the scope as it is, while the scope as it was is checked beside it
+                fresh = run(self.package, keep_texts=False, parsed=self.parsed, scope=part_now, schemas=schemas)
+            except BaseException:
+                started.cancel()
+                raise
+            then, keep_then = started()
+        except (SchemaBroken, WorkerDied):
+            return None  # the whole package is checked
         member_files = {index.files[n] for n in members} | set(edit.added)
         inside = _inside(member_files, seeds & named, then_entries, self.registers)
         in_context = _inside({index.files[n] for n in context}, seeds - named, {}, {})
@@ -614,39 +621,71 @@ def _first(outcome, numbers: Mapping[str, float] | None = None) -> dict[str, dic
 
 
 def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_key: str, part, schemas):
-    """The scope checked as the baseline had it: its problems and its derived files' sizes and
-    sha256 (None where it rendered nothing), and a function that keeps them for the next edit of
-    the same scope (a curator edits one file again and again), by the baseline's index and the
-    scope's members: called once they passed the self-check."""
+    """The scope checked as the baseline had it, started: a function giving its problems and its
+    derived files' sizes and sha256 (None where it rendered nothing), with a function that keeps
+    them for the next edit of the same scope (a curator edits one file again and again), by the
+    baseline's index and the scope's members: called once they passed the self-check. Where it is
+    not kept, it runs in a forked process beside the scope as it is (a second core), in packages
+    large enough to pay for one (`worth_a_process`); the function waits for it (and has
+    `cancel()`)."""
     import hashlib
     import json
 
     from seccoop.incremental import cache
-    from seccoop.published.flow import run
+    from seccoop.published.validation import worth_a_process
+    from seccoop.safety.background import in_background
 
     members = json.dumps([sorted(part.files), sorted((k, sorted(v)) for k, v in part.registers.items())])
     memo = where / f"{key}.{hashlib.sha256((index_digest + members).encode()).hexdigest()[:32]}.scope"
     stored = cache.read_blob(memo)
     if stored is not None:
         try:
-            return json.loads(stored), lambda: None
+            kept = json.loads(stored)
+            return _Started(lambda: (kept, lambda: None))
         except ValueError:
             pass
-    then = run(
-        package,
-        keep_texts=False,
-        parsed=cache.BaselineParses(where / f"{key}.parsed", parsed_key, files),
-        scope=part,
-        schemas=schemas,
-    )
+    baseline = cache.BaselineParses(where / f"{key}.parsed", parsed_key, files)
+    worth_it = _two_cores(worth_a_process(package))
+    pending = in_background(_then_found, package, baseline, part, schemas, worth_it=worth_it)
+
+    def found():
+        then = pending()
+        if then is None:
+            return None, lambda: None
+        return then, lambda: cache.write_blob(memo, json.dumps(then).encode())
+
+    return _Started(found, pending.cancel)
+
+
+def _two_cores(worth_it: bool) -> bool:
+    return worth_it and (os.cpu_count() or 1) > 1
+
+
+@dataclass
+class _Started:
+    """A result under way: called, it is waited for; cancelled, its process is stopped."""
+
+    result: Any
+    cancel: Any = lambda: None
+
+    def __call__(self):
+        return self.result()
+
+
+def _then_found(package, baseline, part, schemas) -> dict | None:
+    """The scope as the baseline had it, checked (from the baseline's store): its problems, its
+    derived files' sizes and sha256 and where its records first appear; None where it rendered
+    nothing."""
+    from seccoop.published.flow import run
+
+    then = run(package, keep_texts=False, parsed=baseline, scope=part, schemas=schemas)
     if then.outputs is None:
-        return None, lambda: None
-    found = {
+        return None
+    return {
         "problems": [p.as_dict() for p in then.problems],
         "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()},
         "first": _first(then),
     }
-    return found, lambda: cache.write_blob(memo, json.dumps(found).encode())
 
 
 def _entry_of(path: str | None) -> int | None:

@@ -12,6 +12,10 @@ import threading
 import time
 
 
+class WorkerDied(RuntimeError):
+    """The worker process ended without a result (killed, or out of memory)."""
+
+
 class _Background:
     """The result of a function run in a forked worker process, waited for on demand."""
 
@@ -38,7 +42,7 @@ class _Background:
             self.cancel()
         _, status = self._waited
         if not data:
-            raise RuntimeError(f"the Frictionless worker process died ({_status_text(status)})")
+            raise WorkerDied(f"the worker process died ({_status_text(status)})")
         ok, value = pickle.loads(data)
         if not ok:
             raise value
@@ -103,7 +107,7 @@ def _worker(parent: int, write: int, function, args) -> None:
         try:
             data = pickle.dumps(message)
         except Exception as exc:  # an unpicklable value or error
-            data = pickle.dumps((False, RuntimeError(f"the Frictionless worker failed: {exc!r}")))
+            data = pickle.dumps((False, RuntimeError(f"the worker failed: {exc!r}")))
         with os.fdopen(write, "wb") as pipe:
             pipe.write(data)
         status = 0
