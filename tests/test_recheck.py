@@ -466,6 +466,32 @@ def test_a_worker_that_dies_sends_the_check_whole(stories, tmp_path, own_cache, 
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
+def test_a_report_kept_over_the_baseline_lists_only_the_files_that_differ(stories, tmp_path, own_cache, monkeypatch):
+    """After a check from the baseline, the report's entry lists only the files that differ from the
+    baseline's (and the baseline's checksum): the next check answers from both; with the baseline's
+    entry replaced, the report kept over it is not trusted."""
+    import json
+
+    from seccoop.incremental import cache
+
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    EDITS["summary"](pkg, stories, 1)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    bodies = {path: json.loads(cache.read_blob(path)) for path in own_cache.glob("seccoop/*.json")}
+    [(path, report)] = [(path, body) for path, body in bodies.items() if "over" in body]
+    key, _, gone = report["over"]
+    assert len(report["files"]) == 1 and gone == []  # the edited file alone
+    scopes = _scopes(monkeypatch)
+    assert _answer(check(pkg, cache=True)) == _answer(cached) and scopes == []  # from the entry
+    baseline = own_cache / "seccoop" / f"{key}.json"
+    cache.write_blob(baseline, json.dumps(bodies[baseline], indent=1).encode())  # another one, as saved again
+    assert cache.Entry(path.parent, path.stem).read() is None  # the report's is not over this one
+    assert _answer(check(pkg, cache=True)) == _answer(check(pkg, cache=False))
+
+
 def test_a_baseline_with_a_corrupt_index_is_not_trusted(stories, tmp_path, own_cache, monkeypatch):
     pkg = copy_package(stories, tmp_path / "pkg")
     _age(pkg)

@@ -107,11 +107,18 @@ def answer(package: Package, use_cache: bool) -> tuple[list[Problem], dict[str, 
             return [Problem(**p) for p in answer["problems"]], answer["unverified"]
         reached = recheck.within_reach(package, where, texts, before, parsed)
         if reached is not None:  # from the baseline: only what the edit can reach was checked
-            problems, unverified, digests, read = reached
-            answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified}
-            unread = recheck.unread_records(before, read)
-            entry.save(package, lambda: cache.inputs(package, texts, unread), before, started, answer, digests)
-            return problems, unverified  # the parse store stays the baseline's: it holds every file
+            answer = {"problems": [p.as_dict() for p in reached.problems], "unverified": reached.unverified}
+            unread = recheck.unread_records(before, reached.read)
+            entry.save(
+                package,
+                lambda: cache.inputs(package, texts, unread),
+                before,
+                started,
+                answer,
+                reached.digests,
+                over=reached.baseline,  # only the files that differ from the baseline's are written
+            )
+            return reached.problems, reached.unverified  # the parse store stays the baseline's: it holds every file
         if package.baseline is not None and not package.save_baseline:
             _say(f"the baseline in {package.baseline} is not used: {_why_not_from(package, where, texts)}")
         problems, unverified, outcome = _cold(package, where, parsed)

@@ -163,28 +163,41 @@ def _registers_then(where: Path, key: str, answer) -> dict[str, bytes]:
     return {rel: blob.encode("utf-8", "surrogatepass") for rel, blob in kept.items() if rel in names}
 
 
-def within_reach(package: Package, where: Path, texts, current: dict[str, tuple], parsed):
-    """(problems, unverified, parse digests, the files that differed from the baseline's) of a
-    check that starts from the baseline, or None where the whole package must be checked."""
+@dataclass
+class Rechecked:
+    """A check from the baseline: its problems, unverified spans by source and parse digests, the
+    files that differed from the baseline's, and the baseline's entry (its report is kept over it)."""
+
+    problems: list[Problem]
+    unverified: dict[str, int]
+    digests: dict[str, str]
+    read: set[str]
+    baseline: Any  # cache.Over
+
+
+def within_reach(package: Package, where: Path, texts, current: dict[str, tuple], parsed) -> Rechecked | None:
+    """The check that starts from the baseline, or None where the whole package must be checked."""
     from seccoop.incremental import cache
 
     key = baseline_key(package, texts)
-    stored = cache.Entry(where, key).read()
-    if stored is None:
+    entry = cache.Entry(where, key)
+    stored = entry.read()
+    if stored is None or entry.checksum is None:
         return None
     files, digests, answer = stored
+    over = cache.Over(key, entry.checksum, files, digests)
     changed = cache.differing_files(package, files, current)
     if len(changed) > _MAX_SEEN:
         return None
     if not changed:
-        return [Problem(**p) for p in answer["problems"]], answer["unverified"], digests, set()
+        return Rechecked([Problem(**p) for p in answer["problems"]], answer["unverified"], digests, set(), over)
     if not all(_of_records(name, current) or name in _EDITABLE for name in changed):
         return None  # seeds, schemas, derived files and the rest are read whole
     try:
         found = _from_baseline(package, where, key, files, digests, answer, changed, parsed, current)
     except cache.NotStored:  # a file the baseline's store does not hold (it was racily clean then)
         return None
-    return None if found is None else (*found, set(changed))
+    return None if found is None else Rechecked(*found, set(changed), over)
 
 
 def unread_records(before: dict[str, tuple], read: set[str]):
