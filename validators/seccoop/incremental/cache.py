@@ -415,6 +415,9 @@ def file_digest(path: Path) -> str | None:
         return digest.hexdigest()
 
 
+Stored = tuple[dict[str, tuple], dict[str, str], Any]  # files (identity, sha256 or None), parse digests, answer
+
+
 class Entry:
     """One cache entry: its key, the inputs it was written for, and its answer."""
 
@@ -451,11 +454,11 @@ class Entry:
         self.reparsed, self.digests = changed, digests
         return answer
 
-    def read(self, checksum: str | None = None) -> tuple[dict[str, tuple], dict[str, str], Any] | None:
+    def read(self, checksum: str | None = None, under: bool = False) -> Stored | None:
         """(files: name -> (identity, sha256 or None), parse digests, answer) as stored, or None
         where the entry is missing, corrupt, truncated or foreign (then rebuilt by the caller), or
         is not the one whose `checksum` was asked for. An entry written over another (`save`'s
-        `over`) is read with it."""
+        `over`) is read with it; one under another is never itself over a third (`under`)."""
         stored = _read_blob_summed(self.path)
         if stored is None or (checksum is not None and stored[0] != checksum):
             return None
@@ -475,13 +478,15 @@ class Entry:
                 files[name] = (tuple(v[:-1]), v[-1])
             digests = dict(body.get("digests") or {})
             if "over" in body:  # the files that differ from another entry's, and those gone
+                if under:
+                    return None
                 key, summed, gone = body["over"]
-                under = Entry(self.path.parent, key).read(summed)
-                if under is None:
+                base = Entry(self.path.parent, key).read(summed, under=True)
+                if base is None:
                     return None
                 for name in gone:
-                    under[0].pop(name, None)
-                files, digests = {**under[0], **files}, {**under[1], **digests}
+                    base[0].pop(name, None)
+                files, digests = {**base[0], **files}, {**base[1], **digests}
             found = files, digests, body["answer"]
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None

@@ -124,7 +124,10 @@ def _row_places(outcome, rels: list[str]) -> bytes | None:
     if outcome.owners is None:
         return None
     numbers = {rel: n for n, rel in enumerate(rels)}
-    first = {id_: n for found in _first(outcome, numbers).values() for id_, n in found.items()}
+    try:
+        first = {id_: n for found in _first(outcome, numbers).values() for id_, n in found.items()}
+    except KeyError:  # a record of a file the index does not number: no row places, no move within reach
+        return None
     return cache.encode(
         {rel: sorted({int(first[id_]) for id_ in ids if id_ in first}) for rel, ids in outcome.owners.items()}
     )
