@@ -196,6 +196,9 @@ EDITS = {
     "record-added": lambda pkg, base, n: _add_record(_files(pkg, "events")[n]),
     "record-reordered": lambda pkg, base, n: _reorder(_files(pkg, "events")[n]),
     "record-moved-on": lambda pkg, base, n: _moved_one_file_on(pkg, n),
+    "post-taken-over": lambda pkg, base, n: _taken_over(pkg, "relations", n, "  type: holds-post\n"),
+    "post-shared": lambda pkg, base, n: _post_shared(pkg, n),
+    "spans-taken-over": lambda pkg, base, n: _taken_over(pkg, "events", n, ""),
     "saved-by-rename": lambda pkg, base, n: _saved_by_rename(_files(pkg, "actors")[n]),
     "edited-by-rename": lambda pkg, base, n: _saved_by_rename(
         _files(pkg, "events")[n], r"summary: ", "summary: Renamed. "
@@ -411,6 +414,63 @@ def _moved_one_file_on(pkg: Path, n: int = 0) -> None:
     files[k].write_text(texts[k][:last], encoding="utf-8")
     moved = files[k + 1].with_name(f"{files[k + 1].stem}_moved.yaml")  # after `<stem>.yaml` ("_" > ".")
     moved.write_text(texts[k][last:], encoding="utf-8")
+
+
+def _taken_over(pkg: Path, plural: str, n: int, holding: str) -> None:
+    """A record of a kind's per-source file (the first holding `holding`) copied under a new id
+    into `<kinds>.yaml`, which a check loads first: the spans it cites, or the post it holds,
+    are published by the copy now, at another place than before."""
+    for path in _files(pkg, plural)[n:] + _files(pkg, plural)[:n]:
+        text = path.read_text(encoding="utf-8")
+        starts = [m.start() for m in re.finditer(r"^- id: ", text, re.M)] + [len(text)]
+        records = [text[a:b] for a, b in zip(starts, starts[1:], strict=False)]
+        found = [r for r in records if holding in r]
+        if found:
+            copy = re.sub(r"^- id: (\S+)", r"- id: \1-again", found[0].rstrip("\n") + "\n", count=1, flags=re.M)
+            (pkg / "data" / "curated" / f"{plural}.yaml").write_text(copy, encoding="utf-8")
+            return
+
+
+def _post_shared(pkg: Path, n: int) -> None:
+    """A holds-post relation of one source copied under a new id into `relations.yaml` (loaded
+    first), holding the post of a relation of another source: its row is the copy's now, and the
+    relation that held it is in no file the copy names or cites."""
+    held = []
+    for path in _files(pkg, "relations")[n:] + _files(pkg, "relations")[:n]:
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"^- id: \S+\n  type: holds-post\n(  .*\n|    .*\n)*", text, re.M):
+            held.append(m.group(0))
+            break
+        if len(held) == 2:
+            break
+    post = re.search(r"^  object: \S+\n(?:  .*\n)*?  role_code: \S+\n", held[1], re.M)
+    if post is None:
+        return
+    obj = re.search(r"^  object: (\S+)", held[1], re.M).group(1)
+    code = re.search(r"^  role_code: (\S+)", held[1], re.M).group(1)
+    copy = re.sub(r"^- id: (\S+)", r"- id: \1-again", held[0], count=1, flags=re.M)
+    copy = re.sub(r"^  object: \S+", f"  object: {obj}", copy, count=1, flags=re.M)
+    copy = re.sub(r"^  role_code: \S+", f"  role_code: {code}", copy, count=1, flags=re.M)
+    (pkg / "data" / "curated" / "relations.yaml").write_text(copy, encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["post-taken-over", "post-shared", "spans-taken-over"])
+def test_rows_that_another_record_publishes_now_are_placed_as_a_cold_check_places_them(
+    stories, tmp_path, own_cache, monkeypatch, name
+):
+    """A span is published by the first record citing it, a post by the first relation holding
+    it: a record loaded first that cites or holds them moves their rows. Within reach where the
+    scope holds every record that could (the post's other holders, found by the index), and the
+    answer is the cold one."""
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    EDITS[name](pkg, stories, 3)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert scopes and (scopes[-1] is not None or name == "post-shared"), name  # (its source's citers: whole)
+    assert _answer(cached) == _answer(check(pkg, cache=False))
 
 
 def test_a_record_moved_past_rows_beyond_the_scope_stales_its_tables(stories, tmp_path, own_cache, monkeypatch):

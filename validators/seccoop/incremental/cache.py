@@ -41,7 +41,7 @@ import struct
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -515,8 +515,7 @@ class Entry:
             return  # a file changed while the check ran: the answer may be of neither version
         body: dict[str, Any] = {"format": FORMAT, "key": self.key}
         if over is not None:
-            was = over.files
-            files = {name: identity for name, identity in before.items() if was.get(name, (None,))[0] != identity}
+            files = {name: identity for name, identity in before.items() if _differs(package, name, identity, over)}
             body["over"] = [over.key, over.checksum, sorted(set(over.files) - set(before))]
             digests = {name: d for name, d in (digests or {}).items() if over.digests.get(name) != d}
         else:
@@ -538,6 +537,19 @@ class Entry:
         write_blob(self.path, json.dumps(body).encode())
 
 
+def _differs(package, name: str, identity: tuple, over: Over) -> bool:
+    """Whether an entry written over `over` lists a file: its identity is not the one `over` has
+    (by content, in a portable baseline: hashed once in this process), or the check read it
+    (racily clean when `over` was written, its bytes may have changed under the same identity:
+    this entry's answer is for the bytes it read, which its own listing says)."""
+    was = over.files.get(name)
+    if was is None or name in over.read:
+        return True
+    if was[0][1] == CONTENT:
+        return portable(identity) != was[0] or content_digest(_path_of(package, name), identity) != was[1]
+    return was[0] != identity
+
+
 @dataclass
 class Over:
     """An entry another is written over: its key and checksum, and its files and digests as read."""
@@ -546,6 +558,7 @@ class Over:
     checksum: str
     files: dict[str, tuple]
     digests: dict[str, str]
+    read: set[str] = field(default_factory=set)  # files the check written over it read
 
 
 # The last entry read in this process, by path: (its checksum, what it held). A re-check reads the
@@ -1001,6 +1014,9 @@ def _prune(where: Path, keep: tuple[Path, ...]) -> None:
             os.unlink(path)
         for _, path in sorted(indexes, reverse=True)[_STORES_KEPT - 1 :]:
             os.unlink(path)
+            for kept in (".rows", ".registers"):  # kept with that baseline's index (recheck.save_baseline)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(Path(path).with_suffix(kept))
         for _, path in sorted(scopes, reverse=True)[_SCOPES_KEPT:]:
             os.unlink(path)
     except OSError:

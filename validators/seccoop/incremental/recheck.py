@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from seccoop.incremental.tokens import record_tokens
-from seccoop.model.package import Package, kind_of
+from seccoop.model.package import KINDS, Package, kind_of
 from seccoop.model.report import Problem
 
 BASELINE = "baseline"
@@ -73,14 +73,18 @@ def save_baseline(
     store = baseline_store(where, package, texts)
     if not parsed.path.exists() or not cache.link_baseline(parsed.path, store):
         return
-    rels = list(parsed.tokens)
-    kinds = [kind for rel in rels if (kind := kind_of(rel)) is not None]
-    if len(kinds) != len(rels):  # `parsed` loads curated files of records only: each has a kind
+    # numbered in a whole check's order (each kind's files as it loads them), which the parse
+    # store's order is not (a file compared before the check began comes first there)
+    loaded = parsed.tokens
+    listed = [(rel, kind) for kind in KINDS for p in package.curated_files(kind) if (rel := package.rel(p)) in loaded]
+    if len(listed) != len(parsed.tokens):  # `parsed` loads curated files of records only: each has a kind
         return
+    rels, kinds = [rel for rel, _ in listed], [kind for _, kind in listed]
+    posts = _post_tokens(outcome.dataset)
     index = scope.Index(
         rels,
         kinds,
-        [parsed.tokens[r] for r in rels],
+        [parsed.tokens[r] | posts.get(r, set()) for r in rels],
         [parsed.ids[r] for r in rels],
         dict(outcome.dataset.successors),
     )
@@ -129,8 +133,30 @@ def _row_places(outcome, rels: list[str]) -> bytes | None:
     except KeyError:  # a record of a file the index does not number: no row places, no move within reach
         return None
     return cache.encode(
-        {rel: sorted({int(first[id_]) for id_ in ids if id_ in first}) for rel, ids in outcome.owners.items()}
+        {rel: sorted({int(first[id_]) for id_, _ in runs if id_ in first}) for rel, runs in outcome.owners.items()}
     )
+
+
+def _posts(dataset) -> set[str]:
+    """The posts the published relations hold (`<object>@<role_code>`, one row each in posts.csv)."""
+    from seccoop.published.tables import post_id
+
+    return {post for record in dataset.merged.get("relation", ()) if (post := post_id(record.data))}
+
+
+def _post_tokens(dataset) -> dict[str, set[str]]:
+    """`post:<post>` for every file holding an account of a relation that holds a post: the
+    relations sharing a post share its one row (the first publishes it), so the index tells which
+    files beyond a scope hold one that the scope publishes."""
+    from seccoop.published.tables import post_id
+
+    found: dict[str, set[str]] = {}
+    for record in dataset.merged.get("relation", ()):
+        post = post_id(record.data)
+        if post:
+            for account in record.accounts:
+                found.setdefault(account.file.display, set()).add(f"post:{post}")
+    return found
 
 
 def _row_places_then(where: Path, key: str, answer) -> dict[str, list[int]] | None:
@@ -200,6 +226,7 @@ def within_reach(package: Package, where: Path, texts, current: dict[str, tuple]
         found = _from_baseline(package, where, key, files, digests, answer, changed, parsed, current)
     except cache.NotStored:  # a file the baseline's store does not hold (it was racily clean then)
         return None
+    over.read = set(changed)
     return None if found is None else Rechecked(*found, set(changed), over)
 
 
@@ -511,58 +538,85 @@ class _Base:
         problems = _problems(answer, inside, fresh)
         if fresh.outputs is not None:
             differ = {rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel)}
-            if edit.moved:
-                scoped = set(then_files.values()) | set(now_files.values())
-                passed = self.moved_past(scoped, then["first"], _first(fresh), fresh.owners or {}, differ)
-                if passed is None:
-                    return None
-                differ |= passed
-            problems += _stale(sorted(differ))
+            scoped = set(then_files.values()) | set(now_files.values())
+            if self.post_beyond(set(then["posts"]) | _posts(fresh.dataset), scoped):
+                return None  # a post the scope publishes is held beyond it too: whose row it is is not known
+            passed = self.moved_past(scoped, then, fresh, differ)
+            if passed is None:
+                return None
+            problems += _stale(sorted(differ | passed))
         # from its entry (the published files are the baseline's); where that is gone, as a check runs it
         problems += published_problems(self.package, self.where, self.current)
         return problems, _unverified(answer, named, fresh.dataset), {**self.digests, **self.parsed.digests}
 
-    def moved_past(self, scoped: set, then_first, now_first, owners: dict[str, list[str]], differ: set[str]):
-        """The derived files whose rows of a record that moved (its first account now in another
-        file) pass rows beyond the scope: those of a record of its kind first in a file between
-        the two places, with rows in the same file (the scope's own rows tell the rest). None where
-        the baseline's row places are not at hand."""
-        from seccoop.model.package import DESCRIPTOR, KINDS
+    def post_beyond(self, posts: set[str], scoped: set) -> bool:
+        """Whether a file beyond the scope holds a relation holding one of `posts` (the index's
+        `post:` tokens)."""
+        return any(n not in scoped for post in posts for n in self.index.files_with(f"post:{post}"))
 
-        moves = [
-            (id_, KINDS.index(kind), *sorted((a, b)))
-            for kind, was in then_first.items()
-            for id_, a in was.items()
-            if (b := now_first.get(kind, {}).get(id_)) is not None and a != b
-        ]
-        if not moves:
-            return set()
-        places = _row_places_then(self.where, self.key, self.answer)
-        if places is None:
-            return None
+    def moved_past(self, scoped: set, then: dict, fresh, differ: set[str]) -> set[str] | None:
+        """The derived files whose scope rows are the same but lie among other rows beyond the
+        scope: a row's place is its owner's (the file of its first account), and a row whose
+        owner's place changed (the record moved to another file, or another record of the scope
+        publishes it now: a span or post is published by the first that cites or holds it) passes
+        the rows of the records first in the files between the two places. Which files have
+        rows in which table, the baseline's row places tell. None where they are not at hand."""
+        from seccoop.model.package import DESCRIPTOR
+
+        was = {id_: n for found in then["first"].values() for id_, n in found.items()}
+        now = {id_: n for found in _first(fresh).values() for id_, n in found.items()}
+        places = None
         passed = set()
-        for rel, ids in owners.items():
+        for rel, runs in (fresh.owners or {}).items():
             if rel in differ:
                 continue
-            at = places.get(rel)
-            if at is None:
+            before = then["owners"].get(rel)
+            if before is None:
                 return None
-            present = set(ids)
-            if any(
-                id_ in present and _beyond_between(self.index, at, code, low, high, scoped)
-                for id_, code, low, high in moves
-            ):
-                passed.add(rel)
+            for a, b in _places_of_rows(before, runs, was, now):
+                if a == b:
+                    continue
+                if a is None or b is None:
+                    return None  # a row of a record as it was and of none as it is, or the reverse
+                places = places if places is not None else _row_places_then(self.where, self.key, self.answer)
+                if places is None:
+                    return None
+                if _beyond_between(places.get(rel, []), min(a, b), max(a, b), scoped):
+                    passed.add(rel)
+                    break
         return passed | {DESCRIPTOR} if passed else passed  # which lists each table's bytes and sha256
 
 
-def _beyond_between(index, at: list[int], code: int, low: float, high: float, scoped: set) -> bool:
-    """Whether a file of kind `code` beyond the scope strictly between `low` and `high` is among
-    the row places `at` (sorted)."""
+def _places_of_rows(then_runs: list, now_runs: list, was: dict, now: dict) -> set[tuple]:
+    """(place as it was, place as it is) of the rows of a table the same in both runs, by who
+    yields each: the number of the file of its owner's first account (None: no record's)."""
+    found: set[tuple] = set()
+    i = j = 0
+    left_i = then_runs[0][1] if then_runs else 0
+    left_j = now_runs[0][1] if now_runs else 0
+    while i < len(then_runs) and j < len(now_runs):
+        found.add((was.get(then_runs[i][0]), now.get(now_runs[j][0])))
+        step = min(left_i, left_j)
+        left_i, left_j = left_i - step, left_j - step
+        if not left_i:
+            i += 1
+            left_i = then_runs[i][1] if i < len(then_runs) else 0
+        if not left_j:
+            j += 1
+            left_j = now_runs[j][1] if j < len(now_runs) else 0
+    if i < len(then_runs) or j < len(now_runs):
+        found.add((None, 0))  # not as many rows: not the same rows (never, where the bytes are)
+    return found
+
+
+def _beyond_between(at: list[int], low: float, high: float, scoped: set) -> bool:
+    """Whether a file beyond the scope strictly between `low` and `high` is among the row places
+    `at` (sorted). Files are numbered as a whole check loads them, kind after kind, and every
+    table lists its rows kind after kind in that order: the places between are those passed."""
     for n in at[bisect.bisect_right(at, low) :]:
         if n >= high:
             return False
-        if n not in scoped and index.kinds[n] == code:
+        if n not in scoped:
             return True
     return False
 
@@ -674,7 +728,10 @@ def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_
 
 
 def _two_cores(worth_it: bool) -> bool:
-    return worth_it and (os.cpu_count() or 1) > 1
+    """Whether a second process would run beside this one: worth it, and two cores this process
+    may use (its affinity, where the system tells it)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return worth_it and usable > 1
 
 
 @dataclass
@@ -701,6 +758,8 @@ def _then_found(package, baseline, part, schemas) -> dict | None:
         "problems": [p.as_dict() for p in then.problems],
         "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()},
         "first": _first(then),
+        "owners": then.owners,
+        "posts": sorted(_posts(then.dataset)),
     }
 
 

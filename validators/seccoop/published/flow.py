@@ -22,8 +22,8 @@ class Outcome:
     dataset: Dataset
     problems: list[Problem]
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
-    # by derived file, the ids of the records with rows in it, in order (`render.render`)
-    owners: dict[str, list[str]] | None = None
+    # by derived file, who yields its rows: [record id or None, number of rows] (`render._owned`)
+    owners: dict[str, list[list]] | None = None
 
 
 def run(

@@ -66,9 +66,9 @@ def dumps(doc: Any) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_document(output: Output, dataset: Dataset, owners: list[str] | None = None) -> None:
+def write_document(output: Output, dataset: Dataset, owners: list[list] | None = None) -> None:
     """data/seccoop.json: one record a line (compact, diff-friendly, and encoded by json's C
-    encoder one record at a time); `owners` gets the records' ids in order."""
+    encoder one record at a time); `owners` gets who yields them (`_owned`)."""
     records = _owned(document_records(dataset), dataset, [] if owners is None else owners)
     pending = next(records, None)
     output.write(b"{")
@@ -151,15 +151,19 @@ def _resource(name: str, path: str, output: Output, **extra) -> dict:
     return {"name": name, "path": path, **extra, "bytes": output.size, "hash": "sha256:" + output.sha256}
 
 
-def _owned(rows: Iterable, dataset: Dataset, owners: list[str]) -> Iterator:
-    """The rows, noting in `owners` the id of each record that yields some of them, in order
-    (`Dataset.owner`, set by the tables as they go from record to record)."""
-    dataset.owner = last = None
+def _owned(rows: Iterable, dataset: Dataset, owners: list[list]) -> Iterator:
+    """The rows, noting in `owners` who yields them: `[id, n]` for each run of n rows of one record
+    (`[None, n]`: of none), as `Dataset.owner` tells (set by the tables as they go from record to
+    record)."""
+    dataset.owner = None
+    last: Any = owners  # no row yet: nothing is the owner of none
     for row in rows:
-        if dataset.owner is not last:
-            last = dataset.owner
-            if last is not None:
-                owners.append(last.id)
+        owner = dataset.owner
+        if owner is last:
+            owners[-1][1] += 1
+        else:
+            last = owner
+            owners.append([None if owner is None else owner.id, 1])
         yield row
 
 
@@ -168,13 +172,13 @@ def render(
     meta: dict,
     open_output: Callable[[str], Output],
     table_schemas: dict[str, dict],
-    owners: dict[str, list[str]] | None = None,
+    owners: dict[str, list[list]] | None = None,
 ) -> dict[str, Output]:
     """Write every derived file of the package into `open_output(path)` (paths relative to the
     package root); return the outputs by path. `table_schemas` is each table's Table Schema by
     name (`tables.table_schemas`), derived before rendering: it is only read here. `owners` gets,
-    by path, the ids of the records that have rows in each table and the nested document, in their
-    order: where a record's rows lie among the others' (`seccoop.incremental.recheck`)."""
+    by path, who yields the rows of each table and of the nested document (`_owned`): where a
+    record's rows lie among the others' (`seccoop.incremental.recheck`)."""
     outputs: dict[str, Output] = {}
     owners = {} if owners is None else owners
     resources = []

@@ -24,7 +24,12 @@ class _Background:
     def __init__(self, function, args):
         self._read, write = os.pipe()
         parent = os.getpid()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(self._read)
+            os.close(write)
+            raise
         if self.pid == 0:  # the worker: never returns
             os.close(self._read)
             _worker(parent, write, function, args)
@@ -123,7 +128,10 @@ def in_background(function, *args, worth_it: bool = True):
     The worker dies with this process, whatever kills it (docs/safety.md, "Processes")."""
     if not worth_it or not hasattr(os, "fork"):
         return _Done(function(*args))
-    return _Background(function, args)
+    try:
+        return _Background(function, args)
+    except OSError:  # no process or pipe to be had (EAGAIN, ENOMEM): the work is done here instead
+        return _Done(function(*args))
 
 
 class _Done:
