@@ -13,16 +13,16 @@ files of records, and nothing else, a check starts from the baseline:
 - the problems are the baseline's outside the scope and the scope's now; the scope as it was
   must give exactly the baseline's problems inside it, or the whole package is checked;
 - a derived file is stale where the scope's rows of it differ from the baseline's (the rest of
-  its rows are the baseline's, which matched the files on disk).
+  its rows are the baseline's, which matched the files on disk), or where a row of the scope
+  changed place past rows beyond it: a row lies where its owner's first account is loaded (a
+  record that moved to another file, a span or post another record publishes now), and the
+  baseline's row places tell which files' records have rows in each derived file.
 
 Files of records added or removed are part of the edit: an added file goes where a whole check
-would load it, a removed one is in the scope as it was and not as it is. Where a record's first
-account moved to another file, its rows may pass rows beyond the scope: the baseline's row
-places (which files' records have rows in each derived file) tell which derived files that
-makes stale.
+would load it, a removed one is in the scope as it was and not as it is.
 
-Anything else is checked whole: a seed, schema, derived file or register edited, more than 20
-files changed, a scope beyond a twentieth of the files.
+Anything else is checked whole: a seed, schema, derived file, `retired-ids.yaml` or
+`package.yaml` edited, more than 20 files changed, a scope beyond a twentieth of the files.
 """
 
 from __future__ import annotations
@@ -261,7 +261,6 @@ class _Edit:
     added: dict[str, float]
     added_tokens: set[str]
     removed: set[str]
-    moved: bool  # records added, removed or reordered: rows may move among the others'
     ids: dict[int, set[str]] = field(default_factory=dict)  # each kept file's ids now
     added_roles: list[tuple[set[str], set[str]]] = field(default_factory=list)  # (ids, names) of each added
 
@@ -271,7 +270,7 @@ class _Edit:
 
     @classmethod
     def read(cls, package: Package, index, changed: list[str], files: dict, parsed, digests, answer) -> _Edit | None:
-        edit = cls({}, {}, set(), set(), False)
+        edit = cls({}, {}, set(), set())
         told = {p.get("file") for p in answer["problems"]}
         for rel in changed:
             n = index.number(rel)
@@ -282,20 +281,19 @@ class _Edit:
                 if number is None:
                     return None
                 parsed.compare(package.root / rel, rel, package.root)
-                edit.added[rel], edit.moved = number, True
+                edit.added[rel] = number
                 edit.added_tokens |= parsed.tokens[rel]
                 ids = {i for i in parsed.ids[rel] if i is not None}
                 edit.added_roles.append((ids, parsed.tokens[rel] - ids))
             elif n is None:
                 return None
             elif not (package.root / rel).exists() and not (package.root / rel).is_symlink():  # removed
-                edit.now[n], edit.moved = set(), True
+                edit.now[n] = set()
                 edit.removed.add(rel)
             else:
                 digest = parsed.compare(package.root / rel, rel, package.root)  # parsed now, kept for the flow
                 if digest is not None and digest == digests.get(rel) and rel not in told:
                     continue  # saved again, or an edit undone: the baseline's parse, and no problem placed in it
-                edit.moved |= parsed.ids[rel] != index.structure(n)
                 edit.now[n] = parsed.tokens[rel]
                 edit.ids[n] = {i for i in parsed.ids[rel] if i is not None}
         if len(edit.now) + len(edit.added) > _MAX_CHANGED:
