@@ -200,7 +200,8 @@ def verify(package: Package, keep_texts: bool = False, cache_folder: Path | None
 
     published = published_problems(package, cache_folder)  # its worker has exited before the flow starts
     try:
-        outcome = run(package, keep_texts=keep_texts, parsed=parsed)
+        # who yields each table's rows: kept with a baseline (only a check with the cache saves one)
+        outcome = run(package, keep_texts=keep_texts, parsed=parsed, note_owners=parsed is not None)
     except SchemaBroken as exc:
         return [Problem("internal-schema", str(exc))], None
     problems = interrupted_builds(package) + list(outcome.problems)

@@ -133,7 +133,7 @@ def _row_places(outcome, rels: list[str]) -> bytes | None:
     except KeyError:  # a record of a file the index does not number: no row places, no move within reach
         return None
     return cache.encode(
-        {rel: sorted({int(first[id_]) for id_, _ in runs if id_ in first}) for rel, runs in outcome.owners.items()}
+        {rel: sorted({int(first[id_]) for id_ in runs.ids if id_ in first}) for rel, runs in outcome.owners.items()}
     )
 
 
@@ -508,7 +508,8 @@ class _Base:
                 self.package, self.where, self.key, answer["index"], self.files, self.parsed.key, part, schemas
             )
             try:  # the scope as it is, while the scope as it was is checked beside it
-                fresh = run(self.package, keep_texts=False, parsed=self.parsed, scope=part_now, schemas=schemas)
+                as_it_is = {"parsed": self.parsed, "scope": part_now, "schemas": schemas, "note_owners": True}
+                fresh = run(self.package, keep_texts=False, **as_it_is)
             except BaseException:
                 started.cancel()
                 raise
@@ -571,7 +572,8 @@ class _Base:
             before = then["owners"].get(rel)
             if before is None:
                 return None
-            for a, b in _places_of_rows(before, runs, was, now):
+            runs_then = list(zip(*before, strict=True))
+            for a, b in _places_of_rows(runs_then, list(zip(runs.ids, runs.counts, strict=True)), was, now):
                 if a == b:
                     continue
                 if a is None or b is None:
@@ -749,14 +751,14 @@ def _then_found(package, baseline, part, schemas) -> dict | None:
     nothing."""
     from seccoop.published.flow import run
 
-    then = run(package, keep_texts=False, parsed=baseline, scope=part, schemas=schemas)
+    then = run(package, keep_texts=False, parsed=baseline, scope=part, schemas=schemas, note_owners=True)
     if then.outputs is None:
         return None
     return {
         "problems": [p.as_dict() for p in then.problems],
         "outputs": {rel: [out.size, out.sha256] for rel, out in then.outputs.items()},
         "first": _first(then),
-        "owners": then.owners,
+        "owners": {rel: [o.ids, list(o.counts)] for rel, o in (then.owners or {}).items()},
         "posts": sorted(_posts(then.dataset)),
     }
 

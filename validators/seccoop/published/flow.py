@@ -11,7 +11,7 @@ from seccoop.checks.records import Dataset
 from seccoop.model.package import Package
 from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
-from seccoop.published.render import load_metadata, render
+from seccoop.published.render import RowOwners, load_metadata, render
 from seccoop.published.tables import table_schemas
 from seccoop.safety.write import Output
 
@@ -22,8 +22,8 @@ class Outcome:
     dataset: Dataset
     problems: list[Problem]
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
-    # by derived file, who yields its rows: [record id or None, number of rows] (`render._owned`)
-    owners: dict[str, list[list]] | None = None
+    # by derived file, who yields its rows (`render.RowOwners`), where the run was asked to note it
+    owners: dict[str, RowOwners] | None = None
 
 
 def run(
@@ -33,13 +33,15 @@ def run(
     parsed=None,
     scope=None,
     schemas: Schemas | None = None,
+    note_owners: bool = False,
 ) -> Outcome:
     """Load and check everything curated and, if nothing is wrong, render the derived files into
     `open_output(path)` (by default only counted and hashed). Raises SchemaBroken when seccoop's
     own schemas are unusable. Without `keep_texts`, `dataset.texts` is empty at the end. `parsed`
     (a `cache.ParsedFiles`) gives the parse of unchanged curated files; a `scope`
     (`seccoop.incremental.scope.Scope`) limits the flow to the part of the package an edit can reach, and the
-    derived files rendered to its rows."""
+    derived files rendered to its rows. With `note_owners`, the outcome says who yields each
+    derived file's rows (`render.RowOwners`: a baseline's row places, a scope's rows)."""
     schemas = schemas or Schemas(package.schema)
     # Records are trees without cycles: the cyclic collector would only walk millions of objects
     # again and again while they load (about a tenth of the time at scale).
@@ -53,7 +55,7 @@ def run(
         if not any(p.severity == "error" for p in problems):
             # Each table's Table Schema is derived once, from the JSON Schemas, before any row is
             # rendered; rendering only reads them (docs/architecture.md).
-            owners = {}
+            owners = {} if note_owners else None
             outputs = render(dataset, meta, open_output, table_schemas(schemas), owners)
     finally:
         if collecting:
