@@ -405,7 +405,11 @@ def _moved_one_file_on(pkg: Path, n: int = 0) -> None:
     ids = [re.findall(r"^- id: (\S+)", text, re.M) for text in texts]
     # a file whose last record is its record's first account, the next file holding none of it
     k = next(
-        (k for k in range(n % len(files), len(files) - 1) if not any(ids[k][-1] in ids[m] for m in (*range(k), k + 1))),
+        (
+            k
+            for k in range(n % len(files), len(files) - 1)
+            if len(ids[k]) > 1 and not any(ids[k][-1] in ids[m] for m in (*range(k), k + 1))
+        ),
         None,
     )
     if k is None:
@@ -443,8 +447,7 @@ def _post_shared(pkg: Path, n: int) -> None:
             break
         if len(held) == 2:
             break
-    post = re.search(r"^  object: \S+\n(?:  .*\n)*?  role_code: \S+\n", held[1], re.M)
-    if post is None:
+    if len(held) < 2 or not re.search(r"^  role_code: ", held[1], re.M) or not re.search(r"^  object: ", held[1], re.M):
         return
     obj = re.search(r"^  object: (\S+)", held[1], re.M).group(1)
     code = re.search(r"^  role_code: (\S+)", held[1], re.M).group(1)

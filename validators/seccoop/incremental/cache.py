@@ -334,7 +334,7 @@ FOLDER = (0, 0, 0, 0, 0, stat.S_IFDIR)
 def _stat_tree(base: Path, shown: str, out: dict, unread=None) -> None:
     """The identity of every entry under `base`, links included, without following links; a
     folder as FOLDER, since only its listing is an input. A file for which `unread(name)` gives
-    an identity gets that one, unstated."""
+    an identity gets that one, without a stat."""
     try:
         entries = list(os.scandir(base))
     except OSError:
