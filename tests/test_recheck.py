@@ -301,6 +301,18 @@ def _scopes(monkeypatch) -> list:
     return seen
 
 
+def _checked_after(stories: Path, tmp_path: Path, monkeypatch, edit) -> tuple[Path, list, object]:
+    """A copy of the package checked (the baseline), `edit(pkg)` made, and checked again: the
+    package, the scopes the second check ran (`_scopes`) and its report."""
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    scopes = _scopes(monkeypatch)
+    edit(pkg)
+    _age(pkg)
+    return pkg, scopes, check(pkg, cache=True)
+
+
 def test_a_value_edit_checks_its_story_only(stories, tmp_path, own_cache, monkeypatch):
     pkg = copy_package(stories, tmp_path / "pkg")
     _age(pkg)
@@ -385,13 +397,7 @@ def test_records_and_files_added_or_removed_and_registers_edited_are_checked_wit
 ):
     """Issue 28: these re-check what they reach (a scope as it was and as it is), not the whole
     package, and answer as a cold check does."""
-    pkg = copy_package(stories, tmp_path / "pkg")
-    _age(pkg)
-    check(pkg, cache=True)
-    scopes = _scopes(monkeypatch)
-    EDITS[name](pkg, stories, 3)
-    _age(pkg)
-    cached = check(pkg, cache=True)
+    pkg, scopes, cached = _checked_after(stories, tmp_path, monkeypatch, lambda pkg: EDITS[name](pkg, stories, 3))
     assert scopes and None not in scopes, name
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
@@ -465,13 +471,7 @@ def test_rows_that_another_record_publishes_now_are_placed_as_a_cold_check_place
     it: a record loaded first that cites or holds them moves their rows. Within reach where the
     scope holds every record that could (the post's other holders, found by the index), and the
     answer is the cold one."""
-    pkg = copy_package(stories, tmp_path / "pkg")
-    _age(pkg)
-    check(pkg, cache=True)
-    scopes = _scopes(monkeypatch)
-    EDITS[name](pkg, stories, 3)
-    _age(pkg)
-    cached = check(pkg, cache=True)
+    pkg, scopes, cached = _checked_after(stories, tmp_path, monkeypatch, lambda pkg: EDITS[name](pkg, stories, 3))
     assert scopes and (scopes[-1] is not None or name == "post-shared"), name  # (its source's citers: whole)
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
@@ -480,13 +480,7 @@ def test_a_record_moved_past_rows_beyond_the_scope_stales_its_tables(stories, tm
     """A record's first account moved to a file loaded later: its rows are the same, now after the
     rows of records first in the file between, beyond the scope. The baseline's row places
     tell which derived files that makes stale, without a check of the whole package."""
-    pkg = copy_package(stories, tmp_path / "pkg")
-    _age(pkg)
-    check(pkg, cache=True)
-    scopes = _scopes(monkeypatch)
-    _moved_one_file_on(pkg)
-    _age(pkg)
-    cached = check(pkg, cache=True)
+    pkg, scopes, cached = _checked_after(stories, tmp_path, monkeypatch, _moved_one_file_on)
     assert scopes and None not in scopes
     assert _answer(cached) == _answer(check(pkg, cache=False))
     [stale] = [p for p in cached.problems if p.code == "package-stale"]
@@ -499,13 +493,7 @@ def test_the_scope_as_it_was_is_checked_in_a_process_beside_it(stories, tmp_path
     from seccoop.incremental import recheck
 
     monkeypatch.setattr(recheck, "_two_cores", lambda worth_it: True)
-    pkg = copy_package(stories, tmp_path / "pkg")
-    _age(pkg)
-    check(pkg, cache=True)
-    scopes = _scopes(monkeypatch)
-    EDITS["summary"](pkg, stories, 2)
-    _age(pkg)
-    cached = check(pkg, cache=True)
+    pkg, scopes, cached = _checked_after(stories, tmp_path, monkeypatch, lambda pkg: EDITS["summary"](pkg, stories, 2))
     assert len(scopes) == 1 and scopes[0] is not None  # the scope as it was: in the other process
     assert _answer(cached) == _answer(check(pkg, cache=False))
     assert list(own_cache.glob("seccoop/*.scope"))
@@ -518,13 +506,7 @@ def test_a_worker_that_dies_sends_the_check_whole(stories, tmp_path, own_cache, 
 
     monkeypatch.setattr(recheck, "_two_cores", lambda worth_it: True)
     monkeypatch.setattr(recheck, "_then_found", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
-    pkg = copy_package(stories, tmp_path / "pkg")
-    _age(pkg)
-    check(pkg, cache=True)
-    scopes = _scopes(monkeypatch)
-    EDITS["summary"](pkg, stories, 2)
-    _age(pkg)
-    cached = check(pkg, cache=True)
+    pkg, scopes, cached = _checked_after(stories, tmp_path, monkeypatch, lambda pkg: EDITS["summary"](pkg, stories, 2))
     assert scopes[-1] is None
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
