@@ -811,3 +811,30 @@ def test_sources_whose_publication_bounds_overlap_are_simultaneous(three):
     report = json.loads(invoke("check", str(three), "--format", "json").stdout)
     [problem] = [p for p in report["errors"] if p["code"] == "source-date"]
     assert "the URL dates the document 2024-04-01 to 2024-04-30, not 2024-04-10" in problem["message"]
+
+
+def test_an_unknown_reference_cited_twice_is_searched_once_and_its_hint_names_each_id_once(three, monkeypatch):
+    """`freedonia` is told by three accounts: the hint names it once, not once per account; and
+    the nearest ids of a mistyped reference are searched once however many records cite it."""
+    import difflib
+
+    from seccoop.checks import references
+
+    searched, search = [], difflib.get_close_matches
+
+    def counted(ref, ids, *args, **kwargs):
+        searched.append(ref)
+        return search(ref, ids, *args, **kwargs)
+
+    monkeypatch.setattr(references.difflib, "get_close_matches", counted)
+    for rel in ("events/gamma.yaml", "events/epsilon.yaml"):
+        path = three / "data" / "curated" / rel
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("actor: freedonia", "actor: freedonnia"), encoding="utf-8"
+        )
+    result = invoke("check", str(three), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    unknown = [p for p in json.loads(result.stdout)["errors"] if p["code"] == "ref-unknown"]
+    assert sorted(p["file"] for p in unknown) == ["data/curated/events/epsilon.yaml", "data/curated/events/gamma.yaml"]
+    assert {p["hint"] for p in unknown} == {"Did you mean `freedonia`?"}
+    assert searched == ["freedonnia"]
