@@ -453,13 +453,13 @@ def _post_shared(pkg: Path, n: int) -> None:
             break
         if len(held) == 2:
             break
-    if len(held) < 2 or not re.search(r"^  role_code: ", held[1], re.M) or not re.search(r"^  object: ", held[1], re.M):
+    obj = re.search(r"^  object: (\S+)", held[1], re.M) if len(held) == 2 else None
+    code = re.search(r"^  role_code: (\S+)", held[1], re.M) if len(held) == 2 else None
+    if obj is None or code is None:
         return
-    obj = re.search(r"^  object: (\S+)", held[1], re.M).group(1)
-    code = re.search(r"^  role_code: (\S+)", held[1], re.M).group(1)
     copy = re.sub(r"^- id: (\S+)", r"- id: \1-again", held[0], count=1, flags=re.M)
-    copy = re.sub(r"^  object: \S+", f"  object: {obj}", copy, count=1, flags=re.M)
-    copy = re.sub(r"^  role_code: \S+", f"  role_code: {code}", copy, count=1, flags=re.M)
+    copy = re.sub(r"^  object: \S+", f"  object: {obj.group(1)}", copy, count=1, flags=re.M)
+    copy = re.sub(r"^  role_code: \S+", f"  role_code: {code.group(1)}", copy, count=1, flags=re.M)
     (pkg / "data" / "curated" / "relations.yaml").write_text(copy, encoding="utf-8")
 
 

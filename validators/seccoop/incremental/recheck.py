@@ -508,8 +508,14 @@ class _Base:
                 self.package, self.where, self.key, answer["index"], self.files, self.parsed.key, part, schemas
             )
             try:  # the scope as it is, while the scope as it was is checked beside it
-                as_it_is = {"parsed": self.parsed, "scope": part_now, "schemas": schemas, "note_owners": True}
-                fresh = run(self.package, keep_texts=False, **as_it_is)
+                fresh = run(
+                    self.package,
+                    keep_texts=False,
+                    parsed=self.parsed,
+                    scope=part_now,
+                    schemas=schemas,
+                    note_owners=True,
+                )
             except BaseException:
                 started.cancel()
                 raise
@@ -572,8 +578,7 @@ class _Base:
             before = then["owners"].get(rel)
             if before is None:
                 return None
-            runs_then = list(zip(*before, strict=True))
-            for a, b in _places_of_rows(runs_then, list(zip(runs.ids, runs.counts, strict=True)), was, now):
+            for a, b in _places_of_rows(before, (runs.ids, runs.counts), was, now):
                 if a == b:
                     continue
                 if a is None or b is None:
@@ -587,24 +592,27 @@ class _Base:
         return passed | {DESCRIPTOR} if passed else passed  # which lists each table's bytes and sha256
 
 
-def _places_of_rows(then_runs: list, now_runs: list, was: dict, now: dict) -> set[tuple]:
+def _places_of_rows(then_runs, now_runs, was: dict, now: dict) -> set[tuple]:
     """(place as it was, place as it is) of the rows of a table the same in both runs, by who
-    yields each: the number of the file of its owner's first account (None: no record's)."""
+    yields each: the number of the file of its owner's first account (None: no record's). Each
+    run is given as `render.RowOwners` holds it, (ids, counts), read in place: at 100k events a
+    table has up to a million runs."""
+    (ids_i, counts_i), (ids_j, counts_j) = then_runs, now_runs
     found: set[tuple] = set()
     i = j = 0
-    left_i = then_runs[0][1] if then_runs else 0
-    left_j = now_runs[0][1] if now_runs else 0
-    while i < len(then_runs) and j < len(now_runs):
-        found.add((was.get(then_runs[i][0]), now.get(now_runs[j][0])))
+    left_i = counts_i[0] if len(counts_i) else 0
+    left_j = counts_j[0] if len(counts_j) else 0
+    while i < len(ids_i) and j < len(ids_j):
+        found.add((was.get(ids_i[i]), now.get(ids_j[j])))
         step = min(left_i, left_j)
         left_i, left_j = left_i - step, left_j - step
         if not left_i:
             i += 1
-            left_i = then_runs[i][1] if i < len(then_runs) else 0
+            left_i = counts_i[i] if i < len(counts_i) else 0
         if not left_j:
             j += 1
-            left_j = now_runs[j][1] if j < len(now_runs) else 0
-    if i < len(then_runs) or j < len(now_runs):
+            left_j = counts_j[j] if j < len(counts_j) else 0
+    if i < len(ids_i) or j < len(ids_j):
         found.add((None, 0))  # not as many rows: not the same rows (never, where the bytes are)
     return found
 
