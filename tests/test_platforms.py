@@ -1,9 +1,9 @@
 """Every platform (docs/safety.md, "Every platform"): `import seccoop`, `seccoop.read()`,
-`seccoop check` and every export work where `fcntl`, `prctl`, `malloc_trim` and `os.fork` do not
+`seccoop check` and every export work where `fcntl`, `prctl` and `os.fork` do not
 exist (Windows), and the POSIX-only measures stay where they do.
 
 The first test runs seccoop in a fresh Python in which those are hidden before seccoop is
-imported: `fcntl` cannot be imported, the C library has neither `prctl` nor `malloc_trim`, and
+imported: `fcntl` cannot be imported, the C library has no `prctl`, and
 `os` has no `fork`, `O_NOFOLLOW`, `O_NONBLOCK`, `O_DIRECTORY` or `geteuid`, as on Windows. The
 GitHub workflow runs this file on Windows and macOS as well, where the tests of each platform's
 own lock run for real.
@@ -25,7 +25,6 @@ from conftest import ROOT
 
 write = importlib.import_module("seccoop.safety.write")
 background_module = importlib.import_module("seccoop.safety.background")
-memory = importlib.import_module("seccoop.model.memory")
 cache = importlib.import_module("seccoop.incremental.cache")
 
 # Each export, and where it writes (a folder for csv's several tables, parquet and html).
@@ -46,10 +45,10 @@ sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
 
 
 class NoPrctlNoTrim(ctypes.CDLL):
-    """The C library as macOS, Windows or musl have it: no prctl, no malloc_trim."""
+    """The C library as macOS, Windows or musl have it: no prctl."""
 
     def __getattr__(self, name):
-        if name in ("prctl", "malloc_trim"):
+        if name == "prctl":
             raise AttributeError(name)
         return super().__getattr__(name)
 
@@ -62,12 +61,8 @@ for name in ("fork", "O_NOFOLLOW", "O_NONBLOCK", "O_DIRECTORY", "geteuid"):
 package, out = sys.argv[1], sys.argv[2]
 import seccoop  # failed on Windows: seccoop.safety.write imported fcntl
 
-write, background, memory = (
-    importlib.import_module(f"seccoop.{m}") for m in ("safety.write", "safety.background", "model.memory")
-)
-said = {"locking": write.LOCKING, "prctl": background.parent_death_signal() is not None,
-        "malloc_trim": memory.malloc_trim() is not None}
-memory.give_back()  # nothing to give back: no error either
+write, background = (importlib.import_module(f"seccoop.{m}") for m in ("safety.write", "safety.background"))
+said = {"locking": write.LOCKING, "prctl": background.parent_death_signal() is not None}
 
 tables = seccoop.read(package)
 said["tables"] = {name: len(frame) for name, frame in tables.items()}
@@ -97,7 +92,7 @@ def _leftovers(folder: Path) -> list[str]:
     )
 
 
-def test_check_read_and_every_export_without_fcntl_prctl_malloc_trim_or_fork(tmp_path):
+def test_check_read_and_every_export_without_fcntl_prctl_or_fork(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "XDG_CACHE_HOME")}
@@ -115,9 +110,9 @@ def test_check_read_and_every_export_without_fcntl_prctl_malloc_trim_or_fork(tmp
     assert done.returncode == 0, done.stderr[-3000:]
     said = json.loads(done.stdout.splitlines()[-1])
     # Each measure is gone, and seccoop knows it: no lock on POSIX without flock, the lock file
-    # held open on Windows; the watchdog thread alone; nothing given back.
+    # held open on Windows; the watchdog thread alone.
     assert said["locking"] == ("open" if sys.platform == "win32" else None)
-    assert not said["prctl"] and not said["malloc_trim"]
+    assert not said["prctl"]
     assert said["tables"] and said["tables"]["events"] > 0
     assert said["check"][0] == 0 and "valid (0 error(s)" in said["check"][1], said["check"]
     for fmt, name in EXPORTS.items():
@@ -145,10 +140,8 @@ def test_the_posix_only_measures_stay_where_they_exist():
         assert write.LOCKING == "open"
     if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
         assert background_module.parent_death_signal() is not None
-        assert memory.malloc_trim() is not None
-    elif not sys.platform.startswith("linux"):  # macOS, Windows: the watchdog alone; no trim
+    elif not sys.platform.startswith("linux"):  # macOS, Windows: the watchdog alone
         assert background_module.parent_death_signal() is None
-        assert memory.malloc_trim() is None
     assert hasattr(os, "fork") == (sys.platform != "win32")
 
 

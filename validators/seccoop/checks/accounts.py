@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from seccoop.checks.dates import DATE_FIELDS, date_problem, kind_problems
 from seccoop.checks.references import REFERENCES
 from seccoop.checks.registers import load_register
-from seccoop.model.memory import compact
+from seccoop.model.memory import MAPPINGS, compact, plain
 from seccoop.model.publication import by_source
 from seccoop.model.report import Problem
 
@@ -156,7 +156,7 @@ def _where(account, *path) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, dict):
+    if isinstance(value, MAPPINGS):
         return ", ".join(f"{k} {v}" for k, v in value.items() if v is not None) or "empty"
     return f"`{value}`"
 
@@ -468,15 +468,15 @@ def _check_resolved(kind: str, data: dict, applied: dict, schemas, known: dict, 
             problems.append(
                 res.problem("schema-type", f"a resolution cannot empty `{name}`, the record's own field", "value")
             )
-        elif name in DATE_FIELDS and isinstance(value, dict) and (why := date_problem(value)):
+        elif name in DATE_FIELDS and isinstance(value, MAPPINGS) and (why := date_problem(value)):
             problems.append(res.problem("schema-invalid", why, "value"))
     if problems or not applied:  # a record no resolution touched holds its accounts' checked values
         return problems
     validator = schemas.validators[kind]
-    # The schema validators read plain values: resolved spans (`Span`) as the dicts they were
-    # written as (`length` is computed by the evidence check, not written).
+    # The schema validators read plain values: dicts and lists, not `Fields`; resolved spans
+    # (`Span`) as the dicts they were written as (`length` is computed by the evidence check).
     data = {
-        **data,
+        **plain(data),
         "evidence": [{k: v for k, v in span.as_dict().items() if k != "length"} for span in data["evidence"]],
     }
     if validator.is_valid(data):
@@ -521,7 +521,7 @@ def _unseen(resolution, name: str, accounts: list) -> list[Problem]:
         value = account.data.get(name)
         if value is None or value == resolved or value in seen_values:
             continue
-        if name in DATE_FIELDS and isinstance(resolved, dict) and _allows(value, resolved):
+        if name in DATE_FIELDS and isinstance(resolved, MAPPINGS) and _allows(value, resolved):
             continue
         source = account_source(account)
         seen = "; ".join(f"{_show(entry['value'])} in {entry['source']}" for entry in saw) or "no account"
@@ -538,7 +538,7 @@ def _unseen(resolution, name: str, accounts: list) -> list[Problem]:
     return problems
 
 
-def _allows(date: dict, resolved: dict) -> bool:
+def _allows(date: Mapping, resolved: Mapping) -> bool:
     """Whether an account's date bounds allow the resolved date (contain its bounds)."""
     earliest, latest = date.get("earliest"), date.get("latest")
     after = earliest is None or (resolved.get("earliest") is not None and earliest <= resolved["earliest"])

@@ -4,6 +4,7 @@ know when it was published."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 
 from seccoop.checks.records import Dataset
 from seccoop.model.publication import Published, by_source
@@ -16,7 +17,7 @@ def _last_day_of_month(day: str) -> str:
     return f"{day[:8]}{calendar.monthrange(year, month)[1]:02d}"
 
 
-def _precision_fits(date: dict) -> bool:
+def _precision_fits(date: Mapping) -> bool:
     earliest, latest = date.get("earliest"), date.get("latest")
     fits: dict[str | None, bool] = {
         "day": earliest is not None and earliest == latest,
@@ -36,7 +37,7 @@ def _precision_fits(date: dict) -> bool:
     return fits.get(date.get("precision"), False)  # an absent or unknown precision fits nothing
 
 
-def date_problem(date: dict) -> str | None:
+def date_problem(date: Mapping) -> str | None:
     """What is wrong with a date's bounds or precision (for a date a curator writes outside an
     account: a resolution's value), or None."""
     earliest, latest = date.get("earliest"), date.get("latest")

@@ -20,7 +20,7 @@ from seccoop.checks.shape import shape_problems
 from seccoop.checks.sources import check_sources
 from seccoop.checks.spans import check_evidence
 from seccoop.model.load import load_file, shared_scalars
-from seccoop.model.memory import compact, give_back
+from seccoop.model.memory import compact
 from seccoop.model.package import KINDS, Package, kind_of
 from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
@@ -89,7 +89,6 @@ def load_dataset(
     problems += check_evidence(dataset)
     if not keep_texts:  # nothing later reads them: about 110 MB at 100k events
         dataset.texts.clear()
-        give_back()
     problems += check_time(dataset)
     problems += check_places(dataset)
     problems += merge_accounts(dataset)

@@ -8,6 +8,7 @@ from typing import Any
 
 from seccoop.checks.records import Dataset, Record
 from seccoop.model.load import json_path
+from seccoop.model.memory import MAPPINGS
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.report import Problem
 
@@ -166,11 +167,11 @@ def loose_refs(record: Record) -> Iterator[tuple[tuple, str, str]]:
             list_name = spec.split("[")[0]
             items = data.get(list_name)
             for i, item in enumerate(items if isinstance(items, list) else ()):
-                if isinstance(item, dict) and isinstance(item.get("actor"), str):
+                if isinstance(item, MAPPINGS) and isinstance(item.get("actor"), str):
                     yield (list_name, i, "actor"), item["actor"], expected
         elif isinstance(data.get(spec), str):
             yield (spec,), data[spec], expected
     spans = data.get("evidence")
     for i, span in enumerate(spans if isinstance(spans, list) else ()):
-        if isinstance(span, dict) and isinstance(span.get("source"), str):
+        if isinstance(span, MAPPINGS) and isinstance(span.get("source"), str):
             yield ("evidence", i, "source"), span["source"], "source"

@@ -9,6 +9,7 @@ from seccoop.checks.dates import date_problem
 from seccoop.checks.header import read_header
 from seccoop.checks.records import Dataset, Record
 from seccoop.model import rights
+from seccoop.model.memory import MAPPINGS
 from seccoop.model.package import Package
 from seccoop.model.publication import published, url_dates
 from seccoop.model.report import Problem
@@ -92,7 +93,7 @@ def provenance_problems(record: Record) -> list[Problem]:
     licence asks for."""
     data, problems = record.data, []
     when, given = published(data), data["published"]
-    if isinstance(given, dict) and (fault := date_problem(given)):
+    if isinstance(given, MAPPINGS) and (fault := date_problem(given)):
         problems.append(record.problem("source-date", fault, "published"))
     came = data["published_from"]
     if came == "url":

@@ -1,68 +1,114 @@
-"""How a check holds a whole dataset in memory: its records in less of it, and what it frees
-given back to the system. A check's peak is its records (just under 1 GiB at 100k events), and
-every export starts with a check; the review site's export must stay under 1 GiB at that size
-(benchmarks/README.md)."""
+"""How a check holds a whole dataset in memory: its records in less of it. A check's peak is its
+records (just under 1 GiB at 100k events), and every export starts with a check; the review
+site's export must stay under 1 GiB at that size (benchmarks/README.md)."""
 
 from __future__ import annotations
 
-import functools
-import sys
+from abc import ABCMeta
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from typing import Any
 
 
-class _Fields:
-    """Instances are never used: their attribute dicts are (see `compact`)."""
+class Fields(Mapping):
+    """A mapping of a record, or of a value inside one (a span, a participant), held in a slotted
+    object: a class per shape (the keys, in their order) whose instances keep one slot per key
+    and no table of keys at all. `{actor, role}` takes 48 bytes, a plain dict 184. It reads like
+    the dict it was made of (same keys, same order, `==` to it, the same `repr`), and a field's
+    value can be set again; a field cannot be added or removed, as the shape is the class's.
+    Plain Python: no key-sharing dicts, no allocator calls (docs/cache.md, "Compact records")."""
+
+    __slots__ = ()
+    _keys: tuple[str, ...] = ()
+    _has: frozenset[str] = frozenset()
+
+    def __getitem__(self, key: Any) -> Any:
+        if key in self._has:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return getattr(self, key) if key in self._has else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._has
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._has:
+            raise KeyError(f"{key!r} is not a field of this {tuple(self._keys)} mapping")
+        setattr(self, key, value)
+
+    def items(self) -> ItemsView[str, Any]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[Any]:
+        return _Values(self)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def __reduce__(self):  # a class made at run time cannot be pickled by name: a dict travels
+        return dict, (list(self.items()),)
 
 
-_shapes: dict[tuple, type] = {}  # a class per key order, whose instances share one table of keys
-_MAX_SHAPES = 1024  # a kind's first few dozen dicts are larger, until CPython learns its size
+class _Items(ItemsView):
+    """A view of a `Fields`'s items that reads its slots (not `[key]` for each, as `Mapping` does)."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        fields = self._mapping
+        return ((key, getattr(fields, key)) for key in fields)
+
+
+class _Values(ValuesView):
+    __slots__ = ()
+
+    def __iter__(self):
+        fields = self._mapping
+        return (getattr(fields, key) for key in fields)
+
+
+MAPPINGS = (dict, Fields)  # what a record's mapping is: `isinstance(value, MAPPINGS)`
+_shapes: dict[tuple, type[Fields]] = {}
+_MAX_SHAPES = 4096  # the schemas' shapes are a few hundred; keys written by strangers stay dicts
+_TAKEN = frozenset(dir(Fields))  # a key that would hide a method (`get`, `items`) stays in a dict
 
 
 def compact(value: Any, deep: bool = True) -> Any:
-    """The same value, in less memory: every mapping becomes a dict that shares its table of keys
-    with every other of the same keys in the same order (CPython's key-sharing dicts of instance
-    attributes: 88 bytes for `{actor, role}` instead of 184), every list exactly as long as it
-    is. A plain `dict` and `list` still, equal to the value, in the same order. Records are
-    held in memory for the whole check: at 10k events, the check's footprint once they are
-    loaded went from 161 MiB to 143 MiB. Without `deep`, only the mapping itself (its values are
-    shared with other records)."""
+    """The same value, in less memory: every mapping becomes a `Fields` of its keys, every list
+    exactly as long as it is. Records are held in memory for the whole check. Without `deep`,
+    only the mapping itself (its values are shared with other records)."""
     if isinstance(value, dict):
         keys = tuple(value)
         cls = _shapes.get(keys)
         if cls is None:
-            # Keys that could be attributes of the class itself stay in a plain dict.
-            if len(_shapes) >= _MAX_SHAPES or any(not isinstance(k, str) or k.startswith("__") for k in keys):
+            if len(_shapes) >= _MAX_SHAPES or any(
+                not isinstance(k, str) or not k.isidentifier() or k in _TAKEN for k in keys
+            ):
                 return {k: compact(v) if deep else v for k, v in value.items()}
-            cls = _shapes[keys] = type("Fields", (_Fields,), {})
-        holder = cls()
+            cls = _shapes[keys] = ABCMeta(
+                "Fields", (Fields,), {"__slots__": keys, "_keys": keys, "_has": frozenset(keys)}
+            )
+        holder = cls.__new__(cls)
         for k, v in value.items():
             setattr(holder, k, compact(v) if deep else v)
-        return holder.__dict__
+        return holder
     if isinstance(value, list):
         return [compact(v) for v in value][:]  # a comprehension leaves room to grow; a slice does not
     return value
 
 
-def give_back() -> None:
-    """Return the freed memory in the middle of the C heap to the system (glibc's malloc_trim).
-    Source texts of a few kilobytes each come from that heap; once they are dropped, the holes
-    they leave are seldom reused by the records' small objects (Python keeps those apart), so
-    they would stay in the process's footprint until it exits (14 MiB of it at 10k events).
-    Where there is no malloc_trim (macOS, Windows, musl), nothing is given back: the memory is
-    still freed for this process to reuse (docs/safety.md, "Every platform")."""
-    trim = malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def malloc_trim():
-    """glibc's malloc_trim, or None where the C library has none (not Linux; musl; no ctypes)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None).malloc_trim
-    except (ImportError, OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return None
+def plain(value: Any) -> Any:
+    """The value with every `Fields` a dict again, for readers that take only dicts and lists
+    (the compiled schema validator, JSON)."""
+    if isinstance(value, MAPPINGS):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -12,6 +12,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from seccoop.model.memory import MAPPINGS
+
 
 @dataclass(frozen=True, slots=True)
 class Published:
@@ -58,7 +60,7 @@ class Published:
 def published(data: dict) -> Published:
     """A source record's publication bounds (its `published` field, a date or bounds)."""
     value = data["published"]
-    if isinstance(value, dict):
+    if isinstance(value, MAPPINGS):
         return Published(value.get("earliest"), value.get("latest"), value.get("precision"))
     return Published(value, value)
 

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from seccoop.checks.accounts import RECORD_FIELDS, account_source, alias_key, quantity_id, span_id
 from seccoop.checks.records import Dataset
+from seccoop.model.memory import MAPPINGS, plain
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.publication import by_source, published
 from seccoop.model.rights import span_sha256
@@ -1200,10 +1201,10 @@ def _plan(schemas: Schemas, schema: dict):
 
 
 def _ordered(plan, value: Any) -> Any:
-    """A value with keys in schema order and every declared field present."""
+    """A value with keys in schema order and every declared field present, in plain dicts."""
     if plan is None:
-        return value
-    if plan[0] == "object" and isinstance(value, dict):
+        return plain(value)
+    if plan[0] == "object" and isinstance(value, MAPPINGS):
         return {
             name: (
                 _ordered(sub, value[name]) if name in value else (list(absent) if isinstance(absent, list) else absent)
@@ -1276,7 +1277,7 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
                 record = _ordered(plan, r.data)
                 # As in sources.csv: 0 where the archive added nothing, no copies as [].
                 record["archive_prefix"] = r.data.get("archive_prefix") or 0
-                record["copies"] = r.data.get("copies") or []
+                record["copies"] = plain(r.data.get("copies")) or []
                 record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
                 yield PLURAL[kind], record
             continue
