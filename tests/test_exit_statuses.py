@@ -1,5 +1,5 @@
 """Exit statuses as docs/safety.md assigns them: the environment's failures are named as such
-(4, 130, 141), seccoop's own stay 3, and input that passes the check never crashes an export."""
+(4, 130, 141, 143), seccoop's own stay 3, and input that passes the check never crashes an export."""
 
 from __future__ import annotations
 
@@ -124,6 +124,78 @@ def test_ctrl_c_exits_130(base_package):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"interrupted" in err and b"Traceback" not in err
+
+
+def test_sigterm_exits_143(base_package):
+    """`kill`, `timeout` or a cancelled CI job: SIGTERM is said as such, without a traceback."""
+    _lengthen_a_summary(base_package)
+    assert invoke("build", str(base_package)).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seccoop", "export", str(base_package), "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not _blocked_writing(proc.pid):
+        time.sleep(0.1)
+    assert proc.poll() is None, "the export ended before it could be terminated"
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err == b"seccoop: terminated; nothing was changed\n", err
+
+
+TERMINATED_WHILE_WRITING = """
+import os, signal, sys
+
+from seccoop.cli import main
+from seccoop.safety import write
+
+real_commit = write.Staging.commit
+
+
+def commit(self):  # every file staged, its lock held: the moment a killed run leaves the most behind
+    os.kill(os.getpid(), signal.SIGTERM)
+    return real_commit(self)
+
+
+write.Staging.commit = commit
+main(["build", sys.argv[1]])
+"""
+
+
+def test_a_build_terminated_while_it_writes_changes_nothing_and_leaves_nothing(base_package):
+    """Python's default for SIGTERM ends the process at once: the run's lock and staged files would
+    stay, and the next check would count them as new inputs of the package."""
+    _lengthen_a_summary(base_package)
+    before = snapshot(base_package)
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATED_WHILE_WRITING, str(base_package)], capture_output=True, timeout=300
+    )
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.endswith(b"seccoop: terminated; nothing was changed\n") and b"Traceback" not in done.stderr
+    assert snapshot(base_package) == before
+    left = [p.name for p in base_package.rglob("*") if ".seccoop-" in p.name]
+    assert left == []
+
+
+def test_sigterm_is_left_as_the_caller_set_it(base_package):
+    """A command run in this process (a test, a notebook) hands SIGTERM back as it found it, and one
+    ignored or handled by whoever started seccoop stays so."""
+    cli = importlib.import_module("seccoop.cli")
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        assert CliRunner().invoke(main, ["check", str(base_package), "--no-cache"]).exit_code == 0
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+        with cli._terminated_as_interrupted():
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        for theirs in (signal.SIG_IGN, lambda signum, frame: None):
+            signal.signal(signal.SIGTERM, theirs)
+            with cli._terminated_as_interrupted():
+                assert signal.getsignal(signal.SIGTERM) is theirs
+            assert signal.getsignal(signal.SIGTERM) is theirs
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _as_in_a_terminal() -> None:

@@ -2,7 +2,8 @@
 
 Exit codes (docs/safety.md): 0 valid; 1 something in the package's files is wrong; 2 the command
 line is wrong or the path holds no package; 3 seccoop's own schemas are broken or seccoop failed;
-4 the environment failed (no space, read-only, permission); 130 interrupted; 141 closed pipe.
+4 the environment failed (no space, read-only, permission); 130 interrupted; 141 closed pipe;
+143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import contextlib
 import errno
 import functools
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import NoReturn
@@ -24,6 +27,7 @@ from seccoop.model.report import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_PIPE,
+    EXIT_TERMINATED,
     EXIT_USAGE,
 )
 from seccoop.safety.streams import buffer_standard_output
@@ -48,13 +52,17 @@ def _exit_statuses(command):
     def wrapper(*args, **kwargs):
         try:
             try:
-                return command(*args, **kwargs)
+                with _terminated_as_interrupted():
+                    return command(*args, **kwargs)
             finally:
                 # Flushed here, not at exit: a reader that closed the pipe is said as a closed pipe
                 # (141), also where the command exits with a status of its own.
                 sys.stdout.flush()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except Terminated:
+            _say("seccoop: terminated; nothing was changed")
+            sys.exit(EXIT_TERMINATED)
         except KeyboardInterrupt:
             _say("seccoop: interrupted; nothing was changed")
             sys.exit(EXIT_INTERRUPTED)
@@ -79,6 +87,31 @@ def _exit_statuses(command):
             _internal(exc)
 
     return wrapper
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, a cancelled CI job), raised where Ctrl-C raises: every write
+    in progress is undone, and every lock and temporary file removed, as for Ctrl-C. Python's
+    default would end the process at once and leave them (docs/safety.md, "Exit statuses")."""
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupted():
+    """SIGTERM raises `Terminated` while a command runs, where SIGTERM is at its default: one
+    ignored or handled by whoever started seccoop stays so, and a command run in a thread (or in
+    a test's process) changes nothing of its caller's once it returns."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def raise_terminated(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _say(message: str) -> None:

@@ -734,7 +734,7 @@ class Problem:
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 # Failures of the environment, never of the data or of seccoop (docs/safety.md).
-EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PIPE = 4, 130, 141
+EXIT_ENVIRONMENT, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_TERMINATED = 4, 130, 141, 143
 
 
 @dataclass

@@ -93,6 +93,7 @@ def _worker(parent: int, write: int, function, args) -> None:
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole group: just stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler undoes the parent's writes
         die_with_parent = parent_death_signal()
         if die_with_parent is not None:
             die_with_parent()
