@@ -189,7 +189,7 @@ def test_sigterm_is_left_as_the_caller_set_it(base_package):
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
         with cli._terminated_as_interrupted():
             assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
-        for theirs in (signal.SIG_IGN, lambda signum, frame: None):
+        for theirs in (signal.SIG_IGN, lambda _signum, _frame: None):
             signal.signal(signal.SIGTERM, theirs)
             with cli._terminated_as_interrupted():
                 assert signal.getsignal(signal.SIGTERM) is theirs

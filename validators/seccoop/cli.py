@@ -104,7 +104,7 @@ def _terminated_as_interrupted():
         yield
         return
 
-    def raise_terminated(signum, frame):
+    def raise_terminated(_signum, _frame):
         raise Terminated
 
     previous = signal.signal(signal.SIGTERM, raise_terminated)
