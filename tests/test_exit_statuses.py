@@ -179,6 +179,92 @@ def test_a_build_terminated_while_it_writes_changes_nothing_and_leaves_nothing(b
     assert left == []
 
 
+TERMINATED_WHILE_RENAMING = """
+import os, signal, sys
+
+from seccoop.cli import main
+from seccoop.safety import write
+
+real_replace = os.replace
+renamed = []
+
+
+def replace(source, target):  # the journal is written: the set is committed, one rename done
+    real_replace(source, target)
+    renamed.append(target)
+    if len(renamed) == 1:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+write.os.replace = replace
+main(["build", sys.argv[1]])
+"""
+
+
+def test_a_build_terminated_while_it_renames_says_so_and_the_next_build_completes_it(base_package):
+    _lengthen_a_summary(base_package)  # events.csv, seccoop.json and more change: a set under a journal
+    done = subprocess.run(
+        [sys.executable, "-c", TERMINATED_WHILE_RENAMING, str(base_package)], capture_output=True, timeout=300
+    )
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.endswith(
+        b"seccoop: terminated; it stopped while replacing files; the next seccoop run that writes there "
+        b"completes them\n"
+    ), done.stderr
+    assert [p for p in base_package.rglob("*") if p.name.endswith(".journal")]
+    assert invoke("build", str(base_package)).returncode == 0
+    assert [p.name for p in base_package.rglob("*") if ".seccoop-" in p.name] == []
+    assert invoke("check", str(base_package), "--no-cache").returncode == 0
+
+
+IGNORED_BY_THE_CALLER = """
+import os, signal, sys, time
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as a caller may start seccoop
+from seccoop.safety.background import in_background
+
+
+def work():
+    time.sleep(1.5)
+    return os.getpid()
+
+
+worker = in_background(work)
+time.sleep(0.3)
+os.killpg(0, signal.SIGTERM)  # the whole group, as a cancelled CI job signals it
+print(worker() != os.getpid())
+"""
+
+
+def test_a_worker_keeps_a_sigterm_its_caller_ignored():
+    done = subprocess.run(
+        [sys.executable, "-c", IGNORED_BY_THE_CALLER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+    )
+    assert done.returncode == 0 and done.stdout == "True\n", done.stderr
+
+
+def _signals_in_the_worker():
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, signal.SIGTERM in blocked, signal.SIGINT in blocked
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no worker process without fork")
+def test_a_worker_has_its_own_handlers_and_blocks_nothing():
+    """The parent's handler never runs in a worker: a worker starts with Ctrl-C and SIGTERM
+    blocked, puts them back to their defaults, then unblocks them."""
+    background = importlib.import_module("seccoop.safety.background")
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    try:
+        assert background.in_background(_signals_in_the_worker)() == (True, False, False)
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the parent's mask is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def test_sigterm_is_left_as_the_caller_set_it(base_package):
     """A command run in this process (a test, a notebook) hands SIGTERM back as it found it, and one
     ignored or handled by whoever started seccoop stays so."""

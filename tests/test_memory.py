@@ -88,6 +88,9 @@ def test_compact_records_take_less_memory():
         {"get": 1, "items": 2},  # would hide the methods a mapping has
         {"end-date": "2024", "id": "e1"},  # no attribute name
         {1: "one"},
+        {"__x": 1},  # a private name, renamed in a class
+        {"_keys": ("a",), "id": "e1"},  # the class's own
+        {"__weakref__": None},
     ],
 )
 def test_keys_that_cannot_be_slots_stay_in_a_plain_dict(odd):

@@ -30,6 +30,7 @@ from seccoop.model.report import (
     EXIT_TERMINATED,
     EXIT_USAGE,
 )
+from seccoop.safety import write
 from seccoop.safety.streams import buffer_standard_output
 from seccoop.safety.terminal import shown
 
@@ -50,6 +51,7 @@ def _exit_statuses(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        commits = dict(write.COMMITS)
         try:
             try:
                 with _terminated_as_interrupted():
@@ -60,12 +62,10 @@ def _exit_statuses(command):
                 sys.stdout.flush()
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Terminated:
-            _say("seccoop: terminated; nothing was changed")
-            sys.exit(EXIT_TERMINATED)
-        except KeyboardInterrupt:
-            _say("seccoop: interrupted; nothing was changed")
-            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt as stop:
+            how = "terminated" if isinstance(stop, Terminated) else "interrupted"
+            _say(f"seccoop: {how}; {_what_changed(commits)}")
+            sys.exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(EXIT_PIPE)
@@ -90,9 +90,10 @@ def _exit_statuses(command):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM (`kill`, `timeout`, a cancelled CI job), raised where Ctrl-C raises: every write
-    in progress is undone, and every lock and temporary file removed, as for Ctrl-C. Python's
-    default would end the process at once and leave them (docs/safety.md, "Exit statuses")."""
+    """SIGTERM (`kill`, `timeout`, a cancelled CI job), raised where Ctrl-C raises, so that a
+    command stops as it does on Ctrl-C: its staged files and locks removed, a set of files being
+    renamed into place left to its journal. Python's default would end the process at once and
+    leave every `.seccoop-*` file behind (docs/safety.md, "Exit statuses")."""
 
 
 @contextlib.contextmanager
@@ -112,6 +113,17 @@ def _terminated_as_interrupted():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _what_changed(before: dict) -> str:
+    """What a stopped command leaves: nothing, files written whole, or files being replaced,
+    which the next run that writes there completes from the journal (docs/safety.md)."""
+    begun, done = (write.COMMITS[k] - before[k] for k in ("begun", "done"))
+    if begun > done:
+        return "it stopped while replacing files; the next seccoop run that writes there completes them"
+    if done:
+        return "the files it wrote are complete"
+    return "nothing was changed"
 
 
 def _say(message: str) -> None:

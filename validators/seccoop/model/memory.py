@@ -88,8 +88,10 @@ def compact(value: Any, deep: bool = True) -> Any:
         keys = tuple(value)
         cls = _shapes.get(keys)
         if cls is None:
+            # A slot must be an attribute name that is neither private (`__x` is renamed) nor
+            # taken by the class (`get`, `_keys`, `__dict__`).
             if len(_shapes) >= _MAX_SHAPES or any(
-                not isinstance(k, str) or not k.isidentifier() or k in _TAKEN for k in keys
+                not isinstance(k, str) or not k.isidentifier() or k.startswith("_") or k in _TAKEN for k in keys
             ):
                 return {k: compact(v) if deep else v for k, v in value.items()}
             cls = _shapes[keys] = ABCMeta(

@@ -24,15 +24,18 @@ class _Background:
     def __init__(self, function, args):
         self._read, write = os.pipe()
         parent = os.getpid()
+        mask = _hold(_STOPPING)  # until the worker has its own handlers: never the parent's code in it
         try:
             self.pid = os.fork()
         except OSError:
+            _release(mask)
             os.close(self._read)
             os.close(write)
             raise
         if self.pid == 0:  # the worker: never returns
             os.close(self._read)
-            _worker(parent, write, function, args)
+            _worker(parent, write, function, args, mask)
+        _release(mask)
         os.close(write)
 
     def __call__(self):
@@ -87,13 +90,17 @@ def parent_death_signal():
     return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _worker(parent: int, write: int, function, args) -> None:
+def _worker(parent: int, write: int, function, args, mask) -> None:
     """Run in the forked child: die with the parent, send (ok, value) pickled down the pipe, exit
     without running anything of the parent's (no atexit, no buffered output flushed twice)."""
     status = 1
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole group: just stop
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler undoes the parent's writes
+        # Ctrl-C and SIGTERM reach the whole group: the worker just stops (the parent's handlers
+        # would undo the parent's writes from here). One the caller ignored stays ignored.
+        for stopping in _STOPPING:
+            if signal.getsignal(stopping) != signal.SIG_IGN:
+                signal.signal(stopping, signal.SIG_DFL)
+        _release(mask)
         die_with_parent = parent_death_signal()
         if die_with_parent is not None:
             die_with_parent()
@@ -119,6 +126,22 @@ def _worker(parent: int, write: int, function, args) -> None:
         status = 0
     finally:
         os._exit(status)
+
+
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def _hold(signals) -> set | None:
+    """Block `signals` in this thread; the mask before, to give to `_release`. None where the
+    system has no signal masks (Windows: no fork either)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+
+def _release(mask: set | None) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def in_background(function, *args, worth_it: bool = True):

@@ -61,6 +61,11 @@ JOURNAL = re.compile(r"\.seccoop-" + TOKEN + r"\.journal")
 PACKAGE_OWN = ("datapackage.json", "data", "seeds", "schema")
 
 
+# Commits of changed files begun and done in this process, so that a command stopped by Ctrl-C or
+# SIGTERM says truly whether it changed anything (`seccoop.cli`).
+COMMITS = {"begun": 0, "done": 0}
+
+
 class WriteRefused(Exception):
     """A target path cannot be written (a folder where a file should be, a link, read-only)."""
 
@@ -545,6 +550,8 @@ class Staging:
             changed.append((tmp, target, written[1]))
         for folder in dict.fromkeys(tmp.parent for tmp, _, _ in changed):
             _fsync_folder(folder)
+        if changed:
+            COMMITS["begun"] += 1
         if len(changed) > 1:
             self._write_journal(changed)
         for tmp, target, _ in changed:
@@ -556,6 +563,8 @@ class Staging:
             _fsync_folder(self._journal.parent)
             self._journal = None
         self._staged = []
+        if changed:
+            COMMITS["done"] += 1
         self.abort()  # the locks, and no longer needed folders
         return sorted(target for _, target, _ in changed)
 
