@@ -1,5 +1,5 @@
 """How a check holds a whole dataset in memory: its records in less of it. A check's peak is its
-records (just under 1 GiB at 100k events), and every export starts with a check; the review
+records (about 1 GiB at 100k events), and every export starts with a check; the review
 site's export must stay under 1 GiB at that size (benchmarks/README.md)."""
 
 from __future__ import annotations
