@@ -1,6 +1,6 @@
 """Two versions of seccoop's code side by side on one package: a cold `seccoop check` (wall time
 and the whole process tree's peak memory) and `frictionless validate` (the floor), interleaved
-round by round (the order alternating) so that noise on a shared machine falls on both alike.
+round by round (each side first in turn) so that noise on a shared machine falls on every side alike.
 
     python benchmarks/versus.py PACKAGE --old /path/to/old/validators [--new validators] [--rounds 3]
         [--old-package OLD_PACKAGE] [--also NAME=/path/to/another/validators ...]

@@ -44,7 +44,7 @@ import ctypes, importlib, json, os, sys
 sys.modules["fcntl"] = None  # `import fcntl` raises ImportError, as on Windows
 
 
-class NoPrctlNoTrim(ctypes.CDLL):
+class NoPrctl(ctypes.CDLL):
     """The C library as macOS, Windows or musl have it: no prctl."""
 
     def __getattr__(self, name):
@@ -53,7 +53,7 @@ class NoPrctlNoTrim(ctypes.CDLL):
         return super().__getattr__(name)
 
 
-ctypes.CDLL = NoPrctlNoTrim
+ctypes.CDLL = NoPrctl
 for name in ("fork", "O_NOFOLLOW", "O_NONBLOCK", "O_DIRECTORY", "geteuid"):
     if hasattr(os, name):
         delattr(os, name)

@@ -118,8 +118,8 @@ def _terminated_as_interrupted():
 def _what_changed(before: dict) -> str:
     """What a stopped command leaves: nothing, files written whole, or files being replaced,
     which the next run that writes there completes from the journal (docs/safety.md)."""
-    begun, done = (write.COMMITS[k] - before[k] for k in ("begun", "done"))
-    if begun > done:
+    journaled, done = (write.COMMITS[k] - before[k] for k in ("journaled", "done"))
+    if journaled > done:
         return "it stopped while replacing files; the next seccoop run that writes there completes them"
     if done:
         return "the files it wrote are complete"

@@ -61,9 +61,9 @@ JOURNAL = re.compile(r"\.seccoop-" + TOKEN + r"\.journal")
 PACKAGE_OWN = ("datapackage.json", "data", "seeds", "schema")
 
 
-# Commits of changed files begun and done in this process, so that a command stopped by Ctrl-C or
-# SIGTERM says truly whether it changed anything (`seccoop.cli`).
-COMMITS = {"begun": 0, "done": 0}
+# Sets of files put under a journal, and commits whose renames are done, in this process: a
+# command stopped by Ctrl-C or SIGTERM says truly what it leaves (`seccoop.cli`).
+COMMITS = {"journaled": 0, "done": 0}
 
 
 class WriteRefused(Exception):
@@ -550,12 +550,13 @@ class Staging:
             changed.append((tmp, target, written[1]))
         for folder in dict.fromkeys(tmp.parent for tmp, _, _ in changed):
             _fsync_folder(folder)
-        if changed:
-            COMMITS["begun"] += 1
         if len(changed) > 1:
             self._write_journal(changed)
+            COMMITS["journaled"] += 1
         for tmp, target, _ in changed:
             os.replace(tmp, target)
+        if changed:  # a single rename is whole or not at all; a set is whole from here on
+            COMMITS["done"] += 1
         for folder in dict.fromkeys(target.parent for _, target, _ in changed):
             _fsync_folder(folder)
         if self._journal is not None:
@@ -563,8 +564,6 @@ class Staging:
             _fsync_folder(self._journal.parent)
             self._journal = None
         self._staged = []
-        if changed:
-            COMMITS["done"] += 1
         self.abort()  # the locks, and no longer needed folders
         return sorted(target for _, target, _ in changed)
 
