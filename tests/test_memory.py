@@ -102,3 +102,51 @@ def test_only_the_mapping_itself_without_deep():
     shared = [{"actor": "a1", "role": "initiator"}]
     kept = compact({"id": "e1", "participants": shared}, deep=False)
     assert kept["participants"] is shared
+
+
+def test_reads_beyond_a_record_are_noted_and_its_own_are_not():
+    """docs/cache.md, "Field grain": a read is the record's own only inside `reading` of it."""
+    from seccoop.model.memory import note_record, noting_reads, reading
+
+    plain_getitem = Fields.__getitem__
+    with noting_reads() as reads:
+        event, other = compact(_record()), compact({**_record(), "id": "e2", "note": "n"})
+        actor = compact({"id": "a1", "name": "A", "country": "EC"})
+        note_record("event", event)
+        note_record("event", other)
+        note_record("actor", actor)
+        with reading(event):
+            assert event["type"] == "visit" and event.get("date")["precision"] == "day"
+            assert actor["country"] == "EC"  # another record's field, read for this one
+        assert other.get("quantities") and "note" in other  # outside any query: beyond
+        assert list(plain(actor)) == ["id", "name", "country"]  # all at once: every field
+        assert event["participants"][0]["actor"] == "a1"  # nested mappings are read through their record's field
+    assert reads.by_kind() == {
+        "actor": ["country", "id", "name"],
+        "event": ["note", "participants", "quantities"],
+    }
+    assert Fields.__getitem__ is plain_getitem  # noting ends with the block: no cost without it
+    assert reading(event).__class__.__name__ == "_Nothing"
+
+
+def test_a_kind_with_a_record_not_held_compactly_has_no_field_grain():
+    from seccoop.model.memory import note_record, noting_reads
+
+    with noting_reads() as reads:
+        note_record("event", compact(_record()))
+        note_record("event", {"id": "e3", "__odd": 1})  # stays a dict: its reads are not noted
+        note_record("actor", compact({"id": "a1", "name": "A"}))
+    assert reads.by_kind() == {"actor": []}
+
+
+def test_equality_and_repr_read_every_field():
+    from seccoop.model.memory import note_record, noting_reads
+
+    with noting_reads() as reads:
+        a = compact({"id": "a1", "name": "A"})
+        b = compact({"id": "r1", "role": "head"})
+        note_record("actor", a)
+        note_record("relation", b)
+        assert a == {"id": "a1", "name": "A"}
+        repr(b)
+    assert reads.by_kind() == {"actor": ["id", "name"], "relation": ["id", "role"]}

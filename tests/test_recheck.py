@@ -167,6 +167,8 @@ EDITS = {
     "bad-code": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"type: [a-z-]+", "type: parade"),
     "requote": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"type: ([a-z-]+)", r"type: '\1'"),
     "place": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"place: \w+", "place: Elsewhere"),
+    "type-changed": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"^  type: [a-z-]+", "  type: other"),
+    "status-changed": lambda pkg, base, n: _sub(_files(pkg, "events")[n], r"status: occurred", "status: ongoing"),
     "strength": lambda pkg, base, n: _sub(_files(pkg, "commitments")[n], r"strength: \w+", "strength: vow"),
     "comment": lambda pkg, base, n: _files(pkg, "actors")[n].open("a", encoding="utf-8").write("# seen\n"),
     # another story's actor, event or id: stories joined, accounts of one record from two stories
@@ -358,6 +360,67 @@ def test_a_summary_edit_is_checked_with_its_readers_not_everything_its_ids_join(
     cached = check(pkg, cache=True)
     assert len(scopes) == 2 and all(s is not None for s in scopes)
     assert edited in scopes[1].files and len(scopes[1].files) < len(joined)
+    assert _answer(cached) == _answer(check(pkg, cache=False))
+
+
+def _read_file(index, roles, pkg: Path, plural: str, pattern: str) -> Path:
+    """The first file of a kind that other files read (name its ids) and that has `pattern`."""
+    for path in _files(pkg, plural):
+        n = index.number(package_rel(path))
+        text = path.read_text(encoding="utf-8")
+        if re.search(pattern, text, re.M) and _readers_of(roles, n) - _accounts_of(roles, n):
+            return path
+    raise AssertionError(f"no {plural} file is read by another")
+
+
+def _accounts_of(roles, n: int) -> set[int]:
+    return {m for t in roles.defines(n) for m in roles.definers(t)}
+
+
+def _readers_of(roles, n: int) -> set[int]:
+    return {m for t in roles.defines(n) for m in roles.namers(t)}
+
+
+@pytest.mark.parametrize(
+    ("plural", "pattern", "replace", "quiet"),
+    [
+        ("events", r"summary: ", "summary: Edit. ", True),  # read by its record's own rules and rows alone
+        ("events", r"status: occurred", "status: ongoing", True),
+        ("events", r"^  type: [a-z-]+", "  type: other", True),
+        ("actors", r"country: [A-Z]{2}", "country: PE", False),  # a country derives down `part_of` chains
+        ("events", r"quote: ", "quote: Not said ", False),  # a source's budget counts every quote of it
+    ],
+)
+def test_an_edit_rechecks_the_readers_of_the_fields_it_changed(
+    stories, tmp_path, own_cache, monkeypatch, plural, pattern, replace, quiet
+):
+    """Field grain (docs/cache.md): a field that the baseline's check read only for its own record
+    (a summary, an event's type or status) re-runs that record's rules and rows: the members are
+    the edited file and the other accounts of its ids, not the files that read them. A field
+    read beyond its record (an actor's country, a quote) re-runs its readers too. Either way the
+    answer is the cold one."""
+    from seccoop.incremental import scope
+
+    pkg = copy_package(stories, tmp_path / "pkg")
+    _age(pkg)
+    check(pkg, cache=True)
+    [path] = own_cache.glob("seccoop/*.index")
+    index = scope.Index.loads(path.read_bytes())
+    roles = scope._Roles(index)
+    edited = _read_file(index, roles, pkg, plural, pattern)
+    n = index.number(package_rel(edited))
+    reached = []
+    real = scope.directed_reach
+    monkeypatch.setattr(scope, "directed_reach", lambda *a, **k: reached.append(real(*a, **k)) or reached[-1])
+    _sub(edited, pattern, replace)
+    _age(pkg)
+    cached = check(pkg, cache=True)
+    assert reached and reached[0] is not None
+    members = reached[0].members
+    if quiet:
+        assert members == _accounts_of(roles, n)
+    else:
+        assert members >= _accounts_of(roles, n) | _readers_of(roles, n)
     assert _answer(cached) == _answer(check(pkg, cache=False))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from seccoop.checks.dates import DATE_FIELDS, date_problem, kind_problems
 from seccoop.checks.references import REFERENCES
 from seccoop.checks.registers import load_register
-from seccoop.model.memory import MAPPINGS, compact, plain
+from seccoop.model.memory import MAPPINGS, compact, note_record, plain, reading
 from seccoop.model.publication import by_source
 from seccoop.model.report import Problem
 
@@ -112,6 +112,10 @@ class Merged:
     def sources(self) -> list[str]:
         return [account_source(a) for a in self.accounts]
 
+    def reading(self):
+        """A query of this record (`memory.reading`): its own reads are of it and its accounts."""
+        return reading(self.data, *(a.data for a in self.accounts))
+
 
 def merge_accounts(dataset) -> list[Problem]:
     """Merge the checked accounts of every record into `dataset.merged`; apply and check the
@@ -135,9 +139,13 @@ def merge_accounts(dataset) -> list[Problem]:
                 continue
             accounts.sort(key=lambda a: (published[account_source(a)].order(), account_source(a)))
             settled = {res.data["field"]: res for res in resolutions.get(id_, ())}
-            record, found = _merge(kind, id_, accounts, settled, published, dataset.schemas, known, dataset.successor)
+            with reading(*(a.data for a in accounts)):  # the merge is a query of the record: its accounts
+                record, found = _merge(
+                    kind, id_, accounts, settled, published, dataset.schemas, known, dataset.successor
+                )
             problems += found
             if record is not None:
+                note_record(kind, record.data)
                 merged.append(record)
         dataset.merged[kind] = merged
     for id_, entries in resolutions.items():

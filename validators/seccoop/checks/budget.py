@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from seccoop.checks.records import Dataset, Record
 from seccoop.checks.registers import load_register
 from seccoop.model import locators, rights
+from seccoop.model.memory import reading
 from seccoop.model.package import KINDS
 from seccoop.model.report import Problem
 
@@ -263,7 +264,8 @@ def copied_text(dataset: Dataset) -> list[Problem]:
     citing: dict[str, list[tuple[Record, str, tuple]]] = {}
     for kind in FREE_TEXT:
         for record in dataset.records[kind]:
-            values = list(_free_text(record))
+            with reading(record.data):  # a record's free text is judged for that record alone
+                values = list(_free_text(record))
             for source in dict.fromkeys(span["source"] for span in record.data["evidence"]):
                 citing.setdefault(source, []).extend((record, value, path) for value, path in values)
     for kind, name in REGISTER_TEXT.items():

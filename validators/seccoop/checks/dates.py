@@ -7,6 +7,7 @@ import calendar
 from collections.abc import Mapping
 
 from seccoop.checks.records import Dataset
+from seccoop.model.memory import reading
 from seccoop.model.publication import Published, by_source
 from seccoop.model.report import Problem
 
@@ -76,26 +77,27 @@ def check_time(dataset: Dataset) -> list[Problem]:
     problems = []
     for kind in ("relation", "event", "commitment"):
         for record in dataset.records[kind]:
-            source = record.data["evidence"][0]["source"]
-            when = published[source]
-            for name in DATE_FIELDS:
-                date = record.data.get(name)
-                if date is None:
-                    continue
-                found = _bounds_problems(record, name, date)
-                problems += found
-                if not found:
-                    problems += _after_source(record, kind, name, date, source, when)
-            start, end = record.data.get("start"), record.data.get("end")
-            if start and end and start.get("earliest") and end.get("latest") and start["earliest"] > end["latest"]:
-                problems.append(
-                    record.problem(
-                        "time-bounds-order",
-                        f"it ends by {end['latest']}, before it starts ({start['earliest']} at the earliest)",
-                        "end",
-                        "latest",
+            with reading(record.data):  # its own dates, against its source's (read beyond it)
+                source = record.data["evidence"][0]["source"]
+                when = published[source]
+                for name in DATE_FIELDS:
+                    date = record.data.get(name)
+                    if date is None:
+                        continue
+                    found = _bounds_problems(record, name, date)
+                    problems += found
+                    if not found:
+                        problems += _after_source(record, kind, name, date, source, when)
+                start, end = record.data.get("start"), record.data.get("end")
+                if start and end and start.get("earliest") and end.get("latest") and start["earliest"] > end["latest"]:
+                    problems.append(
+                        record.problem(
+                            "time-bounds-order",
+                            f"it ends by {end['latest']}, before it starts ({start['earliest']} at the earliest)",
+                            "end",
+                            "latest",
+                        )
                     )
-                )
     return problems
 
 

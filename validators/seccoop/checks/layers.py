@@ -20,7 +20,7 @@ from seccoop.checks.shape import shape_problems
 from seccoop.checks.sources import check_sources
 from seccoop.checks.spans import check_evidence
 from seccoop.model.load import load_file, shared_scalars
-from seccoop.model.memory import compact
+from seccoop.model.memory import compact, note_record
 from seccoop.model.package import KINDS, Package, kind_of
 from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
@@ -62,6 +62,7 @@ def load_dataset(
                     spans[:] = [Span(**span) for span in spans]
                     if scope is None:  # held to the end of a whole check: in less memory
                         record.data = compact(data)
+                        note_record(kind, record.data)
                     records[kind].append(record)
                 else:
                     if isinstance(data.get("id"), str):

@@ -24,19 +24,20 @@ def questions(dataset: Dataset) -> list[Problem]:
                 )
             )
     for record in dataset.merged.get("event", ()):
-        if record.data.get("type") == "other":  # a gap in the vocabulary, listed so that it shows
-            account = next((a for a in record.accounts if a.data.get("note")), record.accounts[0])
-            problems.append(
-                account.problem(
-                    "type-other",
-                    f"event `{record.id}` is coded `other`: {record.data.get('note') or 'no note'}",
-                    "type" if "type" in account.data else "id",
+        with record.reading():  # its own rules: only its problems
+            if record.data.get("type") == "other":  # a gap in the vocabulary, listed so that it shows
+                account = next((a for a in record.accounts if a.data.get("note")), record.accounts[0])
+                problems.append(
+                    account.problem(
+                        "type-other",
+                        f"event `{record.id}` is coded `other`: {record.data.get('note') or 'no note'}",
+                        "type" if "type" in account.data else "id",
+                    )
                 )
-            )
-        if not record.data.get("participants") and not record.data.get("part_of"):
-            problems.append(
-                record.accounts[0].problem(
-                    "event-without-participants", f"event `{record.id}` has no participants", "id"
+            if not record.data.get("participants") and not record.data.get("part_of"):
+                problems.append(
+                    record.accounts[0].problem(
+                        "event-without-participants", f"event `{record.id}` has no participants", "id"
+                    )
                 )
-            )
     return problems

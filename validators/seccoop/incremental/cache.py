@@ -888,6 +888,10 @@ class ParsedFiles:
         self._fresh[rel] = self.load(path, rel, root)
         return self.digests.get(rel)
 
+    def compared(self, rel: str):
+        """The parse `compare` kept of a file (a `CuratedFile`), until the check loads it."""
+        return self._fresh[rel][0]
+
     def _append(self, rel: str, known: list, blob: bytes, digest: str) -> None:
         if self._unwritable:
             return

@@ -92,6 +92,8 @@ def save_baseline(
     if digest is None:
         return
     answer = {"problems": [p.as_dict() for p in problems], "unverified": unverified, "index": digest}
+    if outcome.reads is not None:  # each kind's fields read beyond their record, as the check noted them
+        answer["reads"] = outcome.reads
     registers = _register_parses(package)
     if registers is not None:
         cache.write_blob(where / f"{key}.registers", registers)
@@ -263,13 +265,19 @@ class _Edit:
     removed: set[str]
     ids: dict[int, set[str]] = field(default_factory=dict)  # each kept file's ids now
     added_roles: list[tuple[set[str], set[str]]] = field(default_factory=list)  # (ids, names) of each added
+    # kept files whose edit changed only fields nothing beyond their record reads (`_quiet`)
+    quiet: set[int] = field(default_factory=set)
 
     def roles(self) -> dict[int, tuple[set[str], set[str]]]:
         """(ids, named tokens) of each kept or removed file now, by number."""
         return {n: (self.ids.get(n, set()), tokens - self.ids.get(n, set())) for n, tokens in self.now.items()}
 
     @classmethod
-    def read(cls, package: Package, index, changed: list[str], files: dict, parsed, digests, answer) -> _Edit | None:
+    def read(
+        cls, package: Package, index, changed: list[str], files: dict, parsed, digests, answer, then=None
+    ) -> _Edit | None:
+        """The edit, from the changed files; `then` (a `cache.BaselineParses`) gives a kept file's
+        parse as the baseline had it, to tell an edit of fields read by their record alone."""
         edit = cls({}, {}, set(), set())
         told = {p.get("file") for p in answer["problems"]}
         for rel in changed:
@@ -296,9 +304,42 @@ class _Edit:
                     continue  # saved again, or an edit undone: the baseline's parse, and no problem placed in it
                 edit.now[n] = parsed.tokens[rel]
                 edit.ids[n] = {i for i in parsed.ids[rel] if i is not None}
+                if then is not None and _quiet(package, index, n, rel, parsed, then, answer.get("reads")):
+                    edit.quiet.add(n)
         if len(edit.now) + len(edit.added) > _MAX_CHANGED:
             return None
         return edit
+
+
+def _quiet(package: Package, index, n: int, rel: str, parsed, then, reads) -> bool:
+    """Whether a kept file's edit changed only fields that nothing beyond their record reads, by
+    the reads the baseline's whole check noted (`reads`: each kind's fields read beyond a record;
+    docs/cache.md, "Field grain"): the same records in the same places and shapes, naming the
+    same ids, their values differing only in such fields. Then the file's readers need not be
+    checked again: its records' own rules and rows are (it and the other accounts of its ids)."""
+    from seccoop.incremental.cache import NotStored
+
+    beyond = reads.get(KINDS[index.kinds[n]]) if isinstance(reads, dict) else None
+    if not isinstance(beyond, list) or not all(isinstance(k, str) for k in beyond):
+        return False
+    if set(index.tokens_of(n)) != parsed.tokens[rel]:
+        return False
+    try:
+        was = then.load(package.root / rel, rel, package.root)[0].records
+    except NotStored:
+        return False
+    now = parsed.compared(rel).records
+    if len(was) != len(now):
+        return False
+    read = set(beyond)
+    for (i, a), (j, b) in zip(was, now, strict=True):
+        # the same place and the same keys in the same order: the same shape, so the same
+        # `Fields` class, whose reads the baseline noted
+        if i != j or type(a) is not dict or type(b) is not dict or list(a) != list(b):
+            return False
+        if any(a[k] != b[k] and k in read for k in a):
+            return False
+    return True
 
 
 def _place_of(package: Package, index, rel: str) -> float | None:
@@ -432,12 +473,13 @@ def _successor_beyond(index, edit: _Edit, entries, successors) -> bool:
 def _from_baseline(package, where, key, files, digests, answer, changed, parsed, current):
     """The check from the baseline: first within the edit's readers and what they read (the
     directed scope), then, where that does not hold, within everything its ids join."""
-    from seccoop.incremental import scope
+    from seccoop.incremental import cache, scope
 
     index = scope.load_index(where / f"{key}.index", answer.get("index") or "")
     if index is None:
         return None
-    edit = _Edit.read(package, index, changed, files, parsed, digests, answer)
+    then = cache.BaselineParses(where / f"{key}.parsed", parsed.key, files) if answer.get("reads") else None
+    edit = _Edit.read(package, index, changed, files, parsed, digests, answer, then)
     if edit is None:
         return None
     kept = _registers_then(where, key, answer)
@@ -449,7 +491,9 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
     base = _Base(
         package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded, current
     )
-    directed = scope.directed_reach(index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit)
+    directed = scope.directed_reach(
+        index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit, quiet=edit.quiet
+    )
     if directed is not None and not _successor_beyond(index, edit, directed.entries, successors):
         found = base.checked(directed.members, directed.context, directed.entries, directed.tokens)
         if found is not None:

@@ -342,6 +342,7 @@ def directed_reach(
     registers: dict[str, list[tuple[int, set[str]]]],
     seeded: Collection[str],
     limit: int,
+    quiet: Collection[int] = (),
 ) -> Directed | None:
     """The members and context of an edit (None beyond `limit` files): `edited` gives each kept or
     removed file's ids and named tokens now (by number), `added` those of each file added, and
@@ -355,10 +356,18 @@ def directed_reach(
       quotation budget counts every quote of it).
     - **Context** is what the members read: the definers of every token they name, and their
       accounts, and so on; and every file citing a source a member cites (its budget is checked
-      whole), and the register entries naming any of them."""
+      whole), and the register entries naming any of them.
+
+    A `quiet` edited file changed only fields that nothing beyond their record reads (the reads
+    noted by the baseline's check; docs/cache.md, "Field grain"): it and the other definers of its
+    ids (their accounts merge) are members, and nothing reads them anew, so their readers are not
+    (unless reached otherwise)."""
     roles = _Roles(index)
-    members, named, defined_now = _first_members(roles, edited, added, seeded)
-    members = _readers(roles, members, limit)
+    loud = {n: roles_ for n, roles_ in edited.items() if n not in quiet}
+    members, named, defined_now = _first_members(roles, loud, added, seeded)
+    settled = {m for n in edited if n in quiet for t in roles.defines(n) for m in roles.definers(t)}
+    settled = (settled | {n for n in edited if n in quiet}) - members
+    members = _readers(roles, members | settled, limit, settled)
     if members is None:
         return None
     context = _read_by(roles, members, limit - len(members))
@@ -433,16 +442,19 @@ def _read_through(roles: _Roles, tokens: set[str]) -> set[int]:
     return read
 
 
-def _readers(roles: _Roles, members: set[int], limit: int) -> set[int] | None:
-    """`members` and every file that reads them: names or defines an id they define, and so on."""
-    pending = list(members)
+def _readers(roles: _Roles, members: set[int], limit: int, settled: Collection[int] = ()) -> set[int] | None:
+    """`members` and every file that reads them: names or defines an id they define, and so on;
+    but not the readers of `settled` members, unless reached from another."""
+    pending = [n for n in members if n not in settled]
+    unread = set(settled)
     seen_ids: set[str] = set()
     while pending:
         n = pending.pop()
         for t in roles.defines(n) - seen_ids:
             seen_ids.add(t)
             for m in roles.namers(t) + roles.definers(t):
-                if m not in members:
+                if m not in members or m in unread:
+                    unread.discard(m)
                     members.add(m)
                     pending.append(m)
         if len(members) > limit:

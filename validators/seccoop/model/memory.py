@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from abc import ABCMeta
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -20,6 +21,8 @@ class Fields(Mapping):
     __slots__ = ()
     _keys: tuple[str, ...] = ()
     _has: frozenset[str] = frozenset()
+    # the fields of a record of this shape read beyond their record, while reads are noted (`Reads`)
+    _beyond: set[str] | None = None
 
     def __getitem__(self, key: Any) -> Any:
         if key in self._has:
@@ -114,3 +117,158 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+class Reads:
+    """Which fields of records something beyond the record reads: noted by the reads themselves,
+    while a whole check runs under `noting_reads` (docs/cache.md, "Field grain"). A read is the
+    record's own only inside `reading(record)`, a query of that record (its own rules, its own
+    rows); any other read of a field, including every read that fills a map serving other
+    records, counts as read beyond it: more readers, never fewer."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[type, set[str]] = {}  # a record's class -> the kinds of the records it holds
+        self.plain: set[str] = set()  # kinds with a record not held in a `Fields`: its reads are not noted
+        self.beyond: dict[type, set[str]] = {}  # a record's class -> the fields read beyond a record
+
+    def record(self, kind: str, fields: Any) -> None:
+        """Note that `fields` is a record of `kind` (an account, or a merged record)."""
+        cls = type(fields)
+        if cls.__base__ is Fields:
+            if cls._beyond is None:  # its reads are noted from now on
+                cls._beyond = self.beyond[cls] = set()
+            self.kinds.setdefault(cls, set()).add(kind)
+        else:
+            self.plain.add(kind)
+
+    def by_kind(self) -> dict[str, list[str]]:
+        """Each kind's fields read beyond a record, for kinds whose every record was noted."""
+        found: dict[str, set[str]] = {}
+        for cls, kinds in self.kinds.items():
+            for kind in kinds:
+                found.setdefault(kind, set()).update(self.beyond[cls])
+        return {kind: sorted(keys) for kind, keys in sorted(found.items()) if kind not in self.plain}
+
+
+_noting: Reads | None = None
+_own: set[int] = set()  # inside `reading`: the ids of the objects of the record being read for
+
+
+class _Own:
+    """`reading(...)`'s context: the reads of these objects are theirs, until it exits."""
+
+    __slots__ = ("objects", "before")
+
+    def __init__(self, objects) -> None:
+        self.objects = objects
+
+    def __enter__(self) -> None:
+        global _own
+        self.before, _own = _own, {id(o) for o in self.objects}
+
+    def __exit__(self, *exc) -> None:
+        global _own
+        _own = self.before
+
+
+class _Nothing:
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+_NOTHING = _Nothing()
+
+
+def note_record(kind: str, fields: Any) -> None:
+    """While reads are noted, note that `fields` holds a record of `kind`."""
+    if _noting is not None:
+        _noting.record(kind, fields)
+
+
+def reading(*objects: Any):
+    """A query of one record: inside it, reads of `objects` (the record's mappings: its accounts
+    and its merged record) are its own. Only code that yields that record's own problems and rows,
+    and nothing another record is judged or rendered by, may run inside it."""
+    return _Own(objects) if _noting is not None else _NOTHING
+
+
+# The noting methods. A record's class holds the set of its fields read beyond a record
+# (`_beyond`; None: not a record's class, or not noting): a field already in it costs one
+# lookup, which keeps a noted check within a few percent of a plain one.
+def _noting_getitem(self: Fields, key: Any) -> Any:
+    if key in self._has:
+        beyond = self._beyond
+        if beyond is not None and key not in beyond and id(self) not in _own:
+            beyond.add(key)
+        return getattr(self, key)
+    raise KeyError(key)
+
+
+def _noting_get(self: Fields, key: Any, default: Any = None) -> Any:
+    if key in self._has:
+        beyond = self._beyond
+        if beyond is not None and key not in beyond and id(self) not in _own:
+            beyond.add(key)
+        return getattr(self, key)
+    return default
+
+
+def _noting_contains(self: Fields, key: object) -> bool:
+    beyond = self._beyond  # whether a field is there is read as much as its value (a key is a str)
+    if beyond is not None and isinstance(key, str) and key not in beyond and id(self) not in _own:
+        beyond.add(key)
+    return key in self._has
+
+
+def _noting_all(iterate):
+    def __iter__(view):
+        fields = view._mapping
+        beyond = fields._beyond
+        if beyond is not None and id(fields) not in _own:
+            beyond.update(fields._keys)
+        return iterate(view)
+
+    return __iter__
+
+
+_PLAIN = {
+    (Fields, "__getitem__"): Fields.__getitem__,
+    (Fields, "get"): Fields.get,
+    (Fields, "__contains__"): Fields.__contains__,
+    (_Items, "__iter__"): _Items.__iter__,
+    (_Values, "__iter__"): _Values.__iter__,
+}
+_NOTING = {
+    (Fields, "__getitem__"): _noting_getitem,
+    (Fields, "get"): _noting_get,
+    (Fields, "__contains__"): _noting_contains,
+    (_Items, "__iter__"): _noting_all(_Items.__iter__),
+    (_Values, "__iter__"): _noting_all(_Values.__iter__),
+}
+
+
+@contextmanager
+def noting_reads() -> Iterator[Reads]:
+    """Note every read of a record's field while the block runs (a whole check that may keep a
+    baseline). The noting methods take the place of the plain ones only meanwhile: a check that
+    keeps no baseline pays nothing for them."""
+    global _noting
+    if _noting is not None:  # already noting: the outer block's reads
+        yield _noting
+        return
+    reads = _noting = Reads()
+    for (cls, name), method in _NOTING.items():
+        setattr(cls, name, method)
+    try:
+        yield reads
+    finally:
+        for (cls, name), method in _PLAIN.items():
+            setattr(cls, name, method)
+        _noting = None
+        for cls in reads.kinds:  # what they read stays in `reads.beyond`; the classes stop noting
+            cls._beyond = None

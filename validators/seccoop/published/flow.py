@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from seccoop.checks.layers import load_dataset
 from seccoop.checks.records import Dataset
+from seccoop.model.memory import noting_reads
 from seccoop.model.package import Package
 from seccoop.model.report import Problem
 from seccoop.model.schemas import Schemas
@@ -24,6 +26,8 @@ class Outcome:
     outputs: dict[str, Output] | None  # the derived files, when the curated data has no errors
     # by derived file, who yields its rows (`render.RowOwners`), where the run was asked to note it
     owners: dict[str, RowOwners] | None = None
+    # each kind's fields that something beyond a record reads (`memory.Reads.by_kind`), where noted
+    reads: dict[str, list[str]] | None = None
 
 
 def run(
@@ -47,17 +51,20 @@ def run(
     # again and again while they load (about a tenth of the time at scale).
     collecting = gc.isenabled()
     gc.disable()
+    # A whole check that may keep a baseline notes which fields are read beyond their record
+    noting = noting_reads() if note_owners and scope is None else nullcontext(None)
     try:
-        dataset, problems = load_dataset(package, schemas, keep_texts, parsed, scope)
-        meta, meta_problems = load_metadata(package)
-        problems += meta_problems
-        outputs, owners = None, None
-        if not any(p.severity == "error" for p in problems):
-            # Each table's Table Schema is derived once, from the JSON Schemas, before any row is
-            # rendered; rendering only reads them (docs/architecture.md).
-            owners = {} if note_owners else None
-            outputs = render(dataset, meta, open_output, table_schemas(schemas), owners)
+        with noting as reads:
+            dataset, problems = load_dataset(package, schemas, keep_texts, parsed, scope)
+            meta, meta_problems = load_metadata(package)
+            problems += meta_problems
+            outputs, owners = None, None
+            if not any(p.severity == "error" for p in problems):
+                # Each table's Table Schema is derived once, from the JSON Schemas, before any row
+                # is rendered; rendering only reads them (docs/architecture.md).
+                owners = {} if note_owners else None
+                outputs = render(dataset, meta, open_output, table_schemas(schemas), owners)
     finally:
         if collecting:
             gc.enable()
-    return Outcome(package, dataset, problems, outputs, owners)
+    return Outcome(package, dataset, problems, outputs, owners, reads.by_kind() if reads is not None else None)

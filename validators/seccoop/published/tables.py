@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from seccoop.checks.accounts import RECORD_FIELDS, account_source, alias_key, quantity_id, span_id
 from seccoop.checks.records import Dataset
-from seccoop.model.memory import MAPPINGS, plain
+from seccoop.model.memory import MAPPINGS, plain, reading
 from seccoop.model.package import KINDS, PLURAL
 from seccoop.model.publication import by_source, published
 from seccoop.model.rights import span_sha256
@@ -174,13 +174,17 @@ def _merged(kinds: tuple[str, ...], record_rows, member, extra=None) -> Callable
     giving each record the values of the merged table's own columns, after the count."""
 
     def rows(ds):
-        tail = extra(ds) if extra else None
+        tail = extra(ds) if extra else None  # its maps are made from every record: read beyond each
         for kind in kinds:
             for record in ds.merged[kind]:
                 ds.owner = record
-                more = tail(record) if tail else ()
-                for row in record_rows(kind, record.data):
-                    yield (*row, record.count(member(row)) if member else len(record.accounts), *more)
+                with record.reading():  # the record's rows, from its own fields (and those maps)
+                    more = tail(record) if tail else ()
+                    rows = [
+                        (*row, record.count(member(row)) if member else len(record.accounts), *more)
+                        for row in record_rows(kind, record.data)
+                    ]
+                yield from rows
 
     return rows
 
@@ -193,11 +197,13 @@ def _per_account(kinds: tuple[str, ...], record_rows, published_id=None) -> Call
         for kind in kinds:
             for record in ds.merged[kind]:
                 ds.owner = record
-                for account in record.accounts:
-                    source = account_source(account)
-                    for row in record_rows(kind, account.data):
-                        first = published_id(record, row[0]) if published_id else row[0]
-                        yield (first, source, *row[1:])
+                with record.reading():  # its accounts' rows, from their own fields
+                    rows = [
+                        (published_id(record, row[0]) if published_id else row[0], account_source(account), *row[1:])
+                        for account in record.accounts
+                        for row in record_rows(kind, account.data)
+                    ]
+                yield from rows
 
     return rows
 
@@ -1274,28 +1280,30 @@ def document_records(dataset: Dataset) -> Iterator[tuple[str, dict]]:
         if kind == "source":
             for r in dataset.records[kind]:
                 dataset.owner = r
-                record = _ordered(plan, r.data)
-                # As in sources.csv: 0 where the archive added nothing, no copies as [].
-                record["archive_prefix"] = r.data.get("archive_prefix") or 0
-                record["copies"] = plain(r.data.get("copies")) or []
-                record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
+                with reading(r.data):
+                    record = _ordered(plan, r.data)
+                    # As in sources.csv: 0 where the archive added nothing, no copies as [].
+                    record["archive_prefix"] = r.data.get("archive_prefix") or 0
+                    record["copies"] = plain(r.data.get("copies")) or []
+                    record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
                 yield PLURAL[kind], record
             continue
-        derived = _derived(dataset, kind)
+        derived = _derived(dataset, kind)  # from maps of every record: read beyond it
         for r in dataset.merged[kind]:
             dataset.owner = r
-            record = _ordered(plan, r.data)
-            record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
-            record.update(derived(r))
-            record["source_count"] = len(r.accounts)
-            record["sources"] = r.sources
-            accounts = []
-            for account in r.accounts:
-                fields = _ordered(plan, account.data)
-                del fields["id"]
-                fields["evidence"] = [span_id(span) for span in account.data["evidence"]]
-                accounts.append({"source": account_source(account), **fields})
-            record["accounts"] = accounts
+            with r.reading():
+                record = _ordered(plan, r.data)
+                record["evidence"] = _published_spans(r.data["evidence"], quotes, link)
+                record.update(derived(r))
+                record["source_count"] = len(r.accounts)
+                record["sources"] = r.sources
+                accounts = []
+                for account in r.accounts:
+                    fields = _ordered(plan, account.data)
+                    del fields["id"]
+                    fields["evidence"] = [span_id(span) for span in account.data["evidence"]]
+                    accounts.append({"source": account_source(account), **fields})
+                record["accounts"] = accounts
             yield PLURAL[kind], record
 
 
