@@ -5,6 +5,7 @@ in neither list fails the test, so a new example is run or says why not (issue 2
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -24,6 +25,8 @@ PACKAGE_FILES = (
 
 # Each command a test runs, with its documented exit status (README, "exit codes"): 0 valid or
 # done; diff 0 no change, 1 changes found.
+# The release archive as README names it: of the version released (datapackage.json's)
+RELEASE_ZIP = f"seccoop-{json.loads((ROOT / 'datapackage.json').read_text(encoding='utf-8'))['version']}.zip"
 RUN = {
     "seccoop check": 0,
     "seccoop check --format json": 0,
@@ -36,12 +39,12 @@ RUN = {
     "seccoop export --format parquet --out parquet/": 0,
     "seccoop export --format html --out review/": 0,
     "seccoop export --format annotations --out spans.jsonld": 0,
-    "seccoop export --format zip --out seccoop-0.2.0.zip": 0,
+    f"seccoop export --format zip --out {RELEASE_ZIP}": 0,
     'seccoop add-source article.txt --url https://example.org/article --licence "all rights reserved"': 0,
     "seccoop rename OLD NEW": 0,
     "seccoop docs": 0,
     "seccoop diff git:HEAD~1 git:HEAD": 1,  # the copy's last commit renamed a record
-    "seccoop diff old/ seccoop-0.2.0.zip --format markdown": 1,  # old/: the package before that commit
+    f"seccoop diff old/ {RELEASE_ZIP} --format markdown": 1,  # old/: the package before that commit
 }
 
 # Commands a test cannot run, and why.
@@ -127,8 +130,8 @@ def test_each_documented_command_exits_as_documented(prepared, tmp_path, command
     shutil.copytree(prepared, work, symlinks=True)
     pkg = work / "pkg"
     shutil.move(work / "old", pkg / "old")  # `old/` as the example names it, from the package folder
-    if "seccoop-0.2.0.zip" in command and "--out" not in command:
-        made = invoke("export", "--format", "zip", "--out", "seccoop-0.2.0.zip", cwd=pkg)
+    if RELEASE_ZIP in command and "--out" not in command:
+        made = invoke("export", "--format", "zip", "--out", RELEASE_ZIP, cwd=pkg)
         assert made.returncode == 0, made.stderr
     (pkg / "article.txt").write_text(ARTICLE, encoding="utf-8")
     args = PLACEHOLDERS.get(command) or shlex.split(command)[1:]
