@@ -491,12 +491,17 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
     base = _Base(
         package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded, current
     )
-    directed = scope.directed_reach(
-        index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit, quiet=edit.quiet
-    )
-    if directed is not None and not _successor_beyond(index, edit, directed.entries, successors):
+    # A quiet edit first (its readers left out), then with its readers: an edit that leaves an
+    # error may hold its record back (its merge fails), which every reader sees without reading
+    # a field of it (docs/cache.md, "Field grain")
+    for quiet in (edit.quiet, set()) if edit.quiet else (set(),):
+        directed = scope.directed_reach(
+            index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit, quiet=quiet
+        )
+        if directed is None or _successor_beyond(index, edit, directed.entries, successors):
+            break
         found = base.checked(directed.members, directed.context, directed.entries, directed.tokens)
-        if found is not None:
+        if found is not None and not (quiet and any(p.severity == "error" for p in found[0])):
             return found
     reached = scope.reach(index, edit.now, registers, limit=limit, added=edit.added_tokens | register_edit.tokens)
     if reached is None:
