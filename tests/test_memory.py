@@ -150,3 +150,34 @@ def test_equality_and_repr_read_every_field():
         assert a == {"id": "a1", "name": "A"}
         repr(b)
     assert reads.by_kind() == {"actor": ["id", "name"], "relation": ["id", "role"]}
+
+
+def test_one_thread_notes_at_a_time():
+    """A check run in another thread while one notes notes nothing (its baseline has no field
+    grain); its reads count as read beyond in the noting one's, and its end stops no noting."""
+    import threading
+
+    from seccoop.model.memory import note_record, noting_reads, reading
+
+    event = compact(_record())
+    seen = []
+
+    def other_check():
+        with noting_reads() as reads:
+            seen.append(reads)
+            with reading(event):  # not a query here: only the noting thread's are
+                seen.append(event["type"])
+
+    with noting_reads() as reads:
+        note_record("event", event)
+        thread = threading.Thread(target=other_check)
+        thread.start()
+        thread.join()
+        assert seen == [None, "visit"]
+        assert Fields.__getitem__ is not _PLAIN_GETITEM  # still noting here
+        assert event["id"] == "e1"
+    assert reads.by_kind() == {"event": ["id", "type"]}
+    assert Fields.__getitem__ is _PLAIN_GETITEM
+
+
+_PLAIN_GETITEM = Fields.__getitem__

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Mapping
@@ -322,7 +323,10 @@ def _quiet(package: Package, index, n: int, rel: str, parsed, then, reads) -> bo
     beyond = reads.get(KINDS[index.kinds[n]]) if isinstance(reads, dict) else None
     if not isinstance(beyond, list) or not all(isinstance(k, str) for k in beyond):
         return False
-    if set(index.tokens_of(n)) != parsed.tokens[rel]:
+    now_tokens = parsed.tokens[rel]
+    # the index's `post:` tokens are the baseline's (a relation's type, object and role_code,
+    # which are read beyond: any change of them makes the edit not quiet)
+    if {t for t in index.tokens_of(n) if not t.startswith("post:") or t in now_tokens} != now_tokens:
         return False
     try:
         was = then.load(package.root / rel, rel, package.root)[0].records
@@ -337,9 +341,15 @@ def _quiet(package: Package, index, n: int, rel: str, parsed, then, reads) -> bo
         # `Fields` class, whose reads the baseline noted
         if i != j or type(a) is not dict or type(b) is not dict or list(a) != list(b):
             return False
-        if any(a[k] != b[k] and k in read for k in a):
+        if any(k in read and _encoded(a[k]) != _encoded(b[k]) for k in a):
             return False
     return True
+
+
+def _encoded(value) -> str:
+    """A parsed value as its parse is stored: `1`, `1.0` and `true` differ, and so does the key
+    order of a mapping (Python's `==` holds them equal)."""
+    return json.dumps(value, ensure_ascii=False, default=repr)
 
 
 def _place_of(package: Package, index, rel: str) -> float | None:

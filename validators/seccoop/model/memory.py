@@ -7,6 +7,7 @@ from __future__ import annotations
 from abc import ABCMeta
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from contextlib import contextmanager
+from threading import Lock, get_ident
 from typing import Any
 
 
@@ -151,6 +152,8 @@ class Reads:
 
 
 _noting: Reads | None = None
+_noter: int | None = None  # the thread that notes (`threading.get_ident`): one at a time
+_NOTER = Lock()  # held while noting starts or ends
 _own: set[int] = set()  # inside `reading`: the ids of the objects of the record being read for
 
 
@@ -186,7 +189,7 @@ _NOTHING = _Nothing()
 
 def note_record(kind: str, fields: Any) -> None:
     """While reads are noted, note that `fields` holds a record of `kind`."""
-    if _noting is not None:
+    if _noting is not None and _noter == get_ident():
         _noting.record(kind, fields)
 
 
@@ -194,7 +197,7 @@ def reading(*objects: Any):
     """A query of one record: inside it, reads of `objects` (the record's mappings: its accounts
     and its merged record) are its own. Only code that yields that record's own problems and rows,
     and nothing another record is judged or rendered by, may run inside it."""
-    return _Own(objects) if _noting is not None else _NOTHING
+    return _Own(objects) if _noting is not None and _noter == get_ident() else _NOTHING
 
 
 # The noting methods. A record's class holds the set of its fields read beyond a record
@@ -253,22 +256,29 @@ _NOTING = {
 
 
 @contextmanager
-def noting_reads() -> Iterator[Reads]:
+def noting_reads() -> Iterator[Reads | None]:
     """Note every read of a record's field while the block runs (a whole check that may keep a
     baseline). The noting methods take the place of the plain ones only meanwhile: a check that
-    keeps no baseline pays nothing for them."""
-    global _noting
-    if _noting is not None:  # already noting: the outer block's reads
-        yield _noting
+    keeps no baseline pays nothing for them. One thread notes at a time: a check run in another
+    thread meanwhile notes nothing (None: its baseline has no field grain), and its reads of
+    records count as read beyond in the noting one's (more readers, never fewer)."""
+    global _noting, _noter
+    reads = Reads()
+    with _NOTER:
+        outer, busy = _noting, _noting is not None
+        if not busy:
+            _noting, _noter = reads, get_ident()
+            for (cls, name), method in _NOTING.items():
+                setattr(cls, name, method)
+    if busy:  # the outer block's reads in this thread; none in another
+        yield outer if _noter == get_ident() else None
         return
-    reads = _noting = Reads()
-    for (cls, name), method in _NOTING.items():
-        setattr(cls, name, method)
     try:
         yield reads
     finally:
-        for (cls, name), method in _PLAIN.items():
-            setattr(cls, name, method)
-        _noting = None
-        for cls in reads.kinds:  # what they read stays in `reads.beyond`; the classes stop noting
-            cls._beyond = None
+        with _NOTER:
+            for (cls, name), method in _PLAIN.items():
+                setattr(cls, name, method)
+            _noting = _noter = None
+            for cls in reads.kinds:  # what they read stays in `reads.beyond`; the classes stop noting
+                cls._beyond = None
