@@ -290,6 +290,21 @@ def recheck_is_cold(stories, tmp_path_factory, own_cache, edits):
         assert _answer(cached) == _answer(cold), (edits, name)
 
 
+def test_a_problem_of_a_register_entry_that_moved_stays_in_the_answer(stories, tmp_path_factory, own_cache):
+    """Found by the property above: an actor held back by an error makes a resolution settling a
+    reference to it an error, and the register's first entry removed moves that entry up one
+    place. The scope's problems are placed by where the entries are now (they were judged by
+    where the baseline had them, and this one was dropped from the answer)."""
+    edits = [
+        ("record-moved-on", 15),
+        ("record-moved-on", 15),
+        ("post-role-dropped", 11),
+        ("resolved-subject-broken", 27),
+        ("resolution-dropped", 0),
+    ]
+    recheck_is_cold(stories, tmp_path_factory, own_cache, edits)
+
+
 def _scopes(monkeypatch) -> list:
     from seccoop.published import flow
 

@@ -501,9 +501,9 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
     base = _Base(
         package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded, current
     )
-    # A quiet edit first (its readers left out), then with its readers: an edit that leaves an
-    # error may hold its record back (its merge fails), which every reader sees without reading
-    # a field of it (docs/cache.md, "Field grain")
+    # A quiet edit first (its readers left out), then with its readers where the curated data has
+    # an error (derived files left stale are none): an error may hold its record back (its merge
+    # fails), which every reader sees without reading a field of it (docs/cache.md, "Field grain")
     for quiet in (edit.quiet, set()) if edit.quiet else (set(),):
         directed = scope.directed_reach(
             index, edit.roles(), edit.added_roles, registers, register_edit.tokens, limit, quiet=quiet
@@ -511,7 +511,7 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
         if directed is None or _successor_beyond(index, edit, directed.entries, successors):
             break
         found = base.checked(directed.members, directed.context, directed.entries, directed.tokens)
-        if found is not None and not (quiet and any(p.severity == "error" for p in found[0])):
+        if found is not None and not (quiet and base.held_back):
             return found
     reached = scope.reach(index, edit.now, registers, limit=limit, added=edit.added_tokens | register_edit.tokens)
     if reached is None:
@@ -539,6 +539,7 @@ class _Base:
     registers: dict
     loaded: dict
     current: dict  # the inputs' identities as this check found them
+    held_back: bool = False  # the last scope checked found an error in the curated data (`checked`)
 
     def checked(self, members: set[int], context: set[int], entries: dict, tokens: set[str]):
         """The check within a scope: the members judged again, the context loaded for them (its
@@ -582,7 +583,9 @@ class _Base:
         except (SchemaBroken, WorkerDied):
             return None  # the whole package is checked
         member_files = {index.files[n] for n in members} | set(edit.added)
-        inside = _inside(member_files, seeds & named, then_entries, self.registers)
+        inside = _inside(member_files, seeds & named, then_entries, self.registers)  # the baseline's problems
+        # the scope's problems now: a register entry where it is now (entries kept may have moved)
+        inside_now = _inside(member_files, seeds & named, self.register_edit.now(entries), self.registers)
         in_context = _inside({index.files[n] for n in context}, seeds - named, {}, {})
         if then is None or _placeless([p for p in answer["problems"] if inside(p)]) != _placeless(
             [p for p in then["problems"] if inside(p)]
@@ -599,7 +602,8 @@ class _Base:
             ):
                 return None  # a problem of an entry that moved, beyond the scope: its place is not known
         keep_then()
-        problems = _problems(answer, inside, fresh)
+        self.held_back = any(p.severity == "error" for p in fresh.problems)
+        problems = _problems(answer, inside, fresh, inside_now)
         if fresh.outputs is not None:
             differ = {rel for rel, out in fresh.outputs.items() if [out.size, out.sha256] != then["outputs"].get(rel)}
             scoped = set(then_files.values()) | set(now_files.values())
@@ -704,14 +708,15 @@ def _inside(files: set[str], seeds: set[str], entries: dict, registers: dict):
     return inside
 
 
-def _problems(answer, inside, fresh) -> list[Problem]:
-    """The baseline's problems outside the scope and the scope's now."""
+def _problems(answer, inside, fresh, inside_now) -> list[Problem]:
+    """The baseline's problems outside the scope (`inside`: as the baseline placed them) and the
+    scope's now (`inside_now`: a register's entries numbered as they are now)."""
     rest = [p for p in answer["problems"] if not inside(p)]
     dataset = fresh.dataset
     if {"relation", "event", "commitment"} & (dataset.incomplete | set(dataset.withheld.values())):
         # a whole check judges no actor unreferenced while a referring record is held back
         rest = [p for p in rest if p["code"] != "actor-unreferenced"]
-    return [Problem(**p) for p in rest] + [p for p in fresh.problems if inside(p.as_dict())]
+    return [Problem(**p) for p in rest] + [p for p in fresh.problems if inside_now(p.as_dict())]
 
 
 def _judged(problems: list[dict]) -> list[dict]:
