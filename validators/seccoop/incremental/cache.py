@@ -970,6 +970,15 @@ class BaselineParses(ParsedFiles):
         except Exception:  # a stored parse that does not decode: the whole package is checked
             raise NotStored(rel) from None
 
+    def again(self) -> BaselineParses:
+        """The same store for a second reader, with a file of its own (a worker may read it while
+        this one does) and the index as this one read it (at 100k events, 0.2 s to read again)."""
+        twin = BaselineParses(self.path, self.key, self.files)
+        if self._opened and self._src is not None:
+            twin._src = _open_own(self.path)
+            twin._opened, twin._old = True, self._old if twin._src is not None else {}
+        return twin
+
 
 def link_baseline(store: Path, baseline: Path) -> bool:
     """Keep the parse store just written as the baseline's (a second name of the same file: the

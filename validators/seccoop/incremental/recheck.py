@@ -501,6 +501,7 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
     base = _Base(
         package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded, current
     )
+    base.then = then
     # A quiet edit first (its readers left out), then with its readers where the curated data has
     # an error (derived files left stale are none): an error may hold its record back (its merge
     # fails), which every reader sees without reading a field of it (docs/cache.md, "Field grain")
@@ -540,6 +541,7 @@ class _Base:
     loaded: dict
     current: dict  # the inputs' identities as this check found them
     held_back: bool = False  # the last scope checked found an error in the curated data (`checked`)
+    then: Any = None  # the baseline's store as `_Edit.read` opened it (`cache.BaselineParses`), or None
 
     def checked(self, members: set[int], context: set[int], entries: dict, tokens: set[str]):
         """The check within a scope: the members judged again, the context loaded for them (its
@@ -565,7 +567,15 @@ class _Base:
             # compiled once for both runs; the baseline, which read these same files, checked them
             schemas = Schemas(self.package.schema, proven=True)
             started = _as_it_was(
-                self.package, self.where, self.key, answer["index"], self.files, self.parsed.key, part, schemas
+                self.package,
+                self.where,
+                self.key,
+                answer["index"],
+                self.files,
+                self.parsed.key,
+                part,
+                schemas,
+                self.then,
             )
             try:  # the scope as it is, while the scope as it was is checked beside it
                 fresh = run(
@@ -762,7 +772,7 @@ def _first(outcome, numbers: Mapping[str, float] | None = None) -> dict[str, dic
     return first
 
 
-def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_key: str, part, schemas):
+def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_key: str, part, schemas, opened=None):
     """The scope checked as the baseline had it, started: a function giving its problems and its
     derived files' sizes and sha256 (None where it rendered nothing), with a function that keeps
     them for the next edit of the same scope (a curator edits one file again and again), by the
@@ -786,7 +796,10 @@ def _as_it_was(package, where: Path, key: str, index_digest: str, files, parsed_
             return _Started(lambda: (kept, lambda: None))
         except ValueError:
             pass
-    baseline = cache.BaselineParses(where / f"{key}.parsed", parsed_key, files)
+    # the store, its index read once where the edit was read from it (`opened`)
+    baseline = (
+        opened.again() if opened is not None else cache.BaselineParses(where / f"{key}.parsed", parsed_key, files)
+    )
     worth_it = _two_cores(worth_a_process(package))
     pending = in_background(_then_found, package, baseline, part, schemas, worth_it=worth_it)
 
