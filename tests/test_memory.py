@@ -9,6 +9,7 @@ import sys
 import jsonschema_rs
 import pytest
 
+from seccoop.model import memory
 from seccoop.model.memory import MAPPINGS, Fields, compact, plain
 
 
@@ -126,7 +127,7 @@ def test_reads_beyond_a_record_are_noted_and_its_own_are_not():
         "event": ["note", "participants", "quantities"],
     }
     assert Fields.__getitem__ is plain_getitem  # noting ends with the block: no cost without it
-    assert reading(event).__class__.__name__ == "_Nothing"
+    assert reading(event) is memory._NOTHING
 
 
 def test_a_kind_with_a_record_not_held_compactly_has_no_field_grain():

@@ -499,9 +499,21 @@ def _from_baseline(package, where, key, files, digests, answer, changed, parsed,
         return None
     limit = max(64, len(index.files) // 20) - len(edit.added)
     base = _Base(
-        package, where, key, files, digests, answer, parsed, index, edit, register_edit, registers, loaded, current
+        package,
+        where,
+        key,
+        files,
+        digests,
+        answer,
+        parsed,
+        index,
+        edit,
+        register_edit,
+        registers,
+        loaded,
+        current,
+        then,
     )
-    base.then = then
     # A quiet edit first (its readers left out), then with its readers where the curated data has
     # an error (derived files left stale are none): an error may hold its record back (its merge
     # fails), which every reader sees without reading a field of it (docs/cache.md, "Field grain")
@@ -540,8 +552,8 @@ class _Base:
     registers: dict
     loaded: dict
     current: dict  # the inputs' identities as this check found them
-    held_back: bool = False  # the last scope checked found an error in the curated data (`checked`)
     then: Any = None  # the baseline's store as `_Edit.read` opened it (`cache.BaselineParses`), or None
+    held_back: bool = False  # the last scope checked found an error in the curated data (`checked`)
 
     def checked(self, members: set[int], context: set[int], entries: dict, tokens: set[str]):
         """The check within a scope: the members judged again, the context loaded for them (its

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abc import ABCMeta
 from collections.abc import ItemsView, Iterator, Mapping, ValuesView
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from threading import Lock, get_ident
 from typing import Any
 
@@ -174,17 +174,7 @@ class _Own:
         _own = self.before
 
 
-class _Nothing:
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-
-_NOTHING = _Nothing()
+_NOTHING = nullcontext()  # `reading` where nothing is noted
 
 
 def note_record(kind: str, fields: Any) -> None:

@@ -199,8 +199,9 @@ def _per_account(kinds: tuple[str, ...], record_rows, published_id=None) -> Call
                 ds.owner = record
                 with record.reading():  # its accounts' rows, from their own fields
                     rows = [
-                        (published_id(record, row[0]) if published_id else row[0], account_source(account), *row[1:])
+                        (published_id(record, row[0]) if published_id else row[0], source, *row[1:])
                         for account in record.accounts
+                        for source in (account_source(account),)  # once an account, not once a row
                         for row in record_rows(kind, account.data)
                     ]
                 yield from rows
